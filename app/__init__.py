@@ -1,0 +1,92 @@
+"""The Kassa application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import mail
+from app.config import PROJECT_ROOT, Settings
+from app.extensions import babel, csrf, db, htmx, huey, limiter, migrate
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from ``KASSA_*`` settings; ``overrides`` uses the same names."""
+    settings = Settings.load(overrides)
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(settings.instance_path),
+    )
+    app.config.from_mapping(settings.flask_config())
+    app.config["KASSA_LOGIN_RATE_LIMIT"] = settings.login_rate_limit
+    app.extensions["kassa_settings"] = settings
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    if settings.proxy_fix:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=settings.proxy_fix,
+            x_proto=settings.proxy_fix,
+            x_host=settings.proxy_fix,
+        )  # type: ignore[method-assign]
+
+    _init_extensions(app, settings)
+    _register_features(app)
+    return app
+
+
+def _init_extensions(app: Flask, settings: Settings) -> None:
+    from app.web.i18n import select_locale
+    from app.web.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    huey.immediate = settings.tasks_immediate
+    mail.configure(settings)
+
+
+def _register_features(app: Flask) -> None:
+    from app import cli
+    from app.merchants import blueprint as merchants
+    from app.merchants.auth import current_user, load_current_user
+    from app.merchants.navigation import PANEL_NAVIGATION
+    from app.web import errors, health, i18n, logs, security
+    from app.web.rendering import wants_partial
+
+    logs.init_request_logging(app)
+    security.init_security(app)
+    i18n.init_i18n(app)
+    errors.init_errors(app)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(merchants)
+    app.before_request(load_current_user)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals.update(
+        current_user=current_user, panel_navigation=PANEL_NAVIGATION, wants_partial=wants_partial
+    )
+    cli.init_cli(app)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite: write-ahead log for concurrent readers, enforced foreign keys, a lock wait."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -1,0 +1,89 @@
+"""Command-line tools: ``flask --app wsgi kassa ...`` and ``flask --app wsgi translate ...``."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+
+import click
+from flask import Flask, current_app
+
+from app.config import PROJECT_ROOT
+from app.extensions import db
+from app.merchants import service
+
+DEMO_EMAIL = "demo@kassa.test"
+TRANSLATIONS = PROJECT_ROOT / "translations"
+POT_FILE = TRANSLATIONS / "messages.pot"
+
+
+@click.group("kassa")
+def kassa_group() -> None:
+    """Kassa administration."""
+
+
+@kassa_group.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo merchant once; print its login either way."""
+    password_file = current_app.instance_path + "/demo-password.txt"
+    try:
+        with open(password_file) as handle:
+            password = handle.read().strip()
+    except FileNotFoundError:
+        password = secrets.token_urlsafe(12)
+    _user, created = service.ensure_demo_merchant(db.session, DEMO_EMAIL, password)
+    db.session.commit()
+    if created:
+        with open(password_file, "w") as handle:
+            handle.write(password)
+    click.echo(f"Demo merchant: {DEMO_EMAIL} / {password}" + (" (created)" if created else ""))
+
+
+@click.group("translate")
+def translate_group() -> None:
+    """Gettext catalogues: extract, update, compile (wraps pybabel)."""
+
+
+def _pybabel(*args: str) -> None:
+    command = [sys.executable, "-m", "babel.messages.frontend", *args]
+    subprocess.run(command, check=True, cwd=PROJECT_ROOT)  # noqa: S603  (our program, our arguments)
+
+
+@translate_group.command("extract")
+def extract() -> None:
+    """Collect every translatable string into translations/messages.pot."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
+             "--omit-header", "-o", str(POT_FILE), "app", "templates")  # fmt: skip
+
+
+@translate_group.command("update")
+def update() -> None:
+    """Merge messages.pot into every locale's catalogue."""
+    _pybabel(
+        "update",
+        "-i",
+        str(POT_FILE),
+        "-d",
+        str(TRANSLATIONS),
+        "--no-fuzzy-matching",
+        "--omit-header",
+    )
+
+
+@translate_group.command("compile")
+def compile_catalogues() -> None:
+    """Build the .mo files the app loads."""
+    _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+@translate_group.command("init")
+@click.argument("locale")
+def init_locale(locale: str) -> None:
+    """Start a catalogue for a new locale."""
+    _pybabel("init", "-i", str(POT_FILE), "-d", str(TRANSLATIONS), "-l", locale)
+
+
+def init_cli(app: Flask) -> None:
+    app.cli.add_command(kassa_group)
+    app.cli.add_command(translate_group)

@@ -1,0 +1,140 @@
+"""Every Kassa setting, read from ``KASSA_*`` environment variables (a ``.env`` file is honoured).
+
+This module is the one place that names a setting. ``Settings.load()`` reads the environment,
+optionally overlaid with a mapping of the same ``KASSA_*`` names (tests and scripts use that),
+and ``flask_config()`` turns the settings into the Flask and extension keys that need them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The typed view of the ``KASSA_*`` environment; see README "Settings" for each one."""
+
+    env: str = "development"
+    secret_key: str = ""
+    instance_path: Path = PROJECT_ROOT / "instance"
+    database_url: str = ""
+    public_url: str = "http://127.0.0.1:5000"
+    secure_cookies: bool = False
+    proxy_fix: int = 0
+    redis_url: str = ""
+    ratelimit_storage_url: str = "memory://"
+    login_rate_limit: str = "10 per minute"
+    tasks_immediate: bool = True
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    mail_from: str = "Kassa <no-reply@kassa.test>"
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_js_url: str = "https://js.stripe.com/v3/"
+    log_level: str = "INFO"
+    log_format: str = "json"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Any] | None = None) -> Settings:
+        """Read settings from the environment (after ``.env``), overlaid with ``overrides``."""
+        load_dotenv(PROJECT_ROOT / ".env", override=False)
+        source: dict[str, str] = {k: v for k, v in os.environ.items() if k.startswith("KASSA_")}
+        source.update({k: str(v) for k, v in (overrides or {}).items()})
+
+        def get(name: str, default: str = "") -> str:
+            return source.get(f"KASSA_{name}", default).strip()
+
+        def flag(name: str, default: bool) -> bool:
+            raw = get(name)
+            return raw.lower() in _TRUE if raw else default
+
+        env = get("ENV", "development")
+        instance_path = Path(get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+        public_url = get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+        redis_url = get("REDIS_URL")
+        secret_key = get("SECRET_KEY")
+        if not secret_key:
+            if env == "production":
+                raise RuntimeError("KASSA_SECRET_KEY must be set in production.")
+            secret_key = secrets.token_urlsafe(48)
+        return cls(
+            env=env,
+            secret_key=secret_key,
+            instance_path=instance_path,
+            database_url=get("DATABASE_URL") or f"sqlite:///{instance_path / 'kassa.db'}",
+            public_url=public_url,
+            secure_cookies=flag("SECURE_COOKIES", public_url.startswith("https://")),
+            proxy_fix=int(get("PROXY_FIX", "0") or 0),
+            redis_url=redis_url,
+            ratelimit_storage_url=get("RATELIMIT_STORAGE_URL") or redis_url or "memory://",
+            login_rate_limit=get("LOGIN_RATE_LIMIT", "10 per minute"),
+            tasks_immediate=flag("TASKS_IMMEDIATE", env != "production"),
+            smtp_host=get("SMTP_HOST"),
+            smtp_port=int(get("SMTP_PORT", "25") or 25),
+            smtp_username=get("SMTP_USERNAME"),
+            smtp_password=get("SMTP_PASSWORD"),
+            smtp_starttls=flag("SMTP_STARTTLS", False),
+            smtp_ssl=flag("SMTP_SSL", False),
+            mail_from=get("MAIL_FROM", "Kassa <no-reply@kassa.test>"),
+            stripe_api_base=get("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/"),
+            stripe_js_url=get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+            log_level=get("LOG_LEVEL", "INFO").upper(),
+            log_format=get("LOG_FORMAT", "json"),
+        )
+
+    @property
+    def testing(self) -> bool:
+        return self.env == "testing"
+
+    @property
+    def stripe_origins(self) -> tuple[str, ...]:
+        """Origins that buyer pages must allow for Stripe.js, its frames and its API calls."""
+        origins = {_origin(self.stripe_js_url), _origin(self.stripe_api_base)}
+        if "stripe.com" in self.stripe_js_url:
+            origins |= {
+                "https://js.stripe.com",
+                "https://hooks.stripe.com",
+                "https://m.stripe.network",
+            }
+        return tuple(sorted(o for o in origins if o))
+
+    def flask_config(self) -> dict[str, Any]:
+        """The keys Flask and its extensions read, derived from these settings."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "TESTING": self.testing,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "SESSION_COOKIE_NAME": "kassa_session",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.secure_cookies,
+            "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+            "WTF_CSRF_TIME_LIMIT": None,
+            "WTF_CSRF_SSL_STRICT": self.secure_cookies,
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_url,
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+            "BABEL_DEFAULT_LOCALE": "en",
+            "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        }

@@ -1,0 +1,56 @@
+"""Sign-up countries, their currencies and languages, from Babel's CLDR data."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+from babel import Locale
+from babel.core import get_global
+from babel.numbers import get_currency_name, get_territory_currencies
+
+# Countries where Stripe accounts can be opened (Stripe's published list).
+STRIPE_ACCOUNT_COUNTRIES: tuple[str, ...] = (
+    "AE", "AT", "AU", "BE", "BG", "BR", "CA", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI",
+    "FR", "GB", "GI", "GR", "HK", "HR", "HU", "IE", "IT", "JP", "LI", "LT", "LU", "LV", "MT",
+    "MX", "MY", "NL", "NO", "NZ", "PL", "PT", "RO", "SE", "SG", "SI", "SK", "TH", "US",
+)  # fmt: skip
+
+
+def country_currency(country: str) -> str:
+    """The legal tender of ``country`` today (``SE`` -> ``SEK``)."""
+    return get_territory_currencies(country, date.today(), tender=True)[0]
+
+
+@cache
+def current_currencies() -> tuple[str, ...]:
+    """ISO 4217 codes that are legal tender somewhere today, sorted."""
+    today = date.today()
+    territories = get_global("territory_currencies").keys()
+    codes = {code for t in territories for code in get_territory_currencies(t, today, tender=True)}
+    return tuple(sorted(codes))
+
+
+def country_choices(locale: str) -> list[tuple[str, str]]:
+    """(code, name in ``locale``) for every sign-up country, sorted by name."""
+    names = Locale.parse(locale).territories
+    return sorted(
+        ((c, names.get(c, c)) for c in STRIPE_ACCOUNT_COUNTRIES), key=lambda item: item[1]
+    )
+
+
+def currency_choices(locale: str) -> list[tuple[str, str]]:
+    """(code, "SEK: Swedish krona") for every current currency, in ``locale``."""
+    return [
+        (code, f"{code}: {get_currency_name(code, locale=locale)}") for code in current_currencies()
+    ]
+
+
+def country_language(country: str, available: tuple[str, ...], fallback: str = "en") -> str:
+    """The first official language of ``country`` among ``available`` locales, else ``fallback``."""
+    from babel.languages import get_official_languages
+
+    for language in get_official_languages(country, de_facto=True):
+        if language in available:
+            return language
+    return fallback

@@ -1,0 +1,55 @@
+"""The extension objects, created unbound here and bound to the app in ``create_app``."""
+
+from __future__ import annotations
+
+import os
+
+from flask_babel import Babel
+from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from huey import Huey, RedisHuey, SqliteHuey
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model; constraint names are stable for Alembic."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _make_huey() -> Huey:
+    """The task queue: Redis when ``KASSA_REDIS_URL`` is set, else SQLite beside the database.
+
+    Huey must exist at import time (tasks are declared with its decorator), so it reads the
+    environment directly; ``create_app`` then switches it to immediate mode when configured.
+    """
+    redis_url = os.environ.get("KASSA_REDIS_URL", "").strip()
+    if redis_url:
+        return RedisHuey("kassa", url=redis_url)
+    instance = os.environ.get("KASSA_INSTANCE_PATH", "").strip() or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "instance"
+    )
+    os.makedirs(instance, exist_ok=True)
+    return SqliteHuey("kassa", filename=os.path.join(instance, "tasks.db"))
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(render_as_batch=True, compare_type=True)
+babel = Babel()
+csrf = CSRFProtect()
+htmx = HTMX()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+huey = _make_huey()

@@ -1,0 +1,75 @@
+"""Email: rendered in the recipient's locale in the request, delivered by a task over SMTP.
+
+Without ``KASSA_SMTP_HOST`` (the demo), messages are written to the log instead, so a person
+trying Kassa locally can still follow an invitation link.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from app.config import Settings
+from app.extensions import huey
+
+log = logging.getLogger("kassa.mail")
+_settings: Settings | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Called by ``create_app``: the SMTP settings that deliveries in this process use."""
+    global _settings
+    _settings = settings
+
+
+def send_email(to: str, template: str, locale: str, **context: object) -> None:
+    """Render ``templates/emails/<template>.{txt,html}`` (and its subject) and queue delivery.
+
+    The subject is the first line of the text template, ``Subject: ...``.
+    """
+    with force_locale(locale):
+        text = render_template(f"emails/{template}.txt", **context)
+        html = render_template(f"emails/{template}.html", **context)
+    first_line, _, body = text.partition("\n")
+    subject = first_line.removeprefix("Subject:").strip()
+    deliver_email(to=to, subject=subject, text=body.lstrip("\n"), html=html, locale=locale)
+    current_app.logger.debug("queued email %s to %s", template, to)
+
+
+def build_message(
+    settings: Settings, to: str, subject: str, text: str, html: str, locale: str
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message["Content-Language"] = locale
+    message["Message-ID"] = make_msgid(domain="kassa.local")
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+@huey.task(retries=3, retry_delay=30)
+def deliver_email(to: str, subject: str, text: str, html: str, locale: str) -> None:
+    settings = _settings or Settings.load()
+    message = build_message(settings, to, subject, text, html, locale)
+    if not settings.smtp_host:
+        log.info(
+            "email (no SMTP configured)",
+            extra={"fields": {"to": to, "subject": subject, "text": text}},
+        )
+        return
+    smtp_class = smtplib.SMTP_SSL if settings.smtp_ssl else smtplib.SMTP
+    with smtp_class(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.smtp_username:
+            smtp.login(settings.smtp_username, settings.smtp_password)
+        smtp.send_message(message)

@@ -1,0 +1,142 @@
+"""The merchant panel: dashboard, team and account settings."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.mail import send_email
+from app.merchants import blueprint, service
+from app.merchants.auth import (
+    current_merchant,
+    log_in,
+    login_required,
+    owner_required,
+    signed_in_user,
+)
+from app.merchants.forms import InviteForm, PasswordChangeForm
+from app.merchants.models import Invitation, User, utcnow
+from app.merchants.scoping import get_owned_or_404, scoped_select
+from app.web.rendering import render
+
+
+@blueprint.get("/panel/")
+@login_required
+def dashboard() -> Response:
+    merchant = current_merchant()
+    team_size = len(db.session.scalars(scoped_select(User)).all())
+    return render("merchants/dashboard.html", merchant=merchant, team_size=team_size)
+
+
+def _team_context(form: InviteForm | None = None) -> dict[str, object]:
+    now = utcnow()
+    invitations = db.session.scalars(
+        scoped_select(Invitation).order_by(Invitation.created_at.desc())
+    ).all()
+    return {
+        "members": db.session.scalars(scoped_select(User).order_by(User.id)).all(),
+        "invitations": [i for i in invitations if i.is_open(now)],
+        "form": form or InviteForm(formdata=None),
+        "me": signed_in_user(),
+    }
+
+
+def _send_invitation(issued: service.IssuedInvitation, locale: str) -> None:
+    user = signed_in_user()
+    send_email(
+        issued.invitation.email,
+        "invitation",
+        locale,
+        merchant=user.merchant,
+        inviter=user,
+        link=url_for("merchants.accept_invitation", token=issued.token, _external=True),
+        expires_at=issued.invitation.expires_at,
+    )
+
+
+@blueprint.get("/panel/team")
+@login_required
+def team() -> Response:
+    return render("merchants/team.html", **_team_context())
+
+
+@blueprint.post("/panel/team/invitations")
+@login_required
+@owner_required
+def invite() -> Response:
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            issued = service.invite_staff(db.session, signed_in_user(), form.email.data or "")
+        except service.ServiceError as refusal:
+            form.add_error(refusal.field, str(refusal.message))
+        else:
+            db.session.commit()
+            _send_invitation(issued, form.locale.data or "en")
+            flash(_("Invitation sent to %(email)s.", email=issued.invitation.email), "success")
+            return render("merchants/team.html", "merchants/_team.html", **_team_context())
+    return render("merchants/team.html", "merchants/_team.html", status=422, **_team_context(form))
+
+
+@blueprint.post("/panel/team/invitations/<int:invitation_id>/resend")
+@login_required
+@owner_required
+def resend_invitation(invitation_id: int) -> Response:
+    invitation = get_owned_or_404(Invitation, invitation_id)
+    if not invitation.is_open(utcnow()):
+        flash(_("This invitation is no longer open."), "error")
+    else:
+        issued = service.reissue_invitation(db.session, signed_in_user(), invitation)
+        db.session.commit()
+        _send_invitation(issued, current_merchant().default_locale)
+        flash(_("Invitation sent to %(email)s.", email=issued.invitation.email), "success")
+    return render("merchants/team.html", "merchants/_team.html", **_team_context())
+
+
+@blueprint.post("/panel/team/invitations/<int:invitation_id>/revoke")
+@login_required
+@owner_required
+def revoke_invitation(invitation_id: int) -> Response:
+    invitation = get_owned_or_404(Invitation, invitation_id)
+    service.revoke_invitation(signed_in_user(), invitation)
+    db.session.commit()
+    flash(_("Invitation to %(email)s revoked.", email=invitation.email), "info")
+    return render("merchants/team.html", "merchants/_team.html", **_team_context())
+
+
+@blueprint.post("/panel/team/members/<int:member_id>/remove")
+@login_required
+@owner_required
+def remove_member(member_id: int) -> Response:
+    member = get_owned_or_404(User, member_id)
+    try:
+        service.remove_member(signed_in_user(), member, db.session)
+    except service.ServiceError as refusal:
+        flash(str(refusal.message), "error")
+    else:
+        db.session.commit()
+        flash(_("%(email)s was removed from the team.", email=member.email), "info")
+    return render("merchants/team.html", "merchants/_team.html", **_team_context())
+
+
+@blueprint.route("/panel/account", methods=["GET", "POST"])
+@login_required
+def account() -> Response:
+    form = PasswordChangeForm()
+    user = signed_in_user()
+    if form.validate_on_submit():
+        try:
+            service.change_password(
+                user, form.current_password.data or "", form.new_password.data or ""
+            )
+        except service.ServiceError as refusal:
+            form.add_error(refusal.field, str(refusal.message))
+        else:
+            db.session.commit()
+            log_in(user)
+            flash(_("Your password was changed. Other sessions have been logged out."), "success")
+            return redirect(url_for("merchants.account"))
+    status = 422 if form.has_errors() else 200
+    return render("merchants/account.html", status=status, form=form, user=user)

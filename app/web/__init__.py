@@ -1,0 +1,1 @@
+"""Cross-cutting web concerns: rendering, security headers, locale, errors, health, logging."""

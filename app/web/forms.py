@@ -1,0 +1,88 @@
+"""The base of every form, and the field rules all forms share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, Field, PasswordField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 128
+EMAIL_MAX = 254
+
+
+class KassaForm(FlaskForm):
+    """Every Kassa form derives from this: CSRF on, and a place for errors the service raises."""
+
+    def add_error(self, field: str | None, message: str) -> None:
+        """Attach a service refusal to a field, or to the form when ``field`` is None."""
+        target = getattr(self, field) if field else None
+        if target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            self.form_errors.append(message)
+
+    def has_errors(self) -> bool:
+        return bool(self.errors or self.form_errors)
+
+
+def required(message: Any = None) -> InputRequired:
+    return InputRequired(message or _l("This field is required."))
+
+
+def max_length(limit: int) -> Length:
+    return Length(max=limit, message=_l("Use at most %(max)d characters.", max=limit))
+
+
+def no_control_characters(_form: Any, field: Field) -> None:
+    """Refuse invisible control characters in single-line text (they break emails and exports)."""
+    value = field.data or ""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValidationError(_l("Remove the invisible control characters from this field."))
+
+
+def email_field(label: Any) -> EmailField:
+    return EmailField(
+        label,
+        validators=[
+            required(),
+            max_length(EMAIL_MAX),
+            Email(
+                message=_l("Enter an email address like name@example.com."),
+                check_deliverability=False,
+            ),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+
+
+def new_password_field(label: Any) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            required(),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=_l(
+                    "Use between %(min)d and %(max)d characters.",
+                    min=PASSWORD_MIN,
+                    max=PASSWORD_MAX,
+                ),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+        description=_l("At least %(min)d characters.", min=PASSWORD_MIN),
+    )
+
+
+def password_confirmation_field(label: Any, other: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[required(), EqualTo(other, message=_l("The two passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -1,0 +1,76 @@
+"""Locale choice: an explicit choice (cookie), then Accept-Language, then the merchant's default."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from flask import Blueprint, Flask, current_app, g, redirect, request
+from flask_babel import format_date, get_locale
+from werkzeug.wrappers import Response
+
+from app.config import PROJECT_ROOT
+from app.web.safety import safe_next_url
+
+LOCALE_COOKIE = "kassa_locale"
+SOURCE_LOCALE = "en"
+
+blueprint = Blueprint("i18n", __name__)
+
+
+@cache
+def shipped_locales(translations: Path = PROJECT_ROOT / "translations") -> tuple[str, ...]:
+    """English (the source) and every locale that has a catalogue in ``translations/``."""
+    found = sorted(p.name for p in translations.iterdir() if (p / "LC_MESSAGES").is_dir())
+    return (SOURCE_LOCALE, *[code for code in found if code != SOURCE_LOCALE])
+
+
+def locale_name(code: str) -> str:
+    """A locale's name in its own language, as a switcher shows it ("Svenska")."""
+    return Locale.parse(code).get_display_name(code).capitalize()
+
+
+def select_locale() -> str:
+    locales = shipped_locales()
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if chosen in locales:
+        return chosen
+    if request.accept_languages:
+        matched = request.accept_languages.best_match(locales)
+        if matched:
+            return matched
+    merchant_default = getattr(g, "merchant_locale", None)
+    return merchant_default if merchant_default in locales else SOURCE_LOCALE
+
+
+@blueprint.post("/locale")
+def choose_locale() -> Response:
+    """The language switcher: remember the choice for a year and go back where the person was."""
+    code = request.form.get("locale", "")
+    response = redirect(safe_next_url(request.form.get("next")))
+    if code in shipped_locales():
+        response.set_cookie(
+            LOCALE_COOKIE,
+            code,
+            max_age=60 * 60 * 24 * 365,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+def country_name(code: str) -> str:
+    """A country's name in the current locale (``SE`` -> ``Sverige`` in Swedish)."""
+    return Locale.parse(str(get_locale())).territories.get(code, code)
+
+
+def init_i18n(app: Flask) -> None:
+    app.register_blueprint(blueprint)
+    app.jinja_env.globals.update(
+        shipped_locales=shipped_locales,
+        locale_name=locale_name,
+        current_locale=lambda: str(get_locale()),
+    )
+    app.jinja_env.filters.update(country_name=country_name, format_date=format_date)
