@@ -54,7 +54,8 @@ def _pybabel(*args: str) -> None:
 def extract() -> None:
     """Collect every translatable string into translations/messages.pot."""
     _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
-             "--omit-header", "-o", str(POT_FILE), "app", "templates")  # fmt: skip
+             "--omit-header", "--ignore-dirs=.* _* node_modules tests stripe_sandbox",
+             "-o", str(POT_FILE), ".")  # fmt: skip
 
 
 @translate_group.command("update")

@@ -1,0 +1,77 @@
+# Kassa: `make run` serves the demo, `make test` runs the whole suite. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HTMX := static/vendor/htmx.min.js
+PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: help setup setup-dev run test lint bench translations-extract translations-update translations chromium clean
+
+help:
+	@echo "make run    set up and serve the demo on http://127.0.0.1:5000"
+	@echo "make test   install what the tests need and run the whole suite"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  write benchmark figures to bench/results.md"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(HTMX): node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+%.mo: %.po
+	$(PY) -m babel.messages.frontend compile -i $< -o $@ >/dev/null
+
+translations: $(MO_FILES)
+
+setup: $(VENV)/.installed $(HTMX) translations
+
+setup-dev: $(VENV)/.installed-dev $(HTMX) translations
+
+run: setup
+	@mkdir -p instance
+	@test -f .env || (echo "KASSA_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')" > .env && echo "Wrote .env with a new KASSA_SECRET_KEY")
+	$(FLASK) db upgrade
+	$(FLASK) kassa seed-demo
+	$(PY) demo.py
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
+
+test: setup-dev chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy app
+
+bench: setup-dev
+	$(PY) -m bench
+
+translations-extract: setup-dev
+	$(FLASK) translate extract
+
+translations-update: translations-extract
+	$(FLASK) translate update
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor $(MO_FILES)

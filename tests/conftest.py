@@ -1,0 +1,151 @@
+"""Shared fixtures: a real database (SQLite, or PostgreSQL via KASSA_TEST_DATABASE_URL), a real
+SMTP server (aiosmtpd), the app in-process, gunicorn as a live server, and Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from tests.support.mailbox import Mailbox, start_smtp_server
+from tests.support.servers import LiveServer, free_port, start_gunicorn
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY = "test-secret-key-not-for-production-0123456789"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An empty database for this run: PostgreSQL when KASSA_TEST_DATABASE_URL says so."""
+    url = os.environ.get("KASSA_TEST_DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kassa-test.db'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[Mailbox]:
+    mailbox, controller = start_smtp_server(free_port())
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: Mailbox) -> Mailbox:
+    smtp_server.clear()
+    return smtp_server
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def app_settings(database_url: str, smtp_server: Mailbox, instance_path: Path) -> dict[str, str]:
+    """The KASSA_* settings every test app and the live server share."""
+    return {
+        "KASSA_ENV": "testing",
+        "KASSA_SECRET_KEY": SECRET_KEY,
+        "KASSA_DATABASE_URL": database_url,
+        "KASSA_INSTANCE_PATH": str(instance_path),
+        "KASSA_TASKS_IMMEDIATE": "1",
+        "KASSA_SMTP_HOST": "127.0.0.1",
+        "KASSA_SMTP_PORT": str(smtp_server.port),
+        "KASSA_LOGIN_RATE_LIMIT": "1000 per minute",
+        "KASSA_LOG_LEVEL": "WARNING",
+        "KASSA_PUBLIC_URL": "http://localhost",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(app_settings: dict[str, str]) -> Iterator[Flask]:
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    application = create_app(app_settings)
+    with application.app_context():
+        upgrade()
+    yield application
+
+
+@pytest.fixture(autouse=True)
+def _empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts from empty tables (only for tests that use the database)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application: Flask = request.getfixturevalue("app")
+    from app.extensions import db
+
+    with application.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608  (our table names)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask, app_settings: dict[str, str]) -> Iterator[LiveServer]:
+    """Kassa served by gunicorn on a free loopback port, against the test database."""
+    port = free_port()
+    settings = {**app_settings, "KASSA_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    server = start_gunicorn(PROJECT_ROOT, port, settings)
+    yield server
+    server.stop()
+
+
+# Playwright: Debian's Chromium, never a downloaded browser.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+CSRF_INPUT = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token of the first form on a page, as a browser would submit it."""
+    match = CSRF_INPUT.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)

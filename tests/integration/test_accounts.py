@@ -1,0 +1,166 @@
+"""Sign up, log in, log out, change password: what the data and the pages must show."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.extensions import db
+from app.merchants.models import Merchant, Role, User
+from tests.support.accounts import DEFAULT_PASSWORD, log_in, post_form, sign_up
+
+
+def test_sign_up_creates_a_merchant_and_its_owner(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, email="Ann@Example.com ", business_name="  Ann's Bakery ", country="DE")
+
+    dashboard = client.get("/panel/")
+    assert dashboard.status_code == 200
+    assert "Ann&#39;s Bakery" in dashboard.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.scalars(select(User)).one()
+        merchant = db.session.scalars(select(Merchant)).one()
+        assert user.email == "ann@example.com"
+        assert user.role is Role.OWNER
+        assert user.merchant_id == merchant.id
+        assert (merchant.name, merchant.country, merchant.default_currency) == (
+            "Ann's Bakery",
+            "DE",
+            "EUR",
+        )
+        assert merchant.public_id.startswith("mer_")
+        assert user.password_hash.startswith("$argon2id$")
+
+
+def test_sign_up_keeps_an_explicit_currency(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE", currency="EUR")
+    with app.app_context():
+        assert db.session.scalars(select(Merchant.default_currency)).one() == "EUR"
+
+
+def test_an_email_can_sign_up_only_once(client: FlaskClient) -> None:
+    sign_up(client, email="owner@example.com")
+    client.post("/logout", data={})  # refused without CSRF; log out properly below
+    other = client.application.test_client()
+    response = post_form(
+        other,
+        "/signup",
+        "/signup",
+        {
+            "business_name": "Second",
+            "country": "SE",
+            "currency": "",
+            "email": "OWNER@example.com",
+            "password": DEFAULT_PASSWORD,
+        },
+    )
+    assert response.status_code == 422
+    assert "An account with this email already exists" in response.get_data(as_text=True)
+
+
+def test_log_out_then_log_in(client: FlaskClient) -> None:
+    account = sign_up(client)
+    response = post_form(client, "/panel/", "/logout", {})
+    assert response.status_code == 302
+    assert client.get("/panel/").status_code == 302
+
+    log_in(client, account.email, account.password)
+    assert client.get("/panel/").status_code == 200
+
+
+def test_wrong_password_gives_one_message_for_every_cause(client: FlaskClient) -> None:
+    sign_up(client)
+    post_form(client, "/panel/", "/logout", {})
+    wrong_password = post_form(
+        client, "/login", "/login", {"email": "owner@example.com", "password": "nope-nope-nope"}
+    )
+    unknown_email = post_form(
+        client, "/login", "/login", {"email": "nobody@example.com", "password": "nope-nope-nope"}
+    )
+    for response in (wrong_password, unknown_email):
+        assert response.status_code == 422
+        assert "Email or password is incorrect." in response.get_data(as_text=True)
+    assert 'value="nobody@example.com"' in unknown_email.get_data(as_text=True)
+
+
+def test_login_returns_to_the_page_asked_for_but_never_off_site(client: FlaskClient) -> None:
+    account = sign_up(client)
+    post_form(client, "/panel/", "/logout", {})
+    assert client.get("/panel/team").headers["Location"] == "/login?next=/panel/team"
+    response = post_form(
+        client,
+        "/login",
+        "/login?next=/panel/team",
+        {"email": account.email, "password": account.password},
+    )
+    assert response.headers["Location"] == "/panel/team"
+    post_form(client, "/panel/", "/logout", {})
+    response = post_form(
+        client,
+        "/login",
+        "/login?next=//evil.example/x",
+        {"email": account.email, "password": account.password},
+    )
+    assert response.headers["Location"] == "/panel/"
+
+
+def test_password_change_ends_other_sessions(app: Flask) -> None:
+    first, second = app.test_client(), app.test_client()
+    account = sign_up(first)
+    log_in(second, account.email)
+
+    response = post_form(
+        first,
+        "/panel/account",
+        "/panel/account",
+        {
+            "current_password": account.password,
+            "new_password": "a brand new secret",
+            "confirm_password": "a brand new secret",
+        },
+    )
+    assert response.status_code == 302
+    assert first.get("/panel/").status_code == 200
+    assert second.get("/panel/").status_code == 302
+
+    fresh = app.test_client()
+    log_in(fresh, account.email, "a brand new secret")
+
+
+def test_password_change_requires_the_current_password(client: FlaskClient) -> None:
+    sign_up(client)
+    response = post_form(
+        client,
+        "/panel/account",
+        "/panel/account",
+        {
+            "current_password": "not my password",
+            "new_password": "a brand new secret",
+            "confirm_password": "a brand new secret",
+        },
+    )
+    assert response.status_code == 422
+    assert "Your current password is not correct." in response.get_data(as_text=True)
+
+
+def test_login_is_rate_limited(app_settings: dict[str, str]) -> None:
+    from app import create_app
+
+    limited = create_app({**app_settings, "KASSA_LOGIN_RATE_LIMIT": "3 per minute"})
+    client = limited.test_client()
+    statuses = [
+        post_form(
+            client, "/login", "/login", {"email": "x@example.com", "password": "wrong-password"}
+        ).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [422, 422, 422, 429]
+    refused = post_form(
+        client,
+        "/login",
+        "/login",
+        {"email": "x@example.com", "password": "wrong-password"},
+        headers={"Accept-Language": "sv"},
+    )
+    assert refused.status_code == 429
+    assert "För många försök" in refused.get_data(as_text=True)

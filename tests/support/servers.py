@@ -1,0 +1,60 @@
+"""Real servers for end-to-end tests: gunicorn serving Kassa on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not become healthy in {timeout}s")
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_gunicorn(project_root: Path, port: int, settings: dict[str, str]) -> LiveServer:
+    env = {**os.environ, **settings}
+    command = [
+        sys.executable, "-m", "gunicorn", "wsgi:app",
+        "--config", str(project_root / "gunicorn.conf.py"),
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", "1", "--threads", "8",
+        "--no-control-socket",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=project_root, env=env)
+    url = f"http://127.0.0.1:{port}"
+    wait_until_healthy(f"{url}/healthz", process)
+    return LiveServer(url, process)
