@@ -10,7 +10,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import mail
 from app.config import PROJECT_ROOT, Settings
 from app.extensions import babel, csrf, db, htmx, huey, limiter, migrate
 
@@ -29,12 +28,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["kassa_settings"] = settings
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     if settings.proxy_fix:
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app,
-            x_for=settings.proxy_fix,
-            x_proto=settings.proxy_fix,
-            x_host=settings.proxy_fix,
-        )  # type: ignore[method-assign]
+        hops = settings.proxy_fix
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
 
     _init_extensions(app, settings)
     _register_features(app)
@@ -53,7 +49,6 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     htmx.init_app(app)
     limiter.init_app(app)
     huey.immediate = settings.tasks_immediate
-    mail.configure(settings)
 
 
 def _register_features(app: Flask) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 import click
+from babel.messages.pofile import read_po, write_po
 from flask import Flask, current_app
 
 from app.config import PROJECT_ROOT
@@ -45,31 +47,46 @@ def translate_group() -> None:
     """Gettext catalogues: extract, update, compile (wraps pybabel)."""
 
 
-def _pybabel(*args: str) -> None:
-    command = [sys.executable, "-m", "babel.messages.frontend", *args]
+def pybabel_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "babel.messages.frontend", *args]
+
+
+def extract_command(output: Path) -> list[str]:
+    """The pybabel call that collects every translatable string of app/ and templates/."""
+    return pybabel_command(
+        "extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", "--omit-header",
+        "--ignore-dirs=.* _* node_modules tests stripe_sandbox bench", "-o", str(output), ".",
+    )  # fmt: skip
+
+
+def _run(command: list[str]) -> None:
     subprocess.run(command, check=True, cwd=PROJECT_ROOT)  # noqa: S603  (our program, our arguments)
+
+
+def _pybabel(*args: str) -> None:
+    _run(pybabel_command(*args))
 
 
 @translate_group.command("extract")
 def extract() -> None:
     """Collect every translatable string into translations/messages.pot."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
-             "--omit-header", "--ignore-dirs=.* _* node_modules tests stripe_sandbox",
-             "-o", str(POT_FILE), ".")  # fmt: skip
+    _run(extract_command(POT_FILE))
 
 
 @translate_group.command("update")
 def update() -> None:
-    """Merge messages.pot into every locale's catalogue."""
-    _pybabel(
-        "update",
-        "-i",
-        str(POT_FILE),
-        "-d",
-        str(TRANSLATIONS),
-        "--no-fuzzy-matching",
-        "--omit-header",
-    )
+    """Merge messages.pot into every locale's catalogue, keeping each catalogue's own header."""
+    with POT_FILE.open("rb") as handle:
+        template = read_po(handle)
+    for po_path in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")):
+        with po_path.open("rb") as handle:
+            catalogue = read_po(handle, locale=po_path.parts[-3])
+        catalogue.update(template, no_fuzzy_matching=True, update_creation_date=False)
+        catalogue.obsolete.clear()
+        with po_path.open("wb") as handle:
+            write_po(handle, catalogue, no_location=True, sort_output=True)
+        untranslated = sum(1 for message in catalogue if message.id and not message.string)
+        click.echo(f"{po_path.relative_to(PROJECT_ROOT)}: {untranslated} to translate")
 
 
 @translate_group.command("compile")

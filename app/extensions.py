@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any, TypeAlias
 
 from flask_babel import Babel
 from flask_htmx import HTMX
@@ -13,7 +14,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from huey import Huey, RedisHuey, SqliteHuey
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -47,6 +48,8 @@ def _make_huey() -> Huey:
 
 
 db = SQLAlchemy(model_class=Base)
+# What services take: a plain Session, or Flask-SQLAlchemy's request-scoped ``db.session``.
+DbSession: TypeAlias = Session | scoped_session[Any]
 migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 csrf = CSRFProtect()

@@ -12,20 +12,20 @@ import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from flask import current_app, render_template
+from flask import current_app, has_app_context, render_template
 from flask_babel import force_locale
 
 from app.config import Settings
 from app.extensions import huey
 
 log = logging.getLogger("kassa.mail")
-_settings: Settings | None = None
 
 
-def configure(settings: Settings) -> None:
-    """Called by ``create_app``: the SMTP settings that deliveries in this process use."""
-    global _settings
-    _settings = settings
+def _delivery_settings() -> Settings:
+    """The settings of the app this delivery runs under (a task consumer has one too)."""
+    if has_app_context():
+        return current_app.extensions["kassa_settings"]
+    return Settings.load()
 
 
 def send_email(to: str, template: str, locale: str, **context: object) -> None:
@@ -49,16 +49,16 @@ def build_message(
     message["From"] = settings.mail_from
     message["To"] = to
     message["Subject"] = subject
-    message["Content-Language"] = locale
     message["Message-ID"] = make_msgid(domain="kassa.local")
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    message["Content-Language"] = locale  # after the body: set_content drops Content-* headers
     return message
 
 
 @huey.task(retries=3, retry_delay=30)
 def deliver_email(to: str, subject: str, text: str, html: str, locale: str) -> None:
-    settings = _settings or Settings.load()
+    settings = _delivery_settings()
     message = build_message(settings, to, subject, text, html, locale)
     if not settings.smtp_host:
         log.info(

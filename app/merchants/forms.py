@@ -6,17 +6,18 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, StringField
 
 from app.core.regions import country_choices, currency_choices
 from app.web.forms import (
     PASSWORD_MAX,
+    ChoiceField,
     KassaForm,
     email_field,
     max_length,
     new_password_field,
-    no_control_characters,
     password_confirmation_field,
+    plain_text,
     required,
 )
 from app.web.i18n import locale_name, shipped_locales
@@ -27,14 +28,14 @@ NAME_MAX = 120
 class SignupForm(KassaForm):
     business_name = StringField(
         _l("Business name"),
-        validators=[required(), max_length(NAME_MAX), no_control_characters],
+        validators=[required(), max_length(NAME_MAX), plain_text],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
         render_kw={"autocomplete": "organization"},
     )
-    country = SelectField(
+    country = ChoiceField(
         _l("Country"), validators=[required(_l("Choose your country."))], validate_choice=True
     )
-    currency = SelectField(
+    currency = ChoiceField(
         _l("Default currency"),
         description=_l("Leave as is to use your country's currency."),
         validate_choice=True,
@@ -70,19 +71,21 @@ class PasswordChangeForm(KassaForm):
 
 class InviteForm(KassaForm):
     email = email_field(_l("Email"))
-    locale = SelectField(_l("Language of the invitation"), validate_choice=True)
+    locale = ChoiceField(
+        _l("Language of the invitation"), validators=[required()], validate_choice=True
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.locale.choices = [(code, locale_name(code)) for code in shipped_locales()]
-        if not self.locale.data:
+        if not self.is_submitted():
             self.locale.data = str(get_locale())
 
 
 class AcceptInvitationForm(KassaForm):
     name = StringField(
         _l("Your name"),
-        validators=[required(), max_length(NAME_MAX), no_control_characters],
+        validators=[required(), max_length(NAME_MAX), plain_text],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
         render_kw={"autocomplete": "name"},
     )

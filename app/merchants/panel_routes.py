@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -30,7 +32,7 @@ def dashboard() -> Response:
     return render("merchants/dashboard.html", merchant=merchant, team_size=team_size)
 
 
-def _team_context(form: InviteForm | None = None) -> dict[str, object]:
+def _team_context(form: InviteForm | None = None) -> dict[str, Any]:
     now = utcnow()
     invitations = db.session.scalars(
         scoped_select(Invitation).order_by(Invitation.created_at.desc())
@@ -59,7 +61,7 @@ def _send_invitation(issued: service.IssuedInvitation, locale: str) -> None:
 @blueprint.get("/panel/team")
 @login_required
 def team() -> Response:
-    return render("merchants/team.html", **_team_context())
+    return render("merchants/team.html", "merchants/_team.html", **_team_context())
 
 
 @blueprint.post("/panel/team/invitations")

@@ -18,7 +18,7 @@ from app.merchants.models import MerchantOwned
 M = TypeVar("M", bound=MerchantOwned)
 
 
-def scoped_select(model: type[M]) -> Select[tuple[M]]:
+def scoped_select(model: type[M]) -> Select[Any]:
     """``SELECT model WHERE merchant_id = <current merchant>``, to refine further."""
     return select(model).where(model.merchant_id == current_merchant().id)
 
@@ -28,7 +28,7 @@ def get_owned_or_404(model: type[M], object_id: Any, **filters: Any) -> M:
     query = scoped_select(model).where(model.id == object_id)  # type: ignore[attr-defined]
     for column, value in filters.items():
         query = query.where(getattr(model, column) == value)
-    row = db.session.scalar(query)
+    row: M | None = db.session.scalar(query)
     if row is None:
         abort(404)
     return row

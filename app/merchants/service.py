@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from app.core.passwords import hash_password, needs_rehash, verify_password
 from app.core.regions import country_currency
 from app.core.tokens import new_public_id, new_secret_token, token_digest
+from app.extensions import DbSession
 from app.merchants.models import Invitation, Merchant, Role, User, utcnow
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -30,11 +30,11 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def find_user_by_email(session: Session, email: str) -> User | None:
+def find_user_by_email(session: DbSession, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 
-def _ensure_email_free(session: Session, email: str) -> None:
+def _ensure_email_free(session: DbSession, email: str) -> None:
     if find_user_by_email(session, email):
         raise ServiceError(
             _l("An account with this email already exists. Log in instead."), "email"
@@ -42,7 +42,7 @@ def _ensure_email_free(session: Session, email: str) -> None:
 
 
 def sign_up(
-    session: Session,
+    session: DbSession,
     *,
     business_name: str,
     country: str,
@@ -71,7 +71,7 @@ def sign_up(
     return owner
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: DbSession, email: str, password: str) -> User | None:
     """The user these credentials belong to, or None; the same work either way."""
     user = find_user_by_email(session, email)
     if not verify_password(user.password_hash if user else None, password):
@@ -98,7 +98,7 @@ class IssuedInvitation:
 
 
 def invite_staff(
-    session: Session, inviter: User, email: str, now: datetime | None = None
+    session: DbSession, inviter: User, email: str, now: datetime | None = None
 ) -> IssuedInvitation:
     """Invite someone to the inviter's merchant; the caller sends the link (it holds the token)."""
     if not inviter.is_owner:
@@ -129,7 +129,9 @@ def invite_staff(
     return IssuedInvitation(invitation, token)
 
 
-def reissue_invitation(session: Session, inviter: User, invitation: Invitation) -> IssuedInvitation:
+def reissue_invitation(
+    session: DbSession, inviter: User, invitation: Invitation
+) -> IssuedInvitation:
     """A fresh link for a pending invitation (the old link stops working)."""
     return invite_staff(session, inviter, invitation.email)
 
@@ -141,7 +143,9 @@ def revoke_invitation(inviter: User, invitation: Invitation, now: datetime | Non
         invitation.revoked_at = now or utcnow()
 
 
-def open_invitation(session: Session, token: str, now: datetime | None = None) -> Invitation | None:
+def open_invitation(
+    session: DbSession, token: str, now: datetime | None = None
+) -> Invitation | None:
     """The pending, unexpired invitation this token belongs to."""
     invitation = session.scalar(
         select(Invitation).where(Invitation.token_digest == token_digest(token))
@@ -151,7 +155,7 @@ def open_invitation(session: Session, token: str, now: datetime | None = None) -
     return invitation
 
 
-def accept_invitation(session: Session, invitation: Invitation, name: str, password: str) -> User:
+def accept_invitation(session: DbSession, invitation: Invitation, name: str, password: str) -> User:
     """Create the staff user the invitation was for."""
     _ensure_email_free(session, invitation.email)
     user = User(
@@ -168,7 +172,7 @@ def accept_invitation(session: Session, invitation: Invitation, name: str, passw
     return user
 
 
-def remove_member(remover: User, member: User, session: Session) -> None:
+def remove_member(remover: User, member: User, session: DbSession) -> None:
     if not remover.is_owner:
         raise ServiceError(_l("Only the account owner can remove staff."))
     if member.is_owner:
@@ -176,7 +180,7 @@ def remove_member(remover: User, member: User, session: Session) -> None:
     session.delete(member)
 
 
-def ensure_demo_merchant(session: Session, email: str, password: str) -> tuple[User, bool]:
+def ensure_demo_merchant(session: DbSession, email: str, password: str) -> tuple[User, bool]:
     """The demo owner, created on first call; returns (user, created)."""
     existing = find_user_by_email(session, email)
     if existing:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, Field, PasswordField
+from wtforms import EmailField, Field, PasswordField, SelectField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 PASSWORD_MIN = 10
@@ -44,6 +44,30 @@ def no_control_characters(_form: Any, field: Field) -> None:
         raise ValidationError(_l("Remove the invisible control characters from this field."))
 
 
+def plain_text(form: Any, field: Field) -> None:
+    """Names and labels are plain text: no control characters and no markup brackets.
+
+    Output is escaped anyway; refusing ``<`` and ``>`` keeps names clean in emails, PDFs and
+    exports that other programs read.
+    """
+    no_control_characters(form, field)
+    if any(ch in "<>" for ch in field.data or ""):
+        raise ValidationError(_l("Remove the characters < and > from this field."))
+
+
+class ChoiceField(SelectField):
+    """A select whose refusal of an unknown value speaks our words (and our catalogue)."""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.validate_choice and self.data not in {
+            value for value, _label in self.iter_choices_values()
+        }:
+            raise ValidationError(_l("Choose one of the options."))
+
+    def iter_choices_values(self) -> list[tuple[Any, Any]]:
+        return [(choice[0], choice[1]) for choice in (self.choices or [])]
+
+
 def email_field(label: Any) -> EmailField:
     return EmailField(
         label,
@@ -65,6 +89,7 @@ def new_password_field(label: Any) -> PasswordField:
         label,
         validators=[
             required(),
+            no_control_characters,
             Length(
                 min=PASSWORD_MIN,
                 max=PASSWORD_MAX,

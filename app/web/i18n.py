@@ -28,7 +28,7 @@ def shipped_locales(translations: Path = PROJECT_ROOT / "translations") -> tuple
 
 def locale_name(code: str) -> str:
     """A locale's name in its own language, as a switcher shows it ("Svenska")."""
-    return Locale.parse(code).get_display_name(code).capitalize()
+    return (Locale.parse(code).get_display_name(code) or code).capitalize()
 
 
 def select_locale() -> str:

@@ -21,7 +21,7 @@ def wants_partial(request_htmx: HTMX = htmx) -> bool:
     )
 
 
-def render(page: str, partial: str | None = None, status: int = 200, **context: Any) -> Response:
+def render(page: str, partial: str | None = None, *, status: int = 200, **context: Any) -> Response:
     """Render ``partial`` for a plain HTMX request, else ``page``; both get ``context``."""
     template = partial if partial and wants_partial() else page
     return make_response(render_template(template, **context), status)

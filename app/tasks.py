@@ -1,0 +1,35 @@
+"""The task consumer's entry point: ``huey_consumer app.tasks.huey``.
+
+It builds the app once and runs every task inside its app context, so tasks read the same
+settings, database and templates as the web process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.ctx import AppContext
+
+from app import create_app
+from app import mail as _mail  # noqa: F401  (declares the email task)
+from app.extensions import huey
+
+flask_app = create_app()
+_contexts: dict[str, AppContext] = {}
+
+
+@huey.pre_execute()
+def _enter_app_context(task: Any) -> None:
+    context = flask_app.app_context()
+    context.push()
+    _contexts[task.id] = context
+
+
+@huey.post_execute()
+def _leave_app_context(task: Any, _value: Any, _error: Any) -> None:
+    context = _contexts.pop(task.id, None)
+    if context is not None:
+        context.pop()
+
+
+__all__ = ["flask_app", "huey"]

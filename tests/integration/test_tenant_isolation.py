@@ -1,0 +1,96 @@
+"""A second merchant's user gets 404 for every panel URL that names the first merchant's objects.
+
+The routes are read from the app's URL map, so a new route with an object in its URL joins this
+test by itself; it fails until ``OBJECT_FACTORIES`` knows how to make that kind of object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.routing import Rule
+
+from app import create_app
+from app.extensions import db
+from app.merchants.models import Invitation, Role, User
+from tests.integration.test_invitations import invite, invite_and_join
+from tests.support.accounts import post_form, sign_up
+from tests.support.mailbox import Mailbox
+
+
+@dataclass
+class Tenants:
+    app: Flask
+    owner_a: FlaskClient
+    owner_b: FlaskClient
+    mailbox: Mailbox
+
+
+def staff_member(t: Tenants) -> int:
+    invite_and_join(t.owner_a, t.app, t.mailbox, "staff-of-a@example.com")
+    with t.app.app_context():
+        return db.session.scalars(select(User.id).where(User.role == Role.STAFF)).one()
+
+
+def pending_invitation(t: Tenants) -> int:
+    invite(t.owner_a, "invitee-of-a@example.com")
+    with t.app.app_context():
+        return db.session.scalars(select(Invitation.id)).one()
+
+
+# URL argument name -> makes merchant A's object and returns the value for the URL.
+OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
+    "member_id": staff_member,
+    "invitation_id": pending_invitation,
+}
+
+
+def object_rules() -> list[Rule]:
+    """Every panel rule with an object in its URL (read from a fresh app's URL map)."""
+    app = create_app({"KASSA_ENV": "testing", "KASSA_DATABASE_URL": "sqlite://"})
+    return sorted(
+        (r for r in app.url_map.iter_rules() if r.rule.startswith("/panel") and r.arguments),
+        key=lambda r: r.rule,
+    )
+
+
+def rule_id(rule: Rule) -> str:
+    return f"{','.join(sorted(rule.methods - {'HEAD', 'OPTIONS'}))} {rule.rule}"  # type: ignore[operator]
+
+
+def test_there_are_object_routes_to_check() -> None:
+    assert {r.endpoint for r in object_rules()} >= {
+        "merchants.remove_member",
+        "merchants.resend_invitation",
+        "merchants.revoke_invitation",
+    }
+
+
+@pytest.mark.parametrize("rule", object_rules(), ids=rule_id)
+def test_another_merchant_gets_404(rule: Rule, app: Flask, mailbox: Mailbox) -> None:
+    owner_a, owner_b = app.test_client(), app.test_client()
+    sign_up(owner_a, email="a@example.com", business_name="Merchant A")
+    sign_up(owner_b, email="b@example.com", business_name="Merchant B")
+    tenants = Tenants(app, owner_a, owner_b, mailbox)
+
+    unknown = sorted(rule.arguments - OBJECT_FACTORIES.keys())
+    assert not unknown, f"add a factory for {unknown} to OBJECT_FACTORIES"
+    values = {name: OBJECT_FACTORIES[name](tenants) for name in rule.arguments}
+    url = rule.build(values)[1]  # type: ignore[index]
+
+    for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):  # type: ignore[operator]
+        if method == "GET":
+            foreign = owner_b.get(url)
+        else:
+            foreign = post_form(owner_b, "/panel/team", url, {})
+        assert foreign.status_code == 404, f"{method} {url} answered {foreign.status_code}"
+        assert "Page not found" in foreign.get_data(as_text=True)
+
+    # The same URL does reach merchant A's own object: the 404 above is isolation, not a typo.
+    own = owner_a.get(url) if "GET" in rule.methods else post_form(owner_a, "/panel/team", url, {})  # type: ignore[operator]
+    assert own.status_code != 404
