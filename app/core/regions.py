@@ -44,13 +44,3 @@ def currency_choices(locale: str) -> list[tuple[str, str]]:
     return [
         (code, f"{code}: {get_currency_name(code, locale=locale)}") for code in current_currencies()
     ]
-
-
-def country_language(country: str, available: tuple[str, ...], fallback: str = "en") -> str:
-    """The first official language of ``country`` among ``available`` locales, else ``fallback``."""
-    from babel.languages import get_official_languages
-
-    for language in get_official_languages(country, de_facto=True):
-        if language in available:
-            return language
-    return fallback
