@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from werkzeug.serving import run_simple
@@ -15,6 +16,8 @@ PORT = int(os.environ.get("KASSA_DEMO_PORT", "5000"))
 def main() -> None:
     base = f"http://{HOST}:{PORT}"
     os.environ.setdefault("KASSA_PUBLIC_URL", base)
+    os.environ.setdefault("KASSA_LOG_FORMAT", "text")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # Kassa logs each request itself
     kassa = create_app()
     print(
         f"\nKassa demo\n"

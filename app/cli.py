@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from babel.messages.pofile import read_po, write_po
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from app.config import PROJECT_ROOT
 from app.extensions import db
@@ -20,7 +21,7 @@ TRANSLATIONS = PROJECT_ROOT / "translations"
 POT_FILE = TRANSLATIONS / "messages.pot"
 
 
-@click.group("kassa")
+@click.group("kassa", cls=AppGroup)
 def kassa_group() -> None:
     """Kassa administration."""
 
@@ -42,7 +43,7 @@ def seed_demo() -> None:
     click.echo(f"Demo merchant: {DEMO_EMAIL} / {password}" + (" (created)" if created else ""))
 
 
-@click.group("translate")
+@click.group("translate", cls=AppGroup)
 def translate_group() -> None:
     """Gettext catalogues: extract, update, compile (wraps pybabel)."""
 

@@ -29,13 +29,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """A readable line for a terminal: level, logger, message, then the extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        parts = [f"{record.levelname} {record.name}: {record.getMessage()}"]
+        for key, value in getattr(record, "fields", {}).items():
+            text = str(value)
+            parts.append(
+                f"\n  {key}:\n    " + text.replace("\n", "\n    ")
+                if "\n" in text
+                else f" {key}={text}"
+            )
+        if record.exc_info:
+            parts.append("\n" + self.formatException(record.exc_info))
+        return "".join(parts)
+
+
 def configure_logging(level: str, fmt: str) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(
-        JsonFormatter()
-        if fmt == "json"
-        else logging.Formatter("%(levelname)s %(name)s %(message)s")
-    )
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger("kassa")
     root.handlers[:] = [handler]
     root.setLevel(level)

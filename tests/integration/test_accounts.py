@@ -164,3 +164,15 @@ def test_login_is_rate_limited(app_settings: dict[str, str]) -> None:
     )
     assert refused.status_code == 429
     assert "För många försök" in refused.get_data(as_text=True)
+
+
+def test_the_seeded_demo_owner_logs_in_through_the_form(app: Flask, client: FlaskClient) -> None:
+    result = app.test_cli_runner().invoke(args=["kassa", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("demo@kassa.test / ")[1].split()[0]
+    log_in(client, "demo@kassa.test", password)
+    assert "Kassa Demo Shop" in client.get("/panel/").get_data(as_text=True)
+
+    again = app.test_cli_runner().invoke(args=["kassa", "seed-demo"])
+    assert f"demo@kassa.test / {password}" in again.output
+    assert "(created)" not in again.output
