@@ -1,0 +1,384 @@
+"""Control endpoints (``/_sandbox/...``, not Stripe's) and the sandbox's own pages: the 3-D
+Secure challenge, the micro-deposit verification page and receipts."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from .api import Ctx
+from .errors import StripeError
+from .params import parse_pairs
+from .resources.billing import seed
+from .resources.payment_intents import (
+    check_microdeposits,
+    finish_authentication,
+    microdeposit_mismatch,
+    start_debit,
+)
+from .resources.setup_intents import finish_setup_authentication, succeed_setup
+from .rules import default_capabilities
+from .sandbox import DEFAULT_FAULTS, Sandbox
+from .state import public_view
+
+control_blueprint = Blueprint("sandbox_control", __name__)
+
+
+def _sandbox() -> Sandbox:
+    return current_app.extensions["stripe_sandbox"]
+
+
+def _payload() -> dict[str, Any]:
+    """A control request's body: JSON, or a form (with Stripe-style brackets)."""
+    if request.is_json:
+        return request.get_json(silent=True) or {}
+    return parse_pairs(list(request.form.items(multi=True)))
+
+
+def _truthy(value: Any) -> Any:
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("true", "yes", "on"):
+            return True
+        if lowered in ("false", "no", "off", ""):
+            return False
+        return float(lowered)
+    return value
+
+
+def _capabilities(given: Any, country: str) -> dict[str, str] | None:
+    if not given:
+        return None
+    if isinstance(given, dict):
+        return {
+            **default_capabilities(country),
+            **{
+                key: value
+                if value in ("active", "inactive", "pending")
+                else ("active" if _truthy(value) else "inactive")
+                for key, value in given.items()
+            },
+        }
+    names = [given] if isinstance(given, str) else list(given)
+    capabilities = dict.fromkeys(default_capabilities(country), "inactive")
+    capabilities.update(dict.fromkeys([*names, "transfers"], "active"))
+    return capabilities
+
+
+def _control_error(message: str, status: int = 400) -> tuple[Response, int]:
+    return jsonify({"error": {"type": "invalid_request_error", "message": message}}), status
+
+
+@control_blueprint.post("/_sandbox/accounts")
+def create_account() -> Any:
+    data = _payload()
+    country = str(data.get("country") or "US").upper()
+    result = _sandbox().create_account(
+        country=country,
+        default_currency=data.get("default_currency"),
+        business_name=data.get("business_name"),
+        email=data.get("email"),
+        capabilities=_capabilities(data.get("capabilities"), country),
+        secret_key=data.get("secret_key"),
+        publishable_key=data.get("publishable_key"),
+    )
+    return jsonify(result)
+
+
+@control_blueprint.post("/_sandbox/advance")
+def advance() -> Any:
+    return jsonify({"settled": _sandbox().run_due_jobs(everything=True)})
+
+
+@control_blueprint.route("/_sandbox/faults", methods=["GET", "POST"])
+def faults() -> Any:
+    sandbox = _sandbox()
+    if request.method == "POST":
+        data = _payload()
+        unknown = set(data) - set(DEFAULT_FAULTS)
+        if unknown:
+            return _control_error(f"Unknown fault settings: {', '.join(sorted(unknown))}")
+        for key, value in data.items():
+            sandbox.faults[key] = _truthy(value)
+    return jsonify(sandbox.faults)
+
+
+@control_blueprint.get("/_sandbox/webhook_deliveries")
+def webhook_deliveries() -> Any:
+    sandbox = _sandbox()
+    filters = {
+        key: request.args[key]
+        for key in ("account", "event", "endpoint", "type")
+        if key in request.args
+    }
+    with sandbox.store.lock:
+        found = [
+            record
+            for record in sandbox.store.deliveries
+            if all(record.get(key) == value for key, value in filters.items())
+        ]
+    return jsonify({"object": "list", "data": found, "pending": sandbox.webhooks.pending()})
+
+
+@control_blueprint.post("/_sandbox/reset")
+def reset() -> Any:
+    _sandbox().reset()
+    return jsonify({"reset": True})
+
+
+def _account_for_seed(sandbox: Sandbox, data: dict[str, Any]) -> str | None:
+    if data.get("account"):
+        return data["account"] if data["account"] in sandbox.store.accounts else None
+    header = request.headers.get("Authorization", "")
+    key = header.partition(" ")[2].strip()
+    owner = sandbox.store.key_owner(key) if key else None
+    return owner[0]["id"] if owner and owner[1] == "secret" else None
+
+
+def seed_into(sandbox: Sandbox, account_id: str, data: dict[str, Any]) -> dict[str, int]:
+    with sandbox.store.lock:
+        ctx = Ctx(sandbox, sandbox.store.accounts[account_id], "secret", {}, "")
+        counts = seed(ctx, data)
+        sandbox.store.save()
+    return counts
+
+
+@control_blueprint.post("/_sandbox/seed")
+def seed_account() -> Any:
+    sandbox = _sandbox()
+    data = _payload()
+    account_id = _account_for_seed(sandbox, data)
+    if account_id is None:
+        return _control_error(
+            'Name the account: "account" in the body or Authorization: Bearer <its secret key>.',
+            404,
+        )
+    try:
+        counts = seed_into(sandbox, account_id, data)
+    except StripeError as error:
+        return jsonify(error.body()), error.status
+    except (KeyError, TypeError, ValueError) as error:
+        return _control_error(f"Invalid seed data: {error!r}")
+    return jsonify({"account": account_id, **counts})
+
+
+def load_seed_file(sandbox: Sandbox, path: Path) -> None:
+    """``--seed FILE``: ``{"accounts": [{country, business_name, secret_key?, ...,
+    customers, products, prices, subscriptions}]}`` (or one such account object)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for given in data.get("accounts", [data]):
+        with sandbox.store.lock:
+            known = (
+                sandbox.store.key_owner(given["secret_key"]) if given.get("secret_key") else None
+            )
+        if known is not None:
+            continue  # already there (a state file kept it)
+        country = str(given.get("country") or "US").upper()
+        keys = sandbox.create_account(
+            country=country,
+            default_currency=given.get("default_currency"),
+            business_name=given.get("business_name"),
+            email=given.get("email"),
+            capabilities=_capabilities(given.get("capabilities"), country),
+            secret_key=given.get("secret_key"),
+            publishable_key=given.get("publishable_key"),
+            account_id=given.get("account"),
+        )
+        seed_into(sandbox, keys["account"], given)
+
+
+# -- pages ---------------------------------------------------------------------------------
+def _find(sandbox: Sandbox, object_id: str) -> tuple[str, dict[str, Any]] | None:
+    with sandbox.store.lock:
+        for account_id in sandbox.store.all_accounts():
+            found = sandbox.store.get(account_id, object_id)
+            if found is not None:
+                return account_id, found
+    return None
+
+
+def _page(title: str, body: str, status: int = 200) -> Response:
+    html = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 32rem; margin: 2rem auto;
+       padding: 0 1rem; color: #1a1f36; }}
+button {{ font-size: 1rem; padding: .6rem 1.2rem; margin: .3rem .5rem .3rem 0;
+          border-radius: 6px; border: 1px solid #8792a2; cursor: pointer; }}
+#test-source-authorize-3ds {{ background: #635bff; color: #fff; border-color: #635bff; }}
+.note {{ color: #4f566b; font-size: .9rem; }}
+</style></head><body>{body}</body></html>"""
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _with_query(url: str, params: dict[str, str]) -> str:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _redirect_back(intent: dict[str, Any], redirect_status: str) -> BaseResponse:
+    kind = intent["object"]
+    return_url = intent.get("_return_url")
+    if not return_url:
+        return _page(
+            "Authentication finished",
+            f"<h1>Authentication {escape(redirect_status)}</h1>"
+            f"<p>{escape(kind)} {escape(intent['id'])} is now "
+            f"<strong>{escape(intent['status'])}</strong>. You can close this page.</p>",
+        )
+    target = _with_query(
+        return_url,
+        {
+            kind: intent["id"],
+            f"{kind}_client_secret": intent["client_secret"],
+            "redirect_status": redirect_status,
+        },
+    )
+    return redirect(target, code=302)
+
+
+@control_blueprint.route("/_sandbox/3ds/<intent_id>", methods=["GET", "POST"])
+def three_d_secure(intent_id: str) -> BaseResponse:
+    sandbox = _sandbox()
+    found = _find(sandbox, intent_id)
+    if found is None or found[1].get("object") not in ("payment_intent", "setup_intent"):
+        return _page("Not found", "<h1>No such payment</h1>", 404)
+    account_id, intent = found
+    awaiting = (
+        intent["status"] == "requires_action"
+        and (intent.get("next_action") or {}).get("type") == "redirect_to_url"
+    )
+    if request.method == "POST":
+        if not awaiting:
+            return _page(
+                "Nothing to authenticate",
+                f"<h1>Nothing to authenticate</h1><p>Status: {escape(intent['status'])}</p>",
+                409,
+            )
+        success = request.form.get("action") == "complete"
+        with sandbox.store.lock:
+            ctx = Ctx(
+                sandbox,
+                sandbox.store.accounts[account_id],
+                "secret",
+                {},
+                (sandbox.config.public_url or request.url_root).rstrip("/"),
+            )
+            if intent["object"] == "payment_intent":
+                finish_authentication(ctx, intent, success)
+            else:
+                finish_setup_authentication(ctx, intent, success)
+            sandbox.store.save()
+        return _redirect_back(intent, "succeeded" if success else "failed")
+    if not awaiting:
+        return _page(
+            "Nothing to authenticate",
+            f"<h1>Nothing to authenticate</h1><p>Status: {escape(intent['status'])}</p>",
+        )
+    what = ""
+    if intent["object"] == "payment_intent":
+        what = (
+            f"<p>Payment of {intent['amount']} {escape(intent['currency'].upper())} "
+            f"(minor units).</p>"
+        )
+    body = f"""<main>
+<h1>3D Secure 2 Test Page</h1>
+<p class="note">Stripe sandbox: this stands in for the card issuer's authentication page.</p>
+{what}
+<form method="post">
+<button type="submit" name="action" value="complete"
+ id="test-source-authorize-3ds">Complete</button>
+<button type="submit" name="action" value="fail" id="test-source-fail-3ds">Fail</button>
+</form></main>"""
+    return _page("3D Secure 2 Test Page", body)
+
+
+@control_blueprint.route("/_sandbox/microdeposits/<intent_id>", methods=["GET", "POST"])
+def microdeposits(intent_id: str) -> Response:
+    """Stripe's hosted verification page, simplified: enter the amounts or the code."""
+    sandbox = _sandbox()
+    found = _find(sandbox, intent_id)
+    if found is None or found[1].get("object") not in ("payment_intent", "setup_intent"):
+        return _page("Not found", "<h1>No such payment</h1>", 404)
+    account_id, intent = found
+    message = ""
+    if request.method == "POST":
+        amounts = [request.form.get("amount1", ""), request.form.get("amount2", "")]
+        code = request.form.get("descriptor_code", "").strip()
+        params: dict[str, Any] = (
+            {"descriptor_code": code}
+            if code
+            else {"amounts": [int(value) for value in amounts if value.strip().isdigit()]}
+        )
+        with sandbox.store.lock:
+            ctx = Ctx(
+                sandbox,
+                sandbox.store.accounts[account_id],
+                "secret",
+                params,
+                (sandbox.config.public_url or request.url_root).rstrip("/"),
+            )
+            message = _verify_on_page(ctx, intent)
+            sandbox.store.save()
+    body = f"""<main><h1>Verify your bank account</h1>
+<p>Enter the two micro-deposit amounts (in cents) or the 6-character code.</p>
+<p role="status">{escape(message)}</p>
+<p>Status: <strong>{escape(intent["status"])}</strong></p>
+<form method="post">
+<label>Amount 1 <input name="amount1" inputmode="numeric"></label>
+<label>Amount 2 <input name="amount2" inputmode="numeric"></label>
+<label>Descriptor code <input name="descriptor_code"></label>
+<button type="submit">Verify</button></form></main>"""
+    return _page("Verify your bank account", body)
+
+
+def _verify_on_page(ctx: Ctx, intent: dict[str, Any]) -> str:
+    if (intent.get("next_action") or {}).get("type") != "verify_with_microdeposits":
+        return "Nothing to verify."
+    method = ctx.get("payment_method", intent["payment_method"])
+    try:
+        if not check_microdeposits(ctx, intent, method):
+            return microdeposit_mismatch(ctx, method).message
+    except StripeError as error:
+        return error.message
+    method["_verified"] = True
+    if intent["object"] == "payment_intent":
+        start_debit(ctx, intent, method)
+    else:
+        succeed_setup(ctx, intent, method)
+    return "Verified."
+
+
+@control_blueprint.get("/_sandbox/receipts/<charge_id>")
+def receipt(charge_id: str) -> Response:
+    found = _find(_sandbox(), charge_id)
+    if found is None or found[1].get("object") != "charge":
+        return _page("Not found", "<h1>No such receipt</h1>", 404)
+    charge = public_view(found[1])
+    return _page(
+        "Receipt",
+        f"<h1>Receipt</h1><p>{charge['amount']} "
+        f"{escape(charge['currency'].upper())} (minor units), "
+        f"status {escape(charge['status'])}.</p>",
+    )
+
+
+@control_blueprint.get("/_sandbox/mandates/<reference>")
+def mandate_page(reference: str) -> Response:
+    return _page(
+        "Mandate", f"<h1>Direct Debit mandate</h1><p>Reference {escape(reference)} (sandbox).</p>"
+    )
+
+
+@control_blueprint.get("/_sandbox/health")
+def health() -> Any:
+    return jsonify({"ok": True})
