@@ -26,6 +26,12 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+def _stripe_mode(value: str) -> str:
+    if value not in ("test", "live"):
+        raise RuntimeError(f"KASSA_STRIPE_MODE must be 'test' or 'live', not {value!r}.")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """The typed view of the ``KASSA_*`` environment; see README "Settings" for each one."""
@@ -50,6 +56,8 @@ class Settings:
     mail_from: str = "Kassa <no-reply@kassa.test>"
     stripe_api_base: str = "https://api.stripe.com"
     stripe_js_url: str = "https://js.stripe.com/v3/"
+    stripe_mode: str = "test"
+    stripe_countries: tuple[str, ...] = ()
     log_level: str = "INFO"
     log_format: str = "json"
     extra: dict[str, str] = field(default_factory=dict)
@@ -98,6 +106,10 @@ class Settings:
             mail_from=get("MAIL_FROM", "Kassa <no-reply@kassa.test>"),
             stripe_api_base=get("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/"),
             stripe_js_url=get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+            stripe_mode=_stripe_mode(get("STRIPE_MODE", "test")),
+            stripe_countries=tuple(
+                c.strip().upper() for c in get("STRIPE_COUNTRIES").split(",") if c.strip()
+            ),
             log_level=get("LOG_LEVEL", "INFO").upper(),
             log_format=get("LOG_FORMAT", "json"),
         )

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 
 from tests.support.mailbox import Mailbox, start_smtp_server
 from tests.support.servers import LiveServer, free_port, start_gunicorn
+from tests.support.stripe_sandbox import StripeSandbox, start_stripe_sandbox
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "test-secret-key-not-for-production-0123456789"
@@ -50,12 +51,22 @@ def mailbox(smtp_server: Mailbox) -> Mailbox:
 
 
 @pytest.fixture(scope="session")
+def stripe_sandbox() -> Iterator[StripeSandbox]:
+    """The Stripe sandbox as a real HTTP server: Kassa reaches it through its settings only."""
+    sandbox = start_stripe_sandbox(free_port())
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture(scope="session")
 def instance_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("instance")
 
 
 @pytest.fixture(scope="session")
-def app_settings(database_url: str, smtp_server: Mailbox, instance_path: Path) -> dict[str, str]:
+def app_settings(
+    database_url: str, smtp_server: Mailbox, instance_path: Path, stripe_sandbox: StripeSandbox
+) -> dict[str, str]:
     """The KASSA_* settings every test app and the live server share."""
     return {
         "KASSA_ENV": "testing",
@@ -68,6 +79,8 @@ def app_settings(database_url: str, smtp_server: Mailbox, instance_path: Path) -
         "KASSA_LOGIN_RATE_LIMIT": "1000 per minute",
         "KASSA_LOG_LEVEL": "WARNING",
         "KASSA_PUBLIC_URL": "http://localhost",
+        "KASSA_STRIPE_API_BASE": stripe_sandbox.api_base,
+        "KASSA_STRIPE_JS_URL": stripe_sandbox.js_url,
     }
 
 
@@ -85,11 +98,12 @@ def app(app_settings: dict[str, str]) -> Iterator[Flask]:
 
 @pytest.fixture(autouse=True)
 def _empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test starts from empty tables (only for tests that use the database)."""
+    """Every test leaves empty tables behind (only tests that use the database)."""
+    uses_database = bool({"app", "app_settings"} & set(request.fixturenames))
+    application: Flask | None = request.getfixturevalue("app") if uses_database else None
     yield
-    if "app" not in request.fixturenames:
+    if application is None:
         return
-    application: Flask = request.getfixturevalue("app")
     from app.extensions import db
 
     with application.app_context():

@@ -5,18 +5,24 @@ Every KassaForm subclass must appear in FORMS, so a new form joins this test.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+import app as app_package
 from app.merchants import forms as merchant_forms
+from app.processors import forms as processor_forms
 from app.web.forms import KassaForm
+from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
 from tests.support.accounts import DEFAULT_PASSWORD, sign_up
 from tests.support.mailbox import Mailbox
+from tests.support.stripe_sandbox import StripeSandbox
 
 SCRIPT = "<script>alert('x')</script>"
 BAD_VALUES = {
@@ -36,9 +42,12 @@ class FormCase:
     valid: dict[str, str]
     optional: set[str] = field(default_factory=set)  # fields where empty is a valid answer
     secret: set[str] = field(default_factory=set)  # fields never echoed back (passwords)
-    accepts_markup: set[str] = field(
-        default_factory=set
-    )  # passwords may contain anything printable
+    # Passwords may contain anything printable, markup included.
+    accepts_markup: set[str] = field(default_factory=set)
+    # A baseline that needs real Stripe keys (made on the sandbox).
+    live_valid: Callable[[StripeSandbox], dict[str, str]] | None = None
+    # The form answers with a redirect and a flashed error instead of re-rendering.
+    refuses_by_redirect: bool = False
 
 
 def anonymous(path: str) -> Callable[[FlaskClient, Flask, Mailbox], str]:
@@ -98,6 +107,20 @@ FORMS = [
         {"email": "invitee@example.com", "locale": "en"},
     ),
     FormCase(
+        processor_forms.StripeKeysForm,
+        owner_page("/panel/settings/payments"),
+        {"secret_key": "", "publishable_key": ""},
+        secret={"secret_key"},
+        live_valid=lambda sandbox: _sandbox_keys(sandbox),
+    ),
+    FormCase(
+        processor_forms.ConfirmConnectionForm,
+        owner_page("/panel/settings/payments"),
+        {"sealed": "x"},
+        refuses_by_redirect=True,
+    ),
+    FormCase(processor_forms.DisconnectForm, owner_page("/panel/settings/payments/disconnect"), {}),
+    FormCase(
         merchant_forms.AcceptInvitationForm,
         invitation_page,
         {"name": "Sam", "password": "staff password 1", "confirm_password": "staff password 1"},
@@ -108,6 +131,9 @@ FORMS = [
 
 
 def test_every_form_is_covered() -> None:
+    for module in sorted(Path(app_package.__file__).parent.rglob("forms.py")):
+        importlib.import_module(".".join(module.relative_to(PROJECT_ROOT).with_suffix("").parts))
+
     def subclasses(cls: type) -> set[type]:
         return {sub for direct in cls.__subclasses__() for sub in {direct, *subclasses(direct)}}
 
@@ -123,8 +149,20 @@ def cases() -> list[tuple[FormCase, str, str]]:
     return result
 
 
+def _sandbox_keys(sandbox: StripeSandbox) -> dict[str, str]:
+    account = sandbox.create_account()
+    return {"secret_key": account.secret_key, "publishable_key": account.publishable_key}
+
+
+ACTIONS = {
+    merchant_forms.InviteForm: "/panel/team/invitations",
+    processor_forms.StripeKeysForm: "/panel/settings/payments/verify",
+    processor_forms.ConfirmConnectionForm: "/panel/settings/payments/connect",
+}
+
+
 def action_of(case: FormCase, url: str) -> str:
-    return "/panel/team/invitations" if case.form is merchant_forms.InviteForm else url
+    return ACTIONS.get(case.form, url)
 
 
 @pytest.mark.parametrize(
@@ -133,14 +171,25 @@ def action_of(case: FormCase, url: str) -> str:
     ids=[f"{c.form.__name__}-{f}-{k}" for c, f, k in cases()],
 )
 def test_bad_value_gets_a_clear_error(
-    case: FormCase, field_name: str, kind: str, client: FlaskClient, app: Flask, mailbox: Mailbox
+    case: FormCase,
+    field_name: str,
+    kind: str,
+    client: FlaskClient,
+    app: Flask,
+    mailbox: Mailbox,
+    stripe_sandbox: StripeSandbox,
 ) -> None:
     from tests.conftest import csrf_token_from
 
     url = case.page(client, app, mailbox)
     token = csrf_token_from(client.get(url).get_data(as_text=True))
-    data = {**case.valid, field_name: BAD_VALUES[kind]}
-    response = client.post(action_of(case, url), data={"csrf_token": token, **data})
+    valid = {**case.valid, **(case.live_valid(stripe_sandbox) if case.live_valid else {})}
+    data = {**valid, field_name: BAD_VALUES[kind]}
+    response = client.post(
+        action_of(case, url),
+        data={"csrf_token": token, **data},
+        follow_redirects=case.refuses_by_redirect,
+    )
     body = response.get_data(as_text=True)
 
     assert response.status_code < 500
@@ -150,11 +199,14 @@ def test_bad_value_gets_a_clear_error(
     )
     if accepted:
         return
+    if case.refuses_by_redirect:
+        assert 'class="alert alert-error"' in body, f"{kind} {field_name} was accepted"
+        return
     assert response.status_code in (400, 422), f"{kind} {field_name} was accepted"
     has_field_error = f'id="{field_name}-error"' in body
     has_form_error = 'class="alert alert-error" role="alert"' in body
     assert has_field_error or has_form_error
-    for other, value in case.valid.items():
+    for other, value in valid.items():
         if other != field_name and other not in case.secret and value:
             assert (
                 f'value="{value}"' in body

@@ -1,0 +1,37 @@
+"""A merchant's connected payment processor account."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.merchants.models import MerchantOwned, utcnow
+
+
+class ProcessorConnection(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """At most one per merchant, and one Stripe account serves one merchant (both unique)."""
+
+    __tablename__ = "processor_connections"
+    __table_args__ = (
+        db.UniqueConstraint("merchant_id", name="uq_processor_connections_merchant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), unique=True)
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    country: Mapped[str] = mapped_column(String(2))
+    default_currency: Mapped[str] = mapped_column(String(3))
+    business_name: Mapped[str] = mapped_column(String(200), default="")
+    capabilities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    secret_key_encrypted: Mapped[str] = mapped_column(Text)
+    secret_key_hint: Mapped[str] = mapped_column(
+        String(32)
+    )  # "sk_test_…4242": shown, never the key
+    publishable_key: Mapped[str] = mapped_column(String(255))
+    webhook_endpoint_id: Mapped[str] = mapped_column(String(64))
+    webhook_secret_encrypted: Mapped[str] = mapped_column(Text)
+    connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -1,0 +1,153 @@
+"""Settings → Payments: connect a Stripe account, see it, disconnect it."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import current_app, flash, redirect, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from app.config import Settings
+from app.core.crypto import InvalidToken, decrypt, seal, unseal
+from app.extensions import db
+from app.merchants.auth import current_merchant, login_required, owner_required, signed_in_user
+from app.merchants.service import ServiceError
+from app.processors import blueprint, connection
+from app.processors.forms import ConfirmConnectionForm, DisconnectForm, StripeKeysForm
+from app.processors.gateway import PaymentGateway
+from app.processors.stripe_gateway import StripeGateway
+from app.web.rendering import render
+
+SEAL_LIFETIME_SECONDS = 600
+
+
+def _settings() -> Settings:
+    return current_app.extensions["kassa_settings"]
+
+
+def _gateway(secret_key: str) -> PaymentGateway:
+    return StripeGateway(secret_key, _settings().stripe_api_base)
+
+
+def _verify(form_keys: dict[str, str]) -> connection.VerifiedKeys:
+    settings = _settings()
+    return connection.verify_keys(
+        db.session,
+        current_merchant(),
+        form_keys["secret_key"],
+        form_keys["publishable_key"],
+        gateway_factory=_gateway,
+        expected_mode=settings.stripe_mode,
+        accepted_countries=settings.stripe_countries,
+    )
+
+
+def _page(status: int = 200, **context: Any) -> Response:
+    merchant = current_merchant()
+    return render(
+        "processors/payments.html",
+        status=status,
+        connected=connection.current_connection(db.session, merchant.id),
+        stripe_mode=_settings().stripe_mode,
+        **context,
+    )
+
+
+@blueprint.get("/panel/settings/payments")
+@login_required
+def payments() -> Response:
+    return _page(form=StripeKeysForm(formdata=None))
+
+
+@blueprint.post("/panel/settings/payments/verify")
+@login_required
+@owner_required
+def verify() -> Response:
+    form = StripeKeysForm()
+    if not form.validate_on_submit():
+        return _page(422, form=form)
+    keys = {
+        "secret_key": form.secret_key.data or "",
+        "publishable_key": form.publishable_key.data or "",
+    }
+    try:
+        verified = _verify(keys)
+    except ServiceError as refusal:
+        form.add_error(refusal.field, str(refusal.message))
+        return _page(422, form=form)
+    sealed = seal({**keys, "attempt": secrets.token_urlsafe(12)}, _settings().secret_key)
+    return _page(
+        form=form,
+        found=verified.account,
+        livemode=verified.livemode,
+        confirm=ConfirmConnectionForm(sealed=sealed),
+    )
+
+
+def _unsealed_keys(confirm: ConfirmConnectionForm) -> dict[str, Any] | None:
+    """The keys verified in the first step, if the token is intact and recent."""
+    if not confirm.validate_on_submit():
+        return None
+    try:
+        return unseal(confirm.sealed.data or "", _settings().secret_key, SEAL_LIFETIME_SECONDS)
+    except (InvalidToken, ValueError):
+        return None
+
+
+@blueprint.post("/panel/settings/payments/connect")
+@login_required
+@owner_required
+def connect() -> Response:
+    keys = _unsealed_keys(ConfirmConnectionForm())
+    if keys is None:
+        flash(_("The check of your keys expired. Please enter them again."), "error")
+        return redirect(url_for("processors.payments"))
+    form = StripeKeysForm(formdata=None, data=keys)
+    try:
+        verified = _verify(keys)
+        connection.connect(
+            db.session,
+            current_merchant(),
+            signed_in_user(),
+            verified,
+            gateway_factory=_gateway,
+            webhook_url=f"{_settings().public_url}/webhooks/stripe/{current_merchant().public_id}",
+            attempt_id=str(keys.get("attempt", "")),
+            encryption_key=_settings().secret_key,
+        )
+    except ServiceError as refusal:
+        form.add_error(refusal.field, str(refusal.message))
+        return _page(422, form=form)
+    db.session.commit()
+    flash(_("Stripe is connected. Buyers can now pay you."), "success")
+    return redirect(url_for("processors.payments"))
+
+
+@blueprint.route("/panel/settings/payments/disconnect", methods=["GET", "POST"])
+@login_required
+@owner_required
+def disconnect() -> Response:
+    merchant = current_merchant()
+    current = connection.current_connection(db.session, merchant.id)
+    if current is None:
+        return redirect(url_for("processors.payments"))
+    form = DisconnectForm()
+    if not form.validate_on_submit():
+        return render("processors/disconnect.html", form=form, connected=current)
+    secret_key = decrypt(current.secret_key_encrypted, _settings().secret_key)
+    removed = connection.disconnect(
+        db.session, merchant, gateway_factory=_gateway, secret_key=secret_key
+    )
+    db.session.commit()
+    flash(_("Stripe is disconnected."), "info")
+    if not removed:
+        flash(
+            _(
+                "Stripe could not be told to stop sending events to Kassa. Delete the webhook "
+                "endpoint in your Stripe dashboard."
+            ),
+            "error",
+        )
+    return redirect(url_for("processors.payments"))

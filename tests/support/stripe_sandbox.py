@@ -1,0 +1,77 @@
+"""The Stripe sandbox as a real HTTP server for Kassa's tests, and accounts made on it.
+
+Kassa reaches it only through its settings (KASSA_STRIPE_API_BASE, KASSA_STRIPE_JS_URL), exactly
+as it would reach Stripe; the tests use the sandbox's control endpoints the way QA would.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from stripe_sandbox import create_app
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        """No access log in test output."""
+
+
+@dataclass(frozen=True)
+class SandboxAccount:
+    id: str
+    secret_key: str
+    publishable_key: str
+
+
+@dataclass
+class StripeSandbox:
+    url: str
+    server: BaseWSGIServer
+
+    @property
+    def api_base(self) -> str:
+        return self.url
+
+    @property
+    def js_url(self) -> str:
+        return f"{self.url}/js/v3/"
+
+    def control(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+        body = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(
+            self.url + path, data=body, method=method, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+    def create_account(
+        self, country: str = "SE", currency: str = "sek", **extra: Any
+    ) -> SandboxAccount:
+        data = self.control(
+            "POST",
+            "/_sandbox/accounts",
+            {
+                "country": country,
+                "default_currency": currency,
+                "business_name": extra.pop("name", "Sandbox AB"),
+                **extra,
+            },
+        )
+        return SandboxAccount(data["account"], data["secret_key"], data["publishable_key"])
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+def start_stripe_sandbox(port: int) -> StripeSandbox:
+    url = f"http://127.0.0.1:{port}"
+    app = create_app(debit_settle_seconds=0.5, public_url=url, webhook_retry_delays=(0.1, 0.2, 0.4))
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return StripeSandbox(url, server)
