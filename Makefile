@@ -45,8 +45,6 @@ setup: $(VENV)/.installed $(HTMX) translations
 setup-dev: $(VENV)/.installed-dev $(HTMX) translations
 
 run: setup
-	@mkdir -p instance
-	@test -f .env || (echo "KASSA_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')" > .env && echo "Wrote .env with a new KASSA_SECRET_KEY")
 	$(FLASK) db upgrade
 	$(FLASK) kassa seed-demo
 	$(PY) demo.py

@@ -26,6 +26,21 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+def _instance_secret_key(instance_path: Path) -> str:
+    """Outside production: a key made once and kept in the instance folder (readable by us only).
+
+    A key that changed with every start would log everyone out and make the secrets stored
+    encrypted with it (Stripe keys) unreadable.
+    """
+    path = instance_path / "secret-key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
 def _stripe_mode(value: str) -> str:
     if value not in ("test", "live"):
         raise RuntimeError(f"KASSA_STRIPE_MODE must be 'test' or 'live', not {value!r}.")
@@ -84,7 +99,7 @@ class Settings:
         if not secret_key:
             if env == "production":
                 raise RuntimeError("KASSA_SECRET_KEY must be set in production.")
-            secret_key = secrets.token_urlsafe(48)
+            secret_key = _instance_secret_key(instance_path)
         return cls(
             env=env,
             secret_key=secret_key,

@@ -21,6 +21,7 @@ from app.merchants.auth import (
 from app.merchants.forms import InviteForm, PasswordChangeForm
 from app.merchants.models import Invitation, User, utcnow
 from app.merchants.scoping import get_owned_or_404, scoped_select
+from app.processors.connection import current_connection
 from app.web.rendering import render
 
 
@@ -29,7 +30,13 @@ from app.web.rendering import render
 def dashboard() -> Response:
     merchant = current_merchant()
     team_size = len(db.session.scalars(scoped_select(User)).all())
-    return render("merchants/dashboard.html", merchant=merchant, team_size=team_size)
+    stripe_connected = current_connection(db.session, merchant.id) is not None
+    return render(
+        "merchants/dashboard.html",
+        merchant=merchant,
+        team_size=team_size,
+        stripe_connected=stripe_connected,
+    )
 
 
 def _team_context(form: InviteForm | None = None) -> dict[str, Any]:

@@ -266,7 +266,11 @@ def connect(
 
 
 def disconnect(
-    session: DbSession, merchant: Merchant, *, gateway_factory: GatewayFactory, secret_key: str
+    session: DbSession,
+    merchant: Merchant,
+    *,
+    gateway_factory: GatewayFactory,
+    secret_key: str | None,
 ) -> bool:
     """Delete the webhook endpoint at Stripe and forget the account; True when Stripe confirmed.
 
@@ -276,11 +280,13 @@ def disconnect(
     connection = current_connection(session, merchant.id)
     if connection is None:
         raise ServiceError(_l("No Stripe account is connected."))
-    removed = True
-    try:
-        gateway_factory(secret_key).delete_webhook_endpoint(connection.webhook_endpoint_id)
-    except GatewayError as error:
-        removed = error.failure is GatewayFailure.NOT_FOUND
+    removed = False
+    if secret_key is not None:  # None: the stored key can no longer be decrypted
+        try:
+            gateway_factory(secret_key).delete_webhook_endpoint(connection.webhook_endpoint_id)
+            removed = True
+        except GatewayError as error:
+            removed = error.failure is GatewayFailure.NOT_FOUND
     session.delete(connection)
     log.info(
         "processor disconnected",

@@ -136,7 +136,10 @@ def disconnect() -> Response:
     form = DisconnectForm()
     if not form.validate_on_submit():
         return render("processors/disconnect.html", form=form, connected=current)
-    secret_key = decrypt(current.secret_key_encrypted, _settings().secret_key)
+    try:
+        secret_key: str | None = decrypt(current.secret_key_encrypted, _settings().secret_key)
+    except InvalidToken:
+        secret_key = None
     removed = connection.disconnect(
         db.session, merchant, gateway_factory=_gateway, secret_key=secret_key
     )

@@ -248,3 +248,20 @@ def test_staff_see_the_connection_but_cannot_change_it(
     connect(client, account)
     assert account.id in staff.get(PAGE).get_data(as_text=True)
     assert staff.get(PAGE + "/disconnect").status_code == 403
+
+
+def test_disconnect_works_when_the_stored_key_cannot_be_read(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    sign_up(client)
+    connect(client, stripe_sandbox.create_account())
+    with app.app_context():
+        row = db.session.scalars(select(ProcessorConnection)).one()
+        row.secret_key_encrypted = "written-with-a-key-this-server-no-longer-has"
+        db.session.commit()
+
+    page = post_form(client, PAGE + "/disconnect", PAGE + "/disconnect", {}, follow_redirects=True)
+    body = page.get_data(as_text=True)
+    assert "Stripe is disconnected." in body
+    assert "Delete the webhook endpoint in your Stripe dashboard." in body
+    assert saved(app) == []

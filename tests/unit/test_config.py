@@ -31,3 +31,12 @@ def test_development_defaults_to_sqlite_in_the_instance_folder(tmp_path) -> None
     settings = Settings.load({"KASSA_INSTANCE_PATH": str(tmp_path), "KASSA_DATABASE_URL": ""})
     assert settings.database_url == f"sqlite:///{tmp_path / 'kassa.db'}"
     assert settings.tasks_immediate is True
+
+
+def test_outside_production_a_missing_key_is_made_once_and_kept(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("KASSA_SECRET_KEY", raising=False)
+    first = Settings.load({"KASSA_INSTANCE_PATH": str(tmp_path), "KASSA_SECRET_KEY": ""})
+    second = Settings.load({"KASSA_INSTANCE_PATH": str(tmp_path), "KASSA_SECRET_KEY": ""})
+    assert first.secret_key == second.secret_key
+    assert len(first.secret_key) >= 40
+    assert (tmp_path / "secret-key").stat().st_mode & 0o777 == 0o600
