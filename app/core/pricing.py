@@ -394,13 +394,16 @@ class DueNow:
 class LaterCharge:
     """A line's charges after today: ``total = amount + fee`` on each charge date.
 
-    ``delayed`` lines charge nothing now, so this is their first charge; otherwise it is a
-    recurring line's second charge onward. ``recurrence`` None means a single charge.
+    ``delayed`` lines charge nothing now, so ``first_charge_on`` is their first charge; otherwise
+    it is a recurring line's second charge. ``recurrence`` None means a single charge. Dates are
+    counted from ``anchor_on``, the line's first charge (today when it is due now), so clamping
+    to a month's end never drifts.
     """
 
     line_index: int
     reference: str
     delayed: bool
+    anchor_on: date
     first_charge_on: date
     recurrence: Recurrence | None
     amount: Money
@@ -409,12 +412,13 @@ class LaterCharge:
     total: Money
 
     def charge_date(self, n: int) -> date:
-        """The date of charge number ``n`` of this schedule (0 is ``first_charge_on``)."""
+        """The date of this schedule's charge number ``n`` (0 is ``first_charge_on``)."""
         if self.recurrence is None:
             if n != 0:
                 raise PricingError("a single charge has no later dates")
             return self.first_charge_on
-        return self.recurrence.charge_date(self.first_charge_on, n)
+        charges_before = 0 if self.delayed else 1
+        return self.recurrence.charge_date(self.anchor_on, charges_before + n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -611,6 +615,7 @@ def _later_charge(
         line_index=line.index,
         reference=line.reference,
         delayed=not line.due_now,
+        anchor_on=line.first_charge_on,
         first_charge_on=first_charge_on,
         recurrence=line.recurrence,
         amount=amount,
