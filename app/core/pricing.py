@@ -21,9 +21,10 @@ Rounding
 Order of calculation, per line
     subtotal = unit amount x quantity; then the discount; then taxes on the discounted amount.
     Inclusive taxes are extracted (amount x rate / (100 + rate)); exclusive ones are added, on the
-    amount net of any inclusive tax. The fee is computed last, per payment, on the taxed total;
-    fees are never taxed, so taxes never depend on fees (this is the issue's "discounts, then fees,
-    then taxes" in the only sense that can be observed once fees are untaxed; see Fees).
+    amount net of any inclusive tax (no tax on tax). The fee comes last, per payment, on the
+    taxed total, and is never taxed. The issue lists "discounts, then fees, then taxes": we keep
+    discounts first and taxes independent of fees, but take the fee after taxes on purpose (see
+    Fees); with untaxed fees that is the only difference the order could make.
 
 Schedule
     A line is charged first on ``today`` unless its price has a start date after today or trial
@@ -47,18 +48,19 @@ Taxes
     applies only when the buyer's country is known and in the set; with an empty set it always
     applies. Several inclusive rates on one line: their combined tax, amount x R / (100 + R) with
     R the sum of their percentages, is rounded once and spread over them by largest remainder,
-    so extracting tax can never exceed the amount. Inclusive taxes never change a total.
+    so extracting tax can never exceed the amount. Inclusive taxes never change a total (on a
+    line that mixes both kinds, they do lower the base of its exclusive taxes).
 
 Fees (payment-method surcharges)
     At most one fee per method; with no method chosen yet there is no fee, so the breakdown for
     "no method" is what every method costs at least. A fee is charged per payment: once on the
-    due-now payment, and on each later charge (the method chosen now is the one saved for
-    them). Its base is the payment's total including exclusive taxes, because the processor's
-    own percentage is taken on everything charged; only with that base does a grossed-up fee
-    keep its promise. Plain: fee = fixed + base x pct / 100. Grossed up: the charge is
-    (base + fixed) / (1 - pct / 100) rounded, and the fee is that minus the base, so that after
-    a processor fee of the same structure the merchant nets the base. A payment of zero has no
-    fee.
+    due-now payment, and on each line's later charges, which are priced as a payment of their
+    own (the method chosen now is the one saved for them). Its base is the payment's total
+    including exclusive taxes, because the processor's own percentage is taken on everything
+    charged; only with that base does a grossed-up fee keep its promise. Plain: fee = fixed +
+    base x pct / 100. Grossed up: the charge is (base + fixed) / (1 - pct / 100) rounded, and
+    the fee is that minus the base, so that after a processor fee of the same structure the
+    merchant nets the base. A payment of zero has no fee.
 
 Due later
     One ``LaterCharge`` per line that charges anything after today: a delayed line (its first
