@@ -8,7 +8,7 @@ HTMX := static/vendor/htmx.min.js
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help setup setup-dev run test lint bench translations-extract translations-update translations chromium clean
+.PHONY: help setup setup-dev run test lint bench wrk translations-extract translations-update translations chromium clean
 
 help:
 	@echo "make run    set up and serve the demo on http://127.0.0.1:5000"
@@ -62,7 +62,12 @@ lint: setup-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy app
 
-bench: setup-dev
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; fi; }
+
+bench: setup-dev wrk
 	$(PY) -m bench
 
 translations-extract: setup-dev

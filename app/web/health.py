@@ -1,4 +1,4 @@
-"""``/healthz``: is this process up and can it reach its database."""
+"""``/livez``: is this process up; ``/healthz``: and can it reach its database."""
 
 from __future__ import annotations
 
@@ -22,3 +22,9 @@ def healthz() -> tuple[Response, int]:
         db.session.rollback()
         return jsonify(status="degraded", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200
+
+
+@blueprint.get("/livez")
+def livez() -> Response:
+    """Liveness without dependencies: for process supervisors (and the benchmark's baseline)."""
+    return Response("ok\n", mimetype="text/plain")

@@ -135,6 +135,14 @@ def test_an_unexpected_error_gives_a_localized_500_without_details(
     )  # type: ignore[index]
 
 
+def test_liveness_needs_nothing_but_the_process(app_settings: dict[str, str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    unreachable = create_app(
+        {**app_settings, "KASSA_DATABASE_URL": f"sqlite:///{tmp_path}/missing-dir/nothing.db"}
+    )
+    response = unreachable.test_client().get("/livez")
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "ok\n")
+
+
 def test_health_reports_the_database(
     client: FlaskClient, app_settings: dict[str, str], tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
