@@ -16,12 +16,12 @@ from .api import Ctx
 from .errors import StripeError
 from .params import parse_pairs
 from .resources.billing import seed
-from .resources.payment_intents import (
+from .resources.intents import (
+    awaits_microdeposit_verification,
     check_microdeposits,
-    finish_authentication,
     microdeposit_mismatch,
-    start_debit,
 )
+from .resources.payment_intents import finish_authentication, start_debit
 from .resources.setup_intents import finish_setup_authentication, succeed_setup
 from .rules import default_capabilities
 from .sandbox import DEFAULT_FAULTS, Sandbox
@@ -342,7 +342,7 @@ def microdeposits(intent_id: str) -> Response:
 
 
 def _verify_on_page(ctx: Ctx, intent: dict[str, Any]) -> str:
-    if (intent.get("next_action") or {}).get("type") != "verify_with_microdeposits":
+    if not awaits_microdeposit_verification(intent):
         return "Nothing to verify."
     method = ctx.get("payment_method", intent["payment_method"])
     try:
