@@ -11,6 +11,7 @@ from typing import Any
 
 from ..api import Ctx
 from ..errors import StripeError, invalid_request, parameter_missing
+from ..params import INT, STR
 from ..rules import PAYMENT_METHOD_RULES, method_unavailable_reason
 from ..state import now, public_view
 from ..testdata import (
@@ -53,6 +54,11 @@ INTENT_KINDS = {
         failure_event="setup_intent.setup_failed",
         how_to_add_method="Pass payment_method or payment_method_data.",
     ),
+}
+VERIFY_MICRODEPOSITS_PARAMS: dict[str, Any] = {
+    "amounts": [INT],
+    "descriptor_code": STR,
+    "client_secret": STR,
 }
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 _METHOD_PARAMS = ("payment_method", "payment_method_data")

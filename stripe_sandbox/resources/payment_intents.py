@@ -18,6 +18,7 @@ from ..state import new_id, now, random_token
 from ..testdata import AUTHENTICATE, AUTHENTICATE_UNLESS_SET_UP, DECLINE, SUCCEED_THEN_DISPUTE
 from .charges import create_charge, fail_charge, open_dispute, settle_charge
 from .intents import (
+    VERIFY_MICRODEPOSITS_PARAMS,
     ask_for_authentication,
     ask_for_microdeposits,
     automatic_payment_methods,
@@ -479,7 +480,7 @@ def list_payment_intents(ctx: Ctx) -> dict[str, Any]:
 @endpoint(
     "POST",
     "/v1/payment_intents/<intent>/verify_microdeposits",
-    {"amounts": [INT], "descriptor_code": STR, "client_secret": STR},
+    VERIFY_MICRODEPOSITS_PARAMS,
     publishable=True,
 )
 def verify_payment_microdeposits(ctx: Ctx, intent: str) -> dict[str, Any]:

@@ -7,13 +7,14 @@ from typing import Any
 
 from ..api import Ctx, background_ctx, endpoint, metadata_update
 from ..errors import card_error, invalid_request
-from ..params import BOOL, INT, MAP, STR, Enum
+from ..params import BOOL, MAP, STR, Enum
 from ..rules import BANK_DEBIT_TYPES
 from ..sandbox import JOB_HANDLERS, Sandbox
 from ..state import new_id, now, random_token
 from ..testdata import AUTHENTICATE, AUTHENTICATE_UNLESS_SET_UP, DECLINE
 from .intents import (
     CONFIRMABLE,
+    VERIFY_MICRODEPOSITS_PARAMS,
     ask_for_authentication,
     ask_for_microdeposits,
     automatic_payment_methods,
@@ -229,7 +230,7 @@ def list_setup_intents(ctx: Ctx) -> dict[str, Any]:
 @endpoint(
     "POST",
     "/v1/setup_intents/<intent>/verify_microdeposits",
-    {"amounts": [INT], "descriptor_code": STR, "client_secret": STR},
+    VERIFY_MICRODEPOSITS_PARAMS,
     publishable=True,
 )
 def verify_setup_microdeposits(ctx: Ctx, intent: str) -> dict[str, Any]:
