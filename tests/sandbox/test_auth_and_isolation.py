@@ -9,6 +9,7 @@ import pytest
 import stripe
 
 from .conftest import Account, SandboxServer, http
+from .helpers import card_payment
 
 
 @pytest.fixture
@@ -18,15 +19,7 @@ def other(sandbox: SandboxServer) -> Account:
 
 def test_keys_cannot_touch_another_accounts_objects(account: Account, other: Account) -> None:
     customer = account.client.v1.customers.create(params={"email": "mine@example.com"})
-    intent = account.client.v1.payment_intents.create(
-        params={
-            "amount": 1000,
-            "currency": "usd",
-            "payment_method_types": ["card"],
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-        }
-    )
+    intent = card_payment(account)
     attempts = [
         lambda: other.client.v1.customers.retrieve(customer.id),
         lambda: other.client.v1.customers.update(customer.id, params={"name": "Mallory"}),

@@ -6,22 +6,11 @@ import pytest
 import stripe
 
 from .conftest import MANDATE_DATA, Account, SandboxServer
-
-
-def _paid(account: Account, amount: int, currency: str = "usd") -> stripe.PaymentIntent:
-    return account.client.v1.payment_intents.create(
-        params={
-            "amount": amount,
-            "currency": currency,
-            "payment_method_types": ["card"],
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-        }
-    )
+from .helpers import card_payment
 
 
 def test_partial_refunds_then_the_rest(account: Account) -> None:
-    intent = _paid(account, 1000)
+    intent = card_payment(account, amount=1000)
     first = account.client.v1.refunds.create(
         params={"payment_intent": intent.id, "amount": 300, "reason": "duplicate"}
     )
@@ -90,15 +79,8 @@ def test_card_fees(
     sandbox: SandboxServer, country: str, currency: str, amount: int, fee: int
 ) -> None:
     account = sandbox.new_account(country)
-    intent = account.client.v1.payment_intents.create(
-        params={
-            "amount": amount,
-            "currency": currency,
-            "payment_method_types": ["card"],
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-            "expand": ["latest_charge.balance_transaction"],
-        }
+    intent = card_payment(
+        account, amount=amount, currency=currency, expand=["latest_charge.balance_transaction"]
     )
     transaction = intent.latest_charge.balance_transaction
     assert (transaction.amount, transaction.fee, transaction.net) == (amount, fee, amount - fee)
