@@ -48,16 +48,18 @@ def sepa_payment(
     iban: str,
     *,
     amount: int = 1000,
-    mandate_data: dict[str, Any] = MANDATE_DATA,
+    mandate_data: dict[str, Any] | None = MANDATE_DATA,
 ) -> Any:
-    """A EUR SEPA Debit PaymentIntent created and confirmed in one call (it is processing)."""
+    """A EUR SEPA Debit PaymentIntent created and confirmed in one call, under
+    ``mandate_data`` (none when None)."""
+    mandate = {} if mandate_data is None else {"mandate_data": mandate_data}
     return account.client.v1.payment_intents.create(
         params={
             "amount": amount,
             "currency": "eur",
             "payment_method_types": ["sepa_debit"],
             "confirm": True,
-            "mandate_data": mandate_data,
+            **mandate,
             "payment_method_data": {
                 "type": "sepa_debit",
                 "sepa_debit": {"iban": iban},

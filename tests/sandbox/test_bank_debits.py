@@ -9,6 +9,7 @@ import pytest
 import stripe
 
 from .conftest import MANDATE_DATA, Account, SandboxServer, http
+from .helpers import sepa_payment
 
 BILLING = {"name": "Jenny Rosen", "email": "jenny@example.com"}
 
@@ -279,19 +280,7 @@ def test_ach_setup_intent_with_microdeposits(account: Account) -> None:
 def test_bank_debits_need_a_mandate(sandbox: SandboxServer) -> None:
     account = sandbox.new_account("NL")
     with pytest.raises(stripe.InvalidRequestError) as caught:
-        account.client.v1.payment_intents.create(
-            params={
-                "amount": 1000,
-                "currency": "eur",
-                "payment_method_types": ["sepa_debit"],
-                "confirm": True,
-                "payment_method_data": {
-                    "type": "sepa_debit",
-                    "billing_details": BILLING,
-                    "sepa_debit": {"iban": "DE89370400440532013000"},
-                },
-            }
-        )
+        sepa_payment(account, "DE89370400440532013000", mandate_data=None)
     assert caught.value.param == "mandate_data"
 
 

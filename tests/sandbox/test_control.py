@@ -18,6 +18,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from stripe_sandbox import create_app
 
 from .conftest import Account, SandboxServer, http, serve, wait_for
+from .helpers import sepa_payment
 
 
 def test_account_creation_is_reflected_by_the_api(sandbox: SandboxServer) -> None:
@@ -266,19 +267,10 @@ def test_command_line_serves_the_api(tmp_path: Path) -> None:
         wait_for(lambda: _healthy(base), timeout=20, interval=0.1)
         server = SandboxServer(base, None, None)  # type: ignore[arg-type]
         account = server.new_account("AT")
-        intent = account.client.v1.payment_intents.create(
-            params={
-                "amount": 1000,
-                "currency": "eur",
-                "payment_method_types": ["sepa_debit"],
-                "confirm": True,
-                "payment_method_data": {
-                    "type": "sepa_debit",
-                    "sepa_debit": {"iban": "AT611904300234573201"},
-                    "billing_details": {"name": "J R", "email": "j@example.com"},
-                },
-                "mandate_data": {"customer_acceptance": {"type": "offline"}},
-            }
+        intent = sepa_payment(
+            account,
+            "AT611904300234573201",
+            mandate_data={"customer_acceptance": {"type": "offline"}},
         )
         assert wait_for(
             lambda: account.client.v1.payment_intents.retrieve(intent.id).status == "succeeded",

@@ -6,7 +6,7 @@ import pytest
 import stripe
 
 from .conftest import MANDATE_DATA, Account, SandboxServer
-from .helpers import card_payment
+from .helpers import card_payment, sepa_payment
 
 
 def test_partial_refunds_then_the_rest(account: Account) -> None:
@@ -40,20 +40,7 @@ def test_partial_refunds_then_the_rest(account: Account) -> None:
 
 def test_bank_debit_refund_is_pending_until_settled(sandbox: SandboxServer) -> None:
     account = sandbox.new_account("DE")
-    intent = account.client.v1.payment_intents.create(
-        params={
-            "amount": 2000,
-            "currency": "eur",
-            "payment_method_types": ["sepa_debit"],
-            "confirm": True,
-            "mandate_data": MANDATE_DATA,
-            "payment_method_data": {
-                "type": "sepa_debit",
-                "sepa_debit": {"iban": "DE89370400440532013000"},
-                "billing_details": {"name": "J R", "email": "j@example.com"},
-            },
-        }
-    )
+    intent = sepa_payment(account, "DE89370400440532013000", amount=2000)
     with pytest.raises(stripe.InvalidRequestError) as caught:
         account.client.v1.refunds.create(params={"payment_intent": intent.id})
     assert caught.value.code == "charge_not_refundable", "a processing debit cannot be refunded"
