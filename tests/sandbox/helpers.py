@@ -8,7 +8,7 @@ from typing import Any
 from .conftest import MANDATE_DATA, Account, http
 
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
-SEPA_BILLING = {"name": "J R", "email": "j@example.com"}
+DEBIT_BILLING = {"name": "J R", "email": "j@example.com"}
 ACH_TEST_ACCOUNT = {"routing_number": "110000000", "account_number": "000123456789"}
 
 
@@ -63,7 +63,7 @@ def sepa_payment(
             "payment_method_data": {
                 "type": "sepa_debit",
                 "sepa_debit": {"iban": iban},
-                "billing_details": SEPA_BILLING,
+                "billing_details": DEBIT_BILLING,
             },
         }
     )

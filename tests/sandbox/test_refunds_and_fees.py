@@ -6,7 +6,13 @@ import pytest
 import stripe
 
 from .conftest import MANDATE_DATA, Account, SandboxServer
-from .helpers import card_payment, sepa_payment
+from .helpers import ACH_TEST_ACCOUNT, DEBIT_BILLING, card_payment, sepa_payment
+
+ACH_METHOD = {"type": "us_bank_account", "us_bank_account": ACH_TEST_ACCOUNT}
+BACS_METHOD = {
+    "type": "bacs_debit",
+    "bacs_debit": {"sort_code": "108800", "account_number": "00012345"},
+}
 
 
 def test_partial_refunds_then_the_rest(account: Account) -> None:
@@ -91,46 +97,28 @@ def test_card_fees(
         (
             "US",
             "usd",
-            {
-                "type": "us_bank_account",
-                "us_bank_account": {
-                    "routing_number": "110000000",
-                    "account_number": "000123456789",
-                },
-            },
+            ACH_METHOD,
             100000,
             500,
         ),  # 0.8%, capped at $5
         (
             "US",
             "usd",
-            {
-                "type": "us_bank_account",
-                "us_bank_account": {
-                    "routing_number": "110000000",
-                    "account_number": "000123456789",
-                },
-            },
+            ACH_METHOD,
             10000,
             80,
         ),  # 0.8%
         (
             "GB",
             "gbp",
-            {
-                "type": "bacs_debit",
-                "bacs_debit": {"sort_code": "108800", "account_number": "00012345"},
-            },
+            BACS_METHOD,
             10000,
             120,
         ),  # 1% + 20p
         (
             "GB",
             "gbp",
-            {
-                "type": "bacs_debit",
-                "bacs_debit": {"sort_code": "108800", "account_number": "00012345"},
-            },
+            BACS_METHOD,
             100000,
             400,
         ),  # capped at £4
@@ -140,7 +128,7 @@ def test_bank_debit_fees(
     sandbox: SandboxServer, country: str, currency: str, method: dict, amount: int, fee: int
 ) -> None:
     account = sandbox.new_account(country)
-    data = {**method, "billing_details": {"name": "J R", "email": "j@example.com"}}
+    data = {**method, "billing_details": DEBIT_BILLING}
     intent = account.client.v1.payment_intents.create(
         params={
             "amount": amount,
