@@ -9,7 +9,7 @@ import pytest
 import stripe
 
 from .conftest import MANDATE_DATA, Account, SandboxServer, http
-from .helpers import ACH_TEST_ACCOUNT, sepa_payment
+from .helpers import ACH_TEST_ACCOUNT, post_form, sepa_payment
 
 BILLING = {"name": "Jenny Rosen", "email": "jenny@example.com"}
 
@@ -366,12 +366,7 @@ def test_hosted_microdeposit_page(account: Account) -> None:
     url = intent.next_action.verify_with_microdeposits.hosted_verification_url
     status, _, page = http("GET", url)
     assert status == 200 and b"Verify your bank account" in page
-    status, _, page = http(
-        "POST",
-        url,
-        data=b"amount1=45&amount2=32",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
+    status, _, page = post_form(url, b"amount1=45&amount2=32")
     assert status == 200 and b"Verified." in page
     assert account.client.v1.payment_intents.retrieve(intent.id).status == "processing"
 
