@@ -348,7 +348,7 @@ def record_failure(ctx: Ctx, intent: Intent, record: dict[str, Any]) -> None:
     ctx.emit(kind.failure_event, intent)
 
 
-def card_declined(
+def record_decline(
     ctx: Ctx,
     intent: Intent,
     method: dict[str, Any],

@@ -24,7 +24,6 @@ from .intents import (
     automatic_payment_methods,
     awaits_microdeposits,
     begin_confirmation,
-    card_declined,
     check_method_usable,
     fail_authentication,
     failure_record,
@@ -35,6 +34,7 @@ from .intents import (
     method_types_to_create,
     options_for,
     payment_method_for,
+    record_decline,
     record_failure,
     take_payment_method,
     verify_microdeposits,
@@ -151,7 +151,7 @@ def _card_declined(
     intent["latest_charge"] = charge["id"]
     error = card_error(message, code, decline_code=decline_code)
     ctx.emit("charge.failed", charge)
-    return card_declined(ctx, intent, method, error, charge["id"])
+    return record_decline(ctx, intent, method, error, charge["id"])
 
 
 def _charge_made(

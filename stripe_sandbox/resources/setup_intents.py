@@ -20,13 +20,13 @@ from .intents import (
     automatic_payment_methods,
     awaits_microdeposits,
     begin_confirmation,
-    card_declined,
     fail_authentication,
     finish_creation,
     get_with_client_secret,
     mandate_for,
     method_types_to_create,
     options_for,
+    record_decline,
     take_payment_method,
     verify_microdeposits,
 )
@@ -81,7 +81,7 @@ def _setup_card(ctx: Ctx, intent: dict[str, Any], method: dict[str, Any]) -> Non
             outcome.code or "card_declined",
             decline_code=outcome.decline_code,
         )
-        raise card_declined(ctx, intent, method, error)
+        raise record_decline(ctx, intent, method, error)
     succeed_setup(ctx, intent, method)
 
 
