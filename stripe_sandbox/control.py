@@ -16,12 +16,12 @@ from .api import Ctx
 from .errors import StripeError
 from .params import parse_pairs
 from .resources.billing import seed
-from .resources.payment_intents import (
+from .resources.intents import (
+    awaits_microdeposit_verification,
     check_microdeposits,
-    finish_authentication,
     microdeposit_mismatch,
-    start_debit,
 )
+from .resources.payment_intents import finish_authentication, start_debit
 from .resources.setup_intents import finish_setup_authentication, succeed_setup
 from .rules import default_capabilities
 from .sandbox import DEFAULT_FAULTS, Sandbox
@@ -75,20 +75,26 @@ def _control_error(message: str, status: int = 400) -> tuple[Response, int]:
     return jsonify({"error": {"type": "invalid_request_error", "message": message}}), status
 
 
+def _create_account_from(
+    sandbox: Sandbox, details: dict[str, Any], account_id: str | None = None
+) -> dict[str, str]:
+    """An account made from the ``/_sandbox/accounts`` fields; its id and keys."""
+    country = str(details.get("country") or "US").upper()
+    return sandbox.create_account(
+        country=country,
+        default_currency=details.get("default_currency"),
+        business_name=details.get("business_name"),
+        email=details.get("email"),
+        capabilities=_capabilities(details.get("capabilities"), country),
+        secret_key=details.get("secret_key"),
+        publishable_key=details.get("publishable_key"),
+        account_id=account_id,
+    )
+
+
 @control_blueprint.post("/_sandbox/accounts")
 def create_account() -> Any:
-    data = _payload()
-    country = str(data.get("country") or "US").upper()
-    result = _sandbox().create_account(
-        country=country,
-        default_currency=data.get("default_currency"),
-        business_name=data.get("business_name"),
-        email=data.get("email"),
-        capabilities=_capabilities(data.get("capabilities"), country),
-        secret_key=data.get("secret_key"),
-        publishable_key=data.get("publishable_key"),
-    )
-    return jsonify(result)
+    return jsonify(_create_account_from(_sandbox(), _payload()))
 
 
 @control_blueprint.post("/_sandbox/advance")
@@ -179,17 +185,7 @@ def load_seed_file(sandbox: Sandbox, path: Path) -> None:
             )
         if known is not None:
             continue  # already there (a state file kept it)
-        country = str(given.get("country") or "US").upper()
-        keys = sandbox.create_account(
-            country=country,
-            default_currency=given.get("default_currency"),
-            business_name=given.get("business_name"),
-            email=given.get("email"),
-            capabilities=_capabilities(given.get("capabilities"), country),
-            secret_key=given.get("secret_key"),
-            publishable_key=given.get("publishable_key"),
-            account_id=given.get("account"),
-        )
+        keys = _create_account_from(sandbox, given, account_id=given.get("account"))
         seed_into(sandbox, keys["account"], given)
 
 
@@ -201,6 +197,25 @@ def _find(sandbox: Sandbox, object_id: str) -> tuple[str, dict[str, Any]] | None
             if found is not None:
                 return account_id, found
     return None
+
+
+def _find_intent(sandbox: Sandbox, intent_id: str) -> tuple[str, dict[str, Any]] | None:
+    """The PaymentIntent or SetupIntent with this id, in whichever account holds it."""
+    found = _find(sandbox, intent_id)
+    if found is None or found[1].get("object") not in ("payment_intent", "setup_intent"):
+        return None
+    return found
+
+
+def _page_ctx(sandbox: Sandbox, account_id: str, params: dict[str, Any]) -> Ctx:
+    """A context for acting on an account from one of the sandbox's pages."""
+    return Ctx(
+        sandbox,
+        sandbox.store.accounts[account_id],
+        "secret",
+        params,
+        (sandbox.config.public_url or request.url_root).rstrip("/"),
+    )
 
 
 def _page(title: str, body: str, status: int = 200) -> Response:
@@ -246,11 +261,19 @@ def _redirect_back(intent: dict[str, Any], redirect_status: str) -> BaseResponse
     return redirect(target, code=302)
 
 
+def _nothing_to_authenticate(intent: dict[str, Any], status: int = 200) -> Response:
+    return _page(
+        "Nothing to authenticate",
+        f"<h1>Nothing to authenticate</h1><p>Status: {escape(intent['status'])}</p>",
+        status,
+    )
+
+
 @control_blueprint.route("/_sandbox/3ds/<intent_id>", methods=["GET", "POST"])
 def three_d_secure(intent_id: str) -> BaseResponse:
     sandbox = _sandbox()
-    found = _find(sandbox, intent_id)
-    if found is None or found[1].get("object") not in ("payment_intent", "setup_intent"):
+    found = _find_intent(sandbox, intent_id)
+    if found is None:
         return _page("Not found", "<h1>No such payment</h1>", 404)
     account_id, intent = found
     awaiting = (
@@ -259,20 +282,10 @@ def three_d_secure(intent_id: str) -> BaseResponse:
     )
     if request.method == "POST":
         if not awaiting:
-            return _page(
-                "Nothing to authenticate",
-                f"<h1>Nothing to authenticate</h1><p>Status: {escape(intent['status'])}</p>",
-                409,
-            )
+            return _nothing_to_authenticate(intent, 409)
         success = request.form.get("action") == "complete"
         with sandbox.store.lock:
-            ctx = Ctx(
-                sandbox,
-                sandbox.store.accounts[account_id],
-                "secret",
-                {},
-                (sandbox.config.public_url or request.url_root).rstrip("/"),
-            )
+            ctx = _page_ctx(sandbox, account_id, {})
             if intent["object"] == "payment_intent":
                 finish_authentication(ctx, intent, success)
             else:
@@ -280,10 +293,7 @@ def three_d_secure(intent_id: str) -> BaseResponse:
             sandbox.store.save()
         return _redirect_back(intent, "succeeded" if success else "failed")
     if not awaiting:
-        return _page(
-            "Nothing to authenticate",
-            f"<h1>Nothing to authenticate</h1><p>Status: {escape(intent['status'])}</p>",
-        )
+        return _nothing_to_authenticate(intent)
     what = ""
     if intent["object"] == "payment_intent":
         what = (
@@ -306,8 +316,8 @@ def three_d_secure(intent_id: str) -> BaseResponse:
 def microdeposits(intent_id: str) -> Response:
     """Stripe's hosted verification page, simplified: enter the amounts or the code."""
     sandbox = _sandbox()
-    found = _find(sandbox, intent_id)
-    if found is None or found[1].get("object") not in ("payment_intent", "setup_intent"):
+    found = _find_intent(sandbox, intent_id)
+    if found is None:
         return _page("Not found", "<h1>No such payment</h1>", 404)
     account_id, intent = found
     message = ""
@@ -320,13 +330,7 @@ def microdeposits(intent_id: str) -> Response:
             else {"amounts": [int(value) for value in amounts if value.strip().isdigit()]}
         )
         with sandbox.store.lock:
-            ctx = Ctx(
-                sandbox,
-                sandbox.store.accounts[account_id],
-                "secret",
-                params,
-                (sandbox.config.public_url or request.url_root).rstrip("/"),
-            )
+            ctx = _page_ctx(sandbox, account_id, params)
             message = _verify_on_page(ctx, intent)
             sandbox.store.save()
     body = f"""<main><h1>Verify your bank account</h1>
@@ -342,7 +346,7 @@ def microdeposits(intent_id: str) -> Response:
 
 
 def _verify_on_page(ctx: Ctx, intent: dict[str, Any]) -> str:
-    if (intent.get("next_action") or {}).get("type") != "verify_with_microdeposits":
+    if not awaits_microdeposit_verification(intent):
         return "Nothing to verify."
     method = ctx.get("payment_method", intent["payment_method"])
     try:

@@ -12,7 +12,7 @@ import hashlib
 from typing import Any
 
 from ..api import Ctx, endpoint, metadata_update
-from ..errors import card_error, invalid_request, parameter_missing, resource_missing
+from ..errors import StripeError, card_error, invalid_request, parameter_missing, resource_missing
 from ..params import BILLING_DETAILS, INT, MAP, STR, Enum
 from ..state import new_id, now
 from ..testdata import (
@@ -300,6 +300,18 @@ def resolve_payment_method(ctx: Ctx, method_id: str, param: str) -> dict[str, An
     return found
 
 
+def consumed_method_error(param: str | None = None) -> StripeError:
+    """A PaymentMethod used once without a Customer, or detached, cannot be used again."""
+    return invalid_request(
+        "The provided PaymentMethod was previously used with a PaymentIntent without "
+        "Customer attachment, shared with a connected account without Customer attachment, "
+        "or was detached from a Customer. It may not be used again. To use a PaymentMethod "
+        "multiple times, you must attach it to a Customer first.",
+        code="payment_method_unexpected_state",
+        param=param,
+    )
+
+
 def attach_payment_method(ctx: Ctx, method: dict[str, Any], customer: dict[str, Any]) -> None:
     if method["customer"] == customer["id"]:
         return
@@ -309,13 +321,7 @@ def attach_payment_method(ctx: Ctx, method: dict[str, Any], customer: dict[str, 
             code="payment_method_unexpected_state",
         )
     if method["_consumed"]:
-        raise invalid_request(
-            "The provided PaymentMethod was previously used with a PaymentIntent without "
-            "Customer attachment, shared with a connected account without Customer attachment, "
-            "or was detached from a Customer. It may not be used again. To use a PaymentMethod "
-            "multiple times, you must attach it to a Customer first.",
-            code="payment_method_unexpected_state",
-        )
+        raise consumed_method_error()
     method["customer"] = customer["id"]
     ctx.emit("payment_method.attached", method)
 

@@ -6,26 +6,31 @@ from __future__ import annotations
 from typing import Any
 
 from ..api import Ctx, background_ctx, endpoint, metadata_update
-from ..errors import StripeError, card_error, invalid_request
-from ..params import BOOL, INT, MAP, STR, Enum
+from ..errors import card_error, invalid_request
+from ..params import BOOL, MAP, STR, Enum
 from ..rules import BANK_DEBIT_TYPES
 from ..sandbox import JOB_HANDLERS, Sandbox
 from ..state import new_id, now, random_token
 from ..testdata import AUTHENTICATE, AUTHENTICATE_UNLESS_SET_UP, DECLINE
-from .mandates import MANDATE_DATA, set_mandate_status
-from .payment_intents import (
-    check_client_secret,
-    check_method_usable,
-    check_microdeposits,
-    failure_record,
+from .intents import (
+    CONFIRMABLE,
+    VERIFY_MICRODEPOSITS_PARAMS,
+    ask_for_authentication,
+    ask_for_microdeposits,
+    automatic_payment_methods,
+    awaits_microdeposits,
+    begin_confirmation,
+    fail_authentication,
+    finish_creation,
+    get_with_client_secret,
     mandate_for,
-    method_types,
-    microdeposit_mismatch,
+    method_types_to_create,
     options_for,
-    payment_method_for,
-    redirect_action,
-    verify_with_microdeposits_action,
+    record_decline,
+    take_payment_method,
+    verify_microdeposits,
 )
+from .mandates import MANDATE_DATA, set_mandate_status
 from .payment_methods import PAYMENT_METHOD_DATA, attach_payment_method, outcome_of
 
 SETUP_PAYMENT_METHOD_OPTIONS = {
@@ -55,14 +60,6 @@ CREATE_PARAMS: dict[str, Any] = {
     "mandate_data": MANDATE_DATA,
     "automatic_payment_methods": {"enabled": BOOL, "allow_redirects": Enum("always", "never")},
 }
-_CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
-
-
-def _setup_failed(ctx: Ctx, intent: dict[str, Any], record: dict[str, Any]) -> None:
-    intent.update(
-        {"status": "requires_payment_method", "last_setup_error": record, "next_action": None}
-    )
-    ctx.emit("setup_intent.setup_failed", intent)
 
 
 def succeed_setup(ctx: Ctx, intent: dict[str, Any], method: dict[str, Any]) -> None:
@@ -76,8 +73,7 @@ def succeed_setup(ctx: Ctx, intent: dict[str, Any], method: dict[str, Any]) -> N
 def _setup_card(ctx: Ctx, intent: dict[str, Any], method: dict[str, Any]) -> None:
     outcome = outcome_of(method)
     if outcome.kind in (AUTHENTICATE, AUTHENTICATE_UNLESS_SET_UP):
-        intent.update({"status": "requires_action", "next_action": redirect_action(ctx, intent)})
-        ctx.emit("setup_intent.requires_action", intent)
+        ask_for_authentication(ctx, intent)
         return
     if outcome.kind == DECLINE:
         error = card_error(
@@ -85,32 +81,13 @@ def _setup_card(ctx: Ctx, intent: dict[str, Any], method: dict[str, Any]) -> Non
             outcome.code or "card_declined",
             decline_code=outcome.decline_code,
         )
-        _setup_failed(ctx, intent, failure_record(error, method))
-        error.extra.update(
-            {"setup_intent": ctx.render(intent, []), "payment_method": ctx.render(method, [])}
-        )
-        raise error
+        raise record_decline(ctx, intent, method, error)
     succeed_setup(ctx, intent, method)
 
 
 def confirm_setup(ctx: Ctx, intent: dict[str, Any], params: dict[str, Any]) -> None:
-    if intent["status"] not in _CONFIRMABLE:
-        raise invalid_request(
-            f"You cannot confirm this SetupIntent because it has a status of {intent['status']}.",
-            code="setup_intent_unexpected_state",
-        )
-    if "return_url" in params:
-        intent["_return_url"] = params["return_url"]
-    method = payment_method_for(ctx, intent, params)
-    if method is None:
-        raise invalid_request(
-            "You cannot confirm this SetupIntent because it's missing a payment method. "
-            "Pass payment_method or payment_method_data.",
-            code="setup_intent_unexpected_state",
-            param="payment_method",
-        )
-    check_method_usable(ctx, intent, method)
-    intent["payment_method"] = method["id"]
+    begin_confirmation(intent, params)
+    method = take_payment_method(ctx, intent, params)
     if method["type"] in BANK_DEBIT_TYPES:
         mandate = mandate_for(ctx, method, params, multi_use=True, amount=None, currency=None)
         intent["mandate"] = mandate["id"]
@@ -123,14 +100,8 @@ def confirm_setup(ctx: Ctx, intent: dict[str, Any], params: dict[str, Any]) -> N
             )
     if method["type"] == "card":
         _setup_card(ctx, intent, method)
-    elif method["type"] == "us_bank_account" and not method["_verified"]:
-        intent.update(
-            {
-                "status": "requires_action",
-                "next_action": verify_with_microdeposits_action(ctx, intent),
-            }
-        )
-        ctx.emit("setup_intent.requires_action", intent)
+    elif awaits_microdeposits(method):
+        ask_for_microdeposits(ctx, intent)
     else:
         succeed_setup(ctx, intent, method)
 
@@ -140,11 +111,12 @@ def finish_setup_authentication(ctx: Ctx, intent: dict[str, Any], success: bool)
     if success:
         succeed_setup(ctx, intent, method)
         return
-    error = invalid_request(
+    fail_authentication(
+        ctx,
+        intent,
+        method,
         "The latest attempt to set up the payment method has failed because authentication failed.",
-        code="setup_intent_authentication_failure",
     )
-    _setup_failed(ctx, intent, failure_record(error, method))
 
 
 def _activate_mandate(sandbox: Sandbox, account_id: str, job: dict[str, Any]) -> None:
@@ -165,13 +137,7 @@ JOB_HANDLERS["activate_mandate"] = _activate_mandate
 @endpoint("POST", "/v1/setup_intents", CREATE_PARAMS)
 def create_setup_intent(ctx: Ctx) -> dict[str, Any]:
     params = ctx.params
-    automatic = not params.get("payment_method_types")
-    types = method_types(
-        ctx,
-        params.get("payment_method_types"),
-        bool((params.get("automatic_payment_methods") or {}).get("enabled")),
-        None,
-    )
+    types = method_types_to_create(ctx, params, None)
     if params.get("customer"):
         ctx.get("customer", params["customer"], "customer")
     intent_id = new_id("seti")
@@ -180,9 +146,7 @@ def create_setup_intent(ctx: Ctx) -> dict[str, Any]:
             "id": intent_id,
             "object": "setup_intent",
             "application": None,
-            "automatic_payment_methods": {"allow_redirects": "always", "enabled": True}
-            if automatic
-            else None,
+            "automatic_payment_methods": automatic_payment_methods(params),
             "cancellation_reason": None,
             "client_secret": f"{intent_id}_secret_{random_token(32)}",
             "created": now(),
@@ -207,35 +171,18 @@ def create_setup_intent(ctx: Ctx) -> dict[str, Any]:
             "_return_url": params.get("return_url"),
         }
     )
-    method = payment_method_for(ctx, intent, params)
-    if method is not None:
-        check_method_usable(ctx, intent, method)
-        intent.update({"payment_method": method["id"], "status": "requires_confirmation"})
-    ctx.emit("setup_intent.created", intent)
-    if params.get("confirm"):
-        confirm_setup(
-            ctx,
-            intent,
-            {
-                key: value
-                for key, value in params.items()
-                if key not in ("payment_method", "payment_method_data")
-            },
-        )
+    finish_creation(ctx, intent, params, confirm_setup)
     return ctx.render(intent)
 
 
 @endpoint("GET", "/v1/setup_intents/<intent>", {"client_secret": STR}, publishable=True)
 def retrieve_setup_intent(ctx: Ctx, intent: str) -> dict[str, Any]:
-    record = ctx.get("setup_intent", intent)
-    check_client_secret(ctx, record)
-    return ctx.render(record)
+    return ctx.render(get_with_client_secret(ctx, "setup_intent", intent))
 
 
 @endpoint("POST", "/v1/setup_intents/<intent>/confirm", CONFIRM_PARAMS, publishable=True)
 def confirm_setup_intent(ctx: Ctx, intent: str) -> dict[str, Any]:
-    record = ctx.get("setup_intent", intent)
-    check_client_secret(ctx, record)
+    record = get_with_client_secret(ctx, "setup_intent", intent)
     confirm_setup(ctx, record, ctx.params)
     return ctx.render(record)
 
@@ -247,7 +194,7 @@ def confirm_setup_intent(ctx: Ctx, intent: str) -> dict[str, Any]:
 )
 def cancel_setup_intent(ctx: Ctx, intent: str) -> dict[str, Any]:
     record = ctx.get("setup_intent", intent)
-    if record["status"] not in _CONFIRMABLE:
+    if record["status"] not in CONFIRMABLE:
         raise invalid_request(
             f"You cannot cancel this SetupIntent because it has a status of {record['status']}.",
             code="setup_intent_unexpected_state",
@@ -283,27 +230,10 @@ def list_setup_intents(ctx: Ctx) -> dict[str, Any]:
 @endpoint(
     "POST",
     "/v1/setup_intents/<intent>/verify_microdeposits",
-    {"amounts": [INT], "descriptor_code": STR, "client_secret": STR},
+    VERIFY_MICRODEPOSITS_PARAMS,
     publishable=True,
 )
 def verify_setup_microdeposits(ctx: Ctx, intent: str) -> dict[str, Any]:
-    record = ctx.get("setup_intent", intent)
-    check_client_secret(ctx, record)
-    if (
-        record["status"] != "requires_action"
-        or (record["next_action"] or {}).get("type") != "verify_with_microdeposits"
-    ):
-        raise invalid_request(
-            f"This SetupIntent ({record['id']}) is not awaiting micro-deposit verification; "
-            f"its status is {record['status']}.",
-            code="setup_intent_unexpected_state",
-        )
-    method = ctx.get("payment_method", record["payment_method"])
-    if not check_microdeposits(ctx, record, method):
-        error: StripeError = microdeposit_mismatch(ctx, method)
-        if error.code == "payment_method_microdeposit_verification_attempts_exceeded":
-            _setup_failed(ctx, record, failure_record(error, method))
-        raise error
-    method["_verified"] = True
-    succeed_setup(ctx, record, method)
+    record = get_with_client_secret(ctx, "setup_intent", intent)
+    succeed_setup(ctx, record, verify_microdeposits(ctx, record))
     return ctx.render(record)

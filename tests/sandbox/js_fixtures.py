@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from flask import Flask, Response, request
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from tests.support.servers import free_port
+from tests.support.servers import free_port, wait_until_healthy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,20 +48,6 @@ SANDBOX_PREFIX = "/_sandbox/stripe"
 # The sandbox, as a real server
 
 
-def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the sandbox exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer in {timeout}s")
-
-
 @pytest.fixture(scope="session")
 def stripe_sandbox_url() -> Iterator[str]:
     """Base URL of a sandbox server started for this test session (or, when the environment
@@ -77,7 +62,7 @@ def stripe_sandbox_url() -> Iterator[str]:
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=dict(os.environ))
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{url}/js/v3/", process)
+        wait_until_healthy(f"{url}/js/v3/", process)
         yield url
     finally:
         process.terminate()

@@ -9,6 +9,7 @@ import pytest
 import stripe
 
 from .conftest import Account, SandboxServer, http
+from .helpers import card_payment, post_form
 
 
 @pytest.fixture
@@ -18,15 +19,7 @@ def other(sandbox: SandboxServer) -> Account:
 
 def test_keys_cannot_touch_another_accounts_objects(account: Account, other: Account) -> None:
     customer = account.client.v1.customers.create(params={"email": "mine@example.com"})
-    intent = account.client.v1.payment_intents.create(
-        params={
-            "amount": 1000,
-            "currency": "usd",
-            "payment_method_types": ["card"],
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-        }
-    )
+    intent = card_payment(account)
     attempts = [
         lambda: other.client.v1.customers.retrieve(customer.id),
         lambda: other.client.v1.customers.update(customer.id, params={"name": "Mallory"}),
@@ -89,27 +82,14 @@ def test_stripe_js_style_form_key_and_transport_params(
         f"&card[cvc]=314&billing_details[name]=Jenny&key={account.publishable_key}"
         f"&payment_user_agent=stripe.js%2Fsandbox&time_on_page=1234&guid=g&muid=m&sid=s"
     )
-    status, headers, raw = http(
-        "POST",
-        f"{sandbox.url}/v1/payment_methods",
-        data=body.encode(),
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Origin": "https://shop.example",
-        },
-    )
+    url = f"{sandbox.url}/v1/payment_methods"
+    status, headers, raw = post_form(url, body.encode(), Origin="https://shop.example")
     assert status == 200, raw
     method = json.loads(raw)
     assert (method["card"]["last4"], method["card"]["exp_year"]) == ("4242", 2031)
     assert headers["Access-Control-Allow-Origin"] == "*"
-    secret_status, _, secret_raw = http(
-        "POST",
-        f"{sandbox.url}/v1/payment_methods",
-        data=body.encode(),
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Authorization": f"Bearer {account.secret_key}",
-        },
+    secret_status, _, secret_raw = post_form(
+        url, body.encode(), Authorization=f"Bearer {account.secret_key}"
     )
     assert secret_status == 400, "a secret key gets no Stripe.js leniency"
     assert json.loads(secret_raw)["error"]["code"] == "parameter_unknown"

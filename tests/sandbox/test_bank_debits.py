@@ -9,6 +9,7 @@ import pytest
 import stripe
 
 from .conftest import MANDATE_DATA, Account, SandboxServer, http
+from .helpers import ACH_TEST_ACCOUNT, post_form, sepa_payment
 
 BILLING = {"name": "Jenny Rosen", "email": "jenny@example.com"}
 
@@ -28,6 +29,20 @@ def _debit(account: Account, currency: str, method_data: dict[str, Any], amount:
             "payment_method_data": method_data,
             "mandate_data": MANDATE_DATA,
             "return_url": "https://shop.example/return",
+        },
+    )
+
+
+def _ach_debit(account: Account, **bank_account: str) -> Any:
+    """A USD payment from a typed US bank account (the test one unless ``bank_account`` says
+    otherwise), confirmed as Stripe.js does: it waits for micro-deposit verification."""
+    return _debit(
+        account,
+        "usd",
+        {
+            "type": "us_bank_account",
+            "billing_details": BILLING,
+            "us_bank_account": {**ACH_TEST_ACCOUNT, **bank_account},
         },
     )
 
@@ -125,19 +140,7 @@ def test_ach_test_payment_methods(
 def test_ach_account_numbers_with_microdeposits(
     sandbox: SandboxServer, account: Account, account_number: str, status: str, failure: str | None
 ) -> None:
-    intent = _debit(
-        account,
-        "usd",
-        {
-            "type": "us_bank_account",
-            "billing_details": BILLING,
-            "us_bank_account": {
-                "routing_number": "110000000",
-                "account_number": account_number,
-                "account_holder_type": "individual",
-            },
-        },
-    )
+    intent = _ach_debit(account, account_number=account_number, account_holder_type="individual")
     assert intent.status == "requires_action"
     assert intent.next_action.type == "verify_with_microdeposits"
     verified = account.public_client.v1.payment_intents.verify_microdeposits(
@@ -149,15 +152,7 @@ def test_ach_account_numbers_with_microdeposits(
 
 
 def test_microdeposit_descriptor_code_and_mismatch(account: Account) -> None:
-    intent = _debit(
-        account,
-        "usd",
-        {
-            "type": "us_bank_account",
-            "billing_details": BILLING,
-            "us_bank_account": {"routing_number": "110000000", "account_number": "000123456789"},
-        },
-    )
+    intent = _ach_debit(account)
     with pytest.raises(stripe.InvalidRequestError) as caught:
         account.client.v1.payment_intents.verify_microdeposits(
             intent.id, params={"amounts": [10, 11]}
@@ -261,10 +256,7 @@ def test_ach_setup_intent_with_microdeposits(account: Account) -> None:
             "payment_method_data": {
                 "type": "us_bank_account",
                 "billing_details": BILLING,
-                "us_bank_account": {
-                    "routing_number": "110000000",
-                    "account_number": "000123456789",
-                },
+                "us_bank_account": ACH_TEST_ACCOUNT,
             },
         }
     )
@@ -279,19 +271,7 @@ def test_ach_setup_intent_with_microdeposits(account: Account) -> None:
 def test_bank_debits_need_a_mandate(sandbox: SandboxServer) -> None:
     account = sandbox.new_account("NL")
     with pytest.raises(stripe.InvalidRequestError) as caught:
-        account.client.v1.payment_intents.create(
-            params={
-                "amount": 1000,
-                "currency": "eur",
-                "payment_method_types": ["sepa_debit"],
-                "confirm": True,
-                "payment_method_data": {
-                    "type": "sepa_debit",
-                    "billing_details": BILLING,
-                    "sepa_debit": {"iban": "DE89370400440532013000"},
-                },
-            }
-        )
+        sepa_payment(account, "DE89370400440532013000", mandate_data=None)
     assert caught.value.param == "mandate_data"
 
 
@@ -366,15 +346,7 @@ def test_amount_too_large(account: Account) -> None:
 
 
 def test_microdeposit_attempts_are_limited(account: Account) -> None:
-    intent = _debit(
-        account,
-        "usd",
-        {
-            "type": "us_bank_account",
-            "billing_details": BILLING,
-            "us_bank_account": {"routing_number": "110000000", "account_number": "000123456789"},
-        },
-    )
+    intent = _ach_debit(account)
     codes = []
     for _ in range(10):
         with pytest.raises(stripe.InvalidRequestError) as caught:
@@ -390,24 +362,11 @@ def test_microdeposit_attempts_are_limited(account: Account) -> None:
 
 
 def test_hosted_microdeposit_page(account: Account) -> None:
-    intent = _debit(
-        account,
-        "usd",
-        {
-            "type": "us_bank_account",
-            "billing_details": BILLING,
-            "us_bank_account": {"routing_number": "110000000", "account_number": "000123456789"},
-        },
-    )
+    intent = _ach_debit(account)
     url = intent.next_action.verify_with_microdeposits.hosted_verification_url
     status, _, page = http("GET", url)
     assert status == 200 and b"Verify your bank account" in page
-    status, _, page = http(
-        "POST",
-        url,
-        data=b"amount1=45&amount2=32",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
+    status, _, page = post_form(url, b"amount1=45&amount2=32")
     assert status == 200 and b"Verified." in page
     assert account.client.v1.payment_intents.retrieve(intent.id).status == "processing"
 

@@ -10,6 +10,7 @@ import pytest
 import stripe
 
 from .conftest import Account
+from .helpers import card_payment, off_session_card_payment
 
 RETURN_URL = "https://shop.example/return"
 # number -> (status after confirm, error code, decline code)
@@ -132,21 +133,13 @@ def test_decline_can_be_retried_with_another_card(account: Account) -> None:
     ],
 )
 def test_test_payment_method_ids(account: Account, test_id: str, outcome: str) -> None:
-    params = {
-        "amount": 500,
-        "currency": "usd",
-        "payment_method_types": ["card"],
-        "payment_method": test_id,
-        "confirm": True,
-        "return_url": RETURN_URL,
-    }
     if outcome in ("succeeded", "requires_action"):
-        intent = account.client.v1.payment_intents.create(params=params)
+        intent = card_payment(account, test_id, amount=500, return_url=RETURN_URL)
         assert intent.status == outcome
         assert intent.payment_method.startswith("pm_") and intent.payment_method != test_id
     else:
         with pytest.raises(stripe.CardError) as caught:
-            account.client.v1.payment_intents.create(params=params)
+            card_payment(account, test_id, amount=500, return_url=RETURN_URL)
         assert caught.value.error.decline_code == outcome
 
 
@@ -176,54 +169,18 @@ def test_payment_method_lifecycle(account: Account) -> None:
 
 def test_saved_card_pays_off_session(account: Account) -> None:
     customer = account.client.v1.customers.create()
-    first = account.client.v1.payment_intents.create(
-        params={
-            "amount": 1000,
-            "currency": "usd",
-            "customer": customer.id,
-            "payment_method_types": ["card"],
-            "payment_method": "pm_card_visa",
-            "setup_future_usage": "off_session",
-            "confirm": True,
-        }
-    )
+    first = card_payment(account, customer=customer.id, setup_future_usage="off_session")
     assert first.status == "succeeded"
     method = account.client.v1.payment_methods.retrieve(first.payment_method)
     assert method.customer == customer.id
-    again = account.client.v1.payment_intents.create(
-        params={
-            "amount": 1000,
-            "currency": "usd",
-            "customer": customer.id,
-            "payment_method_types": ["card"],
-            "payment_method": method.id,
-            "off_session": True,
-            "confirm": True,
-        }
-    )
+    again = off_session_card_payment(account, customer.id, method.id)
     assert again.status == "succeeded"
 
 
 def test_unsaved_card_cannot_be_reused(account: Account) -> None:
-    first = account.client.v1.payment_intents.create(
-        params={
-            "amount": 1000,
-            "currency": "usd",
-            "payment_method_types": ["card"],
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-        }
-    )
+    first = card_payment(account)
     with pytest.raises(stripe.InvalidRequestError) as caught:
-        account.client.v1.payment_intents.create(
-            params={
-                "amount": 1000,
-                "currency": "usd",
-                "payment_method_types": ["card"],
-                "payment_method": first.payment_method,
-                "confirm": True,
-            }
-        )
+        card_payment(account, first.payment_method)
     assert caught.value.code == "payment_method_unexpected_state"
 
 

@@ -24,6 +24,7 @@ from stripe_sandbox.api import ENDPOINTS
 from stripe_sandbox.params import schema_names
 
 from .conftest import MANDATE_DATA, SHARED_DIR, Account, SandboxServer, wait_for
+from .helpers import sepa_payment
 
 # Parameters Stripe.js sends that the published spec does not list (the sandbox accepts them
 # because Stripe.js uses them): raw card numbers inside payment_method_data, and asking
@@ -226,20 +227,7 @@ def test_event_and_webhook_endpoint_shapes(account: Account) -> None:
 
 def test_dispute_event_shape(sandbox: SandboxServer) -> None:
     account = sandbox.new_account("AT")
-    intent = account.client.v1.payment_intents.create(
-        params={
-            "amount": 1000,
-            "currency": "eur",
-            "payment_method_types": ["sepa_debit"],
-            "confirm": True,
-            "mandate_data": MANDATE_DATA,
-            "payment_method_data": {
-                "type": "sepa_debit",
-                "sepa_debit": {"iban": "AT591904300235473203"},
-                "billing_details": {"name": "J R", "email": "j@example.com"},
-            },
-        }
-    )
+    intent = sepa_payment(account, "AT591904300235473203")
     sandbox.advance()
     events = wait_for(
         lambda: account.client.v1.events.list(params={"type": "charge.dispute.created"}).data

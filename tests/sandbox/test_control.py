@@ -18,6 +18,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from stripe_sandbox import create_app
 
 from .conftest import Account, SandboxServer, http, serve, wait_for
+from .helpers import post_form, sepa_payment
 
 
 def test_account_creation_is_reflected_by_the_api(sandbox: SandboxServer) -> None:
@@ -33,12 +34,7 @@ def test_account_creation_is_reflected_by_the_api(sandbox: SandboxServer) -> Non
 
 def test_account_creation_by_form(sandbox: SandboxServer) -> None:
     body = b"country=GB&business_name=Tea+Rooms&capabilities[]=card_payments"
-    status, _, raw = http(
-        "POST",
-        f"{sandbox.url}/_sandbox/accounts",
-        data=body,
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
+    status, _, raw = post_form(f"{sandbox.url}/_sandbox/accounts", body)
     assert status == 200
     keys = json.loads(raw)
     seen = sandbox.client(keys["secret_key"]).v1.accounts.retrieve_current()
@@ -210,12 +206,7 @@ def test_mounted_under_a_path_prefix(mounted: str) -> None:
     page_url = intent.next_action.redirect_to_url.url
     assert page_url == f"{base}/_sandbox/3ds/{intent.id}"
     assert http("GET", page_url)[0] == 200
-    status, headers, _ = http(
-        "POST",
-        page_url,
-        data=b"action=complete",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
+    status, headers, _ = post_form(page_url, b"action=complete")
     assert status == 302 and headers["Location"].startswith(f"{mounted}/back?")
     assert client.v1.payment_intents.retrieve(intent.id).status == "succeeded"
     assert http("GET", f"{mounted}/")[2] == b"kassa"
@@ -266,19 +257,10 @@ def test_command_line_serves_the_api(tmp_path: Path) -> None:
         wait_for(lambda: _healthy(base), timeout=20, interval=0.1)
         server = SandboxServer(base, None, None)  # type: ignore[arg-type]
         account = server.new_account("AT")
-        intent = account.client.v1.payment_intents.create(
-            params={
-                "amount": 1000,
-                "currency": "eur",
-                "payment_method_types": ["sepa_debit"],
-                "confirm": True,
-                "payment_method_data": {
-                    "type": "sepa_debit",
-                    "sepa_debit": {"iban": "AT611904300234573201"},
-                    "billing_details": {"name": "J R", "email": "j@example.com"},
-                },
-                "mandate_data": {"customer_acceptance": {"type": "offline"}},
-            }
+        intent = sepa_payment(
+            account,
+            "AT611904300234573201",
+            mandate_data={"customer_acceptance": {"type": "offline"}},
         )
         assert wait_for(
             lambda: account.client.v1.payment_intents.retrieve(intent.id).status == "succeeded",

@@ -67,6 +67,11 @@ def open_checkout(page: Page, site: MerchantSite, account: SandboxAccount, inten
     return element
 
 
+def fill_name_and_email(element: FrameLocator) -> None:
+    element.get_by_role("textbox", name="Full name").fill("Jenny Rosen")
+    element.get_by_role("textbox", name="Email").fill("jenny@example.com")
+
+
 def fill_card(element: FrameLocator, number: str, expiry: str = "1235", cvc: str = "123",
               postal_code: str | None = "12345") -> None:  # fmt: skip
     element.get_by_role("textbox", name="Card number").fill(number)
@@ -229,8 +234,7 @@ def test_sepa_debit_shows_the_mandate_and_is_processing(page: Page,
 
     element.locator(".p-PaymentMethodSelector").get_by_role("button", name="SEPA Debit").click()
     expect(page.locator("#selected-method")).to_have_text("sepa_debit")
-    element.get_by_role("textbox", name="Full name").fill("Jenny Rosen")
-    element.get_by_role("textbox", name="Email").fill("jenny@example.com")
+    fill_name_and_email(element)
     element.get_by_role("textbox", name="IBAN").fill("DE89370400440532013000")
     expect(element.locator("#Field-ibanInput")).to_have_value("DE89 3704 0044 0532 0130 00")
     expect(element.get_by_text("you authorise (A) Test Shop and Stripe")).to_be_visible()
@@ -292,8 +296,7 @@ def test_ach_manual_entry_links_the_account_then_microdeposits_verify_it(
     element = open_checkout(page, merchant_site, account, intent_id)
 
     element.locator("#us_bank_account-tab").click()
-    element.get_by_role("textbox", name="Full name").fill("Jenny Rosen")
-    element.get_by_role("textbox", name="Email").fill("jenny@example.com")
+    fill_name_and_email(element)
     element.get_by_role("button", name="Enter bank details manually").click()
 
     linking = page.frame_locator(BANK_LINKING_FRAME)
@@ -328,8 +331,7 @@ def test_bacs_debit_asks_for_confirmation_and_is_processing(page: Page,
     element.get_by_role("textbox", name="Sort code").fill("108800")
     expect(element.locator("#Field-sortCodeInput")).to_have_value("10-88-00")
     element.get_by_role("textbox", name="Account number").fill("00012345")
-    element.get_by_role("textbox", name="Full name").fill("Jenny Rosen")
-    element.get_by_role("textbox", name="Email").fill("jenny@example.com")
+    fill_name_and_email(element)
     element.get_by_role("textbox", name="Address line 1").fill("1 High Street")
     element.get_by_role("textbox", name="City").fill("London")
     element.get_by_role("textbox", name="Postal code").fill("EC1A 1BB")
@@ -464,8 +466,7 @@ def test_setup_intent_with_sepa_debit_is_confirmed_with_a_mandate(page: Page,
     element = page.frame_locator(PAYMENT_FRAME)
 
     expect(element.locator(".p-PaymentMethodSelector")).to_have_count(0)
-    element.get_by_role("textbox", name="Full name").fill("Jenny Rosen")
-    element.get_by_role("textbox", name="Email").fill("jenny@example.com")
+    fill_name_and_email(element)
     element.get_by_role("textbox", name="IBAN").fill("FR1420041010050500013M02606")
     pay(page)
 

@@ -6,6 +6,7 @@ import pytest
 import stripe
 
 from .conftest import Account
+from .helpers import card_payment
 
 
 @pytest.fixture
@@ -53,15 +54,7 @@ def test_default_limit_and_bounds(account: Account, customer_ids: list[str]) -> 
 
 
 def test_expand_on_list_items(account: Account) -> None:
-    account.client.v1.payment_intents.create(
-        params={
-            "amount": 700,
-            "currency": "usd",
-            "payment_method_types": ["card"],
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-        }
-    )
+    card_payment(account, amount=700)
     page = account.client.v1.payment_intents.list(
         params={"expand": ["data.latest_charge.balance_transaction"]}
     )

@@ -6,22 +6,17 @@ import pytest
 import stripe
 
 from .conftest import MANDATE_DATA, Account, SandboxServer
+from .helpers import ACH_TEST_ACCOUNT, DEBIT_BILLING, card_payment, sepa_payment
 
-
-def _paid(account: Account, amount: int, currency: str = "usd") -> stripe.PaymentIntent:
-    return account.client.v1.payment_intents.create(
-        params={
-            "amount": amount,
-            "currency": currency,
-            "payment_method_types": ["card"],
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-        }
-    )
+ACH_METHOD = {"type": "us_bank_account", "us_bank_account": ACH_TEST_ACCOUNT}
+BACS_METHOD = {
+    "type": "bacs_debit",
+    "bacs_debit": {"sort_code": "108800", "account_number": "00012345"},
+}
 
 
 def test_partial_refunds_then_the_rest(account: Account) -> None:
-    intent = _paid(account, 1000)
+    intent = card_payment(account, amount=1000)
     first = account.client.v1.refunds.create(
         params={"payment_intent": intent.id, "amount": 300, "reason": "duplicate"}
     )
@@ -51,20 +46,7 @@ def test_partial_refunds_then_the_rest(account: Account) -> None:
 
 def test_bank_debit_refund_is_pending_until_settled(sandbox: SandboxServer) -> None:
     account = sandbox.new_account("DE")
-    intent = account.client.v1.payment_intents.create(
-        params={
-            "amount": 2000,
-            "currency": "eur",
-            "payment_method_types": ["sepa_debit"],
-            "confirm": True,
-            "mandate_data": MANDATE_DATA,
-            "payment_method_data": {
-                "type": "sepa_debit",
-                "sepa_debit": {"iban": "DE89370400440532013000"},
-                "billing_details": {"name": "J R", "email": "j@example.com"},
-            },
-        }
-    )
+    intent = sepa_payment(account, "DE89370400440532013000", amount=2000)
     with pytest.raises(stripe.InvalidRequestError) as caught:
         account.client.v1.refunds.create(params={"payment_intent": intent.id})
     assert caught.value.code == "charge_not_refundable", "a processing debit cannot be refunded"
@@ -90,15 +72,8 @@ def test_card_fees(
     sandbox: SandboxServer, country: str, currency: str, amount: int, fee: int
 ) -> None:
     account = sandbox.new_account(country)
-    intent = account.client.v1.payment_intents.create(
-        params={
-            "amount": amount,
-            "currency": currency,
-            "payment_method_types": ["card"],
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-            "expand": ["latest_charge.balance_transaction"],
-        }
+    intent = card_payment(
+        account, amount=amount, currency=currency, expand=["latest_charge.balance_transaction"]
     )
     transaction = intent.latest_charge.balance_transaction
     assert (transaction.amount, transaction.fee, transaction.net) == (amount, fee, amount - fee)
@@ -122,46 +97,28 @@ def test_card_fees(
         (
             "US",
             "usd",
-            {
-                "type": "us_bank_account",
-                "us_bank_account": {
-                    "routing_number": "110000000",
-                    "account_number": "000123456789",
-                },
-            },
+            ACH_METHOD,
             100000,
             500,
         ),  # 0.8%, capped at $5
         (
             "US",
             "usd",
-            {
-                "type": "us_bank_account",
-                "us_bank_account": {
-                    "routing_number": "110000000",
-                    "account_number": "000123456789",
-                },
-            },
+            ACH_METHOD,
             10000,
             80,
         ),  # 0.8%
         (
             "GB",
             "gbp",
-            {
-                "type": "bacs_debit",
-                "bacs_debit": {"sort_code": "108800", "account_number": "00012345"},
-            },
+            BACS_METHOD,
             10000,
             120,
         ),  # 1% + 20p
         (
             "GB",
             "gbp",
-            {
-                "type": "bacs_debit",
-                "bacs_debit": {"sort_code": "108800", "account_number": "00012345"},
-            },
+            BACS_METHOD,
             100000,
             400,
         ),  # capped at £4
@@ -171,7 +128,7 @@ def test_bank_debit_fees(
     sandbox: SandboxServer, country: str, currency: str, method: dict, amount: int, fee: int
 ) -> None:
     account = sandbox.new_account(country)
-    data = {**method, "billing_details": {"name": "J R", "email": "j@example.com"}}
+    data = {**method, "billing_details": DEBIT_BILLING}
     intent = account.client.v1.payment_intents.create(
         params={
             "amount": amount,

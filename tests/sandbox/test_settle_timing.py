@@ -10,7 +10,8 @@ import pytest
 
 from stripe_sandbox import create_app
 
-from .conftest import MANDATE_DATA, SandboxServer, serve, wait_for
+from .conftest import Account, SandboxServer, serve, wait_for
+from .helpers import sepa_payment
 
 SETTLE_SECONDS = 0.5
 
@@ -23,21 +24,8 @@ def quick_sandbox() -> Iterator[SandboxServer]:
     server.shutdown()
 
 
-def _sepa(account: object, iban: str) -> str:
-    intent = account.client.v1.payment_intents.create(
-        params={  # type: ignore[attr-defined]
-            "amount": 1000,
-            "currency": "eur",
-            "payment_method_types": ["sepa_debit"],
-            "confirm": True,
-            "mandate_data": MANDATE_DATA,
-            "payment_method_data": {
-                "type": "sepa_debit",
-                "sepa_debit": {"iban": iban},
-                "billing_details": {"name": "J R", "email": "j@example.com"},
-            },
-        }
-    )
+def _sepa(account: Account, iban: str) -> str:
+    intent = sepa_payment(account, iban)
     assert intent.status == "processing"
     return intent.id
 

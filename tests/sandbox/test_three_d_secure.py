@@ -9,6 +9,7 @@ import pytest
 import stripe
 
 from .conftest import Account, http
+from .helpers import card_payment, off_session_card_payment, post_form
 
 RETURN_URL = "https://shop.example/pay/return?order=42"
 
@@ -16,30 +17,24 @@ RETURN_URL = "https://shop.example/pay/return?order=42"
 def _needs_authentication(
     account: Account, card: str = "pm_card_authenticationRequired", **extra: Any
 ) -> Any:
-    intent = account.client.v1.payment_intents.create(
-        params={
-            "amount": 4200,
-            "currency": "usd",
-            "payment_method_types": ["card"],
-            "payment_method": card,
-            "confirm": True,
-            "return_url": RETURN_URL,
-            **extra,
-        }
-    )
+    intent = card_payment(account, card, amount=4200, return_url=RETURN_URL, **extra)
     assert intent.status == "requires_action"
     assert intent.next_action.redirect_to_url.return_url == RETURN_URL
     return intent
 
 
 def _press(url: str, button: str) -> tuple[int, dict[str, str]]:
-    status, headers, _ = http(
-        "POST",
-        url,
-        data=f"action={button}".encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
+    status, headers, _ = post_form(url, f"action={button}".encode())
     return status, headers
+
+
+def _declined_off_session(account: Account, card: str) -> stripe.CardError:
+    """Save ``card`` for a customer, then charge it off-session: the error it ends in."""
+    customer = account.client.v1.customers.create()
+    method = account.client.v1.payment_methods.attach(card, params={"customer": customer.id})
+    with pytest.raises(stripe.CardError) as caught:
+        off_session_card_payment(account, customer.id, method.id)
+    return caught.value
 
 
 def test_challenge_page_has_stripes_buttons(account: Account) -> None:
@@ -93,24 +88,9 @@ def test_fail_leaves_the_payment_unpaid(account: Account) -> None:
 
 
 def test_always_authenticate_card_fails_off_session(account: Account) -> None:
-    customer = account.client.v1.customers.create()
-    method = account.client.v1.payment_methods.attach(
-        "pm_card_authenticationRequired", params={"customer": customer.id}
-    )
-    with pytest.raises(stripe.CardError) as caught:
-        account.client.v1.payment_intents.create(
-            params={
-                "amount": 1000,
-                "currency": "usd",
-                "customer": customer.id,
-                "payment_method_types": ["card"],
-                "payment_method": method.id,
-                "off_session": True,
-                "confirm": True,
-            }
-        )
-    assert caught.value.code == "authentication_required"
-    assert caught.value.error.payment_intent.status == "requires_payment_method"
+    error = _declined_off_session(account, "pm_card_authenticationRequired")
+    assert error.code == "authentication_required"
+    assert error.error.payment_intent.status == "requires_payment_method"
 
 
 def test_card_set_up_with_3ds_then_pays_off_session(account: Account) -> None:
@@ -133,57 +113,19 @@ def test_card_set_up_with_3ds_then_pays_off_session(account: Account) -> None:
     assert query["redirect_status"] == ["succeeded"]
     done = account.client.v1.setup_intents.retrieve(setup.id)
     assert done.status == "succeeded"
-    off_session = account.client.v1.payment_intents.create(
-        params={
-            "amount": 1000,
-            "currency": "usd",
-            "customer": customer.id,
-            "payment_method_types": ["card"],
-            "payment_method": done.payment_method,
-            "off_session": True,
-            "confirm": True,
-        }
-    )
+    off_session = off_session_card_payment(account, customer.id, done.payment_method)
     assert off_session.status == "succeeded"
 
 
 def test_setup_card_not_set_up_needs_authentication_off_session(account: Account) -> None:
-    customer = account.client.v1.customers.create()
-    method = account.client.v1.payment_methods.attach(
-        "pm_card_authenticationRequiredOnSetup", params={"customer": customer.id}
-    )
-    with pytest.raises(stripe.CardError) as caught:
-        account.client.v1.payment_intents.create(
-            params={
-                "amount": 1000,
-                "currency": "usd",
-                "customer": customer.id,
-                "payment_method_types": ["card"],
-                "payment_method": method.id,
-                "off_session": True,
-                "confirm": True,
-            }
-        )
-    assert caught.value.code == "authentication_required"
+    error = _declined_off_session(account, "pm_card_authenticationRequiredOnSetup")
+    assert error.code == "authentication_required"
 
 
 def test_page_without_return_url_says_done(account: Account) -> None:
-    intent = account.client.v1.payment_intents.create(
-        params={
-            "amount": 4200,
-            "currency": "usd",
-            "payment_method_types": ["card"],
-            "payment_method": "pm_card_threeDSecure2Required",
-            "confirm": True,
-        }
-    )
+    intent = card_payment(account, "pm_card_threeDSecure2Required", amount=4200)
     url = intent.next_action.redirect_to_url.url
-    status, _, body = http(
-        "POST",
-        url,
-        data=b"action=complete",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
+    status, _, body = post_form(url, b"action=complete")
     assert status == 200
     assert "succeeded" in body.decode()
     assert http("GET", url.rsplit("/", 1)[0] + "/pi_doesnotexist")[0] == 404

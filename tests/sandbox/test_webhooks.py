@@ -14,6 +14,7 @@ from stripe_sandbox.webhooks import sign_payload
 from tests.support.servers import free_port
 
 from .conftest import RETRY_DELAYS, Account, SandboxServer, WebhookReceiver, wait_for
+from .helpers import card_payment
 
 
 def _endpoint(account: Account, receiver: WebhookReceiver, events: list[str]) -> Any:
@@ -24,16 +25,8 @@ def _endpoint(account: Account, receiver: WebhookReceiver, events: list[str]) ->
     return endpoint
 
 
-def _pay(account: Account, card: str = "pm_card_visa") -> Any:
-    return account.client.v1.payment_intents.create(
-        params={
-            "amount": 1234,
-            "currency": "usd",
-            "payment_method_types": ["card"],
-            "payment_method": card,
-            "confirm": True,
-        }
-    )
+def _pay(account: Account) -> Any:
+    return card_payment(account, amount=1234)
 
 
 def test_signed_deliveries_verify_with_the_stripe_library(
