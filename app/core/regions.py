@@ -39,6 +39,13 @@ def country_choices(locale: str) -> list[tuple[str, str]]:
     )
 
 
+def world_country_choices(locale: str) -> list[tuple[str, str]]:
+    """(code, name in ``locale``) for every country that has a currency, sorted by name."""
+    names = Locale.parse(locale).territories
+    codes = {t for t in get_global("territory_currencies") if len(t) == 2 and t in names}
+    return sorted(((c, names[c]) for c in codes), key=lambda item: item[1])
+
+
 def currency_choices(locale: str) -> list[tuple[str, str]]:
     """(code, "SEK: Swedish krona") for every current currency, in ``locale``."""
     return [

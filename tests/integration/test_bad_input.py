@@ -11,12 +11,18 @@ from dataclasses import dataclass, field
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from app.catalog import forms as catalog_forms
+from app.catalog.models import Product
+from app.extensions import db
 from app.merchants import forms as merchant_forms
+from app.settings import forms as settings_forms
 from app.web.forms import KassaForm
 from tests.integration.test_invitations import invitation_link, invite
 from tests.support.accounts import DEFAULT_PASSWORD, sign_up
 from tests.support.mailbox import Mailbox
+from tests.support.settings import add_currency, add_product
 
 SCRIPT = "<script>alert('x')</script>"
 BAD_VALUES = {
@@ -59,6 +65,28 @@ def invitation_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
     invite(owner, "joiner@example.com")
     return invitation_link(mailbox, "joiner@example.com")
 
+
+def product_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """A Swedish merchant's product edit page, with EUR among its currencies."""
+    sign_up(client, email="owner@example.com")
+    add_currency(client, "EUR")
+    add_product(client, "Mug", "SEK", "129")
+    with app.app_context():
+        product_id = db.session.scalars(select(Product.id)).one()
+    return f"/panel/products/{product_id}"
+
+
+PRODUCT_DETAILS = {
+    "name": "Mug",
+    "description": "",
+    "sku": "MUG-1",
+    "interval": "month",
+    "interval_count": "1",
+    "first_charge_on": "",
+    "trial_days": "14",
+    "tax_rate": "",
+}
+PRODUCT_OPTIONAL = {"description", "sku", "interval", "first_charge_on", "trial_days", "tax_rate"}
 
 FORMS = [
     FormCase(
@@ -104,6 +132,59 @@ FORMS = [
         secret={"password", "confirm_password"},
         accepts_markup={"password"},
     ),
+    FormCase(
+        settings_forms.CheckoutForm,
+        owner_page("/panel/settings/checkout"),
+        {
+            "payment_methods": "card",
+            "save_payment_methods": "y",
+            "billing_address": "off",
+            "shipping_address": "optional",
+            "phone": "required",
+        },
+        optional={"save_payment_methods"},
+    ),
+    FormCase(
+        settings_forms.CurrencyForm,
+        owner_page("/panel/settings/currencies"),
+        {"currency": "EUR"},
+    ),
+    FormCase(
+        settings_forms.FeeForm,
+        owner_page("/panel/settings/fees"),
+        {
+            "name": "Card fee",
+            "method": "card",
+            "fixed_currency": "SEK",
+            "fixed_amount": "2.50",
+            "percent": "1.5",
+            "gross_up": "y",
+        },
+        optional={"fixed_amount", "percent", "gross_up"},
+    ),
+    FormCase(
+        settings_forms.TaxRateForm,
+        owner_page("/panel/settings/taxes"),
+        {"name": "Moms", "percent": "25", "inclusive": "y", "country": "SE"},
+        optional={"inclusive", "country"},
+    ),
+    FormCase(
+        catalog_forms.NewProductForm,
+        owner_page("/panel/products/new"),
+        {**PRODUCT_DETAILS, "currency": "SEK", "amount": "129.50"},
+        optional=PRODUCT_OPTIONAL,
+    ),
+    FormCase(
+        catalog_forms.ProductForm,
+        product_page,
+        PRODUCT_DETAILS,
+        optional=PRODUCT_OPTIONAL,
+    ),
+    FormCase(
+        catalog_forms.PriceForm,
+        product_page,
+        {"currency": "EUR", "amount": "12.50"},
+    ),
 ]
 
 
@@ -124,7 +205,12 @@ def cases() -> list[tuple[FormCase, str, str]]:
 
 
 def action_of(case: FormCase, url: str) -> str:
-    return "/panel/team/invitations" if case.form is merchant_forms.InviteForm else url
+    """Where the form posts, when that is not the page it is on."""
+    if case.form is merchant_forms.InviteForm:
+        return "/panel/team/invitations"
+    if case.form is catalog_forms.PriceForm:
+        return f"{url}/prices"
+    return url
 
 
 @pytest.mark.parametrize(

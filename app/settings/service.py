@@ -1,0 +1,257 @@
+"""Everything that reads or changes a merchant's checkout configuration.
+
+The checkout, pricing and processors code read a merchant's configuration through the
+functions here (``checkout_settings``, ``account_currencies``, ``accepted_methods``,
+``list_fees``, ``list_tax_rates``, ...), never by querying the tables themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.core.methods import PaymentMethod, Unavailable, method_availability
+from app.core.money import Money, is_currency
+from app.extensions import DbSession
+from app.merchants.models import Merchant
+from app.merchants.service import ServiceError
+from app.settings.models import AccountCurrency, CheckoutSettings, Collect, Fee, TaxRate
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """What the connected Stripe account allows: its country and its active capabilities."""
+
+    country: str
+    capabilities: frozenset[str]
+
+
+def connected_account(session: DbSession, merchant: Merchant) -> ConnectedAccount | None:
+    """The merchant's connected Stripe account, or None while none is connected.
+
+    The processors package provides this (it owns the Stripe connection); until it does, no
+    merchant has a connected account and availability is judged by currency alone.
+    """
+    return None
+
+
+def checkout_settings(session: DbSession, merchant: Merchant) -> CheckoutSettings:
+    """The merchant's settings row, created with the defaults on first use."""
+    settings = session.scalar(
+        select(CheckoutSettings).where(CheckoutSettings.merchant_id == merchant.id)
+    )
+    if settings is None:
+        settings = CheckoutSettings(merchant_id=merchant.id, display_name=merchant.name)
+        session.add(settings)
+        session.flush()
+    return settings
+
+
+# Currencies
+
+
+def account_currencies(session: DbSession, merchant: Merchant) -> list[str]:
+    """The currencies the merchant sells in: the default one first, then the added ones."""
+    added = session.scalars(
+        select(AccountCurrency.currency)
+        .where(AccountCurrency.merchant_id == merchant.id)
+        .order_by(AccountCurrency.currency)
+    ).all()
+    return [merchant.default_currency, *(c for c in added if c != merchant.default_currency)]
+
+
+def ensure_account_currency(session: DbSession, merchant: Merchant, currency: str) -> None:
+    """Refuse (on the ``currency`` field) a currency that is not one of the merchant's."""
+    if currency not in account_currencies(session, merchant):
+        raise ServiceError(
+            _l("Add %(currency)s to your account currencies first.", currency=currency),
+            "currency",
+        )
+
+
+def add_currency(session: DbSession, merchant: Merchant, currency: str) -> None:
+    if not is_currency(currency):
+        raise ServiceError(_l("Choose one of the options."), "currency")
+    if currency in account_currencies(session, merchant):
+        raise ServiceError(
+            _l("%(currency)s is already one of your currencies.", currency=currency), "currency"
+        )
+    session.add(AccountCurrency(merchant_id=merchant.id, currency=currency))
+    session.flush()
+
+
+def remove_currency(session: DbSession, merchant: Merchant, currency: str) -> None:
+    """Remove an added currency; the default one and currencies still in use stay."""
+    from app.catalog.models import Price
+
+    if currency == merchant.default_currency:
+        raise ServiceError(
+            _l("%(currency)s is your default currency and cannot be removed.", currency=currency)
+        )
+    row = session.scalar(
+        select(AccountCurrency).where(
+            AccountCurrency.merchant_id == merchant.id, AccountCurrency.currency == currency
+        )
+    )
+    if row is None:
+        raise ServiceError(_l("%(currency)s is not one of your currencies.", currency=currency))
+    prices = session.scalar(
+        select(func.count(Price.id)).where(
+            Price.merchant_id == merchant.id, Price.currency == currency
+        )
+    )
+    if prices:
+        raise ServiceError(
+            _l(
+                "Products still have prices in %(currency)s. Remove those prices first.",
+                currency=currency,
+            )
+        )
+    session.delete(row)
+    session.flush()
+
+
+# Payment methods, addresses, phone
+
+
+@dataclass(frozen=True)
+class MethodOption:
+    method: PaymentMethod
+    unavailable: Unavailable | None
+
+    @property
+    def available(self) -> bool:
+        return self.unavailable is None
+
+
+def method_options(session: DbSession, merchant: Merchant) -> list[MethodOption]:
+    """Every method with the reason it cannot be taken now (None when it can)."""
+    account = connected_account(session, merchant)
+    currencies = account_currencies(session, merchant)
+    return [
+        MethodOption(
+            method,
+            method_availability(
+                method,
+                account.country if account else None,
+                currencies,
+                account.capabilities if account else None,
+            ),
+        )
+        for method in PaymentMethod
+    ]
+
+
+def accepted_methods(session: DbSession, merchant: Merchant) -> list[PaymentMethod]:
+    """The methods the merchant chose that can be taken now (what the checkout offers)."""
+    chosen = set(checkout_settings(session, merchant).payment_methods)
+    return [
+        option.method
+        for option in method_options(session, merchant)
+        if option.method.value in chosen and option.available
+    ]
+
+
+def update_checkout(
+    session: DbSession,
+    merchant: Merchant,
+    *,
+    methods: list[PaymentMethod],
+    save_payment_methods: bool,
+    billing_address: Collect,
+    shipping_address: Collect,
+    phone: Collect,
+) -> CheckoutSettings:
+    if not methods:
+        raise ServiceError(_l("Choose at least one payment method."), "payment_methods")
+    options = {option.method: option for option in method_options(session, merchant)}
+    if any(not options[method].available for method in methods):
+        raise ServiceError(_l("Choose only methods that are available to you."), "payment_methods")
+    settings = checkout_settings(session, merchant)
+    settings.payment_methods = [method.value for method in PaymentMethod if method in methods]
+    settings.save_payment_methods = save_payment_methods
+    settings.billing_address = billing_address
+    settings.shipping_address = shipping_address
+    settings.phone = phone
+    return settings
+
+
+# Fees
+
+
+def list_fees(session: DbSession, merchant: Merchant) -> list[Fee]:
+    return list(session.scalars(select(Fee).where(Fee.merchant_id == merchant.id).order_by(Fee.id)))
+
+
+def add_fee(
+    session: DbSession,
+    merchant: Merchant,
+    *,
+    name: str,
+    method: PaymentMethod,
+    fixed: Money | None,
+    percent_bps: int | None,
+    gross_up: bool,
+) -> Fee:
+    """A surcharge on one method: a fixed amount in an account currency and/or a percentage."""
+    if not fixed and not percent_bps:
+        raise ServiceError(_l("Enter a fixed amount, a percentage or both."), "fixed_amount")
+    if fixed:
+        ensure_account_currency(session, merchant, fixed.currency)
+    fee = Fee(
+        merchant_id=merchant.id,
+        name=name.strip(),
+        method=method,
+        fixed_amount=fixed.amount if fixed else None,
+        fixed_currency=fixed.currency if fixed else None,
+        percent_bps=percent_bps or None,
+        gross_up=gross_up,
+    )
+    session.add(fee)
+    session.flush()
+    return fee
+
+
+def remove_fee(session: DbSession, fee: Fee) -> None:
+    session.delete(fee)
+    session.flush()
+
+
+# Tax rates
+
+
+def list_tax_rates(session: DbSession, merchant: Merchant) -> list[TaxRate]:
+    return list(
+        session.scalars(
+            select(TaxRate).where(TaxRate.merchant_id == merchant.id).order_by(TaxRate.name)
+        )
+    )
+
+
+def add_tax_rate(
+    session: DbSession,
+    merchant: Merchant,
+    *,
+    name: str,
+    percent_bps: int,
+    inclusive: bool,
+    country: str | None,
+) -> TaxRate:
+    rate = TaxRate(
+        merchant_id=merchant.id,
+        name=name.strip(),
+        percent_bps=percent_bps,
+        inclusive=inclusive,
+        country=country or None,
+    )
+    session.add(rate)
+    session.flush()
+    return rate
+
+
+def remove_tax_rate(session: DbSession, rate: TaxRate) -> None:
+    """Remove a tax rate; products that used it are left without one (and say so)."""
+    session.delete(rate)
+    session.flush()
