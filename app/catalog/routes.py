@@ -170,6 +170,7 @@ def add_price(product_id: int) -> Response:
 @login_required
 def remove_price(product_id: int, price_id: int) -> Response:
     price = get_owned_or_404(Price, price_id, product_id=product_id)
+    product = price.product
     try:
         service.remove_price(db.session, price)
     except ServiceError as refusal:
@@ -180,5 +181,5 @@ def remove_price(product_id: int, price_id: int) -> Response:
     return render_after_change(
         "catalog/_prices.html",
         url_for("catalog.edit_product", product_id=product_id),
-        **_prices_context(price.product),
+        **_prices_context(product),
     )

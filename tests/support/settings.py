@@ -21,7 +21,12 @@ def add_tax_rate(
     return post_form(client, page, page, data)
 
 
-def add_fee(client: FlaskClient, name: str = "Card fee", **fields: str) -> TestResponse:
+def add_fee(
+    client: FlaskClient,
+    name: str = "Card fee",
+    headers: dict[str, str] | None = None,
+    **fields: str,
+) -> TestResponse:
     page = "/panel/settings/fees"
     data = {
         "name": name,
@@ -31,7 +36,7 @@ def add_fee(client: FlaskClient, name: str = "Card fee", **fields: str) -> TestR
         "percent": "1.5",
         **fields,
     }
-    return post_form(client, page, page, data)
+    return post_form(client, page, page, data, headers=headers or {})
 
 
 def add_product(
