@@ -16,10 +16,12 @@ from app.web.forms import (
     AmountField,
     CheckboxField,
     ChoiceField,
+    ImageField,
     KassaForm,
     MultipleChoiceField,
     PercentField,
     RadioChoiceField,
+    hex_colour,
     max_length,
     plain_text,
     required,
@@ -115,3 +117,21 @@ class TaxRateForm(KassaForm):
             ("", _l("All countries")),
             *world_country_choices(str(get_locale())),
         ]
+
+
+class BrandingForm(KassaForm):
+    display_name = StringField(
+        _l("Display name"),
+        description=_l("The name buyers see on your checkout pages."),
+        validators=[required(), max_length(120), plain_text],
+        filters=[strip_whitespace],
+    )
+    logo = ImageField(_l("Logo"), description=_l("PNG, JPEG or WebP, at most 1 MB."))
+    remove_logo = CheckboxField(_l("Remove the current logo"))
+    accent_color = StringField(
+        _l("Accent colour"),
+        description=_l("Buttons and links on your checkout pages, as #rrggbb."),
+        validators=[required(), max_length(7), hex_colour],
+        filters=[lambda value: value.strip().lower() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -17,7 +17,7 @@ from app.merchants.auth import current_merchant, login_required
 from app.merchants.scoping import get_owned_or_404
 from app.merchants.service import ServiceError
 from app.settings import blueprint, service
-from app.settings.forms import CheckoutForm, CurrencyForm, FeeForm, TaxRateForm
+from app.settings.forms import BrandingForm, CheckoutForm, CurrencyForm, FeeForm, TaxRateForm
 from app.settings.labels import METHOD_LABELS, unavailable_reason
 from app.settings.models import Collect, Fee, TaxRate
 from app.web.forms import KassaForm
@@ -40,6 +40,9 @@ SETTINGS_SECTIONS: tuple[SettingsSection, ...] = (
     SettingsSection(_l("Currencies"), _l("The currencies you sell in."), "settings.currencies"),
     SettingsSection(_l("Fees"), _l("Surcharges for payment methods."), "settings.fees"),
     SettingsSection(_l("Taxes"), _l("Tax rates to assign to products."), "settings.taxes"),
+    SettingsSection(
+        _l("Branding"), _l("Name, logo and colour of your checkout pages."), "settings.branding"
+    ),
     SettingsSection(_l("Password"), _l("Your login and password."), "merchants.account"),
 )
 
@@ -260,4 +263,39 @@ def remove_tax_rate(tax_rate_id: int) -> Response:
     flash(_("Tax rate removed."), "info")
     return render_after_change(
         "settings/_taxes.html", url_for("settings.taxes"), **_taxes_context()
+    )
+
+
+# Branding
+
+
+@blueprint.route("/branding", methods=["GET", "POST"])
+@login_required
+def branding() -> Response:
+    merchant = current_merchant()
+    settings = service.checkout_settings(db.session, merchant)
+    form = BrandingForm(obj=settings)
+    if form.validate_on_submit():
+        try:
+            service.update_branding(
+                db.session,
+                merchant,
+                display_name=form.display_name.data or "",
+                accent_color=form.accent_color.data or "",
+                logo=form.logo.image_bytes,
+                remove_logo=bool(form.remove_logo.data),
+            )
+        except ServiceError as refusal:
+            _refuse(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("Branding saved."), "success")
+            return redirect(url_for("settings.branding"))
+    status = 422 if form.has_errors() else 200
+    return render(
+        "settings/branding.html",
+        status=status,
+        form=form,
+        settings=settings,
+        readable=service.accent_is_readable(settings),
     )

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from app.core.colours import HEX_COLOUR, READABLE_CONTRAST, contrast_with_white
 from app.core.methods import PaymentMethod, Unavailable, method_availability
 from app.core.money import Money, is_currency
 from app.extensions import DbSession
 from app.merchants.models import Merchant
 from app.merchants.service import ServiceError
 from app.settings.models import AccountCurrency, CheckoutSettings, Collect, Fee, TaxRate
+from app.web.uploads import delete_image, store_image
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,38 @@ def update_checkout(
     settings.shipping_address = shipping_address
     settings.phone = phone
     return settings
+
+
+# Branding
+
+
+def update_branding(
+    session: DbSession,
+    merchant: Merchant,
+    *,
+    display_name: str,
+    accent_color: str,
+    logo: bytes | None = None,
+    remove_logo: bool = False,
+) -> CheckoutSettings:
+    """Name, colour and logo of the buyer pages; a new logo replaces (and deletes) the old one."""
+    if not HEX_COLOUR.fullmatch(accent_color):
+        raise ServiceError(
+            _l("Enter a colour as # and six hex digits, like #3b4cca."), "accent_color"
+        )
+    settings = checkout_settings(session, merchant)
+    settings.display_name = display_name.strip()
+    settings.accent_color = accent_color.lower()
+    if logo is not None or remove_logo:
+        old = settings.logo_filename
+        settings.logo_filename = store_image(logo) if logo is not None else None
+        delete_image(old)
+    return settings
+
+
+def accent_is_readable(settings: CheckoutSettings) -> bool:
+    """Whether white text on the accent colour meets WCAG's 4.5:1 (the page warns if not)."""
+    return contrast_with_white(settings.accent_color) >= READABLE_CONTRAST
 
 
 # Fees

@@ -24,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
+from app.core.colours import HEX_COLOUR
 from app.core.images import (
     MAX_IMAGE_BYTES,
     MAX_IMAGE_SIDE,
@@ -101,6 +102,11 @@ def strip_whitespace(value: Any) -> Any:
 
 def _choice_values(field: SelectField | RadioField) -> set[Any]:
     return {choice[0] for choice in (field.choices or [])}
+
+
+def hex_colour(_form: Any, field: Field) -> None:
+    if not HEX_COLOUR.fullmatch(field.data or ""):
+        raise ValidationError(_l("Enter a colour as # and six hex digits, like #3b4cca."))
 
 
 class ChoiceField(SelectField):

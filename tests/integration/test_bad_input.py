@@ -169,6 +169,11 @@ FORMS = [
         optional={"inclusive", "country"},
     ),
     FormCase(
+        settings_forms.BrandingForm,
+        owner_page("/panel/settings/branding"),
+        {"display_name": "Lindqvist", "accent_color": "#1d4ed8"},
+    ),
+    FormCase(
         catalog_forms.NewProductForm,
         owner_page("/panel/products/new"),
         {**PRODUCT_DETAILS, "currency": "SEK", "amount": "129.50"},
