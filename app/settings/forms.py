@@ -2,33 +2,51 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from wtforms import StringField, TextAreaField
+from wtforms.validators import ValidationError
 
 from app.core.methods import PaymentMethod
 from app.core.regions import currency_choices, world_country_choices
-from app.settings.labels import COLLECT_LABELS, METHOD_LABELS
+from app.settings.labels import (
+    COLLECT_LABELS,
+    CUSTOM_FIELD_LABELS,
+    METHOD_LABELS,
+    POLICY_LABELS,
+)
 from app.settings.models import Collect
 from app.web.forms import (
     AmountField,
     CheckboxField,
     ChoiceField,
+    DateInputField,
     ImageField,
     KassaForm,
     MultipleChoiceField,
     PercentField,
     RadioChoiceField,
+    WholeNumberField,
     hex_colour,
     max_length,
+    multiline_text,
     plain_text,
     required,
     strip_whitespace,
+    web_address,
 )
+from app.web.i18n import locale_name, shipped_locales
 
 NAME_MAX = 80
+DISCOUNT_CODE = re.compile(r"[A-Z0-9_-]+")
+
+
+def discount_code(_form: Any, field: Any) -> None:
+    if field.data and not DISCOUNT_CODE.fullmatch(field.data):
+        raise ValidationError(_l("Use only letters A to Z, digits, - and _."))
 
 
 def name_field(label: Any) -> StringField:
@@ -135,3 +153,106 @@ class BrandingForm(KassaForm):
         filters=[lambda value: value.strip().lower() if isinstance(value, str) else value],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
+
+
+def locale_choices() -> list[tuple[str, str]]:
+    return [(code, locale_name(code)) for code in shipped_locales()]
+
+
+class PolicyForm(KassaForm):
+    kind = ChoiceField(
+        _l("Policy"),
+        choices=[(k.value, label) for k, label in POLICY_LABELS.items()],
+        validate_choice=True,
+    )
+    locale = ChoiceField(_l("Language"), validate_choice=True)
+    url = StringField(
+        _l("Link to the policy"),
+        description=_l("A page on your own site, starting with https://."),
+        validators=[max_length(500), web_address],
+        filters=[strip_whitespace],
+        render_kw={"inputmode": "url", "spellcheck": "false"},
+    )
+    text = TextAreaField(
+        _l("Text of the policy"),
+        description=_l("Or write the policy here; buyers can read it during checkout."),
+        validators=[max_length(20000), multiline_text],
+        filters=[strip_whitespace],
+        render_kw={"rows": 8},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.locale.choices = locale_choices()
+
+
+class PolicyConsentForm(KassaForm):
+    require_policy_consent = CheckboxField(
+        _l("Buyers must tick a box to agree to your policies before paying")
+    )
+
+
+CUSTOM_FIELD_OPTIONS_MAX = 2000
+
+
+class CustomFieldForm(KassaForm):
+    """A question for the checkout; one label field per shipped locale is added below."""
+
+    kind = ChoiceField(
+        _l("Type of answer"),
+        choices=[(k.value, label) for k, label in CUSTOM_FIELD_LABELS.items()],
+        validate_choice=True,
+    )
+    options = TextAreaField(
+        _l("Choices"),
+        description=_l("Dropdown only: one choice per line."),
+        validators=[max_length(CUSTOM_FIELD_OPTIONS_MAX), multiline_text],
+        filters=[strip_whitespace],
+        render_kw={"rows": 4},
+    )
+    required = CheckboxField(_l("Buyers must answer"))
+
+    def labels(self) -> dict[str, str]:
+        return {code: self[label_field_name(code)].data or "" for code in shipped_locales()}
+
+
+def label_field_name(locale: str) -> str:
+    return f"label_{locale}"
+
+
+for _code in shipped_locales():
+    setattr(
+        CustomFieldForm,
+        label_field_name(_code),
+        StringField(
+            _l("Label (%(language)s)", language=locale_name(_code)),
+            validators=[required(), max_length(80), plain_text],
+            filters=[strip_whitespace],
+        ),
+    )
+
+
+class DiscountForm(KassaForm):
+    code = StringField(
+        _l("Code"),
+        description=_l("What buyers type, for example SPRING25."),
+        validators=[required(), max_length(40), discount_code],
+        filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    percent = PercentField(_l("Percentage off"))
+    currency = ChoiceField(_l("Currency"), validate_choice=True)
+    amount = AmountField(_l("Amount off"), currency_field="currency")
+    expires_on = DateInputField(
+        _l("Valid until"), description=_l("The last day the code works (UTC). Optional.")
+    )
+    max_redemptions = WholeNumberField(
+        _l("Maximum uses"),
+        description=_l("Leave empty for no limit."),
+        minimum=1,
+        maximum=1_000_000,
+    )
+
+    def __init__(self, *args: Any, currencies: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency.choices = account_currency_choices(currencies)

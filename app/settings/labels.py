@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from app.core.methods import PaymentMethod, Unavailable
-from app.settings.models import Collect
+from app.settings.models import Collect, CustomFieldKind, PolicyKind
 
 METHOD_LABELS: dict[PaymentMethod, LazyString] = {
     PaymentMethod.CARD: _l("Card"),
@@ -19,6 +19,18 @@ COLLECT_LABELS: dict[Collect, LazyString] = {
     Collect.OFF: _l("Don't ask"),
     Collect.OPTIONAL: _l("Optional"),
     Collect.REQUIRED: _l("Required"),
+}
+
+POLICY_LABELS: dict[PolicyKind, LazyString] = {
+    PolicyKind.TERMS: _l("Terms of service"),
+    PolicyKind.REFUND: _l("Refund policy"),
+    PolicyKind.CANCELLATION: _l("Cancellation policy"),
+}
+
+CUSTOM_FIELD_LABELS: dict[CustomFieldKind, LazyString] = {
+    CustomFieldKind.TEXT: _l("Text"),
+    CustomFieldKind.NUMBER: _l("Number"),
+    CustomFieldKind.DROPDOWN: _l("Dropdown"),
 }
 
 _CURRENCY_REASONS: dict[PaymentMethod, LazyString] = {

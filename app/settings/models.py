@@ -8,7 +8,7 @@ integer minor units with their currency, so nothing here is ever a float.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, UniqueConstraint
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.methods import PaymentMethod
 from app.core.money import Money
 from app.extensions import db, str_enum
-from app.merchants.models import MerchantOwned, utcnow
+from app.merchants.models import MerchantOwned, aware, utcnow
 
 
 class Collect(enum.StrEnum):
@@ -129,6 +129,12 @@ class CustomField(MerchantOwned, db.Model):  # type: ignore[name-defined]
     required: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    def label_in(self, locale: str) -> str:
+        """The label in ``locale``, else in English, else any."""
+        return str(self.labels.get(locale) or self.labels.get("en") or next(
+            iter(self.labels.values()), ""
+        ))  # fmt: skip
+
 
 class Discount(MerchantOwned, db.Model):  # type: ignore[name-defined]
     """A code the buyer types: a percentage off, or a fixed amount off in one currency."""
@@ -145,3 +151,21 @@ class Discount(MerchantOwned, db.Model):  # type: ignore[name-defined]
     max_redemptions: Mapped[int | None] = mapped_column(Integer)
     redemption_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def amount_off(self) -> Money | None:
+        if self.amount is None or self.currency is None:
+            return None
+        return Money(self.amount, self.currency)
+
+    @property
+    def last_valid_day(self) -> date | None:
+        """The last day (UTC) the code works; it expires at the midnight after it."""
+        if self.expires_at is None:
+            return None
+        return (aware(self.expires_at) - timedelta(days=1)).date()
+
+    def is_usable(self, now: datetime) -> bool:
+        if self.expires_at is not None and aware(self.expires_at) <= now:
+            return False
+        return self.max_redemptions is None or self.redemption_count < self.max_redemptions

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -17,10 +17,34 @@ from app.merchants.auth import current_merchant, login_required
 from app.merchants.scoping import get_owned_or_404
 from app.merchants.service import ServiceError
 from app.settings import blueprint, service
-from app.settings.forms import BrandingForm, CheckoutForm, CurrencyForm, FeeForm, TaxRateForm
-from app.settings.labels import METHOD_LABELS, unavailable_reason
-from app.settings.models import Collect, Fee, TaxRate
+from app.settings.forms import (
+    BrandingForm,
+    CheckoutForm,
+    CurrencyForm,
+    CustomFieldForm,
+    DiscountForm,
+    FeeForm,
+    PolicyConsentForm,
+    PolicyForm,
+    TaxRateForm,
+)
+from app.settings.labels import (
+    CUSTOM_FIELD_LABELS,
+    METHOD_LABELS,
+    POLICY_LABELS,
+    unavailable_reason,
+)
+from app.settings.models import (
+    Collect,
+    CustomField,
+    CustomFieldKind,
+    Discount,
+    Fee,
+    PolicyKind,
+    TaxRate,
+)
 from app.web.forms import KassaForm
+from app.web.i18n import locale_name, shipped_locales
 from app.web.rendering import render, render_after_change
 
 
@@ -40,6 +64,13 @@ SETTINGS_SECTIONS: tuple[SettingsSection, ...] = (
     SettingsSection(_l("Currencies"), _l("The currencies you sell in."), "settings.currencies"),
     SettingsSection(_l("Fees"), _l("Surcharges for payment methods."), "settings.fees"),
     SettingsSection(_l("Taxes"), _l("Tax rates to assign to products."), "settings.taxes"),
+    SettingsSection(
+        _l("Policies"), _l("Terms, refunds and cancellations, and consent."), "settings.policies"
+    ),
+    SettingsSection(
+        _l("Custom fields"), _l("Up to five questions the checkout asks."), "settings.custom_fields"
+    ),
+    SettingsSection(_l("Discounts"), _l("Codes buyers type for money off."), "settings.discounts"),
     SettingsSection(
         _l("Branding"), _l("Name, logo and colour of your checkout pages."), "settings.branding"
     ),
@@ -298,4 +329,214 @@ def branding() -> Response:
         form=form,
         settings=settings,
         readable=service.accent_is_readable(settings),
+    )
+
+
+# Policies
+
+
+def _policies_page(
+    form: PolicyForm, consent_form: PolicyConsentForm, status: int = 200
+) -> Response:
+    merchant = current_merchant()
+    written = {(p.kind, p.locale): p for p in service.list_policies(db.session, merchant)}
+    return render(
+        "settings/policies.html",
+        status=status,
+        form=form,
+        consent_form=consent_form,
+        written=written,
+        kinds=list(PolicyKind),
+        policy_labels=POLICY_LABELS,
+        locales=[(code, locale_name(code)) for code in shipped_locales()],
+    )
+
+
+def _consent_form() -> PolicyConsentForm:
+    settings = service.checkout_settings(db.session, current_merchant())
+    return PolicyConsentForm(formdata=None, obj=settings)
+
+
+@blueprint.get("/policies")
+@login_required
+def policies() -> Response:
+    """One policy in one language is edited at a time, chosen by ``?kind=&locale=``."""
+    kind = request.args.get("kind", PolicyKind.TERMS.value)
+    locale = request.args.get("locale", shipped_locales()[0])
+    if kind not in {k.value for k in PolicyKind} or locale not in shipped_locales():
+        return redirect(url_for("settings.policies"))
+    written = {(p.kind, p.locale): p for p in service.list_policies(db.session, current_merchant())}
+    policy = written.get((PolicyKind(kind), locale))
+    form = PolicyForm(
+        formdata=None, kind=kind, locale=locale,
+        url=policy.url if policy else "", text=policy.text if policy else "",
+    )  # fmt: skip
+    return _policies_page(form, _consent_form())
+
+
+@blueprint.post("/policies")
+@login_required
+def save_policy() -> Response:
+    form = PolicyForm()
+    if form.validate_on_submit():
+        service.save_policy(
+            db.session,
+            current_merchant(),
+            PolicyKind(form.kind.data),
+            form.locale.data or "",
+            form.url.data or "",
+            form.text.data or "",
+        )
+        db.session.commit()
+        flash(_("Policy saved."), "success")
+        return redirect(url_for("settings.policies", kind=form.kind.data, locale=form.locale.data))
+    return _policies_page(form, _consent_form(), status=422)
+
+
+@blueprint.post("/policies/consent")
+@login_required
+def policy_consent() -> Response:
+    form = PolicyConsentForm()
+    if form.validate_on_submit():
+        try:
+            service.set_policy_consent(
+                db.session, current_merchant(), bool(form.require_policy_consent.data)
+            )
+        except ServiceError as refusal:
+            _refuse(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("Consent setting saved."), "success")
+            return redirect(url_for("settings.policies"))
+    return _policies_page(PolicyForm(formdata=None), form, status=422)
+
+
+# Custom fields
+
+
+def _custom_fields_context(form: CustomFieldForm | None = None) -> dict[str, Any]:
+    custom_fields = service.list_custom_fields(db.session, current_merchant())
+    return {
+        "custom_fields": custom_fields,
+        "form": form or CustomFieldForm(formdata=None),
+        "full": len(custom_fields) >= service.MAX_CUSTOM_FIELDS,
+        "kind_labels": CUSTOM_FIELD_LABELS,
+        "label_fields": [f"label_{code}" for code in shipped_locales()],
+    }
+
+
+@blueprint.get("/custom-fields")
+@login_required
+def custom_fields() -> Response:
+    return render(
+        "settings/custom_fields.html", "settings/_custom_fields.html", **_custom_fields_context()
+    )
+
+
+@blueprint.post("/custom-fields")
+@login_required
+def add_custom_field() -> Response:
+    form = CustomFieldForm()
+    if form.validate_on_submit():
+        try:
+            service.add_custom_field(
+                db.session,
+                current_merchant(),
+                kind=CustomFieldKind(form.kind.data),
+                labels=form.labels(),
+                options=(form.options.data or "").splitlines(),
+                required=bool(form.required.data),
+            )
+        except ServiceError as refusal:
+            _refuse(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("Question added."), "success")
+            return render_after_change(
+                "settings/_custom_fields.html",
+                url_for("settings.custom_fields"),
+                **_custom_fields_context(),
+            )
+    return render(
+        "settings/custom_fields.html",
+        "settings/_custom_fields.html",
+        status=422,
+        **_custom_fields_context(form),
+    )
+
+
+@blueprint.post("/custom-fields/<int:custom_field_id>/remove")
+@login_required
+def remove_custom_field(custom_field_id: int) -> Response:
+    service.remove_custom_field(db.session, get_owned_or_404(CustomField, custom_field_id))
+    db.session.commit()
+    flash(_("Question removed."), "info")
+    return render_after_change(
+        "settings/_custom_fields.html",
+        url_for("settings.custom_fields"),
+        **_custom_fields_context(),
+    )
+
+
+# Discounts
+
+
+def _discount_form(**kwargs: Any) -> DiscountForm:
+    return DiscountForm(
+        currencies=service.account_currencies(db.session, current_merchant()), **kwargs
+    )
+
+
+def _discounts_context(form: DiscountForm | None = None) -> dict[str, Any]:
+    return {
+        "discounts": service.list_discounts(db.session, current_merchant()),
+        "form": form or _discount_form(formdata=None),
+    }
+
+
+@blueprint.get("/discounts")
+@login_required
+def discounts() -> Response:
+    return render("settings/discounts.html", "settings/_discounts.html", **_discounts_context())
+
+
+@blueprint.post("/discounts")
+@login_required
+def add_discount() -> Response:
+    form = _discount_form()
+    if form.validate_on_submit():
+        try:
+            service.add_discount(
+                db.session,
+                current_merchant(),
+                code=form.code.data or "",
+                percent_bps=form.percent.basis_points,
+                amount=form.amount.money,
+                valid_until=form.expires_on.data,
+                max_redemptions=form.max_redemptions.value,
+            )
+        except ServiceError as refusal:
+            _refuse(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("Discount code added."), "success")
+            return render_after_change(
+                "settings/_discounts.html", url_for("settings.discounts"), **_discounts_context()
+            )
+    return render(
+        "settings/discounts.html",
+        "settings/_discounts.html",
+        status=422,
+        **_discounts_context(form),
+    )
+
+
+@blueprint.post("/discounts/<int:discount_id>/remove")
+@login_required
+def remove_discount(discount_id: int) -> Response:
+    service.remove_discount(db.session, get_owned_or_404(Discount, discount_id))
+    db.session.commit()
+    flash(_("Discount code removed."), "info")
+    return render_after_change(
+        "settings/_discounts.html", url_for("settings.discounts"), **_discounts_context()
     )

@@ -8,6 +8,7 @@ functions here (``checkout_settings``, ``account_currencies``, ``accepted_method
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -16,9 +17,20 @@ from app.core.colours import HEX_COLOUR, READABLE_CONTRAST, contrast_with_white
 from app.core.methods import PaymentMethod, Unavailable, method_availability
 from app.core.money import Money, is_currency
 from app.extensions import DbSession
-from app.merchants.models import Merchant
+from app.merchants.models import Merchant, utcnow
 from app.merchants.service import ServiceError
-from app.settings.models import AccountCurrency, CheckoutSettings, Collect, Fee, TaxRate
+from app.settings.models import (
+    AccountCurrency,
+    CheckoutSettings,
+    Collect,
+    CustomField,
+    CustomFieldKind,
+    Discount,
+    Fee,
+    Policy,
+    PolicyKind,
+    TaxRate,
+)
 from app.web.uploads import delete_image, store_image
 
 
@@ -289,3 +301,197 @@ def remove_tax_rate(session: DbSession, rate: TaxRate) -> None:
     """Remove a tax rate; products that used it are left without one (and say so)."""
     session.delete(rate)
     session.flush()
+
+
+# Policies
+
+
+def list_policies(session: DbSession, merchant: Merchant) -> list[Policy]:
+    return list(
+        session.scalars(
+            select(Policy)
+            .where(Policy.merchant_id == merchant.id)
+            .order_by(Policy.kind, Policy.locale)
+        )
+    )
+
+
+def policies_for_locale(
+    session: DbSession, merchant: Merchant, locale: str
+) -> dict[PolicyKind, Policy]:
+    """Each policy the merchant has, in ``locale`` where written, else in its default locale,
+    else in any locale (what a buyer's checkout shows)."""
+    preference = {locale: 0, merchant.default_locale: 1}
+    chosen: dict[PolicyKind, Policy] = {}
+    for policy in sorted(
+        list_policies(session, merchant), key=lambda p: preference.get(p.locale, 2)
+    ):
+        chosen.setdefault(policy.kind, policy)
+    return chosen
+
+
+def save_policy(
+    session: DbSession, merchant: Merchant, kind: PolicyKind, locale: str, url: str, text: str
+) -> Policy | None:
+    """Set one policy in one locale; with neither a link nor a text it is removed."""
+    policy = session.scalar(
+        select(Policy).where(
+            Policy.merchant_id == merchant.id, Policy.kind == kind, Policy.locale == locale
+        )
+    )
+    if not url.strip() and not text.strip():
+        if policy is not None:
+            session.delete(policy)
+            session.flush()
+        if not list_policies(session, merchant):
+            checkout_settings(session, merchant).require_policy_consent = False
+        return None
+    if policy is None:
+        policy = Policy(merchant_id=merchant.id, kind=kind, locale=locale)
+        session.add(policy)
+    policy.url, policy.text = url.strip(), text.strip()
+    session.flush()
+    return policy
+
+
+def set_policy_consent(session: DbSession, merchant: Merchant, required: bool) -> None:
+    """Whether buyers must tick a box agreeing to the policies (only once there are some)."""
+    if required and not list_policies(session, merchant):
+        raise ServiceError(
+            _l("Add a policy before asking buyers to agree to it."), "require_policy_consent"
+        )
+    checkout_settings(session, merchant).require_policy_consent = required
+
+
+# Custom fields
+
+MAX_CUSTOM_FIELDS = 5
+MAX_DROPDOWN_OPTIONS = 20
+DROPDOWN_OPTION_MAX = 100
+
+
+def list_custom_fields(session: DbSession, merchant: Merchant) -> list[CustomField]:
+    return list(
+        session.scalars(
+            select(CustomField)
+            .where(CustomField.merchant_id == merchant.id)
+            .order_by(CustomField.id)
+        )
+    )
+
+
+def add_custom_field(
+    session: DbSession,
+    merchant: Merchant,
+    *,
+    kind: CustomFieldKind,
+    labels: dict[str, str],
+    options: list[str],
+    required: bool,
+) -> CustomField:
+    """A question the checkout asks (at most five); dropdowns need 2 to 20 choices."""
+    if len(list_custom_fields(session, merchant)) >= MAX_CUSTOM_FIELDS:
+        raise ServiceError(_l("You can ask at most %(count)d questions.", count=MAX_CUSTOM_FIELDS))
+    choices = [option.strip() for option in options if option.strip()]
+    if kind is CustomFieldKind.DROPDOWN:
+        if not 2 <= len(choices) <= MAX_DROPDOWN_OPTIONS or len(set(choices)) != len(choices):
+            raise ServiceError(
+                _l("Give a dropdown 2 to 20 different choices, one per line."), "options"
+            )
+        if any(len(choice) > DROPDOWN_OPTION_MAX for choice in choices):
+            raise ServiceError(_l("Keep each choice to 100 characters or fewer."), "options")
+    else:
+        choices = []
+    custom_field = CustomField(
+        merchant_id=merchant.id,
+        kind=kind,
+        labels={code: label.strip() for code, label in labels.items()},
+        options=choices,
+        required=required,
+    )
+    session.add(custom_field)
+    session.flush()
+    return custom_field
+
+
+def remove_custom_field(session: DbSession, custom_field: CustomField) -> None:
+    session.delete(custom_field)
+    session.flush()
+
+
+# Discounts
+
+
+def list_discounts(session: DbSession, merchant: Merchant) -> list[Discount]:
+    return list(
+        session.scalars(
+            select(Discount).where(Discount.merchant_id == merchant.id).order_by(Discount.code)
+        )
+    )
+
+
+def end_of_day(day: date) -> datetime:
+    """The moment a code valid "until ``day``" stops working: the next midnight, UTC."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def add_discount(
+    session: DbSession,
+    merchant: Merchant,
+    *,
+    code: str,
+    percent_bps: int | None,
+    amount: Money | None,
+    valid_until: date | None,
+    max_redemptions: int | None,
+) -> Discount:
+    """A code worth a percentage or a fixed amount in an account currency (not both)."""
+    code = code.strip().upper()
+    if bool(percent_bps) == bool(amount):
+        raise ServiceError(_l("Enter either a percentage or an amount off."), "percent")
+    if amount:
+        ensure_account_currency(session, merchant, amount.currency)
+    if valid_until is not None and end_of_day(valid_until) <= utcnow():
+        raise ServiceError(_l("Choose a date from today on."), "expires_on")
+    if session.scalar(
+        select(Discount.id).where(Discount.merchant_id == merchant.id, Discount.code == code)
+    ):
+        raise ServiceError(_l("You already have a code %(code)s.", code=code), "code")
+    discount = Discount(
+        merchant_id=merchant.id,
+        code=code,
+        percent_bps=percent_bps or None,
+        amount=amount.amount if amount else None,
+        currency=amount.currency if amount else None,
+        expires_at=end_of_day(valid_until) if valid_until else None,
+        max_redemptions=max_redemptions,
+    )
+    session.add(discount)
+    session.flush()
+    return discount
+
+
+def remove_discount(session: DbSession, discount: Discount) -> None:
+    session.delete(discount)
+    session.flush()
+
+
+def usable_discount(
+    session: DbSession, merchant: Merchant, code: str, now: datetime | None = None
+) -> Discount | None:
+    """The merchant's discount with this code (any case) if it has not expired or run out."""
+    discount = session.scalar(
+        select(Discount).where(
+            Discount.merchant_id == merchant.id, Discount.code == code.strip().upper()
+        )
+    )
+    if discount is None or not discount.is_usable(now or utcnow()):
+        return None
+    return discount
+
+
+def redeem_discount(discount: Discount, now: datetime | None = None) -> None:
+    """Count one use of a code (the checkout calls this when a payment with it succeeds)."""
+    if not discount.is_usable(now or utcnow()):
+        raise ServiceError(_l("This discount code has expired or been used up."), "code")
+    discount.redemption_count += 1

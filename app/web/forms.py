@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import get_locale, gettext
@@ -102,6 +103,19 @@ def strip_whitespace(value: Any) -> Any:
 
 def _choice_values(field: SelectField | RadioField) -> set[Any]:
     return {choice[0] for choice in (field.choices or [])}
+
+
+def web_address(_form: Any, field: Field) -> None:
+    """An absolute http(s) address with a host (empty passes: add ``required`` if needed)."""
+    if not field.data:
+        return
+    parts = urlsplit(field.data)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or any(ch.isspace() or ch in '<>"' for ch in field.data)
+    ):
+        raise ValidationError(_l("Enter a web address starting with https://."))
 
 
 def hex_colour(_form: Any, field: Field) -> None:

@@ -20,7 +20,7 @@ from app.merchants import forms as merchant_forms
 from app.settings import forms as settings_forms
 from app.web.forms import KassaForm
 from tests.integration.test_invitations import invitation_link, invite
-from tests.support.accounts import DEFAULT_PASSWORD, sign_up
+from tests.support.accounts import DEFAULT_PASSWORD, post_form, sign_up
 from tests.support.mailbox import Mailbox
 from tests.support.settings import add_currency, add_product
 
@@ -45,6 +45,7 @@ class FormCase:
     accepts_markup: set[str] = field(
         default_factory=set
     )  # passwords may contain anything printable
+    long_text: set[str] = field(default_factory=set)  # limits above the "overlong" value
 
 
 def anonymous(path: str) -> Callable[[FlaskClient, Flask, Mailbox], str]:
@@ -74,6 +75,14 @@ def product_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
     with app.app_context():
         product_id = db.session.scalars(select(Product.id)).one()
     return f"/panel/products/{product_id}"
+
+
+def policies_page(client: FlaskClient, _app: Flask, _mailbox: Mailbox) -> str:
+    """The policies page of a merchant that has written a policy (consent needs one)."""
+    sign_up(client, email="owner@example.com")
+    page = "/panel/settings/policies"
+    post_form(client, page, page, {"kind": "terms", "locale": "en", "url": "", "text": "Terms."})
+    return page
 
 
 PRODUCT_DETAILS = {
@@ -169,6 +178,44 @@ FORMS = [
         optional={"inclusive", "country"},
     ),
     FormCase(
+        settings_forms.PolicyForm,
+        owner_page("/panel/settings/policies"),
+        {"kind": "refund", "locale": "sv", "url": "https://example.com/refunds", "text": ""},
+        optional={"url", "text"},
+        long_text={"text"},  # a policy may run to 20,000 characters (tested with the policies)
+    ),
+    FormCase(
+        settings_forms.PolicyConsentForm,
+        policies_page,
+        {"require_policy_consent": "y"},
+        optional={"require_policy_consent"},
+    ),
+    FormCase(
+        settings_forms.CustomFieldForm,
+        owner_page("/panel/settings/custom-fields"),
+        {
+            "label_en": "Size",
+            "label_sv": "Storlek",
+            "kind": "dropdown",
+            "options": "",
+            "required": "y",
+        },
+        optional={"required"},
+    ),
+    FormCase(
+        settings_forms.DiscountForm,
+        owner_page("/panel/settings/discounts"),
+        {
+            "code": "SPRING25",
+            "percent": "",
+            "currency": "SEK",
+            "amount": "50",
+            "expires_on": "2099-12-31",
+            "max_redemptions": "100",
+        },
+        optional={"percent", "expires_on", "max_redemptions"},
+    ),
+    FormCase(
         settings_forms.BrandingForm,
         owner_page("/panel/settings/branding"),
         {"display_name": "Lindqvist", "accent_color": "#1d4ed8"},
@@ -215,6 +262,8 @@ def action_of(case: FormCase, url: str) -> str:
         return "/panel/team/invitations"
     if case.form is catalog_forms.PriceForm:
         return f"{url}/prices"
+    if case.form is settings_forms.PolicyConsentForm:
+        return f"{url}/consent"
     return url
 
 
@@ -236,8 +285,10 @@ def test_bad_value_gets_a_clear_error(
 
     assert response.status_code < 500
     assert SCRIPT not in body, "markup was echoed back unescaped"
-    accepted = (kind == "empty" and field_name in case.optional) or (
-        kind == "script" and field_name in case.accepts_markup
+    accepted = (
+        (kind == "empty" and field_name in case.optional)
+        or (kind == "script" and field_name in case.accepts_markup)
+        or (kind == "overlong" and field_name in case.long_text)
     )
     if accepted:
         return

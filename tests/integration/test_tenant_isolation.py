@@ -19,11 +19,17 @@ from app import create_app
 from app.catalog.models import Price, Product
 from app.extensions import db
 from app.merchants.models import Invitation, Role, User
-from app.settings.models import Fee, TaxRate
+from app.settings.models import CustomField, Discount, Fee, TaxRate
 from tests.integration.test_invitations import invite, invite_and_join
 from tests.support.accounts import post_form, sign_up
 from tests.support.mailbox import Mailbox
-from tests.support.settings import add_fee, add_product, add_tax_rate
+from tests.support.settings import (
+    add_custom_field,
+    add_discount,
+    add_fee,
+    add_product,
+    add_tax_rate,
+)
 
 
 @dataclass
@@ -58,6 +64,18 @@ def tax_rate(t: Tenants) -> int:
         return db.session.scalars(select(TaxRate.id)).one()
 
 
+def custom_field(t: Tenants) -> int:
+    add_custom_field(t.owner_a)
+    with t.app.app_context():
+        return db.session.scalars(select(CustomField.id)).one()
+
+
+def discount(t: Tenants) -> int:
+    add_discount(t.owner_a)
+    with t.app.app_context():
+        return db.session.scalars(select(Discount.id)).one()
+
+
 def product(t: Tenants) -> int:
     """Merchant A's product (one, shared by the arguments of a URL that names it and its price)."""
     with t.app.app_context():
@@ -81,6 +99,8 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "invitation_id": pending_invitation,
     "fee_id": fee,
     "tax_rate_id": tax_rate,
+    "custom_field_id": custom_field,
+    "discount_id": discount,
     "product_id": product,
     "price_id": price,
 }

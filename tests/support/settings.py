@@ -53,3 +53,23 @@ def add_product(
         **fields,
     }
     return post_form(client, page, page, data)
+
+
+def add_custom_field(client: FlaskClient, label: str = "Size", **fields: str) -> TestResponse:
+    page = "/panel/settings/custom-fields"
+    data = {"label_en": label, "label_sv": label, "kind": "text", "options": "", **fields}
+    return post_form(client, page, page, data)
+
+
+def add_discount(client: FlaskClient, code: str = "SPRING25", **fields: str) -> TestResponse:
+    page = "/panel/settings/discounts"
+    data = {
+        "code": code,
+        "percent": "25",
+        "currency": "SEK",
+        "amount": "",
+        "expires_on": "",
+        "max_redemptions": "",
+        **fields,
+    }
+    return post_form(client, page, page, data)
