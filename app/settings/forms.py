@@ -58,12 +58,12 @@ def name_field(label: Any) -> StringField:
 
 
 def collect_field(label: Any, description: Any = None) -> RadioChoiceField:
-    return RadioChoiceField(
-        label,
-        choices=[(c.value, COLLECT_LABELS[c]) for c in Collect],
-        default=Collect.OFF.value,
-        description=description,
-    )
+    """Off, optional or required (choices are set by the form, see ``CheckoutForm``)."""
+    return RadioChoiceField(label, default=Collect.OFF.value, description=description)
+
+
+def collect_choices() -> list[tuple[str, Any]]:
+    return [(c.value, COLLECT_LABELS[c]) for c in Collect]
 
 
 def method_choices() -> list[tuple[str, Any]]:
@@ -71,7 +71,7 @@ def method_choices() -> list[tuple[str, Any]]:
 
 
 class CheckoutForm(KassaForm):
-    payment_methods = MultipleChoiceField(_l("Accepted payment methods"), choices=method_choices())
+    payment_methods = MultipleChoiceField(_l("Accepted payment methods"))
     save_payment_methods = CheckboxField(
         _l("Let buyers save their payment method for later charges"),
         description=_l("Needed for subscriptions charged after the first payment."),
@@ -85,6 +85,12 @@ class CheckoutForm(KassaForm):
     )
     shipping_address = collect_field(_l("Shipping address"))
     phone = collect_field(_l("Phone number"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.payment_methods.choices = method_choices()
+        for question in (self.billing_address, self.shipping_address, self.phone):
+            question.choices = collect_choices()
 
 
 class CurrencyForm(KassaForm):
@@ -103,7 +109,7 @@ def account_currency_choices(currencies: list[str]) -> list[tuple[str, str]]:
 
 class FeeForm(KassaForm):
     name = name_field(_l("Name"))
-    method = ChoiceField(_l("Payment method"), choices=method_choices(), validate_choice=True)
+    method = ChoiceField(_l("Payment method"), validate_choice=True)
     fixed_currency = ChoiceField(_l("Currency of the fixed amount"), validate_choice=True)
     fixed_amount = AmountField(_l("Fixed amount"), currency_field="fixed_currency")
     percent = PercentField(_l("Percentage"), description=_l("For example 2.5 for 2.5%."))
@@ -114,6 +120,7 @@ class FeeForm(KassaForm):
 
     def __init__(self, *args: Any, currencies: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.method.choices = method_choices()
         self.fixed_currency.choices = account_currency_choices(currencies)
 
 
@@ -160,11 +167,7 @@ def locale_choices() -> list[tuple[str, str]]:
 
 
 class PolicyForm(KassaForm):
-    kind = ChoiceField(
-        _l("Policy"),
-        choices=[(k.value, label) for k, label in POLICY_LABELS.items()],
-        validate_choice=True,
-    )
+    kind = ChoiceField(_l("Policy"), validate_choice=True)
     locale = ChoiceField(_l("Language"), validate_choice=True)
     url = StringField(
         _l("Link to the policy"),
@@ -183,6 +186,7 @@ class PolicyForm(KassaForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, label) for k, label in POLICY_LABELS.items()]
         self.locale.choices = locale_choices()
 
 
@@ -198,11 +202,7 @@ CUSTOM_FIELD_OPTIONS_MAX = 2000
 class CustomFieldForm(KassaForm):
     """A question for the checkout; one label field per shipped locale is added below."""
 
-    kind = ChoiceField(
-        _l("Type of answer"),
-        choices=[(k.value, label) for k, label in CUSTOM_FIELD_LABELS.items()],
-        validate_choice=True,
-    )
+    kind = ChoiceField(_l("Type of answer"), validate_choice=True)
     options = TextAreaField(
         _l("Choices"),
         description=_l("Dropdown only: one choice per line."),
@@ -211,6 +211,10 @@ class CustomFieldForm(KassaForm):
         render_kw={"rows": 4},
     )
     required = CheckboxField(_l("Buyers must answer"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, label) for k, label in CUSTOM_FIELD_LABELS.items()]
 
     def labels(self) -> dict[str, str]:
         return {code: self[label_field_name(code)].data or "" for code in shipped_locales()}

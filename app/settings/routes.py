@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +81,40 @@ SETTINGS_SECTIONS: tuple[SettingsSection, ...] = (
 
 def _refuse(form: KassaForm, refusal: ServiceError) -> None:
     form.add_error(refusal.field, str(refusal.message))
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """A settings page that lists entries with an add form and a remove button per row
+    (fees, tax rates, questions, discount codes): the same flow for each, with HTMX or not."""
+
+    page: str
+    partial: str
+    endpoint: str
+    context: Callable[..., dict[str, Any]]  # (form or None) -> template context
+
+    def show(self, form: KassaForm | None = None, status: int = 200) -> Response:
+        return render(self.page, self.partial, status=status, **self.context(form))
+
+    def changed(self, message: str, category: str) -> Response:
+        db.session.commit()
+        flash(message, category)
+        return render_after_change(self.partial, url_for(self.endpoint), **self.context(None))
+
+    def add(self, form: KassaForm, create: Callable[[], object], message: str) -> Response:
+        """Validate ``form``, then ``create`` the entry with the service (it reads the form)."""
+        if form.validate_on_submit():
+            try:
+                create()
+            except ServiceError as refusal:
+                _refuse(form, refusal)
+            else:
+                return self.changed(message, "success")
+        return self.show(form, status=422)
+
+    def remove(self, row: Fee | TaxRate | CustomField | Discount, message: str) -> Response:
+        service.remove_listed(db.session, row)
+        return self.changed(message, "info")
 
 
 @blueprint.get("/")
@@ -208,45 +243,38 @@ def _fees_context(form: FeeForm | None = None) -> dict[str, Any]:
     }
 
 
+FEES = ListPage("settings/fees.html", "settings/_fees.html", "settings.fees", _fees_context)
+
+
 @blueprint.get("/fees")
 @login_required
 def fees() -> Response:
-    return render("settings/fees.html", "settings/_fees.html", **_fees_context())
+    return FEES.show()
 
 
 @blueprint.post("/fees")
 @login_required
 def add_fee() -> Response:
     form = _fee_form()
-    if form.validate_on_submit():
-        try:
-            service.add_fee(
-                db.session,
-                current_merchant(),
-                name=form.name.data or "",
-                method=PaymentMethod(form.method.data),
-                fixed=form.fixed_amount.money,
-                percent_bps=form.percent.basis_points,
-                gross_up=bool(form.gross_up.data),
-            )
-        except ServiceError as refusal:
-            _refuse(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("Fee added."), "success")
-            return render_after_change(
-                "settings/_fees.html", url_for("settings.fees"), **_fees_context()
-            )
-    return render("settings/fees.html", "settings/_fees.html", status=422, **_fees_context(form))
+    return FEES.add(
+        form,
+        lambda: service.add_fee(
+            db.session,
+            current_merchant(),
+            name=form.name.data or "",
+            method=PaymentMethod(form.method.data),
+            fixed=form.fixed_amount.money,
+            percent_bps=form.percent.basis_points,
+            gross_up=bool(form.gross_up.data),
+        ),
+        _("Fee added."),
+    )
 
 
 @blueprint.post("/fees/<int:fee_id>/remove")
 @login_required
 def remove_fee(fee_id: int) -> Response:
-    service.remove_fee(db.session, get_owned_or_404(Fee, fee_id))
-    db.session.commit()
-    flash(_("Fee removed."), "info")
-    return render_after_change("settings/_fees.html", url_for("settings.fees"), **_fees_context())
+    return FEES.remove(get_owned_or_404(Fee, fee_id), _("Fee removed."))
 
 
 # Tax rates
@@ -259,42 +287,37 @@ def _taxes_context(form: TaxRateForm | None = None) -> dict[str, Any]:
     }
 
 
+TAXES = ListPage("settings/taxes.html", "settings/_taxes.html", "settings.taxes", _taxes_context)
+
+
 @blueprint.get("/taxes")
 @login_required
 def taxes() -> Response:
-    return render("settings/taxes.html", "settings/_taxes.html", **_taxes_context())
+    return TAXES.show()
 
 
 @blueprint.post("/taxes")
 @login_required
 def add_tax_rate() -> Response:
     form = TaxRateForm()
-    if form.validate_on_submit():
-        service.add_tax_rate(
+    return TAXES.add(
+        form,
+        lambda: service.add_tax_rate(
             db.session,
             current_merchant(),
             name=form.name.data or "",
             percent_bps=form.percent.basis_points or 0,
             inclusive=bool(form.inclusive.data),
             country=form.country.data or None,
-        )
-        db.session.commit()
-        flash(_("Tax rate added."), "success")
-        return render_after_change(
-            "settings/_taxes.html", url_for("settings.taxes"), **_taxes_context()
-        )
-    return render("settings/taxes.html", "settings/_taxes.html", status=422, **_taxes_context(form))
+        ),
+        _("Tax rate added."),
+    )
 
 
 @blueprint.post("/taxes/<int:tax_rate_id>/remove")
 @login_required
 def remove_tax_rate(tax_rate_id: int) -> Response:
-    service.remove_tax_rate(db.session, get_owned_or_404(TaxRate, tax_rate_id))
-    db.session.commit()
-    flash(_("Tax rate removed."), "info")
-    return render_after_change(
-        "settings/_taxes.html", url_for("settings.taxes"), **_taxes_context()
-    )
+    return TAXES.remove(get_owned_or_404(TaxRate, tax_rate_id), _("Tax rate removed."))
 
 
 # Branding
@@ -425,57 +448,42 @@ def _custom_fields_context(form: CustomFieldForm | None = None) -> dict[str, Any
     }
 
 
+QUESTIONS = ListPage(
+    "settings/custom_fields.html",
+    "settings/_custom_fields.html",
+    "settings.custom_fields",
+    _custom_fields_context,
+)
+
+
 @blueprint.get("/custom-fields")
 @login_required
 def custom_fields() -> Response:
-    return render(
-        "settings/custom_fields.html", "settings/_custom_fields.html", **_custom_fields_context()
-    )
+    return QUESTIONS.show()
 
 
 @blueprint.post("/custom-fields")
 @login_required
 def add_custom_field() -> Response:
     form = CustomFieldForm()
-    if form.validate_on_submit():
-        try:
-            service.add_custom_field(
-                db.session,
-                current_merchant(),
-                kind=CustomFieldKind(form.kind.data),
-                labels=form.labels(),
-                options=(form.options.data or "").splitlines(),
-                required=bool(form.required.data),
-            )
-        except ServiceError as refusal:
-            _refuse(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("Question added."), "success")
-            return render_after_change(
-                "settings/_custom_fields.html",
-                url_for("settings.custom_fields"),
-                **_custom_fields_context(),
-            )
-    return render(
-        "settings/custom_fields.html",
-        "settings/_custom_fields.html",
-        status=422,
-        **_custom_fields_context(form),
+    return QUESTIONS.add(
+        form,
+        lambda: service.add_custom_field(
+            db.session,
+            current_merchant(),
+            kind=CustomFieldKind(form.kind.data),
+            labels=form.labels(),
+            options=(form.options.data or "").splitlines(),
+            required=bool(form.required.data),
+        ),
+        _("Question added."),
     )
 
 
 @blueprint.post("/custom-fields/<int:custom_field_id>/remove")
 @login_required
 def remove_custom_field(custom_field_id: int) -> Response:
-    service.remove_custom_field(db.session, get_owned_or_404(CustomField, custom_field_id))
-    db.session.commit()
-    flash(_("Question removed."), "info")
-    return render_after_change(
-        "settings/_custom_fields.html",
-        url_for("settings.custom_fields"),
-        **_custom_fields_context(),
-    )
+    return QUESTIONS.remove(get_owned_or_404(CustomField, custom_field_id), _("Question removed."))
 
 
 # Discounts
@@ -494,49 +502,37 @@ def _discounts_context(form: DiscountForm | None = None) -> dict[str, Any]:
     }
 
 
+DISCOUNTS = ListPage(
+    "settings/discounts.html", "settings/_discounts.html", "settings.discounts", _discounts_context
+)
+
+
 @blueprint.get("/discounts")
 @login_required
 def discounts() -> Response:
-    return render("settings/discounts.html", "settings/_discounts.html", **_discounts_context())
+    return DISCOUNTS.show()
 
 
 @blueprint.post("/discounts")
 @login_required
 def add_discount() -> Response:
     form = _discount_form()
-    if form.validate_on_submit():
-        try:
-            service.add_discount(
-                db.session,
-                current_merchant(),
-                code=form.code.data or "",
-                percent_bps=form.percent.basis_points,
-                amount=form.amount.money,
-                valid_until=form.expires_on.data,
-                max_redemptions=form.max_redemptions.value,
-            )
-        except ServiceError as refusal:
-            _refuse(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("Discount code added."), "success")
-            return render_after_change(
-                "settings/_discounts.html", url_for("settings.discounts"), **_discounts_context()
-            )
-    return render(
-        "settings/discounts.html",
-        "settings/_discounts.html",
-        status=422,
-        **_discounts_context(form),
+    return DISCOUNTS.add(
+        form,
+        lambda: service.add_discount(
+            db.session,
+            current_merchant(),
+            code=form.code.data or "",
+            percent_bps=form.percent.basis_points,
+            amount=form.amount.money,
+            valid_until=form.expires_on.data,
+            max_redemptions=form.max_redemptions.value,
+        ),
+        _("Discount code added."),
     )
 
 
 @blueprint.post("/discounts/<int:discount_id>/remove")
 @login_required
 def remove_discount(discount_id: int) -> Response:
-    service.remove_discount(db.session, get_owned_or_404(Discount, discount_id))
-    db.session.commit()
-    flash(_("Discount code removed."), "info")
-    return render_after_change(
-        "settings/_discounts.html", url_for("settings.discounts"), **_discounts_context()
-    )
+    return DISCOUNTS.remove(get_owned_or_404(Discount, discount_id), _("Discount code removed."))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -49,6 +50,26 @@ def connected_account(session: DbSession, merchant: Merchant) -> ConnectedAccoun
     merchant has a connected account and availability is judged by currency alone.
     """
     return None
+
+
+Listed = TypeVar("Listed", Fee, TaxRate, Policy, CustomField, Discount)
+
+
+def _rows_of(
+    session: DbSession, merchant: Merchant, model: type[Listed], *order: Any
+) -> list[Listed]:
+    return list(
+        session.scalars(select(model).where(model.merchant_id == merchant.id).order_by(*order))
+    )
+
+
+def remove_listed(session: DbSession, row: Fee | TaxRate | CustomField | Discount) -> None:
+    """Delete one of the merchant's list entries: a fee, a tax rate, a question or a code.
+
+    Products that used a removed tax rate are left without one (the foreign key sets NULL).
+    """
+    session.delete(row)
+    session.flush()
 
 
 def checkout_settings(session: DbSession, merchant: Merchant) -> CheckoutSettings:
@@ -260,20 +281,11 @@ def add_fee(
     return fee
 
 
-def remove_fee(session: DbSession, fee: Fee) -> None:
-    session.delete(fee)
-    session.flush()
-
-
 # Tax rates
 
 
 def list_tax_rates(session: DbSession, merchant: Merchant) -> list[TaxRate]:
-    return list(
-        session.scalars(
-            select(TaxRate).where(TaxRate.merchant_id == merchant.id).order_by(TaxRate.name)
-        )
-    )
+    return _rows_of(session, merchant, TaxRate, TaxRate.name)
 
 
 def add_tax_rate(
@@ -297,23 +309,11 @@ def add_tax_rate(
     return rate
 
 
-def remove_tax_rate(session: DbSession, rate: TaxRate) -> None:
-    """Remove a tax rate; products that used it are left without one (and say so)."""
-    session.delete(rate)
-    session.flush()
-
-
 # Policies
 
 
 def list_policies(session: DbSession, merchant: Merchant) -> list[Policy]:
-    return list(
-        session.scalars(
-            select(Policy)
-            .where(Policy.merchant_id == merchant.id)
-            .order_by(Policy.kind, Policy.locale)
-        )
-    )
+    return _rows_of(session, merchant, Policy, Policy.kind, Policy.locale)
 
 
 def policies_for_locale(
@@ -371,13 +371,7 @@ DROPDOWN_OPTION_MAX = 100
 
 
 def list_custom_fields(session: DbSession, merchant: Merchant) -> list[CustomField]:
-    return list(
-        session.scalars(
-            select(CustomField)
-            .where(CustomField.merchant_id == merchant.id)
-            .order_by(CustomField.id)
-        )
-    )
+    return _rows_of(session, merchant, CustomField, CustomField.id)
 
 
 def add_custom_field(
@@ -414,20 +408,11 @@ def add_custom_field(
     return custom_field
 
 
-def remove_custom_field(session: DbSession, custom_field: CustomField) -> None:
-    session.delete(custom_field)
-    session.flush()
-
-
 # Discounts
 
 
 def list_discounts(session: DbSession, merchant: Merchant) -> list[Discount]:
-    return list(
-        session.scalars(
-            select(Discount).where(Discount.merchant_id == merchant.id).order_by(Discount.code)
-        )
-    )
+    return _rows_of(session, merchant, Discount, Discount.code)
 
 
 def end_of_day(day: date) -> datetime:
@@ -469,11 +454,6 @@ def add_discount(
     session.add(discount)
     session.flush()
     return discount
-
-
-def remove_discount(session: DbSession, discount: Discount) -> None:
-    session.delete(discount)
-    session.flush()
 
 
 def usable_discount(
