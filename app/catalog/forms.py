@@ -12,6 +12,7 @@ from app.settings.forms import account_currency_choices
 from app.settings.models import TaxRate
 from app.web.forms import (
     AmountField,
+    CheckboxField,
     ChoiceField,
     DateInputField,
     ImageField,
@@ -55,6 +56,7 @@ class ProductForm(KassaForm):
         filters=[strip_whitespace],
     )
     image = ImageField(_l("Image"), description=_l("PNG, JPEG or WebP, at most 1 MB."))
+    remove_image = CheckboxField(_l("Remove the current image"))
     interval = ChoiceField(_l("Billing"), validate_choice=True)
     interval_count = WholeNumberField(
         _l("Charge every how many periods"), [required()], minimum=1, maximum=12, default="1"

@@ -101,7 +101,7 @@ def edit_product(product_id: int) -> Response:
     if form.validate_on_submit():
         try:
             service.update_product(db.session, current_merchant(), product, _details(form))
-            if form.image.image_bytes:
+            if form.image.image_bytes or form.remove_image.data:
                 service.set_product_image(product, form.image.image_bytes)
         except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))

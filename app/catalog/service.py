@@ -99,10 +99,10 @@ def update_product(
     return product
 
 
-def set_product_image(product: Product, data: bytes) -> None:
-    """Store a checked image as the product's picture (the previous one is deleted)."""
+def set_product_image(product: Product, data: bytes | None) -> None:
+    """Store a checked image as the product's picture, or none; the previous one is deleted."""
     old = product.image_filename
-    product.image_filename = store_image(data)
+    product.image_filename = store_image(data) if data is not None else None
     delete_image(old)
 
 

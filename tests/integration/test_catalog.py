@@ -216,3 +216,31 @@ def test_uploads_are_judged_by_content_and_size(client: FlaskClient, app: Flask)
     assert "at most 4000 pixels wide and high" in wide.get_data(as_text=True)
     with app.app_context():
         assert only_product(app).image_filename is None
+
+
+def test_replace_and_remove_a_product_image(
+    client: FlaskClient, app: Flask, instance_path: Path
+) -> None:
+    sign_up(client)
+    add_product(client, "Mug", "SEK", "129")
+    url = f"/panel/products/{product_id(app)}"
+    details = {"name": "Mug", "interval": "", "interval_count": "1", "tax_rate": ""}
+    assert (
+        upload(client, url, {**details, "image": (io.BytesIO(png_bytes()), "a.png")}).status_code
+        == 302
+    )
+    with app.app_context():
+        first = only_product(app).image_filename
+    assert first
+    assert 'alt="Current image"' in client.get(url).get_data(as_text=True)
+
+    upload(client, url, {**details, "image": (io.BytesIO(png_bytes((8, 8))), "b.png")})
+    with app.app_context():
+        second = only_product(app).image_filename
+    assert second and second != first
+    assert not (instance_path / "uploads" / first).exists()
+
+    assert upload(client, url, {**details, "remove_image": "y"}).status_code == 302
+    with app.app_context():
+        assert only_product(app).image_filename is None
+    assert not (instance_path / "uploads" / second).exists()
