@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.core.colours import HEX_COLOUR, READABLE_CONTRAST, contrast_with_white
-from app.core.methods import PaymentMethod, Unavailable, method_availability
+from app.core.methods import PaymentMethod, Unavailable, method_availability, required_currency
 from app.core.money import Money, is_currency
 from app.extensions import DbSession
 from app.merchants.models import Merchant, utcnow
@@ -117,10 +117,35 @@ def add_currency(session: DbSession, merchant: Merchant, currency: str) -> None:
     session.flush()
 
 
-def remove_currency(session: DbSession, merchant: Merchant, currency: str) -> None:
-    """Remove an added currency; the default one and currencies still in use stay."""
+def _currency_in_use(session: DbSession, merchant: Merchant, currency: str) -> Any:
+    """Why ``currency`` cannot go (a message), or None when nothing uses it."""
     from app.catalog.models import Price
 
+    def count(column: Any, *conditions: Any) -> int:
+        return session.scalar(select(func.count(column)).where(*conditions)) or 0
+
+    if count(Price.id, Price.merchant_id == merchant.id, Price.currency == currency):
+        return _l(
+            "Products still have prices in %(currency)s. Remove those prices first.",
+            currency=currency,
+        )
+    if count(Fee.id, Fee.merchant_id == merchant.id, Fee.fixed_currency == currency) or count(
+        Discount.id, Discount.merchant_id == merchant.id, Discount.currency == currency
+    ):
+        return _l(
+            "Fees or discount codes still use %(currency)s. Remove them first.", currency=currency
+        )
+    chosen = checkout_settings(session, merchant).payment_methods
+    if any(required_currency(PaymentMethod(m)) == currency for m in chosen):
+        return _l(
+            "A payment method you accept takes only %(currency)s. Turn it off first.",
+            currency=currency,
+        )
+    return None
+
+
+def remove_currency(session: DbSession, merchant: Merchant, currency: str) -> None:
+    """Remove an added currency; the default one and currencies still in use stay."""
     if currency == merchant.default_currency:
         raise ServiceError(
             _l("%(currency)s is your default currency and cannot be removed.", currency=currency)
@@ -132,18 +157,9 @@ def remove_currency(session: DbSession, merchant: Merchant, currency: str) -> No
     )
     if row is None:
         raise ServiceError(_l("%(currency)s is not one of your currencies.", currency=currency))
-    prices = session.scalar(
-        select(func.count(Price.id)).where(
-            Price.merchant_id == merchant.id, Price.currency == currency
-        )
-    )
-    if prices:
-        raise ServiceError(
-            _l(
-                "Products still have prices in %(currency)s. Remove those prices first.",
-                currency=currency,
-            )
-        )
+    in_use = _currency_in_use(session, merchant, currency)
+    if in_use is not None:
+        raise ServiceError(in_use)
     session.delete(row)
     session.flush()
 

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.numbers import format_percent
+from babel.numbers import format_percent, get_currency_name
 from flask import Blueprint, Flask, current_app, g, redirect, request
 from flask_babel import format_date, get_locale
 from werkzeug.wrappers import Response
@@ -69,6 +69,11 @@ def country_name(code: str) -> str:
     return Locale.parse(str(get_locale())).territories.get(code, code)
 
 
+def currency_name(code: str) -> str:
+    """A currency's name in the current locale (``EUR`` -> ``euro`` in Swedish)."""
+    return get_currency_name(code, locale=str(get_locale()))
+
+
 def money(amount: Money) -> str:
     """An amount in the current locale (``Money(1250, "EUR")`` is ``12,50 €`` in Swedish)."""
     return format_money(amount, str(get_locale()))
@@ -89,5 +94,9 @@ def init_i18n(app: Flask) -> None:
         current_locale=lambda: str(get_locale()),
     )
     app.jinja_env.filters.update(
-        country_name=country_name, format_date=format_date, money=money, basis_points=basis_points
+        country_name=country_name,
+        currency_name=currency_name,
+        format_date=format_date,
+        money=money,
+        basis_points=basis_points,
     )

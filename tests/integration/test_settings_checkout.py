@@ -137,3 +137,32 @@ def test_currency_names_are_localized(client: FlaskClient) -> None:
     sign_up(client)
     swedish = client.get("/panel/settings/currencies", headers={"Accept-Language": "sv"})
     assert "EUR: euro" in swedish.get_data(as_text=True)
+
+
+def test_a_currency_used_by_a_fee_discount_or_chosen_method_stays(
+    client: FlaskClient, app: Flask
+) -> None:
+    from app.settings.models import Fee
+    from tests.support.settings import add_discount, add_fee
+
+    sign_up(client, country="SE")
+    add_currency(client, "EUR")
+    page = "/panel/settings/currencies"
+
+    save_checkout(client, ["card", "sepa_debit"])
+    refused = post_form(client, page, page + "/remove", {"currency": "EUR"})
+    assert "A payment method you accept takes only EUR. Turn it off first." in refused.get_data(
+        as_text=True
+    )
+    save_checkout(client, ["card"])
+
+    add_fee(client, fixed_currency="EUR", fixed_amount="1", percent="")
+    refused = post_form(client, page, page + "/remove", {"currency": "EUR"})
+    assert "Fees or discount codes still use EUR." in refused.get_data(as_text=True)
+    with app.app_context():
+        fee_id = db.session.scalars(select(Fee.id)).one()
+    post_form(client, "/panel/settings/fees", f"/panel/settings/fees/{fee_id}/remove", {})
+
+    add_discount(client, "TEN", percent="", currency="EUR", amount="10")
+    refused = post_form(client, page, page + "/remove", {"currency": "EUR"})
+    assert "Fees or discount codes still use EUR." in refused.get_data(as_text=True)
