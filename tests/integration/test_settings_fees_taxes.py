@@ -111,3 +111,20 @@ def test_a_tax_rate_needs_a_name_and_a_rate(client: FlaskClient) -> None:
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert 'id="name-error"' in body and 'id="percent-error"' in body
+
+
+def test_removing_a_tax_rate_leaves_its_products_without_one(
+    client: FlaskClient, app: Flask
+) -> None:
+    from app.catalog.models import Product
+    from tests.support.settings import add_product
+
+    sign_up(client)
+    add_tax_rate(client, "Moms", "25")
+    with app.app_context():
+        rate_id = db.session.scalars(select(TaxRate.id)).one()
+    add_product(client, "Mug", "SEK", "129", tax_rate=str(rate_id))
+    post_form(client, "/panel/settings/taxes", f"/panel/settings/taxes/{rate_id}/remove", {})
+    with app.app_context():
+        assert db.session.scalars(select(Product.tax_rate_id)).one() is None
+    assert "No tax" in client.get("/panel/products/").get_data(as_text=True)
