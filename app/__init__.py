@@ -53,11 +53,13 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 def _register_features(app: Flask) -> None:
     from app import cli
+    from app.catalog import blueprint as catalog
     from app.merchants import blueprint as merchants
     from app.merchants.auth import current_user, load_current_user
     from app.merchants.navigation import PANEL_NAVIGATION
     from app.processors import blueprint as processors
-    from app.web import errors, health, i18n, logs, security
+    from app.settings import blueprint as settings
+    from app.web import errors, health, i18n, logs, security, uploads
     from app.web.rendering import wants_partial
 
     logs.init_request_logging(app)
@@ -67,6 +69,9 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(health.blueprint)
     app.register_blueprint(merchants)
     app.register_blueprint(processors)
+    app.register_blueprint(settings)
+    app.register_blueprint(catalog)
+    app.register_blueprint(uploads.blueprint)
     app.before_request(load_current_user)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

@@ -8,10 +8,11 @@ are zero-decimal for people but Stripe takes them as two-decimal amounts ending 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from babel.numbers import format_currency
+from babel.numbers import NumberFormatError, format_currency, parse_decimal
 
 from app.core.regions import current_currencies
 
@@ -20,6 +21,8 @@ ZERO_DECIMAL = frozenset({
     "VUV", "XAF", "XOF", "XPF",
 })  # fmt: skip
 THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+# Stripe's largest amount for a single charge, in minor units (eight digits).
+MAXIMUM_AMOUNT = 99_999_999
 # Zero-decimal for people, two-decimal (ending in 00) in Stripe's API.
 STRIPE_TWO_DECIMAL_OF_ZERO = frozenset({"ISK", "UGX"})
 
@@ -162,3 +165,21 @@ def format_money(amount: Money, locale: str) -> str:
     return format_currency(
         amount.to_decimal(), amount.currency, locale=locale, decimal_quantization=False
     )
+
+
+_TYPED_NUMBER = re.compile(r"-?[0-9.,]+")
+
+
+def parse_typed_decimal(text: str, locale: str) -> Decimal:
+    """A number as a person types it in ``locale``: "12,50" in Swedish, "1,234.50" in English.
+
+    Spaces (a common thousands separator) are ignored; exponents and other symbols are not
+    numbers people type. Raises ValueError for anything else.
+    """
+    compact = "".join(text.split())
+    if not _TYPED_NUMBER.fullmatch(compact):
+        raise ValueError(f"not a typed number: {text!r}")
+    try:
+        return parse_decimal(compact, locale=locale, strict=True)
+    except NumberFormatError as error:
+        raise ValueError(f"not a number in {locale}: {text!r}") from error

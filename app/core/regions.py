@@ -39,6 +39,21 @@ def country_choices(locale: str) -> list[tuple[str, str]]:
     )
 
 
+# CLDR territories with a currency that are not countries (the EU, the unknown region, ...).
+NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "ZZ"})
+
+
+def world_country_choices(locale: str) -> list[tuple[str, str]]:
+    """(code, name in ``locale``) for every country that has a currency, sorted by name."""
+    names = Locale.parse(locale).territories
+    codes = {
+        t
+        for t in get_global("territory_currencies")
+        if len(t) == 2 and t in names and t not in NOT_COUNTRIES
+    }
+    return sorted(((c, names[c]) for c in codes), key=lambda item: item[1])
+
+
 def currency_choices(locale: str) -> list[tuple[str, str]]:
     """(code, "SEK: Swedish krona") for every current currency, in ``locale``."""
     return [

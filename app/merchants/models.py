@@ -84,11 +84,9 @@ class Invitation(MerchantOwned, db.Model):  # type: ignore[name-defined]
     merchant: Mapped[Merchant] = relationship()
 
     def is_open(self, now: datetime) -> bool:
-        return (
-            self.accepted_at is None and self.revoked_at is None and _aware(self.expires_at) > now
-        )
+        return self.accepted_at is None and self.revoked_at is None and aware(self.expires_at) > now
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything we store is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -12,6 +12,16 @@ from flask_babel.speaklater import LazyString
 class NavItem:
     label: LazyString
     endpoint: str | None  # None: an area that is not built yet; shown, marked "coming soon"
+    # Other endpoints (or blueprint prefixes ending in ".") that belong to this area.
+    also: tuple[str, ...] = ()
+
+    def is_current(self, endpoint: str | None) -> bool:
+        if not endpoint or not self.endpoint:
+            return False
+        return endpoint == self.endpoint or any(
+            endpoint == other or (other.endswith(".") and endpoint.startswith(other))
+            for other in self.also
+        )
 
 
 PANEL_NAVIGATION: tuple[NavItem, ...] = (
@@ -21,8 +31,8 @@ PANEL_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Quotes"), None),
     NavItem(_l("Invoices"), None),
     NavItem(_l("Subscriptions"), None),
-    NavItem(_l("Products"), None),
+    NavItem(_l("Products"), "catalog.products", also=("catalog.",)),
     NavItem(_l("Reports"), None),
     NavItem(_l("Team"), "merchants.team"),
-    NavItem(_l("Settings"), "merchants.account"),
+    NavItem(_l("Settings"), "settings.hub", also=("settings.", "merchants.account")),
 )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
+from babel.numbers import format_percent, get_currency_name
 from flask import Blueprint, Flask, current_app, g, redirect, request
 from flask_babel import format_date, get_locale
 from werkzeug.wrappers import Response
 
 from app.config import PROJECT_ROOT
+from app.core.money import Money, format_money
 from app.web.safety import safe_next_url
 
 LOCALE_COOKIE = "kassa_locale"
@@ -66,6 +69,23 @@ def country_name(code: str) -> str:
     return Locale.parse(str(get_locale())).territories.get(code, code)
 
 
+def currency_name(code: str) -> str:
+    """A currency's name in the current locale (``EUR`` -> ``euro`` in Swedish)."""
+    return get_currency_name(code, locale=str(get_locale()))
+
+
+def money(amount: Money) -> str:
+    """An amount in the current locale (``Money(1250, "EUR")`` is ``12,50 €`` in Swedish)."""
+    return format_money(amount, str(get_locale()))
+
+
+def basis_points(value: int) -> str:
+    """Basis points as a percentage in the current locale (1250 is ``12.5%``, ``12,5 %``)."""
+    return format_percent(
+        Decimal(value).scaleb(-4), locale=str(get_locale()), decimal_quantization=False
+    )
+
+
 def init_i18n(app: Flask) -> None:
     app.register_blueprint(blueprint)
     app.jinja_env.globals.update(
@@ -73,4 +93,10 @@ def init_i18n(app: Flask) -> None:
         locale_name=locale_name,
         current_locale=lambda: str(get_locale()),
     )
-    app.jinja_env.filters.update(country_name=country_name, format_date=format_date)
+    app.jinja_env.filters.update(
+        country_name=country_name,
+        currency_name=currency_name,
+        format_date=format_date,
+        money=money,
+        basis_points=basis_points,
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, make_response, render_template
+from flask import Response, make_response, redirect, render_template
 from flask_htmx import HTMX
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import htmx
 
@@ -25,3 +26,11 @@ def render(page: str, partial: str | None = None, *, status: int = 200, **contex
     """Render ``partial`` for a plain HTMX request, else ``page``; both get ``context``."""
     template = partial if partial and wants_partial() else page
     return make_response(render_template(template, **context), status)
+
+
+def render_after_change(partial: str, redirect_to: str, **context: Any) -> BaseResponse:
+    """After a successful post: the updated partial for HTMX, else a redirect (post/redirect/get)
+    so that reloading the page does not post again."""
+    if wants_partial():
+        return render(partial, partial, **context)
+    return redirect(redirect_to)

@@ -12,7 +12,23 @@ from tests.e2e.test_merchant_journey import sign_up
 from tests.support.accessibility import axe_violations
 
 PUBLIC_PAGES = ["/", "/signup", "/login", "/no-such-page"]
-PANEL_PAGES = ["/panel/", "/panel/team", "/panel/account", "/panel/settings/payments"]
+PANEL_PAGES = [
+    "/panel/",
+    "/panel/team",
+    "/panel/account",
+    "/panel/settings/",
+    "/panel/settings/payments",
+    "/panel/settings/checkout",
+    "/panel/settings/currencies",
+    "/panel/settings/fees",
+    "/panel/settings/taxes",
+    "/panel/settings/policies",
+    "/panel/settings/custom-fields",
+    "/panel/settings/discounts",
+    "/panel/settings/branding",
+    "/panel/products/",
+    "/panel/products/new",
+]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
 
 

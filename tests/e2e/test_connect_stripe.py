@@ -14,7 +14,7 @@ def test_connect_check_and_disconnect_stripe(
     account = stripe_sandbox.create_account("SE", "sek", name="Lindqvist Keramik AB")
     sign_up(page, base_url)
     page.get_by_role("link", name="Connect your Stripe account").click()
-    expect(page.get_by_role("heading", name="Payments settings")).to_be_visible()
+    expect(page.get_by_role("heading", name="Stripe account", exact=True)).to_be_visible()
     expect(page.get_by_text("This Kassa takes test payments: use test keys.")).to_be_visible()
 
     page.get_by_label("Secret key").fill(account.secret_key)

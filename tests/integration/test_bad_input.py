@@ -13,15 +13,21 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 import app as app_package
+from app.catalog import forms as catalog_forms
+from app.catalog.models import Product
+from app.extensions import db
 from app.merchants import forms as merchant_forms
 from app.processors import forms as processor_forms
+from app.settings import forms as settings_forms
 from app.web.forms import KassaForm
 from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
-from tests.support.accounts import DEFAULT_PASSWORD, sign_up
+from tests.support.accounts import DEFAULT_PASSWORD, post_form, sign_up
 from tests.support.mailbox import Mailbox
+from tests.support.settings import add_currency, add_product
 from tests.support.stripe_sandbox import StripeSandbox
 
 SCRIPT = "<script>alert('x')</script>"
@@ -44,6 +50,8 @@ class FormCase:
     secret: set[str] = field(default_factory=set)  # fields never echoed back (passwords)
     # Passwords may contain anything printable, markup included.
     accepts_markup: set[str] = field(default_factory=set)
+    # Fields whose limit is above the "overlong" value (their limit is tested on its own).
+    long_text: set[str] = field(default_factory=set)
     # A baseline that needs real Stripe keys (made on the sandbox).
     live_valid: Callable[[StripeSandbox], dict[str, str]] | None = None
     # The form answers with a redirect and a flashed error instead of re-rendering.
@@ -68,6 +76,36 @@ def invitation_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
     invite(owner, "joiner@example.com")
     return invitation_link(mailbox, "joiner@example.com")
 
+
+def product_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """A Swedish merchant's product edit page, with EUR among its currencies."""
+    sign_up(client, email="owner@example.com")
+    add_currency(client, "EUR")
+    add_product(client, "Mug", "SEK", "129")
+    with app.app_context():
+        product_id = db.session.scalars(select(Product.id)).one()
+    return f"/panel/products/{product_id}"
+
+
+def policies_page(client: FlaskClient, _app: Flask, _mailbox: Mailbox) -> str:
+    """The policies page of a merchant that has written a policy (consent needs one)."""
+    sign_up(client, email="owner@example.com")
+    page = "/panel/settings/policies"
+    post_form(client, page, page, {"kind": "terms", "locale": "en", "url": "", "text": "Terms."})
+    return page
+
+
+PRODUCT_DETAILS = {
+    "name": "Mug",
+    "description": "",
+    "sku": "MUG-1",
+    "interval": "month",
+    "interval_count": "1",
+    "first_charge_on": "",
+    "trial_days": "14",
+    "tax_rate": "",
+}
+PRODUCT_OPTIONAL = {"description", "sku", "interval", "first_charge_on", "trial_days", "tax_rate"}
 
 FORMS = [
     FormCase(
@@ -127,6 +165,102 @@ FORMS = [
         secret={"password", "confirm_password"},
         accepts_markup={"password"},
     ),
+    FormCase(
+        settings_forms.CheckoutForm,
+        owner_page("/panel/settings/checkout"),
+        {
+            "payment_methods": "card",
+            "save_payment_methods": "y",
+            "billing_address": "off",
+            "shipping_address": "optional",
+            "phone": "required",
+        },
+        optional={"save_payment_methods"},
+    ),
+    FormCase(
+        settings_forms.CurrencyForm,
+        owner_page("/panel/settings/currencies"),
+        {"currency": "EUR"},
+    ),
+    FormCase(
+        settings_forms.FeeForm,
+        owner_page("/panel/settings/fees"),
+        {
+            "name": "Card fee",
+            "method": "card",
+            "fixed_currency": "SEK",
+            "fixed_amount": "2.50",
+            "percent": "1.5",
+            "gross_up": "y",
+        },
+        optional={"fixed_amount", "percent", "gross_up"},
+    ),
+    FormCase(
+        settings_forms.TaxRateForm,
+        owner_page("/panel/settings/taxes"),
+        {"name": "Moms", "percent": "25", "inclusive": "y", "country": "SE"},
+        optional={"inclusive", "country"},
+    ),
+    FormCase(
+        settings_forms.PolicyForm,
+        owner_page("/panel/settings/policies"),
+        {"kind": "refund", "locale": "sv", "url": "https://example.com/refunds", "text": ""},
+        optional={"url", "text"},
+        long_text={"text"},  # a policy may run to 20,000 characters (tested with the policies)
+    ),
+    FormCase(
+        settings_forms.PolicyConsentForm,
+        policies_page,
+        {"require_policy_consent": "y"},
+        optional={"require_policy_consent"},
+    ),
+    FormCase(
+        settings_forms.CustomFieldForm,
+        owner_page("/panel/settings/custom-fields"),
+        {
+            "label_en": "Size",
+            "label_sv": "Storlek",
+            "kind": "dropdown",
+            "options": "",
+            "required": "y",
+        },
+        optional={"required"},
+    ),
+    FormCase(
+        settings_forms.DiscountForm,
+        owner_page("/panel/settings/discounts"),
+        {
+            "code": "SPRING25",
+            "percent": "",
+            "currency": "SEK",
+            "amount": "50",
+            "expires_on": "2099-12-31",
+            "max_redemptions": "100",
+        },
+        optional={"percent", "expires_on", "max_redemptions"},
+    ),
+    FormCase(
+        settings_forms.BrandingForm,
+        owner_page("/panel/settings/branding"),
+        {"display_name": "Lindqvist", "accent_color": "#1d4ed8"},
+    ),
+    FormCase(
+        catalog_forms.NewProductForm,
+        owner_page("/panel/products/new"),
+        {**PRODUCT_DETAILS, "currency": "SEK", "amount": "129.50"},
+        optional=PRODUCT_OPTIONAL,
+    ),
+    FormCase(
+        catalog_forms.ProductForm,
+        product_page,
+        PRODUCT_DETAILS,
+        optional=PRODUCT_OPTIONAL,
+    ),
+    FormCase(
+        catalog_forms.PriceForm,
+        product_page,
+        {"currency": "EUR", "amount": "12.50"},
+    ),
 ]
 
 
@@ -161,7 +295,16 @@ ACTIONS = {
 }
 
 
+ACTIONS_BELOW_PAGE = {
+    catalog_forms.PriceForm: "/prices",
+    settings_forms.PolicyConsentForm: "/consent",
+}
+
+
 def action_of(case: FormCase, url: str) -> str:
+    """Where the form posts, when that is not the page it is on."""
+    if case.form in ACTIONS_BELOW_PAGE:
+        return url + ACTIONS_BELOW_PAGE[case.form]
     return ACTIONS.get(case.form, url)
 
 
@@ -194,8 +337,10 @@ def test_bad_value_gets_a_clear_error(
 
     assert response.status_code < 500
     assert SCRIPT not in body, "markup was echoed back unescaped"
-    accepted = (kind == "empty" and field_name in case.optional) or (
-        kind == "script" and field_name in case.accepts_markup
+    accepted = (
+        (kind == "empty" and field_name in case.optional)
+        or (kind == "script" and field_name in case.accepts_markup)
+        or (kind == "overlong" and field_name in case.long_text)
     )
     if accepted:
         return

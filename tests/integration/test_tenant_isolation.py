@@ -16,11 +16,20 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from app import create_app
+from app.catalog.models import Price, Product
 from app.extensions import db
 from app.merchants.models import Invitation, Role, User
+from app.settings.models import CustomField, Discount, Fee, TaxRate
 from tests.integration.test_invitations import invite, invite_and_join
 from tests.support.accounts import post_form, sign_up
 from tests.support.mailbox import Mailbox
+from tests.support.settings import (
+    add_custom_field,
+    add_discount,
+    add_fee,
+    add_product,
+    add_tax_rate,
+)
 
 
 @dataclass
@@ -43,10 +52,57 @@ def pending_invitation(t: Tenants) -> int:
         return db.session.scalars(select(Invitation.id)).one()
 
 
+def fee(t: Tenants) -> int:
+    add_fee(t.owner_a)
+    with t.app.app_context():
+        return db.session.scalars(select(Fee.id)).one()
+
+
+def tax_rate(t: Tenants) -> int:
+    add_tax_rate(t.owner_a)
+    with t.app.app_context():
+        return db.session.scalars(select(TaxRate.id)).one()
+
+
+def custom_field(t: Tenants) -> int:
+    add_custom_field(t.owner_a)
+    with t.app.app_context():
+        return db.session.scalars(select(CustomField.id)).one()
+
+
+def discount(t: Tenants) -> int:
+    add_discount(t.owner_a)
+    with t.app.app_context():
+        return db.session.scalars(select(Discount.id)).one()
+
+
+def product(t: Tenants) -> int:
+    """Merchant A's product (one, shared by the arguments of a URL that names it and its price)."""
+    with t.app.app_context():
+        existing = db.session.scalars(select(Product.id)).first()
+    if existing is None:
+        add_product(t.owner_a, "Mug", "SEK", "129")
+        with t.app.app_context():
+            existing = db.session.scalars(select(Product.id)).one()
+    return existing
+
+
+def price(t: Tenants) -> int:
+    product_id = product(t)
+    with t.app.app_context():
+        return db.session.scalars(select(Price.id).where(Price.product_id == product_id)).one()
+
+
 # URL argument name -> makes merchant A's object and returns the value for the URL.
 OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "member_id": staff_member,
     "invitation_id": pending_invitation,
+    "fee_id": fee,
+    "tax_rate_id": tax_rate,
+    "custom_field_id": custom_field,
+    "discount_id": discount,
+    "product_id": product,
+    "price_id": price,
 }
 
 

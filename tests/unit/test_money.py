@@ -12,6 +12,7 @@ from app.core.money import (
     format_money,
     from_stripe_amount,
     minimum_charge,
+    parse_typed_decimal,
     round_minor,
     to_stripe_amount,
 )
@@ -108,3 +109,25 @@ def test_addition_and_subtraction_are_inverse(a: int, b: int, currency: str) -> 
     x, y = Money(a, currency), Money(b, currency)
     assert (x + y) - y == x
     assert x + y == y + x
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "expected"),
+    [
+        ("12.50", "en", "12.50"),
+        ("1,234.50", "en", "1234.50"),
+        ("12,50", "sv", "12.50"),
+        ("1 234,50", "sv", "1234.50"),
+        ("1\u00a0234,50", "sv", "1234.50"),
+        ("12.50", "sv", "12.50"),
+        (" 7 ", "en", "7"),
+    ],
+)
+def test_typed_numbers_follow_the_locale(text: str, locale: str, expected: str) -> None:
+    assert parse_typed_decimal(text, locale) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["", "12,50", "1e5", "12.5.0", "abc", "12 €", "NaN", "Infinity"])
+def test_what_people_do_not_type_as_numbers_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_typed_decimal(text, "en")

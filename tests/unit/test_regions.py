@@ -3,6 +3,7 @@ from app.core.regions import (
     country_choices,
     country_currency,
     current_currencies,
+    world_country_choices,
 )
 
 
@@ -27,3 +28,10 @@ def test_choices_are_localized_and_sorted() -> None:
     assert swedish["DE"] == "Tyskland"
     names = [name for _code, name in country_choices("en")]
     assert names == sorted(names)
+
+
+def test_world_countries_for_tax_rates_include_non_stripe_countries() -> None:
+    countries = dict(world_country_choices("sv"))
+    assert countries["SE"] == "Sverige"
+    assert countries["IS"] == "Island"  # no Stripe accounts there, but buyers are
+    assert not {"EU", "ZZ", "001"} & countries.keys()

@@ -1,0 +1,543 @@
+"""The settings pages of the merchant panel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from werkzeug.wrappers import Response
+
+from app.core.methods import PaymentMethod
+from app.extensions import db
+from app.merchants.auth import current_merchant, login_required
+from app.merchants.scoping import get_owned_or_404
+from app.merchants.service import ServiceError
+from app.settings import blueprint, service
+from app.settings.forms import (
+    BrandingForm,
+    CheckoutForm,
+    CurrencyForm,
+    CustomFieldForm,
+    DiscountForm,
+    FeeForm,
+    PolicyConsentForm,
+    PolicyForm,
+    TaxRateForm,
+)
+from app.settings.labels import (
+    CUSTOM_FIELD_LABELS,
+    METHOD_LABELS,
+    POLICY_LABELS,
+    unavailable_reason,
+)
+from app.settings.models import (
+    Collect,
+    CustomField,
+    CustomFieldKind,
+    Discount,
+    Fee,
+    PolicyKind,
+    TaxRate,
+)
+from app.web.forms import KassaForm
+from app.web.i18n import locale_name, shipped_locales
+from app.web.rendering import render, render_after_change
+
+
+@dataclass(frozen=True)
+class SettingsSection:
+    label: LazyString
+    description: LazyString
+    endpoint: str
+
+
+SETTINGS_SECTIONS: tuple[SettingsSection, ...] = (
+    SettingsSection(
+        _l("Stripe account"),
+        _l("Connect or disconnect the Stripe account that takes your payments."),
+        "processors.payments",
+    ),
+    SettingsSection(
+        _l("Checkout"),
+        _l("Accepted payment methods, addresses and phone."),
+        "settings.checkout",
+    ),
+    SettingsSection(_l("Currencies"), _l("The currencies you sell in."), "settings.currencies"),
+    SettingsSection(_l("Fees"), _l("Surcharges for payment methods."), "settings.fees"),
+    SettingsSection(_l("Taxes"), _l("Tax rates to assign to products."), "settings.taxes"),
+    SettingsSection(
+        _l("Policies"), _l("Terms, refunds and cancellations, and consent."), "settings.policies"
+    ),
+    SettingsSection(
+        _l("Custom fields"), _l("Up to five questions the checkout asks."), "settings.custom_fields"
+    ),
+    SettingsSection(_l("Discounts"), _l("Codes buyers type for money off."), "settings.discounts"),
+    SettingsSection(
+        _l("Branding"), _l("Name, logo and colour of your checkout pages."), "settings.branding"
+    ),
+    SettingsSection(_l("Password"), _l("Your login and password."), "merchants.account"),
+)
+
+
+def _refuse(form: KassaForm, refusal: ServiceError) -> None:
+    form.add_error(refusal.field, str(refusal.message))
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """A settings page that lists entries with an add form and a remove button per row
+    (fees, tax rates, questions, discount codes): the same flow for each, with HTMX or not."""
+
+    page: str
+    partial: str
+    endpoint: str
+    context: Callable[..., dict[str, Any]]  # (form or None) -> template context
+
+    def show(self, form: KassaForm | None = None, status: int = 200) -> Response:
+        return render(self.page, self.partial, status=status, **self.context(form))
+
+    def changed(self, message: str, category: str) -> Response:
+        db.session.commit()
+        flash(message, category)
+        return render_after_change(self.partial, url_for(self.endpoint), **self.context(None))
+
+    def add(self, form: KassaForm, create: Callable[[], object], message: str) -> Response:
+        """Validate ``form``, then ``create`` the entry with the service (it reads the form)."""
+        if form.validate_on_submit():
+            try:
+                create()
+            except ServiceError as refusal:
+                _refuse(form, refusal)
+            else:
+                return self.changed(message, "success")
+        return self.show(form, status=422)
+
+    def remove(self, row: Fee | TaxRate | CustomField | Discount, message: str) -> Response:
+        service.remove_listed(db.session, row)
+        return self.changed(message, "info")
+
+
+@blueprint.get("/")
+@login_required
+def hub() -> Response:
+    return render("settings/hub.html", sections=SETTINGS_SECTIONS)
+
+
+# Checkout: methods, addresses, phone
+
+
+def _checkout_context(form: CheckoutForm) -> dict[str, Any]:
+    merchant = current_merchant()
+    options = service.method_options(db.session, merchant)
+    return {
+        "form": form,
+        "connected": service.connected_account(db.session, merchant) is not None,
+        "method_notes": {
+            o.method.value: unavailable_reason(o.method, o.unavailable)
+            for o in options
+            if o.unavailable
+        },
+    }
+
+
+@blueprint.route("/checkout", methods=["GET", "POST"])
+@login_required
+def checkout() -> Response:
+    merchant = current_merchant()
+    settings = service.checkout_settings(db.session, merchant)
+    form = CheckoutForm(obj=settings)
+    if form.validate_on_submit():
+        try:
+            service.update_checkout(
+                db.session,
+                merchant,
+                methods=[PaymentMethod(m) for m in form.payment_methods.data or []],
+                save_payment_methods=bool(form.save_payment_methods.data),
+                billing_address=Collect(form.billing_address.data),
+                shipping_address=Collect(form.shipping_address.data),
+                phone=Collect(form.phone.data),
+            )
+        except ServiceError as refusal:
+            _refuse(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("Checkout settings saved."), "success")
+            return render_after_change(
+                "settings/_checkout.html",
+                url_for("settings.checkout"),
+                **_checkout_context(CheckoutForm(formdata=None, obj=settings)),
+            )
+    status = 422 if form.has_errors() else 200
+    return render(
+        "settings/checkout.html",
+        "settings/_checkout.html",
+        status=status,
+        **_checkout_context(form),
+    )
+
+
+# Currencies
+
+
+def _currencies_context(form: CurrencyForm | None = None) -> dict[str, Any]:
+    merchant = current_merchant()
+    return {
+        "currencies": service.account_currencies(db.session, merchant),
+        "default_currency": merchant.default_currency,
+        "form": form or CurrencyForm(formdata=None),
+    }
+
+
+@blueprint.get("/currencies")
+@login_required
+def currencies() -> Response:
+    return render("settings/currencies.html", "settings/_currencies.html", **_currencies_context())
+
+
+def _currency_change(change: Any, done_message: str) -> Response:
+    form = CurrencyForm()
+    if form.validate_on_submit():
+        code = form.currency.data or ""
+        try:
+            change(db.session, current_merchant(), code)
+        except ServiceError as refusal:
+            _refuse(form, refusal)
+        else:
+            db.session.commit()
+            flash(done_message % {"currency": code}, "success")
+            return render_after_change(
+                "settings/_currencies.html", url_for("settings.currencies"), **_currencies_context()
+            )
+    return render(
+        "settings/currencies.html",
+        "settings/_currencies.html",
+        status=422,
+        **_currencies_context(form),
+    )
+
+
+@blueprint.post("/currencies")
+@login_required
+def add_currency() -> Response:
+    return _currency_change(service.add_currency, _("%(currency)s added."))
+
+
+@blueprint.post("/currencies/remove")
+@login_required
+def remove_currency() -> Response:
+    return _currency_change(service.remove_currency, _("%(currency)s removed."))
+
+
+# Fees
+
+
+def _fee_form(**kwargs: Any) -> FeeForm:
+    return FeeForm(currencies=service.account_currencies(db.session, current_merchant()), **kwargs)
+
+
+def _fees_context(form: FeeForm | None = None) -> dict[str, Any]:
+    return {
+        "fees": service.list_fees(db.session, current_merchant()),
+        "form": form or _fee_form(formdata=None),
+        "method_labels": METHOD_LABELS,
+    }
+
+
+FEES = ListPage("settings/fees.html", "settings/_fees.html", "settings.fees", _fees_context)
+
+
+@blueprint.get("/fees")
+@login_required
+def fees() -> Response:
+    return FEES.show()
+
+
+@blueprint.post("/fees")
+@login_required
+def add_fee() -> Response:
+    form = _fee_form()
+    return FEES.add(
+        form,
+        lambda: service.add_fee(
+            db.session,
+            current_merchant(),
+            name=form.name.data or "",
+            method=PaymentMethod(form.method.data),
+            fixed=form.fixed_amount.money,
+            percent_bps=form.percent.basis_points,
+            gross_up=bool(form.gross_up.data),
+        ),
+        _("Fee added."),
+    )
+
+
+@blueprint.post("/fees/<int:fee_id>/remove")
+@login_required
+def remove_fee(fee_id: int) -> Response:
+    return FEES.remove(get_owned_or_404(Fee, fee_id), _("Fee removed."))
+
+
+# Tax rates
+
+
+def _taxes_context(form: TaxRateForm | None = None) -> dict[str, Any]:
+    return {
+        "tax_rates": service.list_tax_rates(db.session, current_merchant()),
+        "form": form or TaxRateForm(formdata=None),
+    }
+
+
+TAXES = ListPage("settings/taxes.html", "settings/_taxes.html", "settings.taxes", _taxes_context)
+
+
+@blueprint.get("/taxes")
+@login_required
+def taxes() -> Response:
+    return TAXES.show()
+
+
+@blueprint.post("/taxes")
+@login_required
+def add_tax_rate() -> Response:
+    form = TaxRateForm()
+    return TAXES.add(
+        form,
+        lambda: service.add_tax_rate(
+            db.session,
+            current_merchant(),
+            name=form.name.data or "",
+            percent_bps=form.percent.basis_points or 0,
+            inclusive=bool(form.inclusive.data),
+            country=form.country.data or None,
+        ),
+        _("Tax rate added."),
+    )
+
+
+@blueprint.post("/taxes/<int:tax_rate_id>/remove")
+@login_required
+def remove_tax_rate(tax_rate_id: int) -> Response:
+    return TAXES.remove(get_owned_or_404(TaxRate, tax_rate_id), _("Tax rate removed."))
+
+
+# Branding
+
+
+@blueprint.route("/branding", methods=["GET", "POST"])
+@login_required
+def branding() -> Response:
+    merchant = current_merchant()
+    settings = service.checkout_settings(db.session, merchant)
+    form = BrandingForm(obj=settings)
+    if form.validate_on_submit():
+        try:
+            service.update_branding(
+                db.session,
+                merchant,
+                display_name=form.display_name.data or "",
+                accent_color=form.accent_color.data or "",
+                logo=form.logo.image_bytes,
+                remove_logo=bool(form.remove_logo.data),
+            )
+        except ServiceError as refusal:
+            _refuse(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("Branding saved."), "success")
+            return redirect(url_for("settings.branding"))
+    status = 422 if form.has_errors() else 200
+    return render(
+        "settings/branding.html",
+        status=status,
+        form=form,
+        settings=settings,
+        readable=service.accent_is_readable(settings),
+    )
+
+
+# Policies
+
+
+def _policies_page(
+    form: PolicyForm, consent_form: PolicyConsentForm, status: int = 200
+) -> Response:
+    merchant = current_merchant()
+    written = {(p.kind, p.locale): p for p in service.list_policies(db.session, merchant)}
+    return render(
+        "settings/policies.html",
+        status=status,
+        form=form,
+        consent_form=consent_form,
+        written=written,
+        kinds=list(PolicyKind),
+        policy_labels=POLICY_LABELS,
+        locales=[(code, locale_name(code)) for code in shipped_locales()],
+    )
+
+
+def _consent_form() -> PolicyConsentForm:
+    settings = service.checkout_settings(db.session, current_merchant())
+    return PolicyConsentForm(formdata=None, obj=settings)
+
+
+@blueprint.get("/policies")
+@login_required
+def policies() -> Response:
+    """One policy in one language is edited at a time, chosen by ``?kind=&locale=``."""
+    kind = request.args.get("kind", PolicyKind.TERMS.value)
+    locale = request.args.get("locale", shipped_locales()[0])
+    if kind not in {k.value for k in PolicyKind} or locale not in shipped_locales():
+        return redirect(url_for("settings.policies"))
+    written = {(p.kind, p.locale): p for p in service.list_policies(db.session, current_merchant())}
+    policy = written.get((PolicyKind(kind), locale))
+    form = PolicyForm(
+        formdata=None, kind=kind, locale=locale,
+        url=policy.url if policy else "", text=policy.text if policy else "",
+    )  # fmt: skip
+    return _policies_page(form, _consent_form())
+
+
+@blueprint.post("/policies")
+@login_required
+def save_policy() -> Response:
+    form = PolicyForm()
+    if form.validate_on_submit():
+        service.save_policy(
+            db.session,
+            current_merchant(),
+            PolicyKind(form.kind.data),
+            form.locale.data or "",
+            form.url.data or "",
+            form.text.data or "",
+        )
+        db.session.commit()
+        flash(_("Policy saved."), "success")
+        return redirect(url_for("settings.policies", kind=form.kind.data, locale=form.locale.data))
+    return _policies_page(form, _consent_form(), status=422)
+
+
+@blueprint.post("/policies/consent")
+@login_required
+def policy_consent() -> Response:
+    form = PolicyConsentForm()
+    if form.validate_on_submit():
+        try:
+            service.set_policy_consent(
+                db.session, current_merchant(), bool(form.require_policy_consent.data)
+            )
+        except ServiceError as refusal:
+            _refuse(form, refusal)
+        else:
+            db.session.commit()
+            flash(_("Consent setting saved."), "success")
+            return redirect(url_for("settings.policies"))
+    return _policies_page(PolicyForm(formdata=None), form, status=422)
+
+
+# Custom fields
+
+
+def _custom_fields_context(form: CustomFieldForm | None = None) -> dict[str, Any]:
+    custom_fields = service.list_custom_fields(db.session, current_merchant())
+    return {
+        "custom_fields": custom_fields,
+        "form": form or CustomFieldForm(formdata=None),
+        "full": len(custom_fields) >= service.MAX_CUSTOM_FIELDS,
+        "kind_labels": CUSTOM_FIELD_LABELS,
+        "label_fields": [f"label_{code}" for code in shipped_locales()],
+    }
+
+
+QUESTIONS = ListPage(
+    "settings/custom_fields.html",
+    "settings/_custom_fields.html",
+    "settings.custom_fields",
+    _custom_fields_context,
+)
+
+
+@blueprint.get("/custom-fields")
+@login_required
+def custom_fields() -> Response:
+    return QUESTIONS.show()
+
+
+@blueprint.post("/custom-fields")
+@login_required
+def add_custom_field() -> Response:
+    form = CustomFieldForm()
+    return QUESTIONS.add(
+        form,
+        lambda: service.add_custom_field(
+            db.session,
+            current_merchant(),
+            kind=CustomFieldKind(form.kind.data),
+            labels=form.labels(),
+            options=(form.options.data or "").splitlines(),
+            required=bool(form.required.data),
+        ),
+        _("Question added."),
+    )
+
+
+@blueprint.post("/custom-fields/<int:custom_field_id>/remove")
+@login_required
+def remove_custom_field(custom_field_id: int) -> Response:
+    return QUESTIONS.remove(get_owned_or_404(CustomField, custom_field_id), _("Question removed."))
+
+
+# Discounts
+
+
+def _discount_form(**kwargs: Any) -> DiscountForm:
+    return DiscountForm(
+        currencies=service.account_currencies(db.session, current_merchant()), **kwargs
+    )
+
+
+def _discounts_context(form: DiscountForm | None = None) -> dict[str, Any]:
+    return {
+        "discounts": service.list_discounts(db.session, current_merchant()),
+        "form": form or _discount_form(formdata=None),
+    }
+
+
+DISCOUNTS = ListPage(
+    "settings/discounts.html", "settings/_discounts.html", "settings.discounts", _discounts_context
+)
+
+
+@blueprint.get("/discounts")
+@login_required
+def discounts() -> Response:
+    return DISCOUNTS.show()
+
+
+@blueprint.post("/discounts")
+@login_required
+def add_discount() -> Response:
+    form = _discount_form()
+    return DISCOUNTS.add(
+        form,
+        lambda: service.add_discount(
+            db.session,
+            current_merchant(),
+            code=form.code.data or "",
+            percent_bps=form.percent.basis_points,
+            amount=form.amount.money,
+            valid_until=form.expires_on.data,
+            max_redemptions=form.max_redemptions.value,
+        ),
+        _("Discount code added."),
+    )
+
+
+@blueprint.post("/discounts/<int:discount_id>/remove")
+@login_required
+def remove_discount(discount_id: int) -> Response:
+    return DISCOUNTS.remove(get_owned_or_404(Discount, discount_id), _("Discount code removed."))

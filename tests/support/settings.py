@@ -1,0 +1,75 @@
+"""Setting up a merchant's checkout and products the way a person does: through the panel forms."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.support.accounts import post_form
+
+
+def add_currency(client: FlaskClient, currency: str) -> TestResponse:
+    page = "/panel/settings/currencies"
+    return post_form(client, page, page, {"currency": currency})
+
+
+def add_tax_rate(
+    client: FlaskClient, name: str = "Moms", percent: str = "25", **fields: str
+) -> TestResponse:
+    page = "/panel/settings/taxes"
+    data = {"name": name, "percent": percent, "country": "", **fields}
+    return post_form(client, page, page, data)
+
+
+def add_fee(
+    client: FlaskClient,
+    name: str = "Card fee",
+    headers: dict[str, str] | None = None,
+    **fields: str,
+) -> TestResponse:
+    page = "/panel/settings/fees"
+    data = {
+        "name": name,
+        "method": "card",
+        "fixed_currency": "SEK",
+        "fixed_amount": "",
+        "percent": "1.5",
+        **fields,
+    }
+    return post_form(client, page, page, data, headers=headers or {})
+
+
+def add_product(
+    client: FlaskClient, name: str, currency: str, amount: str, **fields: str
+) -> TestResponse:
+    page = "/panel/products/new"
+    data = {
+        "name": name,
+        "currency": currency,
+        "amount": amount,
+        "interval": "",
+        "interval_count": "1",
+        "tax_rate": "",
+        **fields,
+    }
+    return post_form(client, page, page, data)
+
+
+def add_custom_field(client: FlaskClient, label: str = "Size", **fields: str) -> TestResponse:
+    page = "/panel/settings/custom-fields"
+    data = {"label_en": label, "label_sv": label, "kind": "text", "options": "", **fields}
+    return post_form(client, page, page, data)
+
+
+def add_discount(client: FlaskClient, code: str = "SPRING25", **fields: str) -> TestResponse:
+    page = "/panel/settings/discounts"
+    data = {
+        "code": code,
+        "percent": "25",
+        "currency": "SEK",
+        "amount": "",
+        "expires_on": "",
+        "max_redemptions": "",
+        **fields,
+    }
+    return post_form(client, page, page, data)
