@@ -56,6 +56,7 @@ def _register_features(app: Flask) -> None:
     from app.merchants import blueprint as merchants
     from app.merchants.auth import current_user, load_current_user
     from app.merchants.navigation import PANEL_NAVIGATION
+    from app.payments import blueprint as payments
     from app.processors import blueprint as processors
     from app.web import errors, health, i18n, logs, security
     from app.web.rendering import wants_partial
@@ -67,6 +68,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(health.blueprint)
     app.register_blueprint(merchants)
     app.register_blueprint(processors)
+    app.register_blueprint(payments)
     app.before_request(load_current_user)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from babel import Locale
 from flask import Blueprint, Flask, current_app, g, redirect, request
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from werkzeug.wrappers import Response
 
 from app.config import PROJECT_ROOT
+from app.core.money import Money, format_money
 from app.web.safety import safe_next_url
 
 LOCALE_COOKIE = "kassa_locale"
@@ -66,6 +67,11 @@ def country_name(code: str) -> str:
     return Locale.parse(str(get_locale())).territories.get(code, code)
 
 
+def money(amount: Money | None) -> str:
+    """Money formatted for the current locale (in an email: the recipient's); "—" when unknown."""
+    return "—" if amount is None else format_money(amount, str(get_locale()))
+
+
 def init_i18n(app: Flask) -> None:
     app.register_blueprint(blueprint)
     app.jinja_env.globals.update(
@@ -73,4 +79,9 @@ def init_i18n(app: Flask) -> None:
         locale_name=locale_name,
         current_locale=lambda: str(get_locale()),
     )
-    app.jinja_env.filters.update(country_name=country_name, format_date=format_date)
+    app.jinja_env.filters.update(
+        country_name=country_name,
+        format_date=format_date,
+        format_datetime=format_datetime,
+        money=money,
+    )

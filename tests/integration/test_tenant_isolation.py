@@ -18,6 +18,7 @@ from werkzeug.routing import Rule
 from app import create_app
 from app.extensions import db
 from app.merchants.models import Invitation, Role, User
+from app.payments.models import Payment, PaymentStatus
 from tests.integration.test_invitations import invite, invite_and_join
 from tests.support.accounts import post_form, sign_up
 from tests.support.mailbox import Mailbox
@@ -43,10 +44,28 @@ def pending_invitation(t: Tenants) -> int:
         return db.session.scalars(select(Invitation.id)).one()
 
 
+def payment_of_a(t: Tenants) -> int:
+    with t.app.app_context():
+        merchant_a = db.session.scalars(
+            select(User.merchant_id).where(User.email == "a@example.com")
+        ).one()
+        payment = Payment(
+            merchant_id=merchant_a,
+            intent_id="pi_of_merchant_a",
+            status=PaymentStatus.SUCCEEDED,
+            currency="SEK",
+            amount=12500,
+        )
+        db.session.add(payment)
+        db.session.commit()
+        return payment.id
+
+
 # URL argument name -> makes merchant A's object and returns the value for the URL.
 OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "member_id": staff_member,
     "invitation_id": pending_invitation,
+    "payment_id": payment_of_a,
 }
 
 
