@@ -214,7 +214,8 @@ def _record_details(payment: Payment, intent: IntentState) -> None:
 
 def _record_amount(session: DbSession, payment: Payment, intent: IntentState) -> None:
     """The amount may change while the buyer has not paid (quantity, method surcharge)."""
-    if payment.status is PaymentStatus.PENDING and intent.amount.amount != payment.amount:
+    unpaid = payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED)
+    if unpaid and intent.amount.amount != payment.amount:
         _append(
             session, payment, "amount_changed", {"from": payment.amount, "to": intent.amount.amount}
         )

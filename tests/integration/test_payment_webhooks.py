@@ -17,10 +17,12 @@ from sqlalchemy import select
 from app.core.money import Money
 from app.extensions import db
 from app.merchants.models import utcnow
-from app.payments.models import Payment, PaymentStatus, WebhookEvent
+from app.payments.models import Payment, PaymentStatus, WebhookEvent, WebhookOutcome
 from app.payments.service import reconcile
 from tests.support.mailbox import Mailbox
 from tests.support.payments import (
+    BILLING,
+    MANDATE_DATA,
     balance_of,
     connect_through_live_server,
     event_kinds,
@@ -98,6 +100,9 @@ def test_a_card_payment_is_recorded_from_the_delivered_webhook(
         stored = db.session.scalars(select(WebhookEvent)).all()
         assert {e.type for e in stored} >= {"payment_intent.succeeded", "charge.succeeded"}
         assert all(e.processed_at is not None for e in stored)
+        outcomes = {e.type: e.outcome for e in stored}
+    assert outcomes["payment_intent.succeeded"] is WebhookOutcome.APPLIED
+    assert outcomes["charge.succeeded"] is WebhookOutcome.IGNORED  # stored, acknowledged
 
 
 def test_a_bad_signature_is_refused_and_nothing_is_stored(
@@ -209,3 +214,33 @@ def test_a_dispute_marks_the_payment_disputed(
     with app.app_context():
         types = set(db.session.scalars(select(WebhookEvent.type)))
     assert "charge.dispute.created" in types
+
+
+def test_a_bacs_mandate_update_is_an_event_on_its_payment(
+    app: Flask, live_server: LiveServer, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    account = stripe_sandbox.create_account("GB", "gbp", name="Live Shop")
+    connect_through_live_server(live_server.url, account, OWNER)
+    merchant = merchant_id(app, OWNER)
+    checkout = open_checkout(app, merchant, Money(4000, "GBP"), ("bacs_debit",))
+    bacs = {
+        "type": "bacs_debit",
+        "bacs_debit": {"sort_code": "108800", "account_number": "00012345"},
+        "billing_details": BILLING,
+    }
+    pay_as_buyer(
+        stripe_sandbox,
+        account,
+        checkout.intent,
+        payment_method_data=bacs,
+        mandate_data=MANDATE_DATA,
+    )
+    wait_until(lambda: status_is(app, checkout.payment_id, PaymentStatus.PROCESSING), what="debit")
+    assert mailbox.wait_for("buyer@example.com").subject.startswith("Din betalning till")
+    stripe_sandbox.control("POST", "/_sandbox/advance")
+
+    wait_until(lambda: status_is(app, checkout.payment_id, PaymentStatus.SUCCEEDED), what="settled")
+    wait_until(lambda: settled_deliveries(stripe_sandbox, account), what="deliveries")
+    assert "mandate_updated" in event_kinds(app, checkout.payment_id)
+    subjects = [m.subject for m in mailbox.messages("buyer@example.com")]
+    assert subjects[-1] == "Ditt kvitto från Live Shop AB" and len(subjects) == 2

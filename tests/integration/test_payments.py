@@ -15,8 +15,10 @@ from app.core.money import Money
 from app.extensions import db
 from app.merchants.models import Merchant, utcnow
 from app.payments.models import Payment, PaymentStatus
-from app.payments.service import reconcile, record_intent
+from app.payments.service import BuyerDetails, record_intent
+from app.payments.tasks import reconcile_payments
 from app.processors.access import connected_gateway
+from app.processors.gateway import IntentRequest
 from tests.integration.test_processor_connection import connect
 from tests.support.accounts import sign_up
 from tests.support.mailbox import Mailbox
@@ -249,7 +251,7 @@ def test_a_second_paid_intent_of_one_checkout_is_flagged_and_refunded(
     assert event_kinds(app, duplicate.id) == kinds
 
 
-def test_reconcile_records_payments_whose_webhooks_never_came(
+def test_the_reconcile_task_records_payments_whose_webhooks_never_came(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
 ) -> None:
     account = connected(client, stripe_sandbox, "SE", "sek")
@@ -263,7 +265,67 @@ def test_reconcile_records_payments_whose_webhooks_never_came(
         assert stale is not None
         stale.updated_at = utcnow() - timedelta(minutes=30)
         db.session.commit()
-        assert reconcile(db.session, utcnow(), timedelta(minutes=10)) == 1
-        db.session.commit()
+        # The periodic task itself (KASSA_RECONCILE_AFTER_MINUTES: the default 10).
+        assert reconcile_payments.call_local() == 1
     assert payment_row(app, paid.payment_id).status is PaymentStatus.SUCCEEDED
     assert payment_row(app, fresh.payment_id).status is PaymentStatus.PENDING
+
+
+def test_the_checkout_may_change_an_unpaid_intent_or_cancel_it(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    connected(client, stripe_sandbox, "DE", "eur")
+    merchant = merchant_id(app)
+    checkout = open_checkout(app, merchant, Money(2000, "EUR"), ("card",))
+    with app.app_context():
+        owner = db.session.get(Merchant, merchant)
+        assert owner is not None
+        gateway = connected_gateway(db.session, merchant)
+        request = IntentRequest(
+            Money(2600, "EUR"), ("card", "sepa_debit"), checkout.intent.metadata
+        )
+        changed = gateway.update_payment_intent(
+            checkout.intent.id, request, f"checkout:{checkout.reference}:intent:1:update:1"
+        )
+        replayed = gateway.update_payment_intent(
+            checkout.intent.id, request, f"checkout:{checkout.reference}:intent:1:update:1"
+        )
+        assert (changed.amount, replayed.amount) == (Money(2600, "EUR"), Money(2600, "EUR"))
+        record_intent(db.session, owner, changed)
+        canceled = gateway.cancel_payment_intent(
+            checkout.intent.id, f"checkout:{checkout.reference}:intent:1:cancel"
+        )
+        assert canceled.status == "canceled"
+        record_intent(db.session, owner, canceled)
+        db.session.commit()
+    payment = payment_row(app, checkout.payment_id)
+    assert (payment.amount, payment.status) == (2600, PaymentStatus.CANCELED)
+    assert event_kinds(app, payment.id) == ["created", "amount_changed", "status_changed"]
+
+
+def test_the_panel_lists_payments_newest_first_in_the_viewers_locale(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    account = connected(client, stripe_sandbox, "SE", "sek")
+    merchant = merchant_id(app)
+    older = open_checkout(app, merchant, Money(12500, "SEK"), reference="chk_older")
+    pay_as_buyer(stripe_sandbox, account, older.intent, payment_method="pm_card_visa")
+    paid = record(app, merchant, older.intent.id)
+    newer = open_checkout(
+        app,
+        merchant,
+        Money(30000, "SEK"),
+        reference="chk_newer",
+        buyer=BuyerDetails(email="second@example.com", locale="en"),
+    )
+
+    page = client.get("/panel/payments", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert page.index("second@example.com") < page.index("buyer@example.com")
+    assert "125,00" in page and "300,00" in page
+    assert f"{paid.fee / 100:.2f}".replace(".", ",") in page
+    assert "Genomförd" in page and "Väntar" in page and "Kort Visa •••• 4242" in page
+    assert 'href="/panel/payments"' in page
+
+    detail = client.get(f"/panel/payments/{paid.id}").get_data(as_text=True)
+    assert "Payment of SEK" in detail and "Stripe fee recorded" in detail
+    assert older.intent.id in detail and newer.intent.id not in detail
