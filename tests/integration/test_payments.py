@@ -37,12 +37,13 @@ from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
 
 def connected(
-    client: FlaskClient, sandbox: StripeSandbox, country: str, currency: str
-) -> SandboxAccount:
+    client: FlaskClient, app: Flask, sandbox: StripeSandbox, country: str, currency: str
+) -> tuple[SandboxAccount, int]:
+    """A merchant signed up and connected to a new sandbox account: (account, merchant id)."""
     sign_up(client, country=country)
     account = sandbox.create_account(country, currency)
     assert connect(client, account).status_code == 302
-    return account
+    return account, merchant_id(app)
 
 
 def record(app: Flask, merchant: int, intent_id: str) -> Payment:
@@ -61,8 +62,7 @@ def record(app: Flask, merchant: int, intent_id: str) -> Payment:
 def test_a_card_payment_is_recorded_with_the_sandbox_fee_and_net_once(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
 ) -> None:
-    account = connected(client, stripe_sandbox, "SE", "sek")
-    merchant = merchant_id(app)
+    account, merchant = connected(client, app, stripe_sandbox, "SE", "sek")
     checkout = open_checkout(app, merchant, Money(12500, "SEK"))
     assert payment_row(app, checkout.payment_id).status is PaymentStatus.PENDING
 
@@ -101,8 +101,7 @@ def test_a_card_payment_is_recorded_with_the_sandbox_fee_and_net_once(
 def test_a_declined_card_is_recorded_as_failed_with_the_reason_and_no_email(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
 ) -> None:
-    account = connected(client, stripe_sandbox, "SE", "sek")
-    merchant = merchant_id(app)
+    account, merchant = connected(client, app, stripe_sandbox, "SE", "sek")
     checkout = open_checkout(app, merchant, Money(5000, "SEK"))
     outcome = pay_as_buyer(
         stripe_sandbox, account, checkout.intent, payment_method="pm_card_chargeDeclined"
@@ -123,8 +122,7 @@ def test_a_declined_card_is_recorded_as_failed_with_the_reason_and_no_email(
 def test_a_late_processing_state_never_moves_a_payment_back(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
 ) -> None:
-    account = connected(client, stripe_sandbox, "SE", "sek")
-    merchant = merchant_id(app)
+    account, merchant = connected(client, app, stripe_sandbox, "SE", "sek")
     checkout = open_checkout(app, merchant, Money(5000, "SEK"))
     pay_as_buyer(stripe_sandbox, account, checkout.intent, payment_method="pm_card_visa")
     record(app, merchant, checkout.intent.id)
@@ -146,8 +144,7 @@ def test_a_late_processing_state_never_moves_a_payment_back(
 def test_sepa_is_processing_then_succeeds_with_two_emails(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
 ) -> None:
-    account = connected(client, stripe_sandbox, "DE", "eur")
-    merchant = merchant_id(app)
+    account, merchant = connected(client, app, stripe_sandbox, "DE", "eur")
     checkout = open_checkout(app, merchant, Money(4990, "EUR"), ("card", "sepa_debit"))
     # The "succeed after a delay" IBAN: still processing when Kassa first reads it.
     confirmed = pay_as_buyer(
@@ -207,8 +204,7 @@ def test_other_bank_debits_settle_with_the_sandbox_fee(
     method: str,
     params: dict,
 ) -> None:
-    account = connected(client, stripe_sandbox, country, currency)
-    merchant = merchant_id(app)
+    account, merchant = connected(client, app, stripe_sandbox, country, currency)
     checkout = open_checkout(app, merchant, Money(10000, currency.upper()), (method,))
     if method == "us_bank_account":
         params = {**params, "mandate_data": MANDATE_DATA}
@@ -224,8 +220,7 @@ def test_other_bank_debits_settle_with_the_sandbox_fee(
 def test_a_second_paid_intent_of_one_checkout_is_flagged_and_refunded(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
 ) -> None:
-    account = connected(client, stripe_sandbox, "SE", "sek")
-    merchant = merchant_id(app)
+    account, merchant = connected(client, app, stripe_sandbox, "SE", "sek")
     first = open_checkout(app, merchant, Money(9900, "SEK"), reference="chk_twice", version=1)
     second = open_checkout(app, merchant, Money(9900, "SEK"), reference="chk_twice", version=2)
     for checkout in (first, second):
@@ -254,8 +249,7 @@ def test_a_second_paid_intent_of_one_checkout_is_flagged_and_refunded(
 def test_the_reconcile_task_records_payments_whose_webhooks_never_came(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
 ) -> None:
-    account = connected(client, stripe_sandbox, "SE", "sek")
-    merchant = merchant_id(app)
+    account, merchant = connected(client, app, stripe_sandbox, "SE", "sek")
     paid = open_checkout(app, merchant, Money(5000, "SEK"), reference="chk_paid")
     fresh = open_checkout(app, merchant, Money(5000, "SEK"), reference="chk_fresh")
     for checkout in (paid, fresh):
@@ -274,8 +268,7 @@ def test_the_reconcile_task_records_payments_whose_webhooks_never_came(
 def test_the_checkout_may_change_an_unpaid_intent_or_cancel_it(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
 ) -> None:
-    connected(client, stripe_sandbox, "DE", "eur")
-    merchant = merchant_id(app)
+    _account, merchant = connected(client, app, stripe_sandbox, "DE", "eur")
     checkout = open_checkout(app, merchant, Money(2000, "EUR"), ("card",))
     with app.app_context():
         owner = db.session.get(Merchant, merchant)
@@ -306,8 +299,7 @@ def test_the_checkout_may_change_an_unpaid_intent_or_cancel_it(
 def test_the_panel_lists_payments_newest_first_in_the_viewers_locale(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
 ) -> None:
-    account = connected(client, stripe_sandbox, "SE", "sek")
-    merchant = merchant_id(app)
+    account, merchant = connected(client, app, stripe_sandbox, "SE", "sek")
     older = open_checkout(app, merchant, Money(12500, "SEK"), reference="chk_older")
     pay_as_buyer(stripe_sandbox, account, older.intent, payment_method="pm_card_visa")
     paid = record(app, merchant, older.intent.id)

@@ -3,7 +3,6 @@ then confirmed as a buyer's browser would (Stripe.js: the publishable key and cl
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from app.payments.models import Payment, PaymentEvent
 from app.payments.service import BuyerDetails, intent_metadata, start_payment
 from app.processors.access import connected_gateway
 from app.processors.gateway import IntentRequest, IntentState
+from tests.conftest import csrf_token_from
+from tests.integration.test_processor_connection import SEALED
 from tests.support.accounts import DEFAULT_PASSWORD
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
@@ -32,10 +33,6 @@ MANDATE_DATA = {
     }
 }
 BILLING = {"name": "Jenny Rosen", "email": "jenny@example.com"}
-CSRF = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
-)
-SEALED = re.compile(r'name="sealed" type="hidden" value="([^"]+)"')
 
 
 def merchant_id(app: Flask, email: str = "owner@example.com") -> int:
@@ -172,12 +169,6 @@ def wait_until(check: Callable[[], T | None], timeout: float = 15.0, what: str =
         time.sleep(0.05)
 
 
-def _csrf(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1) or match.group(2)
-
-
 def connect_through_live_server(
     base_url: str, account: SandboxAccount, email: str
 ) -> requests.Session:
@@ -185,7 +176,7 @@ def connect_through_live_server(
     browser = requests.Session()
     page = browser.get(f"{base_url}/signup", timeout=10).text
     signup = {
-        "csrf_token": _csrf(page),
+        "csrf_token": csrf_token_from(page),
         "business_name": "Live Shop AB",
         "country": "SE",
         "currency": "",
@@ -195,14 +186,14 @@ def connect_through_live_server(
     assert browser.post(f"{base_url}/signup", data=signup, timeout=10).ok
     settings = f"{base_url}/panel/settings/payments"
     keys = {
-        "csrf_token": _csrf(browser.get(settings, timeout=10).text),
+        "csrf_token": csrf_token_from(browser.get(settings, timeout=10).text),
         "secret_key": account.secret_key,
         "publishable_key": account.publishable_key,
     }
     found = browser.post(settings + "/verify", data=keys, timeout=30)
     sealed = SEALED.search(found.text)
     assert sealed, found.text
-    confirm = {"csrf_token": _csrf(found.text), "sealed": sealed.group(1)}
+    confirm = {"csrf_token": csrf_token_from(found.text), "sealed": sealed.group(1)}
     done = browser.post(settings + "/connect", data=confirm, timeout=30)
     assert "Stripe is connected" in done.text
     return browser
