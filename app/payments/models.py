@@ -79,6 +79,10 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
 
     __mapper_args__ = {"version_id_col": version}
 
+    def money(self, minor_units: int) -> Money:
+        """An amount in this payment's currency (events keep plain minor units)."""
+        return Money(minor_units, self.currency)
+
     @property
     def gross(self) -> Money:
         return Money(self.amount, self.currency)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import DbSession
 from app.mail import send_email
@@ -306,14 +307,22 @@ def _notify_merchant(merchant: Merchant, payment: Payment) -> None:
 
 
 def _paid_twin(session: DbSession, payment: Payment) -> Payment | None:
-    """An earlier paid payment of the same checkout: then this one is a duplicate."""
+    """An earlier paid payment of the same checkout: then this one is a duplicate.
+
+    The checkout's payments are locked first (PostgreSQL; SQLite serializes writers anyway), so
+    two intents of one checkout paid at the same moment cannot both miss each other.
+    """
     if not payment.checkout_reference:
         return None
+    same_checkout = (
+        Payment.merchant_id == payment.merchant_id,
+        Payment.checkout_reference == payment.checkout_reference,
+    )
+    session.scalars(select(Payment.id).where(*same_checkout).with_for_update()).all()
     return session.scalar(
         select(Payment)
         .where(
-            Payment.merchant_id == payment.merchant_id,
-            Payment.checkout_reference == payment.checkout_reference,
+            *same_checkout,
             Payment.id != payment.id,
             Payment.duplicate_of_id.is_(None),
             Payment.status.in_(PAID),
@@ -351,6 +360,21 @@ def _refund_duplicate(
     )
     payment.amount_refunded = refund.amount.amount
     payment.status = PaymentStatus.REFUNDED
+
+
+def refresh_from_stripe(
+    session: DbSession,
+    merchant: Merchant,
+    intent_id: str,
+    *,
+    gateway_for: GatewayLookup = connected_gateway,
+) -> Payment:
+    """Read the intent from Stripe now and record it: what the return page calls.
+
+    Raises ``GatewayError`` when Stripe cannot be read (the page then says it will update).
+    """
+    intent = gateway_for(session, merchant.id).retrieve_payment_intent(intent_id)
+    return record_intent(session, merchant, intent, gateway_for=gateway_for)
 
 
 def record_mandate_update(
@@ -409,14 +433,11 @@ def reconcile(
             continue
         try:
             with session.begin_nested():
-                intent = gateway_for(session, merchant.id).retrieve_payment_intent(
-                    payment.intent_id
-                )
-                record_intent(session, merchant, intent, gateway_for=gateway_for)
+                refresh_from_stripe(session, merchant, payment.intent_id, gateway_for=gateway_for)
             read += 1
-        except GatewayError as error:
+        except (GatewayError, StaleDataError) as error:  # Stripe unreachable; a webhook won
             log.warning(
-                "reconcile could not read an intent",
-                extra={"fields": {"payment_id": payment.id, "failure": str(error.failure)}},
+                "reconcile could not record an intent",
+                extra={"fields": {"payment_id": payment.id, "error": type(error).__name__}},
             )
     return read

@@ -15,7 +15,7 @@ from app.core.money import Money
 from app.extensions import db
 from app.merchants.models import Merchant, utcnow
 from app.payments.models import Payment, PaymentStatus
-from app.payments.service import BuyerDetails, record_intent
+from app.payments.service import BuyerDetails, record_intent, refresh_from_stripe
 from app.payments.tasks import reconcile_payments
 from app.processors.access import connected_gateway
 from app.processors.gateway import IntentRequest
@@ -51,8 +51,7 @@ def record(app: Flask, merchant: int, intent_id: str) -> Payment:
     with app.app_context():
         owner = db.session.get(Merchant, merchant)
         assert owner is not None
-        intent = connected_gateway(db.session, merchant).retrieve_payment_intent(intent_id)
-        payment = record_intent(db.session, owner, intent)
+        payment = refresh_from_stripe(db.session, owner, intent_id)
         db.session.commit()
         db.session.refresh(payment)
         db.session.expunge(payment)
@@ -319,5 +318,46 @@ def test_the_panel_lists_payments_newest_first_in_the_viewers_locale(
     assert 'href="/panel/payments"' in page
 
     detail = client.get(f"/panel/payments/{paid.id}").get_data(as_text=True)
-    assert "Payment of SEK" in detail and "Stripe fee recorded" in detail
+    assert "Payment of SEK" in detail and "Stripe fee recorded: fee SEK" in detail
     assert older.intent.id in detail and newer.intent.id not in detail
+
+
+def test_a_bank_debit_that_bounces_moves_from_processing_to_failed(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    account, merchant = connected(client, app, stripe_sandbox, "DE", "eur")
+    checkout = open_checkout(app, merchant, Money(4990, "EUR"), ("sepa_debit",))
+    pay_as_buyer(stripe_sandbox, account, checkout.intent, **sepa("AT051904300235473205"))
+    assert record(app, merchant, checkout.intent.id).status is PaymentStatus.PROCESSING
+    stripe_sandbox.control("POST", "/_sandbox/advance")
+    failed = record(app, merchant, checkout.intent.id)
+    assert failed.status is PaymentStatus.FAILED and failed.failure_code == "insufficient_funds"
+    subjects = [m.subject for m in mailbox.messages("buyer@example.com")]
+    assert subjects == ["Din betalning till Acme AB behandlas"]
+
+
+def test_partial_then_full_refunds_are_recorded_from_the_charge(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    account, merchant = connected(client, app, stripe_sandbox, "SE", "sek")
+    checkout = open_checkout(app, merchant, Money(10000, "SEK"))
+    pay_as_buyer(stripe_sandbox, account, checkout.intent, payment_method="pm_card_visa")
+    payment = record(app, merchant, checkout.intent.id)
+    with app.app_context():
+        gateway = connected_gateway(db.session, merchant)
+        refund = gateway.create_refund(
+            checkout.intent.id,
+            f"payment:{payment.id}:refund:1",
+            amount=Money(2500, "SEK"),
+            reason="requested_by_customer",
+        )
+    assert (refund.amount, refund.status) == (Money(2500, "SEK"), "succeeded")
+    partial = record(app, merchant, checkout.intent.id)
+    assert (partial.status, partial.amount_refunded) == (PaymentStatus.PARTIALLY_REFUNDED, 2500)
+    with app.app_context():
+        connected_gateway(db.session, merchant).create_refund(
+            checkout.intent.id, f"payment:{payment.id}:refund:2"
+        )
+    full = record(app, merchant, checkout.intent.id)
+    assert (full.status, full.amount_refunded) == (PaymentStatus.REFUNDED, 10000)
+    assert event_kinds(app, payment.id).count("refund_recorded") == 2
