@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 import requests
-import stripe
 from flask import Flask
 from sqlalchemy import select
 
@@ -31,6 +30,7 @@ from tests.support.payments import (
     pay_as_buyer,
     payment_row,
     payments_of,
+    refunds_of,
     sepa,
     wait_until,
 )
@@ -191,10 +191,7 @@ def test_a_second_paid_intent_for_one_checkout_is_refunded_and_the_refund_record
     )
     assert duplicate.duplicate_of_id == first.payment_id
     assert duplicate.amount_refunded == 1500
-    client = stripe.StripeClient(
-        account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
-    )
-    refunds = client.v1.refunds.list(params={"payment_intent": second.intent.id}).data
+    refunds = refunds_of(stripe_sandbox, account, second.intent.id)
     assert [(r.amount, r.reason) for r in refunds] == [(1500, "duplicate")]
     wait_until(lambda: settled_deliveries(stripe_sandbox, account), what="deliveries")
     assert event_kinds(app, duplicate.id).count("duplicate_refunded") == 1

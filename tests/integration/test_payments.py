@@ -7,7 +7,6 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
-import stripe
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -31,6 +30,7 @@ from tests.support.payments import (
     open_checkout,
     pay_as_buyer,
     payment_row,
+    refunds_of,
     sepa,
 )
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
@@ -233,10 +233,7 @@ def test_a_second_paid_intent_of_one_checkout_is_flagged_and_refunded(
     assert "duplicate_refunded" in event_kinds(app, duplicate.id)
     assert len(mailbox.messages("buyer@example.com")) == 1
 
-    stripe_client = stripe.StripeClient(
-        account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
-    )
-    refunds = stripe_client.v1.refunds.list(params={"payment_intent": second.intent.id}).data
+    refunds = refunds_of(stripe_sandbox, account, second.intent.id)
     assert [(r.amount, r.reason, r.status) for r in refunds] == [(9900, "duplicate", "succeeded")]
 
     # Recording the refunded duplicate again (a webhook of the refund) changes nothing.

@@ -148,10 +148,21 @@ def event_kinds(app: Flask, payment_id: int) -> list[str]:
         )
 
 
+def _merchant_client(sandbox: StripeSandbox, account: SandboxAccount) -> stripe.StripeClient:
+    return stripe.StripeClient(account.secret_key, base_addresses={"api": sandbox.api_base})
+
+
+def refunds_of(sandbox: StripeSandbox, account: SandboxAccount, intent_id: str) -> list[Any]:
+    """The refunds the sandbox holds for this intent, as Stripe lists them."""
+    listing = _merchant_client(sandbox, account).v1.refunds.list(
+        params={"payment_intent": intent_id}
+    )
+    return list(listing.data)
+
+
 def balance_of(sandbox: StripeSandbox, account: SandboxAccount, intent_id: str) -> dict[str, Any]:
     """The sandbox's own balance transaction for the intent's charge: what Kassa must match."""
-    client = stripe.StripeClient(account.secret_key, base_addresses={"api": sandbox.api_base})
-    intent = client.v1.payment_intents.retrieve(
+    intent = _merchant_client(sandbox, account).v1.payment_intents.retrieve(
         intent_id, params={"expand": ["latest_charge.balance_transaction"]}
     )
     return intent.to_dict()["latest_charge"]["balance_transaction"]
