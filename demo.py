@@ -68,7 +68,7 @@ def connect_demo_merchant(kassa: Flask, sandbox_url: str) -> None:
         gateway = lambda key: StripeGateway(key, settings.stripe_api_base)  # noqa: E731
         verified = connection.verify_keys(
             db.session, owner.merchant, account["secret_key"], account["publishable_key"],
-            gateway_factory=gateway, expected_mode="test",
+            gateway_factory=gateway, expected_mode="test", attempt_id="demo",
         )  # fmt: skip
         connection.connect(
             db.session, owner.merchant, owner, verified, gateway_factory=gateway,

@@ -57,6 +57,7 @@ def _register_features(app: Flask) -> None:
     from app.merchants import blueprint as merchants
     from app.merchants.auth import current_user, load_current_user
     from app.merchants.navigation import PANEL_NAVIGATION
+    from app.payments import blueprint as payments
     from app.processors import blueprint as processors
     from app.settings import blueprint as settings
     from app.web import errors, health, i18n, logs, security, uploads
@@ -72,6 +73,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(settings)
     app.register_blueprint(catalog)
     app.register_blueprint(uploads.blueprint)
+    app.register_blueprint(payments)
     app.before_request(load_current_user)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

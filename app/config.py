@@ -73,6 +73,7 @@ class Settings:
     stripe_js_url: str = "https://js.stripe.com/v3/"
     stripe_mode: str = "test"
     stripe_countries: tuple[str, ...] = ()
+    reconcile_after_minutes: int = 10
     log_level: str = "INFO"
     log_format: str = "json"
     extra: dict[str, str] = field(default_factory=dict)
@@ -125,6 +126,7 @@ class Settings:
             stripe_countries=tuple(
                 c.strip().upper() for c in get("STRIPE_COUNTRIES").split(",") if c.strip()
             ),
+            reconcile_after_minutes=int(get("RECONCILE_AFTER_MINUTES", "10") or 10),
             log_level=get("LOG_LEVEL", "INFO").upper(),
             log_format=get("LOG_FORMAT", "json"),
         )

@@ -13,6 +13,7 @@ from flask.ctx import AppContext
 from app import create_app
 from app import mail as _mail  # noqa: F401  (declares the email task)
 from app.extensions import huey
+from app.payments import tasks as _payment_tasks  # noqa: F401  (declares reconciliation)
 
 flask_app = create_app()
 _contexts: dict[str, AppContext] = {}

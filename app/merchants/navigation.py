@@ -26,7 +26,7 @@ class NavItem:
 
 PANEL_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Dashboard"), "merchants.dashboard"),
-    NavItem(_l("Payments"), None),
+    NavItem(_l("Payments"), "payments.payments"),
     NavItem(_l("Payment links"), None),
     NavItem(_l("Quotes"), None),
     NavItem(_l("Invoices"), None),

@@ -1,7 +1,8 @@
 """The payment processor: the ONLY package that imports ``stripe`` (in stripe_gateway.py).
 
 gateway.py is the boundary (a Protocol and plain dataclasses), connection.py the connect and
-disconnect rules, routes.py the Settings → Payments pages.
+disconnect rules, access.py a connected merchant's gateway and webhook verification, routes.py
+the Settings → Payments pages.
 """
 
 from flask import Blueprint

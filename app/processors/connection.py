@@ -178,9 +178,14 @@ def verify_keys(
     *,
     gateway_factory: GatewayFactory,
     expected_mode: str,
+    attempt_id: str,
     accepted_countries: tuple[str, ...] = (),
 ) -> VerifiedKeys:
-    """Check keys against Stripe and every rule; nothing is saved."""
+    """Check keys against Stripe and every rule; nothing is saved.
+
+    ``attempt_id`` names this connect attempt (the same in the check and the confirmation), so
+    the Stripe calls of the check are idempotent per attempt.
+    """
     if current_connection(session, merchant.id) is not None:
         raise ServiceError(
             _l("A Stripe account is already connected. Disconnect it before connecting another.")
@@ -196,7 +201,10 @@ def verify_keys(
         raise ServiceError(refusal)
     _ensure_account_free(session, merchant, account.id)
     try:
-        matches = gateway.publishable_key_matches(publishable_key)
+        matches = gateway.publishable_key_matches(
+            publishable_key,
+            idempotency_key=f"kassa:{merchant.public_id}:connect:{attempt_id}:key-check",
+        )
     except GatewayError as error:
         raise _refuse_gateway_error(error) from error
     if not matches:

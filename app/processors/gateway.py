@@ -7,8 +7,11 @@ functions; only ``stripe_gateway.py`` imports ``stripe`` (DESIGN rule 3).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from app.core.money import Money
 
 
 class GatewayFailure(enum.StrEnum):
@@ -44,15 +47,117 @@ class WebhookEndpoint:
     secret: str
 
 
+class WebhookSignatureError(Exception):
+    """A webhook whose signature does not verify with the merchant's signing secret."""
+
+
+@dataclass(frozen=True)
+class IntentRequest:
+    """What Kassa asks of a new (or updated) PaymentIntent; amounts come from pricing."""
+
+    amount: Money
+    payment_method_types: tuple[str, ...]
+    metadata: dict[str, str] = field(default_factory=dict)
+    customer: str | None = None
+    setup_future_usage: str | None = None  # "off_session" when a subscription follows
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class MethodDetails:
+    """What may be shown of a payment method: never a full number."""
+
+    type: str
+    brand: str | None = None
+    last4: str | None = None
+    exp_month: int | None = None
+    exp_year: int | None = None
+    bank_name: str | None = None
+    mandate_id: str | None = None
+    mandate_reference: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class IntentState:
+    """A PaymentIntent as Stripe reports it, with its latest charge and balance transaction."""
+
+    id: str
+    client_secret: str
+    status: str  # Stripe's: requires_payment_method, processing, succeeded, canceled, ...
+    amount: Money
+    amount_received: Money
+    created: datetime
+    livemode: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)
+    method: MethodDetails | None = None
+    latest_charge_id: str | None = None
+    charge_status: str | None = None
+    amount_refunded: Money | None = None
+    disputed: bool = False
+    fee: Money | None = None
+    net: Money | None = None
+    balance_status: str | None = None  # pending or available
+    error_code: str | None = None
+    decline_code: str | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    id: str
+    status: str
+    amount: Money
+    charge_id: str | None
+
+
+@dataclass(frozen=True)
+class WebhookEventData:
+    """A verified webhook event, in our terms."""
+
+    id: str
+    type: str
+    created: datetime
+    object_id: str
+    object_type: str
+    account: str | None
+    livemode: bool
+    data_object: dict[str, Any]
+
+
 class PaymentGateway(Protocol):
     """What Kassa needs from a processor account, given its secret key."""
 
     def retrieve_account(self) -> AccountInfo: ...
 
-    def publishable_key_matches(self, publishable_key: str) -> bool: ...
+    def publishable_key_matches(self, publishable_key: str, idempotency_key: str) -> bool: ...
 
     def create_webhook_endpoint(
         self, url: str, events: tuple[str, ...], idempotency_key: str
     ) -> WebhookEndpoint: ...
 
     def delete_webhook_endpoint(self, endpoint_id: str) -> None: ...
+
+    def create_payment_intent(
+        self, request: IntentRequest, idempotency_key: str
+    ) -> IntentState: ...
+
+    def update_payment_intent(
+        self, intent_id: str, request: IntentRequest, idempotency_key: str
+    ) -> IntentState: ...
+
+    def retrieve_payment_intent(self, intent_id: str) -> IntentState: ...
+
+    def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> IntentState: ...
+
+    def create_refund(
+        self,
+        intent_id: str,
+        idempotency_key: str,
+        *,
+        amount: Money | None = None,
+        reason: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> RefundResult: ...

@@ -31,15 +31,17 @@ def _gateway(secret_key: str) -> PaymentGateway:
     return StripeGateway(secret_key, _settings().stripe_api_base)
 
 
-def _verify(form_keys: dict[str, str]) -> connection.VerifiedKeys:
+def _verify(keys: dict[str, str]) -> connection.VerifiedKeys:
+    """Check the keys of one connect attempt (``keys["attempt"]`` names it)."""
     settings = _settings()
     return connection.verify_keys(
         db.session,
         current_merchant(),
-        form_keys["secret_key"],
-        form_keys["publishable_key"],
+        keys["secret_key"],
+        keys["publishable_key"],
         gateway_factory=_gateway,
         expected_mode=settings.stripe_mode,
+        attempt_id=keys["attempt"],
         accepted_countries=settings.stripe_countries,
     )
 
@@ -71,13 +73,14 @@ def verify() -> Response:
     keys = {
         "secret_key": form.secret_key.data or "",
         "publishable_key": form.publishable_key.data or "",
+        "attempt": secrets.token_urlsafe(12),
     }
     try:
         verified = _verify(keys)
     except ServiceError as refusal:
         form.add_error(refusal.field, str(refusal.message))
         return _page(422, form=form)
-    sealed = seal({**keys, "attempt": secrets.token_urlsafe(12)}, _settings().secret_key)
+    sealed = seal(keys, _settings().secret_key)
     return _page(
         form=form,
         found=verified.account,
@@ -86,14 +89,20 @@ def verify() -> Response:
     )
 
 
-def _unsealed_keys(confirm: ConfirmConnectionForm) -> dict[str, Any] | None:
-    """The keys verified in the first step, if the token is intact and recent."""
+SEALED_FIELDS = ("secret_key", "publishable_key", "attempt")
+
+
+def _unsealed_keys(confirm: ConfirmConnectionForm) -> dict[str, str] | None:
+    """The keys verified in the first step, if the token is intact, recent and complete."""
     if not confirm.validate_on_submit():
         return None
     try:
-        return unseal(confirm.sealed.data or "", _settings().secret_key, SEAL_LIFETIME_SECONDS)
+        payload = unseal(confirm.sealed.data or "", _settings().secret_key, SEAL_LIFETIME_SECONDS)
     except (InvalidToken, ValueError):
         return None
+    if not all(isinstance(payload.get(name), str) for name in SEALED_FIELDS):
+        return None
+    return {name: payload[name] for name in SEALED_FIELDS}
 
 
 @blueprint.post("/panel/settings/payments/connect")
@@ -114,7 +123,7 @@ def connect() -> Response:
             verified,
             gateway_factory=_gateway,
             webhook_url=f"{_settings().public_url}/webhooks/stripe/{current_merchant().public_id}",
-            attempt_id=str(keys.get("attempt", "")),
+            attempt_id=keys["attempt"],
             encryption_key=_settings().secret_key,
         )
     except ServiceError as refusal:

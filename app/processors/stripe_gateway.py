@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import stripe
 
-from app.processors.gateway import AccountInfo, GatewayError, GatewayFailure, WebhookEndpoint
+from app.core.money import Money, from_stripe_amount, to_stripe_amount
+from app.processors.gateway import (
+    AccountInfo,
+    GatewayError,
+    GatewayFailure,
+    IntentRequest,
+    IntentState,
+    MethodDetails,
+    RefundResult,
+    WebhookEndpoint,
+    WebhookEventData,
+    WebhookSignatureError,
+)
 
 # Pinned by the library version in pyproject.toml: every request states the version it speaks.
 STRIPE_API_VERSION = stripe.api_version
 NETWORK_RETRIES = 2
 TIMEOUT_SECONDS = 20
 T = TypeVar("T")
+# What every PaymentIntent read brings along: the fee and net, and the method's safe details.
+INTENT_EXPAND = ["latest_charge.balance_transaction", "payment_method"]
 
 
 @contextmanager
@@ -76,19 +91,25 @@ class StripeGateway:
             ),
         )
 
-    def publishable_key_matches(self, publishable_key: str) -> bool:
+    def publishable_key_matches(self, publishable_key: str, idempotency_key: str) -> bool:
         """Does this publishable key belong to the same account as the secret key?
 
         Stripe has no endpoint that answers this directly, so we do what Stripe.js will do: a
         SetupIntent made with the secret key is read back with the publishable key and its client
-        secret. Another account's key gets "not found". The SetupIntent is then canceled.
+        secret. Another account's key gets "not found". The SetupIntent is then canceled. Both
+        POSTs derive their idempotency keys from ``idempotency_key``, so checking the same
+        connect attempt again replays them instead of making another SetupIntent.
         """
         check: Any = {
             "payment_method_types": ["card"],
             "usage": "off_session",
             "metadata": {"kassa": "key-check"},
         }
-        intent = self._call(lambda: self._client.v1.setup_intents.create(params=check))
+        intent = self._call(
+            lambda: self._client.v1.setup_intents.create(
+                params=check, options={"idempotency_key": f"{idempotency_key}:create"}
+            )
+        )
         try:
             public = _client(publishable_key, self._api_base)
             with _translated_errors():
@@ -100,7 +121,11 @@ class StripeGateway:
                 return False
             raise
         finally:
-            self._call(lambda: self._client.v1.setup_intents.cancel(intent.id))
+            self._call(
+                lambda: self._client.v1.setup_intents.cancel(
+                    intent.id, options={"idempotency_key": f"{idempotency_key}:cancel"}
+                )
+            )
 
     def create_webhook_endpoint(
         self, url: str, events: tuple[str, ...], idempotency_key: str
@@ -120,3 +145,173 @@ class StripeGateway:
 
     def delete_webhook_endpoint(self, endpoint_id: str) -> None:
         self._call(lambda: self._client.v1.webhook_endpoints.delete(endpoint_id))
+
+    def create_payment_intent(self, request: IntentRequest, idempotency_key: str) -> IntentState:
+        params: Any = {
+            **_intent_params(request),
+            "currency": request.amount.currency.lower(),
+            "expand": INTENT_EXPAND,
+        }
+        if request.customer:
+            params["customer"] = request.customer
+        intent = self._call(
+            lambda: self._client.v1.payment_intents.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return intent_state(intent.to_dict())
+
+    def update_payment_intent(
+        self, intent_id: str, request: IntentRequest, idempotency_key: str
+    ) -> IntentState:
+        """Change amount, methods or metadata while the intent still waits for a method."""
+        params: Any = {**_intent_params(request), "expand": INTENT_EXPAND}
+        intent = self._call(
+            lambda: self._client.v1.payment_intents.update(
+                intent_id, params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return intent_state(intent.to_dict())
+
+    def retrieve_payment_intent(self, intent_id: str) -> IntentState:
+        params: Any = {"expand": INTENT_EXPAND}
+        intent = self._call(
+            lambda: self._client.v1.payment_intents.retrieve(intent_id, params=params)
+        )
+        return intent_state(intent.to_dict())
+
+    def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> IntentState:
+        params: Any = {"expand": INTENT_EXPAND}
+        intent = self._call(
+            lambda: self._client.v1.payment_intents.cancel(
+                intent_id, params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return intent_state(intent.to_dict())
+
+    def create_refund(
+        self,
+        intent_id: str,
+        idempotency_key: str,
+        *,
+        amount: Money | None = None,
+        reason: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> RefundResult:
+        """Refund what is left of the intent's charge, or ``amount`` of it."""
+        params: Any = {"payment_intent": intent_id}
+        if amount is not None:
+            params["amount"] = to_stripe_amount(amount)
+        if reason:
+            params["reason"] = reason
+        if metadata:
+            params["metadata"] = metadata
+        refund = self._call(
+            lambda: self._client.v1.refunds.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        data: dict[str, Any] = refund.to_dict()
+        return RefundResult(
+            id=data["id"],
+            status=str(data.get("status") or ""),
+            amount=from_stripe_amount(int(data["amount"]), data["currency"]),
+            charge_id=_id_of(data.get("charge")),
+        )
+
+
+def _intent_params(request: IntentRequest) -> dict[str, Any]:
+    """The fields create and update share. Kassa sends its own receipts: no receipt_email."""
+    params: dict[str, Any] = {
+        "amount": to_stripe_amount(request.amount),
+        "payment_method_types": list(request.payment_method_types),
+        "metadata": dict(request.metadata),
+    }
+    if request.setup_future_usage:
+        params["setup_future_usage"] = request.setup_future_usage
+    if request.description:
+        params["description"] = request.description
+    return params
+
+
+def parse_webhook(payload: bytes, signature_header: str, signing_secret: str) -> WebhookEventData:
+    """Verify a webhook's ``Stripe-Signature`` with the endpoint's secret and read the event."""
+    try:
+        event = stripe.Webhook.construct_event(payload, signature_header, signing_secret)
+    except (stripe.SignatureVerificationError, ValueError) as error:
+        raise WebhookSignatureError(str(error)) from error
+    data: dict[str, Any] = event.to_dict()
+    obj: dict[str, Any] = (data.get("data") or {}).get("object") or {}
+    return WebhookEventData(
+        id=data["id"],
+        type=data["type"],
+        created=_moment(data.get("created")),
+        object_id=str(obj.get("id") or ""),
+        object_type=str(obj.get("object") or ""),
+        account=data.get("account"),
+        livemode=bool(data.get("livemode")),
+        data_object=obj,
+    )
+
+
+def _moment(timestamp: Any) -> datetime:
+    return datetime.fromtimestamp(int(timestamp or 0), UTC)
+
+
+def _id_of(value: Any) -> str | None:
+    """An expandable field's id, whether Stripe sent the id or the expanded object."""
+    if isinstance(value, dict):
+        return value.get("id")
+    return value or None
+
+
+def intent_state(data: dict[str, Any]) -> IntentState:
+    """Our ``IntentState`` from a PaymentIntent expanded with ``INTENT_EXPAND``."""
+    currency = str(data["currency"])
+    charge = data.get("latest_charge") if isinstance(data.get("latest_charge"), dict) else None
+    balance = (charge or {}).get("balance_transaction")
+    balance = balance if isinstance(balance, dict) else None
+    error = data.get("last_payment_error") or {}
+    return IntentState(
+        id=data["id"],
+        client_secret=str(data.get("client_secret") or ""),
+        status=str(data["status"]),
+        amount=from_stripe_amount(int(data["amount"]), currency),
+        amount_received=from_stripe_amount(int(data.get("amount_received") or 0), currency),
+        created=_moment(data.get("created")),
+        livemode=bool(data.get("livemode")),
+        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+        method=_method_details(data, charge),
+        latest_charge_id=_id_of(data.get("latest_charge")),
+        charge_status=charge.get("status") if charge else None,
+        amount_refunded=from_stripe_amount(int(charge.get("amount_refunded") or 0), currency)
+        if charge
+        else None,
+        disputed=bool(charge and charge.get("disputed")),
+        fee=from_stripe_amount(int(balance["fee"]), balance["currency"]) if balance else None,
+        net=from_stripe_amount(int(balance["net"]), balance["currency"]) if balance else None,
+        balance_status=balance.get("status") if balance else None,
+        error_code=error.get("code"),
+        decline_code=error.get("decline_code"),
+        error_message=error.get("message"),
+    )
+
+
+def _method_details(intent: dict[str, Any], charge: dict[str, Any] | None) -> MethodDetails | None:
+    """Brand, last four, expiry, bank and mandate: from the charge, else the payment method."""
+    source = (charge or {}).get("payment_method_details") or intent.get("payment_method")
+    if not isinstance(source, dict) or not source.get("type"):
+        return None
+    kind = str(source["type"])
+    details: dict[str, Any] = source.get(kind) or {}
+    mandate = details.get("mandate")
+    return MethodDetails(
+        type=kind,
+        brand=details.get("brand"),
+        last4=details.get("last4"),
+        exp_month=details.get("exp_month"),
+        exp_year=details.get("exp_year"),
+        bank_name=details.get("bank_name"),
+        mandate_id=_id_of(mandate),
+        mandate_reference=mandate.get("reference") if isinstance(mandate, dict) else None,
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 from babel import Locale
 from babel.numbers import format_percent, get_currency_name
 from flask import Blueprint, Flask, current_app, g, redirect, request
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from werkzeug.wrappers import Response
 
 from app.config import PROJECT_ROOT
@@ -74,16 +74,16 @@ def currency_name(code: str) -> str:
     return get_currency_name(code, locale=str(get_locale()))
 
 
-def money(amount: Money) -> str:
-    """An amount in the current locale (``Money(1250, "EUR")`` is ``12,50 €`` in Swedish)."""
-    return format_money(amount, str(get_locale()))
-
-
 def basis_points(value: int) -> str:
     """Basis points as a percentage in the current locale (1250 is ``12.5%``, ``12,5 %``)."""
     return format_percent(
         Decimal(value).scaleb(-4), locale=str(get_locale()), decimal_quantization=False
     )
+
+
+def money(amount: Money | None) -> str:
+    """Money formatted for the current locale (in an email: the recipient's); "—" when unknown."""
+    return "—" if amount is None else format_money(amount, str(get_locale()))
 
 
 def init_i18n(app: Flask) -> None:
@@ -97,6 +97,7 @@ def init_i18n(app: Flask) -> None:
         country_name=country_name,
         currency_name=currency_name,
         format_date=format_date,
+        format_datetime=format_datetime,
         money=money,
         basis_points=basis_points,
     )

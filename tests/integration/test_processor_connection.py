@@ -65,7 +65,9 @@ def test_keys_are_checked_shown_then_saved_encrypted(
     assert account.secret_key not in page
     assert saved(app) == []
 
-    response = connect(client, account)
+    sealed = SEALED.search(page)
+    assert sealed
+    response = post_form(client, PAGE, PAGE + "/connect", {"sealed": sealed.group(1)})
     assert response.status_code == 302
     page = client.get(PAGE).get_data(as_text=True)
     assert "Stripe is connected. Buyers can now pay you." in page
@@ -82,6 +84,12 @@ def test_keys_are_checked_shown_then_saved_encrypted(
     assert "card_payments" in row.capabilities and "sepa_debit_payments" in row.capabilities
     assert account.secret_key not in row.secret_key_encrypted
     assert decrypt(row.secret_key_encrypted, SECRET_KEY) == account.secret_key
+
+    key_checks = stripe.StripeClient(
+        account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
+    )
+    (check,) = key_checks.v1.setup_intents.list().data  # checked twice, made once (idempotent)
+    assert check.status == "canceled"
 
     (endpoint,) = webhook_endpoints(stripe_sandbox, account)
     assert endpoint["id"] == row.webhook_endpoint_id

@@ -19,6 +19,7 @@ from app import create_app
 from app.catalog.models import Price, Product
 from app.extensions import db
 from app.merchants.models import Invitation, Role, User
+from app.payments.models import Payment, PaymentStatus
 from app.settings.models import CustomField, Discount, Fee, TaxRate
 from tests.integration.test_invitations import invite, invite_and_join
 from tests.support.accounts import post_form, sign_up
@@ -93,6 +94,23 @@ def price(t: Tenants) -> int:
         return db.session.scalars(select(Price.id).where(Price.product_id == product_id)).one()
 
 
+def payment_of_a(t: Tenants) -> int:
+    with t.app.app_context():
+        merchant_a = db.session.scalars(
+            select(User.merchant_id).where(User.email == "a@example.com")
+        ).one()
+        payment = Payment(
+            merchant_id=merchant_a,
+            intent_id="pi_of_merchant_a",
+            status=PaymentStatus.SUCCEEDED,
+            currency="SEK",
+            amount=12500,
+        )
+        db.session.add(payment)
+        db.session.commit()
+        return payment.id
+
+
 # URL argument name -> makes merchant A's object and returns the value for the URL.
 OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "member_id": staff_member,
@@ -103,6 +121,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "discount_id": discount,
     "product_id": product,
     "price_id": price,
+    "payment_id": payment_of_a,
 }
 
 

@@ -1,0 +1,142 @@
+"""Payments as Kassa records them, their append-only events, and received webhook events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.money import Money
+from app.extensions import db
+from app.merchants.models import MerchantOwned, utcnow
+
+
+class PaymentStatus(enum.StrEnum):
+    PENDING = "pending"  # an intent was created; the buyer has not confirmed it yet
+    PROCESSING = "processing"  # bank debits, until they settle
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    DISPUTED = "disputed"
+
+
+def _enum_column(kind: type[enum.StrEnum]) -> Enum:
+    return Enum(
+        kind, native_enum=False, length=24, values_callable=lambda items: [i.value for i in items]
+    )
+
+
+class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """One per PaymentIntent. Amounts are minor units of ``currency``.
+
+    ``version`` makes concurrent recordings of the same intent (a webhook and the return page)
+    collide instead of both appending the same change: the loser retries on fresh data.
+    """
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intent_id: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[PaymentStatus] = mapped_column(_enum_column(PaymentStatus), index=True)
+    document_type: Mapped[str] = mapped_column(String(32), default="")
+    document_id: Mapped[str] = mapped_column(String(64), default="")
+    checkout_reference: Mapped[str] = mapped_column(String(128), default="", index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[int] = mapped_column(Integer)
+    fee: Mapped[int | None] = mapped_column(Integer)
+    net: Mapped[int | None] = mapped_column(Integer)
+    amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
+    method_type: Mapped[str] = mapped_column(String(32), default="")
+    method_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    mandate_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    latest_charge_id: Mapped[str | None] = mapped_column(String(255))
+    failure_code: Mapped[str | None] = mapped_column(String(64))
+    failure_message: Mapped[str | None] = mapped_column(Text)
+    buyer_email: Mapped[str] = mapped_column(String(254), default="")
+    buyer_name: Mapped[str] = mapped_column(String(200), default="")
+    buyer_phone: Mapped[str] = mapped_column(String(40), default="")
+    buyer_locale: Mapped[str] = mapped_column(String(10), default="en")
+    billing_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payments.id", ondelete="SET NULL")
+    )
+    livemode: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    events: Mapped[list[PaymentEvent]] = relationship(
+        back_populates="payment", order_by="PaymentEvent.id", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def money(self, minor_units: int) -> Money:
+        """An amount in this payment's currency (events keep plain minor units)."""
+        return Money(minor_units, self.currency)
+
+    @property
+    def gross(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    @property
+    def fee_money(self) -> Money | None:
+        return None if self.fee is None else Money(self.fee, self.currency)
+
+    @property
+    def net_money(self) -> Money | None:
+        return None if self.net is None else Money(self.net, self.currency)
+
+    @property
+    def refunded_money(self) -> Money:
+        return Money(self.amount_refunded, self.currency)
+
+    @property
+    def flagged_duplicate(self) -> bool:
+        return self.duplicate_of_id is not None
+
+
+class PaymentEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """Append-only (DESIGN rule 7): written once, never updated or deleted."""
+
+    __tablename__ = "payment_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(48))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    payment: Mapped[Payment] = relationship(back_populates="events")
+
+
+class WebhookOutcome(enum.StrEnum):
+    RECEIVED = "received"  # stored, not handled yet (or handling failed and Stripe retries)
+    APPLIED = "applied"
+    IGNORED = "ignored"  # a type Kassa does not act on, or an object it does not know
+
+
+class WebhookEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """A webhook event, stored by its Stripe id before it is handled, so none applies twice."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stripe_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(255), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[WebhookOutcome] = mapped_column(
+        _enum_column(WebhookOutcome), default=WebhookOutcome.RECEIVED
+    )

@@ -1,0 +1,21 @@
+"""Reconciliation: a periodic task re-reads payments no webhook has settled, so none is lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from huey import crontab
+
+from app.extensions import db, huey
+from app.merchants.models import utcnow
+from app.payments.service import reconcile
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def reconcile_payments() -> int:
+    """Every five minutes: payments pending or processing longer than the configured minutes."""
+    minutes = current_app.extensions["kassa_settings"].reconcile_after_minutes
+    read = reconcile(db.session, utcnow(), timedelta(minutes=minutes))
+    db.session.commit()
+    return read

@@ -1,0 +1,158 @@
+"""Stripe's webhooks: verify with the merchant's signing secret, store by event id, dispatch.
+
+An event is stored before it is handled, so a duplicate delivery is acknowledged and not applied
+twice. Handlers never trust the event's snapshot of a PaymentIntent: deliveries may arrive out
+of order, so they re-read the intent from Stripe and hand it to ``record_intent``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.core.crypto import InvalidToken
+from app.extensions import DbSession
+from app.merchants.models import Merchant, utcnow
+from app.payments import service
+from app.payments.models import WebhookEvent, WebhookOutcome
+from app.processors.access import connected_gateway, verified_webhook
+from app.processors.connection import current_connection
+from app.processors.gateway import GatewayError, WebhookEventData, WebhookSignatureError
+
+log = logging.getLogger("kassa.webhooks")
+Handler = Callable[[DbSession, Merchant, WebhookEventData], WebhookOutcome]
+# A concurrent delivery recorded the same payment first: read again and record on fresh data.
+CONFLICTS = (StaleDataError, IntegrityError, OperationalError)
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    message: str
+
+
+def _record_intent_by_id(
+    session: DbSession, merchant: Merchant, intent_id: str | None
+) -> WebhookOutcome:
+    """Re-read the intent from Stripe (order matters) and record it, if Kassa made it."""
+    if not intent_id:
+        return WebhookOutcome.IGNORED
+    intent = connected_gateway(session, merchant.id).retrieve_payment_intent(intent_id)
+    known = service.payment_for_intent(session, merchant.id, intent_id) is not None
+    if not known and service.METADATA_CHECKOUT not in intent.metadata:
+        return WebhookOutcome.IGNORED  # an intent made outside Kassa on the same account
+    service.record_intent(session, merchant, intent)
+    return WebhookOutcome.APPLIED
+
+
+def _intent_event(
+    session: DbSession, merchant: Merchant, event: WebhookEventData
+) -> WebhookOutcome:
+    return _record_intent_by_id(session, merchant, event.object_id)
+
+
+def _charge_event(
+    session: DbSession, merchant: Merchant, event: WebhookEventData
+) -> WebhookOutcome:
+    """Refunds and disputes: the charge (or dispute) names its PaymentIntent."""
+    intent_id = event.data_object.get("payment_intent")
+    return _record_intent_by_id(session, merchant, str(intent_id) if intent_id else None)
+
+
+def _mandate_event(
+    session: DbSession, merchant: Merchant, event: WebhookEventData
+) -> WebhookOutcome:
+    status = str(event.data_object.get("status") or "")
+    payment = service.record_mandate_update(session, merchant, event.object_id, status)
+    return WebhookOutcome.APPLIED if payment else WebhookOutcome.IGNORED
+
+
+HANDLERS: dict[str, Handler] = {
+    "payment_intent.processing": _intent_event,
+    "payment_intent.succeeded": _intent_event,
+    "payment_intent.payment_failed": _intent_event,
+    "payment_intent.canceled": _intent_event,
+    "charge.refunded": _charge_event,
+    "charge.dispute.created": _charge_event,
+    "mandate.updated": _mandate_event,
+}
+
+
+def _merchant(session: DbSession, public_id: str) -> Merchant | None:
+    return session.scalar(select(Merchant).where(Merchant.public_id == public_id))
+
+
+def _stored(session: DbSession, merchant: Merchant, event: WebhookEventData) -> WebhookEvent | None:
+    """The stored event to handle now; None when it was handled already (a duplicate)."""
+    query = select(WebhookEvent).where(WebhookEvent.stripe_event_id == event.id)
+    existing = session.scalar(query)
+    if existing is not None:
+        return None if existing.processed_at else existing
+    row = WebhookEvent(
+        merchant_id=merchant.id,
+        stripe_event_id=event.id,
+        type=event.type,
+        object_id=event.object_id,
+        outcome=WebhookOutcome.RECEIVED,
+    )
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # the same event is being stored by a concurrent delivery
+        return None
+    return row
+
+
+def _handle(session: DbSession, merchant: Merchant, event: WebhookEventData) -> WebhookOutcome:
+    handler = HANDLERS.get(event.type)
+    if handler is None:
+        return WebhookOutcome.IGNORED
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return handler(session, merchant, event)
+        except CONFLICTS:
+            session.rollback()
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def receive(session: DbSession, merchant_public_id: str, payload: bytes, signature: str) -> Answer:
+    """Verify, store and apply one delivery; the answer tells Stripe whether to retry.
+
+    Commits: a webhook is its own unit of work, stored first and then marked handled.
+    """
+    merchant = _merchant(session, merchant_public_id)
+    connection = current_connection(session, merchant.id) if merchant else None
+    if merchant is None or connection is None:
+        return Answer(404, "unknown endpoint")
+    try:
+        event = verified_webhook(connection, payload, signature)
+    except (WebhookSignatureError, InvalidToken):
+        return Answer(400, "signature does not verify")
+    stored = _stored(session, merchant, event)
+    if stored is None:
+        return Answer(200, "already received")
+    try:
+        outcome = _handle(session, merchant, event)
+    except (GatewayError, *CONFLICTS) as error:
+        session.rollback()
+        log.warning(
+            "webhook not applied; Stripe will retry",
+            extra={
+                "fields": {"event": event.id, "type": event.type, "error": type(error).__name__}
+            },
+        )
+        return Answer(503, "try again")
+    stored = session.merge(stored)
+    stored.outcome = outcome
+    stored.processed_at = utcnow()
+    session.commit()
+    return Answer(200, outcome.value)
