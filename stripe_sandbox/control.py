@@ -18,8 +18,7 @@ from .params import parse_pairs
 from .resources.billing import seed
 from .resources.intents import (
     awaits_microdeposit_verification,
-    check_microdeposits,
-    microdeposit_mismatch,
+    verify_microdeposits,
 )
 from .resources.payment_intents import finish_authentication, start_debit
 from .resources.setup_intents import finish_setup_authentication, succeed_setup
@@ -346,15 +345,13 @@ def microdeposits(intent_id: str) -> Response:
 
 
 def _verify_on_page(ctx: Ctx, intent: dict[str, Any]) -> str:
+    """The API's verification (attempt limit included), answered as a message on the page."""
     if not awaits_microdeposit_verification(intent):
         return "Nothing to verify."
-    method = ctx.get("payment_method", intent["payment_method"])
     try:
-        if not check_microdeposits(ctx, intent, method):
-            return microdeposit_mismatch(ctx, method).message
+        method = verify_microdeposits(ctx, intent)
     except StripeError as error:
         return error.message
-    method["_verified"] = True
     if intent["object"] == "payment_intent":
         start_debit(ctx, intent, method)
     else:

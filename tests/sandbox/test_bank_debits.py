@@ -371,6 +371,23 @@ def test_hosted_microdeposit_page(account: Account) -> None:
     assert account.client.v1.payment_intents.retrieve(intent.id).status == "processing"
 
 
+def test_the_hosted_page_fails_the_payment_when_attempts_run_out(account: Account) -> None:
+    intent = _ach_debit(account)
+    url = intent.next_action.verify_with_microdeposits.hosted_verification_url
+    for _ in range(9):
+        status, _, page = post_form(url, b"amount1=1&amount2=2")
+        assert status == 200
+        assert b"The amounts provided do not match the amounts that were sent" in page
+    status, _, page = post_form(url, b"amount1=1&amount2=2")
+    assert b"exceeded the number of allowed verification attempts" in page
+    failed = account.client.v1.payment_intents.retrieve(intent.id)
+    assert failed.status == "requires_payment_method"
+    assert (
+        failed.last_payment_error.code
+        == "payment_method_microdeposit_verification_attempts_exceeded"
+    )
+
+
 def test_bacs_setup_intent_mandate_activates_on_settlement(sandbox: SandboxServer) -> None:
     account = sandbox.new_account("GB")
     customer = account.client.v1.customers.create()
