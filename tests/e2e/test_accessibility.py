@@ -28,6 +28,8 @@ PANEL_PAGES = [
     "/panel/settings/branding",
     "/panel/products/",
     "/panel/products/new",
+    "/panel/links/",
+    "/panel/links/new",
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
 

@@ -19,6 +19,8 @@ import app as app_package
 from app.catalog import forms as catalog_forms
 from app.catalog.models import Product
 from app.extensions import db
+from app.links import forms as link_forms
+from app.links.models import PaymentLink
 from app.merchants import forms as merchant_forms
 from app.processors import forms as processor_forms
 from app.settings import forms as settings_forms
@@ -27,7 +29,7 @@ from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
 from tests.support.accounts import DEFAULT_PASSWORD, post_form, sign_up
 from tests.support.mailbox import Mailbox
-from tests.support.settings import add_currency, add_product
+from tests.support.settings import add_currency, add_payment_link, add_product
 from tests.support.stripe_sandbox import StripeSandbox
 
 SCRIPT = "<script>alert('x')</script>"
@@ -94,6 +96,43 @@ def policies_page(client: FlaskClient, _app: Flask, _mailbox: Mailbox) -> str:
     post_form(client, page, page, {"kind": "terms", "locale": "en", "url": "", "text": "Terms."})
     return page
 
+
+def link_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """A Swedish merchant's payment link edit page (the link sells one described line)."""
+    sign_up(client, email="owner@example.com")
+    add_payment_link(client)
+    with app.app_context():
+        link_id = db.session.scalars(select(PaymentLink.id)).one()
+    return f"/panel/links/{link_id}"
+
+
+LINK_DETAILS = {
+    "name": "Consultation",
+    "methods": "card",
+    "billing_address": "",
+    "shipping_address": "required",
+    "phone": "optional",
+    "message": "",
+    "redirect_url": "https://example.com/thanks",
+    "payment_limit": "10",
+    "last_day": "2099-12-31",
+    "active": "y",
+}
+LINK_OPTIONAL = {
+    "methods", "billing_address", "shipping_address", "phone", "message", "redirect_url",
+    "payment_limit", "last_day", "active",
+}  # fmt: skip
+LINE_FIELDS = {
+    "currency": "SEK",
+    "product": "",
+    "description": "One hour",
+    "amount": "500",
+    "quantity": "2",
+    "adjustable_quantity": "y",
+    "min_quantity": "1",
+    "max_quantity": "5",
+}
+LINE_OPTIONAL = {"product", "adjustable_quantity"}
 
 PRODUCT_DETAILS = {
     "name": "Mug",
@@ -261,6 +300,14 @@ FORMS = [
         product_page,
         {"currency": "EUR", "amount": "12.50"},
     ),
+    FormCase(
+        link_forms.NewLinkForm,
+        owner_page("/panel/links/new"),
+        {**LINE_FIELDS, **LINK_DETAILS},
+        optional=LINE_OPTIONAL | LINK_OPTIONAL,
+    ),
+    FormCase(link_forms.LinkForm, link_page, LINK_DETAILS, optional=LINK_OPTIONAL),
+    FormCase(link_forms.LineForm, link_page, LINE_FIELDS, optional=LINE_OPTIONAL),
 ]
 
 
@@ -297,6 +344,7 @@ ACTIONS = {
 
 ACTIONS_BELOW_PAGE = {
     catalog_forms.PriceForm: "/prices",
+    link_forms.LineForm: "/lines",
     settings_forms.PolicyConsentForm: "/consent",
 }
 
