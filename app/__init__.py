@@ -54,6 +54,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 def _register_features(app: Flask) -> None:
     from app import cli
     from app.catalog import blueprint as catalog
+    from app.checkout import blueprint as checkout
     from app.links import blueprint as links
     from app.merchants import blueprint as merchants
     from app.merchants.auth import current_user, load_current_user
@@ -76,6 +77,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(uploads.blueprint)
     app.register_blueprint(payments)
     app.register_blueprint(links)
+    app.register_blueprint(checkout)
     app.before_request(load_current_user)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

@@ -18,6 +18,8 @@ from sqlalchemy import select
 import app as app_package
 from app.catalog import forms as catalog_forms
 from app.catalog.models import Product
+from app.checkout import forms as checkout_forms
+from app.checkout.service import open_checkout
 from app.extensions import db
 from app.links import forms as link_forms
 from app.links.models import PaymentLink
@@ -105,6 +107,28 @@ def link_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
         link_id = db.session.scalars(select(PaymentLink.id)).one()
     return f"/panel/links/{link_id}"
 
+
+def checkout_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """A buyer's checkout of a link that asks for both addresses and lets the quantity change."""
+    owner = app.test_client()
+    sign_up(owner, email="owner@example.com")
+    add_payment_link(
+        owner, billing_address="required", shipping_address="required", phone="optional",
+        quantity="2", adjustable_quantity="y", max_quantity="5",
+    )  # fmt: skip
+    with app.app_context():
+        link = db.session.scalars(select(PaymentLink)).one()
+        token = open_checkout(db.session, link, "en").token
+        db.session.commit()
+    return f"/c/{token}"
+
+
+ADDRESSES = {
+    f"{kind}_{part}": value
+    for kind in ("billing", "shipping")
+    for part, value in (("line1", "Storgatan 1"), ("postal_code", "11122"),
+                        ("city", "Stockholm"), ("country", "SE"))
+}  # fmt: skip
 
 LINK_DETAILS = {
     "name": "Consultation",
@@ -308,6 +332,28 @@ FORMS = [
     ),
     FormCase(link_forms.LinkForm, link_page, LINK_DETAILS, optional=LINK_OPTIONAL),
     FormCase(link_forms.LineForm, link_page, LINE_FIELDS, optional=LINE_OPTIONAL),
+    FormCase(
+        checkout_forms.QuantityForm,
+        checkout_page,
+        {"line": "1", "quantity": "2"},
+    ),
+    FormCase(
+        checkout_forms.DiscountCodeForm, checkout_page, {"code": "SPRING25"}, optional={"code"}
+    ),
+    FormCase(checkout_forms.MethodForm, checkout_page, {"method": "card"}),
+    FormCase(checkout_forms.CountryForm, checkout_page, {"country": "SE"}, optional={"country"}),
+    FormCase(
+        checkout_forms.BuyerForm,
+        checkout_page,
+        {
+            "email": "ada@example.com",
+            "name": "Ada Buyer",
+            "phone": "+46701234567",
+            **ADDRESSES,
+            "consent": "",
+        },
+        optional={"name", "phone", "consent"},
+    ),
 ]
 
 
@@ -345,6 +391,11 @@ ACTIONS = {
 ACTIONS_BELOW_PAGE = {
     catalog_forms.PriceForm: "/prices",
     link_forms.LineForm: "/lines",
+    checkout_forms.QuantityForm: "/quantity",
+    checkout_forms.DiscountCodeForm: "/discount",
+    checkout_forms.MethodForm: "/method",
+    checkout_forms.CountryForm: "/country",
+    checkout_forms.BuyerForm: "/details",
     settings_forms.PolicyConsentForm: "/consent",
 }
 

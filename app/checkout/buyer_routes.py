@@ -1,0 +1,230 @@
+"""Buyer pages: ``/l/<slug>`` opens (or resumes) a checkout, ``/c/<token>`` is that checkout.
+
+Found by token, never by id: the token is the buyer's only key. Each change posts one small
+form; HTMX gets the summary back, a plain post a redirect to the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from app.checkout import blueprint, service
+from app.checkout.forms import (
+    BuyerForm,
+    CountryForm,
+    DiscountCodeForm,
+    MethodForm,
+    QuantityForm,
+)
+from app.checkout.models import CheckoutSession
+from app.extensions import db
+from app.links.labels import REFUSAL_MESSAGES
+from app.links.models import PaymentLink
+from app.links.service import link_by_slug
+from app.merchants.models import utcnow
+from app.merchants.service import ServiceError
+from app.settings.labels import METHOD_LABELS, POLICY_LABELS
+from app.web.forms import KassaForm
+from app.web.rendering import render, render_after_change
+
+
+def _resume_key(slug: str) -> str:
+    return f"checkout:{slug}"
+
+
+@blueprint.get("/l/<slug>")
+def open_link(slug: str) -> Response:
+    link = link_by_slug(db.session, slug)
+    if link is None:
+        abort(404)
+    closed = service.link_closed(db.session, link)
+    if closed is not None:
+        return render("checkout/closed.html", closed=closed, **_shell(link))
+    checkout = service.checkout_by_token(db.session, session.get(_resume_key(slug), ""))
+    if checkout is None or checkout.document_id != str(link.id):
+        checkout = service.open_checkout(db.session, link, str(get_locale()))
+        db.session.commit()
+        session[_resume_key(slug)] = checkout.token
+    return redirect(url_for("checkout.checkout_page", token=checkout.token))
+
+
+def _checkout_or_404(token: str) -> tuple[CheckoutSession, PaymentLink]:
+    checkout = service.checkout_by_token(db.session, token)
+    if checkout is None:
+        abort(404)
+    return checkout, service.link_of(db.session, checkout)
+
+
+def _shell(link: PaymentLink) -> dict[str, Any]:
+    """What every buyer page of this link shows: the merchant's branding and the mode."""
+    return {
+        "link": link,
+        "merchant": service.merchant_of(db.session, link),
+        "branding": service.branding_of(db.session, link),
+        "test_mode": service.is_test_mode(db.session, link),
+    }
+
+
+def _summary_context(checkout: CheckoutSession, link: PaymentLink, **forms: Any) -> dict[str, Any]:
+    summary = service.summarize(db.session, checkout, link, utcnow().date())
+    adjustable = [line.id for line in link.lines if line.adjustable_quantity]
+    code_form = forms.get("code_form") or DiscountCodeForm(formdata=None)
+    if not code_form.is_submitted():
+        code_form.code.data = checkout.discount_code
+    method_form = forms.get("method_form") or MethodForm(formdata=None, methods=summary.methods)
+    if not method_form.is_submitted():
+        method_form.method.data = checkout.method
+    country_form = forms.get("country_form") or CountryForm(formdata=None)
+    if not country_form.is_submitted():
+        country_form.country.data = checkout.country or ""
+    return {
+        "checkout": checkout,
+        "summary": summary,
+        "refusal_message": REFUSAL_MESSAGES[summary.refusal] if summary.refusal else None,
+        "method_labels": METHOD_LABELS,
+        "quantity_form": forms.get("quantity_form")
+        or QuantityForm(formdata=None, line_ids=adjustable),
+        "quantity_errors": forms.get("quantity_errors", {}),
+        "code_form": code_form,
+        "method_form": method_form,
+        "country_form": country_form,
+        **_shell(link),
+    }
+
+
+def _page_context(
+    checkout: CheckoutSession, link: PaymentLink, buyer_form: BuyerForm | None = None, **forms: Any
+) -> dict[str, Any]:
+    if buyer_form is None:
+        buyer_form = BuyerForm(formdata=None, data=service.buyer_snapshot(checkout))
+    return {
+        **_summary_context(checkout, link, **forms),
+        "buyer_form": buyer_form,
+        "questions": service.questions_of(db.session, link),
+        "policies": service.policies_of(db.session, link, str(get_locale())),
+        "policy_labels": POLICY_LABELS,
+    }
+
+
+@blueprint.get("/c/<token>")
+def checkout_page(token: str) -> Response:
+    checkout, link = _checkout_or_404(token)
+    closed = service.link_closed(db.session, link)
+    if closed is not None:
+        return render("checkout/closed.html", closed=closed, **_shell(link))
+    return render("checkout/checkout.html", **_page_context(checkout, link))
+
+
+def _change(
+    token: str,
+    form: KassaForm,
+    form_name: str,
+    apply: Callable[[CheckoutSession, PaymentLink], None],
+) -> Response:
+    """One change to the summary: validate, apply through the service, answer with the summary."""
+    checkout, link = _checkout_or_404(token)
+    if form.validate_on_submit():
+        try:
+            apply(checkout, link)
+        except ServiceError as refusal:
+            form.add_error(refusal.field, str(refusal.message))
+        else:
+            db.session.commit()
+            return render_after_change(
+                "checkout/_summary.html",
+                url_for("checkout.checkout_page", token=token),
+                **_summary_context(checkout, link),
+            )
+    return render(
+        "checkout/checkout.html",
+        "checkout/_summary.html",
+        status=422,
+        **_page_context(checkout, link, **{form_name: form}),
+    )
+
+
+def _adjustable_lines(token: str) -> list[int]:
+    _checkout, link = _checkout_or_404(token)
+    return [line.id for line in link.lines if line.adjustable_quantity]
+
+
+@blueprint.post("/c/<token>/quantity")
+def change_quantity(token: str) -> Response:
+    form = QuantityForm(line_ids=_adjustable_lines(token))
+
+    def apply(checkout: CheckoutSession, link: PaymentLink) -> None:
+        line = next(line for line in link.lines if str(line.id) == form.line.data)
+        service.set_quantity(checkout, line, form.quantity.value or 0)
+
+    return _change(token, form, "quantity_form", apply)
+
+
+@blueprint.post("/c/<token>/discount")
+def apply_discount(token: str) -> Response:
+    form = DiscountCodeForm()
+    return _change(
+        token,
+        form,
+        "code_form",
+        lambda checkout, link: service.apply_discount_code(
+            db.session, checkout, link, form.code.data or ""
+        ),
+    )
+
+
+@blueprint.post("/c/<token>/method")
+def choose_method(token: str) -> Response:
+    _checkout, link = _checkout_or_404(token)
+    form = MethodForm(methods=service.offered_methods(db.session, link))
+    return _change(
+        token,
+        form,
+        "method_form",
+        lambda checkout, link: service.set_method(
+            db.session, checkout, link, form.method.data or ""
+        ),
+    )
+
+
+@blueprint.post("/c/<token>/country")
+def choose_country(token: str) -> Response:
+    form = CountryForm()
+    return _change(
+        token,
+        form,
+        "country_form",
+        lambda checkout, _link: service.set_country(checkout, form.country.data),
+    )
+
+
+def _buyer_input(form: BuyerForm) -> service.BuyerInput:
+    return service.BuyerInput(
+        email=form.email.data or "",
+        name=form.name.data or "",
+        phone=form.phone.data or "",
+        billing_address=form.address("billing"),
+        shipping_address=form.address("shipping"),
+        consented=bool(form.consent.data),
+    )
+
+
+@blueprint.post("/c/<token>/details")
+def save_details(token: str) -> Response:
+    checkout, link = _checkout_or_404(token)
+    form = BuyerForm()
+    if form.validate_on_submit():
+        try:
+            service.save_buyer(db.session, checkout, link, _buyer_input(form))
+        except ServiceError as refusal:
+            form.add_error(refusal.field, str(refusal.message))
+        else:
+            db.session.commit()
+            flash(_("Your details are saved."), "success")
+            return redirect(url_for("checkout.checkout_page", token=token))
+    return render("checkout/checkout.html", status=422, **_page_context(checkout, link, form))
