@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, session, url_for
+from flask import abort, current_app, flash, redirect, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app.checkout import blueprint, service
@@ -22,13 +23,17 @@ from app.checkout.forms import (
     MethodForm,
     QuantityForm,
 )
-from app.checkout.models import CheckoutSession
+from app.checkout.models import CheckoutSession, CheckoutStatus
 from app.extensions import db
 from app.links.labels import REFUSAL_MESSAGES
 from app.links.models import PaymentLink
 from app.links.service import link_by_slug
 from app.merchants.models import utcnow
 from app.merchants.service import ServiceError
+from app.payments.models import Payment, PaymentStatus
+from app.payments.service import PAID
+from app.processors.access import publishable_key
+from app.processors.gateway import GatewayError
 from app.settings.labels import METHOD_LABELS, POLICY_LABELS
 from app.web.forms import KassaForm
 from app.web.rendering import render, render_after_change
@@ -126,26 +131,33 @@ def _change(
     form: KassaForm,
     form_name: str,
     apply: Callable[[CheckoutSession, PaymentLink], None],
+    **extra: Any,
 ) -> Response:
     """One change to the summary: validate, apply through the service, answer with the summary."""
     checkout, link = _checkout_or_404(token)
     if form.validate_on_submit():
         try:
             apply(checkout, link)
+            if checkout.payment_intent_id:  # paying: the intent follows the new amount
+                service.prepare_intent(db.session, checkout, link, utcnow().date())
         except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
+        except GatewayError:
+            form.add_error(None, _("We could not reach the payment provider. Please try again."))
         else:
             db.session.commit()
             return render_after_change(
                 "checkout/_summary.html",
                 url_for("checkout.checkout_page", token=token),
                 **_summary_context(checkout, link),
+                **extra,
             )
     return render(
         "checkout/checkout.html",
         "checkout/_summary.html",
         status=422,
         **_page_context(checkout, link, **{form_name: form}),
+        **extra,
     )
 
 
@@ -225,6 +237,96 @@ def save_details(token: str) -> Response:
             form.add_error(refusal.field, str(refusal.message))
         else:
             db.session.commit()
-            flash(_("Your details are saved."), "success")
-            return redirect(url_for("checkout.checkout_page", token=token))
+            return redirect(url_for("checkout.pay", token=token))
     return render("checkout/checkout.html", status=422, **_page_context(checkout, link, form))
+
+
+# The pay step and the return page
+
+
+@blueprint.get("/c/<token>/pay")
+def pay(token: str) -> Response:
+    checkout, link = _checkout_or_404(token)
+    if checkout.status is not CheckoutStatus.OPEN:
+        return redirect(url_for("checkout.returned", token=token))
+    if not checkout.email:
+        return redirect(url_for("checkout.checkout_page", token=token))
+    closed = service.link_closed(db.session, link)
+    if closed is not None:
+        return render("checkout/closed.html", closed=closed, **_shell(link))
+    try:
+        intent = service.prepare_intent(db.session, checkout, link, utcnow().date())
+    except ServiceError as refusal:
+        flash(str(refusal.message), "error")
+        return redirect(url_for("checkout.checkout_page", token=token))
+    except GatewayError:
+        flash(_("We could not reach the payment provider. Please try again."), "error")
+        return redirect(url_for("checkout.checkout_page", token=token))
+    db.session.commit()
+    if intent.status not in service.UNPAID:
+        return redirect(url_for("checkout.returned", token=token))
+    return render(
+        "checkout/pay.html",
+        intent=intent,
+        publishable_key=publishable_key(db.session, checkout.merchant_id),
+        stripe_js_url=current_app.extensions["kassa_settings"].stripe_js_url,
+        public_url=current_app.extensions["kassa_settings"].public_url,
+        paying=True,
+        **_summary_context(checkout, link),
+    )
+
+
+@blueprint.post("/c/<token>/pay/method")
+def report_method(token: str) -> Response:
+    """The Payment Element's chosen method: the summary and the intent take its fee."""
+    _checkout, link = _checkout_or_404(token)
+    form = MethodForm(methods=service.offered_methods(db.session, link))
+
+    return _change(
+        token,
+        form,
+        "method_form",
+        lambda checkout, link: service.set_method(
+            db.session, checkout, link, form.method.data or ""
+        ),
+        paying=True,
+    )
+
+
+FAILURE_MESSAGES = {
+    "card_declined": _l("Your card was declined. Try another card or payment method."),
+    "insufficient_funds": _l("Your card has insufficient funds. Try another card."),
+    "expired_card": _l("Your card has expired. Try another card."),
+    "incorrect_cvc": _l("The security code is incorrect. Check it and try again."),
+    "processing_error": _l("An error occurred while processing your card. Try again."),
+    "payment_intent_authentication_failure": _l(
+        "We could not authenticate your payment. Try again or use another method."
+    ),
+}
+
+
+def _failure_message(payment: Payment) -> str:
+    message = FAILURE_MESSAGES.get(payment.failure_code or "")
+    return str(message or _("The payment did not go through. Try again or use another method."))
+
+
+@blueprint.get("/c/<token>/return")
+def returned(token: str) -> Response:
+    checkout, link = _checkout_or_404(token)
+    if checkout.payment_intent_id is None:
+        return redirect(url_for("checkout.checkout_page", token=token))
+    try:
+        payment = service.settle_from_stripe(db.session, checkout)
+    except GatewayError:
+        return render("checkout/pending.html", checkout=checkout, **_shell(link))
+    db.session.commit()
+    if payment.status in PAID:
+        if link.redirect_url:
+            return redirect(link.redirect_url)
+        return render("checkout/receipt.html", checkout=checkout, payment=payment, **_shell(link))
+    if payment.status is PaymentStatus.PROCESSING:
+        return render(
+            "checkout/processing.html", checkout=checkout, payment=payment, **_shell(link)
+        )
+    flash(_failure_message(payment), "error")
+    return redirect(url_for("checkout.pay", token=token))

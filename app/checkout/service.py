@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.checkout.models import CheckoutSession
+from app.checkout.models import CheckoutSession, CheckoutStatus
 from app.core import pricing
 from app.core.methods import PaymentMethod, required_currency
 from app.core.money import Money
@@ -23,6 +23,18 @@ from app.links.models import PaymentLink, PaymentLinkLine
 from app.links.service import DOCUMENT_TYPE, LinkStatus, link_cart, link_state
 from app.merchants.models import Merchant
 from app.merchants.service import ServiceError
+from app.payments.models import Payment, PaymentStatus
+from app.payments.service import (
+    PAID,
+    BuyerDetails,
+    GatewayLookup,
+    intent_metadata,
+    refresh_from_stripe,
+    retry_on_conflict,
+    start_payment,
+)
+from app.processors.access import connected_gateway
+from app.processors.gateway import IntentRequest, IntentState
 from app.settings.models import CheckoutSettings, Collect, Discount, Fee, Policy
 from app.settings.service import (
     accepted_methods,
@@ -323,3 +335,99 @@ def buyer_snapshot(checkout: CheckoutSession) -> dict[str, Any]:
         **{f"shipping_{k}": v for k, v in (checkout.shipping_address or {}).items()},
         "consent": checkout.consented,
     }
+
+
+# The pay step
+
+
+def _intent_key(checkout: CheckoutSession) -> str:
+    return f"checkout:{checkout.id}:intent:{checkout.intent_version}"
+
+
+def _payment_request(
+    session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
+) -> IntentRequest:
+    summary = summarize(session, checkout, link, today)
+    if summary.refusal is not None or not summary.methods:
+        raise ServiceError(_l("This checkout cannot be paid. Please contact the seller."))
+    return IntentRequest(
+        amount=summary.breakdown.due_now.total,
+        payment_method_types=tuple(method.value for method in summary.methods),
+        metadata=intent_metadata(
+            merchant_of(session, checkout),
+            document_type=checkout.document_type,
+            document_id=checkout.document_id,
+            checkout_reference=checkout.token,
+        ),
+        description=link.name,
+    )
+
+
+def _buyer_details(checkout: CheckoutSession) -> BuyerDetails:
+    return BuyerDetails(
+        email=checkout.email,
+        name=checkout.name,
+        phone=checkout.phone,
+        locale=checkout.locale,
+        billing_address=checkout.billing_address,
+        shipping_address=checkout.shipping_address,
+    )
+
+
+UNPAID = ("requires_payment_method", "requires_confirmation")
+
+
+def prepare_intent(
+    session: DbSession,
+    checkout: CheckoutSession,
+    link: PaymentLink,
+    today: date,
+    *,
+    gateway_for: GatewayLookup = connected_gateway,
+) -> IntentState:
+    """The checkout's one PaymentIntent, created on the first visit of the pay step and updated
+    while unpaid when the amount changed (a quantity, a code, the method's fee)."""
+    request = _payment_request(session, checkout, link, today)
+    gateway = gateway_for(session, checkout.merchant_id)
+    if checkout.payment_intent_id is None:
+        checkout.intent_version += 1
+        intent = gateway.create_payment_intent(request, idempotency_key=_intent_key(checkout))
+        checkout.payment_intent_id = intent.id
+    else:
+        intent = gateway.retrieve_payment_intent(checkout.payment_intent_id)
+        if intent.status in UNPAID and intent.amount != request.amount:
+            checkout.intent_version += 1
+            intent = gateway.update_payment_intent(
+                intent.id, request, idempotency_key=_intent_key(checkout)
+            )
+    start_payment(
+        session,
+        merchant_of(session, checkout),
+        intent=intent,
+        document_type=checkout.document_type,
+        document_id=checkout.document_id,
+        checkout_reference=checkout.token,
+        buyer=_buyer_details(checkout),
+    )
+    return intent
+
+
+def settle_from_stripe(
+    session: DbSession,
+    checkout: CheckoutSession,
+    *,
+    gateway_for: GatewayLookup = connected_gateway,
+) -> Payment:
+    """What the return page calls: read the intent now, record it, and mark the checkout."""
+    intent_id = checkout.payment_intent_id
+    assert intent_id is not None
+    merchant = merchant_of(session, checkout)
+    payment = retry_on_conflict(
+        session,
+        lambda: refresh_from_stripe(session, merchant, intent_id, gateway_for=gateway_for),
+    )
+    if payment.status in PAID:
+        checkout.status = CheckoutStatus.PAID
+    elif payment.status is PaymentStatus.PROCESSING:
+        checkout.status = CheckoutStatus.PROCESSING
+    return payment

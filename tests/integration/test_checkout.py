@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import stripe
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from tests.support.settings import (
     add_product,
     add_tax_rate,
 )
-from tests.support.stripe_sandbox import StripeSandbox
+from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
 HTMX = {"HX-Request": "true"}
 
@@ -42,11 +43,12 @@ def open_as_buyer(app: Flask, buyer: FlaskClient) -> str:
     return response.headers["Location"]
 
 
-def shop(client: FlaskClient, app: Flask, sandbox: StripeSandbox, **link: str) -> None:
+def shop(client: FlaskClient, app: Flask, sandbox: StripeSandbox, **link: str) -> SandboxAccount:
     """A Swedish merchant, connected to the sandbox, with one link."""
-    connected(client, app, sandbox, "SE", "sek")
+    account, _merchant = connected(client, app, sandbox, "SE", "sek")
     response = add_payment_link(client, **link)
     assert response.status_code == 302, response.get_data(as_text=True)
+    return account
 
 
 def test_a_buyer_opens_and_resumes_one_checkout(
@@ -190,3 +192,35 @@ def test_a_merchant_without_stripe_cannot_be_paid(client: FlaskClient, app: Flas
     add_payment_link(client)
     body = app.test_client().get(f"/l/{the_link(app).slug}").get_data(as_text=True)
     assert "The seller cannot take payments at the moment." in body
+
+
+def test_the_pay_step_needs_the_buyers_details_first(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox)
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    response = buyer.get(page + "/pay")
+    assert response.status_code == 302 and response.headers["Location"] == page
+
+
+def test_the_pay_step_makes_one_intent_and_follows_the_amount(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    account = shop(client, app, stripe_sandbox, adjustable_quantity="y", max_quantity="3")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    post_form(buyer, page, page + "/details", {"email": "ada@example.com", "name": "Ada"})
+    first = buyer.get(page + "/pay").get_data(as_text=True)
+    assert "Pay SEK500.00" in first and 'id="payment-element"' in first
+    assert buyer.get(page + "/pay").status_code == 200  # a reload: the same intent
+    line = str(the_link(app).lines[0].id)
+    post_form(buyer, page + "/pay", page + "/quantity", {"line": line, "quantity": "2"})
+    with app.app_context():
+        checkout = db.session.scalars(select(CheckoutSession)).one()
+        intent_id, version = checkout.payment_intent_id, checkout.intent_version
+    assert intent_id is not None and version == 2  # created, then updated once
+    merchant_stripe = stripe.StripeClient(
+        account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
+    )
+    assert merchant_stripe.v1.payment_intents.retrieve(intent_id).amount == 100000
