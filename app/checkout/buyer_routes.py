@@ -295,7 +295,9 @@ def report_method(token: str) -> Response:
 
 FAILURE_MESSAGES = {
     "card_declined": _l("Your card was declined. Try another card or payment method."),
-    "insufficient_funds": _l("Your card has insufficient funds. Try another card."),
+    "insufficient_funds": _l(
+        "There were not enough funds. Try another card, account or payment method."
+    ),
     "expired_card": _l("Your card has expired. Try another card."),
     "incorrect_cvc": _l("The security code is incorrect. Check it and try again."),
     "processing_error": _l("An error occurred while processing your card. Try again."),

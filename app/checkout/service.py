@@ -387,6 +387,8 @@ def prepare_intent(
 ) -> IntentState:
     """The checkout's one PaymentIntent, created on the first visit of the pay step and updated
     while unpaid when the amount changed (a quantity, a code, the method's fee)."""
+    if checkout.method is None:  # the Payment Element opens on the first offered method
+        checkout.method = next(iter(offered_methods(session, link)), None)
     request = _payment_request(session, checkout, link, today)
     gateway = gateway_for(session, checkout.merchant_id)
     if checkout.payment_intent_id is None:
@@ -430,4 +432,6 @@ def settle_from_stripe(
         checkout.status = CheckoutStatus.PAID
     elif payment.status is PaymentStatus.PROCESSING:
         checkout.status = CheckoutStatus.PROCESSING
+    else:  # failed, or a debit that bounced: the buyer may pay again
+        checkout.status = CheckoutStatus.OPEN
     return payment

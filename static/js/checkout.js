@@ -43,6 +43,10 @@
       if (window.htmx) {
         window.htmx.process(fresh);
       }
+      const dueNow = fresh.querySelector("[data-testid=due-now]");
+      if (dueNow) {
+        button.textContent = button.dataset.label.replace("{amount}", dueNow.textContent);
+      }
     }
   }
 

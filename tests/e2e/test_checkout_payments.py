@@ -170,3 +170,104 @@ def test_sepa_is_processing_then_succeeds(page: Page, shop: Shop, mailbox: Mailb
     page.reload()
     paid(page)
     assert any("receipt" in message.subject.lower() for message in mailbox.messages(BUYER))
+
+
+def panel_post(shop: Shop, page: str, data: dict) -> None:
+    url = shop.base_url + page
+    token = csrf_token_from(shop.merchant.get(url, timeout=10).text)
+    assert shop.merchant.post(url, data={"csrf_token": token, **data}, timeout=10).ok
+
+
+def test_three_d_secure_failed_then_another_card(page: Page, shop: Shop) -> None:
+    element = enter_details(page, shop.add_link())
+    fill_card(element, "4000000000003220")
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    challenge = page.frame_locator(CHALLENGE_FRAME).frame_locator("iframe#challengeFrame")
+    challenge.get_by_role("button", name="Fail").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    fill_card(element, "4242424242424242")
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    paid(page)
+    assert [c["status"] for c in shop.charges()].count("succeeded") == 1
+
+
+def test_the_quantity_changes_the_total_in_the_browser(page: Page, shop: Shop) -> None:
+    page.goto(shop.add_link(adjustable_quantity="y", max_quantity="5"))
+    expect(page.get_by_test_id("due-now")).to_have_text("SEK500.00")
+    quantity = page.get_by_label("Quantity of Seat")
+    quantity.fill("3")
+    quantity.press("Tab")
+    expect(page.get_by_test_id("due-now")).to_have_text("SEK1,500.00")
+
+
+def test_a_method_surcharge_appears_when_the_method_is_chosen(page: Page, shop: Shop) -> None:
+    accept_sepa(shop)
+    panel_post(shop, "/panel/settings/fees", {"name": "SEPA fee", "method": "sepa_debit",
+               "fixed_currency": "EUR", "fixed_amount": "1", "percent": ""})  # fmt: skip
+    element = enter_details(page, shop.add_link(currency="EUR", amount="50"))
+    expect(page.get_by_test_id("due-now")).to_have_text("€50.00")
+    element.get_by_role("button", name="SEPA Debit").click()
+    expect(page.get_by_test_id("due-now")).to_have_text("€51.00")
+    expect(page.get_by_text("SEPA fee")).to_be_visible()
+    expect(page.get_by_role("button", name="Pay €51.00")).to_be_visible()
+    element.get_by_role("textbox", name="Full name").fill("Ada Buyer")
+    element.get_by_role("textbox", name="Email").fill(BUYER)
+    element.get_by_role("textbox", name="IBAN").fill("DE89370400440532013000")
+    page.get_by_role("button", name="Pay €51.00").click()
+    expect(page.get_by_role("heading", name="Your payment is being processed")).to_be_visible(
+        timeout=20_000
+    )
+    assert [c["amount"] for c in shop.charges()] == [5100]
+
+
+def test_bacs_debit_succeeds(page: Page, base_url: str, stripe_sandbox: StripeSandbox) -> None:
+    account = stripe_sandbox.create_account("GB", "gbp", name="Workshop Ltd")
+    merchant = connect_through_live_server(base_url, account, "owner@workshop.example")
+    shop = Shop(base_url, merchant, account, stripe_sandbox)
+    panel_post(shop, "/panel/settings/currencies", {"currency": "GBP"})
+    panel_post(shop, "/panel/settings/checkout", {"payment_methods": ["card", "bacs_debit"],
+               "billing_address": "off", "shipping_address": "off", "phone": "off"})  # fmt: skip
+    element = enter_details(page, shop.add_link(currency="GBP", amount="40"))
+    element.get_by_role("button", name="Bacs Direct Debit").click()
+    element.get_by_role("textbox", name="Sort code").fill("108800")
+    element.get_by_role("textbox", name="Account number").fill("00012345")
+    element.get_by_role("textbox", name="Full name").fill("Ada Buyer")
+    element.get_by_role("textbox", name="Email").fill(BUYER)
+    element.get_by_role("textbox", name="Address line 1").fill("1 High Street")
+    element.get_by_role("textbox", name="City").fill("London")
+    element.get_by_role("textbox", name="Postal code").fill("EC1A 1BB")
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    element.get_by_role("dialog").get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("Bacs debits take 3 to 7 business days to clear.")).to_be_visible(
+        timeout=20_000
+    )
+    stripe_sandbox.control("POST", "/_sandbox/advance")
+    wait_until(
+        lambda: "Succeeded" in merchant.get(f"{base_url}/panel/payments", timeout=10).text,
+        what="the webhook to record the settled debit",
+    )
+    page.reload()
+    paid(page)
+
+
+def test_a_bounced_sepa_debit_brings_the_buyer_back_to_pay(page: Page, shop: Shop) -> None:
+    accept_sepa(shop)
+    element = enter_details(page, shop.add_link(currency="EUR", amount="50"))
+    element.get_by_role("button", name="SEPA Debit").click()
+    element.get_by_role("textbox", name="Full name").fill("Ada Buyer")
+    element.get_by_role("textbox", name="Email").fill(BUYER)
+    element.get_by_role("textbox", name="IBAN").fill("AT861904300235473202")
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    expect(page.get_by_role("heading", name="Your payment is being processed")).to_be_visible(
+        timeout=20_000
+    )
+    shop.sandbox.control("POST", "/_sandbox/advance")
+    wait_until(
+        lambda: "Failed" in shop.merchant.get(f"{shop.base_url}/panel/payments", timeout=10).text,
+        what="the webhook to record the bounced debit",
+    )
+    page.reload()
+    expect(page.get_by_text("There were not enough funds.")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Pay "))).to_be_visible()
+    page.get_by_role("link", name="Change your details").click()
+    expect(page.get_by_label("Email")).to_have_value(BUYER)  # nothing typed is lost
