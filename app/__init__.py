@@ -54,6 +54,8 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 def _register_features(app: Flask) -> None:
     from app import cli
     from app.catalog import blueprint as catalog
+    from app.checkout import blueprint as checkout
+    from app.links import blueprint as links
     from app.merchants import blueprint as merchants
     from app.merchants.auth import current_user, load_current_user
     from app.merchants.navigation import PANEL_NAVIGATION
@@ -74,6 +76,8 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(catalog)
     app.register_blueprint(uploads.blueprint)
     app.register_blueprint(payments)
+    app.register_blueprint(links)
+    app.register_blueprint(checkout)
     app.before_request(load_current_user)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

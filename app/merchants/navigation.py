@@ -27,7 +27,7 @@ class NavItem:
 PANEL_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Dashboard"), "merchants.dashboard"),
     NavItem(_l("Payments"), "payments.payments"),
-    NavItem(_l("Payment links"), None),
+    NavItem(_l("Payment links"), "links.links", also=("links.",)),
     NavItem(_l("Quotes"), None),
     NavItem(_l("Invoices"), None),
     NavItem(_l("Subscriptions"), None),

@@ -12,9 +12,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import DbSession
@@ -54,6 +55,25 @@ PAID = frozenset(
     }
 )
 OPEN = (PaymentStatus.PENDING, PaymentStatus.PROCESSING)
+
+
+# A concurrent recording (a webhook, the return page) wrote the same payment first.
+CONFLICTS = (StaleDataError, IntegrityError, OperationalError)
+ATTEMPTS = 3
+Result = TypeVar("Result")
+
+
+def retry_on_conflict(session: DbSession, action: Callable[[], Result]) -> Result:
+    """Run ``action``; when a concurrent recording won, roll back and run it on fresh data
+    (at most ``ATTEMPTS`` times, then the conflict is raised)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return action()
+        except CONFLICTS:
+            session.rollback()
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)

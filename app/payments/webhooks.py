@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.exc import IntegrityError
 
 from app.core.crypto import InvalidToken
 from app.extensions import DbSession
@@ -26,9 +25,6 @@ from app.processors.gateway import GatewayError, WebhookEventData, WebhookSignat
 
 log = logging.getLogger("kassa.webhooks")
 Handler = Callable[[DbSession, Merchant, WebhookEventData], WebhookOutcome]
-# A concurrent delivery recorded the same payment first: read again and record on fresh data.
-CONFLICTS = (StaleDataError, IntegrityError, OperationalError)
-ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -114,14 +110,7 @@ def _handle(session: DbSession, merchant: Merchant, event: WebhookEventData) -> 
     handler = HANDLERS.get(event.type)
     if handler is None:
         return WebhookOutcome.IGNORED
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return handler(session, merchant, event)
-        except CONFLICTS:
-            session.rollback()
-            if attempt == ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+    return service.retry_on_conflict(session, lambda: handler(session, merchant, event))
 
 
 def receive(session: DbSession, merchant_public_id: str, payload: bytes, signature: str) -> Answer:
@@ -142,7 +131,7 @@ def receive(session: DbSession, merchant_public_id: str, payload: bytes, signatu
         return Answer(200, "already received")
     try:
         outcome = _handle(session, merchant, event)
-    except (GatewayError, *CONFLICTS) as error:
+    except (GatewayError, *service.CONFLICTS) as error:
         session.rollback()
         log.warning(
             "webhook not applied; Stripe will retry",

@@ -45,3 +45,11 @@ def verified_webhook(
         raise WebhookSignatureError("no Stripe-Signature header")
     secret = decrypt(connection.webhook_secret_encrypted, _settings().secret_key)
     return parse_webhook(payload, signature_header, secret)
+
+
+def publishable_key(session: DbSession, merchant_id: int) -> str:
+    """The connected account's publishable key, for Stripe.js on the buyer's pay page."""
+    connection = current_connection(session, merchant_id)
+    if connection is None:
+        raise GatewayError(GatewayFailure.NOT_FOUND, "no payment processor is connected")
+    return connection.publishable_key

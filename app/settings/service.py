@@ -42,6 +42,7 @@ class ConnectedAccount:
 
     country: str
     capabilities: frozenset[str]
+    livemode: bool = False
 
 
 def connected_account(session: DbSession, merchant: Merchant) -> ConnectedAccount | None:
@@ -50,7 +51,9 @@ def connected_account(session: DbSession, merchant: Merchant) -> ConnectedAccoun
     if connection is None:
         return None
     return ConnectedAccount(
-        country=connection.country, capabilities=frozenset(connection.capabilities)
+        country=connection.country,
+        capabilities=frozenset(connection.capabilities),
+        livemode=connection.livemode,
     )
 
 

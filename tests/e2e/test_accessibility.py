@@ -8,8 +8,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.conftest import csrf_token_from
 from tests.e2e.test_merchant_journey import sign_up
 from tests.support.accessibility import axe_violations
+from tests.support.payments import connect_through_live_server
+from tests.support.stripe_sandbox import StripeSandbox
 
 PUBLIC_PAGES = ["/", "/signup", "/login", "/no-such-page"]
 PANEL_PAGES = [
@@ -28,6 +31,8 @@ PANEL_PAGES = [
     "/panel/settings/branding",
     "/panel/products/",
     "/panel/products/new",
+    "/panel/links/",
+    "/panel/links/new",
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
 
@@ -58,3 +63,23 @@ def test_panel_pages(axe_page: Page, base_url: str) -> None:
     for path in PANEL_PAGES:
         axe_page.goto(base_url + path)
         assert axe_violations(axe_page) == [], path
+
+
+def test_a_buyer_checkout_page(
+    axe_page: Page, base_url: str, stripe_sandbox: StripeSandbox
+) -> None:
+    account = stripe_sandbox.create_account("SE", "sek")
+    merchant = connect_through_live_server(base_url, account, "a11y-buyer@example.com")
+    new_link = f"{base_url}/panel/links/new"
+    link = {
+        "csrf_token": csrf_token_from(merchant.get(new_link, timeout=10).text),
+        "name": "Workshop", "currency": "SEK", "product": "", "description": "Seat",
+        "amount": "450", "quantity": "1", "adjustable_quantity": "y", "min_quantity": "1",
+        "max_quantity": "4", "billing_address": "required", "shipping_address": "",
+        "phone": "optional", "active": "y",
+    }  # fmt: skip
+    editor = merchant.post(new_link, data=link, timeout=10)
+    slug = editor.text.split("/l/", 1)[1].split("<", 1)[0]
+    axe_page.goto(f"{base_url}/l/{slug}")
+    expect(axe_page.get_by_role("heading", name="Workshop")).to_be_visible()
+    assert axe_violations(axe_page) == []

@@ -18,7 +18,11 @@ from sqlalchemy import select
 import app as app_package
 from app.catalog import forms as catalog_forms
 from app.catalog.models import Product
+from app.checkout import forms as checkout_forms
+from app.checkout.service import open_checkout
 from app.extensions import db
+from app.links import forms as link_forms
+from app.links.models import PaymentLink
 from app.merchants import forms as merchant_forms
 from app.processors import forms as processor_forms
 from app.settings import forms as settings_forms
@@ -27,7 +31,7 @@ from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
 from tests.support.accounts import DEFAULT_PASSWORD, post_form, sign_up
 from tests.support.mailbox import Mailbox
-from tests.support.settings import add_currency, add_product
+from tests.support.settings import add_currency, add_payment_link, add_product
 from tests.support.stripe_sandbox import StripeSandbox
 
 SCRIPT = "<script>alert('x')</script>"
@@ -94,6 +98,65 @@ def policies_page(client: FlaskClient, _app: Flask, _mailbox: Mailbox) -> str:
     post_form(client, page, page, {"kind": "terms", "locale": "en", "url": "", "text": "Terms."})
     return page
 
+
+def link_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """A Swedish merchant's payment link edit page (the link sells one described line)."""
+    sign_up(client, email="owner@example.com")
+    add_payment_link(client)
+    with app.app_context():
+        link_id = db.session.scalars(select(PaymentLink.id)).one()
+    return f"/panel/links/{link_id}"
+
+
+def checkout_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """A buyer's checkout of a link that asks for both addresses and lets the quantity change."""
+    owner = app.test_client()
+    sign_up(owner, email="owner@example.com")
+    add_payment_link(
+        owner, billing_address="required", shipping_address="required", phone="optional",
+        quantity="2", adjustable_quantity="y", max_quantity="5",
+    )  # fmt: skip
+    with app.app_context():
+        link = db.session.scalars(select(PaymentLink)).one()
+        token = open_checkout(db.session, link, "en").token
+        db.session.commit()
+    return f"/c/{token}"
+
+
+ADDRESSES = {
+    f"{kind}_{part}": value
+    for kind in ("billing", "shipping")
+    for part, value in (("line1", "Storgatan 1"), ("postal_code", "11122"),
+                        ("city", "Stockholm"), ("country", "SE"))
+}  # fmt: skip
+
+LINK_DETAILS = {
+    "name": "Consultation",
+    "methods": "card",
+    "billing_address": "",
+    "shipping_address": "required",
+    "phone": "optional",
+    "message": "",
+    "redirect_url": "https://example.com/thanks",
+    "payment_limit": "10",
+    "last_day": "2099-12-31",
+    "active": "y",
+}
+LINK_OPTIONAL = {
+    "methods", "billing_address", "shipping_address", "phone", "message", "redirect_url",
+    "payment_limit", "last_day", "active",
+}  # fmt: skip
+LINE_FIELDS = {
+    "currency": "SEK",
+    "product": "",
+    "description": "One hour",
+    "amount": "500",
+    "quantity": "2",
+    "adjustable_quantity": "y",
+    "min_quantity": "1",
+    "max_quantity": "5",
+}
+LINE_OPTIONAL = {"product", "adjustable_quantity"}
 
 PRODUCT_DETAILS = {
     "name": "Mug",
@@ -261,6 +324,36 @@ FORMS = [
         product_page,
         {"currency": "EUR", "amount": "12.50"},
     ),
+    FormCase(
+        link_forms.NewLinkForm,
+        owner_page("/panel/links/new"),
+        {**LINE_FIELDS, **LINK_DETAILS},
+        optional=LINE_OPTIONAL | LINK_OPTIONAL,
+    ),
+    FormCase(link_forms.LinkForm, link_page, LINK_DETAILS, optional=LINK_OPTIONAL),
+    FormCase(link_forms.LineForm, link_page, LINE_FIELDS, optional=LINE_OPTIONAL),
+    FormCase(
+        checkout_forms.QuantityForm,
+        checkout_page,
+        {"line": "1", "quantity": "2"},
+    ),
+    FormCase(
+        checkout_forms.DiscountCodeForm, checkout_page, {"code": "SPRING25"}, optional={"code"}
+    ),
+    FormCase(checkout_forms.MethodForm, checkout_page, {"method": "card"}),
+    FormCase(checkout_forms.CountryForm, checkout_page, {"country": "SE"}, optional={"country"}),
+    FormCase(
+        checkout_forms.BuyerForm,
+        checkout_page,
+        {
+            "email": "ada@example.com",
+            "name": "Ada Buyer",
+            "phone": "+46701234567",
+            **ADDRESSES,
+            "consent": "",
+        },
+        optional={"name", "phone", "consent"},
+    ),
 ]
 
 
@@ -297,6 +390,12 @@ ACTIONS = {
 
 ACTIONS_BELOW_PAGE = {
     catalog_forms.PriceForm: "/prices",
+    link_forms.LineForm: "/lines",
+    checkout_forms.QuantityForm: "/quantity",
+    checkout_forms.DiscountCodeForm: "/discount",
+    checkout_forms.MethodForm: "/method",
+    checkout_forms.CountryForm: "/country",
+    checkout_forms.BuyerForm: "/details",
     settings_forms.PolicyConsentForm: "/consent",
 }
 

@@ -18,6 +18,7 @@ from werkzeug.routing import Rule
 from app import create_app
 from app.catalog.models import Price, Product
 from app.extensions import db
+from app.links.models import PaymentLink, PaymentLinkLine
 from app.merchants.models import Invitation, Role, User
 from app.payments.models import Payment, PaymentStatus
 from app.settings.models import CustomField, Discount, Fee, TaxRate
@@ -28,6 +29,7 @@ from tests.support.settings import (
     add_custom_field,
     add_discount,
     add_fee,
+    add_payment_link,
     add_product,
     add_tax_rate,
 )
@@ -111,6 +113,25 @@ def payment_of_a(t: Tenants) -> int:
         return payment.id
 
 
+def payment_link(t: Tenants) -> int:
+    """Merchant A's link (one, shared by a URL that names it and its line)."""
+    with t.app.app_context():
+        existing = db.session.scalars(select(PaymentLink.id)).first()
+    if existing is None:
+        add_payment_link(t.owner_a)
+        with t.app.app_context():
+            existing = db.session.scalars(select(PaymentLink.id)).one()
+    return existing
+
+
+def payment_link_line(t: Tenants) -> int:
+    link_id = payment_link(t)
+    with t.app.app_context():
+        return db.session.scalars(
+            select(PaymentLinkLine.id).where(PaymentLinkLine.link_id == link_id)
+        ).one()
+
+
 # URL argument name -> makes merchant A's object and returns the value for the URL.
 OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "member_id": staff_member,
@@ -122,6 +143,8 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "product_id": product,
     "price_id": price,
     "payment_id": payment_of_a,
+    "link_id": payment_link,
+    "line_id": payment_link_line,
 }
 
 

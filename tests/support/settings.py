@@ -73,3 +73,26 @@ def add_discount(client: FlaskClient, code: str = "SPRING25", **fields: str) -> 
         **fields,
     }
     return post_form(client, page, page, data)
+
+
+def add_payment_link(
+    client: FlaskClient, name: str = "Consultation", **fields: str
+) -> TestResponse:
+    """A link in SEK selling one described line (pass ``product`` to sell a product)."""
+    page = "/panel/links/new"
+    data = {
+        "name": name,
+        "currency": "SEK",
+        "product": "",
+        "description": "One hour",
+        "amount": "500",
+        "quantity": "1",
+        "min_quantity": "1",
+        "max_quantity": "1",
+        "billing_address": "",
+        "shipping_address": "",
+        "phone": "",
+        "active": "y",
+        **fields,
+    }
+    return post_form(client, page, page, data)

@@ -1,0 +1,334 @@
+"""Buyer pages: ``/l/<slug>`` opens (or resumes) a checkout, ``/c/<token>`` is that checkout.
+
+Found by token, never by id: the token is the buyer's only key. Each change posts one small
+form; HTMX gets the summary back, a plain post a redirect to the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
+
+from app.checkout import blueprint, service
+from app.checkout.forms import (
+    BuyerForm,
+    CountryForm,
+    DiscountCodeForm,
+    MethodForm,
+    QuantityForm,
+)
+from app.checkout.models import CheckoutSession, CheckoutStatus
+from app.extensions import db
+from app.links.labels import REFUSAL_MESSAGES
+from app.links.models import PaymentLink
+from app.links.service import link_by_slug
+from app.merchants.models import utcnow
+from app.merchants.service import ServiceError
+from app.payments.models import Payment, PaymentStatus
+from app.payments.service import PAID
+from app.processors.access import publishable_key
+from app.processors.gateway import GatewayError
+from app.settings.labels import METHOD_LABELS, POLICY_LABELS
+from app.web.forms import KassaForm
+from app.web.rendering import render, render_after_change
+
+
+def _resume_key(slug: str) -> str:
+    return f"checkout:{slug}"
+
+
+@blueprint.get("/l/<slug>")
+def open_link(slug: str) -> Response:
+    link = link_by_slug(db.session, slug)
+    if link is None:
+        abort(404)
+    closed = service.link_closed(db.session, link)
+    if closed is not None:
+        return render("checkout/closed.html", closed=closed, **_shell(link))
+    checkout = service.checkout_by_token(db.session, session.get(_resume_key(slug), ""))
+    if checkout is None or checkout.document_id != str(link.id):
+        checkout = service.open_checkout(db.session, link, str(get_locale()))
+        db.session.commit()
+        session[_resume_key(slug)] = checkout.token
+    return redirect(url_for("checkout.checkout_page", token=checkout.token))
+
+
+def _checkout_or_404(token: str) -> tuple[CheckoutSession, PaymentLink]:
+    checkout = service.checkout_by_token(db.session, token)
+    if checkout is None:
+        abort(404)
+    return checkout, service.link_of(db.session, checkout)
+
+
+def _shell(link: PaymentLink) -> dict[str, Any]:
+    """What every buyer page of this link shows: the merchant's branding and the mode."""
+    return {
+        "link": link,
+        "merchant": service.merchant_of(db.session, link),
+        "branding": service.branding_of(db.session, link),
+        "test_mode": service.is_test_mode(db.session, link),
+    }
+
+
+def _summary_context(checkout: CheckoutSession, link: PaymentLink, **forms: Any) -> dict[str, Any]:
+    summary = service.summarize(db.session, checkout, link, utcnow().date())
+    adjustable = [line.id for line in link.lines if line.adjustable_quantity]
+    code_form = forms.get("code_form") or DiscountCodeForm(formdata=None)
+    if not code_form.is_submitted():
+        code_form.code.data = checkout.discount_code
+    method_form = forms.get("method_form") or MethodForm(formdata=None, methods=summary.methods)
+    if not method_form.is_submitted():
+        method_form.method.data = checkout.method
+    country_form = forms.get("country_form") or CountryForm(formdata=None)
+    if not country_form.is_submitted():
+        country_form.country.data = checkout.country or ""
+    return {
+        "checkout": checkout,
+        "summary": summary,
+        "refusal_message": REFUSAL_MESSAGES[summary.refusal] if summary.refusal else None,
+        "method_labels": METHOD_LABELS,
+        "quantity_form": forms.get("quantity_form")
+        or QuantityForm(formdata=None, line_ids=adjustable),
+        "quantity_errors": forms.get("quantity_errors", {}),
+        "code_form": code_form,
+        "method_form": method_form,
+        "country_form": country_form,
+        **_shell(link),
+    }
+
+
+def _page_context(
+    checkout: CheckoutSession, link: PaymentLink, buyer_form: BuyerForm | None = None, **forms: Any
+) -> dict[str, Any]:
+    if buyer_form is None:
+        buyer_form = BuyerForm(formdata=None, data=service.buyer_snapshot(checkout))
+    return {
+        **_summary_context(checkout, link, **forms),
+        "buyer_form": buyer_form,
+        "questions": service.questions_of(db.session, link),
+        "policies": service.policies_of(db.session, link, str(get_locale())),
+        "policy_labels": POLICY_LABELS,
+    }
+
+
+@blueprint.get("/c/<token>")
+def checkout_page(token: str) -> Response:
+    checkout, link = _checkout_or_404(token)
+    closed = service.link_closed(db.session, link)
+    if closed is not None:
+        return render("checkout/closed.html", closed=closed, **_shell(link))
+    return render("checkout/checkout.html", **_page_context(checkout, link))
+
+
+def _change(
+    token: str,
+    form: KassaForm,
+    form_name: str,
+    apply: Callable[[CheckoutSession, PaymentLink], None],
+    **extra: Any,
+) -> Response:
+    """One change to the summary: validate, apply through the service, answer with the summary."""
+    checkout, link = _checkout_or_404(token)
+    if form.validate_on_submit():
+        try:
+            apply(checkout, link)
+            if checkout.payment_intent_id:  # paying: the intent follows the new amount
+                service.prepare_intent(db.session, checkout, link, utcnow().date())
+        except ServiceError as refusal:
+            form.add_error(refusal.field, str(refusal.message))
+        except GatewayError:
+            form.add_error(None, _("We could not reach the payment provider. Please try again."))
+        else:
+            db.session.commit()
+            return render_after_change(
+                "checkout/_summary.html",
+                url_for("checkout.checkout_page", token=token),
+                **_summary_context(checkout, link),
+                **extra,
+            )
+    return render(
+        "checkout/checkout.html",
+        "checkout/_summary.html",
+        status=422,
+        **_page_context(checkout, link, **{form_name: form}),
+        **extra,
+    )
+
+
+def _adjustable_lines(token: str) -> list[int]:
+    _checkout, link = _checkout_or_404(token)
+    return [line.id for line in link.lines if line.adjustable_quantity]
+
+
+@blueprint.post("/c/<token>/quantity")
+def change_quantity(token: str) -> Response:
+    form = QuantityForm(line_ids=_adjustable_lines(token))
+
+    def apply(checkout: CheckoutSession, link: PaymentLink) -> None:
+        line = next(line for line in link.lines if str(line.id) == form.line.data)
+        service.set_quantity(checkout, line, form.quantity.value or 0)
+
+    return _change(token, form, "quantity_form", apply)
+
+
+@blueprint.post("/c/<token>/discount")
+def apply_discount(token: str) -> Response:
+    form = DiscountCodeForm()
+    return _change(
+        token,
+        form,
+        "code_form",
+        lambda checkout, link: service.apply_discount_code(
+            db.session, checkout, link, form.code.data or ""
+        ),
+    )
+
+
+@blueprint.post("/c/<token>/method")
+def choose_method(token: str) -> Response:
+    _checkout, link = _checkout_or_404(token)
+    form = MethodForm(methods=service.offered_methods(db.session, link))
+    return _change(
+        token,
+        form,
+        "method_form",
+        lambda checkout, link: service.set_method(
+            db.session, checkout, link, form.method.data or ""
+        ),
+    )
+
+
+@blueprint.post("/c/<token>/country")
+def choose_country(token: str) -> Response:
+    form = CountryForm()
+    return _change(
+        token,
+        form,
+        "country_form",
+        lambda checkout, _link: service.set_country(checkout, form.country.data),
+    )
+
+
+def _buyer_input(form: BuyerForm) -> service.BuyerInput:
+    return service.BuyerInput(
+        email=form.email.data or "",
+        name=form.name.data or "",
+        phone=form.phone.data or "",
+        billing_address=form.address("billing"),
+        shipping_address=form.address("shipping"),
+        consented=bool(form.consent.data),
+    )
+
+
+@blueprint.post("/c/<token>/details")
+def save_details(token: str) -> Response:
+    checkout, link = _checkout_or_404(token)
+    form = BuyerForm()
+    if form.validate_on_submit():
+        try:
+            service.save_buyer(db.session, checkout, link, _buyer_input(form))
+        except ServiceError as refusal:
+            form.add_error(refusal.field, str(refusal.message))
+        else:
+            db.session.commit()
+            return redirect(url_for("checkout.pay", token=token))
+    return render("checkout/checkout.html", status=422, **_page_context(checkout, link, form))
+
+
+# The pay step and the return page
+
+
+@blueprint.get("/c/<token>/pay")
+def pay(token: str) -> Response:
+    checkout, link = _checkout_or_404(token)
+    if checkout.status is not CheckoutStatus.OPEN:
+        return redirect(url_for("checkout.returned", token=token))
+    if not checkout.email:
+        return redirect(url_for("checkout.checkout_page", token=token))
+    closed = service.link_closed(db.session, link)
+    if closed is not None:
+        return render("checkout/closed.html", closed=closed, **_shell(link))
+    try:
+        intent = service.prepare_intent(db.session, checkout, link, utcnow().date())
+    except ServiceError as refusal:
+        flash(str(refusal.message), "error")
+        return redirect(url_for("checkout.checkout_page", token=token))
+    except GatewayError:
+        flash(_("We could not reach the payment provider. Please try again."), "error")
+        return redirect(url_for("checkout.checkout_page", token=token))
+    db.session.commit()
+    if intent.status not in service.UNPAID:
+        return redirect(url_for("checkout.returned", token=token))
+    return render(
+        "checkout/pay.html",
+        intent=intent,
+        publishable_key=publishable_key(db.session, checkout.merchant_id),
+        stripe_js_url=current_app.extensions["kassa_settings"].stripe_js_url,
+        public_url=current_app.extensions["kassa_settings"].public_url,
+        paying=True,
+        **_summary_context(checkout, link),
+    )
+
+
+@blueprint.post("/c/<token>/pay/method")
+def report_method(token: str) -> Response:
+    """The Payment Element's chosen method: the summary and the intent take its fee."""
+    _checkout, link = _checkout_or_404(token)
+    form = MethodForm(methods=service.offered_methods(db.session, link))
+
+    return _change(
+        token,
+        form,
+        "method_form",
+        lambda checkout, link: service.set_method(
+            db.session, checkout, link, form.method.data or ""
+        ),
+        paying=True,
+    )
+
+
+FAILURE_MESSAGES = {
+    "card_declined": _l("Your card was declined. Try another card or payment method."),
+    "insufficient_funds": _l(
+        "There were not enough funds. Try another card, account or payment method."
+    ),
+    "expired_card": _l("Your card has expired. Try another card."),
+    "incorrect_cvc": _l("The security code is incorrect. Check it and try again."),
+    "processing_error": _l("An error occurred while processing your card. Try again."),
+    "payment_intent_authentication_failure": _l(
+        "We could not authenticate your payment. Try again or use another method."
+    ),
+}
+
+
+def _failure_message(payment: Payment) -> str:
+    message = FAILURE_MESSAGES.get(payment.failure_code or "")
+    return str(message or _("The payment did not go through. Try again or use another method."))
+
+
+@blueprint.get("/c/<token>/return")
+def returned(token: str) -> Response:
+    checkout, link = _checkout_or_404(token)
+    if checkout.payment_intent_id is None:
+        return redirect(url_for("checkout.checkout_page", token=token))
+    try:
+        payment = service.settle_from_stripe(db.session, checkout)
+    except GatewayError:
+        return render("checkout/pending.html", checkout=checkout, **_shell(link))
+    db.session.commit()
+    if payment.status in PAID:
+        if link.redirect_url:
+            return redirect(link.redirect_url)
+        return render("checkout/receipt.html", checkout=checkout, payment=payment, **_shell(link))
+    if payment.status is PaymentStatus.PROCESSING:
+        return render(
+            "checkout/processing.html", checkout=checkout, payment=payment, **_shell(link)
+        )
+    flash(_failure_message(payment), "error")
+    return redirect(url_for("checkout.pay", token=token))

@@ -1,0 +1,51 @@
+"""A buyer's checkout: one per visit of a document (a payment link today), found by its token."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db, str_enum
+from app.merchants.models import MerchantOwned, utcnow
+
+
+class CheckoutStatus(enum.StrEnum):
+    OPEN = "open"  # the buyer is filling it in or paying
+    PROCESSING = "processing"  # a bank debit was confirmed and has not settled
+    PAID = "paid"
+
+
+class CheckoutSession(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """What the buyer chose and typed; every amount is priced from it on the server."""
+
+    __tablename__ = "checkout_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # 256 random bits
+    document_type: Mapped[str] = mapped_column(String(32))
+    document_id: Mapped[str] = mapped_column(String(64))
+    quantities: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # line id -> quantity
+    discount_code: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    name: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    billing_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    custom_answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    consented: Mapped[bool] = mapped_column(Boolean, default=False)
+    method: Mapped[str | None] = mapped_column(String(24))
+    locale: Mapped[str] = mapped_column(String(10), default="en")
+    country: Mapped[str | None] = mapped_column(String(2))
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255))
+    intent_version: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[CheckoutStatus] = mapped_column(
+        str_enum(CheckoutStatus), default=CheckoutStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -1,0 +1,437 @@
+"""The buyer checkout every document shares: open it, change what the buyer may change, and
+price it. Every amount comes from ``core/pricing.py`` fed with server data only: the browser
+sends choices (a quantity, a code, a method), never an amount, a currency or a method list."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.checkout.models import CheckoutSession, CheckoutStatus
+from app.core import pricing
+from app.core.methods import PaymentMethod, required_currency
+from app.core.money import Money
+from app.core.tokens import new_secret_token
+from app.extensions import DbSession
+from app.links.models import PaymentLink, PaymentLinkLine
+from app.links.service import DOCUMENT_TYPE, LinkStatus, link_cart, link_state
+from app.merchants.models import Merchant
+from app.merchants.service import ServiceError
+from app.payments.models import Payment, PaymentStatus
+from app.payments.service import (
+    PAID,
+    BuyerDetails,
+    GatewayLookup,
+    intent_metadata,
+    refresh_from_stripe,
+    retry_on_conflict,
+    start_payment,
+)
+from app.processors.access import connected_gateway
+from app.processors.gateway import IntentRequest, IntentState
+from app.settings.models import CheckoutSettings, Collect, Discount, Fee, Policy
+from app.settings.service import (
+    accepted_methods,
+    checkout_settings,
+    connected_account,
+    list_fees,
+    policies_for_locale,
+    usable_discount,
+)
+
+
+class Closed(enum.StrEnum):
+    """Why a link cannot be paid now (each has its own page)."""
+
+    INACTIVE = "inactive"
+    EXPIRED = "expired"
+    COMPLETED = "completed"
+    NOT_CONNECTED = "not_connected"
+
+
+_CLOSED_BY_STATUS = {
+    LinkStatus.INACTIVE: Closed.INACTIVE,
+    LinkStatus.EXPIRED: Closed.EXPIRED,
+    LinkStatus.COMPLETED: Closed.COMPLETED,
+}
+
+
+def link_closed(session: DbSession, link: PaymentLink) -> Closed | None:
+    status = link_state(session, link)
+    if status in _CLOSED_BY_STATUS:
+        return _CLOSED_BY_STATUS[status]
+    if connected_account(session, merchant_of(session, link)) is None:
+        return Closed.NOT_CONNECTED
+    return None
+
+
+def merchant_of(session: DbSession, row: PaymentLink | CheckoutSession) -> Merchant:
+    merchant = session.get(Merchant, row.merchant_id)
+    assert merchant is not None  # a merchant's rows go with it (ON DELETE CASCADE)
+    return merchant
+
+
+def open_checkout(session: DbSession, link: PaymentLink, locale: str) -> CheckoutSession:
+    """A new checkout of ``link`` at the link's own quantities."""
+    checkout = CheckoutSession(
+        merchant_id=link.merchant_id,
+        token=new_secret_token(),
+        document_type=DOCUMENT_TYPE,
+        document_id=str(link.id),
+        quantities={str(line.id): line.quantity for line in link.lines},
+        locale=locale,
+    )
+    session.add(checkout)
+    session.flush()
+    return checkout
+
+
+def checkout_by_token(session: DbSession, token: str) -> CheckoutSession | None:
+    return session.scalar(select(CheckoutSession).where(CheckoutSession.token == token))
+
+
+def link_of(session: DbSession, checkout: CheckoutSession) -> PaymentLink:
+    link = session.scalar(
+        select(PaymentLink).where(
+            PaymentLink.id == int(checkout.document_id),
+            PaymentLink.merchant_id == checkout.merchant_id,
+        )
+    )
+    assert link is not None  # links are never deleted
+    return link
+
+
+# What the buyer may change
+
+
+def set_quantity(checkout: CheckoutSession, line: PaymentLinkLine, quantity: int) -> None:
+    if not line.adjustable_quantity or str(line.id) not in checkout.quantities:
+        raise ServiceError(_l("This quantity cannot be changed."), "quantity")
+    if not line.min_quantity <= quantity <= line.max_quantity:
+        raise ServiceError(
+            _l(
+                "Choose a quantity from %(min)d to %(max)d.",
+                min=line.min_quantity,
+                max=line.max_quantity,
+            ),
+            "quantity",
+        )
+    checkout.quantities = {**checkout.quantities, str(line.id): quantity}
+
+
+def apply_discount_code(
+    session: DbSession, checkout: CheckoutSession, link: PaymentLink, code: str
+) -> None:
+    """Use a code (an empty one removes it); refused when it does not work for this checkout."""
+    if not code.strip():
+        checkout.discount_code = ""
+        return
+    discount = usable_discount(session, merchant_of(session, checkout), code)
+    if discount is None or _pricing_discount(discount, link.currency) is None:
+        raise ServiceError(_l("This code does not work here."), "code")
+    checkout.discount_code = discount.code
+
+
+def set_method(
+    session: DbSession, checkout: CheckoutSession, link: PaymentLink, method: str
+) -> None:
+    if method not in {m.value for m in offered_methods(session, link)}:
+        raise ServiceError(_l("Choose one of the options."), "method")
+    checkout.method = method
+
+
+def set_country(checkout: CheckoutSession, country: str | None) -> None:
+    """The buyer's country (it decides which tax rates apply)."""
+    checkout.country = country or None
+
+
+@dataclass(frozen=True)
+class BuyerInput:
+    email: str
+    name: str
+    phone: str = ""
+    billing_address: dict[str, str] | None = None
+    shipping_address: dict[str, str] | None = None
+    custom_answers: dict[str, str] | None = None
+    consented: bool = False
+
+
+def save_buyer(
+    session: DbSession, checkout: CheckoutSession, link: PaymentLink, buyer: BuyerInput
+) -> None:
+    """The buyer's details, checked against what this checkout must ask."""
+    questions = questions_of(session, link)
+    for answer, collect, field in (
+        (buyer.phone, questions.phone, "phone"),
+        (buyer.billing_address, questions.billing_address, "billing_line1"),
+        (buyer.shipping_address, questions.shipping_address, "shipping_line1"),
+    ):
+        if collect is Collect.REQUIRED and not answer:
+            raise ServiceError(_l("This field is required."), field)
+    if questions.consent_required and not buyer.consented:
+        raise ServiceError(_l("Agree to the policies to continue."), "consent")
+    checkout.email = buyer.email.strip()
+    checkout.name = buyer.name.strip()
+    checkout.phone = buyer.phone.strip() if questions.phone is not Collect.OFF else ""
+    asked = {Collect.OPTIONAL, Collect.REQUIRED}
+    checkout.billing_address = buyer.billing_address if questions.billing_address in asked else None
+    checkout.shipping_address = (
+        buyer.shipping_address if questions.shipping_address in asked else None
+    )
+    checkout.custom_answers = dict(buyer.custom_answers or {})
+    checkout.consented = buyer.consented
+    if buyer.billing_address and buyer.billing_address.get("country"):
+        set_country(checkout, buyer.billing_address["country"])
+
+
+# What the checkout asks and offers
+
+
+@dataclass(frozen=True)
+class Questions:
+    """What this checkout asks: the link's choice, else the checkout settings'."""
+
+    billing_address: Collect
+    shipping_address: Collect
+    phone: Collect
+    consent_required: bool
+
+
+def questions_of(session: DbSession, link: PaymentLink) -> Questions:
+    settings = checkout_settings(session, merchant_of(session, link))
+    return Questions(
+        billing_address=link.billing_address or settings.billing_address,
+        shipping_address=link.shipping_address or settings.shipping_address,
+        phone=link.phone or settings.phone,
+        consent_required=settings.require_policy_consent,
+    )
+
+
+def policies_of(session: DbSession, link: PaymentLink, locale: str) -> list[Policy]:
+    merchant = merchant_of(session, link)
+    return list(policies_for_locale(session, merchant, locale).values())
+
+
+def is_test_mode(session: DbSession, link: PaymentLink) -> bool:
+    """True unless the merchant's Stripe connection is live: buyer pages then say so."""
+    account = connected_account(session, merchant_of(session, link))
+    return account is None or not account.livemode
+
+
+def branding_of(session: DbSession, link: PaymentLink) -> CheckoutSettings:
+    return checkout_settings(session, merchant_of(session, link))
+
+
+def offered_methods(session: DbSession, link: PaymentLink) -> list[PaymentMethod]:
+    """The link's methods within what the merchant accepts and the link's currency allows."""
+    chosen = link.payment_methods
+    return [
+        method
+        for method in accepted_methods(session, merchant_of(session, link))
+        if (chosen is None or method.value in chosen)
+        and required_currency(method) in (None, link.currency)
+    ]
+
+
+# Prices
+
+
+def _pricing_discount(discount: Discount, currency: str) -> pricing.Discount | None:
+    if discount.percent_bps:
+        return pricing.Discount(discount.code, percentage=Decimal(discount.percent_bps) / 100)
+    amount_off = discount.amount_off
+    if amount_off is None or amount_off.currency != currency:
+        return None
+    return pricing.Discount(discount.code, amount=amount_off)
+
+
+def _pricing_fee(fee: Fee, currency: str) -> pricing.Fee | None:
+    fixed = (
+        Money(fee.fixed_amount, fee.fixed_currency)
+        if fee.fixed_amount and fee.fixed_currency
+        else None
+    )
+    if fixed is not None and fixed.currency != currency:
+        return None  # a fixed fee in another currency is not charged on this checkout
+    return pricing.Fee(
+        name=fee.name,
+        method=pricing.PaymentMethod(fee.method.value),
+        fixed=fixed,
+        percentage=Decimal(fee.percent_bps or 0) / 100,
+        gross_up=fee.gross_up,
+    )
+
+
+def checkout_cart(
+    session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
+) -> pricing.Cart:
+    merchant = merchant_of(session, checkout)
+    discount = usable_discount(session, merchant, checkout.discount_code)
+    fees = [_pricing_fee(fee, link.currency) for fee in list_fees(session, merchant)]
+    return link_cart(
+        link,
+        today,
+        {int(line_id): quantity for line_id, quantity in checkout.quantities.items()},
+        discount=_pricing_discount(discount, link.currency) if discount else None,
+        fees=tuple(fee for fee in fees if fee is not None),
+        buyer_country=checkout.country,
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the buyer is shown: each line priced, the total for the chosen method (or none),
+    and what each offered method would cost in all."""
+
+    lines: list[tuple[PaymentLinkLine, pricing.LineBreakdown]]
+    breakdown: pricing.Breakdown
+    per_method: dict[PaymentMethod, pricing.Breakdown]
+    methods: list[PaymentMethod]
+    method: PaymentMethod | None
+    refusal: pricing.Refusal | None
+
+
+def summarize(
+    session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
+) -> Summary:
+    cart = checkout_cart(session, checkout, link, today)
+    methods = offered_methods(session, link)
+    method = PaymentMethod(checkout.method) if checkout.method in set(methods) else None
+    breakdown = pricing.price(cart, pricing.PaymentMethod(method.value) if method else None)
+    by_reference = {line.reference: line for line in breakdown.lines}
+    saves = branding_of(session, link).save_payment_methods
+    return Summary(
+        lines=[
+            (line, by_reference[str(line.id)])
+            for line in link.lines
+            if str(line.id) in by_reference
+        ],
+        breakdown=breakdown,
+        per_method={
+            PaymentMethod(m.value): b
+            for m, b in pricing.price_per_method(
+                cart, [pricing.PaymentMethod(m.value) for m in methods]
+            ).items()
+        },
+        methods=methods,
+        method=method,
+        refusal=pricing.refusal(pricing.price(cart, None), saves_method_for_later=saves),
+    )
+
+
+def buyer_snapshot(checkout: CheckoutSession) -> dict[str, Any]:
+    """What the buyer typed, to put back into the forms."""
+    return {
+        "email": checkout.email,
+        "name": checkout.name,
+        "phone": checkout.phone,
+        **{f"billing_{k}": v for k, v in (checkout.billing_address or {}).items()},
+        **{f"shipping_{k}": v for k, v in (checkout.shipping_address or {}).items()},
+        "consent": checkout.consented,
+    }
+
+
+# The pay step
+
+
+def _intent_key(checkout: CheckoutSession) -> str:
+    return f"checkout:{checkout.id}:intent:{checkout.intent_version}"
+
+
+def _payment_request(
+    session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
+) -> IntentRequest:
+    summary = summarize(session, checkout, link, today)
+    if summary.refusal is not None or not summary.methods:
+        raise ServiceError(_l("This checkout cannot be paid. Please contact the seller."))
+    return IntentRequest(
+        amount=summary.breakdown.due_now.total,
+        payment_method_types=tuple(method.value for method in summary.methods),
+        metadata=intent_metadata(
+            merchant_of(session, checkout),
+            document_type=checkout.document_type,
+            document_id=checkout.document_id,
+            checkout_reference=checkout.token,
+        ),
+        description=link.name,
+    )
+
+
+def _buyer_details(checkout: CheckoutSession) -> BuyerDetails:
+    return BuyerDetails(
+        email=checkout.email,
+        name=checkout.name,
+        phone=checkout.phone,
+        locale=checkout.locale,
+        billing_address=checkout.billing_address,
+        shipping_address=checkout.shipping_address,
+    )
+
+
+UNPAID = ("requires_payment_method", "requires_confirmation")
+
+
+def prepare_intent(
+    session: DbSession,
+    checkout: CheckoutSession,
+    link: PaymentLink,
+    today: date,
+    *,
+    gateway_for: GatewayLookup = connected_gateway,
+) -> IntentState:
+    """The checkout's one PaymentIntent, created on the first visit of the pay step and updated
+    while unpaid when the amount changed (a quantity, a code, the method's fee)."""
+    if checkout.method is None:  # the Payment Element opens on the first offered method
+        checkout.method = next(iter(offered_methods(session, link)), None)
+    request = _payment_request(session, checkout, link, today)
+    gateway = gateway_for(session, checkout.merchant_id)
+    if checkout.payment_intent_id is None:
+        checkout.intent_version += 1
+        intent = gateway.create_payment_intent(request, idempotency_key=_intent_key(checkout))
+        checkout.payment_intent_id = intent.id
+    else:
+        intent = gateway.retrieve_payment_intent(checkout.payment_intent_id)
+        if intent.status in UNPAID and intent.amount != request.amount:
+            checkout.intent_version += 1
+            intent = gateway.update_payment_intent(
+                intent.id, request, idempotency_key=_intent_key(checkout)
+            )
+    start_payment(
+        session,
+        merchant_of(session, checkout),
+        intent=intent,
+        document_type=checkout.document_type,
+        document_id=checkout.document_id,
+        checkout_reference=checkout.token,
+        buyer=_buyer_details(checkout),
+    )
+    return intent
+
+
+def settle_from_stripe(
+    session: DbSession,
+    checkout: CheckoutSession,
+    *,
+    gateway_for: GatewayLookup = connected_gateway,
+) -> Payment:
+    """What the return page calls: read the intent now, record it, and mark the checkout."""
+    intent_id = checkout.payment_intent_id
+    assert intent_id is not None
+    merchant = merchant_of(session, checkout)
+    payment = retry_on_conflict(
+        session,
+        lambda: refresh_from_stripe(session, merchant, intent_id, gateway_for=gateway_for),
+    )
+    if payment.status in PAID:
+        checkout.status = CheckoutStatus.PAID
+    elif payment.status is PaymentStatus.PROCESSING:
+        checkout.status = CheckoutStatus.PROCESSING
+    else:  # failed, or a debit that bounced: the buyer may pay again
+        checkout.status = CheckoutStatus.OPEN
+    return payment

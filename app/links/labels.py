@@ -1,0 +1,31 @@
+"""The words the panel and the checkout show for a link's status and pricing refusals."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from app.core.pricing import Refusal
+from app.links.service import LinkStatus
+
+STATUS_LABELS: dict[LinkStatus, LazyString] = {
+    LinkStatus.ACTIVE: _l("Active"),
+    LinkStatus.INACTIVE: _l("Inactive"),
+    LinkStatus.EXPIRED: _l("Expired"),
+    LinkStatus.COMPLETED: _l("Limit reached"),
+}
+
+REFUSAL_MESSAGES: dict[Refusal, LazyString] = {
+    Refusal.EMPTY_CART: _l("Add a line: there is nothing to pay for yet."),
+    Refusal.BELOW_MINIMUM: _l(
+        "The amount due is below the smallest charge Stripe accepts in this currency: "
+        "buyers could not pay."
+    ),
+    Refusal.LATER_CHARGE_BELOW_MINIMUM: _l(
+        "A later charge is below the smallest charge Stripe accepts in this currency."
+    ),
+    Refusal.NOTHING_DUE_NEEDS_SETUP: _l(
+        "Nothing is due at checkout but something is later: let buyers save their payment "
+        "method in your checkout settings, or add a line due now."
+    ),
+}

@@ -1,0 +1,186 @@
+"""The payment link pages of the merchant panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from app.catalog.service import list_products
+from app.core.methods import PaymentMethod
+from app.extensions import db
+from app.links import blueprint, service
+from app.links.forms import FOLLOW_SETTINGS, LineForm, LinkForm, NewLinkForm
+from app.links.labels import REFUSAL_MESSAGES, STATUS_LABELS
+from app.links.models import PaymentLink, PaymentLinkLine
+from app.merchants.auth import current_merchant, login_required
+from app.merchants.models import utcnow
+from app.merchants.scoping import get_owned_or_404
+from app.merchants.service import ServiceError
+from app.settings.models import Collect
+from app.settings.service import accepted_methods, account_currencies
+from app.web.rendering import render, render_after_change
+
+
+@blueprint.get("/")
+@login_required
+def links() -> Response:
+    sales = service.list_links(db.session, current_merchant())
+    return render("links/links.html", sales=sales, status_labels=STATUS_LABELS)
+
+
+def _collect(value: str | None) -> Collect | None:
+    return Collect(value) if value and value != FOLLOW_SETTINGS else None
+
+
+def _details(form: LinkForm) -> service.LinkDetails:
+    return service.LinkDetails(
+        name=form.name.data or "",
+        methods=[PaymentMethod(m) for m in form.methods.data] if form.methods.data else None,
+        billing_address=_collect(form.billing_address.data),
+        shipping_address=_collect(form.shipping_address.data),
+        phone=_collect(form.phone.data),
+        message=form.message.data or "",
+        redirect_url=form.redirect_url.data or "",
+        payment_limit=form.payment_limit.value,
+        last_day=form.last_day.data,
+        active=bool(form.active.data),
+    )
+
+
+def _line_details(form: LineForm) -> service.LineDetails:
+    return service.LineDetails(
+        product_id=int(form.product.data) if form.product.data else None,
+        description=form.description.data or "",
+        amount=form.amount.money,
+        quantity=form.quantity.value or 1,
+        adjustable_quantity=bool(form.adjustable_quantity.data),
+        min_quantity=form.min_quantity.value or 1,
+        max_quantity=form.max_quantity.value or 1,
+    )
+
+
+def _form_options() -> dict[str, Any]:
+    merchant = current_merchant()
+    return {
+        "currencies": account_currencies(db.session, merchant),
+        "products": list_products(db.session, merchant),
+    }
+
+
+def _methods() -> list[PaymentMethod]:
+    return accepted_methods(db.session, current_merchant())
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@login_required
+def new_link() -> Response:
+    form = NewLinkForm(methods=_methods(), **_form_options())
+    if form.validate_on_submit():
+        try:
+            link = service.create_link(
+                db.session,
+                current_merchant(),
+                form.currency.data or "",
+                _details(form),
+                _line_details(form),
+            )
+        except ServiceError as refusal:
+            form.add_error(refusal.field, str(refusal.message))
+        else:
+            db.session.commit()
+            flash(_("%(name)s created.", name=link.name), "success")
+            return redirect(url_for("links.edit_link", link_id=link.id))
+    status = 422 if form.has_errors() else 200
+    return render("links/new_link.html", status=status, form=form)
+
+
+def _link_form(link: PaymentLink, **kwargs: Any) -> LinkForm:
+    form = LinkForm(obj=link, methods=_methods(), **kwargs)
+    if not form.is_submitted():
+        form.methods.data = list(link.payment_methods or [])
+        for question in ("billing_address", "shipping_address", "phone"):
+            value = getattr(link, question)
+            form[question].data = value.value if value else FOLLOW_SETTINGS
+    if not form.payment_limit.raw_data:  # a number field holds text, not the stored int
+        form.payment_limit.data = str(link.payment_limit or "")
+    return form
+
+
+def _lines_context(link: PaymentLink, line_form: LineForm | None = None) -> dict[str, Any]:
+    problem = service.minimum_charge_problem(db.session, current_merchant(), link, utcnow().date())
+    if line_form is None:
+        line_form = LineForm(formdata=None, **_form_options())
+        line_form.currency.data = link.currency
+    return {
+        "link": link,
+        "public_url": current_app.extensions["kassa_settings"].public_url,
+        "line_form": line_form,
+        "pricing_problem": REFUSAL_MESSAGES[problem] if problem else None,
+    }
+
+
+@blueprint.route("/<int:link_id>", methods=["GET", "POST"])
+@login_required
+def edit_link(link_id: int) -> Response:
+    link = get_owned_or_404(PaymentLink, link_id)
+    form = _link_form(link)
+    if form.validate_on_submit():
+        try:
+            service.update_link(db.session, current_merchant(), link, _details(form))
+        except ServiceError as refusal:
+            form.add_error(refusal.field, str(refusal.message))
+        else:
+            db.session.commit()
+            flash(_("%(name)s saved.", name=link.name), "success")
+            return redirect(url_for("links.edit_link", link_id=link.id))
+    status = 422 if form.has_errors() else 200
+    return render("links/edit_link.html", status=status, form=form, **_lines_context(link))
+
+
+@blueprint.post("/<int:link_id>/lines")
+@login_required
+def add_line(link_id: int) -> Response:
+    link = get_owned_or_404(PaymentLink, link_id)
+    form = LineForm(**_form_options())
+    if form.validate_on_submit():
+        try:
+            service.add_line(db.session, current_merchant(), link, _line_details(form))
+        except ServiceError as refusal:
+            form.add_error(refusal.field, str(refusal.message))
+        else:
+            db.session.commit()
+            flash(_("Line added."), "success")
+            return render_after_change(
+                "links/_lines.html",
+                url_for("links.edit_link", link_id=link.id),
+                **_lines_context(link),
+            )
+    return render(
+        "links/edit_link.html",
+        "links/_lines.html",
+        status=422,
+        form=_link_form(link, formdata=None),
+        **_lines_context(link, form),
+    )
+
+
+@blueprint.post("/<int:link_id>/lines/<int:line_id>/remove")
+@login_required
+def remove_line(link_id: int, line_id: int) -> Response:
+    line = get_owned_or_404(PaymentLinkLine, line_id, link_id=link_id)
+    link = line.link
+    try:
+        service.remove_line(db.session, line)
+    except ServiceError as refusal:
+        flash(str(refusal.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Line removed."), "info")
+    return render_after_change(
+        "links/_lines.html",
+        url_for("links.edit_link", link_id=link_id),
+        **_lines_context(link),
+    )

@@ -1,0 +1,287 @@
+"""Everything that changes payment links; the buyer checkout reads them through
+``link_by_slug``, ``link_status`` and ``link_cart``."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.catalog.models import Product
+from app.core import pricing
+from app.core.methods import PaymentMethod
+from app.core.money import Money
+from app.core.tokens import new_public_id
+from app.extensions import DbSession
+from app.links.models import PaymentLink, PaymentLinkLine
+from app.merchants.models import Merchant, utcnow
+from app.merchants.service import ServiceError
+from app.payments.models import Payment
+from app.payments.service import PAID
+from app.settings.models import Collect
+from app.settings.models import TaxRate as TaxRateRow
+from app.settings.service import (
+    accepted_methods,
+    checkout_settings,
+    end_of_day,
+    ensure_account_currency,
+)
+
+DOCUMENT_TYPE = "payment_link"  # Payment.document_type of a link's payments
+MAX_QUANTITY = 999
+
+
+class LinkStatus(enum.StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    EXPIRED = "expired"
+    COMPLETED = "completed"  # its limit of payments is reached
+
+
+@dataclass(frozen=True)
+class LinkDetails:
+    """What the link form edits. None in a setting: follow the checkout settings."""
+
+    name: str
+    methods: list[PaymentMethod] | None = None
+    billing_address: Collect | None = None
+    shipping_address: Collect | None = None
+    phone: Collect | None = None
+    message: str = ""
+    redirect_url: str = ""
+    payment_limit: int | None = None
+    last_day: date | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class LineDetails:
+    """A product of the library, or a description with an amount (``product_id`` None)."""
+
+    product_id: int | None
+    description: str = ""
+    amount: Money | None = None
+    quantity: int = 1
+    adjustable_quantity: bool = False
+    min_quantity: int = 1
+    max_quantity: int = 1
+
+
+@dataclass(frozen=True)
+class LinkSales:
+    """A link with what it has brought in: succeeded payments and their total."""
+
+    link: PaymentLink
+    status: LinkStatus
+    times_paid: int
+    revenue: Money
+
+
+def link_by_slug(session: DbSession, slug: str) -> PaymentLink | None:
+    return session.scalar(select(PaymentLink).where(PaymentLink.slug == slug))
+
+
+def _apply(session: DbSession, merchant: Merchant, link: PaymentLink, details: LinkDetails) -> None:
+    if details.methods is not None:
+        accepted = set(accepted_methods(session, merchant))
+        if not details.methods or any(m not in accepted for m in details.methods):
+            raise ServiceError(
+                _l("Choose only methods that your checkout settings accept."), "methods"
+            )
+    if details.last_day is not None and end_of_day(details.last_day) <= utcnow():
+        raise ServiceError(_l("Choose a date from today on."), "last_day")
+    link.name = details.name.strip()
+    link.payment_methods = [m.value for m in details.methods] if details.methods else None
+    link.billing_address = details.billing_address
+    link.shipping_address = details.shipping_address
+    link.phone = details.phone
+    link.message = details.message.strip()
+    link.redirect_url = details.redirect_url.strip()
+    link.payment_limit = details.payment_limit
+    link.last_day = details.last_day
+    link.active = details.active
+
+
+def _line(
+    session: DbSession, merchant: Merchant, currency: str, details: LineDetails
+) -> PaymentLinkLine:
+    if details.adjustable_quantity and not (
+        details.min_quantity <= details.quantity <= details.max_quantity
+    ):
+        raise ServiceError(
+            _l("The quantity must lie between the smallest and the largest."), "quantity"
+        )
+    line = PaymentLinkLine(
+        merchant_id=merchant.id,
+        quantity=details.quantity,
+        adjustable_quantity=details.adjustable_quantity,
+        min_quantity=details.min_quantity if details.adjustable_quantity else details.quantity,
+        max_quantity=details.max_quantity if details.adjustable_quantity else details.quantity,
+    )
+    if details.product_id is not None:
+        product = session.scalar(
+            select(Product).where(
+                Product.id == details.product_id,
+                Product.merchant_id == merchant.id,
+                Product.archived_at.is_(None),
+            )
+        )
+        if product is None:
+            raise ServiceError(_l("Choose one of the options."), "product")
+        if product.price_in(currency) is None:
+            raise ServiceError(
+                _l("This product has no price in %(currency)s.", currency=currency), "product"
+            )
+        line.product = product
+        return line
+    if not details.description.strip():
+        raise ServiceError(_l("Describe what the buyer pays for."), "description")
+    if details.amount is None or details.amount.currency != currency:
+        raise ServiceError(_l("Enter an amount."), "amount")
+    line.description = details.description.strip()
+    line.unit_amount = details.amount.amount
+    return line
+
+
+def create_link(
+    session: DbSession,
+    merchant: Merchant,
+    currency: str,
+    details: LinkDetails,
+    first_line: LineDetails,
+) -> PaymentLink:
+    """A new link in one of the merchant's currencies, with its first line."""
+    ensure_account_currency(session, merchant, currency)
+    link = PaymentLink(merchant_id=merchant.id, slug=new_public_id("pl"), currency=currency)
+    _apply(session, merchant, link, details)
+    link.lines.append(_line(session, merchant, currency, first_line))
+    session.add(link)
+    session.flush()
+    return link
+
+
+def update_link(
+    session: DbSession, merchant: Merchant, link: PaymentLink, details: LinkDetails
+) -> PaymentLink:
+    _apply(session, merchant, link, details)
+    session.flush()
+    return link
+
+
+def add_line(
+    session: DbSession, merchant: Merchant, link: PaymentLink, details: LineDetails
+) -> PaymentLinkLine:
+    line = _line(session, merchant, link.currency, details)
+    link.lines.append(line)
+    session.flush()
+    return line
+
+
+def remove_line(session: DbSession, line: PaymentLinkLine) -> None:
+    if len(line.link.lines) <= 1:
+        raise ServiceError(_l("A payment link needs at least one line."))
+    line.link.lines.remove(line)
+    session.flush()
+
+
+# What the panel and the checkout read
+
+
+def pricing_tax_rate(row: TaxRateRow) -> pricing.TaxRate:
+    return pricing.TaxRate(
+        name=row.name,
+        percentage=Decimal(row.percent_bps) / 100,
+        behavior=pricing.TaxBehavior.INCLUSIVE if row.inclusive else pricing.TaxBehavior.EXCLUSIVE,
+        countries=frozenset({row.country}) if row.country else frozenset(),
+    )
+
+
+def _pricing_price(line: PaymentLinkLine, unit_amount: Money) -> pricing.Price:
+    product = line.product
+    if product is None:
+        return pricing.Price(reference=str(line.id), unit_amount=unit_amount)
+    return pricing.Price(
+        reference=str(line.id),
+        unit_amount=unit_amount,
+        recurrence=(
+            pricing.Recurrence(pricing.Interval(product.interval.value), product.interval_count)
+            if product.interval
+            else None
+        ),
+        starts_on=product.first_charge_on,
+        trial_days=product.trial_days or 0,
+        tax_rates=(pricing_tax_rate(product.tax_rate),) if product.tax_rate else (),
+    )
+
+
+def link_cart(
+    link: PaymentLink,
+    today: date,
+    quantities: dict[int, int] | None = None,
+    **extras: object,
+) -> pricing.Cart:
+    """The link's lines as a cart; ``quantities`` (by line id) replace the link's own;
+    ``extras`` are the Cart's other fields (discount, fees, buyer_country)."""
+    lines = []
+    for line in link.lines:
+        unit_amount = line.unit_price(link.currency)
+        if unit_amount is None:
+            continue  # the product lost its price in this currency: it is not sold here
+        quantity = (quantities or {}).get(line.id, line.quantity)
+        lines.append(pricing.Line(_pricing_price(line, unit_amount), quantity))
+    return pricing.Cart(currency=link.currency, today=today, lines=tuple(lines), **extras)  # type: ignore[arg-type]
+
+
+def minimum_charge_problem(
+    session: DbSession, merchant: Merchant, link: PaymentLink, today: date
+) -> pricing.Refusal | None:
+    """Why a buyer could not pay this link at its smallest quantities, or None."""
+    smallest = {line.id: line.min_quantity for line in link.lines}
+    breakdown = pricing.price(link_cart(link, today, smallest), None)
+    saves = checkout_settings(session, merchant).save_payment_methods
+    return pricing.refusal(breakdown, saves_method_for_later=saves)
+
+
+def _sales(session: DbSession, link: PaymentLink) -> tuple[int, int]:
+    count, total = session.execute(
+        select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount), 0)).where(
+            Payment.merchant_id == link.merchant_id,
+            Payment.document_type == DOCUMENT_TYPE,
+            Payment.document_id == str(link.id),
+            Payment.status.in_(PAID),
+        )
+    ).one()
+    return int(count), int(total)
+
+
+def link_status(link: PaymentLink, paid: int, now: datetime | None = None) -> LinkStatus:
+    if not link.active:
+        return LinkStatus.INACTIVE
+    if link.last_day is not None and end_of_day(link.last_day) <= (now or utcnow()):
+        return LinkStatus.EXPIRED
+    if link.payment_limit is not None and paid >= link.payment_limit:
+        return LinkStatus.COMPLETED
+    return LinkStatus.ACTIVE
+
+
+def link_state(session: DbSession, link: PaymentLink) -> LinkStatus:
+    """The link's status now, counting its paid payments."""
+    return link_status(link, _sales(session, link)[0])
+
+
+def list_links(session: DbSession, merchant: Merchant) -> list[LinkSales]:
+    """The merchant's links, newest first, with their status and sales."""
+    links = session.scalars(
+        select(PaymentLink)
+        .where(PaymentLink.merchant_id == merchant.id)
+        .order_by(PaymentLink.created_at.desc(), PaymentLink.id.desc())
+    )
+    result = []
+    for link in links:
+        count, total = _sales(session, link)
+        result.append(LinkSales(link, link_status(link, count), count, Money(total, link.currency)))
+    return result

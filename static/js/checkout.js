@@ -1,0 +1,101 @@
+// The pay step: mount Stripe's Payment Element, tell the server which method the buyer picked
+// (so the summary and the PaymentIntent carry that method's fee), then confirm with Stripe.
+// Everything it needs comes from data attributes on #payment-form; no inline script.
+(function () {
+  "use strict";
+
+  const form = document.getElementById("payment-form");
+  if (!form || typeof window.Stripe !== "function") {
+    return;
+  }
+  const data = form.dataset;
+  const stripe = window.Stripe(data.publishableKey, { locale: data.locale });
+  const elements = stripe.elements({
+    clientSecret: data.clientSecret,
+    locale: data.locale,
+    appearance: { variables: { colorPrimary: data.accent } },
+  });
+  const paymentElement = elements.create("payment", {
+    wallets: { link: "never", applePay: "never", googlePay: "never" },
+  });
+  paymentElement.mount("#payment-element");
+
+  const button = form.querySelector("button[type=submit]");
+  const errors = document.getElementById("payment-errors");
+  let chosenMethod = null;
+  let methodSaved = Promise.resolve(true);
+
+  function showError(message) {
+    errors.textContent = message;
+    errors.hidden = !message;
+  }
+
+  function replaceSummary(html) {
+    const summary = document.getElementById("summary");
+    if (!summary) {
+      return;
+    }
+    const holder = document.createElement("div");
+    holder.innerHTML = html;
+    const fresh = holder.firstElementChild;
+    if (fresh) {
+      summary.replaceWith(fresh);
+      if (window.htmx) {
+        window.htmx.process(fresh);
+      }
+      const dueNow = fresh.querySelector("[data-testid=due-now]");
+      if (dueNow) {
+        button.textContent = button.dataset.label.replace("{amount}", dueNow.textContent);
+      }
+    }
+  }
+
+  function reportMethod(method) {
+    const body = new FormData();
+    body.append("csrf_token", data.csrfToken);
+    body.append("method", method);
+    return fetch(data.methodUrl, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "HX-Request": "true", "X-CSRFToken": data.csrfToken },
+    }).then(function (response) {
+      return response.text().then(function (html) {
+        replaceSummary(html);
+        return response.ok;
+      });
+    });
+  }
+
+  paymentElement.on("change", function (event) {
+    const method = event.value && event.value.type;
+    if (!method || method === chosenMethod) {
+      return;
+    }
+    chosenMethod = method;
+    methodSaved = reportMethod(method);
+  });
+
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    button.disabled = true;
+    showError("");
+    const saved = await methodSaved.catch(function () {
+      return false;
+    });
+    if (!saved) {
+      showError(data.retryMessage);
+      button.disabled = false;
+      return;
+    }
+    await elements.fetchUpdates();
+    const result = await stripe.confirmPayment({
+      elements: elements,
+      confirmParams: { return_url: data.returnUrl },
+    });
+    if (result.error) {
+      showError(result.error.message || data.retryMessage);
+      button.disabled = false;
+    }
+  });
+})();

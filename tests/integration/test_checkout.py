@@ -1,0 +1,226 @@
+"""The buyer checkout of a payment link: open and resume, the summary priced on the server,
+quantity, discount code, method surcharge, taxes by country, details, closed links."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import stripe
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.checkout.models import CheckoutSession
+from app.extensions import db
+from app.links.models import PaymentLink
+from app.merchants.models import utcnow
+from tests.integration.test_payments import connected
+from tests.support.accounts import post_form, sign_up
+from tests.support.settings import (
+    add_discount,
+    add_fee,
+    add_payment_link,
+    add_product,
+    add_tax_rate,
+)
+from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
+
+HTMX = {"HX-Request": "true"}
+
+
+def the_link(app: Flask) -> PaymentLink:
+    with app.app_context():
+        link = db.session.scalars(select(PaymentLink)).one()
+        link.lines  # noqa: B018  (loaded before it leaves the session)
+        db.session.expunge_all()
+        return link
+
+
+def open_as_buyer(app: Flask, buyer: FlaskClient) -> str:
+    """The buyer opens the link; returns their checkout page's path."""
+    response = buyer.get(f"/l/{the_link(app).slug}")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def shop(client: FlaskClient, app: Flask, sandbox: StripeSandbox, **link: str) -> SandboxAccount:
+    """A Swedish merchant, connected to the sandbox, with one link."""
+    account, _merchant = connected(client, app, sandbox, "SE", "sek")
+    response = add_payment_link(client, **link)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return account
+
+
+def test_a_buyer_opens_and_resumes_one_checkout(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox, message="Thanks for booking!")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    token = page.rsplit("/", 1)[1]
+    assert page == f"/c/{token}" and len(token) >= 43  # 256 random bits
+    body = buyer.get(page).get_data(as_text=True)
+    assert "Consultation" in body and "Thanks for booking!" in body
+    assert "SEK500.00" in body and "Test mode" in body
+    assert open_as_buyer(app, buyer) == page  # a reload resumes it
+    assert open_as_buyer(app, app.test_client()) != page  # another buyer gets their own
+    with app.app_context():
+        assert db.session.scalars(select(CheckoutSession)).all().__len__() == 2
+
+
+def test_quantity_changes_the_total_within_the_limits(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox, adjustable_quantity="y", min_quantity="1", max_quantity="3")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    line = str(the_link(app).lines[0].id)
+    response = post_form(buyer, page, page + "/quantity", {"line": line, "quantity": "3"},
+                         headers=HTMX)  # fmt: skip
+    summary = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="summary"' in summary and "<html" not in summary
+    assert "SEK1,500.00" in summary
+    response = post_form(buyer, page, page + "/quantity", {"line": line, "quantity": "4"})
+    assert response.status_code == 422
+    assert "Choose a quantity from 1 to 3." in response.get_data(as_text=True)
+    without_js = post_form(buyer, page, page + "/quantity", {"line": line, "quantity": "2"})
+    assert without_js.status_code == 302 and without_js.headers["Location"] == page
+    assert "SEK1,000.00" in buyer.get(page).get_data(as_text=True)
+
+
+def test_a_fixed_quantity_cannot_be_changed(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox)
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    line = str(the_link(app).lines[0].id)
+    response = post_form(buyer, page, page + "/quantity", {"line": line, "quantity": "2"})
+    assert response.status_code == 422  # not an adjustable line: not even a choice
+
+
+def test_a_discount_code(client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox) -> None:
+    shop(client, app, stripe_sandbox)
+    add_discount(client, "SPRING25")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    response = post_form(buyer, page, page + "/discount", {"code": "nope"}, headers=HTMX)
+    assert "This code does not work here." in response.get_data(as_text=True)
+    response = post_form(buyer, page, page + "/discount", {"code": "spring25"}, headers=HTMX)
+    summary = response.get_data(as_text=True)
+    assert "Discount (SPRING25)" in summary and "SEK375.00" in summary
+
+
+def test_a_method_surcharge_appears_when_the_method_is_chosen(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox)
+    add_fee(client, "Card fee", fixed_amount="", percent="2")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    assert "Card fee" not in buyer.get(page).get_data(as_text=True)
+    response = post_form(buyer, page, page + "/method", {"method": "card"}, headers=HTMX)
+    summary = response.get_data(as_text=True)
+    assert "Card fee" in summary and "SEK10.00" in summary and "SEK510.00" in summary
+    response = post_form(buyer, page, page + "/method", {"method": "sepa_debit"})
+    assert response.status_code == 422  # not offered in SEK
+
+
+def test_taxes_follow_the_buyers_country(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    connected(client, app, stripe_sandbox, "SE", "sek")
+    add_tax_rate(client, "Moms", "25", country="SE")
+    add_product(client, "Mug", "SEK", "100", tax_rate="1")
+    add_payment_link(client, product="1", description="", amount="")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    assert "Moms" not in buyer.get(page).get_data(as_text=True)  # country unknown yet
+    response = post_form(buyer, page, page + "/country", {"country": "SE"}, headers=HTMX)
+    summary = response.get_data(as_text=True)
+    assert "Moms" in summary and "SEK25.00" in summary and "SEK125.00" in summary
+
+
+def test_a_required_address_missing_gives_a_field_error(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox, billing_address="required", phone="optional")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    details = {"email": "ada@example.com", "name": "Ada Buyer", "phone": "+46 70 123 45 67",
+               "billing_line1": "", "billing_postal_code": "", "billing_city": "",
+               "billing_country": ""}  # fmt: skip
+    response = post_form(buyer, page, page + "/details", details)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="billing_line1-error"' in body
+    assert 'value="ada@example.com"' in body  # nothing typed is lost
+    address = {"billing_line1": "Storgatan 1", "billing_postal_code": "111 22",
+               "billing_city": "Stockholm", "billing_country": "SE"}  # fmt: skip
+    response = post_form(buyer, page, page + "/details", {**details, **address})
+    assert response.status_code == 302
+    with app.app_context():
+        checkout = db.session.scalars(select(CheckoutSession)).one()
+        assert checkout.email == "ada@example.com" and checkout.country == "SE"
+        assert checkout.billing_address == {"line1": "Storgatan 1", "postal_code": "111 22",
+                                            "city": "Stockholm", "country": "SE"}  # fmt: skip
+
+
+def test_closed_links_get_a_clear_page(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox)
+    slug = the_link(app).slug
+    with app.app_context():
+        link = db.session.scalars(select(PaymentLink)).one()
+        link.active = False
+        db.session.commit()
+    body = app.test_client().get(f"/l/{slug}").get_data(as_text=True)
+    assert "This payment link is not active." in body
+    with app.app_context():
+        link = db.session.scalars(select(PaymentLink)).one()
+        link.active, link.last_day = True, (utcnow() - timedelta(days=2)).date()
+        db.session.commit()
+    swedish = app.test_client().get(f"/l/{slug}", headers={"Accept-Language": "sv"})
+    assert swedish.status_code == 200 and "Betallänken har gått ut." in swedish.get_data(
+        as_text=True
+    )
+    assert app.test_client().get("/l/pl_unknown").status_code == 404
+
+
+def test_a_merchant_without_stripe_cannot_be_paid(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    body = app.test_client().get(f"/l/{the_link(app).slug}").get_data(as_text=True)
+    assert "The seller cannot take payments at the moment." in body
+
+
+def test_the_pay_step_needs_the_buyers_details_first(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox)
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    response = buyer.get(page + "/pay")
+    assert response.status_code == 302 and response.headers["Location"] == page
+
+
+def test_the_pay_step_makes_one_intent_and_follows_the_amount(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    account = shop(client, app, stripe_sandbox, adjustable_quantity="y", max_quantity="3")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    post_form(buyer, page, page + "/details", {"email": "ada@example.com", "name": "Ada"})
+    first = buyer.get(page + "/pay").get_data(as_text=True)
+    assert "Pay SEK500.00" in first and 'id="payment-element"' in first
+    assert buyer.get(page + "/pay").status_code == 200  # a reload: the same intent
+    line = str(the_link(app).lines[0].id)
+    post_form(buyer, page + "/pay", page + "/quantity", {"line": line, "quantity": "2"})
+    with app.app_context():
+        checkout = db.session.scalars(select(CheckoutSession)).one()
+        intent_id, version = checkout.payment_intent_id, checkout.intent_version
+    assert intent_id is not None and version == 2  # created, then updated once
+    merchant_stripe = stripe.StripeClient(
+        account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
+    )
+    assert merchant_stripe.v1.payment_intents.retrieve(intent_id).amount == 100000

@@ -1,0 +1,177 @@
+"""Payment links in the panel: create, edit, lines, the minimum-charge warning, status and sales."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.extensions import db
+from app.links.models import PaymentLink
+from app.links.service import DOCUMENT_TYPE
+from app.merchants.models import utcnow
+from app.payments.models import Payment, PaymentStatus
+from tests.support.accounts import post_form, sign_up
+from tests.support.settings import add_payment_link, add_product
+
+
+def only_link(app: Flask) -> PaymentLink:
+    return db.session.scalars(select(PaymentLink)).one()
+
+
+def link_url(app: Flask) -> str:
+    with app.app_context():
+        return f"/panel/links/{only_link(app).id}"
+
+
+def record_payment(app: Flask, status: PaymentStatus, amount: int, intent_id: str) -> None:
+    with app.app_context():
+        link = only_link(app)
+        db.session.add(
+            Payment(
+                merchant_id=link.merchant_id,
+                intent_id=intent_id,
+                status=status,
+                currency=link.currency,
+                amount=amount,
+                document_type=DOCUMENT_TYPE,
+                document_id=str(link.id),
+            )
+        )
+        db.session.commit()
+
+
+def test_payment_links_are_in_the_navigation(client: FlaskClient) -> None:
+    sign_up(client)
+    page = client.get("/panel/links/").get_data(as_text=True)
+    assert 'href="/panel/links/" aria-current="page">Payment links</a>' in page
+    assert "No payment links yet." in page
+
+
+def test_create_a_link_with_a_product_and_a_described_line(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_product(client, "Mug", "SEK", "129")
+    response = add_payment_link(
+        client, "Mugs", product="1", description="", amount="", quantity="2",
+        adjustable_quantity="y", min_quantity="1", max_quantity="6", shipping_address="required",
+        message="Handmade in Malmö.",
+    )  # fmt: skip
+    assert response.status_code == 302
+    url = link_url(app)
+    assert response.headers["Location"] == url
+    post_form(client, url, url + "/lines", {
+        "currency": "SEK", "product": "", "description": "Gift wrap", "amount": "25",
+        "quantity": "1", "min_quantity": "1", "max_quantity": "1",
+    })  # fmt: skip
+    with app.app_context():
+        link = only_link(app)
+        assert link.currency == "SEK" and link.message == "Handmade in Malmö."
+        assert link.shipping_address is not None and link.shipping_address.value == "required"
+        assert link.billing_address is None and link.payment_methods is None  # as in settings
+        assert [(line.title, line.quantity, line.min_quantity, line.max_quantity)
+                for line in link.lines] == [("Mug", 2, 1, 6), ("Gift wrap", 1, 1, 1)]  # fmt: skip
+        assert link.slug.startswith("pl_") and len(link.slug) >= 3 + 16  # 96 random bits
+    page = client.get(url).get_data(as_text=True)
+    assert f"/l/{link.slug}" in page
+    assert "SEK129.00" in page and "SEK25.00" in page
+
+
+def test_a_line_needs_a_priced_product_or_a_description_and_amount(
+    client: FlaskClient, app: Flask
+) -> None:
+    sign_up(client, country="SE")
+    response = add_payment_link(client, description="", amount="")
+    assert response.status_code == 422
+    assert "Describe what the buyer pays for." in response.get_data(as_text=True)
+    post_form(client, "/panel/settings/currencies", "/panel/settings/currencies",
+              {"currency": "EUR"})  # fmt: skip
+    add_product(client, "Mug", "EUR", "12")
+    response = add_payment_link(client, product="1", description="", amount="")
+    assert response.status_code == 422
+    assert "This product has no price in SEK." in response.get_data(as_text=True)
+    response = add_payment_link(client, quantity="9", adjustable_quantity="y", max_quantity="5")
+    assert "The quantity must lie between the smallest and the largest." in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.scalars(select(PaymentLink)).all() == []
+
+
+def test_the_editor_warns_when_the_total_is_below_stripes_minimum(
+    client: FlaskClient, app: Flask
+) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client, amount="1")
+    url = link_url(app)
+    assert "below the smallest charge Stripe accepts" in client.get(url).get_data(as_text=True)
+    post_form(client, url, url + "/lines", {
+        "currency": "SEK", "product": "", "description": "More", "amount": "10",
+        "quantity": "1", "min_quantity": "1", "max_quantity": "1",
+    })  # fmt: skip
+    assert "below the smallest charge" not in client.get(url).get_data(as_text=True)
+
+
+def test_the_last_line_stays(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    with app.app_context():
+        line_id = only_link(app).lines[0].id
+    response = post_form(client, url, f"{url}/lines/{line_id}/remove", {}, follow_redirects=True)
+    assert "A payment link needs at least one line." in response.get_data(as_text=True)
+
+
+def test_methods_may_narrow_the_checkout_settings_only(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    response = add_payment_link(client, methods="sepa_debit")
+    assert response.status_code == 422  # SEPA is not accepted: not even a choice
+    response = add_payment_link(client, methods="card")
+    assert response.status_code == 302
+    with app.app_context():
+        assert only_link(app).payment_methods == ["card"]
+
+
+def test_edit_the_details(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    response = post_form(client, url, url, {
+        "name": "Two hours", "billing_address": "", "shipping_address": "", "phone": "required",
+        "payment_limit": "3", "last_day": "2099-01-31", "redirect_url": "https://example.com/ok",
+    })  # fmt: skip
+    assert response.status_code == 302
+    with app.app_context():
+        link = only_link(app)
+        assert (link.name, link.payment_limit, str(link.last_day), link.redirect_url) == (
+            "Two hours", 3, "2099-01-31", "https://example.com/ok",
+        )  # fmt: skip
+        assert link.active is False  # the box was left unticked
+    response = post_form(client, url, url, {"name": "x", "last_day": "2020-01-01",
+                                            "billing_address": "", "shipping_address": "",
+                                            "phone": ""})  # fmt: skip
+    assert "Choose a date from today on." in response.get_data(as_text=True)
+
+
+def test_the_list_shows_status_times_paid_and_revenue(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client, payment_limit="2")
+    record_payment(app, PaymentStatus.SUCCEEDED, 50000, "pi_1")
+    record_payment(app, PaymentStatus.FAILED, 50000, "pi_2")
+    record_payment(app, PaymentStatus.PROCESSING, 50000, "pi_3")
+    row = client.get("/panel/links/").get_data(as_text=True)
+    assert "Active" in row and "<td>1</td>" in row and "SEK500.00" in row
+    record_payment(app, PaymentStatus.PARTIALLY_REFUNDED, 50000, "pi_4")
+    row = client.get("/panel/links/").get_data(as_text=True)
+    assert "Limit reached" in row and "<td>2</td>" in row and "SEK1,000.00" in row
+    with app.app_context():
+        link = only_link(app)
+        link.payment_limit = None
+        link.last_day = (utcnow() - timedelta(days=2)).date()
+        db.session.commit()
+    assert "Expired" in client.get("/panel/links/").get_data(as_text=True)
+    with app.app_context():
+        only_link(app).active = False
+        db.session.commit()
+    assert "Inactive" in client.get("/panel/links/").get_data(as_text=True)
