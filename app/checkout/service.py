@@ -295,6 +295,7 @@ class Summary:
     methods: list[PaymentMethod]
     method: PaymentMethod | None
     refusal: pricing.Refusal | None
+    asks_country: bool  # a tax rate depends on the buyer's country
 
 
 def summarize(
@@ -322,6 +323,9 @@ def summarize(
         methods=methods,
         method=method,
         refusal=pricing.refusal(pricing.price(cart, None), saves_method_for_later=saves),
+        asks_country=any(
+            rate.countries for line in cart.lines for rate in line.effective_tax_rates
+        ),
     )
 
 
