@@ -76,6 +76,19 @@ def first_party_bytes(base: str, path: str) -> int:
     return total
 
 
+def seed(env: dict[str, str]) -> None:
+    """The buyer page of a three-line payment link joins the pages (``bench/seed.py``)."""
+    made = subprocess.run(
+        [sys.executable, "-m", "bench.seed"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    PAGES["buyer page of a 3-line payment link"] = made.stdout.strip().splitlines()[-1]
+
+
 def serve(instance: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
@@ -94,6 +107,7 @@ def serve(instance: Path) -> tuple[subprocess.Popen[bytes], str]:
         check=True,
         capture_output=True,
     )
+    seed(env)
     command = [
         sys.executable,
         "-m",

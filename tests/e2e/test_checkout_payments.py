@@ -148,17 +148,22 @@ def accept_sepa(shop: Shop) -> None:
         assert shop.merchant.post(url, data={"csrf_token": token, **data}, timeout=10).ok
 
 
-def test_sepa_is_processing_then_succeeds(page: Page, shop: Shop, mailbox: Mailbox) -> None:
-    accept_sepa(shop)
-    element = enter_details(page, shop.add_link(currency="EUR", amount="50"))
-    element.get_by_role("button", name="SEPA Debit").click()
+def pay_by_sepa(page: Page, element: FrameLocator, iban: str) -> None:
+    """Fill the SEPA tab (already chosen), pay, and wait for the processing page."""
     element.get_by_role("textbox", name="Full name").fill("Ada Buyer")
     element.get_by_role("textbox", name="Email").fill(BUYER)
-    element.get_by_role("textbox", name="IBAN").fill("DE89370400440532013000")
+    element.get_by_role("textbox", name="IBAN").fill(iban)
     page.get_by_role("button", name=re.compile(r"^Pay ")).click()
     expect(page.get_by_role("heading", name="Your payment is being processed")).to_be_visible(
         timeout=20_000
     )
+
+
+def test_sepa_is_processing_then_succeeds(page: Page, shop: Shop, mailbox: Mailbox) -> None:
+    accept_sepa(shop)
+    element = enter_details(page, shop.add_link(currency="EUR", amount="50"))
+    element.get_by_role("button", name="SEPA Debit").click()
+    pay_by_sepa(page, element, "DE89370400440532013000")
     expect(page.get_by_text("SEPA debits take up to 14 business days to clear.")).to_be_visible()
     shop.sandbox.control("POST", "/_sandbox/advance")
     wait_until(
@@ -210,13 +215,7 @@ def test_a_method_surcharge_appears_when_the_method_is_chosen(page: Page, shop: 
     expect(page.get_by_test_id("due-now")).to_have_text("€51.00")
     expect(page.get_by_text("SEPA fee")).to_be_visible()
     expect(page.get_by_role("button", name="Pay €51.00")).to_be_visible()
-    element.get_by_role("textbox", name="Full name").fill("Ada Buyer")
-    element.get_by_role("textbox", name="Email").fill(BUYER)
-    element.get_by_role("textbox", name="IBAN").fill("DE89370400440532013000")
-    page.get_by_role("button", name="Pay €51.00").click()
-    expect(page.get_by_role("heading", name="Your payment is being processed")).to_be_visible(
-        timeout=20_000
-    )
+    pay_by_sepa(page, element, "DE89370400440532013000")
     assert [c["amount"] for c in shop.charges()] == [5100]
 
 
@@ -254,13 +253,7 @@ def test_a_bounced_sepa_debit_brings_the_buyer_back_to_pay(page: Page, shop: Sho
     accept_sepa(shop)
     element = enter_details(page, shop.add_link(currency="EUR", amount="50"))
     element.get_by_role("button", name="SEPA Debit").click()
-    element.get_by_role("textbox", name="Full name").fill("Ada Buyer")
-    element.get_by_role("textbox", name="Email").fill(BUYER)
-    element.get_by_role("textbox", name="IBAN").fill("AT861904300235473202")
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
-    expect(page.get_by_role("heading", name="Your payment is being processed")).to_be_visible(
-        timeout=20_000
-    )
+    pay_by_sepa(page, element, "AT861904300235473202")
     shop.sandbox.control("POST", "/_sandbox/advance")
     wait_until(
         lambda: "Failed" in shop.merchant.get(f"{shop.base_url}/panel/payments", timeout=10).text,
