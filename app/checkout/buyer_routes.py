@@ -36,7 +36,7 @@ from app.processors.access import publishable_key
 from app.processors.gateway import GatewayError
 from app.settings.labels import METHOD_LABELS, POLICY_LABELS
 from app.web.forms import KassaForm
-from app.web.rendering import render, render_after_change
+from app.web.rendering import go_to, render, render_after_change
 
 
 def _resume_key(slug: str) -> str:
@@ -106,12 +106,17 @@ def _summary_context(checkout: CheckoutSession, link: PaymentLink, **forms: Any)
 def _page_context(
     checkout: CheckoutSession, link: PaymentLink, buyer_form: BuyerForm | None = None, **forms: Any
 ) -> dict[str, Any]:
+    questions = service.questions_of(db.session, link)
     if buyer_form is None:
-        buyer_form = BuyerForm(formdata=None, data=service.buyer_snapshot(checkout))
+        buyer_form = BuyerForm(
+            formdata=None,
+            data=service.buyer_snapshot(checkout, str(get_locale())),
+            custom_fields=questions.custom_fields,
+        )
     return {
         **_summary_context(checkout, link, **forms),
         "buyer_form": buyer_form,
-        "questions": service.questions_of(db.session, link),
+        "questions": questions,
         "policies": service.policies_of(db.session, link, str(get_locale())),
         "policy_labels": POLICY_LABELS,
     }
@@ -222,14 +227,20 @@ def _buyer_input(form: BuyerForm) -> service.BuyerInput:
         phone=form.phone.data or "",
         billing_address=form.address("billing"),
         shipping_address=form.address("shipping"),
+        custom_answers=form.answers(),
         consented=bool(form.consent.data),
+        locale=str(get_locale()),
     )
 
 
 @blueprint.post("/c/<token>/details")
 def save_details(token: str) -> Response:
+    """The buyer's details and answers. HTMX gets the details partial back with the errors (or
+    is sent on to the pay step); a plain post the whole page, or a redirect."""
     checkout, link = _checkout_or_404(token)
-    form = BuyerForm()
+    if checkout.status is not CheckoutStatus.OPEN:  # paid: what the merchant got stays as it was
+        return go_to(url_for("checkout.returned", token=token))
+    form = BuyerForm(custom_fields=service.questions_of(db.session, link).custom_fields)
     if form.validate_on_submit():
         try:
             service.save_buyer(db.session, checkout, link, _buyer_input(form))
@@ -237,8 +248,13 @@ def save_details(token: str) -> Response:
             form.add_error(refusal.field, str(refusal.message))
         else:
             db.session.commit()
-            return redirect(url_for("checkout.pay", token=token))
-    return render("checkout/checkout.html", status=422, **_page_context(checkout, link, form))
+            return go_to(url_for("checkout.pay", token=token))
+    return render(
+        "checkout/checkout.html",
+        "checkout/_details.html",
+        status=422,
+        **_page_context(checkout, link, form),
+    )
 
 
 # The pay step and the return page

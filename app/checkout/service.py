@@ -7,16 +7,16 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.checkout.models import CheckoutSession, CheckoutStatus
+from app.checkout.models import CheckoutSession, CheckoutStatus, answer_field_name
 from app.core import pricing
 from app.core.methods import PaymentMethod, required_currency
-from app.core.money import Money
+from app.core.money import Money, format_typed_decimal
 from app.core.tokens import new_secret_token
 from app.extensions import DbSession
 from app.links.models import PaymentLink, PaymentLinkLine
@@ -35,11 +35,20 @@ from app.payments.service import (
 )
 from app.processors.access import connected_gateway
 from app.processors.gateway import IntentRequest, IntentState
-from app.settings.models import CheckoutSettings, Collect, Discount, Fee, Policy
+from app.settings.models import (
+    CheckoutSettings,
+    Collect,
+    CustomField,
+    CustomFieldKind,
+    Discount,
+    Fee,
+    Policy,
+)
 from app.settings.service import (
     accepted_methods,
     checkout_settings,
     connected_account,
+    list_custom_fields,
     list_fees,
     policies_for_locale,
     usable_discount,
@@ -158,8 +167,50 @@ class BuyerInput:
     phone: str = ""
     billing_address: dict[str, str] | None = None
     shipping_address: dict[str, str] | None = None
+    # Question id (as a string) -> the answer; a number as a plain decimal string ("12.5").
     custom_answers: dict[str, str] | None = None
     consented: bool = False
+    locale: str = "en"  # the language the questions were shown in (their labels are kept)
+
+
+ANSWER_MAX = 500
+
+
+def _checked_answers(
+    custom_fields: list[CustomField], typed: dict[str, str], locale: str
+) -> dict[str, dict[str, str]]:
+    """The answers to the merchant's questions as they are kept, with the label the buyer saw.
+
+    Only the merchant's own questions count: answers to anything else are ignored.
+    """
+    answers = {}
+    for question in custom_fields:
+        field = answer_field_name(question.id)
+        value = typed.get(str(question.id), "").strip()
+        if not value:
+            if question.required:
+                raise ServiceError(_l("This field is required."), field)
+            continue
+        if len(value) > ANSWER_MAX:
+            raise ServiceError(_l("Use at most %(max)d characters.", max=ANSWER_MAX), field)
+        if question.kind is CustomFieldKind.DROPDOWN and value not in question.options:
+            raise ServiceError(_l("Choose one of the options."), field)
+        if question.kind is CustomFieldKind.NUMBER:
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                number = Decimal("NaN")
+            if not number.is_finite():
+                raise ServiceError(_l("Enter a number like 12.50."), field)
+            if number < 0:
+                raise ServiceError(_l("Enter a number of 0 or more."), field)
+            value = format(number, "f")
+        answers[str(question.id)] = {
+            "label": question.label_in(locale),
+            "kind": question.kind.value,
+            "value": value,
+        }
+    return answers
 
 
 def save_buyer(
@@ -174,6 +225,7 @@ def save_buyer(
     ):
         if collect is Collect.REQUIRED and not answer:
             raise ServiceError(_l("This field is required."), field)
+    answers = _checked_answers(questions.custom_fields, buyer.custom_answers or {}, buyer.locale)
     if questions.consent_required and not buyer.consented:
         raise ServiceError(_l("Agree to the policies to continue."), "consent")
     checkout.email = buyer.email.strip()
@@ -184,7 +236,7 @@ def save_buyer(
     checkout.shipping_address = (
         buyer.shipping_address if questions.shipping_address in asked else None
     )
-    checkout.custom_answers = dict(buyer.custom_answers or {})
+    checkout.custom_answers = answers
     checkout.consented = buyer.consented
     if buyer.billing_address and buyer.billing_address.get("country"):
         set_country(checkout, buyer.billing_address["country"])
@@ -201,15 +253,18 @@ class Questions:
     shipping_address: Collect
     phone: Collect
     consent_required: bool
+    custom_fields: list[CustomField]  # the merchant's own questions (Settings → Custom fields)
 
 
 def questions_of(session: DbSession, link: PaymentLink) -> Questions:
-    settings = checkout_settings(session, merchant_of(session, link))
+    merchant = merchant_of(session, link)
+    settings = checkout_settings(session, merchant)
     return Questions(
         billing_address=link.billing_address or settings.billing_address,
         shipping_address=link.shipping_address or settings.shipping_address,
         phone=link.phone or settings.phone,
         consent_required=settings.require_policy_consent,
+        custom_fields=list_custom_fields(session, merchant),
     )
 
 
@@ -329,14 +384,22 @@ def summarize(
     )
 
 
-def buyer_snapshot(checkout: CheckoutSession) -> dict[str, Any]:
-    """What the buyer typed, to put back into the forms."""
+def buyer_snapshot(checkout: CheckoutSession, locale: str) -> dict[str, Any]:
+    """What the buyer typed, to put back into the forms (numbers as ``locale`` writes them)."""
     return {
         "email": checkout.email,
         "name": checkout.name,
         "phone": checkout.phone,
         **{f"billing_{k}": v for k, v in (checkout.billing_address or {}).items()},
         **{f"shipping_{k}": v for k, v in (checkout.shipping_address or {}).items()},
+        **{
+            answer_field_name(answer.question_id): (
+                format_typed_decimal(Decimal(answer.value), locale)
+                if answer.kind == CustomFieldKind.NUMBER
+                else answer.value
+            )
+            for answer in checkout.answers
+        },
         "consent": checkout.consented,
     }
 

@@ -31,7 +31,12 @@ from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
 from tests.support.accounts import DEFAULT_PASSWORD, post_form, sign_up
 from tests.support.mailbox import Mailbox
-from tests.support.settings import add_currency, add_payment_link, add_product
+from tests.support.settings import (
+    add_currency,
+    add_custom_field,
+    add_payment_link,
+    add_product,
+)
 from tests.support.stripe_sandbox import StripeSandbox
 
 SCRIPT = "<script>alert('x')</script>"
@@ -109,13 +114,17 @@ def link_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
 
 
 def checkout_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
-    """A buyer's checkout of a link that asks for both addresses and lets the quantity change."""
+    """A buyer's checkout of a link that asks for both addresses and lets the quantity change,
+    and the merchant's three questions: a text (answer_1), a number and a dropdown."""
     owner = app.test_client()
     sign_up(owner, email="owner@example.com")
     add_payment_link(
         owner, billing_address="required", shipping_address="required", phone="optional",
         quantity="2", adjustable_quantity="y", max_quantity="5",
     )  # fmt: skip
+    add_custom_field(owner, "Company", required="y")
+    add_custom_field(owner, "Guests", kind="number")
+    add_custom_field(owner, "T-shirt", kind="dropdown", options="S\nM\nL", required="y")
     with app.app_context():
         link = db.session.scalars(select(PaymentLink)).one()
         token = open_checkout(db.session, link, "en").token
@@ -350,9 +359,12 @@ FORMS = [
             "name": "Ada Buyer",
             "phone": "+46701234567",
             **ADDRESSES,
+            "answer_1": "Acme",
+            "answer_2": "3",
+            "answer_3": "M",
             "consent": "",
         },
-        optional={"name", "phone", "consent"},
+        optional={"name", "phone", "answer_2", "consent"},
     ),
 ]
 
