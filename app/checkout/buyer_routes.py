@@ -265,7 +265,7 @@ def pay(token: str) -> Response:
     checkout, link = _checkout_or_404(token)
     if checkout.status is not CheckoutStatus.OPEN:
         return redirect(url_for("checkout.returned", token=token))
-    if not checkout.email:
+    if not service.details_complete(db.session, checkout, link):
         return redirect(url_for("checkout.checkout_page", token=token))
     closed = service.link_closed(db.session, link)
     if closed is not None:

@@ -242,6 +242,27 @@ def save_buyer(
         set_country(checkout, buyer.billing_address["country"])
 
 
+def details_complete(session: DbSession, checkout: CheckoutSession, link: PaymentLink) -> bool:
+    """Whether the saved details still answer everything this checkout requires.
+
+    The merchant may add a required question after the buyer saved their details; the pay step
+    then sends the buyer back to answer it.
+    """
+    questions = questions_of(session, link)
+    required = [
+        (checkout.phone, questions.phone),
+        (checkout.billing_address, questions.billing_address),
+        (checkout.shipping_address, questions.shipping_address),
+    ]
+    answered = checkout.custom_answers or {}
+    return (
+        bool(checkout.email)
+        and all(given for given, collect in required if collect is Collect.REQUIRED)
+        and (checkout.consented or not questions.consent_required)
+        and all(str(q.id) in answered for q in questions.custom_fields if q.required)
+    )
+
+
 # What the checkout asks and offers
 
 

@@ -246,3 +246,20 @@ def test_answers_stay_with_their_merchant(
         ).one()
     assert other.get(f"/panel/payments/{own_id}").status_code == 404
     assert "Secret Co" in client.get(f"/panel/payments/{own_id}").get_data(as_text=True)
+
+
+def test_a_question_added_after_the_details_were_saved_is_asked_before_paying(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox)
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    assert post_form(buyer, page, page + "/details", BUYER).headers["Location"] == page + "/pay"
+    assert add_custom_field(client, "Company", kind="text", required="y").status_code == 302
+
+    response = buyer.get(page + "/pay")
+    assert response.status_code == 302 and response.headers["Location"] == page
+    [company] = question_ids(app)
+    answered = {**BUYER, f"answer_{company}": "Verkstan AB"}
+    assert post_form(buyer, page, page + "/details", answered).status_code == 302
+    assert buyer.get(page + "/pay").status_code == 200
