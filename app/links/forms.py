@@ -99,7 +99,6 @@ class LinkForm(KassaForm):
     last_day = DateInputField(
         _l("Valid until"), description=_l("The last day the link works (UTC). Optional.")
     )
-    active = CheckboxField(_l("Active: buyers can pay"), default=True)
 
     def __init__(self, *args: Any, methods: list[PaymentMethod], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

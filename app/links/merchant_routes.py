@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -13,7 +13,7 @@ from app.core.methods import PaymentMethod
 from app.extensions import db
 from app.links import blueprint, service
 from app.links.forms import FOLLOW_SETTINGS, LineForm, LinkForm, NewLinkForm
-from app.links.labels import REFUSAL_MESSAGES, STATUS_LABELS
+from app.links.labels import REFUSAL_MESSAGES, STATUS_EXPLANATIONS, STATUS_LABELS
 from app.links.models import PaymentLink, PaymentLinkLine
 from app.merchants.auth import current_merchant, login_required
 from app.merchants.models import utcnow
@@ -24,11 +24,17 @@ from app.settings.service import accepted_methods, account_currencies
 from app.web.rendering import render, render_after_change
 
 
+def _list_context() -> dict[str, Any]:
+    return {
+        "sales": service.list_links(db.session, current_merchant()),
+        "status_labels": STATUS_LABELS,
+    }
+
+
 @blueprint.get("/")
 @login_required
 def links() -> Response:
-    sales = service.list_links(db.session, current_merchant())
-    return render("links/links.html", sales=sales, status_labels=STATUS_LABELS)
+    return render("links/links.html", "links/_links.html", **_list_context())
 
 
 def _collect(value: str | None) -> Collect | None:
@@ -46,7 +52,6 @@ def _details(form: LinkForm) -> service.LinkDetails:
         redirect_url=form.redirect_url.data or "",
         payment_limit=form.payment_limit.value,
         last_day=form.last_day.data,
-        active=bool(form.active.data),
     )
 
 
@@ -109,6 +114,14 @@ def _link_form(link: PaymentLink, **kwargs: Any) -> LinkForm:
     return form
 
 
+def _status_context(link: PaymentLink) -> dict[str, Any]:
+    status = service.link_state(db.session, link)
+    return {
+        "status_label": STATUS_LABELS[status],
+        "status_explanation": STATUS_EXPLANATIONS[status],
+    }
+
+
 def _lines_context(link: PaymentLink, line_form: LineForm | None = None) -> dict[str, Any]:
     problem = service.minimum_charge_problem(db.session, current_merchant(), link, utcnow().date())
     if line_form is None:
@@ -137,7 +150,49 @@ def edit_link(link_id: int) -> Response:
             flash(_("%(name)s saved.", name=link.name), "success")
             return redirect(url_for("links.edit_link", link_id=link.id))
     status = 422 if form.has_errors() else 200
-    return render("links/edit_link.html", status=status, form=form, **_lines_context(link))
+    return render(
+        "links/edit_link.html",
+        status=status,
+        form=form,
+        **_lines_context(link),
+        **_status_context(link),
+    )
+
+
+def _after_status_change(link: PaymentLink) -> Response:
+    """The list's table when the button was in the list (``?from=list``), else the editor's
+    status card; a plain post is redirected to the page it came from."""
+    if request.args.get("from") == "list":
+        return render_after_change("links/_links.html", url_for("links.links"), **_list_context())
+    return render_after_change(
+        "links/_status.html",
+        url_for("links.edit_link", link_id=link.id),
+        link=link,
+        **_status_context(link),
+    )
+
+
+@blueprint.post("/<int:link_id>/deactivate")
+@login_required
+def deactivate_link(link_id: int) -> Response:
+    link = get_owned_or_404(PaymentLink, link_id)
+    service.deactivate_link(db.session, link)
+    db.session.commit()
+    flash(
+        _("%(name)s deactivated. Buyers now see that the link is not active.", name=link.name),
+        "info",
+    )
+    return _after_status_change(link)
+
+
+@blueprint.post("/<int:link_id>/reactivate")
+@login_required
+def reactivate_link(link_id: int) -> Response:
+    link = get_owned_or_404(PaymentLink, link_id)
+    service.reactivate_link(db.session, link)
+    db.session.commit()
+    flash(_("%(name)s reactivated.", name=link.name), "success")
+    return _after_status_change(link)
 
 
 @blueprint.post("/<int:link_id>/lines")
@@ -164,6 +219,7 @@ def add_line(link_id: int) -> Response:
         status=422,
         form=_link_form(link, formdata=None),
         **_lines_context(link, form),
+        **_status_context(link),
     )
 
 

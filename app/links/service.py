@@ -55,7 +55,6 @@ class LinkDetails:
     redirect_url: str = ""
     payment_limit: int | None = None
     last_day: date | None = None
-    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,6 @@ def _apply(session: DbSession, merchant: Merchant, link: PaymentLink, details: L
     link.redirect_url = details.redirect_url.strip()
     link.payment_limit = details.payment_limit
     link.last_day = details.last_day
-    link.active = details.active
 
 
 def _line(
@@ -170,6 +168,18 @@ def update_link(
     _apply(session, merchant, link, details)
     session.flush()
     return link
+
+
+def deactivate_link(session: DbSession, link: PaymentLink) -> None:
+    """Buyers get the "not active" page until the link is reactivated; nothing else changes."""
+    link.active = False
+    session.flush()
+
+
+def reactivate_link(session: DbSession, link: PaymentLink) -> None:
+    """Buyers may pay again, unless the link has expired or reached its limit meanwhile."""
+    link.active = True
+    session.flush()
 
 
 def add_line(

@@ -140,11 +140,10 @@ LINK_DETAILS = {
     "redirect_url": "https://example.com/thanks",
     "payment_limit": "10",
     "last_day": "2099-12-31",
-    "active": "y",
 }
 LINK_OPTIONAL = {
     "methods", "billing_address", "shipping_address", "phone", "message", "redirect_url",
-    "payment_limit", "last_day", "active",
+    "payment_limit", "last_day",
 }  # fmt: skip
 LINE_FIELDS = {
     "currency": "SEK",

@@ -147,7 +147,7 @@ def test_edit_the_details(client: FlaskClient, app: Flask) -> None:
         assert (link.name, link.payment_limit, str(link.last_day), link.redirect_url) == (
             "Two hours", 3, "2099-01-31", "https://example.com/ok",
         )  # fmt: skip
-        assert link.active is False  # the box was left unticked
+        assert link.active is True  # the details form does not (de)activate a link
     response = post_form(client, url, url, {"name": "x", "last_day": "2020-01-01",
                                             "billing_address": "", "shipping_address": "",
                                             "phone": ""})  # fmt: skip
@@ -175,3 +175,60 @@ def test_the_list_shows_status_times_paid_and_revenue(client: FlaskClient, app: 
         only_link(app).active = False
         db.session.commit()
     assert "Inactive" in client.get("/panel/links/").get_data(as_text=True)
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_deactivate_and_reactivate_from_the_editor(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    editor = client.get(url).get_data(as_text=True)
+    assert "Status: Active" in editor and "Deactivate link" in editor
+    assert 'name="active"' not in editor  # one way to do it: the buttons, not a checkbox
+    response = post_form(client, url, url + "/deactivate", {})
+    assert response.status_code == 302 and response.headers["Location"] == url
+    editor = client.get(url).get_data(as_text=True)
+    assert "Consultation deactivated. Buyers now see that the link is not active." in editor
+    assert "Status: Inactive" in editor and "Reactivate link" in editor
+    with app.app_context():
+        slug = only_link(app).slug
+        assert only_link(app).active is False
+    buyer_page = app.test_client().get(f"/l/{slug}").get_data(as_text=True)
+    assert "This payment link is not active. Nothing was charged." in buyer_page
+
+    response = post_form(client, url, url + "/reactivate", {}, headers=HTMX)
+    status = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in status
+    assert 'id="link-status"' in status and "Status: Active" in status
+    assert "Consultation reactivated." in status and 'hx-swap-oob="true"' in status
+    buyer_page = app.test_client().get(f"/l/{slug}").get_data(as_text=True)
+    assert "not active" not in buyer_page  # open again (this merchant has no Stripe yet)
+
+
+def test_deactivate_and_reactivate_from_the_list(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    response = post_form(client, "/panel/links/", url + "/deactivate?from=list", {}, headers=HTMX)
+    table = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="links"' in table and "<html" not in table
+    assert "<td>Inactive</td>" in table and "Reactivate<span" in table
+    without_js = post_form(client, "/panel/links/", url + "/reactivate?from=list", {})
+    assert without_js.status_code == 302 and without_js.headers["Location"] == "/panel/links/"
+    listing = client.get("/panel/links/").get_data(as_text=True)
+    assert "<td>Active</td>" in listing and "Consultation reactivated." in listing
+
+
+def test_a_reactivated_link_past_its_last_day_stays_closed(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    post_form(client, url, url + "/deactivate", {})
+    with app.app_context():
+        only_link(app).last_day = (utcnow() - timedelta(days=2)).date()
+        db.session.commit()
+    post_form(client, url, url + "/reactivate", {})
+    editor = client.get(url).get_data(as_text=True)
+    assert "Status: Expired" in editor and "buyers see that the link has expired" in editor
