@@ -26,7 +26,7 @@ from app.checkout.forms import (
 from app.checkout.models import CheckoutSession, CheckoutStatus
 from app.extensions import db
 from app.links.labels import REFUSAL_MESSAGES
-from app.links.models import PaymentLink
+from app.links.models import PaymentLink, PaymentLinkLine
 from app.links.service import link_by_slug
 from app.merchants.models import utcnow
 from app.merchants.service import ServiceError
@@ -96,6 +96,7 @@ def _summary_context(checkout: CheckoutSession, link: PaymentLink, **forms: Any)
         "quantity_form": forms.get("quantity_form")
         or QuantityForm(formdata=None, line_ids=adjustable),
         "quantity_errors": forms.get("quantity_errors", {}),
+        "item_form": forms.get("item_form") or KassaForm(formdata=None),
         "code_form": code_form,
         "method_form": method_form,
         "country_form": country_form,
@@ -175,6 +176,34 @@ def change_quantity(token: str) -> Response:
         service.set_quantity(checkout, line, form.quantity.value or 0)
 
     return _change(token, form, "quantity_form", apply)
+
+
+def _line_of(link: PaymentLink, line_id: int) -> PaymentLinkLine:
+    line = next((line for line in link.lines if line.id == line_id), None)
+    if line is None:
+        abort(404)
+    return line
+
+
+@blueprint.post("/c/<token>/items/<int:line_id>/add")
+def add_item(token: str, line_id: int) -> Response:
+    """The buyer adds an optional line; the form carries nothing but the CSRF token."""
+    return _change(
+        token,
+        KassaForm(),
+        "item_form",
+        lambda checkout, link: service.add_item(checkout, _line_of(link, line_id)),
+    )
+
+
+@blueprint.post("/c/<token>/items/<int:line_id>/remove")
+def remove_item(token: str, line_id: int) -> Response:
+    return _change(
+        token,
+        KassaForm(),
+        "item_form",
+        lambda checkout, link: service.remove_item(checkout, _line_of(link, line_id)),
+    )
 
 
 @blueprint.post("/c/<token>/discount")

@@ -20,7 +20,13 @@ from app.core.money import Money
 from app.core.tokens import new_secret_token
 from app.extensions import DbSession
 from app.links.models import PaymentLink, PaymentLinkLine
-from app.links.service import DOCUMENT_TYPE, LinkStatus, link_cart, link_state
+from app.links.service import (
+    DOCUMENT_TYPE,
+    LinkStatus,
+    initial_quantities,
+    link_cart,
+    link_state,
+)
 from app.merchants.models import Merchant
 from app.merchants.service import ServiceError
 from app.payments.models import Payment, PaymentStatus
@@ -78,13 +84,13 @@ def merchant_of(session: DbSession, row: PaymentLink | CheckoutSession) -> Merch
 
 
 def open_checkout(session: DbSession, link: PaymentLink, locale: str) -> CheckoutSession:
-    """A new checkout of ``link`` at the link's own quantities."""
+    """A new checkout of ``link`` at the link's own quantities (optional lines left out)."""
     checkout = CheckoutSession(
         merchant_id=link.merchant_id,
         token=new_secret_token(),
         document_type=DOCUMENT_TYPE,
         document_id=str(link.id),
-        quantities={str(line.id): line.quantity for line in link.lines},
+        quantities={str(line_id): q for line_id, q in initial_quantities(link).items()},
         locale=locale,
     )
     session.add(checkout)
@@ -111,7 +117,8 @@ def link_of(session: DbSession, checkout: CheckoutSession) -> PaymentLink:
 
 
 def set_quantity(checkout: CheckoutSession, line: PaymentLinkLine, quantity: int) -> None:
-    if not line.adjustable_quantity or str(line.id) not in checkout.quantities:
+    """A new quantity of an adjustable line (of an optional one once the buyer added it)."""
+    if not line.adjustable_quantity or not checkout.quantities.get(str(line.id)):
         raise ServiceError(_l("This quantity cannot be changed."), "quantity")
     if not line.min_quantity <= quantity <= line.max_quantity:
         raise ServiceError(
@@ -123,6 +130,21 @@ def set_quantity(checkout: CheckoutSession, line: PaymentLinkLine, quantity: int
             "quantity",
         )
     checkout.quantities = {**checkout.quantities, str(line.id): quantity}
+
+
+def add_item(checkout: CheckoutSession, line: PaymentLinkLine) -> None:
+    """The buyer adds an optional line, at the link's quantity for it (adding twice is once)."""
+    if not line.optional:
+        raise ServiceError(_l("This item cannot be added."))
+    if not checkout.quantities.get(str(line.id)):
+        checkout.quantities = {**checkout.quantities, str(line.id): line.quantity}
+
+
+def remove_item(checkout: CheckoutSession, line: PaymentLinkLine) -> None:
+    """The buyer takes an optional line out again: it is no longer charged."""
+    if not line.optional:
+        raise ServiceError(_l("This item cannot be removed."))
+    checkout.quantities = {**checkout.quantities, str(line.id): 0}
 
 
 def apply_discount_code(
@@ -290,6 +312,7 @@ class Summary:
     and what each offered method would cost in all."""
 
     lines: list[tuple[PaymentLinkLine, pricing.LineBreakdown]]
+    addable: list[tuple[PaymentLinkLine, Money]]  # optional lines not added, at their subtotal
     breakdown: pricing.Breakdown
     per_method: dict[PaymentMethod, pricing.Breakdown]
     methods: list[PaymentMethod]
@@ -312,6 +335,13 @@ def summarize(
             (line, by_reference[str(line.id)])
             for line in link.lines
             if str(line.id) in by_reference
+        ],
+        addable=[
+            (line, Money(unit.amount * line.quantity, unit.currency))
+            for line in link.lines
+            if line.optional
+            and str(line.id) not in by_reference
+            and (unit := line.unit_price(link.currency)) is not None
         ],
         breakdown=breakdown,
         per_method={

@@ -64,6 +64,7 @@ def _line_details(form: LineForm) -> service.LineDetails:
         adjustable_quantity=bool(form.adjustable_quantity.data),
         min_quantity=form.min_quantity.value or 1,
         max_quantity=form.max_quantity.value or 1,
+        optional=bool(form.optional.data),
     )
 
 
@@ -221,6 +222,37 @@ def add_line(link_id: int) -> Response:
         **_lines_context(link, form),
         **_status_context(link),
     )
+
+
+def _set_line_optional(link_id: int, line_id: int, optional: bool) -> Response:
+    line = get_owned_or_404(PaymentLinkLine, line_id, link_id=link_id)
+    try:
+        service.set_line_optional(db.session, line, optional)
+    except ServiceError as refusal:
+        flash(str(refusal.message), "error")
+    else:
+        db.session.commit()
+        if optional:
+            flash(_("%(item)s is optional: buyers may add it.", item=line.title), "success")
+        else:
+            flash(_("%(item)s is no longer optional.", item=line.title), "success")
+    return render_after_change(
+        "links/_lines.html",
+        url_for("links.edit_link", link_id=link_id),
+        **_lines_context(line.link),
+    )
+
+
+@blueprint.post("/<int:link_id>/lines/<int:line_id>/optional")
+@login_required
+def make_line_optional(link_id: int, line_id: int) -> Response:
+    return _set_line_optional(link_id, line_id, True)
+
+
+@blueprint.post("/<int:link_id>/lines/<int:line_id>/required")
+@login_required
+def make_line_required(link_id: int, line_id: int) -> Response:
+    return _set_line_optional(link_id, line_id, False)
 
 
 @blueprint.post("/<int:link_id>/lines/<int:line_id>/remove")

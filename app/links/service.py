@@ -68,6 +68,7 @@ class LineDetails:
     adjustable_quantity: bool = False
     min_quantity: int = 1
     max_quantity: int = 1
+    optional: bool = False  # the buyer may add it; left out (and not charged) otherwise
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def _line(
         adjustable_quantity=details.adjustable_quantity,
         min_quantity=details.min_quantity if details.adjustable_quantity else details.quantity,
         max_quantity=details.max_quantity if details.adjustable_quantity else details.quantity,
+        optional=details.optional,
     )
     if details.product_id is not None:
         product = session.scalar(
@@ -153,6 +155,8 @@ def create_link(
     first_line: LineDetails,
 ) -> PaymentLink:
     """A new link in one of the merchant's currencies, with its first line."""
+    if first_line.optional:
+        raise ServiceError(NEEDS_A_REQUIRED_LINE)
     ensure_account_currency(session, merchant, currency)
     link = PaymentLink(merchant_id=merchant.id, slug=new_public_id("pl"), currency=currency)
     _apply(session, merchant, link, details)
@@ -191,10 +195,30 @@ def add_line(
     return line
 
 
+NEEDS_A_REQUIRED_LINE = _l("A payment link needs at least one line that is not optional.")
+
+
+def _is_last_required(line: PaymentLinkLine) -> bool:
+    return not line.optional and not any(
+        other is not line and not other.optional for other in line.link.lines
+    )
+
+
 def remove_line(session: DbSession, line: PaymentLinkLine) -> None:
     if len(line.link.lines) <= 1:
         raise ServiceError(_l("A payment link needs at least one line."))
+    if _is_last_required(line):
+        raise ServiceError(NEEDS_A_REQUIRED_LINE)
     line.link.lines.remove(line)
+    session.flush()
+
+
+def set_line_optional(session: DbSession, line: PaymentLinkLine, optional: bool) -> None:
+    """Make a line one the buyer may add (refused for the link's last line that is not), or
+    one every buyer pays for."""
+    if optional and _is_last_required(line):
+        raise ServiceError(NEEDS_A_REQUIRED_LINE)
+    line.optional = optional
     session.flush()
 
 
@@ -228,20 +252,35 @@ def _pricing_price(line: PaymentLinkLine, unit_amount: Money) -> pricing.Price:
     )
 
 
+def initial_quantity(line: PaymentLinkLine) -> int:
+    """A line's quantity before the buyer changes anything: 0 for an optional line (left out
+    until the buyer adds it), else the link's own."""
+    return 0 if line.optional else line.quantity
+
+
+def initial_quantities(link: PaymentLink) -> dict[int, int]:
+    return {line.id: initial_quantity(line) for line in link.lines}
+
+
 def link_cart(
     link: PaymentLink,
     today: date,
     quantities: dict[int, int] | None = None,
     **extras: object,
 ) -> pricing.Cart:
-    """The link's lines as a cart; ``quantities`` (by line id) replace the link's own;
-    ``extras`` are the Cart's other fields (discount, fees, buyer_country)."""
+    """The link's lines as a cart; ``quantities`` (by line id) replace the initial ones, and a
+    line at 0 (an optional line not added) is left out; ``extras`` are the Cart's other fields
+    (discount, fees, buyer_country)."""
     lines = []
     for line in link.lines:
         unit_amount = line.unit_price(link.currency)
         if unit_amount is None:
             continue  # the product lost its price in this currency: it is not sold here
-        quantity = (quantities or {}).get(line.id, line.quantity)
+        quantity = (quantities or {}).get(line.id, initial_quantity(line))
+        if quantity <= 0:
+            if line.optional:
+                continue  # not added
+            quantity = line.quantity  # made required after this checkout left it out
         lines.append(pricing.Line(_pricing_price(line, unit_amount), quantity))
     return pricing.Cart(currency=link.currency, today=today, lines=tuple(lines), **extras)  # type: ignore[arg-type]
 
@@ -249,8 +288,9 @@ def link_cart(
 def minimum_charge_problem(
     session: DbSession, merchant: Merchant, link: PaymentLink, today: date
 ) -> pricing.Refusal | None:
-    """Why a buyer could not pay this link at its smallest quantities, or None."""
-    smallest = {line.id: line.min_quantity for line in link.lines}
+    """Why a buyer could not pay this link at its smallest quantities (no optional line
+    added), or None."""
+    smallest = {line.id: 0 if line.optional else line.min_quantity for line in link.lines}
     breakdown = pricing.price(link_cart(link, today, smallest), None)
     saves = checkout_settings(session, merchant).save_payment_methods
     return pricing.refusal(breakdown, saves_method_for_later=saves)

@@ -155,7 +155,7 @@ LINE_FIELDS = {
     "min_quantity": "1",
     "max_quantity": "5",
 }
-LINE_OPTIONAL = {"product", "adjustable_quantity"}
+LINE_OPTIONAL = {"product", "adjustable_quantity", "optional"}
 
 PRODUCT_DETAILS = {
     "name": "Mug",
@@ -326,11 +326,13 @@ FORMS = [
     FormCase(
         link_forms.NewLinkForm,
         owner_page("/panel/links/new"),
-        {**LINE_FIELDS, **LINK_DETAILS},
+        {**LINE_FIELDS, "optional": "", **LINK_DETAILS},  # a first line is never optional
         optional=LINE_OPTIONAL | LINK_OPTIONAL,
     ),
     FormCase(link_forms.LinkForm, link_page, LINK_DETAILS, optional=LINK_OPTIONAL),
-    FormCase(link_forms.LineForm, link_page, LINE_FIELDS, optional=LINE_OPTIONAL),
+    FormCase(
+        link_forms.LineForm, link_page, {**LINE_FIELDS, "optional": "y"}, optional=LINE_OPTIONAL
+    ),
     FormCase(
         checkout_forms.QuantityForm,
         checkout_page,

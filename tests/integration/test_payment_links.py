@@ -232,3 +232,63 @@ def test_a_reactivated_link_past_its_last_day_stays_closed(client: FlaskClient, 
     post_form(client, url, url + "/reactivate", {})
     editor = client.get(url).get_data(as_text=True)
     assert "Status: Expired" in editor and "buyers see that the link has expired" in editor
+
+
+def add_line(client: FlaskClient, url: str, description: str, amount: str, **fields: str):  # type: ignore[no-untyped-def]
+    return post_form(client, url, url + "/lines", {
+        "currency": "SEK", "product": "", "description": description, "amount": amount,
+        "quantity": "1", "min_quantity": "1", "max_quantity": "1", **fields,
+    })  # fmt: skip
+
+
+def test_an_optional_line(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    assert add_line(client, url, "Gift wrap", "25", optional="y").status_code == 302
+    with app.app_context():
+        required, wrap = only_link(app).lines
+        assert (required.optional, wrap.optional) == (False, True)
+    editor = client.get(url).get_data(as_text=True)
+    assert '<span class="badge">Optional</span>' in editor
+    assert "Make required<span" in editor and "Make optional<span" in editor
+
+    response = post_form(client, url, f"{url}/lines/{required.id}/optional", {},
+                         follow_redirects=True)  # fmt: skip
+    assert "A payment link needs at least one line that is not optional." in response.get_data(
+        as_text=True
+    )
+    response = post_form(client, url, f"{url}/lines/{required.id}/remove", {},
+                         follow_redirects=True)  # fmt: skip
+    assert "A payment link needs at least one line that is not optional." in response.get_data(
+        as_text=True
+    )
+    response = post_form(client, url, f"{url}/lines/{wrap.id}/required", {}, headers=HTMX)
+    lines = response.get_data(as_text=True)
+    assert 'id="lines"' in lines and "Gift wrap is no longer optional." in lines
+    response = post_form(client, url, f"{url}/lines/{required.id}/optional", {}, headers=HTMX)
+    assert "One hour is optional: buyers may add it." in response.get_data(as_text=True)
+    with app.app_context():
+        assert [line.optional for line in only_link(app).lines] == [True, False]
+
+
+def test_a_new_links_first_line_is_never_optional(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    assert 'name="optional"' not in client.get("/panel/links/new").get_data(as_text=True)
+    response = add_payment_link(client, optional="y")
+    assert response.status_code == 422
+    assert "A payment link needs at least one line that is not optional." in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.scalars(select(PaymentLink)).all() == []
+
+
+def test_the_minimum_charge_warning_leaves_optional_lines_out(
+    client: FlaskClient, app: Flask
+) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client, amount="1")
+    url = link_url(app)
+    add_line(client, url, "Gift wrap", "100", optional="y")
+    assert "below the smallest charge Stripe accepts" in client.get(url).get_data(as_text=True)
