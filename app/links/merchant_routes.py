@@ -160,6 +160,18 @@ def edit_link(link_id: int) -> Response:
     )
 
 
+@blueprint.post("/<int:link_id>/duplicate")
+@login_required
+def duplicate_link(link_id: int) -> Response:
+    link = get_owned_or_404(PaymentLink, link_id)
+    copy = service.duplicate_link(
+        db.session, current_merchant(), link, _("Copy of %(name)s", name=link.name)
+    )
+    db.session.commit()
+    flash(_("Copy made. You are now editing %(name)s.", name=copy.name), "success")
+    return redirect(url_for("links.edit_link", link_id=copy.id))
+
+
 def _after_status_change(link: PaymentLink) -> Response:
     """The list's table when the button was in the list (``?from=list``), else the editor's
     status card; a plain post is redirected to the page it came from."""

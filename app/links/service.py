@@ -174,6 +174,45 @@ def update_link(
     return link
 
 
+def duplicate_link(
+    session: DbSession, merchant: Merchant, link: PaymentLink, name: str
+) -> PaymentLink:
+    """A new link named ``name`` with ``link``'s settings and lines, at a new random address.
+    It starts active and counts its own payments (a limit starts again from none)."""
+    copy = PaymentLink(
+        merchant_id=merchant.id,
+        slug=new_public_id("pl"),
+        name=name.strip()[:120],
+        currency=link.currency,
+        payment_methods=list(link.payment_methods) if link.payment_methods else None,
+        billing_address=link.billing_address,
+        shipping_address=link.shipping_address,
+        phone=link.phone,
+        message=link.message,
+        redirect_url=link.redirect_url,
+        payment_limit=link.payment_limit,
+        last_day=link.last_day,
+        active=True,
+    )
+    for line in link.lines:
+        copy.lines.append(
+            PaymentLinkLine(
+                merchant_id=merchant.id,
+                product_id=line.product_id,
+                description=line.description,
+                unit_amount=line.unit_amount,
+                quantity=line.quantity,
+                adjustable_quantity=line.adjustable_quantity,
+                min_quantity=line.min_quantity,
+                max_quantity=line.max_quantity,
+                optional=line.optional,
+            )
+        )
+    session.add(copy)
+    session.flush()
+    return copy
+
+
 def deactivate_link(session: DbSession, link: PaymentLink) -> None:
     """Buyers get the "not active" page until the link is reactivated; nothing else changes."""
     link.active = False

@@ -292,3 +292,43 @@ def test_the_minimum_charge_warning_leaves_optional_lines_out(
     url = link_url(app)
     add_line(client, url, "Gift wrap", "100", optional="y")
     assert "below the smallest charge Stripe accepts" in client.get(url).get_data(as_text=True)
+
+
+def test_duplicate_a_link(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_product(client, "Mug", "SEK", "129")
+    add_payment_link(
+        client, "Mugs", product="1", description="", amount="", quantity="2",
+        adjustable_quantity="y", min_quantity="1", max_quantity="6", shipping_address="required",
+        message="Handmade in Malmö.", methods="card", payment_limit="1", last_day="2099-01-31",
+        redirect_url="https://example.com/thanks",
+    )  # fmt: skip
+    url = link_url(app)
+    add_line(client, url, "Gift wrap", "25", optional="y")
+    record_payment(app, PaymentStatus.SUCCEEDED, 25800, "pi_1")  # the original's limit is reached
+    post_form(client, url, url + "/deactivate", {})
+
+    response = post_form(client, url, url + "/duplicate", {})
+    assert response.status_code == 302
+    with app.app_context():
+        original, copy = db.session.scalars(select(PaymentLink).order_by(PaymentLink.id)).all()
+        assert response.headers["Location"] == f"/panel/links/{copy.id}"
+        assert copy.name == "Copy of Mugs" and original.name == "Mugs"
+        assert copy.slug != original.slug and copy.slug.startswith("pl_")
+        settings = ("currency", "payment_methods", "billing_address", "shipping_address", "phone",
+                    "message", "redirect_url", "payment_limit", "last_day")  # fmt: skip
+        assert all(getattr(copy, name) == getattr(original, name) for name in settings)
+        assert copy.active is True and original.active is False
+
+        def line_settings(link: PaymentLink) -> list[tuple[object, ...]]:
+            return [(line.product_id, line.description, line.unit_amount, line.quantity,
+                     line.adjustable_quantity, line.min_quantity, line.max_quantity,
+                     line.optional) for line in link.lines]  # fmt: skip
+
+        assert line_settings(copy) == line_settings(original)
+        assert {line.id for line in copy.lines}.isdisjoint(line.id for line in original.lines)
+    editor = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Copy made. You are now editing Copy of Mugs." in editor
+    assert "Status: Active" in editor  # its own payments: none yet
+    listing = client.get("/panel/links/").get_data(as_text=True)
+    assert "Copy of Mugs" in listing and "Mugs" in listing
