@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
+from base64 import b64encode
 from typing import Any
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -123,6 +125,19 @@ def _status_context(link: PaymentLink) -> dict[str, Any]:
     }
 
 
+def _public_url() -> str:
+    return str(current_app.extensions["kassa_settings"].public_url)
+
+
+def _share_context(link: PaymentLink) -> dict[str, Any]:
+    """The link's address and its QR code (an SVG in a data address, so no second request)."""
+    svg = service.link_qr_code(_public_url(), link, "svg")
+    return {
+        "address": service.link_address(_public_url(), link),
+        "qr_image": "data:image/svg+xml;base64," + b64encode(svg).decode("ascii"),
+    }
+
+
 def _lines_context(link: PaymentLink, line_form: LineForm | None = None) -> dict[str, Any]:
     problem = service.minimum_charge_problem(db.session, current_merchant(), link, utcnow().date())
     if line_form is None:
@@ -130,7 +145,6 @@ def _lines_context(link: PaymentLink, line_form: LineForm | None = None) -> dict
         line_form.currency.data = link.currency
     return {
         "link": link,
-        "public_url": current_app.extensions["kassa_settings"].public_url,
         "line_form": line_form,
         "pricing_problem": REFUSAL_MESSAGES[problem] if problem else None,
     }
@@ -157,7 +171,31 @@ def edit_link(link_id: int) -> Response:
         form=form,
         **_lines_context(link),
         **_status_context(link),
+        **_share_context(link),
     )
+
+
+def _qr_download(link_id: int, kind: str, mimetype: str) -> Response:
+    link = get_owned_or_404(PaymentLink, link_id)
+    return send_file(
+        io.BytesIO(service.link_qr_code(_public_url(), link, kind)),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=service.qr_file_name(link, kind),
+        max_age=0,
+    )
+
+
+@blueprint.get("/<int:link_id>/qr.svg")
+@login_required
+def qr_code_svg(link_id: int) -> Response:
+    return _qr_download(link_id, "svg", "image/svg+xml")
+
+
+@blueprint.get("/<int:link_id>/qr.png")
+@login_required
+def qr_code_png(link_id: int) -> Response:
+    return _qr_download(link_id, "png", "image/png")
 
 
 @blueprint.post("/<int:link_id>/duplicate")
@@ -233,6 +271,7 @@ def add_line(link_id: int) -> Response:
         form=_link_form(link, formdata=None),
         **_lines_context(link, form),
         **_status_context(link),
+        **_share_context(link),
     )
 
 

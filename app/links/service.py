@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +17,7 @@ from app.catalog.models import Product
 from app.core import pricing
 from app.core.methods import PaymentMethod
 from app.core.money import Money
+from app.core.qr import qr_png, qr_svg
 from app.core.tokens import new_public_id
 from app.extensions import DbSession
 from app.links.models import PaymentLink, PaymentLinkLine
@@ -83,6 +86,27 @@ class LinkSales:
 
 def link_by_slug(session: DbSession, slug: str) -> PaymentLink | None:
     return session.scalar(select(PaymentLink).where(PaymentLink.slug == slug))
+
+
+def link_address(public_url: str, link: PaymentLink) -> str:
+    """Where buyers open the link (``KASSA_PUBLIC_URL`` is its site)."""
+    return f"{public_url.rstrip('/')}/l/{link.slug}"
+
+
+QR_KINDS = {"svg": qr_svg, "png": qr_png}
+
+
+def link_qr_code(public_url: str, link: PaymentLink, kind: str) -> bytes:
+    """The QR code of the link's address, as ``svg`` or ``png``."""
+    return QR_KINDS[kind](link_address(public_url, link))
+
+
+def qr_file_name(link: PaymentLink, kind: str) -> str:
+    """``<name>-qr.<kind>`` with the name in plain ASCII ("Café för två" is cafe-for-tva),
+    or the slug when nothing of the name is left."""
+    ascii_name = unicodedata.normalize("NFKD", link.name).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
+    return f"{stem or link.slug}-qr.{kind}"
 
 
 def _apply(session: DbSession, merchant: Merchant, link: PaymentLink, details: LinkDetails) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+from xml.etree import ElementTree
 
+import zxingcpp
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlalchemy import select
 
 from app.extensions import db
@@ -332,3 +336,62 @@ def test_duplicate_a_link(client: FlaskClient, app: Flask) -> None:
     assert "Status: Active" in editor  # its own payments: none yet
     listing = client.get("/panel/links/").get_data(as_text=True)
     assert "Copy of Mugs" in listing and "Mugs" in listing
+
+
+def test_the_editor_shows_the_links_qr_code(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    editor = client.get(url).get_data(as_text=True)
+    assert '<img class="qr-code" src="data:image/svg+xml;base64,' in editor
+    assert 'alt="QR code of this address"' in editor
+    assert f'href="{url}/qr.svg" download>Download QR code (SVG)' in editor
+    assert f'href="{url}/qr.png" download>Download QR code (PNG)' in editor
+
+
+def test_download_the_qr_code_as_svg_and_png(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client, "Café för två")
+    url = link_url(app)
+    with app.app_context():
+        address = f"http://localhost/l/{only_link(app).slug}"  # KASSA_PUBLIC_URL of the tests
+
+    svg = client.get(url + "/qr.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert svg.headers["Content-Disposition"] == "attachment; filename=cafe-for-tva-qr.svg"
+    root = ElementTree.fromstring(svg.data)  # noqa: S314  (our own SVG)
+    namespace = "{http://www.w3.org/2000/svg}"
+    assert root.tag == f"{namespace}svg"
+    assert root.findtext(f"{namespace}title") == address
+    assert root.findall(f".//{namespace}path")
+
+    png = client.get(url + "/qr.png")
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    assert png.headers["Content-Disposition"] == "attachment; filename=cafe-for-tva-qr.png"
+    assert png.data.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(png.data))
+    assert image.size[0] == image.size[1] >= 250
+    [decoded] = zxingcpp.read_barcodes(image.convert("L"))
+    assert decoded.format == zxingcpp.BarcodeFormat.QRCode and decoded.text == address
+
+
+def test_a_qr_file_without_a_latin_name_is_named_by_the_slug(
+    client: FlaskClient, app: Flask
+) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client, "Консультация")
+    url = link_url(app)
+    with app.app_context():
+        slug = only_link(app).slug
+    response = client.get(url + "/qr.png")
+    assert response.headers["Content-Disposition"] == f"attachment; filename={slug}-qr.png"
+
+
+def test_qr_codes_need_a_login(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    anonymous = app.test_client()
+    for kind in ("svg", "png"):
+        response = anonymous.get(f"{url}/qr.{kind}")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
