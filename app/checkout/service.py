@@ -290,19 +290,44 @@ def _pricing_fee(fee: Fee, currency: str) -> pricing.Fee | None:
     )
 
 
+@dataclass(frozen=True)
+class Choices:
+    """What the buyer chose that prices depend on: quantities by line id, a discount code, a
+    method and a country. A checkout stores them; a preview uses a new buyer's."""
+
+    quantities: dict[int, int]
+    discount_code: str = ""
+    method: str | None = None
+    country: str | None = None
+
+
+def choices_of(checkout: CheckoutSession) -> Choices:
+    return Choices(
+        quantities={int(line_id): quantity for line_id, quantity in checkout.quantities.items()},
+        discount_code=checkout.discount_code,
+        method=checkout.method,
+        country=checkout.country,
+    )
+
+
+def new_buyer_choices(link: PaymentLink) -> Choices:
+    """What a new checkout of ``link`` starts with (what the merchant's preview shows)."""
+    return Choices(quantities=initial_quantities(link))
+
+
 def checkout_cart(
-    session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
+    session: DbSession, link: PaymentLink, choices: Choices, today: date
 ) -> pricing.Cart:
-    merchant = merchant_of(session, checkout)
-    discount = usable_discount(session, merchant, checkout.discount_code)
+    merchant = merchant_of(session, link)
+    discount = usable_discount(session, merchant, choices.discount_code)
     fees = [_pricing_fee(fee, link.currency) for fee in list_fees(session, merchant)]
     return link_cart(
         link,
         today,
-        {int(line_id): quantity for line_id, quantity in checkout.quantities.items()},
+        choices.quantities,
         discount=_pricing_discount(discount, link.currency) if discount else None,
         fees=tuple(fee for fee in fees if fee is not None),
-        buyer_country=checkout.country,
+        buyer_country=choices.country,
     )
 
 
@@ -321,12 +346,11 @@ class Summary:
     asks_country: bool  # a tax rate depends on the buyer's country
 
 
-def summarize(
-    session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
-) -> Summary:
-    cart = checkout_cart(session, checkout, link, today)
+def summarize(session: DbSession, link: PaymentLink, choices: Choices, today: date) -> Summary:
+    """The summary of ``link`` priced for ``choices`` (a checkout's, or a new buyer's)."""
+    cart = checkout_cart(session, link, choices, today)
     methods = offered_methods(session, link)
-    method = PaymentMethod(checkout.method) if checkout.method in set(methods) else None
+    method = PaymentMethod(choices.method) if choices.method in set(methods) else None
     breakdown = pricing.price(cart, pricing.PaymentMethod(method.value) if method else None)
     by_reference = {line.reference: line for line in breakdown.lines}
     saves = branding_of(session, link).save_payment_methods
@@ -359,8 +383,10 @@ def summarize(
     )
 
 
-def buyer_snapshot(checkout: CheckoutSession) -> dict[str, Any]:
-    """What the buyer typed, to put back into the forms."""
+def buyer_snapshot(checkout: CheckoutSession | None) -> dict[str, Any]:
+    """What the buyer typed, to put back into the forms (nothing in a preview)."""
+    if checkout is None:
+        return {}
     return {
         "email": checkout.email,
         "name": checkout.name,
@@ -381,7 +407,7 @@ def _intent_key(checkout: CheckoutSession) -> str:
 def _payment_request(
     session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
 ) -> IntentRequest:
-    summary = summarize(session, checkout, link, today)
+    summary = summarize(session, link, choices_of(checkout), today)
     if summary.refusal is not None or not summary.methods:
         raise ServiceError(_l("This checkout cannot be paid. Please contact the seller."))
     return IntentRequest(

@@ -311,3 +311,63 @@ def test_a_line_made_required_after_the_checkout_opened_is_charged(
     post_form(client, editor, f"{editor}/lines/{wrap}/required", {})
     body = buyer.get(page).get_data(as_text=True)
     assert 'data-testid="due-now">SEK525.00<' in body and "You may also add" not in body
+
+
+def totals_of(page: str) -> str:
+    return page.split('<dl class="totals">', 1)[1].split("</dl>", 1)[0]
+
+
+def test_the_merchant_previews_the_buyer_page(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    connected(client, app, stripe_sandbox, "SE", "sek")
+    post_form(client, "/panel/settings/branding", "/panel/settings/branding",
+              {"display_name": "Verkstan", "accent_color": "#1d4ed8"})  # fmt: skip
+    add_tax_rate(client, "Moms", "25", inclusive="y")
+    add_product(client, "Mug", "SEK", "100", tax_rate="1")
+    add_payment_link(client, "Mugs", product="1", description="", amount="", quantity="2",
+                     adjustable_quantity="y", max_quantity="5",
+                     message="Handmade in Malmö.")  # fmt: skip
+    add_optional_line(client, app, "Gift wrap", "25")
+    url = f"/panel/links/{the_link(app).id}"
+    assert f'href="{url}/preview">Preview buyer page</a>' in client.get(url).get_data(as_text=True)
+
+    response = client.get(url + "/preview")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<strong id="preview-title">Preview</strong>' in page
+    assert "Nothing can be sent or paid here." in page and f'href="{url}">' in page
+    assert "<h1>Mugs</h1>" in page and "Handmade in Malmö." in page
+    assert "Verkstan" in page and "--accent: #1d4ed8" in page and "Test mode" in page
+    assert "Mug \u00d7 2" in page and "Moms" in page and "You may also add" in page
+    assert 'data-testid="due-now">SEK200.00<' in page
+    assert "/c/" not in page  # no checkout behind it: no form posts anywhere
+    assert '<button type="submit" class="button button-primary" disabled>Continue</button>' in page
+    assert "disabled>Add<span" in page
+    with app.app_context():
+        assert db.session.scalars(select(CheckoutSession)).all() == []
+
+    buyer = app.test_client()
+    buyer_page = buyer.get(open_as_buyer(app, buyer)).get_data(as_text=True)
+    assert totals_of(page) == totals_of(buyer_page)  # priced by the same code
+
+
+def test_a_preview_of_a_closed_link_says_what_buyers_see(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")  # no Stripe account yet
+    add_payment_link(client)
+    url = f"/panel/links/{the_link(app).id}"
+    page = client.get(url + "/preview").get_data(as_text=True)
+    assert "Stripe is not connected: buyers see a page saying that you cannot take payments." in (
+        page
+    )
+    post_form(client, url, url + "/deactivate", {})
+    page = client.get(url + "/preview").get_data(as_text=True)
+    assert "The link is inactive: buyers see a page saying so instead." in page
+    assert "<h1>Consultation</h1>" in page and 'data-testid="due-now">SEK500.00<' in page
+
+
+def test_a_preview_needs_a_login(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    response = app.test_client().get(f"/panel/links/{the_link(app).id}/preview")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
