@@ -395,3 +395,13 @@ def test_qr_codes_need_a_login(client: FlaskClient, app: Flask) -> None:
     for kind in ("svg", "png"):
         response = anonymous.get(f"{url}/qr.{kind}")
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_a_copy_is_named_in_the_merchants_language(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client, "Konsultation")
+    url = link_url(app)
+    post_form(client, url, url + "/duplicate", {}, headers={"Accept-Language": "sv"})
+    with app.app_context():
+        names = db.session.scalars(select(PaymentLink.name).order_by(PaymentLink.id)).all()
+    assert names == ["Konsultation", "Kopia av Konsultation"]
