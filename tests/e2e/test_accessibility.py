@@ -9,8 +9,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import csrf_token_from
-from tests.e2e.test_merchant_journey import sign_up
+from tests.e2e.test_merchant_journey import log_in, sign_up
 from tests.support.accessibility import axe_violations
+from tests.support.accounts import DEFAULT_PASSWORD
 from tests.support.payments import connect_through_live_server
 from tests.support.stripe_sandbox import StripeSandbox
 
@@ -83,3 +84,31 @@ def test_a_buyer_checkout_page(
     axe_page.goto(f"{base_url}/l/{slug}")
     expect(axe_page.get_by_role("heading", name="Workshop")).to_be_visible()
     assert axe_violations(axe_page) == []
+
+
+def test_a_payment_links_editor_preview_and_optional_item(
+    axe_page: Page, base_url: str, stripe_sandbox: StripeSandbox
+) -> None:
+    email = "a11y-links@example.com"
+    merchant = connect_through_live_server(
+        base_url, stripe_sandbox.create_account("SE", "sek"), email
+    )
+    new_link = f"{base_url}/panel/links/new"
+    editor = merchant.post(new_link, data={
+        "csrf_token": csrf_token_from(merchant.get(new_link, timeout=10).text),
+        "name": "Workshop", "currency": "SEK", "product": "", "description": "Seat",
+        "amount": "450", "quantity": "1", "min_quantity": "1", "max_quantity": "1",
+        "billing_address": "", "shipping_address": "", "phone": "",
+    }, timeout=10)  # fmt: skip
+    added = merchant.post(editor.url + "/lines", data={
+        "csrf_token": csrf_token_from(editor.text), "currency": "SEK", "product": "",
+        "description": "Lunch", "amount": "120", "quantity": "1", "min_quantity": "1",
+        "max_quantity": "1", "optional": "y",
+    }, timeout=10)  # fmt: skip
+    assert "Line added." in added.text
+    slug = editor.text.split("/l/", 1)[1].split("<", 1)[0]
+    log_in(axe_page, base_url, email, DEFAULT_PASSWORD)
+    for url in (editor.url, editor.url + "/preview", f"{base_url}/l/{slug}"):
+        axe_page.goto(url)
+        expect(axe_page.get_by_role("heading", name="Workshop", level=1)).to_be_visible()
+        assert axe_violations(axe_page) == [], url
