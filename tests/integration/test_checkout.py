@@ -1,5 +1,6 @@
 """The buyer checkout of a payment link: open and resume, the summary priced on the server,
-quantity, discount code, method surcharge, taxes by country, details, closed links."""
+quantity, optional items, discount code, method surcharge, taxes by country, details, closed
+links; the merchant's preview of the same page."""
 
 from __future__ import annotations
 
@@ -279,6 +280,26 @@ def test_an_added_optional_item_is_paid_for(
     assert response.status_code == 302  # once added, it is an adjustable line
     post_form(buyer, page, page + "/details", {"email": "ada@example.com", "name": "Ada"})
     assert "Pay SEK575.00" in buyer.get(page + "/pay").get_data(as_text=True)
+
+
+def test_adding_an_item_while_paying_updates_the_payment_intent(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    account = shop(client, app, stripe_sandbox)
+    wrap = add_optional_line(client, app, "Gift wrap", "25")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    post_form(buyer, page, page + "/details", {"email": "ada@example.com", "name": "Ada"})
+    assert "Pay SEK500.00" in buyer.get(page + "/pay").get_data(as_text=True)
+    response = post_form(buyer, page + "/pay", f"{page}/items/{wrap}/add", {}, headers=HTMX)
+    assert 'data-testid="due-now">SEK525.00<' in response.get_data(as_text=True)
+    with app.app_context():
+        intent_id = db.session.scalars(select(CheckoutSession)).one().payment_intent_id
+    assert intent_id is not None
+    merchant_stripe = stripe.StripeClient(
+        account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
+    )
+    assert merchant_stripe.v1.payment_intents.retrieve(intent_id).amount == 52500
 
 
 def test_only_optional_items_of_this_link_can_be_added_or_removed(

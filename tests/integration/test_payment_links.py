@@ -1,4 +1,5 @@
-"""Payment links in the panel: create, edit, lines, the minimum-charge warning, status and sales."""
+"""Payment links in the panel: create, edit, lines (optional ones too), the minimum-charge
+warning, status and sales, deactivate and reactivate, duplicate, QR codes."""
 
 from __future__ import annotations
 
