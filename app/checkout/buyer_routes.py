@@ -2,6 +2,9 @@
 
 Found by token, never by id: the token is the buyer's only key. Each change posts one small
 form; HTMX gets the summary back, a plain post a redirect to the page.
+
+The merchant's preview of a link (``/panel/links/<id>/preview``) renders the same page from the
+same context, for a new buyer and without a checkout: nothing in it can be sent or paid.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from app.checkout.forms import (
 from app.checkout.models import CheckoutSession, CheckoutStatus
 from app.extensions import db
 from app.links.labels import REFUSAL_MESSAGES
-from app.links.models import PaymentLink
+from app.links.models import PaymentLink, PaymentLinkLine
 from app.links.service import link_by_slug
+from app.merchants.auth import login_required
 from app.merchants.models import utcnow
+from app.merchants.scoping import get_owned_or_404
 from app.merchants.service import ServiceError
 from app.payments.models import Payment, PaymentStatus
 from app.payments.service import PAID
@@ -76,26 +81,34 @@ def _shell(link: PaymentLink) -> dict[str, Any]:
     }
 
 
-def _summary_context(checkout: CheckoutSession, link: PaymentLink, **forms: Any) -> dict[str, Any]:
-    summary = service.summarize(db.session, checkout, link, utcnow().date())
+def _summary_context(
+    checkout: CheckoutSession | None, link: PaymentLink, **forms: Any
+) -> dict[str, Any]:
+    """The order summary of a buyer's checkout, or of the merchant's preview (``checkout``
+    None: what a new buyer sees, with nothing that can be sent)."""
+    choices = service.choices_of(checkout) if checkout else service.new_buyer_choices(link)
+    summary = service.summarize(db.session, link, choices, utcnow().date())
     adjustable = [line.id for line in link.lines if line.adjustable_quantity]
     code_form = forms.get("code_form") or DiscountCodeForm(formdata=None)
     if not code_form.is_submitted():
-        code_form.code.data = checkout.discount_code
+        code_form.code.data = choices.discount_code
     method_form = forms.get("method_form") or MethodForm(formdata=None, methods=summary.methods)
     if not method_form.is_submitted():
-        method_form.method.data = checkout.method
+        method_form.method.data = choices.method
     country_form = forms.get("country_form") or CountryForm(formdata=None)
     if not country_form.is_submitted():
-        country_form.country.data = checkout.country or ""
+        country_form.country.data = choices.country or ""
     return {
         "checkout": checkout,
+        "preview": checkout is None,
+        "choices": choices,
         "summary": summary,
         "refusal_message": REFUSAL_MESSAGES[summary.refusal] if summary.refusal else None,
         "method_labels": METHOD_LABELS,
         "quantity_form": forms.get("quantity_form")
         or QuantityForm(formdata=None, line_ids=adjustable),
         "quantity_errors": forms.get("quantity_errors", {}),
+        "item_form": forms.get("item_form") or KassaForm(formdata=None),
         "code_form": code_form,
         "method_form": method_form,
         "country_form": country_form,
@@ -104,7 +117,10 @@ def _summary_context(checkout: CheckoutSession, link: PaymentLink, **forms: Any)
 
 
 def _page_context(
-    checkout: CheckoutSession, link: PaymentLink, buyer_form: BuyerForm | None = None, **forms: Any
+    checkout: CheckoutSession | None,
+    link: PaymentLink,
+    buyer_form: BuyerForm | None = None,
+    **forms: Any,
 ) -> dict[str, Any]:
     questions = service.questions_of(db.session, link)
     if buyer_form is None:
@@ -129,6 +145,32 @@ def checkout_page(token: str) -> Response:
     if closed is not None:
         return render("checkout/closed.html", closed=closed, **_shell(link))
     return render("checkout/checkout.html", **_page_context(checkout, link))
+
+
+PREVIEW_CLOSED_NOTES = {
+    service.Closed.INACTIVE: _l("The link is inactive: buyers see a page saying so instead."),
+    service.Closed.EXPIRED: _l("The link has expired: buyers see a page saying so instead."),
+    service.Closed.COMPLETED: _l(
+        "The link has reached its limit of payments: buyers see a page saying so instead."
+    ),
+    service.Closed.NOT_CONNECTED: _l(
+        "Stripe is not connected: buyers see a page saying that you cannot take payments."
+    ),
+}
+
+
+@blueprint.get("/panel/links/<int:link_id>/preview")
+@login_required
+def preview(link_id: int) -> Response:
+    """The link's page as a new buyer sees it: the same templates, prices and branding, with
+    no checkout opened (inactive and closed links too, with a note)."""
+    link = get_owned_or_404(PaymentLink, link_id)
+    closed = service.link_closed(db.session, link)
+    return render(
+        "checkout/checkout.html",
+        preview_note=PREVIEW_CLOSED_NOTES[closed] if closed else None,
+        **_page_context(None, link),
+    )
 
 
 def _change(
@@ -180,6 +222,34 @@ def change_quantity(token: str) -> Response:
         service.set_quantity(checkout, line, form.quantity.value or 0)
 
     return _change(token, form, "quantity_form", apply)
+
+
+def _line_of(link: PaymentLink, line_id: int) -> PaymentLinkLine:
+    line = next((line for line in link.lines if line.id == line_id), None)
+    if line is None:
+        abort(404)
+    return line
+
+
+@blueprint.post("/c/<token>/items/<int:line_id>/add")
+def add_item(token: str, line_id: int) -> Response:
+    """The buyer adds an optional line; the form carries nothing but the CSRF token."""
+    return _change(
+        token,
+        KassaForm(),
+        "item_form",
+        lambda checkout, link: service.add_item(checkout, _line_of(link, line_id)),
+    )
+
+
+@blueprint.post("/c/<token>/items/<int:line_id>/remove")
+def remove_item(token: str, line_id: int) -> Response:
+    return _change(
+        token,
+        KassaForm(),
+        "item_form",
+        lambda checkout, link: service.remove_item(checkout, _line_of(link, line_id)),
+    )
 
 
 @blueprint.post("/c/<token>/discount")

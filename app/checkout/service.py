@@ -20,7 +20,13 @@ from app.core.money import Money, format_typed_decimal
 from app.core.tokens import new_secret_token
 from app.extensions import DbSession
 from app.links.models import PaymentLink, PaymentLinkLine
-from app.links.service import DOCUMENT_TYPE, LinkStatus, link_cart, link_state
+from app.links.service import (
+    DOCUMENT_TYPE,
+    LinkStatus,
+    initial_quantities,
+    link_cart,
+    link_state,
+)
 from app.merchants.models import Merchant
 from app.merchants.service import ServiceError
 from app.payments.models import Payment, PaymentStatus
@@ -87,13 +93,13 @@ def merchant_of(session: DbSession, row: PaymentLink | CheckoutSession) -> Merch
 
 
 def open_checkout(session: DbSession, link: PaymentLink, locale: str) -> CheckoutSession:
-    """A new checkout of ``link`` at the link's own quantities."""
+    """A new checkout of ``link`` at the link's own quantities (optional lines left out)."""
     checkout = CheckoutSession(
         merchant_id=link.merchant_id,
         token=new_secret_token(),
         document_type=DOCUMENT_TYPE,
         document_id=str(link.id),
-        quantities={str(line.id): line.quantity for line in link.lines},
+        quantities={str(line_id): q for line_id, q in initial_quantities(link).items()},
         locale=locale,
     )
     session.add(checkout)
@@ -120,7 +126,8 @@ def link_of(session: DbSession, checkout: CheckoutSession) -> PaymentLink:
 
 
 def set_quantity(checkout: CheckoutSession, line: PaymentLinkLine, quantity: int) -> None:
-    if not line.adjustable_quantity or str(line.id) not in checkout.quantities:
+    """A new quantity of an adjustable line (of an optional one once the buyer added it)."""
+    if not line.adjustable_quantity or not checkout.quantities.get(str(line.id)):
         raise ServiceError(_l("This quantity cannot be changed."), "quantity")
     if not line.min_quantity <= quantity <= line.max_quantity:
         raise ServiceError(
@@ -132,6 +139,21 @@ def set_quantity(checkout: CheckoutSession, line: PaymentLinkLine, quantity: int
             "quantity",
         )
     checkout.quantities = {**checkout.quantities, str(line.id): quantity}
+
+
+def add_item(checkout: CheckoutSession, line: PaymentLinkLine) -> None:
+    """The buyer adds an optional line, at the link's quantity for it (adding twice is once)."""
+    if not line.optional:
+        raise ServiceError(_l("This item cannot be added."))
+    if not checkout.quantities.get(str(line.id)):
+        checkout.quantities = {**checkout.quantities, str(line.id): line.quantity}
+
+
+def remove_item(checkout: CheckoutSession, line: PaymentLinkLine) -> None:
+    """The buyer takes an optional line out again: it is no longer charged."""
+    if not line.optional:
+        raise ServiceError(_l("This item cannot be removed."))
+    checkout.quantities = {**checkout.quantities, str(line.id): 0}
 
 
 def apply_discount_code(
@@ -344,19 +366,44 @@ def _pricing_fee(fee: Fee, currency: str) -> pricing.Fee | None:
     )
 
 
+@dataclass(frozen=True)
+class Choices:
+    """What the buyer chose that prices depend on: quantities by line id, a discount code, a
+    method and a country. A checkout stores them; a preview uses a new buyer's."""
+
+    quantities: dict[int, int]
+    discount_code: str = ""
+    method: str | None = None
+    country: str | None = None
+
+
+def choices_of(checkout: CheckoutSession) -> Choices:
+    return Choices(
+        quantities={int(line_id): quantity for line_id, quantity in checkout.quantities.items()},
+        discount_code=checkout.discount_code,
+        method=checkout.method,
+        country=checkout.country,
+    )
+
+
+def new_buyer_choices(link: PaymentLink) -> Choices:
+    """What a new checkout of ``link`` starts with (what the merchant's preview shows)."""
+    return Choices(quantities=initial_quantities(link))
+
+
 def checkout_cart(
-    session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
+    session: DbSession, link: PaymentLink, choices: Choices, today: date
 ) -> pricing.Cart:
-    merchant = merchant_of(session, checkout)
-    discount = usable_discount(session, merchant, checkout.discount_code)
+    merchant = merchant_of(session, link)
+    discount = usable_discount(session, merchant, choices.discount_code)
     fees = [_pricing_fee(fee, link.currency) for fee in list_fees(session, merchant)]
     return link_cart(
         link,
         today,
-        {int(line_id): quantity for line_id, quantity in checkout.quantities.items()},
+        choices.quantities,
         discount=_pricing_discount(discount, link.currency) if discount else None,
         fees=tuple(fee for fee in fees if fee is not None),
-        buyer_country=checkout.country,
+        buyer_country=choices.country,
     )
 
 
@@ -366,6 +413,7 @@ class Summary:
     and what each offered method would cost in all."""
 
     lines: list[tuple[PaymentLinkLine, pricing.LineBreakdown]]
+    addable: list[tuple[PaymentLinkLine, Money]]  # optional lines not added, at their subtotal
     breakdown: pricing.Breakdown
     per_method: dict[PaymentMethod, pricing.Breakdown]
     methods: list[PaymentMethod]
@@ -374,12 +422,11 @@ class Summary:
     asks_country: bool  # a tax rate depends on the buyer's country
 
 
-def summarize(
-    session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
-) -> Summary:
-    cart = checkout_cart(session, checkout, link, today)
+def summarize(session: DbSession, link: PaymentLink, choices: Choices, today: date) -> Summary:
+    """The summary of ``link`` priced for ``choices`` (a checkout's, or a new buyer's)."""
+    cart = checkout_cart(session, link, choices, today)
     methods = offered_methods(session, link)
-    method = PaymentMethod(checkout.method) if checkout.method in set(methods) else None
+    method = PaymentMethod(choices.method) if choices.method in set(methods) else None
     breakdown = pricing.price(cart, pricing.PaymentMethod(method.value) if method else None)
     by_reference = {line.reference: line for line in breakdown.lines}
     saves = branding_of(session, link).save_payment_methods
@@ -388,6 +435,13 @@ def summarize(
             (line, by_reference[str(line.id)])
             for line in link.lines
             if str(line.id) in by_reference
+        ],
+        addable=[
+            (line, Money(unit.amount * line.quantity, unit.currency))
+            for line in link.lines
+            if line.optional
+            and str(line.id) not in by_reference
+            and (unit := line.unit_price(link.currency)) is not None
         ],
         breakdown=breakdown,
         per_method={
@@ -405,8 +459,11 @@ def summarize(
     )
 
 
-def buyer_snapshot(checkout: CheckoutSession, locale: str) -> dict[str, Any]:
-    """What the buyer typed, to put back into the forms (numbers as ``locale`` writes them)."""
+def buyer_snapshot(checkout: CheckoutSession | None, locale: str) -> dict[str, Any]:
+    """What the buyer typed, to put back into the forms (numbers as ``locale`` writes them;
+    nothing in a preview)."""
+    if checkout is None:
+        return {}
     return {
         "email": checkout.email,
         "name": checkout.name,
@@ -435,7 +492,7 @@ def _intent_key(checkout: CheckoutSession) -> str:
 def _payment_request(
     session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
 ) -> IntentRequest:
-    summary = summarize(session, checkout, link, today)
+    summary = summarize(session, link, choices_of(checkout), today)
     if summary.refusal is not None or not summary.methods:
         raise ServiceError(_l("This checkout cannot be paid. Please contact the seller."))
     return IntentRequest(

@@ -55,6 +55,8 @@ class PaymentLinkLine(MerchantOwned, db.Model):  # type: ignore[name-defined]
     adjustable_quantity: Mapped[bool] = mapped_column(Boolean, default=False)
     min_quantity: Mapped[int] = mapped_column(Integer, default=1)
     max_quantity: Mapped[int] = mapped_column(Integer, default=1)
+    # Left out unless the buyer adds it; once added it is charged at ``quantity``.
+    optional: Mapped[bool] = mapped_column(Boolean, default=False)
 
     link: Mapped[PaymentLink] = relationship(back_populates="lines")
     product: Mapped[Product | None] = relationship()

@@ -147,3 +147,31 @@ def test_a_payment_page(axe_page: Page, base_url: str, stripe_sandbox: StripeSan
     expect(axe_page.get_by_role("heading", name="Answers to your questions")).to_be_visible()
     expect(axe_page.get_by_text("Verkstan AB")).to_be_visible()
     assert axe_violations(axe_page) == []
+
+
+def test_a_payment_links_editor_preview_and_optional_item(
+    axe_page: Page, base_url: str, stripe_sandbox: StripeSandbox
+) -> None:
+    email = "a11y-links@example.com"
+    merchant = connect_through_live_server(
+        base_url, stripe_sandbox.create_account("SE", "sek"), email
+    )
+    new_link = f"{base_url}/panel/links/new"
+    editor = merchant.post(new_link, data={
+        "csrf_token": csrf_token_from(merchant.get(new_link, timeout=10).text),
+        "name": "Workshop", "currency": "SEK", "product": "", "description": "Seat",
+        "amount": "450", "quantity": "1", "min_quantity": "1", "max_quantity": "1",
+        "billing_address": "", "shipping_address": "", "phone": "",
+    }, timeout=10)  # fmt: skip
+    added = merchant.post(editor.url + "/lines", data={
+        "csrf_token": csrf_token_from(editor.text), "currency": "SEK", "product": "",
+        "description": "Lunch", "amount": "120", "quantity": "1", "min_quantity": "1",
+        "max_quantity": "1", "optional": "y",
+    }, timeout=10)  # fmt: skip
+    assert "Line added." in added.text
+    slug = editor.text.split("/l/", 1)[1].split("<", 1)[0]
+    log_in(axe_page, base_url, email, DEFAULT_PASSWORD)
+    for url in (editor.url, editor.url + "/preview", f"{base_url}/l/{slug}"):
+        axe_page.goto(url)
+        expect(axe_page.get_by_role("heading", name="Workshop", level=1)).to_be_visible()
+        assert axe_violations(axe_page) == [], url

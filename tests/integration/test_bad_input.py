@@ -149,11 +149,10 @@ LINK_DETAILS = {
     "redirect_url": "https://example.com/thanks",
     "payment_limit": "10",
     "last_day": "2099-12-31",
-    "active": "y",
 }
 LINK_OPTIONAL = {
     "methods", "billing_address", "shipping_address", "phone", "message", "redirect_url",
-    "payment_limit", "last_day", "active",
+    "payment_limit", "last_day",
 }  # fmt: skip
 LINE_FIELDS = {
     "currency": "SEK",
@@ -165,7 +164,7 @@ LINE_FIELDS = {
     "min_quantity": "1",
     "max_quantity": "5",
 }
-LINE_OPTIONAL = {"product", "adjustable_quantity"}
+LINE_OPTIONAL = {"product", "adjustable_quantity", "optional"}
 
 PRODUCT_DETAILS = {
     "name": "Mug",
@@ -336,11 +335,13 @@ FORMS = [
     FormCase(
         link_forms.NewLinkForm,
         owner_page("/panel/links/new"),
-        {**LINE_FIELDS, **LINK_DETAILS},
+        {**LINE_FIELDS, "optional": "", **LINK_DETAILS},  # a first line is never optional
         optional=LINE_OPTIONAL | LINK_OPTIONAL,
     ),
     FormCase(link_forms.LinkForm, link_page, LINK_DETAILS, optional=LINK_OPTIONAL),
-    FormCase(link_forms.LineForm, link_page, LINE_FIELDS, optional=LINE_OPTIONAL),
+    FormCase(
+        link_forms.LineForm, link_page, {**LINE_FIELDS, "optional": "y"}, optional=LINE_OPTIONAL
+    ),
     FormCase(
         checkout_forms.QuantityForm,
         checkout_page,
