@@ -19,6 +19,7 @@ from app.extensions import db
 from app.links.service import LineDetails, LinkDetails, add_line, create_link
 from app.merchants.service import sign_up
 from app.processors.models import ProcessorConnection
+from app.settings.service import checkout_settings
 
 ITEMS = (("Mug", 12900), ("Plate", 18900), ("Bowl", 14900))
 
@@ -55,6 +56,7 @@ def main() -> None:
         )
         merchant = owner.merchant
         _connect(merchant.id)
+        checkout_settings(db.session, merchant).accent_color = "#7a4b2a"  # its branding
         lines = [LineDetails(None, name, Money(amount, "SEK")) for name, amount in ITEMS]
         link = create_link(db.session, merchant, "SEK", LinkDetails(name="Table set"), lines[0])
         for line in lines[1:]:

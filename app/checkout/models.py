@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db, str_enum
-from app.merchants.models import MerchantOwned, utcnow
+from app.merchants.models import Merchant, MerchantOwned, utcnow
 
 
 class CheckoutStatus(enum.StrEnum):
@@ -70,6 +70,8 @@ class CheckoutSession(MerchantOwned, db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+    merchant: Mapped[Merchant] = relationship()
 
     @property
     def answers(self) -> list[Answer]:

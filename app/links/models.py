@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.catalog.models import Product
 from app.core.money import Money
 from app.extensions import db, str_enum
-from app.merchants.models import MerchantOwned, utcnow
+from app.merchants.models import Merchant, MerchantOwned, utcnow
 from app.settings.models import Collect
 
 
@@ -34,6 +34,7 @@ class PaymentLink(MerchantOwned, db.Model):  # type: ignore[name-defined]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    merchant: Mapped[Merchant] = relationship()
     lines: Mapped[list[PaymentLinkLine]] = relationship(
         back_populates="link", order_by="PaymentLinkLine.id", cascade="all, delete-orphan"
     )
