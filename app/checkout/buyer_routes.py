@@ -279,7 +279,7 @@ def pay(token: str) -> Response:
         flash(_("We could not reach the payment provider. Please try again."), "error")
         return redirect(url_for("checkout.checkout_page", token=token))
     db.session.commit()
-    if intent.status not in service.UNPAID:
+    if not service.payable(intent):
         return redirect(url_for("checkout.returned", token=token))
     return render(
         "checkout/pay.html",
@@ -334,10 +334,19 @@ def returned(token: str) -> Response:
     if checkout.payment_intent_id is None:
         return redirect(url_for("checkout.checkout_page", token=token))
     try:
-        payment = service.settle_from_stripe(db.session, checkout)
+        settled = service.settle_from_stripe(db.session, checkout)
     except GatewayError:
         return render("checkout/pending.html", checkout=checkout, **_shell(link))
     db.session.commit()
+    payment = settled.payment
+    if settled.awaits_verification:
+        return render(
+            "checkout/verify_bank_account.html",
+            checkout=checkout,
+            payment=payment,
+            verification_url=settled.verification_url,
+            **_shell(link),
+        )
     if payment.status in PAID:
         if link.redirect_url:
             return redirect(link.redirect_url)
