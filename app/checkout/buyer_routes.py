@@ -12,7 +12,6 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app.checkout import blueprint, service
@@ -31,6 +30,7 @@ from app.links.service import link_by_slug
 from app.merchants.models import utcnow
 from app.merchants.service import ServiceError
 from app.payments.models import Payment, PaymentStatus
+from app.payments.reasons import failure_reason
 from app.payments.service import PAID
 from app.processors.access import publishable_key
 from app.processors.gateway import GatewayError
@@ -309,23 +309,8 @@ def report_method(token: str) -> Response:
     )
 
 
-FAILURE_MESSAGES = {
-    "card_declined": _l("Your card was declined. Try another card or payment method."),
-    "insufficient_funds": _l(
-        "There were not enough funds. Try another card, account or payment method."
-    ),
-    "expired_card": _l("Your card has expired. Try another card."),
-    "incorrect_cvc": _l("The security code is incorrect. Check it and try again."),
-    "processing_error": _l("An error occurred while processing your card. Try again."),
-    "payment_intent_authentication_failure": _l(
-        "We could not authenticate your payment. Try again or use another method."
-    ),
-}
-
-
 def _failure_message(payment: Payment) -> str:
-    message = FAILURE_MESSAGES.get(payment.failure_code or "")
-    return str(message or _("The payment did not go through. Try again or use another method."))
+    return str(failure_reason(payment.failure_code))
 
 
 @blueprint.get("/c/<token>/return")
