@@ -145,6 +145,7 @@ def enter_details(page: Page, link_url: str) -> FrameLocator:
     page.get_by_label("Email").fill(BUYER)
     page.get_by_label("Full name").fill("Ada Buyer")
     page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Payment", exact=True)).to_be_visible()  # pay step
     return page.frame_locator(PAYMENT_FRAME).first
 
 
