@@ -36,6 +36,7 @@ from app.merchants.models import utcnow
 from app.merchants.scoping import get_owned_or_404
 from app.merchants.service import ServiceError
 from app.payments.models import Payment, PaymentStatus
+from app.payments.reasons import failure_reason
 from app.payments.service import PAID
 from app.processors.access import publishable_key
 from app.processors.gateway import GatewayError
@@ -349,7 +350,7 @@ def pay(token: str) -> Response:
         flash(_("We could not reach the payment provider. Please try again."), "error")
         return redirect(url_for("checkout.checkout_page", token=token))
     db.session.commit()
-    if intent.status not in service.UNPAID:
+    if not service.payable(intent):
         return redirect(url_for("checkout.returned", token=token))
     return render(
         "checkout/pay.html",
@@ -379,23 +380,8 @@ def report_method(token: str) -> Response:
     )
 
 
-FAILURE_MESSAGES = {
-    "card_declined": _l("Your card was declined. Try another card or payment method."),
-    "insufficient_funds": _l(
-        "There were not enough funds. Try another card, account or payment method."
-    ),
-    "expired_card": _l("Your card has expired. Try another card."),
-    "incorrect_cvc": _l("The security code is incorrect. Check it and try again."),
-    "processing_error": _l("An error occurred while processing your card. Try again."),
-    "payment_intent_authentication_failure": _l(
-        "We could not authenticate your payment. Try again or use another method."
-    ),
-}
-
-
 def _failure_message(payment: Payment) -> str:
-    message = FAILURE_MESSAGES.get(payment.failure_code or "")
-    return str(message or _("The payment did not go through. Try again or use another method."))
+    return str(failure_reason(payment.failure_code))
 
 
 @blueprint.get("/c/<token>/return")
@@ -404,10 +390,19 @@ def returned(token: str) -> Response:
     if checkout.payment_intent_id is None:
         return redirect(url_for("checkout.checkout_page", token=token))
     try:
-        payment = service.settle_from_stripe(db.session, checkout)
+        settled = service.settle_from_stripe(db.session, checkout)
     except GatewayError:
         return render("checkout/pending.html", checkout=checkout, **_shell(link))
     db.session.commit()
+    payment = settled.payment
+    if settled.awaits_verification:
+        return render(
+            "checkout/verify_bank_account.html",
+            checkout=checkout,
+            payment=payment,
+            verification_url=settled.verification_url,
+            **_shell(link),
+        )
     if payment.status in PAID:
         if link.redirect_url:
             return redirect(link.redirect_url)

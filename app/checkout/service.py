@@ -35,12 +35,12 @@ from app.payments.service import (
     BuyerDetails,
     GatewayLookup,
     intent_metadata,
-    refresh_from_stripe,
+    record_intent,
     retry_on_conflict,
     start_payment,
 )
 from app.processors.access import connected_gateway
-from app.processors.gateway import IntentRequest, IntentState
+from app.processors.gateway import MICRODEPOSITS, IntentRequest, IntentState
 from app.settings.models import (
     CheckoutSettings,
     Collect,
@@ -521,6 +521,15 @@ def _buyer_details(checkout: CheckoutSession) -> BuyerDetails:
 UNPAID = ("requires_payment_method", "requires_confirmation")
 
 
+def payable(intent: IntentState) -> bool:
+    """Whether the pay step can (still) confirm this intent: unpaid, or waiting for a 3-D Secure
+    answer the buyer left unfinished (confirming again starts a new one). An intent waiting for
+    micro-deposits, processing or paid is for the return page to explain."""
+    if intent.status == "requires_action":
+        return intent.next_action != MICRODEPOSITS
+    return intent.status in UNPAID
+
+
 def prepare_intent(
     session: DbSession,
     checkout: CheckoutSession,
@@ -558,24 +567,38 @@ def prepare_intent(
     return intent
 
 
+@dataclass(frozen=True)
+class Settled:
+    """What the return page shows: the payment as recorded, and for a US bank account typed in
+    by hand, where the buyer verifies the micro-deposits before the debit starts."""
+
+    payment: Payment
+    awaits_verification: bool = False
+    verification_url: str | None = None  # Stripe's page for the deposits' amounts
+
+
 def settle_from_stripe(
     session: DbSession,
     checkout: CheckoutSession,
     *,
     gateway_for: GatewayLookup = connected_gateway,
-) -> Payment:
+) -> Settled:
     """What the return page calls: read the intent now, record it, and mark the checkout."""
     intent_id = checkout.payment_intent_id
     assert intent_id is not None
     merchant = merchant_of(session, checkout)
-    payment = retry_on_conflict(
-        session,
-        lambda: refresh_from_stripe(session, merchant, intent_id, gateway_for=gateway_for),
-    )
+
+    def read_and_record() -> tuple[IntentState, Payment]:
+        intent = gateway_for(session, merchant.id).retrieve_payment_intent(intent_id)
+        return intent, record_intent(session, merchant, intent, gateway_for=gateway_for)
+
+    intent, payment = retry_on_conflict(session, read_and_record)
     if payment.status in PAID:
         checkout.status = CheckoutStatus.PAID
     elif payment.status is PaymentStatus.PROCESSING:
         checkout.status = CheckoutStatus.PROCESSING
-    else:  # failed, or a debit that bounced: the buyer may pay again
+    else:  # failed, a debit that bounced, or not confirmed yet: the buyer may pay again
         checkout.status = CheckoutStatus.OPEN
-    return payment
+    if intent.status == "requires_action" and intent.next_action == MICRODEPOSITS:
+        return Settled(payment, awaits_verification=True, verification_url=intent.verification_url)
+    return Settled(payment)
