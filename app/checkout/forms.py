@@ -12,7 +12,7 @@ from wtforms import Field, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired
 
-from app.checkout.models import answer_field_name
+from app.checkout.models import ADDRESS_PARTS, answer_field_name
 from app.core.methods import PaymentMethod
 from app.core.regions import world_country_choices
 from app.links.forms import quantity_field
@@ -78,7 +78,6 @@ class CountryForm(KassaForm):
         self.country.choices = country_choices(_l("Choose your country"))
 
 
-ADDRESS_PARTS = ("line1", "postal_code", "city", "country")
 ANSWER_TEXT_MAX = 500
 
 
@@ -156,6 +155,7 @@ class BuyerForm(KassaForm):
         return answers
 
     def address(self, prefix: str) -> dict[str, str] | None:
-        """The address typed under ``prefix`` (billing or shipping); None when incomplete."""
-        parts = {part: (self[f"{prefix}_{part}"].data or "") for part in ADDRESS_PARTS}
-        return parts if all(parts.values()) else None
+        """The parts typed under ``prefix`` (billing or shipping), None when all are empty; the
+        service says which part a started address still lacks."""
+        parts = {part: (self[f"{prefix}_{part}"].data or "").strip() for part in ADDRESS_PARTS}
+        return parts if any(parts.values()) else None

@@ -13,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db, str_enum
 from app.merchants.models import Merchant, MerchantOwned, utcnow
 
+# The parts of an address a checkout asks, in the order the form shows them.
+ADDRESS_PARTS = ("line1", "postal_code", "city", "country")
+
 
 class CheckoutStatus(enum.StrEnum):
     OPEN = "open"  # the buyer is filling it in or paying

@@ -13,7 +13,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.checkout.models import CheckoutSession, CheckoutStatus, answer_field_name
+from app.checkout.models import (
+    ADDRESS_PARTS,
+    CheckoutSession,
+    CheckoutStatus,
+    answer_field_name,
+)
 from app.core import pricing
 from app.core.methods import PaymentMethod, required_currency
 from app.core.money import Money, format_typed_decimal
@@ -234,18 +239,25 @@ def _checked_answers(
     return answers
 
 
+def _check_address(parts: dict[str, str] | None, collect: Collect, prefix: str) -> None:
+    """A required address, or an optional one the buyer started, needs every part: the error
+    goes to the first part left empty."""
+    if collect is Collect.OFF or (parts is None and collect is Collect.OPTIONAL):
+        return
+    for part in ADDRESS_PARTS:
+        if not (parts or {}).get(part):
+            raise ServiceError(_l("This field is required."), f"{prefix}_{part}")
+
+
 def save_buyer(
     session: DbSession, checkout: CheckoutSession, link: PaymentLink, buyer: BuyerInput
 ) -> None:
     """The buyer's details, checked against what this checkout must ask."""
     questions = questions_of(session, link)
-    for answer, collect, field in (
-        (buyer.phone, questions.phone, "phone"),
-        (buyer.billing_address, questions.billing_address, "billing_line1"),
-        (buyer.shipping_address, questions.shipping_address, "shipping_line1"),
-    ):
-        if collect is Collect.REQUIRED and not answer:
-            raise ServiceError(_l("This field is required."), field)
+    if questions.phone is Collect.REQUIRED and not buyer.phone:
+        raise ServiceError(_l("This field is required."), "phone")
+    _check_address(buyer.billing_address, questions.billing_address, "billing")
+    _check_address(buyer.shipping_address, questions.shipping_address, "shipping")
     answers = _checked_answers(questions.custom_fields, buyer.custom_answers or {}, buyer.locale)
     if questions.consent_required and not buyer.consented:
         raise ServiceError(_l("Agree to the policies to continue."), "consent")

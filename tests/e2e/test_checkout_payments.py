@@ -239,11 +239,6 @@ def test_a_required_address_left_empty_is_pointed_out_and_nothing_typed_is_lost(
     paid(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="An incomplete address is refused as a whole on its first line: the error names "
-    "the street the buyer typed, not the empty city (app/checkout/forms.py BuyerForm.address).",
-)
 def test_a_required_address_part_left_empty_is_pointed_out_next_to_it(
     page: Page, shop: Shop
 ) -> None:

@@ -166,6 +166,26 @@ def test_a_required_address_missing_gives_a_field_error(
                                             "city": "Stockholm", "country": "SE"}  # fmt: skip
 
 
+def test_a_started_address_names_the_part_left_empty_also_when_optional(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox, shipping_address="optional")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    details = {"email": "ada@example.com", "name": "Ada Buyer",
+               "shipping_line1": "Storgatan 1", "shipping_postal_code": "111 22",
+               "shipping_city": "", "shipping_country": "SE"}  # fmt: skip
+    response = post_form(buyer, page, page + "/details", details)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert '<p class="field-error" id="shipping_city-error">This field is required.' in body
+    assert 'id="shipping_line1-error"' not in body and 'value="Storgatan 1"' in body
+    untouched = {key: "" for key in details if key.startswith("shipping_")}
+    assert post_form(buyer, page, page + "/details", {**details, **untouched}).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(CheckoutSession)).one().shipping_address is None
+
+
 def test_closed_links_get_a_clear_page(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
 ) -> None:
