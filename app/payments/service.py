@@ -299,6 +299,7 @@ def _after_status_change(
     """Emails and duplicate handling, once per transition (the caller saw a real change)."""
     if previous is PaymentStatus.PROCESSING and payment.status is PaymentStatus.FAILED:
         _notify_bounced(merchant, payment)
+        _notify_merchant(merchant, payment, "merchant_payment_failed")
         return
     first_paid = payment.status in PAID and previous not in PAID
     first_processing = payment.status is PaymentStatus.PROCESSING
@@ -338,15 +339,19 @@ def _notify_bounced(merchant: Merchant, payment: Payment) -> None:
     )
 
 
-def _notify_merchant(merchant: Merchant, payment: Payment) -> None:
+def _notify_merchant(
+    merchant: Merchant, payment: Payment, template: str = "merchant_payment"
+) -> None:
+    """The owners hear of each new payment, and of a bank debit that did not clear."""
     for user in merchant.users:
         if user.is_owner:
             send_email(
                 user.email,
-                "merchant_payment",
+                template,
                 merchant.default_locale,
                 merchant=merchant,
                 payment=payment,
+                reason=failure_reason(payment.failure_code),
             )
 
 

@@ -337,8 +337,13 @@ def test_a_bank_debit_that_bounces_moves_from_processing_to_failed_and_tells_the
     bounced = mailbox.messages("buyer@example.com")[1]
     assert "49,90\xa0€" in bounced.text and "Det fanns inte tillräckligt med pengar" in bounced.text
     assert "http://localhost/c/chk_test_reference/pay" in bounced.text  # KASSA_PUBLIC_URL
+    owner = [m.subject for m in mailbox.messages("owner@example.com")]
+    assert owner == ["New payment: €49.90", "A bank debit did not clear: €49.90"]
+    notice = mailbox.messages("owner@example.com")[1].text
+    assert "from buyer@example.com did not clear: There were not enough funds." in notice
     assert record(app, merchant, checkout.intent.id).status is PaymentStatus.FAILED
     assert len(mailbox.messages("buyer@example.com")) == 2  # recorded again: no second email
+    assert len(mailbox.messages("owner@example.com")) == 2
 
 
 def test_partial_then_full_refunds_are_recorded_from_the_charge(
