@@ -93,6 +93,10 @@ def expect_bounced(page: Page, mailbox: Mailbox, panel: MerchantPanel, amount: s
     bounced = mailbox.wait_for(BUYER, subject=FAILED_EMAIL)
     assert NOT_ENOUGH_FUNDS in bounced.text
     assert not any(m.subject.startswith("Your receipt") for m in mailbox.messages(BUYER))
+    notice = mailbox.wait_for(
+        panel.shop.owner_email, subject=f"A bank debit did not clear: {amount}"
+    )
+    assert f"The bank debit of {amount} from {BUYER} did not clear" in notice.text
     pay_again = re.search(r"http://\S+/pay", bounced.text)
     assert pay_again, bounced.text
     page.goto(pay_again.group(0))
