@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 
 from app.config import PROJECT_ROOT
 from app.extensions import db
+from app.links.service import ensure_demo_link
 from app.merchants import service
 
 DEMO_EMAIL = "demo@kassa.test"
@@ -35,12 +36,15 @@ def seed_demo() -> None:
             password = handle.read().strip()
     except FileNotFoundError:
         password = secrets.token_urlsafe(12)
-    _user, created = service.ensure_demo_merchant(db.session, DEMO_EMAIL, password)
+    owner, created = service.ensure_demo_merchant(db.session, DEMO_EMAIL, password)
+    link = ensure_demo_link(db.session, owner.merchant)
     db.session.commit()
     if created:
         with open(password_file, "w") as handle:
             handle.write(password)
     click.echo(f"Demo merchant: {DEMO_EMAIL} / {password}" + (" (created)" if created else ""))
+    public_url = current_app.extensions["kassa_settings"].public_url
+    click.echo(f"Demo payment link: {public_url}/l/{link.slug}")
 
 
 @click.group("translate", cls=AppGroup)

@@ -398,3 +398,26 @@ def list_links(session: DbSession, merchant: Merchant) -> list[LinkSales]:
         count, total = _sales(session, link)
         result.append(LinkSales(link, link_status(link, count), count, Money(total, link.currency)))
     return result
+
+
+def ensure_demo_link(session: DbSession, merchant: Merchant) -> PaymentLink:
+    """The demo merchant's first link, made once: a workshop seat the buyer may take up to four
+    of, and an optional apron, so `make run` has something to pay for at once."""
+    existing = session.scalar(
+        select(PaymentLink).where(PaymentLink.merchant_id == merchant.id).order_by(PaymentLink.id)
+    )
+    if existing is not None:
+        return existing
+    currency = merchant.default_currency
+    seat = LineDetails(
+        None, "Ceramics workshop seat", Money.from_decimal("450", currency),
+        adjustable_quantity=True, max_quantity=4,
+    )  # fmt: skip
+    link = create_link(
+        session, merchant, currency,
+        LinkDetails(name="Ceramics workshop", message="Saturday 10:00 to 14:00, clay included."),
+        seat,
+    )  # fmt: skip
+    apron = LineDetails(None, "Linen apron", Money.from_decimal("120", currency), optional=True)
+    add_line(session, merchant, link, apron)
+    return link

@@ -7,6 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
+from app.links.models import PaymentLink
 from app.merchants.models import Merchant, Role, User
 from tests.support.accounts import DEFAULT_PASSWORD, log_in, post_form, sign_up
 
@@ -176,3 +177,22 @@ def test_the_seeded_demo_owner_logs_in_through_the_form(app: Flask, client: Flas
     again = app.test_cli_runner().invoke(args=["kassa", "seed-demo"])
     assert f"demo@kassa.test / {password}" in again.output
     assert "(created)" not in again.output
+
+
+def test_the_demo_has_one_payment_link_to_open(app: Flask, client: FlaskClient) -> None:
+    first = app.test_cli_runner().invoke(args=["kassa", "seed-demo"]).output
+    address = first.split("Demo payment link: ")[1].split()[0]
+    assert (
+        address
+        == app.test_cli_runner()
+        .invoke(args=["kassa", "seed-demo"])
+        .output.split("Demo payment link: ")[1]
+        .split()[0]
+    )
+    slug = address.rsplit("/l/", 1)[1]
+    with app.app_context():
+        [link] = db.session.scalars(select(PaymentLink)).all()
+        assert link.slug == slug and [line.title for line in link.lines] == [
+            "Ceramics workshop seat",
+            "Linen apron",
+        ]
