@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 
 if TYPE_CHECKING:
+    from app.processors.models import ProcessorConnection
     from app.settings.models import CheckoutSettings
 
 
@@ -39,6 +40,9 @@ class Merchant(db.Model):  # type: ignore[name-defined]
     # Read through ``settings.service.checkout_settings``, which makes the row on first use. Held
     # here so one request reads it once, however many buyer-page helpers ask for it.
     checkout_settings: Mapped[CheckoutSettings | None] = relationship(passive_deletes=True)
+    # The connected Stripe account as buyer pages read it (``settings.service.connected_account``);
+    # connect and disconnect expire it, as they write the row itself.
+    processor_connection: Mapped[ProcessorConnection | None] = relationship(viewonly=True)
 
 
 class MerchantOwned:

@@ -259,6 +259,7 @@ def connect(
     session.add(connection)
     try:
         session.flush()
+        session.expire(merchant, ["processor_connection"])
     except IntegrityError as error:
         session.rollback()
         raise ServiceError(
@@ -296,6 +297,8 @@ def disconnect(
         except GatewayError as error:
             removed = error.failure is GatewayFailure.NOT_FOUND
     session.delete(connection)
+    session.flush()
+    session.expire(merchant, ["processor_connection"])
     log.info(
         "processor disconnected",
         extra={"fields": {"merchant_id": merchant.id, "webhook_removed": removed}},

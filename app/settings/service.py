@@ -20,7 +20,6 @@ from app.core.money import Money, is_currency
 from app.extensions import DbSession
 from app.merchants.models import Merchant, utcnow
 from app.merchants.service import ServiceError
-from app.processors.connection import current_connection
 from app.settings.models import (
     AccountCurrency,
     CheckoutSettings,
@@ -47,7 +46,7 @@ class ConnectedAccount:
 
 def connected_account(session: DbSession, merchant: Merchant) -> ConnectedAccount | None:
     """The merchant's connected Stripe account (country, active capabilities), or None."""
-    connection = current_connection(session, merchant.id)
+    connection = merchant.processor_connection
     if connection is None:
         return None
     return ConnectedAccount(
