@@ -152,7 +152,10 @@ def _locale() -> str:
     return str(get_locale())
 
 
-def _products_context(form: ListProductForm | None = None) -> dict[str, Any]:
+def _products_context(
+    form: ListProductForm | None = None,
+    category_form: tuple[int, ListingCategoryForm] | None = None,
+) -> dict[str, Any]:
     storefront = _storefront()
     categories = service.list_categories(db.session, storefront)
     listed = service.listings(db.session, storefront)
@@ -160,20 +163,23 @@ def _products_context(form: ListProductForm | None = None) -> dict[str, Any]:
     currency = service.default_currency(
         merchant, service.shop_currencies(db.session, merchant, listed)
     )
+    category_forms = {
+        listing.id: ListingCategoryForm(
+            formdata=None,
+            prefix=f"listing-{listing.id}",
+            categories=categories,
+            locale=_locale(),
+            category=str(listing.category_id or ""),
+        )
+        for listing in listed
+    }
+    if category_form is not None:
+        category_forms[category_form[0]] = category_form[1]
     return {
         "storefront": storefront,
         "listed": listed,
         "currency": currency,
-        "category_forms": {
-            listing.id: ListingCategoryForm(
-                formdata=None,
-                prefix=f"listing-{listing.id}",
-                categories=categories,
-                locale=_locale(),
-                category=str(listing.category_id or ""),
-            )
-            for listing in listed
-        },
+        "category_forms": category_forms,
         "form": form
         or ListProductForm(
             formdata=None,
@@ -279,12 +285,11 @@ def set_category(listing_id: int) -> Response:
             _refuse(form, refusal)
         else:
             return _products_changed(_("Category of %(name)s saved.", name=listing.product.name))
-    flash(" ".join(form.category.errors) or _("Choose one of the options."), "error")
     return render(
         "storefront/products.html",
         "storefront/_products.html",
         status=422,
-        **_products_context(),
+        **_products_context(category_form=(listing.id, form)),
     )
 
 
