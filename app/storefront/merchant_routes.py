@@ -33,7 +33,10 @@ from app.web.rendering import render, render_after_change
 
 
 def _storefront() -> Storefront:
-    return service.storefront_of(db.session, current_merchant())
+    """The merchant's storefront; made and saved on the first visit, so its preview works."""
+    storefront = service.storefront_of(db.session, current_merchant())
+    db.session.commit()
+    return storefront
 
 
 def shop_address(storefront: Storefront) -> str:
