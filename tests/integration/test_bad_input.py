@@ -423,7 +423,7 @@ FORMS += [
             "intro_sv",
             "currency_switch",
             "payment_methods",
-        },  # fmt: skip
+        },
     ),
     FormCase(
         storefront_forms.ListProductForm,
