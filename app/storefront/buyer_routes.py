@@ -3,7 +3,7 @@
 
 A closed shop is a 404 to everyone but its own merchant's staff, who see it as a preview. The
 cart's token lives in the buyer's signed session cookie; it is made on the first "Add to cart",
-so browsing writes nothing. Every change posts one small form: HTMX gets the updated part back,
+so browsing writes no rows. Every change posts one small form: HTMX gets the updated part back,
 a plain post a redirect.
 """
 
