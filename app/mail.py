@@ -11,6 +11,8 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context, render_template
 from flask_babel import force_locale
@@ -40,6 +42,16 @@ def send_email(to: str, template: str, locale: str, **context: object) -> None:
     subject = first_line.removeprefix("Subject:").strip()
     deliver_email(to=to, subject=subject, text=body.lstrip("\n"), html=html, locale=locale)
     current_app.logger.debug("queued email %s to %s", template, to)
+
+
+def public_url_for(endpoint: str, **values: Any) -> str:
+    """An absolute address on ``KASSA_PUBLIC_URL`` for an email, built the same way whether a
+    request is being served (a webhook) or not (a task)."""
+    public = urlsplit(current_app.extensions["kassa_settings"].public_url)
+    adapter = current_app.url_map.bind(
+        public.netloc, script_name=public.path or "/", url_scheme=public.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def build_message(

@@ -41,8 +41,8 @@ class Load:
 
 
 def _milliseconds(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
 def load(url: str) -> Load:
@@ -59,8 +59,8 @@ def load(url: str) -> Load:
     if "Non-2xx or 3xx responses" in out:
         raise RuntimeError(f"{url} answered errors under load:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _milliseconds(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _milliseconds(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     return Load(rps, p50, p99)
 
 
@@ -74,6 +74,19 @@ def first_party_bytes(base: str, path: str) -> int:
             with urllib.request.urlopen(base + asset, timeout=10) as response:
                 total += len(gzip.compress(response.read(), 6))
     return total
+
+
+def seed(env: dict[str, str]) -> None:
+    """The buyer page of a three-line payment link joins the pages (``bench/seed.py``)."""
+    made = subprocess.run(
+        [sys.executable, "-m", "bench.seed"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    PAGES["buyer page of a 3-line payment link"] = made.stdout.strip().splitlines()[-1]
 
 
 def serve(instance: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -94,6 +107,7 @@ def serve(instance: Path) -> tuple[subprocess.Popen[bytes], str]:
         check=True,
         capture_output=True,
     )
+    seed(env)
     command = [
         sys.executable,
         "-m",

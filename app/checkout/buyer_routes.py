@@ -2,6 +2,9 @@
 
 Found by token, never by id: the token is the buyer's only key. Each change posts one small
 form; HTMX gets the summary back, a plain post a redirect to the page.
+
+The merchant's preview of a link (``/panel/links/<id>/preview``) renders the same page from the
+same context, for a new buyer and without a checkout: nothing in it can be sent or paid.
 """
 
 from __future__ import annotations
@@ -26,17 +29,20 @@ from app.checkout.forms import (
 from app.checkout.models import CheckoutSession, CheckoutStatus
 from app.extensions import db
 from app.links.labels import REFUSAL_MESSAGES
-from app.links.models import PaymentLink
+from app.links.models import PaymentLink, PaymentLinkLine
 from app.links.service import link_by_slug
+from app.merchants.auth import login_required
 from app.merchants.models import utcnow
+from app.merchants.scoping import get_owned_or_404
 from app.merchants.service import ServiceError
 from app.payments.models import Payment, PaymentStatus
+from app.payments.reasons import failure_reason
 from app.payments.service import PAID
 from app.processors.access import publishable_key
 from app.processors.gateway import GatewayError
 from app.settings.labels import METHOD_LABELS, POLICY_LABELS
 from app.web.forms import KassaForm
-from app.web.rendering import render, render_after_change
+from app.web.rendering import go_to, render, render_after_change
 
 
 def _resume_key(slug: str) -> str:
@@ -76,26 +82,34 @@ def _shell(link: PaymentLink) -> dict[str, Any]:
     }
 
 
-def _summary_context(checkout: CheckoutSession, link: PaymentLink, **forms: Any) -> dict[str, Any]:
-    summary = service.summarize(db.session, checkout, link, utcnow().date())
+def _summary_context(
+    checkout: CheckoutSession | None, link: PaymentLink, **forms: Any
+) -> dict[str, Any]:
+    """The order summary of a buyer's checkout, or of the merchant's preview (``checkout``
+    None: what a new buyer sees, with nothing that can be sent)."""
+    choices = service.choices_of(checkout) if checkout else service.new_buyer_choices(link)
+    summary = service.summarize(db.session, link, choices, utcnow().date())
     adjustable = [line.id for line in link.lines if line.adjustable_quantity]
     code_form = forms.get("code_form") or DiscountCodeForm(formdata=None)
     if not code_form.is_submitted():
-        code_form.code.data = checkout.discount_code
+        code_form.code.data = choices.discount_code
     method_form = forms.get("method_form") or MethodForm(formdata=None, methods=summary.methods)
     if not method_form.is_submitted():
-        method_form.method.data = checkout.method
+        method_form.method.data = choices.method
     country_form = forms.get("country_form") or CountryForm(formdata=None)
     if not country_form.is_submitted():
-        country_form.country.data = checkout.country or ""
+        country_form.country.data = choices.country or ""
     return {
         "checkout": checkout,
+        "preview": checkout is None,
+        "choices": choices,
         "summary": summary,
         "refusal_message": REFUSAL_MESSAGES[summary.refusal] if summary.refusal else None,
         "method_labels": METHOD_LABELS,
         "quantity_form": forms.get("quantity_form")
         or QuantityForm(formdata=None, line_ids=adjustable),
         "quantity_errors": forms.get("quantity_errors", {}),
+        "item_form": forms.get("item_form") or KassaForm(formdata=None),
         "code_form": code_form,
         "method_form": method_form,
         "country_form": country_form,
@@ -104,14 +118,22 @@ def _summary_context(checkout: CheckoutSession, link: PaymentLink, **forms: Any)
 
 
 def _page_context(
-    checkout: CheckoutSession, link: PaymentLink, buyer_form: BuyerForm | None = None, **forms: Any
+    checkout: CheckoutSession | None,
+    link: PaymentLink,
+    buyer_form: BuyerForm | None = None,
+    **forms: Any,
 ) -> dict[str, Any]:
+    questions = service.questions_of(db.session, link)
     if buyer_form is None:
-        buyer_form = BuyerForm(formdata=None, data=service.buyer_snapshot(checkout))
+        buyer_form = BuyerForm(
+            formdata=None,
+            data=service.buyer_snapshot(checkout, str(get_locale())),
+            custom_fields=questions.custom_fields,
+        )
     return {
         **_summary_context(checkout, link, **forms),
         "buyer_form": buyer_form,
-        "questions": service.questions_of(db.session, link),
+        "questions": questions,
         "policies": service.policies_of(db.session, link, str(get_locale())),
         "policy_labels": POLICY_LABELS,
     }
@@ -124,6 +146,32 @@ def checkout_page(token: str) -> Response:
     if closed is not None:
         return render("checkout/closed.html", closed=closed, **_shell(link))
     return render("checkout/checkout.html", **_page_context(checkout, link))
+
+
+PREVIEW_CLOSED_NOTES = {
+    service.Closed.INACTIVE: _l("The link is inactive: buyers see a page saying so instead."),
+    service.Closed.EXPIRED: _l("The link has expired: buyers see a page saying so instead."),
+    service.Closed.COMPLETED: _l(
+        "The link has reached its limit of payments: buyers see a page saying so instead."
+    ),
+    service.Closed.NOT_CONNECTED: _l(
+        "Stripe is not connected: buyers see a page saying that you cannot take payments."
+    ),
+}
+
+
+@blueprint.get("/panel/links/<int:link_id>/preview")
+@login_required
+def preview(link_id: int) -> Response:
+    """The link's page as a new buyer sees it: the same templates, prices and branding, with
+    no checkout opened (inactive and closed links too, with a note)."""
+    link = get_owned_or_404(PaymentLink, link_id)
+    closed = service.link_closed(db.session, link)
+    return render(
+        "checkout/checkout.html",
+        preview_note=PREVIEW_CLOSED_NOTES[closed] if closed else None,
+        **_page_context(None, link),
+    )
 
 
 def _change(
@@ -177,6 +225,34 @@ def change_quantity(token: str) -> Response:
     return _change(token, form, "quantity_form", apply)
 
 
+def _line_of(link: PaymentLink, line_id: int) -> PaymentLinkLine:
+    line = next((line for line in link.lines if line.id == line_id), None)
+    if line is None:
+        abort(404)
+    return line
+
+
+@blueprint.post("/c/<token>/items/<int:line_id>/add")
+def add_item(token: str, line_id: int) -> Response:
+    """The buyer adds an optional line; the form carries nothing but the CSRF token."""
+    return _change(
+        token,
+        KassaForm(),
+        "item_form",
+        lambda checkout, link: service.add_item(checkout, _line_of(link, line_id)),
+    )
+
+
+@blueprint.post("/c/<token>/items/<int:line_id>/remove")
+def remove_item(token: str, line_id: int) -> Response:
+    return _change(
+        token,
+        KassaForm(),
+        "item_form",
+        lambda checkout, link: service.remove_item(checkout, _line_of(link, line_id)),
+    )
+
+
 @blueprint.post("/c/<token>/discount")
 def apply_discount(token: str) -> Response:
     form = DiscountCodeForm()
@@ -222,14 +298,20 @@ def _buyer_input(form: BuyerForm) -> service.BuyerInput:
         phone=form.phone.data or "",
         billing_address=form.address("billing"),
         shipping_address=form.address("shipping"),
+        custom_answers=form.answers(),
         consented=bool(form.consent.data),
+        locale=str(get_locale()),
     )
 
 
 @blueprint.post("/c/<token>/details")
 def save_details(token: str) -> Response:
+    """The buyer's details and answers. HTMX gets the details partial back with the errors (or
+    is sent on to the pay step); a plain post the whole page, or a redirect."""
     checkout, link = _checkout_or_404(token)
-    form = BuyerForm()
+    if checkout.status is not CheckoutStatus.OPEN:  # paid: what the merchant got stays as it was
+        return go_to(url_for("checkout.returned", token=token))
+    form = BuyerForm(custom_fields=service.questions_of(db.session, link).custom_fields)
     if form.validate_on_submit():
         try:
             service.save_buyer(db.session, checkout, link, _buyer_input(form))
@@ -237,8 +319,13 @@ def save_details(token: str) -> Response:
             form.add_error(refusal.field, str(refusal.message))
         else:
             db.session.commit()
-            return redirect(url_for("checkout.pay", token=token))
-    return render("checkout/checkout.html", status=422, **_page_context(checkout, link, form))
+            return go_to(url_for("checkout.pay", token=token))
+    return render(
+        "checkout/checkout.html",
+        "checkout/_details.html",
+        status=422,
+        **_page_context(checkout, link, form),
+    )
 
 
 # The pay step and the return page
@@ -249,7 +336,7 @@ def pay(token: str) -> Response:
     checkout, link = _checkout_or_404(token)
     if checkout.status is not CheckoutStatus.OPEN:
         return redirect(url_for("checkout.returned", token=token))
-    if not checkout.email:
+    if not service.details_complete(db.session, checkout, link):
         return redirect(url_for("checkout.checkout_page", token=token))
     closed = service.link_closed(db.session, link)
     if closed is not None:
@@ -263,7 +350,7 @@ def pay(token: str) -> Response:
         flash(_("We could not reach the payment provider. Please try again."), "error")
         return redirect(url_for("checkout.checkout_page", token=token))
     db.session.commit()
-    if intent.status not in service.UNPAID:
+    if not service.payable(intent):
         return redirect(url_for("checkout.returned", token=token))
     return render(
         "checkout/pay.html",
@@ -293,23 +380,8 @@ def report_method(token: str) -> Response:
     )
 
 
-FAILURE_MESSAGES = {
-    "card_declined": _l("Your card was declined. Try another card or payment method."),
-    "insufficient_funds": _l(
-        "There were not enough funds. Try another card, account or payment method."
-    ),
-    "expired_card": _l("Your card has expired. Try another card."),
-    "incorrect_cvc": _l("The security code is incorrect. Check it and try again."),
-    "processing_error": _l("An error occurred while processing your card. Try again."),
-    "payment_intent_authentication_failure": _l(
-        "We could not authenticate your payment. Try again or use another method."
-    ),
-}
-
-
 def _failure_message(payment: Payment) -> str:
-    message = FAILURE_MESSAGES.get(payment.failure_code or "")
-    return str(message or _("The payment did not go through. Try again or use another method."))
+    return str(failure_reason(payment.failure_code))
 
 
 @blueprint.get("/c/<token>/return")
@@ -318,10 +390,19 @@ def returned(token: str) -> Response:
     if checkout.payment_intent_id is None:
         return redirect(url_for("checkout.checkout_page", token=token))
     try:
-        payment = service.settle_from_stripe(db.session, checkout)
+        settled = service.settle_from_stripe(db.session, checkout)
     except GatewayError:
         return render("checkout/pending.html", checkout=checkout, **_shell(link))
     db.session.commit()
+    payment = settled.payment
+    if settled.awaits_verification:
+        return render(
+            "checkout/verify_bank_account.html",
+            checkout=checkout,
+            payment=payment,
+            verification_url=settled.verification_url,
+            **_shell(link),
+        )
     if payment.status in PAID:
         if link.redirect_url:
             return redirect(link.redirect_url)

@@ -3,20 +3,43 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db, str_enum
-from app.merchants.models import MerchantOwned, utcnow
+from app.merchants.models import Merchant, MerchantOwned, utcnow
+
+# The parts of an address a checkout asks, in the order the form shows them.
+ADDRESS_PARTS = ("line1", "postal_code", "city", "country")
 
 
 class CheckoutStatus(enum.StrEnum):
     OPEN = "open"  # the buyer is filling it in or paying
     PROCESSING = "processing"  # a bank debit was confirmed and has not settled
     PAID = "paid"
+
+
+def answer_field_name(question_id: int) -> str:
+    """The buyer form's field for a custom field (a merchant's question) of this id."""
+    return f"answer_{question_id}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A buyer's answer to one of the merchant's questions, with the label they answered.
+
+    Kept by the question's id, so renaming or removing the question later changes nothing
+    here; ``kind`` is a ``CustomFieldKind`` value (a number answer is a plain decimal string).
+    """
+
+    question_id: int
+    label: str
+    kind: str
+    value: str
 
 
 class CheckoutSession(MerchantOwned, db.Model):  # type: ignore[name-defined]
@@ -35,7 +58,8 @@ class CheckoutSession(MerchantOwned, db.Model):  # type: ignore[name-defined]
     phone: Mapped[str] = mapped_column(String(40), default="")
     billing_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    custom_answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Question id -> {"label": shown to the buyer, "kind": CustomFieldKind, "value": answer}
+    custom_answers: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
     consented: Mapped[bool] = mapped_column(Boolean, default=False)
     method: Mapped[str | None] = mapped_column(String(24))
     locale: Mapped[str] = mapped_column(String(10), default="en")
@@ -49,3 +73,22 @@ class CheckoutSession(MerchantOwned, db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+    merchant: Mapped[Merchant] = relationship()
+
+    @property
+    def answers(self) -> list[Answer]:
+        """The buyer's answers in the order the questions were asked (by question id)."""
+        answers = []
+        for key, stored in (self.custom_answers or {}).items():
+            if not key.isdigit() or not isinstance(stored, dict):
+                continue  # not written by save_buyer
+            answers.append(
+                Answer(
+                    int(key),
+                    str(stored.get("label", "")),
+                    str(stored.get("kind", "")),
+                    str(stored.get("value", "")),
+                )
+            )
+        return sorted(answers, key=lambda answer: answer.question_id)

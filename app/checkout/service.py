@@ -7,20 +7,31 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.checkout.models import CheckoutSession, CheckoutStatus
+from app.checkout.models import (
+    ADDRESS_PARTS,
+    CheckoutSession,
+    CheckoutStatus,
+    answer_field_name,
+)
 from app.core import pricing
 from app.core.methods import PaymentMethod, required_currency
-from app.core.money import Money
+from app.core.money import Money, format_typed_decimal
 from app.core.tokens import new_secret_token
 from app.extensions import DbSession
 from app.links.models import PaymentLink, PaymentLinkLine
-from app.links.service import DOCUMENT_TYPE, LinkStatus, link_cart, link_state
+from app.links.service import (
+    DOCUMENT_TYPE,
+    LinkStatus,
+    initial_quantities,
+    link_cart,
+    link_state,
+)
 from app.merchants.models import Merchant
 from app.merchants.service import ServiceError
 from app.payments.models import Payment, PaymentStatus
@@ -29,17 +40,26 @@ from app.payments.service import (
     BuyerDetails,
     GatewayLookup,
     intent_metadata,
-    refresh_from_stripe,
+    record_intent,
     retry_on_conflict,
     start_payment,
 )
 from app.processors.access import connected_gateway
-from app.processors.gateway import IntentRequest, IntentState
-from app.settings.models import CheckoutSettings, Collect, Discount, Fee, Policy
+from app.processors.gateway import MICRODEPOSITS, IntentRequest, IntentState
+from app.settings.models import (
+    CheckoutSettings,
+    Collect,
+    CustomField,
+    CustomFieldKind,
+    Discount,
+    Fee,
+    Policy,
+)
 from app.settings.service import (
     accepted_methods,
     checkout_settings,
     connected_account,
+    list_custom_fields,
     list_fees,
     policies_for_locale,
     usable_discount,
@@ -72,19 +92,18 @@ def link_closed(session: DbSession, link: PaymentLink) -> Closed | None:
 
 
 def merchant_of(session: DbSession, row: PaymentLink | CheckoutSession) -> Merchant:
-    merchant = session.get(Merchant, row.merchant_id)
-    assert merchant is not None  # a merchant's rows go with it (ON DELETE CASCADE)
-    return merchant
+    """The merchant of a buyer-side row, held by the row so a request loads it once."""
+    return row.merchant
 
 
 def open_checkout(session: DbSession, link: PaymentLink, locale: str) -> CheckoutSession:
-    """A new checkout of ``link`` at the link's own quantities."""
+    """A new checkout of ``link`` at the link's own quantities (optional lines left out)."""
     checkout = CheckoutSession(
         merchant_id=link.merchant_id,
         token=new_secret_token(),
         document_type=DOCUMENT_TYPE,
         document_id=str(link.id),
-        quantities={str(line.id): line.quantity for line in link.lines},
+        quantities={str(line_id): q for line_id, q in initial_quantities(link).items()},
         locale=locale,
     )
     session.add(checkout)
@@ -111,7 +130,8 @@ def link_of(session: DbSession, checkout: CheckoutSession) -> PaymentLink:
 
 
 def set_quantity(checkout: CheckoutSession, line: PaymentLinkLine, quantity: int) -> None:
-    if not line.adjustable_quantity or str(line.id) not in checkout.quantities:
+    """A new quantity of an adjustable line (of an optional one once the buyer added it)."""
+    if not line.adjustable_quantity or not checkout.quantities.get(str(line.id)):
         raise ServiceError(_l("This quantity cannot be changed."), "quantity")
     if not line.min_quantity <= quantity <= line.max_quantity:
         raise ServiceError(
@@ -123,6 +143,21 @@ def set_quantity(checkout: CheckoutSession, line: PaymentLinkLine, quantity: int
             "quantity",
         )
     checkout.quantities = {**checkout.quantities, str(line.id): quantity}
+
+
+def add_item(checkout: CheckoutSession, line: PaymentLinkLine) -> None:
+    """The buyer adds an optional line, at the link's quantity for it (adding twice is once)."""
+    if not line.optional:
+        raise ServiceError(_l("This item cannot be added."))
+    if not checkout.quantities.get(str(line.id)):
+        checkout.quantities = {**checkout.quantities, str(line.id): line.quantity}
+
+
+def remove_item(checkout: CheckoutSession, line: PaymentLinkLine) -> None:
+    """The buyer takes an optional line out again: it is no longer charged."""
+    if not line.optional:
+        raise ServiceError(_l("This item cannot be removed."))
+    checkout.quantities = {**checkout.quantities, str(line.id): 0}
 
 
 def apply_discount_code(
@@ -158,8 +193,60 @@ class BuyerInput:
     phone: str = ""
     billing_address: dict[str, str] | None = None
     shipping_address: dict[str, str] | None = None
+    # Question id (as a string) -> the answer; a number as a plain decimal string ("12.5").
     custom_answers: dict[str, str] | None = None
     consented: bool = False
+    locale: str = "en"  # the language the questions were shown in (their labels are kept)
+
+
+ANSWER_MAX = 500
+
+
+def _checked_answers(
+    custom_fields: list[CustomField], typed: dict[str, str], locale: str
+) -> dict[str, dict[str, str]]:
+    """The answers to the merchant's questions as they are kept, with the label the buyer saw.
+
+    Only the merchant's own questions count: answers to anything else are ignored.
+    """
+    answers = {}
+    for question in custom_fields:
+        field = answer_field_name(question.id)
+        value = typed.get(str(question.id), "").strip()
+        if not value:
+            if question.required:
+                raise ServiceError(_l("This field is required."), field)
+            continue
+        if len(value) > ANSWER_MAX:
+            raise ServiceError(_l("Use at most %(max)d characters.", max=ANSWER_MAX), field)
+        if question.kind is CustomFieldKind.DROPDOWN and value not in question.options:
+            raise ServiceError(_l("Choose one of the options."), field)
+        if question.kind is CustomFieldKind.NUMBER:
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                number = Decimal("NaN")
+            if not number.is_finite():
+                raise ServiceError(_l("Enter a number like 12.50."), field)
+            if number < 0:
+                raise ServiceError(_l("Enter a number of 0 or more."), field)
+            value = format(number, "f")
+        answers[str(question.id)] = {
+            "label": question.label_in(locale),
+            "kind": question.kind.value,
+            "value": value,
+        }
+    return answers
+
+
+def _check_address(parts: dict[str, str] | None, collect: Collect, prefix: str) -> None:
+    """A required address, or an optional one the buyer started, needs every part: the error
+    goes to the first part left empty."""
+    if collect is Collect.OFF or (parts is None and collect is Collect.OPTIONAL):
+        return
+    for part in ADDRESS_PARTS:
+        if not (parts or {}).get(part):
+            raise ServiceError(_l("This field is required."), f"{prefix}_{part}")
 
 
 def save_buyer(
@@ -167,13 +254,11 @@ def save_buyer(
 ) -> None:
     """The buyer's details, checked against what this checkout must ask."""
     questions = questions_of(session, link)
-    for answer, collect, field in (
-        (buyer.phone, questions.phone, "phone"),
-        (buyer.billing_address, questions.billing_address, "billing_line1"),
-        (buyer.shipping_address, questions.shipping_address, "shipping_line1"),
-    ):
-        if collect is Collect.REQUIRED and not answer:
-            raise ServiceError(_l("This field is required."), field)
+    if questions.phone is Collect.REQUIRED and not buyer.phone:
+        raise ServiceError(_l("This field is required."), "phone")
+    _check_address(buyer.billing_address, questions.billing_address, "billing")
+    _check_address(buyer.shipping_address, questions.shipping_address, "shipping")
+    answers = _checked_answers(questions.custom_fields, buyer.custom_answers or {}, buyer.locale)
     if questions.consent_required and not buyer.consented:
         raise ServiceError(_l("Agree to the policies to continue."), "consent")
     checkout.email = buyer.email.strip()
@@ -184,10 +269,31 @@ def save_buyer(
     checkout.shipping_address = (
         buyer.shipping_address if questions.shipping_address in asked else None
     )
-    checkout.custom_answers = dict(buyer.custom_answers or {})
+    checkout.custom_answers = answers
     checkout.consented = buyer.consented
     if buyer.billing_address and buyer.billing_address.get("country"):
         set_country(checkout, buyer.billing_address["country"])
+
+
+def details_complete(session: DbSession, checkout: CheckoutSession, link: PaymentLink) -> bool:
+    """Whether the saved details still answer everything this checkout requires.
+
+    The merchant may add a required question after the buyer saved their details; the pay step
+    then sends the buyer back to answer it.
+    """
+    questions = questions_of(session, link)
+    required = [
+        (checkout.phone, questions.phone),
+        (checkout.billing_address, questions.billing_address),
+        (checkout.shipping_address, questions.shipping_address),
+    ]
+    answered = checkout.custom_answers or {}
+    return (
+        bool(checkout.email)
+        and all(given for given, collect in required if collect is Collect.REQUIRED)
+        and (checkout.consented or not questions.consent_required)
+        and all(str(q.id) in answered for q in questions.custom_fields if q.required)
+    )
 
 
 # What the checkout asks and offers
@@ -201,15 +307,18 @@ class Questions:
     shipping_address: Collect
     phone: Collect
     consent_required: bool
+    custom_fields: list[CustomField]  # the merchant's own questions (Settings → Custom fields)
 
 
 def questions_of(session: DbSession, link: PaymentLink) -> Questions:
-    settings = checkout_settings(session, merchant_of(session, link))
+    merchant = merchant_of(session, link)
+    settings = checkout_settings(session, merchant)
     return Questions(
         billing_address=link.billing_address or settings.billing_address,
         shipping_address=link.shipping_address or settings.shipping_address,
         phone=link.phone or settings.phone,
         consent_required=settings.require_policy_consent,
+        custom_fields=list_custom_fields(session, merchant),
     )
 
 
@@ -268,19 +377,44 @@ def _pricing_fee(fee: Fee, currency: str) -> pricing.Fee | None:
     )
 
 
+@dataclass(frozen=True)
+class Choices:
+    """What the buyer chose that prices depend on: quantities by line id, a discount code, a
+    method and a country. A checkout stores them; a preview uses a new buyer's."""
+
+    quantities: dict[int, int]
+    discount_code: str = ""
+    method: str | None = None
+    country: str | None = None
+
+
+def choices_of(checkout: CheckoutSession) -> Choices:
+    return Choices(
+        quantities={int(line_id): quantity for line_id, quantity in checkout.quantities.items()},
+        discount_code=checkout.discount_code,
+        method=checkout.method,
+        country=checkout.country,
+    )
+
+
+def new_buyer_choices(link: PaymentLink) -> Choices:
+    """What a new checkout of ``link`` starts with (what the merchant's preview shows)."""
+    return Choices(quantities=initial_quantities(link))
+
+
 def checkout_cart(
-    session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
+    session: DbSession, link: PaymentLink, choices: Choices, today: date
 ) -> pricing.Cart:
-    merchant = merchant_of(session, checkout)
-    discount = usable_discount(session, merchant, checkout.discount_code)
+    merchant = merchant_of(session, link)
+    discount = usable_discount(session, merchant, choices.discount_code)
     fees = [_pricing_fee(fee, link.currency) for fee in list_fees(session, merchant)]
     return link_cart(
         link,
         today,
-        {int(line_id): quantity for line_id, quantity in checkout.quantities.items()},
+        choices.quantities,
         discount=_pricing_discount(discount, link.currency) if discount else None,
         fees=tuple(fee for fee in fees if fee is not None),
-        buyer_country=checkout.country,
+        buyer_country=choices.country,
     )
 
 
@@ -290,6 +424,7 @@ class Summary:
     and what each offered method would cost in all."""
 
     lines: list[tuple[PaymentLinkLine, pricing.LineBreakdown]]
+    addable: list[tuple[PaymentLinkLine, Money]]  # optional lines not added, at their subtotal
     breakdown: pricing.Breakdown
     per_method: dict[PaymentMethod, pricing.Breakdown]
     methods: list[PaymentMethod]
@@ -298,12 +433,11 @@ class Summary:
     asks_country: bool  # a tax rate depends on the buyer's country
 
 
-def summarize(
-    session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
-) -> Summary:
-    cart = checkout_cart(session, checkout, link, today)
+def summarize(session: DbSession, link: PaymentLink, choices: Choices, today: date) -> Summary:
+    """The summary of ``link`` priced for ``choices`` (a checkout's, or a new buyer's)."""
+    cart = checkout_cart(session, link, choices, today)
     methods = offered_methods(session, link)
-    method = PaymentMethod(checkout.method) if checkout.method in set(methods) else None
+    method = PaymentMethod(choices.method) if choices.method in set(methods) else None
     breakdown = pricing.price(cart, pricing.PaymentMethod(method.value) if method else None)
     by_reference = {line.reference: line for line in breakdown.lines}
     saves = branding_of(session, link).save_payment_methods
@@ -312,6 +446,13 @@ def summarize(
             (line, by_reference[str(line.id)])
             for line in link.lines
             if str(line.id) in by_reference
+        ],
+        addable=[
+            (line, Money(unit.amount * line.quantity, unit.currency))
+            for line in link.lines
+            if line.optional
+            and str(line.id) not in by_reference
+            and (unit := line.unit_price(link.currency)) is not None
         ],
         breakdown=breakdown,
         per_method={
@@ -329,14 +470,25 @@ def summarize(
     )
 
 
-def buyer_snapshot(checkout: CheckoutSession) -> dict[str, Any]:
-    """What the buyer typed, to put back into the forms."""
+def buyer_snapshot(checkout: CheckoutSession | None, locale: str) -> dict[str, Any]:
+    """What the buyer typed, to put back into the forms (numbers as ``locale`` writes them;
+    nothing in a preview)."""
+    if checkout is None:
+        return {}
     return {
         "email": checkout.email,
         "name": checkout.name,
         "phone": checkout.phone,
         **{f"billing_{k}": v for k, v in (checkout.billing_address or {}).items()},
         **{f"shipping_{k}": v for k, v in (checkout.shipping_address or {}).items()},
+        **{
+            answer_field_name(answer.question_id): (
+                format_typed_decimal(Decimal(answer.value), locale)
+                if answer.kind == CustomFieldKind.NUMBER
+                else answer.value
+            )
+            for answer in checkout.answers
+        },
         "consent": checkout.consented,
     }
 
@@ -351,7 +503,7 @@ def _intent_key(checkout: CheckoutSession) -> str:
 def _payment_request(
     session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
 ) -> IntentRequest:
-    summary = summarize(session, checkout, link, today)
+    summary = summarize(session, link, choices_of(checkout), today)
     if summary.refusal is not None or not summary.methods:
         raise ServiceError(_l("This checkout cannot be paid. Please contact the seller."))
     return IntentRequest(
@@ -379,6 +531,15 @@ def _buyer_details(checkout: CheckoutSession) -> BuyerDetails:
 
 
 UNPAID = ("requires_payment_method", "requires_confirmation")
+
+
+def payable(intent: IntentState) -> bool:
+    """Whether the pay step can (still) confirm this intent: unpaid, or waiting for a 3-D Secure
+    answer the buyer left unfinished (confirming again starts a new one). An intent waiting for
+    micro-deposits, processing or paid is for the return page to explain."""
+    if intent.status == "requires_action":
+        return intent.next_action != MICRODEPOSITS
+    return intent.status in UNPAID
 
 
 def prepare_intent(
@@ -418,24 +579,38 @@ def prepare_intent(
     return intent
 
 
+@dataclass(frozen=True)
+class Settled:
+    """What the return page shows: the payment as recorded, and for a US bank account typed in
+    by hand, where the buyer verifies the micro-deposits before the debit starts."""
+
+    payment: Payment
+    awaits_verification: bool = False
+    verification_url: str | None = None  # Stripe's page for the deposits' amounts
+
+
 def settle_from_stripe(
     session: DbSession,
     checkout: CheckoutSession,
     *,
     gateway_for: GatewayLookup = connected_gateway,
-) -> Payment:
+) -> Settled:
     """What the return page calls: read the intent now, record it, and mark the checkout."""
     intent_id = checkout.payment_intent_id
     assert intent_id is not None
     merchant = merchant_of(session, checkout)
-    payment = retry_on_conflict(
-        session,
-        lambda: refresh_from_stripe(session, merchant, intent_id, gateway_for=gateway_for),
-    )
+
+    def read_and_record() -> tuple[IntentState, Payment]:
+        intent = gateway_for(session, merchant.id).retrieve_payment_intent(intent_id)
+        return intent, record_intent(session, merchant, intent, gateway_for=gateway_for)
+
+    intent, payment = retry_on_conflict(session, read_and_record)
     if payment.status in PAID:
         checkout.status = CheckoutStatus.PAID
     elif payment.status is PaymentStatus.PROCESSING:
         checkout.status = CheckoutStatus.PROCESSING
-    else:  # failed, or a debit that bounced: the buyer may pay again
+    else:  # failed, a debit that bounced, or not confirmed yet: the buyer may pay again
         checkout.status = CheckoutStatus.OPEN
-    return payment
+    if intent.status == "requires_action" and intent.next_action == MICRODEPOSITS:
+        return Settled(payment, awaits_verification=True, verification_url=intent.verification_url)
+    return Settled(payment)

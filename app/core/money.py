@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from babel.numbers import NumberFormatError, format_currency, parse_decimal
+from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
 
 from app.core.regions import current_currencies
 
@@ -183,3 +183,9 @@ def parse_typed_decimal(text: str, locale: str) -> Decimal:
         return parse_decimal(compact, locale=locale, strict=True)
     except NumberFormatError as error:
         raise ValueError(f"not a number in {locale}: {text!r}") from error
+
+
+def format_typed_decimal(value: Decimal, locale: str) -> str:
+    """A number as a person of ``locale`` reads and types it (``parse_typed_decimal`` reads it
+    back): 1234.5 is "1,234.5" in English and "1 234,5" in Swedish."""
+    return format_decimal(value, locale=locale, decimal_quantization=False)

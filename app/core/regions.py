@@ -31,11 +31,12 @@ def current_currencies() -> tuple[str, ...]:
     return tuple(sorted(codes))
 
 
-def country_choices(locale: str) -> list[tuple[str, str]]:
+@cache
+def country_choices(locale: str) -> tuple[tuple[str, str], ...]:
     """(code, name in ``locale``) for every sign-up country, sorted by name."""
     names = Locale.parse(locale).territories
-    return sorted(
-        ((c, names.get(c, c)) for c in STRIPE_ACCOUNT_COUNTRIES), key=lambda item: item[1]
+    return tuple(
+        sorted(((c, names.get(c, c)) for c in STRIPE_ACCOUNT_COUNTRIES), key=lambda item: item[1])
     )
 
 
@@ -43,19 +44,24 @@ def country_choices(locale: str) -> list[tuple[str, str]]:
 NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "ZZ"})
 
 
-def world_country_choices(locale: str) -> list[tuple[str, str]]:
-    """(code, name in ``locale``) for every country that has a currency, sorted by name."""
+@cache
+def world_country_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    """(code, name in ``locale``) for every country that has a currency, sorted by name.
+
+    Cached per locale: buyer pages list it up to three times (billing, shipping, tax country).
+    """
     names = Locale.parse(locale).territories
     codes = {
         t
         for t in get_global("territory_currencies")
         if len(t) == 2 and t in names and t not in NOT_COUNTRIES
     }
-    return sorted(((c, names[c]) for c in codes), key=lambda item: item[1])
+    return tuple(sorted(((c, names[c]) for c in codes), key=lambda item: item[1]))
 
 
-def currency_choices(locale: str) -> list[tuple[str, str]]:
+@cache
+def currency_choices(locale: str) -> tuple[tuple[str, str], ...]:
     """(code, "SEK: Swedish krona") for every current currency, in ``locale``."""
-    return [
+    return tuple(
         (code, f"{code}: {get_currency_name(code, locale=locale)}") for code in current_currencies()
-    ]
+    )

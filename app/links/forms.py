@@ -53,6 +53,10 @@ class LineForm(KassaForm):
     adjustable_quantity = CheckboxField(_l("The buyer may change the quantity"))
     min_quantity = quantity_field(_l("Smallest quantity"))
     max_quantity = quantity_field(_l("Largest quantity"))
+    optional = CheckboxField(
+        _l("Optional: the buyer may add it"),
+        description=_l("Left out of the order, and not charged, unless the buyer adds it."),
+    )
 
     def __init__(
         self, *args: Any, currencies: list[str], products: list[Product], **kwargs: Any
@@ -99,7 +103,6 @@ class LinkForm(KassaForm):
     last_day = DateInputField(
         _l("Valid until"), description=_l("The last day the link works (UTC). Optional.")
     )
-    active = CheckboxField(_l("Active: buyers can pay"), default=True)
 
     def __init__(self, *args: Any, methods: list[PaymentMethod], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,6 +15,23 @@ STATUS_LABELS: dict[LinkStatus, LazyString] = {
     LinkStatus.COMPLETED: _l("Limit reached"),
 }
 
+# What each status means for buyers, shown in the link editor.
+STATUS_EXPLANATIONS: dict[LinkStatus, LazyString] = {
+    LinkStatus.ACTIVE: _l("Buyers can pay at this link's address."),
+    LinkStatus.INACTIVE: _l(
+        "Buyers see a page saying that the link is not active. Nothing can be paid until you "
+        "reactivate it."
+    ),
+    LinkStatus.EXPIRED: _l(
+        "The last valid day has passed: buyers see that the link has expired. Choose a later "
+        "day below to sell again."
+    ),
+    LinkStatus.COMPLETED: _l(
+        "The limit of payments is reached: buyers see that the link is used up. Raise or clear "
+        "the limit below to sell again."
+    ),
+}
+
 REFUSAL_MESSAGES: dict[Refusal, LazyString] = {
     Refusal.EMPTY_CART: _l("Add a line: there is nothing to pay for yet."),
     Refusal.BELOW_MINIMUM: _l(

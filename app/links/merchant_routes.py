@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
+from base64 import b64encode
 from typing import Any
 
-from flask import current_app, flash, redirect, url_for
+from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -13,7 +15,7 @@ from app.core.methods import PaymentMethod
 from app.extensions import db
 from app.links import blueprint, service
 from app.links.forms import FOLLOW_SETTINGS, LineForm, LinkForm, NewLinkForm
-from app.links.labels import REFUSAL_MESSAGES, STATUS_LABELS
+from app.links.labels import REFUSAL_MESSAGES, STATUS_EXPLANATIONS, STATUS_LABELS
 from app.links.models import PaymentLink, PaymentLinkLine
 from app.merchants.auth import current_merchant, login_required
 from app.merchants.models import utcnow
@@ -24,11 +26,17 @@ from app.settings.service import accepted_methods, account_currencies
 from app.web.rendering import render, render_after_change
 
 
+def _list_context() -> dict[str, Any]:
+    return {
+        "sales": service.list_links(db.session, current_merchant()),
+        "status_labels": STATUS_LABELS,
+    }
+
+
 @blueprint.get("/")
 @login_required
 def links() -> Response:
-    sales = service.list_links(db.session, current_merchant())
-    return render("links/links.html", sales=sales, status_labels=STATUS_LABELS)
+    return render("links/links.html", "links/_links.html", **_list_context())
 
 
 def _collect(value: str | None) -> Collect | None:
@@ -46,7 +54,6 @@ def _details(form: LinkForm) -> service.LinkDetails:
         redirect_url=form.redirect_url.data or "",
         payment_limit=form.payment_limit.value,
         last_day=form.last_day.data,
-        active=bool(form.active.data),
     )
 
 
@@ -59,6 +66,7 @@ def _line_details(form: LineForm) -> service.LineDetails:
         adjustable_quantity=bool(form.adjustable_quantity.data),
         min_quantity=form.min_quantity.value or 1,
         max_quantity=form.max_quantity.value or 1,
+        optional=bool(form.optional.data),
     )
 
 
@@ -109,6 +117,27 @@ def _link_form(link: PaymentLink, **kwargs: Any) -> LinkForm:
     return form
 
 
+def _status_context(link: PaymentLink) -> dict[str, Any]:
+    status = service.link_state(db.session, link)
+    return {
+        "status_label": STATUS_LABELS[status],
+        "status_explanation": STATUS_EXPLANATIONS[status],
+    }
+
+
+def _public_url() -> str:
+    return str(current_app.extensions["kassa_settings"].public_url)
+
+
+def _share_context(link: PaymentLink) -> dict[str, Any]:
+    """The link's address and its QR code (an SVG in a data address, so no second request)."""
+    svg = service.link_qr_code(_public_url(), link, "svg")
+    return {
+        "address": service.link_address(_public_url(), link),
+        "qr_image": "data:image/svg+xml;base64," + b64encode(svg).decode("ascii"),
+    }
+
+
 def _lines_context(link: PaymentLink, line_form: LineForm | None = None) -> dict[str, Any]:
     problem = service.minimum_charge_problem(db.session, current_merchant(), link, utcnow().date())
     if line_form is None:
@@ -116,7 +145,6 @@ def _lines_context(link: PaymentLink, line_form: LineForm | None = None) -> dict
         line_form.currency.data = link.currency
     return {
         "link": link,
-        "public_url": current_app.extensions["kassa_settings"].public_url,
         "line_form": line_form,
         "pricing_problem": REFUSAL_MESSAGES[problem] if problem else None,
     }
@@ -137,7 +165,85 @@ def edit_link(link_id: int) -> Response:
             flash(_("%(name)s saved.", name=link.name), "success")
             return redirect(url_for("links.edit_link", link_id=link.id))
     status = 422 if form.has_errors() else 200
-    return render("links/edit_link.html", status=status, form=form, **_lines_context(link))
+    return render(
+        "links/edit_link.html",
+        status=status,
+        form=form,
+        **_lines_context(link),
+        **_status_context(link),
+        **_share_context(link),
+    )
+
+
+def _qr_download(link_id: int, kind: str, mimetype: str) -> Response:
+    link = get_owned_or_404(PaymentLink, link_id)
+    return send_file(
+        io.BytesIO(service.link_qr_code(_public_url(), link, kind)),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=service.qr_file_name(link, kind),
+        max_age=0,
+    )
+
+
+@blueprint.get("/<int:link_id>/qr.svg")
+@login_required
+def qr_code_svg(link_id: int) -> Response:
+    return _qr_download(link_id, "svg", "image/svg+xml")
+
+
+@blueprint.get("/<int:link_id>/qr.png")
+@login_required
+def qr_code_png(link_id: int) -> Response:
+    return _qr_download(link_id, "png", "image/png")
+
+
+@blueprint.post("/<int:link_id>/duplicate")
+@login_required
+def duplicate_link(link_id: int) -> Response:
+    link = get_owned_or_404(PaymentLink, link_id)
+    copy = service.duplicate_link(
+        db.session, current_merchant(), link, _("Copy of %(name)s", name=link.name)
+    )
+    db.session.commit()
+    flash(_("Copy made. You are now editing %(name)s.", name=copy.name), "success")
+    return redirect(url_for("links.edit_link", link_id=copy.id))
+
+
+def _after_status_change(link: PaymentLink) -> Response:
+    """The list's table when the button was in the list (``?from=list``), else the editor's
+    status card; a plain post is redirected to the page it came from."""
+    if request.args.get("from") == "list":
+        return render_after_change("links/_links.html", url_for("links.links"), **_list_context())
+    return render_after_change(
+        "links/_status.html",
+        url_for("links.edit_link", link_id=link.id),
+        link=link,
+        **_status_context(link),
+    )
+
+
+@blueprint.post("/<int:link_id>/deactivate")
+@login_required
+def deactivate_link(link_id: int) -> Response:
+    link = get_owned_or_404(PaymentLink, link_id)
+    service.deactivate_link(db.session, link)
+    db.session.commit()
+    flash(
+        _("%(name)s deactivated. Buyers now see that the link is not active.", name=link.name),
+        "info",
+    )
+    return _after_status_change(link)
+
+
+@blueprint.post("/<int:link_id>/reactivate")
+@login_required
+def reactivate_link(link_id: int) -> Response:
+    link = get_owned_or_404(PaymentLink, link_id)
+    service.reactivate_link(db.session, link)
+    db.session.commit()
+    flash(_("%(name)s reactivated.", name=link.name), "success")
+    return _after_status_change(link)
 
 
 @blueprint.post("/<int:link_id>/lines")
@@ -164,7 +270,40 @@ def add_line(link_id: int) -> Response:
         status=422,
         form=_link_form(link, formdata=None),
         **_lines_context(link, form),
+        **_status_context(link),
+        **_share_context(link),
     )
+
+
+def _set_line_optional(link_id: int, line_id: int, optional: bool) -> Response:
+    line = get_owned_or_404(PaymentLinkLine, line_id, link_id=link_id)
+    try:
+        service.set_line_optional(db.session, line, optional)
+    except ServiceError as refusal:
+        flash(str(refusal.message), "error")
+    else:
+        db.session.commit()
+        if optional:
+            flash(_("%(item)s is optional: buyers may add it.", item=line.title), "success")
+        else:
+            flash(_("%(item)s is no longer optional.", item=line.title), "success")
+    return render_after_change(
+        "links/_lines.html",
+        url_for("links.edit_link", link_id=link_id),
+        **_lines_context(line.link),
+    )
+
+
+@blueprint.post("/<int:link_id>/lines/<int:line_id>/optional")
+@login_required
+def make_line_optional(link_id: int, line_id: int) -> Response:
+    return _set_line_optional(link_id, line_id, True)
+
+
+@blueprint.post("/<int:link_id>/lines/<int:line_id>/required")
+@login_required
+def make_line_required(link_id: int, line_id: int) -> Response:
+    return _set_line_optional(link_id, line_id, False)
 
 
 @blueprint.post("/<int:link_id>/lines/<int:line_id>/remove")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.catalog.models import Product
 from app.core.money import Money
 from app.extensions import db, str_enum
-from app.merchants.models import MerchantOwned, utcnow
+from app.merchants.models import Merchant, MerchantOwned, utcnow
 from app.settings.models import Collect
 
 
@@ -34,6 +34,7 @@ class PaymentLink(MerchantOwned, db.Model):  # type: ignore[name-defined]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    merchant: Mapped[Merchant] = relationship()
     lines: Mapped[list[PaymentLinkLine]] = relationship(
         back_populates="link", order_by="PaymentLinkLine.id", cascade="all, delete-orphan"
     )
@@ -55,6 +56,8 @@ class PaymentLinkLine(MerchantOwned, db.Model):  # type: ignore[name-defined]
     adjustable_quantity: Mapped[bool] = mapped_column(Boolean, default=False)
     min_quantity: Mapped[int] = mapped_column(Integer, default=1)
     max_quantity: Mapped[int] = mapped_column(Integer, default=1)
+    # Left out unless the buyer adds it; once added it is charged at ``quantity``.
+    optional: Mapped[bool] = mapped_column(Boolean, default=False)
 
     link: Mapped[PaymentLink] = relationship(back_populates="lines")
     product: Mapped[Product | None] = relationship()

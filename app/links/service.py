@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +17,7 @@ from app.catalog.models import Product
 from app.core import pricing
 from app.core.methods import PaymentMethod
 from app.core.money import Money
+from app.core.qr import qr_png, qr_svg
 from app.core.tokens import new_public_id
 from app.extensions import DbSession
 from app.links.models import PaymentLink, PaymentLinkLine
@@ -55,7 +58,6 @@ class LinkDetails:
     redirect_url: str = ""
     payment_limit: int | None = None
     last_day: date | None = None
-    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class LineDetails:
     adjustable_quantity: bool = False
     min_quantity: int = 1
     max_quantity: int = 1
+    optional: bool = False  # the buyer may add it; left out (and not charged) otherwise
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,27 @@ class LinkSales:
 
 def link_by_slug(session: DbSession, slug: str) -> PaymentLink | None:
     return session.scalar(select(PaymentLink).where(PaymentLink.slug == slug))
+
+
+def link_address(public_url: str, link: PaymentLink) -> str:
+    """Where buyers open the link (``KASSA_PUBLIC_URL`` is its site)."""
+    return f"{public_url.rstrip('/')}/l/{link.slug}"
+
+
+QR_KINDS = {"svg": qr_svg, "png": qr_png}
+
+
+def link_qr_code(public_url: str, link: PaymentLink, kind: str) -> bytes:
+    """The QR code of the link's address, as ``svg`` or ``png``."""
+    return QR_KINDS[kind](link_address(public_url, link))
+
+
+def qr_file_name(link: PaymentLink, kind: str) -> str:
+    """``<name>-qr.<kind>`` with the name in plain ASCII ("Café för två" is cafe-for-tva),
+    or the slug when nothing of the name is left."""
+    ascii_name = unicodedata.normalize("NFKD", link.name).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
+    return f"{stem or link.slug}-qr.{kind}"
 
 
 def _apply(session: DbSession, merchant: Merchant, link: PaymentLink, details: LinkDetails) -> None:
@@ -103,7 +127,6 @@ def _apply(session: DbSession, merchant: Merchant, link: PaymentLink, details: L
     link.redirect_url = details.redirect_url.strip()
     link.payment_limit = details.payment_limit
     link.last_day = details.last_day
-    link.active = details.active
 
 
 def _line(
@@ -121,6 +144,7 @@ def _line(
         adjustable_quantity=details.adjustable_quantity,
         min_quantity=details.min_quantity if details.adjustable_quantity else details.quantity,
         max_quantity=details.max_quantity if details.adjustable_quantity else details.quantity,
+        optional=details.optional,
     )
     if details.product_id is not None:
         product = session.scalar(
@@ -155,6 +179,8 @@ def create_link(
     first_line: LineDetails,
 ) -> PaymentLink:
     """A new link in one of the merchant's currencies, with its first line."""
+    if first_line.optional:
+        raise ServiceError(NEEDS_A_REQUIRED_LINE)
     ensure_account_currency(session, merchant, currency)
     link = PaymentLink(merchant_id=merchant.id, slug=new_public_id("pl"), currency=currency)
     _apply(session, merchant, link, details)
@@ -172,6 +198,57 @@ def update_link(
     return link
 
 
+def duplicate_link(
+    session: DbSession, merchant: Merchant, link: PaymentLink, name: str
+) -> PaymentLink:
+    """A new link named ``name`` with ``link``'s settings and lines, at a new random address.
+    It starts active and counts its own payments (a limit starts again from none)."""
+    copy = PaymentLink(
+        merchant_id=merchant.id,
+        slug=new_public_id("pl"),
+        name=name.strip()[:120],
+        currency=link.currency,
+        payment_methods=list(link.payment_methods) if link.payment_methods else None,
+        billing_address=link.billing_address,
+        shipping_address=link.shipping_address,
+        phone=link.phone,
+        message=link.message,
+        redirect_url=link.redirect_url,
+        payment_limit=link.payment_limit,
+        last_day=link.last_day,
+        active=True,
+    )
+    for line in link.lines:
+        copy.lines.append(
+            PaymentLinkLine(
+                merchant_id=merchant.id,
+                product_id=line.product_id,
+                description=line.description,
+                unit_amount=line.unit_amount,
+                quantity=line.quantity,
+                adjustable_quantity=line.adjustable_quantity,
+                min_quantity=line.min_quantity,
+                max_quantity=line.max_quantity,
+                optional=line.optional,
+            )
+        )
+    session.add(copy)
+    session.flush()
+    return copy
+
+
+def deactivate_link(session: DbSession, link: PaymentLink) -> None:
+    """Buyers get the "not active" page until the link is reactivated; nothing else changes."""
+    link.active = False
+    session.flush()
+
+
+def reactivate_link(session: DbSession, link: PaymentLink) -> None:
+    """Buyers may pay again, unless the link has expired or reached its limit meanwhile."""
+    link.active = True
+    session.flush()
+
+
 def add_line(
     session: DbSession, merchant: Merchant, link: PaymentLink, details: LineDetails
 ) -> PaymentLinkLine:
@@ -181,10 +258,30 @@ def add_line(
     return line
 
 
+NEEDS_A_REQUIRED_LINE = _l("A payment link needs at least one line that is not optional.")
+
+
+def _is_last_required(line: PaymentLinkLine) -> bool:
+    return not line.optional and not any(
+        other is not line and not other.optional for other in line.link.lines
+    )
+
+
 def remove_line(session: DbSession, line: PaymentLinkLine) -> None:
     if len(line.link.lines) <= 1:
         raise ServiceError(_l("A payment link needs at least one line."))
+    if _is_last_required(line):
+        raise ServiceError(NEEDS_A_REQUIRED_LINE)
     line.link.lines.remove(line)
+    session.flush()
+
+
+def set_line_optional(session: DbSession, line: PaymentLinkLine, optional: bool) -> None:
+    """Make a line one the buyer may add (refused for the link's last line that is not), or
+    one every buyer pays for."""
+    if optional and _is_last_required(line):
+        raise ServiceError(NEEDS_A_REQUIRED_LINE)
+    line.optional = optional
     session.flush()
 
 
@@ -218,20 +315,35 @@ def _pricing_price(line: PaymentLinkLine, unit_amount: Money) -> pricing.Price:
     )
 
 
+def initial_quantity(line: PaymentLinkLine) -> int:
+    """A line's quantity before the buyer changes anything: 0 for an optional line (left out
+    until the buyer adds it), else the link's own."""
+    return 0 if line.optional else line.quantity
+
+
+def initial_quantities(link: PaymentLink) -> dict[int, int]:
+    return {line.id: initial_quantity(line) for line in link.lines}
+
+
 def link_cart(
     link: PaymentLink,
     today: date,
     quantities: dict[int, int] | None = None,
     **extras: object,
 ) -> pricing.Cart:
-    """The link's lines as a cart; ``quantities`` (by line id) replace the link's own;
-    ``extras`` are the Cart's other fields (discount, fees, buyer_country)."""
+    """The link's lines as a cart; ``quantities`` (by line id) replace the initial ones, and a
+    line at 0 (an optional line not added) is left out; ``extras`` are the Cart's other fields
+    (discount, fees, buyer_country)."""
     lines = []
     for line in link.lines:
         unit_amount = line.unit_price(link.currency)
         if unit_amount is None:
             continue  # the product lost its price in this currency: it is not sold here
-        quantity = (quantities or {}).get(line.id, line.quantity)
+        quantity = (quantities or {}).get(line.id, initial_quantity(line))
+        if quantity <= 0:
+            if line.optional:
+                continue  # not added
+            quantity = line.quantity  # made required after this checkout left it out
         lines.append(pricing.Line(_pricing_price(line, unit_amount), quantity))
     return pricing.Cart(currency=link.currency, today=today, lines=tuple(lines), **extras)  # type: ignore[arg-type]
 
@@ -239,8 +351,9 @@ def link_cart(
 def minimum_charge_problem(
     session: DbSession, merchant: Merchant, link: PaymentLink, today: date
 ) -> pricing.Refusal | None:
-    """Why a buyer could not pay this link at its smallest quantities, or None."""
-    smallest = {line.id: line.min_quantity for line in link.lines}
+    """Why a buyer could not pay this link at its smallest quantities (no optional line
+    added), or None."""
+    smallest = {line.id: 0 if line.optional else line.min_quantity for line in link.lines}
     breakdown = pricing.price(link_cart(link, today, smallest), None)
     saves = checkout_settings(session, merchant).save_payment_methods
     return pricing.refusal(breakdown, saves_method_for_later=saves)

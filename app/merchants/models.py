@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.settings.models import CheckoutSettings
 
 
 def utcnow() -> datetime:
@@ -32,6 +36,9 @@ class Merchant(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="merchant", order_by="User.id")
+    # Read through ``settings.service.checkout_settings``, which makes the row on first use. Held
+    # here so one request reads it once, however many buyer-page helpers ask for it.
+    checkout_settings: Mapped[CheckoutSettings | None] = relationship(passive_deletes=True)
 
 
 class MerchantOwned:

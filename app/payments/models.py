@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.money import Money
 from app.extensions import db
 from app.merchants.models import MerchantOwned, utcnow
+
+if TYPE_CHECKING:
+    from app.checkout.models import Answer, CheckoutSession
 
 
 class PaymentStatus(enum.StrEnum):
@@ -76,6 +79,16 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     events: Mapped[list[PaymentEvent]] = relationship(
         back_populates="payment", order_by="PaymentEvent.id", passive_deletes=True
     )
+    # The checkout this payment was taken for (its token is the checkout reference), read for
+    # what the buyer answered there; the same merchant's only.
+    checkout: Mapped[CheckoutSession | None] = relationship(
+        "CheckoutSession",
+        primaryjoin="and_(foreign(Payment.checkout_reference) == CheckoutSession.token, "
+        "foreign(Payment.merchant_id) == CheckoutSession.merchant_id)",
+        viewonly=True,
+        uselist=False,
+        lazy="select",
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -102,6 +115,11 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     @property
     def flagged_duplicate(self) -> bool:
         return self.duplicate_of_id is not None
+
+    @property
+    def answers(self) -> list[Answer]:
+        """What the buyer answered to the merchant's questions at checkout."""
+        return self.checkout.answers if self.checkout is not None else []
 
 
 class PaymentEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]

@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import DbSession
-from app.mail import send_email
+from app.mail import public_url_for, send_email
 from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentEvent, PaymentStatus
+from app.payments.reasons import failure_reason
 from app.processors.access import connected_gateway
 from app.processors.gateway import GatewayError, IntentState, PaymentGateway
 
@@ -296,6 +297,9 @@ def _after_status_change(
     gateway_for: GatewayLookup,
 ) -> None:
     """Emails and duplicate handling, once per transition (the caller saw a real change)."""
+    if previous is PaymentStatus.PROCESSING and payment.status is PaymentStatus.FAILED:
+        _notify_bounced(merchant, payment)
+        return
     first_paid = payment.status in PAID and previous not in PAID
     first_processing = payment.status is PaymentStatus.PROCESSING
     if not (first_paid or first_processing):
@@ -312,6 +316,26 @@ def _after_status_change(
         )
     if previous is not PaymentStatus.PROCESSING:
         _notify_merchant(merchant, payment)
+
+
+def _notify_bounced(merchant: Merchant, payment: Payment) -> None:
+    """A bank debit the buyer was told is processing did not clear: they would otherwise wait
+    for a receipt that never comes. The email says why and where to pay again."""
+    if not payment.buyer_email:
+        return
+    send_email(
+        payment.buyer_email,
+        "payment_failed",
+        payment.buyer_locale,
+        merchant=merchant,
+        payment=payment,
+        reason=failure_reason(payment.failure_code),
+        pay_again_url=(
+            public_url_for("checkout.pay", token=payment.checkout_reference)
+            if payment.checkout_reference
+            else None
+        ),
+    )
 
 
 def _notify_merchant(merchant: Merchant, payment: Payment) -> None:

@@ -103,6 +103,13 @@ class IntentState:
     error_code: str | None = None
     decline_code: str | None = None
     error_message: str | None = None
+    next_action: str | None = None  # what ``requires_action`` waits for (Stripe's type)
+    verification_url: str | None = None  # ACH micro-deposits: Stripe's hosted verification page
+
+
+# ``next_action`` of a bank account typed in by hand (ACH): the buyer confirms the amounts of two
+# small deposits before the debit starts.
+MICRODEPOSITS = "verify_with_microdeposits"
 
 
 @dataclass(frozen=True)

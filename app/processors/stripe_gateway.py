@@ -11,6 +11,7 @@ import stripe
 
 from app.core.money import Money, from_stripe_amount, to_stripe_amount
 from app.processors.gateway import (
+    MICRODEPOSITS,
     AccountInfo,
     GatewayError,
     GatewayFailure,
@@ -272,6 +273,7 @@ def intent_state(data: dict[str, Any]) -> IntentState:
     balance = (charge or {}).get("balance_transaction")
     balance = balance if isinstance(balance, dict) else None
     error = data.get("last_payment_error") or {}
+    next_action = data.get("next_action") or {}
     return IntentState(
         id=data["id"],
         client_secret=str(data.get("client_secret") or ""),
@@ -294,6 +296,8 @@ def intent_state(data: dict[str, Any]) -> IntentState:
         error_code=error.get("code"),
         decline_code=error.get("decline_code"),
         error_message=error.get("message"),
+        next_action=next_action.get("type"),
+        verification_url=(next_action.get(MICRODEPOSITS) or {}).get("hosted_verification_url"),
     )
 
 

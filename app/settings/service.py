@@ -79,12 +79,10 @@ def remove_listed(session: DbSession, row: Fee | TaxRate | CustomField | Discoun
 
 def checkout_settings(session: DbSession, merchant: Merchant) -> CheckoutSettings:
     """The merchant's settings row, created with the defaults on first use."""
-    settings = session.scalar(
-        select(CheckoutSettings).where(CheckoutSettings.merchant_id == merchant.id)
-    )
+    settings = merchant.checkout_settings
     if settings is None:
-        settings = CheckoutSettings(merchant_id=merchant.id, display_name=merchant.name)
-        session.add(settings)
+        settings = CheckoutSettings(display_name=merchant.name)
+        merchant.checkout_settings = settings
         session.flush()
     return settings
 
@@ -481,6 +479,8 @@ def usable_discount(
     session: DbSession, merchant: Merchant, code: str, now: datetime | None = None
 ) -> Discount | None:
     """The merchant's discount with this code (any case) if it has not expired or run out."""
+    if not code.strip():
+        return None
     discount = session.scalar(
         select(Discount).where(
             Discount.merchant_id == merchant.id, Discount.code == code.strip().upper()

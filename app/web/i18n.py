@@ -13,7 +13,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from werkzeug.wrappers import Response
 
 from app.config import PROJECT_ROOT
-from app.core.money import Money, format_money
+from app.core.money import Money, format_money, format_typed_decimal
 from app.web.safety import safe_next_url
 
 LOCALE_COOKIE = "kassa_locale"
@@ -86,6 +86,11 @@ def money(amount: Money | None) -> str:
     return "—" if amount is None else format_money(amount, str(get_locale()))
 
 
+def number(value: Decimal | str) -> str:
+    """A decimal number (or its plain string, as answers are stored) in the current locale."""
+    return format_typed_decimal(Decimal(value), str(get_locale()))
+
+
 def init_i18n(app: Flask) -> None:
     app.register_blueprint(blueprint)
     app.jinja_env.globals.update(
@@ -100,4 +105,5 @@ def init_i18n(app: Flask) -> None:
         format_datetime=format_datetime,
         money=money,
         basis_points=basis_points,
+        number=number,
     )

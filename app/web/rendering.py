@@ -34,3 +34,13 @@ def render_after_change(partial: str, redirect_to: str, **context: Any) -> BaseR
     if wants_partial():
         return render(partial, partial, **context)
     return redirect(redirect_to)
+
+
+def go_to(target: str) -> BaseResponse:
+    """Send the browser to another page after a post: a redirect, or for a plain HTMX request
+    ``HX-Redirect`` (a redirect would be followed by the request and swapped in as a partial)."""
+    if wants_partial():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)

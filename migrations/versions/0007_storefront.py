@@ -1,7 +1,7 @@
 """storefront, listed products, categories and carts
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Created: 2026-11-24 14:36:42.581216
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -30,6 +30,16 @@
     errors.hidden = !message;
   }
 
+  // The Pay button names the summary's total, whatever changed it (the method's fee here, a
+  // quantity or a discount code through HTMX).
+  function followTotal() {
+    const dueNow = document.querySelector("#summary [data-testid=due-now]");
+    if (dueNow) {
+      button.textContent = button.dataset.label.replace("{amount}", dueNow.textContent);
+    }
+  }
+  document.body.addEventListener("htmx:afterSettle", followTotal);
+
   function replaceSummary(html) {
     const summary = document.getElementById("summary");
     if (!summary) {
@@ -43,10 +53,7 @@
       if (window.htmx) {
         window.htmx.process(fresh);
       }
-      const dueNow = fresh.querySelector("[data-testid=due-now]");
-      if (dueNow) {
-        button.textContent = button.dataset.label.replace("{amount}", dueNow.textContent);
-      }
+      followTotal();
     }
   }
 
@@ -93,6 +100,11 @@
       elements: elements,
       confirmParams: { return_url: data.returnUrl },
     });
+    if (result.error && result.error.code === "payment_intent_unexpected_state") {
+      // Paid (or being paid) meanwhile, in another tab: the return page says where it stands.
+      window.location.assign(data.returnUrl);
+      return;
+    }
     if (result.error) {
       showError(result.error.message || data.retryMessage);
       button.disabled = false;

@@ -3,14 +3,18 @@ on a desktop and on a phone."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
+import requests
+import stripe
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import csrf_token_from
-from tests.e2e.test_merchant_journey import sign_up
+from tests.e2e.test_merchant_journey import log_in, sign_up
 from tests.support.accessibility import axe_violations
+from tests.support.accounts import DEFAULT_PASSWORD
 from tests.support.payments import connect_through_live_server
 from tests.support.storefront import open_shop
 from tests.support.stripe_sandbox import StripeSandbox
@@ -69,23 +73,47 @@ def test_panel_pages(axe_page: Page, base_url: str) -> None:
         assert axe_violations(axe_page) == [], path
 
 
+def new_link(merchant: requests.Session, base_url: str, **fields: str) -> str:
+    """A payment link made in the panel; returns its slug."""
+    page = f"{base_url}/panel/links/new"
+    link = {
+        "csrf_token": csrf_token_from(merchant.get(page, timeout=10).text),
+        "name": "Workshop", "currency": "SEK", "product": "", "description": "Seat",
+        "amount": "450", "quantity": "1", "min_quantity": "1", "max_quantity": "1",
+        "billing_address": "", "shipping_address": "", "phone": "", "active": "y",
+        **fields,
+    }  # fmt: skip
+    editor = merchant.post(page, data=link, timeout=10)
+    return editor.text.split("/l/", 1)[1].split("<", 1)[0]
+
+
+def ask_questions(merchant: requests.Session, base_url: str) -> None:
+    """A required text question and an optional dropdown (Settings → Custom fields)."""
+    page = f"{base_url}/panel/settings/custom-fields"
+    for question in (
+        {"label_en": "Company", "label_sv": "Företag", "kind": "text", "required": "y"},
+        {"label_en": "T-shirt", "label_sv": "T-tröja", "kind": "dropdown", "options": "S\nM"},
+    ):
+        data = {"csrf_token": csrf_token_from(merchant.get(page, timeout=10).text), **question}
+        assert merchant.post(page, data=data, timeout=10).ok
+
+
 def test_a_buyer_checkout_page(
     axe_page: Page, base_url: str, stripe_sandbox: StripeSandbox
 ) -> None:
     account = stripe_sandbox.create_account("SE", "sek")
     merchant = connect_through_live_server(base_url, account, "a11y-buyer@example.com")
-    new_link = f"{base_url}/panel/links/new"
-    link = {
-        "csrf_token": csrf_token_from(merchant.get(new_link, timeout=10).text),
-        "name": "Workshop", "currency": "SEK", "product": "", "description": "Seat",
-        "amount": "450", "quantity": "1", "adjustable_quantity": "y", "min_quantity": "1",
-        "max_quantity": "4", "billing_address": "required", "shipping_address": "",
-        "phone": "optional", "active": "y",
-    }  # fmt: skip
-    editor = merchant.post(new_link, data=link, timeout=10)
-    slug = editor.text.split("/l/", 1)[1].split("<", 1)[0]
+    ask_questions(merchant, base_url)
+    slug = new_link(
+        merchant, base_url, adjustable_quantity="y", max_quantity="4",
+        billing_address="required", phone="optional",
+    )  # fmt: skip
     axe_page.goto(f"{base_url}/l/{slug}")
     expect(axe_page.get_by_role("heading", name="Workshop")).to_be_visible()
+    expect(axe_page.get_by_label("T-shirt (optional)")).to_be_visible()
+    assert axe_violations(axe_page) == []
+    axe_page.get_by_role("button", name="Continue").click()  # the errors, swapped in by HTMX
+    expect(axe_page.get_by_label("Company")).to_have_attribute("aria-invalid", "true")
     assert axe_violations(axe_page) == []
 
 
@@ -113,3 +141,66 @@ def test_the_shop_and_its_settings_with_content(axe_page: Page, base_url: str) -
     for path in ("", "/products", "/categories"):
         axe_page.goto(f"{base_url}/panel/settings/storefront{path}")
         assert axe_violations(axe_page) == [], path
+
+
+def test_a_payment_page(axe_page: Page, base_url: str, stripe_sandbox: StripeSandbox) -> None:
+    """A paid payment's page in the panel, with the buyer's address and answers."""
+    account = stripe_sandbox.create_account("SE", "sek")
+    merchant = connect_through_live_server(base_url, account, "a11y-payment@example.com")
+    ask_questions(merchant, base_url)
+    slug = new_link(merchant, base_url, billing_address="required")
+    buyer = requests.Session()
+    checkout = buyer.get(f"{base_url}/l/{slug}", timeout=10)
+    first, second = re.findall(r'name="(answer_\d+)"', checkout.text)
+    details = {
+        "csrf_token": csrf_token_from(checkout.text), "email": "ada@example.com",
+        "name": "Ada Buyer", "billing_line1": "Storgatan 1", "billing_postal_code": "111 22",
+        "billing_city": "Stockholm", "billing_country": "SE", first: "Verkstan AB", second: "M",
+    }  # fmt: skip
+    pay_page = buyer.post(checkout.url + "/details", data=details, timeout=30)
+    intent_id = re.search(r'data-client-secret="(pi_[A-Za-z0-9]+)_secret', pay_page.text)
+    assert intent_id, pay_page.text
+    stripe.StripeClient(
+        account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
+    ).v1.payment_intents.confirm(
+        intent_id.group(1),
+        params={"payment_method": "pm_card_visa", "return_url": checkout.url + "/return"},
+    )
+    assert "Thank you" in buyer.get(checkout.url + "/return", timeout=30).text
+    listing = merchant.get(f"{base_url}/panel/payments", timeout=10).text
+    payment = re.search(r'href="(/panel/payments/\d+)"', listing)
+    assert payment, listing
+
+    log_in(axe_page, base_url, "a11y-payment@example.com", DEFAULT_PASSWORD)
+    axe_page.goto(base_url + payment.group(1))
+    expect(axe_page.get_by_role("heading", name="Answers to your questions")).to_be_visible()
+    expect(axe_page.get_by_text("Verkstan AB")).to_be_visible()
+    assert axe_violations(axe_page) == []
+
+
+def test_a_payment_links_editor_preview_and_optional_item(
+    axe_page: Page, base_url: str, stripe_sandbox: StripeSandbox
+) -> None:
+    email = "a11y-links@example.com"
+    merchant = connect_through_live_server(
+        base_url, stripe_sandbox.create_account("SE", "sek"), email
+    )
+    new_link = f"{base_url}/panel/links/new"
+    editor = merchant.post(new_link, data={
+        "csrf_token": csrf_token_from(merchant.get(new_link, timeout=10).text),
+        "name": "Workshop", "currency": "SEK", "product": "", "description": "Seat",
+        "amount": "450", "quantity": "1", "min_quantity": "1", "max_quantity": "1",
+        "billing_address": "", "shipping_address": "", "phone": "",
+    }, timeout=10)  # fmt: skip
+    added = merchant.post(editor.url + "/lines", data={
+        "csrf_token": csrf_token_from(editor.text), "currency": "SEK", "product": "",
+        "description": "Lunch", "amount": "120", "quantity": "1", "min_quantity": "1",
+        "max_quantity": "1", "optional": "y",
+    }, timeout=10)  # fmt: skip
+    assert "Line added." in added.text
+    slug = editor.text.split("/l/", 1)[1].split("<", 1)[0]
+    log_in(axe_page, base_url, email, DEFAULT_PASSWORD)
+    for url in (editor.url, editor.url + "/preview", f"{base_url}/l/{slug}"):
+        axe_page.goto(url)
+        expect(axe_page.get_by_role("heading", name="Workshop", level=1)).to_be_visible()
+        assert axe_violations(axe_page) == [], url

@@ -1,123 +1,135 @@
-"""A buyer pays a payment link in the browser: Kassa under gunicorn, the Stripe sandbox as a
-real HTTP server delivering webhooks to it, the Payment Element found by its frame and labels."""
+"""A buyer pays a payment link by card in the browser: Kassa under gunicorn, the Stripe sandbox
+as a real HTTP server delivering webhooks to it, the Payment Element found by its frame and
+labels, the emails read from a real SMTP server and the result read in the merchant's panel.
+Bank debits are in ``test_checkout_bank_debits.py``."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 import pytest
-import requests
-import stripe
-from playwright.sync_api import FrameLocator, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.conftest import csrf_token_from
+from tests.support.checkout import (
+    BUYER,
+    CHALLENGE_FRAME,
+    PAYMENT_FRAME,
+    MerchantPanel,
+    Shop,
+    enter_details,
+    expect_settled_in_panel,
+    fill_card,
+    paid,
+    pay_button,
+    pay_by_card,
+)
 from tests.support.mailbox import Mailbox
-from tests.support.payments import connect_through_live_server, wait_until
-from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
-
-PAYMENT_FRAME = 'iframe[title="Secure payment input frame"]'
-CHALLENGE_FRAME = 'iframe[src*="three-ds-2-challenge"]'
-BUYER = "ada@example.com"
 
 
-@dataclass
-class Shop:
-    base_url: str
-    merchant: requests.Session
-    account: SandboxAccount
-    sandbox: StripeSandbox
-
-    def add_link(self, **fields: str) -> str:
-        """A link made in the panel; returns its buyer address."""
-        page = f"{self.base_url}/panel/links/new"
-        data = {
-            "csrf_token": csrf_token_from(self.merchant.get(page, timeout=10).text),
-            "name": "Workshop", "currency": "SEK", "product": "", "description": "Seat",
-            "amount": "500", "quantity": "1", "min_quantity": "1", "max_quantity": "1",
-            "billing_address": "", "shipping_address": "", "phone": "", "active": "y",
-            **fields,
-        }  # fmt: skip
-        editor = self.merchant.post(page, data=data, timeout=10)
-        return self.base_url + "/l/" + editor.text.split("/l/", 1)[1].split("<", 1)[0]
-
-    def _stripe(self) -> stripe.StripeClient:
-        return stripe.StripeClient(
-            self.account.secret_key, base_addresses={"api": self.sandbox.api_base}
-        )
-
-    def charges(self) -> list[dict]:
-        return [c.to_dict() for c in self._stripe().v1.charges.list().data]
-
-    def balance_transaction(self, transaction_id: str) -> dict:
-        return self._stripe().v1.balance_transactions.retrieve(transaction_id).to_dict()
-
-
-@pytest.fixture
-def shop(base_url: str, stripe_sandbox: StripeSandbox) -> Shop:
-    account = stripe_sandbox.create_account("SE", "sek", name="Verkstan AB")
-    merchant = connect_through_live_server(base_url, account, "owner@verkstan.example")
-    return Shop(base_url, merchant, account, stripe_sandbox)
-
-
-def enter_details(page: Page, link_url: str) -> FrameLocator:
-    page.goto(link_url)
-    page.get_by_label("Email").fill(BUYER)
-    page.get_by_label("Full name").fill("Ada Buyer")
-    page.get_by_role("button", name="Continue").click()
-    return page.frame_locator(PAYMENT_FRAME).first
-
-
-def fill_card(element: FrameLocator, number: str) -> None:
-    element.get_by_role("textbox", name="Card number").fill(number)
-    element.get_by_role("textbox", name="Expiration date MM / YY").fill("1235")
-    element.get_by_role("textbox", name="Security code").fill("123")
-    zip_code = element.get_by_role("textbox", name="ZIP code")
-    if zip_code.count():
-        zip_code.fill("12345")
-
-
-def paid(page: Page) -> None:
-    expect(page.get_by_role("heading", name="Thank you, your payment went through")).to_be_visible(
-        timeout=20_000
-    )
+def expect_one_receipt(mailbox: Mailbox, amount: str) -> None:
+    """The buyer got one email, the receipt, for ``amount`` (a failed attempt sends none)."""
+    receipt = mailbox.wait_for(BUYER, subject="Your receipt from")
+    assert f"Amount: {amount}" in receipt.text
+    assert [m.subject for m in mailbox.messages(BUYER)] == [receipt.subject]
 
 
 def test_a_card_payment_ends_on_the_receipt_with_an_email_and_the_panel_entry(
-    page: Page, shop: Shop, mailbox: Mailbox
+    page: Page, shop: Shop, panel: MerchantPanel, mailbox: Mailbox
 ) -> None:
     element = enter_details(page, shop.add_link())
     expect(page.get_by_text("Test mode")).to_be_visible()
     fill_card(element, "4242424242424242")
-    page.get_by_role("button", name=re.compile(r"^Pay SEK500\.00")).click()
+    page.get_by_role("button", name="Pay SEK500.00").click()
     paid(page)
-    assert "Your receipt from" in mailbox.wait_for(BUYER).subject
-    [charge] = shop.charges()
-    balance = shop.balance_transaction(charge["balance_transaction"])
-    payments = shop.merchant.get(f"{shop.base_url}/panel/payments", timeout=10).text
-    assert "Succeeded" in payments
-    gross, fee, net = (f"SEK{balance[key] / 100:,.2f}" for key in ("amount", "fee", "net"))
-    assert gross == "SEK500.00" and all(figure in payments for figure in (gross, fee, net))
+    expect(page.get_by_text("You paid SEK500.00 to Live Shop AB for Workshop.")).to_be_visible()
+    expect_one_receipt(mailbox, "SEK500.00")
+    row = expect_settled_in_panel(panel)
+    assert row.amount == "SEK500.00" and row.method == "Card Visa •••• 4242"
 
 
-def test_a_declined_card_then_a_good_one(page: Page, shop: Shop) -> None:
+# What a buyer reads and clicks, in English and in Swedish (Kassa's page and Stripe's element).
+WORDS = {
+    "en": {"email": "Email", "name": "Full name", "continue": "Continue", "pay": "Pay SEK500.00",
+           "declined": "Your card was declined.",
+           "thanks": "Thank you, your payment went through", "receipt": "Your receipt from"},
+    "sv": {"email": "E-post", "name": "Fullständigt namn", "continue": "Fortsätt",
+           "pay": "Betala 500,00\xa0kr", "declined": "Ditt kort nekades.",
+           "thanks": "Tack, din betalning har gått igenom", "receipt": "Ditt kvitto från"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "language",
+    [
+        pytest.param("en", marks=pytest.mark.browser_context_args(locale="en-US")),
+        pytest.param("sv", marks=pytest.mark.browser_context_args(locale="sv-SE")),
+    ],
+)
+def test_a_declined_card_shows_the_reason_in_the_buyers_language_then_a_good_card_pays(
+    page: Page, shop: Shop, mailbox: Mailbox, language: str
+) -> None:
+    words = WORDS[language]
+    page.goto(shop.add_link())
+    page.get_by_label(words["email"]).fill(BUYER)
+    page.get_by_label(words["name"]).fill("Ada Buyer")
+    page.get_by_role("button", name=words["continue"]).click()
+    element = page.frame_locator(PAYMENT_FRAME).first
+    fill_card(element, "4000000000000002", language)
+    page.get_by_role("button", name=words["pay"]).click()
+    expect(page.get_by_role("alert")).to_have_text(words["declined"])
+    fill_card(element, "4242424242424242", language)
+    page.get_by_role("button", name=words["pay"]).click()
+    expect(page.get_by_role("heading", name=words["thanks"])).to_be_visible(timeout=20_000)
+    assert sorted(c["status"] for c in shop.charges()) == ["failed", "succeeded"]
+    receipt = mailbox.wait_for(BUYER, subject=words["receipt"])  # in the buyer's language
+    assert [m.subject for m in mailbox.messages(BUYER)] == [receipt.subject]
+
+
+def test_insufficient_funds_then_another_card(
+    page: Page, shop: Shop, panel: MerchantPanel, mailbox: Mailbox
+) -> None:
     element = enter_details(page, shop.add_link())
-    fill_card(element, "4000000000000002")
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
-    expect(page.get_by_role("alert")).to_contain_text("declined")
-    fill_card(element, "4242424242424242")
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    pay_by_card(page, element, "4000000000009995")
+    expect(page.get_by_role("alert")).to_have_text("Your card has insufficient funds.")
+    expect(pay_button(page)).to_be_enabled()
+    pay_by_card(page, element, "5555555555554444")
     paid(page)
-    assert [c["status"] for c in shop.charges()].count("succeeded") == 1
+    assert sorted(c["status"] for c in shop.charges()) == ["failed", "succeeded"]
+    expect_one_receipt(mailbox, "SEK500.00")
+    row = expect_settled_in_panel(panel)
+    assert row.method == "Card Mastercard •••• 4444"
+    assert len(panel.payments()) == 1  # one checkout, one payment: the decline is in its history
+    detail = panel.open_latest()
+    expect(detail.get_by_text("Failed", exact=True)).to_be_visible()
 
 
 def test_three_d_secure_completed(page: Page, shop: Shop) -> None:
     element = enter_details(page, shop.add_link())
-    fill_card(element, "4000000000003220")
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    pay_by_card(page, element, "4000000000003220")
     challenge = page.frame_locator(CHALLENGE_FRAME).frame_locator("iframe#challengeFrame")
     challenge.get_by_role("button", name="Complete").click()
     paid(page)
+
+
+def test_three_d_secure_failed_then_another_card(page: Page, shop: Shop) -> None:
+    element = enter_details(page, shop.add_link())
+    pay_by_card(page, element, "4000000000003220")
+    challenge = page.frame_locator(CHALLENGE_FRAME).frame_locator("iframe#challengeFrame")
+    challenge.get_by_role("button", name="Fail").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    pay_by_card(page, element, "4242424242424242")
+    paid(page)
+    assert [c["status"] for c in shop.charges()].count("succeeded") == 1
+
+
+def test_a_reload_during_three_d_secure_lets_the_buyer_pay_again(page: Page, shop: Shop) -> None:
+    element = enter_details(page, shop.add_link())
+    pay_by_card(page, element, "4000000000003220")
+    challenge = page.frame_locator(CHALLENGE_FRAME).frame_locator("iframe#challengeFrame")
+    expect(challenge.get_by_role("button", name="Complete")).to_be_visible()
+    page.reload()  # the challenge is left unanswered
+    element = page.frame_locator(PAYMENT_FRAME).first
+    pay_by_card(page, element, "4242424242424242")
+    paid(page)
+    assert [c["status"] for c in shop.charges()] == ["succeeded"]
 
 
 def test_a_reload_of_the_pay_step_reuses_the_payment_intent(page: Page, shop: Shop) -> None:
@@ -127,68 +139,11 @@ def test_a_reload_of_the_pay_step_reuses_the_payment_intent(page: Page, shop: Sh
     second_tab = page.context.new_page()
     second_tab.goto(page.url)
     element = second_tab.frame_locator(PAYMENT_FRAME).first
-    fill_card(element, "4242424242424242")
-    second_tab.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    pay_by_card(second_tab, element, "4242424242424242")
     paid(second_tab)
     page.goto(page.url)  # the first tab's pay step now goes to the receipt
     paid(page)
     assert len(shop.charges()) == 1
-
-
-def accept_sepa(shop: Shop) -> None:
-    """The merchant adds EUR and accepts SEPA Direct Debit besides cards."""
-    for page, data in (
-        ("/panel/settings/currencies", {"currency": "EUR"}),
-        ("/panel/settings/checkout", {"payment_methods": ["card", "sepa_debit"],
-                                      "billing_address": "off", "shipping_address": "off",
-                                      "phone": "off"}),
-    ):  # fmt: skip
-        url = shop.base_url + page
-        token = csrf_token_from(shop.merchant.get(url, timeout=10).text)
-        assert shop.merchant.post(url, data={"csrf_token": token, **data}, timeout=10).ok
-
-
-def test_sepa_is_processing_then_succeeds(page: Page, shop: Shop, mailbox: Mailbox) -> None:
-    accept_sepa(shop)
-    element = enter_details(page, shop.add_link(currency="EUR", amount="50"))
-    element.get_by_role("button", name="SEPA Debit").click()
-    element.get_by_role("textbox", name="Full name").fill("Ada Buyer")
-    element.get_by_role("textbox", name="Email").fill(BUYER)
-    element.get_by_role("textbox", name="IBAN").fill("DE89370400440532013000")
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
-    expect(page.get_by_role("heading", name="Your payment is being processed")).to_be_visible(
-        timeout=20_000
-    )
-    expect(page.get_by_text("SEPA debits take up to 14 business days to clear.")).to_be_visible()
-    shop.sandbox.control("POST", "/_sandbox/advance")
-    wait_until(
-        lambda: (
-            "Succeeded" in shop.merchant.get(f"{shop.base_url}/panel/payments", timeout=10).text
-        ),
-        what="the webhook to record the settled debit",
-    )
-    page.reload()
-    paid(page)
-    assert any("receipt" in message.subject.lower() for message in mailbox.messages(BUYER))
-
-
-def panel_post(shop: Shop, page: str, data: dict) -> None:
-    url = shop.base_url + page
-    token = csrf_token_from(shop.merchant.get(url, timeout=10).text)
-    assert shop.merchant.post(url, data={"csrf_token": token, **data}, timeout=10).ok
-
-
-def test_three_d_secure_failed_then_another_card(page: Page, shop: Shop) -> None:
-    element = enter_details(page, shop.add_link())
-    fill_card(element, "4000000000003220")
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
-    challenge = page.frame_locator(CHALLENGE_FRAME).frame_locator("iframe#challengeFrame")
-    challenge.get_by_role("button", name="Fail").click()
-    expect(page.get_by_role("alert")).to_be_visible()
-    fill_card(element, "4242424242424242")
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
-    paid(page)
-    assert [c["status"] for c in shop.charges()].count("succeeded") == 1
 
 
 def test_the_quantity_changes_the_total_in_the_browser(page: Page, shop: Shop) -> None:
@@ -200,74 +155,159 @@ def test_the_quantity_changes_the_total_in_the_browser(page: Page, shop: Shop) -
     expect(page.get_by_test_id("due-now")).to_have_text("SEK1,500.00")
 
 
-def test_a_method_surcharge_appears_when_the_method_is_chosen(page: Page, shop: Shop) -> None:
-    accept_sepa(shop)
-    panel_post(shop, "/panel/settings/fees", {"name": "SEPA fee", "method": "sepa_debit",
-               "fixed_currency": "EUR", "fixed_amount": "1", "percent": ""})  # fmt: skip
-    element = enter_details(page, shop.add_link(currency="EUR", amount="50"))
-    expect(page.get_by_test_id("due-now")).to_have_text("€50.00")
-    element.get_by_role("button", name="SEPA Debit").click()
-    expect(page.get_by_test_id("due-now")).to_have_text("€51.00")
-    expect(page.get_by_text("SEPA fee")).to_be_visible()
-    expect(page.get_by_role("button", name="Pay €51.00")).to_be_visible()
-    element.get_by_role("textbox", name="Full name").fill("Ada Buyer")
-    element.get_by_role("textbox", name="Email").fill(BUYER)
-    element.get_by_role("textbox", name="IBAN").fill("DE89370400440532013000")
-    page.get_by_role("button", name="Pay €51.00").click()
-    expect(page.get_by_role("heading", name="Your payment is being processed")).to_be_visible(
-        timeout=20_000
-    )
-    assert [c["amount"] for c in shop.charges()] == [5100]
+def test_a_discount_code_applied_at_the_pay_step_lowers_the_charge(
+    page: Page, shop: Shop, panel: MerchantPanel, mailbox: Mailbox
+) -> None:
+    panel.page.goto(shop.base_url + "/panel/settings/discounts")
+    panel.page.get_by_label("Code").fill("SPRING25")
+    panel.page.get_by_label("Percentage off").fill("25")
+    panel.page.get_by_role("button", name="Add discount code").click()
+    expect(panel.page.get_by_text("Discount code added.")).to_be_visible()
+
+    element = enter_details(page, shop.add_link())
+    expect(element.get_by_role("textbox", name="Card number")).to_be_visible()
+    page.get_by_label("Discount code").fill("spring25")
+    page.get_by_role("button", name="Apply code").click()
+    expect(page.get_by_text("Discount (SPRING25)")).to_be_visible()
+    expect(page.get_by_text("\u2212SEK125.00")).to_be_visible()  # a minus sign
+    expect(page.get_by_test_id("due-now")).to_have_text("SEK375.00")
+    expect(pay_button(page)).to_have_text("Pay SEK375.00")
+    pay_by_card(page, element, "4242424242424242")
+    paid(page)
+    expect(page.get_by_text("You paid SEK375.00")).to_be_visible()
+    assert [c["amount"] for c in shop.charges()] == [37500]
+    expect_one_receipt(mailbox, "SEK375.00")
+    assert expect_settled_in_panel(panel).amount == "SEK375.00"
 
 
-def test_bacs_debit_succeeds(page: Page, base_url: str, stripe_sandbox: StripeSandbox) -> None:
-    account = stripe_sandbox.create_account("GB", "gbp", name="Workshop Ltd")
-    merchant = connect_through_live_server(base_url, account, "owner@workshop.example")
-    shop = Shop(base_url, merchant, account, stripe_sandbox)
-    panel_post(shop, "/panel/settings/currencies", {"currency": "GBP"})
-    panel_post(shop, "/panel/settings/checkout", {"payment_methods": ["card", "bacs_debit"],
-               "billing_address": "off", "shipping_address": "off", "phone": "off"})  # fmt: skip
-    element = enter_details(page, shop.add_link(currency="GBP", amount="40"))
-    element.get_by_role("button", name="Bacs Direct Debit").click()
-    element.get_by_role("textbox", name="Sort code").fill("108800")
-    element.get_by_role("textbox", name="Account number").fill("00012345")
-    element.get_by_role("textbox", name="Full name").fill("Ada Buyer")
-    element.get_by_role("textbox", name="Email").fill(BUYER)
-    element.get_by_role("textbox", name="Address line 1").fill("1 High Street")
-    element.get_by_role("textbox", name="City").fill("London")
-    element.get_by_role("textbox", name="Postal code").fill("EC1A 1BB")
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
-    element.get_by_role("dialog").get_by_role("button", name="Confirm").click()
-    expect(page.get_by_text("Bacs debits take 3 to 7 business days to clear.")).to_be_visible(
-        timeout=20_000
+def test_a_code_that_does_not_work_is_refused_next_to_the_field(page: Page, shop: Shop) -> None:
+    page.goto(shop.add_link())
+    page.get_by_label("Discount code").fill("NOSUCHCODE")
+    page.get_by_role("button", name="Apply code").click()
+    expect(page.get_by_label("Discount code")).to_have_accessible_description(
+        "This code does not work here."
     )
-    stripe_sandbox.control("POST", "/_sandbox/advance")
-    wait_until(
-        lambda: "Succeeded" in merchant.get(f"{base_url}/panel/payments", timeout=10).text,
-        what="the webhook to record the settled debit",
-    )
-    page.reload()
+    expect(page.get_by_test_id("due-now")).to_have_text("SEK500.00")
+
+
+def test_a_tax_rate_shows_in_the_summary_and_is_charged(
+    page: Page, shop: Shop, panel: MerchantPanel, mailbox: Mailbox
+) -> None:
+    shop.add_tax_rate("Moms", "25")
+    product = shop.add_product("Workshop seat", "500", tax_rate="Moms")
+    page.goto(shop.add_link(product=product, description="", amount=""))
+    expect(page.get_by_text("Moms", exact=True)).to_be_visible()
+    expect(page.get_by_text("SEK125.00")).to_be_visible()
+    expect(page.get_by_test_id("due-now")).to_have_text("SEK625.00")
+    page.get_by_label("Email").fill(BUYER)
+    page.get_by_label("Full name").fill("Ada Buyer")
+    page.get_by_role("button", name="Continue").click()
+    element = page.frame_locator(PAYMENT_FRAME).first
+    expect(page.get_by_test_id("due-now")).to_have_text("SEK625.00")
+    fill_card(element, "4242424242424242")
+    page.get_by_role("button", name="Pay SEK625.00").click()
+    paid(page)
+    assert [c["amount"] for c in shop.charges()] == [62500]
+    expect_one_receipt(mailbox, "SEK625.00")
+    assert expect_settled_in_panel(panel).amount == "SEK625.00"
+
+
+def test_a_required_address_left_empty_is_pointed_out_and_nothing_typed_is_lost(
+    page: Page, shop: Shop
+) -> None:
+    shop.accept(["card"], billing_address="required")
+    page.goto(shop.add_link())
+    page.get_by_label("Email").fill(BUYER)
+    page.get_by_label("Full name").fill("Ada Buyer")
+    page.get_by_label("Postal code").fill("114 55")
+    page.get_by_label("City").fill("Stockholm")
+    page.get_by_label("Country").select_option(label="Sweden")
+    page.get_by_role("button", name="Continue").click()
+    street = page.get_by_label("Billing address", exact=True)
+    expect(street).to_have_accessible_description("This field is required.")
+    expect(street).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("alert")).to_have_text("Please correct the highlighted fields.")
+    expect(page.get_by_label("Email")).to_have_value(BUYER)
+    expect(page.get_by_label("Full name")).to_have_value("Ada Buyer")
+    expect(page.get_by_label("Postal code")).to_have_value("114 55")
+    expect(page.get_by_label("City")).to_have_value("Stockholm")
+    expect(page.get_by_label("Country")).to_have_value("SE")
+    street.fill("Drottninggatan 1")
+    page.get_by_role("button", name="Continue").click()
+    element = page.frame_locator(PAYMENT_FRAME).first
+    pay_by_card(page, element, "4242424242424242")
     paid(page)
 
 
-def test_a_bounced_sepa_debit_brings_the_buyer_back_to_pay(page: Page, shop: Shop) -> None:
-    accept_sepa(shop)
-    element = enter_details(page, shop.add_link(currency="EUR", amount="50"))
-    element.get_by_role("button", name="SEPA Debit").click()
-    element.get_by_role("textbox", name="Full name").fill("Ada Buyer")
-    element.get_by_role("textbox", name="Email").fill(BUYER)
-    element.get_by_role("textbox", name="IBAN").fill("AT861904300235473202")
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
-    expect(page.get_by_role("heading", name="Your payment is being processed")).to_be_visible(
-        timeout=20_000
+def test_a_required_address_part_left_empty_is_pointed_out_next_to_it(
+    page: Page, shop: Shop
+) -> None:
+    shop.accept(["card"], billing_address="required")
+    page.goto(shop.add_link())
+    page.get_by_label("Email").fill(BUYER)
+    page.get_by_label("Full name").fill("Ada Buyer")
+    page.get_by_label("Billing address", exact=True).fill("Drottninggatan 1")
+    page.get_by_label("Postal code").fill("114 55")
+    page.get_by_label("Country").select_option(label="Sweden")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label("City")).to_have_accessible_description(
+        "This field is required.", timeout=2_000
     )
-    shop.sandbox.control("POST", "/_sandbox/advance")
-    wait_until(
-        lambda: "Failed" in shop.merchant.get(f"{shop.base_url}/panel/payments", timeout=10).text,
-        what="the webhook to record the bounced debit",
-    )
-    page.reload()
-    expect(page.get_by_text("There were not enough funds.")).to_be_visible()
-    expect(page.get_by_role("button", name=re.compile(r"^Pay "))).to_be_visible()
-    page.get_by_role("link", name="Change your details").click()
-    expect(page.get_by_label("Email")).to_have_value(BUYER)  # nothing typed is lost
+
+
+def test_a_double_click_on_pay_charges_once(page: Page, shop: Shop) -> None:
+    element = enter_details(page, shop.add_link())
+    fill_card(element, "4242424242424242")
+    pay_button(page).dblclick()
+    paid(page)
+    assert len(shop.charges()) == 1
+
+
+def test_pressing_enter_twice_on_pay_charges_once(page: Page, shop: Shop) -> None:
+    element = enter_details(page, shop.add_link())
+    fill_card(element, "4242424242424242")
+    pay_button(page).focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    paid(page)
+    assert len(shop.charges()) == 1
+
+
+def two_tabs_with_a_card_each(page: Page, shop: Shop) -> Page:
+    """The buyer's checkout at the pay step in ``page`` and in a second tab, a card typed in
+    each; returns the second tab."""
+    first = enter_details(page, shop.add_link())
+    other_tab = page.context.new_page()
+    other_tab.goto(page.url)
+    fill_card(first, "4242424242424242")
+    fill_card(other_tab.frame_locator(PAYMENT_FRAME).first, "5555555555554444")
+    return other_tab
+
+
+def expect_charged_once(shop: Shop, panel: MerchantPanel, mailbox: Mailbox) -> None:
+    assert [c["status"] for c in shop.charges()] == ["succeeded"]
+    assert shop.refunds() == []  # no second charge, so no duplicate to refund
+    expect_one_receipt(mailbox, "SEK500.00")
+    assert [row.status for row in panel.wait_for("Succeeded")] == ["Succeeded"]
+
+
+def test_two_tabs_paying_one_checkout_one_after_the_other_charge_once(
+    page: Page, shop: Shop, panel: MerchantPanel, mailbox: Mailbox
+) -> None:
+    other_tab = two_tabs_with_a_card_each(page, shop)
+    pay_button(page).click()
+    paid(page)
+    pay_button(other_tab).click()
+    paid(other_tab)  # told it is paid, not Stripe's "cannot confirm" error
+    expect_charged_once(shop, panel, mailbox)
+
+
+def test_two_tabs_paying_one_checkout_at_the_same_moment_charge_once(
+    page: Page, shop: Shop, panel: MerchantPanel, mailbox: Mailbox
+) -> None:
+    other_tab = two_tabs_with_a_card_each(page, shop)
+    pay_button(page).click()
+    pay_button(other_tab).click()
+    paid(page)
+    paid(other_tab)
+    expect_charged_once(shop, panel, mailbox)

@@ -34,6 +34,7 @@ from tests.support.accounts import DEFAULT_PASSWORD, post_form, sign_up
 from tests.support.mailbox import Mailbox
 from tests.support.settings import (
     add_currency,
+    add_custom_field,
     add_payment_link,
     add_product,
     list_in_shop,
@@ -116,13 +117,17 @@ def link_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
 
 
 def checkout_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
-    """A buyer's checkout of a link that asks for both addresses and lets the quantity change."""
+    """A buyer's checkout of a link that asks for both addresses and lets the quantity change,
+    and the merchant's three questions: a text (answer_1), a number and a dropdown."""
     owner = app.test_client()
     sign_up(owner, email="owner@example.com")
     add_payment_link(
         owner, billing_address="required", shipping_address="required", phone="optional",
         quantity="2", adjustable_quantity="y", max_quantity="5",
     )  # fmt: skip
+    add_custom_field(owner, "Company", required="y")
+    add_custom_field(owner, "Guests", kind="number")
+    add_custom_field(owner, "T-shirt", kind="dropdown", options="S\nM\nL", required="y")
     with app.app_context():
         link = db.session.scalars(select(PaymentLink)).one()
         token = open_checkout(db.session, link, "en").token
@@ -184,11 +189,10 @@ LINK_DETAILS = {
     "redirect_url": "https://example.com/thanks",
     "payment_limit": "10",
     "last_day": "2099-12-31",
-    "active": "y",
 }
 LINK_OPTIONAL = {
     "methods", "billing_address", "shipping_address", "phone", "message", "redirect_url",
-    "payment_limit", "last_day", "active",
+    "payment_limit", "last_day",
 }  # fmt: skip
 LINE_FIELDS = {
     "currency": "SEK",
@@ -200,7 +204,7 @@ LINE_FIELDS = {
     "min_quantity": "1",
     "max_quantity": "5",
 }
-LINE_OPTIONAL = {"product", "adjustable_quantity"}
+LINE_OPTIONAL = {"product", "adjustable_quantity", "optional"}
 
 PRODUCT_DETAILS = {
     "name": "Mug",
@@ -371,11 +375,13 @@ FORMS = [
     FormCase(
         link_forms.NewLinkForm,
         owner_page("/panel/links/new"),
-        {**LINE_FIELDS, **LINK_DETAILS},
+        {**LINE_FIELDS, "optional": "", **LINK_DETAILS},  # a first line is never optional
         optional=LINE_OPTIONAL | LINK_OPTIONAL,
     ),
     FormCase(link_forms.LinkForm, link_page, LINK_DETAILS, optional=LINK_OPTIONAL),
-    FormCase(link_forms.LineForm, link_page, LINE_FIELDS, optional=LINE_OPTIONAL),
+    FormCase(
+        link_forms.LineForm, link_page, {**LINE_FIELDS, "optional": "y"}, optional=LINE_OPTIONAL
+    ),
     FormCase(
         checkout_forms.QuantityForm,
         checkout_page,
@@ -394,9 +400,12 @@ FORMS = [
             "name": "Ada Buyer",
             "phone": "+46701234567",
             **ADDRESSES,
+            "answer_1": "Acme",
+            "answer_2": "3",
+            "answer_3": "M",
             "consent": "",
         },
-        optional={"name", "phone", "consent"},
+        optional={"name", "phone", "answer_2", "consent"},
     ),
 ]
 

@@ -1,5 +1,6 @@
 """The buyer checkout of a payment link: open and resume, the summary priced on the server,
-quantity, discount code, method surcharge, taxes by country, details, closed links."""
+quantity, optional items, discount code, method surcharge, taxes by country, details, closed
+links; the merchant's preview of the same page."""
 
 from __future__ import annotations
 
@@ -165,6 +166,26 @@ def test_a_required_address_missing_gives_a_field_error(
                                             "city": "Stockholm", "country": "SE"}  # fmt: skip
 
 
+def test_a_started_address_names_the_part_left_empty_also_when_optional(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox, shipping_address="optional")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    details = {"email": "ada@example.com", "name": "Ada Buyer",
+               "shipping_line1": "Storgatan 1", "shipping_postal_code": "111 22",
+               "shipping_city": "", "shipping_country": "SE"}  # fmt: skip
+    response = post_form(buyer, page, page + "/details", details)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert '<p class="field-error" id="shipping_city-error">This field is required.' in body
+    assert 'id="shipping_line1-error"' not in body and 'value="Storgatan 1"' in body
+    untouched = {key: "" for key in details if key.startswith("shipping_")}
+    assert post_form(buyer, page, page + "/details", {**details, **untouched}).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(CheckoutSession)).one().shipping_address is None
+
+
 def test_closed_links_get_a_clear_page(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
 ) -> None:
@@ -224,3 +245,170 @@ def test_the_pay_step_makes_one_intent_and_follows_the_amount(
         account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
     )
     assert merchant_stripe.v1.payment_intents.retrieve(intent_id).amount == 100000
+
+
+def add_optional_line(client: FlaskClient, app: Flask, description: str, amount: str,
+                      **fields: str) -> int:  # fmt: skip
+    """The merchant adds an optional line to the (only) link; returns its id."""
+    editor = f"/panel/links/{the_link(app).id}"
+    response = post_form(client, editor, editor + "/lines", {
+        "currency": "SEK", "product": "", "description": description, "amount": amount,
+        "quantity": "1", "min_quantity": "1", "max_quantity": "1", "optional": "y", **fields,
+    })  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return the_link(app).lines[-1].id
+
+
+def test_a_buyer_adds_and_removes_an_optional_item(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox)
+    wrap = add_optional_line(client, app, "Gift wrap", "25", quantity="2")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    body = buyer.get(page).get_data(as_text=True)
+    assert "You may also add" in body and "+SEK50.00" in body and "Add<span" in body
+    assert 'data-testid="due-now">SEK500.00<' in body  # not added: not charged
+
+    response = post_form(buyer, page, f"{page}/items/{wrap}/add", {}, headers=HTMX)
+    summary = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in summary
+    assert "Gift wrap \u00d7 2" in summary and 'data-testid="due-now">SEK550.00<' in summary
+    assert "You may also add" not in summary and "Remove<span" in summary
+    post_form(buyer, page, f"{page}/items/{wrap}/add", {}, headers=HTMX)  # twice is once
+    with app.app_context():
+        assert db.session.scalars(select(CheckoutSession)).one().quantities[str(wrap)] == 2
+
+    without_js = post_form(buyer, page, f"{page}/items/{wrap}/remove", {})
+    assert without_js.status_code == 302 and without_js.headers["Location"] == page
+    body = buyer.get(page).get_data(as_text=True)
+    assert 'data-testid="due-now">SEK500.00<' in body and "You may also add" in body
+
+
+def test_an_added_optional_item_is_paid_for(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox)
+    wrap = add_optional_line(client, app, "Gift wrap", "25", adjustable_quantity="y",
+                             max_quantity="3")  # fmt: skip
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    response = post_form(buyer, page, page + "/quantity", {"line": str(wrap), "quantity": "2"})
+    assert response.status_code == 422  # not added yet: no quantity to change
+    post_form(buyer, page, f"{page}/items/{wrap}/add", {})
+    response = post_form(buyer, page, page + "/quantity", {"line": str(wrap), "quantity": "3"})
+    assert response.status_code == 302  # once added, it is an adjustable line
+    post_form(buyer, page, page + "/details", {"email": "ada@example.com", "name": "Ada"})
+    assert "Pay SEK575.00" in buyer.get(page + "/pay").get_data(as_text=True)
+
+
+def test_adding_an_item_while_paying_updates_the_payment_intent(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    account = shop(client, app, stripe_sandbox)
+    wrap = add_optional_line(client, app, "Gift wrap", "25")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    post_form(buyer, page, page + "/details", {"email": "ada@example.com", "name": "Ada"})
+    assert "Pay SEK500.00" in buyer.get(page + "/pay").get_data(as_text=True)
+    response = post_form(buyer, page + "/pay", f"{page}/items/{wrap}/add", {}, headers=HTMX)
+    assert 'data-testid="due-now">SEK525.00<' in response.get_data(as_text=True)
+    with app.app_context():
+        intent_id = db.session.scalars(select(CheckoutSession)).one().payment_intent_id
+    assert intent_id is not None
+    merchant_stripe = stripe.StripeClient(
+        account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
+    )
+    assert merchant_stripe.v1.payment_intents.retrieve(intent_id).amount == 52500
+
+
+def test_only_optional_items_of_this_link_can_be_added_or_removed(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox)
+    required = the_link(app).lines[0].id
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    response = post_form(buyer, page, f"{page}/items/{required}/add", {}, headers=HTMX)
+    assert response.status_code == 422
+    assert "This item cannot be added." in response.get_data(as_text=True)
+    response = post_form(buyer, page, f"{page}/items/{required}/remove", {})
+    assert response.status_code == 422
+    assert "This item cannot be removed." in response.get_data(as_text=True)
+    assert post_form(buyer, page, f"{page}/items/999/add", {}).status_code == 404
+    assert buyer.post(f"{page}/items/{required}/add").status_code == 400  # no CSRF token
+    body = buyer.get(page).get_data(as_text=True)
+    assert 'data-testid="due-now">SEK500.00<' in body
+
+
+def test_a_line_made_required_after_the_checkout_opened_is_charged(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    shop(client, app, stripe_sandbox)
+    wrap = add_optional_line(client, app, "Gift wrap", "25")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    editor = f"/panel/links/{the_link(app).id}"
+    post_form(client, editor, f"{editor}/lines/{wrap}/required", {})
+    body = buyer.get(page).get_data(as_text=True)
+    assert 'data-testid="due-now">SEK525.00<' in body and "You may also add" not in body
+
+
+def totals_of(page: str) -> str:
+    return page.split('<dl class="totals">', 1)[1].split("</dl>", 1)[0]
+
+
+def test_the_merchant_previews_the_buyer_page(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    connected(client, app, stripe_sandbox, "SE", "sek")
+    post_form(client, "/panel/settings/branding", "/panel/settings/branding",
+              {"display_name": "Verkstan", "accent_color": "#1d4ed8"})  # fmt: skip
+    add_tax_rate(client, "Moms", "25", inclusive="y")
+    add_product(client, "Mug", "SEK", "100", tax_rate="1")
+    add_payment_link(client, "Mugs", product="1", description="", amount="", quantity="2",
+                     adjustable_quantity="y", max_quantity="5",
+                     message="Handmade in Malmö.")  # fmt: skip
+    add_optional_line(client, app, "Gift wrap", "25")
+    url = f"/panel/links/{the_link(app).id}"
+    assert f'href="{url}/preview">Preview buyer page</a>' in client.get(url).get_data(as_text=True)
+
+    response = client.get(url + "/preview")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<strong id="preview-title">Preview</strong>' in page
+    assert "Nothing can be sent or paid here." in page and f'href="{url}">' in page
+    assert "<h1>Mugs</h1>" in page and "Handmade in Malmö." in page
+    assert "Verkstan" in page and "--accent: #1d4ed8" in page and "Test mode" in page
+    assert "Mug \u00d7 2" in page and "Moms" in page and "You may also add" in page
+    assert 'data-testid="due-now">SEK200.00<' in page
+    assert "/c/" not in page  # no checkout behind it: no form posts anywhere
+    assert '<button type="submit" class="button button-primary" disabled>Continue</button>' in page
+    assert "disabled>Add<span" in page
+    with app.app_context():
+        assert db.session.scalars(select(CheckoutSession)).all() == []
+
+    buyer = app.test_client()
+    buyer_page = buyer.get(open_as_buyer(app, buyer)).get_data(as_text=True)
+    assert totals_of(page) == totals_of(buyer_page)  # priced by the same code
+
+
+def test_a_preview_of_a_closed_link_says_what_buyers_see(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")  # no Stripe account yet
+    add_payment_link(client)
+    url = f"/panel/links/{the_link(app).id}"
+    page = client.get(url + "/preview").get_data(as_text=True)
+    assert "Stripe is not connected: buyers see a page saying that you cannot take payments." in (
+        page
+    )
+    post_form(client, url, url + "/deactivate", {})
+    page = client.get(url + "/preview").get_data(as_text=True)
+    assert "The link is inactive: buyers see a page saying so instead." in page
+    assert "<h1>Consultation</h1>" in page and 'data-testid="due-now">SEK500.00<' in page
+
+
+def test_a_preview_needs_a_login(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    response = app.test_client().get(f"/panel/links/{the_link(app).id}/preview")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")

@@ -1,11 +1,16 @@
-"""Payment links in the panel: create, edit, lines, the minimum-charge warning, status and sales."""
+"""Payment links in the panel: create, edit, lines (optional ones too), the minimum-charge
+warning, status and sales, deactivate and reactivate, duplicate, QR codes."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+from xml.etree import ElementTree
 
+import zxingcpp
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlalchemy import select
 
 from app.extensions import db
@@ -147,7 +152,7 @@ def test_edit_the_details(client: FlaskClient, app: Flask) -> None:
         assert (link.name, link.payment_limit, str(link.last_day), link.redirect_url) == (
             "Two hours", 3, "2099-01-31", "https://example.com/ok",
         )  # fmt: skip
-        assert link.active is False  # the box was left unticked
+        assert link.active is True  # the details form does not (de)activate a link
     response = post_form(client, url, url, {"name": "x", "last_day": "2020-01-01",
                                             "billing_address": "", "shipping_address": "",
                                             "phone": ""})  # fmt: skip
@@ -175,3 +180,229 @@ def test_the_list_shows_status_times_paid_and_revenue(client: FlaskClient, app: 
         only_link(app).active = False
         db.session.commit()
     assert "Inactive" in client.get("/panel/links/").get_data(as_text=True)
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_deactivate_and_reactivate_from_the_editor(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    editor = client.get(url).get_data(as_text=True)
+    assert "Status: Active" in editor and "Deactivate link" in editor
+    assert 'name="active"' not in editor  # one way to do it: the buttons, not a checkbox
+    response = post_form(client, url, url + "/deactivate", {})
+    assert response.status_code == 302 and response.headers["Location"] == url
+    editor = client.get(url).get_data(as_text=True)
+    assert "Consultation deactivated. Buyers now see that the link is not active." in editor
+    assert "Status: Inactive" in editor and "Reactivate link" in editor
+    with app.app_context():
+        slug = only_link(app).slug
+        assert only_link(app).active is False
+    buyer_page = app.test_client().get(f"/l/{slug}").get_data(as_text=True)
+    assert "This payment link is not active. Nothing was charged." in buyer_page
+
+    response = post_form(client, url, url + "/reactivate", {}, headers=HTMX)
+    status = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in status
+    assert 'id="link-status"' in status and "Status: Active" in status
+    assert "Consultation reactivated." in status and 'hx-swap-oob="true"' in status
+    buyer_page = app.test_client().get(f"/l/{slug}").get_data(as_text=True)
+    assert "not active" not in buyer_page  # open again (this merchant has no Stripe yet)
+
+
+def test_deactivate_and_reactivate_from_the_list(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    response = post_form(client, "/panel/links/", url + "/deactivate?from=list", {}, headers=HTMX)
+    table = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="links"' in table and "<html" not in table
+    assert "<td>Inactive</td>" in table and "Reactivate<span" in table
+    without_js = post_form(client, "/panel/links/", url + "/reactivate?from=list", {})
+    assert without_js.status_code == 302 and without_js.headers["Location"] == "/panel/links/"
+    listing = client.get("/panel/links/").get_data(as_text=True)
+    assert "<td>Active</td>" in listing and "Consultation reactivated." in listing
+
+
+def test_a_reactivated_link_past_its_last_day_stays_closed(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    post_form(client, url, url + "/deactivate", {})
+    with app.app_context():
+        only_link(app).last_day = (utcnow() - timedelta(days=2)).date()
+        db.session.commit()
+    post_form(client, url, url + "/reactivate", {})
+    editor = client.get(url).get_data(as_text=True)
+    assert "Status: Expired" in editor and "buyers see that the link has expired" in editor
+
+
+def add_line(client: FlaskClient, url: str, description: str, amount: str, **fields: str):  # type: ignore[no-untyped-def]
+    return post_form(client, url, url + "/lines", {
+        "currency": "SEK", "product": "", "description": description, "amount": amount,
+        "quantity": "1", "min_quantity": "1", "max_quantity": "1", **fields,
+    })  # fmt: skip
+
+
+def test_an_optional_line(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    assert add_line(client, url, "Gift wrap", "25", optional="y").status_code == 302
+    with app.app_context():
+        required, wrap = only_link(app).lines
+        assert (required.optional, wrap.optional) == (False, True)
+    editor = client.get(url).get_data(as_text=True)
+    assert '<span class="badge">Optional</span>' in editor
+    assert "Make required<span" in editor and "Make optional<span" in editor
+
+    response = post_form(client, url, f"{url}/lines/{required.id}/optional", {},
+                         follow_redirects=True)  # fmt: skip
+    assert "A payment link needs at least one line that is not optional." in response.get_data(
+        as_text=True
+    )
+    response = post_form(client, url, f"{url}/lines/{required.id}/remove", {},
+                         follow_redirects=True)  # fmt: skip
+    assert "A payment link needs at least one line that is not optional." in response.get_data(
+        as_text=True
+    )
+    response = post_form(client, url, f"{url}/lines/{wrap.id}/required", {}, headers=HTMX)
+    lines = response.get_data(as_text=True)
+    assert 'id="lines"' in lines and "Gift wrap is no longer optional." in lines
+    response = post_form(client, url, f"{url}/lines/{required.id}/optional", {}, headers=HTMX)
+    assert "One hour is optional: buyers may add it." in response.get_data(as_text=True)
+    with app.app_context():
+        assert [line.optional for line in only_link(app).lines] == [True, False]
+
+
+def test_a_new_links_first_line_is_never_optional(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    assert 'name="optional"' not in client.get("/panel/links/new").get_data(as_text=True)
+    response = add_payment_link(client, optional="y")
+    assert response.status_code == 422
+    assert "A payment link needs at least one line that is not optional." in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.scalars(select(PaymentLink)).all() == []
+
+
+def test_the_minimum_charge_warning_leaves_optional_lines_out(
+    client: FlaskClient, app: Flask
+) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client, amount="1")
+    url = link_url(app)
+    add_line(client, url, "Gift wrap", "100", optional="y")
+    assert "below the smallest charge Stripe accepts" in client.get(url).get_data(as_text=True)
+
+
+def test_duplicate_a_link(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_product(client, "Mug", "SEK", "129")
+    add_payment_link(
+        client, "Mugs", product="1", description="", amount="", quantity="2",
+        adjustable_quantity="y", min_quantity="1", max_quantity="6", shipping_address="required",
+        message="Handmade in Malmö.", methods="card", payment_limit="1", last_day="2099-01-31",
+        redirect_url="https://example.com/thanks",
+    )  # fmt: skip
+    url = link_url(app)
+    add_line(client, url, "Gift wrap", "25", optional="y")
+    record_payment(app, PaymentStatus.SUCCEEDED, 25800, "pi_1")  # the original's limit is reached
+    post_form(client, url, url + "/deactivate", {})
+
+    response = post_form(client, url, url + "/duplicate", {})
+    assert response.status_code == 302
+    with app.app_context():
+        original, copy = db.session.scalars(select(PaymentLink).order_by(PaymentLink.id)).all()
+        assert response.headers["Location"] == f"/panel/links/{copy.id}"
+        assert copy.name == "Copy of Mugs" and original.name == "Mugs"
+        assert copy.slug != original.slug and copy.slug.startswith("pl_")
+        settings = ("currency", "payment_methods", "billing_address", "shipping_address", "phone",
+                    "message", "redirect_url", "payment_limit", "last_day")  # fmt: skip
+        assert all(getattr(copy, name) == getattr(original, name) for name in settings)
+        assert copy.active is True and original.active is False
+
+        def line_settings(link: PaymentLink) -> list[tuple[object, ...]]:
+            return [(line.product_id, line.description, line.unit_amount, line.quantity,
+                     line.adjustable_quantity, line.min_quantity, line.max_quantity,
+                     line.optional) for line in link.lines]  # fmt: skip
+
+        assert line_settings(copy) == line_settings(original)
+        assert {line.id for line in copy.lines}.isdisjoint(line.id for line in original.lines)
+    editor = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Copy made. You are now editing Copy of Mugs." in editor
+    assert "Status: Active" in editor  # its own payments: none yet
+    listing = client.get("/panel/links/").get_data(as_text=True)
+    assert "Copy of Mugs" in listing and "Mugs" in listing
+
+
+def test_the_editor_shows_the_links_qr_code(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    editor = client.get(url).get_data(as_text=True)
+    assert '<img class="qr-code" src="data:image/svg+xml;base64,' in editor
+    assert 'alt="QR code of this address"' in editor
+    assert f'href="{url}/qr.svg" download>Download QR code (SVG)' in editor
+    assert f'href="{url}/qr.png" download>Download QR code (PNG)' in editor
+
+
+def test_download_the_qr_code_as_svg_and_png(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client, "Café för två")
+    url = link_url(app)
+    with app.app_context():
+        address = f"http://localhost/l/{only_link(app).slug}"  # KASSA_PUBLIC_URL of the tests
+
+    svg = client.get(url + "/qr.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert svg.headers["Content-Disposition"] == "attachment; filename=cafe-for-tva-qr.svg"
+    root = ElementTree.fromstring(svg.data)  # noqa: S314  (our own SVG)
+    namespace = "{http://www.w3.org/2000/svg}"
+    assert root.tag == f"{namespace}svg"
+    assert root.findtext(f"{namespace}title") == address
+    assert root.findall(f".//{namespace}path")
+
+    png = client.get(url + "/qr.png")
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    assert png.headers["Content-Disposition"] == "attachment; filename=cafe-for-tva-qr.png"
+    assert png.data.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(png.data))
+    assert image.size[0] == image.size[1] >= 250
+    [decoded] = zxingcpp.read_barcodes(image.convert("L"))
+    assert decoded.format == zxingcpp.BarcodeFormat.QRCode and decoded.text == address
+
+
+def test_a_qr_file_without_a_latin_name_is_named_by_the_slug(
+    client: FlaskClient, app: Flask
+) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client, "Консультация")
+    url = link_url(app)
+    with app.app_context():
+        slug = only_link(app).slug
+    response = client.get(url + "/qr.png")
+    assert response.headers["Content-Disposition"] == f"attachment; filename={slug}-qr.png"
+
+
+def test_qr_codes_need_a_login(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    anonymous = app.test_client()
+    for kind in ("svg", "png"):
+        response = anonymous.get(f"{url}/qr.{kind}")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_a_copy_is_named_in_the_merchants_language(client: FlaskClient, app: Flask) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client, "Konsultation")
+    url = link_url(app)
+    post_form(client, url, url + "/duplicate", {}, headers={"Accept-Language": "sv"})
+    with app.app_context():
+        names = db.session.scalars(select(PaymentLink.name).order_by(PaymentLink.id)).all()
+    assert names == ["Konsultation", "Kopia av Konsultation"]

@@ -319,7 +319,7 @@ def test_the_panel_lists_payments_newest_first_in_the_viewers_locale(
     assert older.intent.id in detail and newer.intent.id not in detail
 
 
-def test_a_bank_debit_that_bounces_moves_from_processing_to_failed(
+def test_a_bank_debit_that_bounces_moves_from_processing_to_failed_and_tells_the_buyer(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
 ) -> None:
     account, merchant = connected(client, app, stripe_sandbox, "DE", "eur")
@@ -330,7 +330,15 @@ def test_a_bank_debit_that_bounces_moves_from_processing_to_failed(
     failed = record(app, merchant, checkout.intent.id)
     assert failed.status is PaymentStatus.FAILED and failed.failure_code == "insufficient_funds"
     subjects = [m.subject for m in mailbox.messages("buyer@example.com")]
-    assert subjects == ["Din betalning till Acme AB behandlas"]
+    assert subjects == [
+        "Din betalning till Acme AB behandlas",
+        "Din betalning till Acme AB gick inte igenom",
+    ]
+    bounced = mailbox.messages("buyer@example.com")[1]
+    assert "49,90\xa0€" in bounced.text and "Det fanns inte tillräckligt med pengar" in bounced.text
+    assert "http://localhost/c/chk_test_reference/pay" in bounced.text  # KASSA_PUBLIC_URL
+    assert record(app, merchant, checkout.intent.id).status is PaymentStatus.FAILED
+    assert len(mailbox.messages("buyer@example.com")) == 2  # recorded again: no second email
 
 
 def test_partial_then_full_refunds_are_recorded_from_the_charge(

@@ -54,15 +54,17 @@ class Mailbox:
         with self._lock:
             return [m for m in self._messages if to is None or to in m.to]
 
-    def wait_for(self, to: str, timeout: float = 10.0) -> ReceivedEmail:
-        """The first email to ``to``; waits for it because delivery may run on a task."""
+    def wait_for(self, to: str, timeout: float = 10.0, subject: str = "") -> ReceivedEmail:
+        """The first email to ``to`` (whose subject contains ``subject``, if given); waits for
+        it because delivery may run on a task."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = self.messages(to)
+            found = [m for m in self.messages(to) if subject in m.subject]
             if found:
                 return found[0]
             time.sleep(0.05)
-        raise AssertionError(f"no email to {to} within {timeout}s")
+        seen = [m.subject for m in self.messages(to)]
+        raise AssertionError(f"no email to {to} about {subject!r} within {timeout}s; got {seen}")
 
 
 def start_smtp_server(port: int) -> tuple[Mailbox, Controller]:

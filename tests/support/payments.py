@@ -181,15 +181,16 @@ def wait_until(check: Callable[[], T | None], timeout: float = 15.0, what: str =
 
 
 def connect_through_live_server(
-    base_url: str, account: SandboxAccount, email: str
+    base_url: str, account: SandboxAccount, email: str, country: str = "SE"
 ) -> requests.Session:
-    """Sign up and connect Stripe on the live server, so the webhook URL is the live server's."""
+    """Sign up (in ``country``, so its currency is the account's) and connect Stripe on the
+    live server, so the webhook URL is the live server's."""
     browser = requests.Session()
     page = browser.get(f"{base_url}/signup", timeout=10).text
     signup = {
         "csrf_token": csrf_token_from(page),
         "business_name": "Live Shop AB",
-        "country": "SE",
+        "country": country,
         "currency": "",
         "email": email,
         "password": DEFAULT_PASSWORD,

@@ -92,7 +92,6 @@ def add_payment_link(
         "billing_address": "",
         "shipping_address": "",
         "phone": "",
-        "active": "y",
         **fields,
     }
     return post_form(client, page, page, data)

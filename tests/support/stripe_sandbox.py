@@ -71,7 +71,11 @@ class StripeSandbox:
 
 def start_stripe_sandbox(port: int) -> StripeSandbox:
     url = f"http://127.0.0.1:{port}"
-    app = create_app(debit_settle_seconds=0.5, public_url=url, webhook_retry_delays=(0.1, 0.2, 0.4))
+    # Bank debits settle when a test says so (POST /_sandbox/advance), never on a timer: a test
+    # that reads a debit while it is processing must not race the bank.
+    app = create_app(
+        debit_settle_seconds=3600, public_url=url, webhook_retry_delays=(0.1, 0.2, 0.4)
+    )
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return StripeSandbox(url, server)

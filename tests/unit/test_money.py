@@ -10,6 +10,7 @@ from app.core.money import (
     below_minimum,
     exponent,
     format_money,
+    format_typed_decimal,
     from_stripe_amount,
     minimum_charge,
     parse_typed_decimal,
@@ -131,3 +132,16 @@ def test_typed_numbers_follow_the_locale(text: str, locale: str, expected: str) 
 def test_what_people_do_not_type_as_numbers_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_typed_decimal(text, "en")
+
+
+@given(
+    st.decimals(min_value=0, max_value=10**12, places=4, allow_nan=False, allow_infinity=False),
+    st.sampled_from(["en", "sv", "de", "fr"]),
+)
+def test_a_number_formatted_for_a_locale_is_read_back_as_typed(value: Decimal, locale: str) -> None:
+    assert parse_typed_decimal(format_typed_decimal(value, locale), locale) == value
+
+
+def test_numbers_are_formatted_for_the_reader() -> None:
+    assert format_typed_decimal(Decimal("1234.5"), "en") == "1,234.5"
+    assert format_typed_decimal(Decimal("1234.5"), "sv") == "1\xa0234,5"

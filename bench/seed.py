@@ -1,0 +1,70 @@
+"""Data the benchmarked buyer page needs, written into the bench's fresh database.
+
+``python -m bench.seed`` (with the bench's environment) makes a merchant with a test-mode
+Stripe connection (stored keys only: the buyer page does not call Stripe before the pay step),
+a payment link of three lines, and one buyer's checkout of it; it prints that checkout's path.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app
+
+from app import create_app
+from app.checkout.service import open_checkout
+from app.core.crypto import encrypt
+from app.core.money import Money
+from app.extensions import db
+from app.links.service import LineDetails, LinkDetails, add_line, create_link
+from app.merchants.service import sign_up
+from app.processors.models import ProcessorConnection
+from app.settings.service import checkout_settings
+
+ITEMS = (("Mug", 12900), ("Plate", 18900), ("Bowl", 14900))
+
+
+def _connect(merchant_id: int) -> None:
+    key = current_app.extensions["kassa_settings"].secret_key
+    db.session.add(
+        ProcessorConnection(
+            merchant_id=merchant_id,
+            account_id="acct_bench",
+            livemode=False,
+            country="SE",
+            default_currency="sek",
+            capabilities=["card_payments"],
+            secret_key_encrypted=encrypt("sk_test_bench", key),
+            secret_key_hint="sk_test_…ench",  # noqa: S106  (a made-up key's hint)
+            publishable_key="pk_test_bench",
+            webhook_endpoint_id="we_bench",
+            webhook_secret_encrypted=encrypt("whsec_bench", key),
+        )
+    )
+
+
+def main() -> None:
+    with create_app().app_context():
+        owner = sign_up(
+            db.session,
+            business_name="Bench Keramik AB",
+            country="SE",
+            currency=None,
+            email="bench@kassa.test",
+            password=secrets.token_urlsafe(16),
+            locale="en",
+        )
+        merchant = owner.merchant
+        _connect(merchant.id)
+        checkout_settings(db.session, merchant).accent_color = "#7a4b2a"  # its branding
+        lines = [LineDetails(None, name, Money(amount, "SEK")) for name, amount in ITEMS]
+        link = create_link(db.session, merchant, "SEK", LinkDetails(name="Table set"), lines[0])
+        for line in lines[1:]:
+            add_line(db.session, merchant, link, line)
+        checkout = open_checkout(db.session, link, "en")
+        db.session.commit()
+        print(f"/c/{checkout.token}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""A buyer pays a payment link by bank debit in the browser: SEPA (EUR), ACH (a US merchant,
+USD) and Bacs (a GB merchant, GBP). A debit is processing when the buyer confirms, and clears or
+bounces when the sandbox settles it (``/_sandbox/advance``); webhooks bring the outcome to
+Kassa, which emails the buyer and shows the payment in the merchant's panel."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.checkout import (
+    BUYER,
+    SLOW,
+    MerchantPanel,
+    Shop,
+    enter_details,
+    expect_settled_in_panel,
+    link_us_bank_account,
+    open_shop,
+    paid,
+    pay_button,
+    pay_by_bacs,
+    pay_by_sepa,
+    processing,
+)
+from tests.support.mailbox import Mailbox
+from tests.support.stripe_sandbox import StripeSandbox
+
+PanelOf = Callable[[Shop], MerchantPanel]
+PROCESSING_EMAIL = "Your payment to Live Shop AB is being processed"
+RECEIPT_EMAIL = "Your receipt from Live Shop AB"
+FAILED_EMAIL = "Your payment to Live Shop AB did not go through"
+NOT_ENOUGH_FUNDS = "There were not enough funds. Try another card, account or payment method."
+
+
+@pytest.fixture
+def eu_shop(shop: Shop) -> Shop:
+    """The Swedish merchant, also selling in EUR and accepting SEPA Direct Debit."""
+    shop.add_currency("EUR")
+    shop.accept(["card", "sepa_debit"])
+    shop.currency = "EUR"
+    return shop
+
+
+@pytest.fixture
+def us_shop(base_url: str, stripe_sandbox: StripeSandbox) -> Shop:
+    """A US merchant selling in USD, accepting ACH Direct Debit."""
+    us = open_shop(base_url, stripe_sandbox, "US", "usd", "Workshop Inc", "owner@workshop.us")
+    us.accept(["card", "us_bank_account"])
+    return us
+
+
+@pytest.fixture
+def gb_shop(base_url: str, stripe_sandbox: StripeSandbox) -> Shop:
+    """A UK merchant selling in GBP, accepting Bacs Direct Debit."""
+    gb = open_shop(base_url, stripe_sandbox, "GB", "gbp", "Workshop Ltd", "owner@workshop.uk")
+    gb.accept(["card", "bacs_debit"])
+    return gb
+
+
+# What every debit shows, whatever the scheme
+
+
+def expect_processing(page: Page, mailbox: Mailbox, panel: MerchantPanel, amount: str) -> None:
+    """The buyer is told the debit is processing, by the page and by email; the merchant sees
+    it processing, with no fee yet."""
+    processing(page)
+    expect(page.get_by_text(f"You authorised a bank debit of {amount}")).to_be_visible()
+    assert f"Amount: {amount}" in mailbox.wait_for(BUYER, subject=PROCESSING_EMAIL).text
+    [row] = panel.wait_for("Processing")
+    assert (row.amount, row.fee, row.net, row.buyer) == (amount, "—", "—", BUYER)
+
+
+def expect_cleared(page: Page, mailbox: Mailbox, panel: MerchantPanel, amount: str) -> None:
+    """After settling: the receipt by email, the fee and net in the panel, the receipt page."""
+    panel.shop.settle_debits()
+    expect_settled_in_panel(panel)
+    assert f"Amount: {amount}" in mailbox.wait_for(BUYER, subject=RECEIPT_EMAIL).text
+    page.reload()
+    paid(page)
+    assert not mailbox.messages(BUYER)[2:], "only the processing email and the receipt"
+
+
+def expect_bounced(page: Page, mailbox: Mailbox, panel: MerchantPanel, amount: str) -> None:
+    """After settling: the panel says failed, the buyer gets an email with the reason and a
+    way back to pay, and the checkout opens its pay step again with the reason."""
+    panel.shop.settle_debits()
+    [row] = panel.wait_for("Failed")
+    assert (row.amount, row.fee, row.net) == (amount, "—", "—")
+    bounced = mailbox.wait_for(BUYER, subject=FAILED_EMAIL)
+    assert NOT_ENOUGH_FUNDS in bounced.text
+    assert not any(m.subject.startswith("Your receipt") for m in mailbox.messages(BUYER))
+    pay_again = re.search(r"http://\S+/pay", bounced.text)
+    assert pay_again, bounced.text
+    page.goto(pay_again.group(0))
+    expect(page.get_by_text(NOT_ENOUGH_FUNDS)).to_be_visible()
+    expect(pay_button(page)).to_be_visible()
+    page.get_by_role("link", name="Change your details").click()
+    expect(page.get_by_label("Email")).to_have_value(BUYER)  # nothing typed is lost
+    assert [c["status"] for c in panel.shop.charges()] == ["failed"]
+
+
+# SEPA Direct Debit
+
+
+def test_sepa_is_processing_then_succeeds(
+    page: Page, eu_shop: Shop, panel_of: PanelOf, mailbox: Mailbox
+) -> None:
+    panel = panel_of(eu_shop)
+    element = enter_details(page, eu_shop.add_link(amount="50"))
+    pay_by_sepa(page, element, "DE89370400440532013000")
+    expect(page.get_by_text("SEPA debits take up to 14 business days to clear.")).to_be_visible()
+    expect_processing(page, mailbox, panel, "€50.00")
+    expect_cleared(page, mailbox, panel, "€50.00")
+
+
+def test_a_bounced_sepa_debit_is_emailed_and_brings_the_buyer_back_to_pay(
+    page: Page, eu_shop: Shop, panel_of: PanelOf, mailbox: Mailbox
+) -> None:
+    panel = panel_of(eu_shop)
+    element = enter_details(page, eu_shop.add_link(amount="50"))
+    pay_by_sepa(page, element, "AT861904300235473202")
+    expect_processing(page, mailbox, panel, "€50.00")
+    expect_bounced(page, mailbox, panel, "€50.00")
+
+
+def test_a_method_surcharge_appears_when_the_method_is_chosen(page: Page, eu_shop: Shop) -> None:
+    eu_shop.panel_post("/panel/settings/fees", {"name": "SEPA fee", "method": "sepa_debit",
+                       "fixed_currency": "EUR", "fixed_amount": "1", "percent": ""})  # fmt: skip
+    element = enter_details(page, eu_shop.add_link(amount="50"))
+    expect(page.get_by_test_id("due-now")).to_have_text("€50.00")
+    element.get_by_role("button", name="SEPA Debit").click()
+    expect(page.get_by_test_id("due-now")).to_have_text("€51.00")
+    expect(page.get_by_text("SEPA fee")).to_be_visible()
+    expect(page.get_by_role("button", name="Pay €51.00")).to_be_visible()
+    pay_by_sepa(page, element, "DE89370400440532013000")
+    assert [c["amount"] for c in eu_shop.charges()] == [5100]
+
+
+# ACH Direct Debit: a bank account typed in is verified with two micro-deposits first
+
+
+def verify_micro_deposits(page: Page) -> None:
+    """On Kassa's page after an ACH confirmation, open Stripe's verification page (a new tab),
+    enter the two deposits, and come back to Kassa's tab."""
+    heading = page.get_by_role("heading", name="Verify your bank account to finish paying")
+    expect(heading).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text("Nothing has been debited yet")).to_be_visible()
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Verify your bank account").click()
+    stripe_page = opened.value
+    stripe_page.get_by_label("Amount 1").fill("32")
+    stripe_page.get_by_label("Amount 2").fill("45")
+    stripe_page.get_by_role("button", name="Verify").click()
+    expect(stripe_page.get_by_role("status")).to_have_text("Verified.")
+    stripe_page.close()
+    page.reload()
+
+
+def pay_by_ach(page: Page, us_shop: Shop, account_number: str) -> None:
+    element = enter_details(page, us_shop.add_link(amount="40"))
+    link_us_bank_account(page, element, account_number)
+    pay_button(page).click()
+    verify_micro_deposits(page)
+    processing(page)
+    expect(page.get_by_text("ACH debits take up to 4 business days to clear.")).to_be_visible()
+
+
+def test_ach_debit_is_verified_with_micro_deposits_then_succeeds(
+    page: Page, us_shop: Shop, panel_of: PanelOf, mailbox: Mailbox
+) -> None:
+    panel = panel_of(us_shop)
+    pay_by_ach(page, us_shop, "000123456789")
+    expect_processing(page, mailbox, panel, "$40.00")
+    expect_cleared(page, mailbox, panel, "$40.00")
+
+
+def test_a_failed_ach_debit_is_emailed_and_brings_the_buyer_back_to_pay(
+    page: Page, us_shop: Shop, panel_of: PanelOf, mailbox: Mailbox
+) -> None:
+    panel = panel_of(us_shop)
+    pay_by_ach(page, us_shop, "000222222227")
+    expect_processing(page, mailbox, panel, "$40.00")
+    expect_bounced(page, mailbox, panel, "$40.00")
+
+
+# Bacs Direct Debit
+
+
+def test_bacs_debit_succeeds(
+    page: Page, gb_shop: Shop, panel_of: PanelOf, mailbox: Mailbox
+) -> None:
+    panel = panel_of(gb_shop)
+    element = enter_details(page, gb_shop.add_link(amount="40"))
+    pay_by_bacs(page, element, "00012345")
+    expect(page.get_by_text("Bacs debits take 3 to 7 business days to clear.")).to_be_visible()
+    expect_processing(page, mailbox, panel, "£40.00")
+    expect_cleared(page, mailbox, panel, "£40.00")
+
+
+def test_a_failed_bacs_debit_is_emailed_and_brings_the_buyer_back_to_pay(
+    page: Page, gb_shop: Shop, panel_of: PanelOf, mailbox: Mailbox
+) -> None:
+    panel = panel_of(gb_shop)
+    element = enter_details(page, gb_shop.add_link(amount="40"))
+    pay_by_bacs(page, element, "22222227")
+    expect_processing(page, mailbox, panel, "£40.00")
+    expect_bounced(page, mailbox, panel, "£40.00")

@@ -1,0 +1,88 @@
+"""A merchant manages payment links in the browser, and buyers see the result: duplicate a link,
+deactivate and reactivate the copy, an optional item a buyer adds; the preview and QR code."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.conftest import csrf_token_from
+from tests.e2e.test_merchant_journey import log_in
+from tests.support.accounts import DEFAULT_PASSWORD
+from tests.support.payments import connect_through_live_server
+from tests.support.stripe_sandbox import StripeSandbox
+
+OWNER = "owner@links.example"
+
+
+def test_duplicate_deactivate_reactivate_and_an_optional_item(
+    page: Page, browser: Browser, base_url: str, stripe_sandbox: StripeSandbox
+) -> None:
+    account = stripe_sandbox.create_account("SE", "sek", name="Verkstan AB")
+    merchant = connect_through_live_server(base_url, account, OWNER)
+    new_link = f"{base_url}/panel/links/new"
+    created = merchant.post(new_link, data={
+        "csrf_token": csrf_token_from(merchant.get(new_link, timeout=10).text),
+        "name": "Workshop", "currency": "SEK", "product": "", "description": "Seat",
+        "amount": "500", "quantity": "1", "min_quantity": "1", "max_quantity": "1",
+        "billing_address": "", "shipping_address": "", "phone": "",
+    }, timeout=10)  # fmt: skip
+    assert created.ok
+
+    log_in(page, base_url, OWNER, DEFAULT_PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Payment links").click()
+    page.get_by_role("link", name="Workshop", exact=True).click()
+    page.get_by_role("button", name="Duplicate").click()
+    expect(page.get_by_text("Copy made. You are now editing Copy of Workshop.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Copy of Workshop", level=1)).to_be_visible()
+    expect(page.get_by_role("img", name="QR code of this address")).to_be_visible()
+
+    page.get_by_label("Description").fill("Lunch")
+    page.get_by_label("Amount").fill("120")
+    page.get_by_label("Optional: the buyer may add it").check()
+    page.get_by_role("button", name="Add line").click()
+    expect(page.get_by_text("Line added.")).to_be_visible()
+    expect(page.get_by_role("button", name="Make required Lunch")).to_be_visible()
+
+    page.get_by_role("button", name="Deactivate link").click()
+    expect(page.get_by_role("heading", name="Status: Inactive")).to_be_visible()
+    expect(
+        page.get_by_text(
+            "Copy of Workshop deactivated. Buyers now see that the link is not active."
+        )
+    ).to_be_visible()
+    sharing = page.get_by_role("region", name="Address for buyers")
+    address = sharing.get_by_text(re.compile(r"/l/pl_")).inner_text()
+    assert address.startswith(base_url + "/l/pl_")
+
+    buyer = browser.new_page()
+    buyer.goto(address)
+    expect(
+        buyer.get_by_text("This payment link is not active. Nothing was charged.")
+    ).to_be_visible()
+
+    page.get_by_role("button", name="Reactivate link").click()
+    expect(page.get_by_role("heading", name="Status: Active")).to_be_visible()
+    expect(page.get_by_text("Copy of Workshop reactivated.")).to_be_visible()
+
+    page.get_by_role("link", name="Preview buyer page").click()
+    expect(
+        page.get_by_text("This is the page buyers see when they open this link.")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Continue")).to_be_disabled()
+    page.get_by_role("link", name="Back to the link's editor").click()
+    expect(page.get_by_role("heading", name="Status: Active")).to_be_visible()
+
+    buyer.reload()
+    expect(buyer.get_by_role("heading", name="Copy of Workshop")).to_be_visible()
+    due_now = buyer.get_by_test_id("due-now")
+    expect(due_now).to_have_text("SEK500.00")
+    expect(buyer.get_by_text("+SEK120.00")).to_be_visible()
+    buyer.get_by_role("button", name="Add Lunch").click()
+    expect(due_now).to_have_text("SEK620.00")
+    expect(buyer.get_by_role("list").get_by_text("Lunch \u00d7 1")).to_be_visible()
+    buyer.get_by_role("button", name="Remove Lunch").click()
+    expect(due_now).to_have_text("SEK500.00")
+    expect(buyer.get_by_role("button", name="Add Lunch")).to_be_visible()
+    buyer.close()
