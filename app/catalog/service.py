@@ -141,10 +141,8 @@ def remove_price(session: DbSession, price: Price) -> None:
 
 
 # Pricing inputs: library and settings rows as ``core/pricing`` values. Every document that
-# prices products (the storefront cart today) builds its ``pricing.Cart`` from these.
-# ``links.service.pricing_tax_rate``/``_pricing_price`` and
-# ``checkout.service._pricing_discount``/``_pricing_fee`` are the same conversions; they should
-# call these once the checkout takes a cart.
+# prices products (payment links, the storefront cart, the checkout) builds its
+# ``pricing.Cart`` from these: there is one conversion of each.
 
 
 def pricing_tax_rate(row: TaxRate) -> pricing.TaxRate:
@@ -186,14 +184,14 @@ def pricing_fees(fees: Iterable[Fee], currency: str) -> tuple[pricing.Fee, ...]:
     """The method fees that apply in ``currency`` (a fixed fee in another one does not)."""
     result = []
     for fee in fees:
-        fixed = fee.fixed
+        fixed = fee.fixed or None  # a fixed part of 0 is no fixed part, in any currency
         if fixed is not None and fixed.currency != currency:
             continue
         result.append(
             pricing.Fee(
                 name=fee.name,
                 method=pricing.PaymentMethod(fee.method.value),
-                fixed=fixed if fixed else None,
+                fixed=fixed,
                 percentage=Decimal(fee.percent_bps or 0) / 100,
                 gross_up=fee.gross_up,
             )

@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.catalog.service import pricing_discount, pricing_fees
 from app.checkout.models import (
     ADDRESS_PARTS,
     CheckoutSession,
@@ -51,8 +52,6 @@ from app.settings.models import (
     Collect,
     CustomField,
     CustomFieldKind,
-    Discount,
-    Fee,
     Policy,
 )
 from app.settings.service import (
@@ -168,7 +167,7 @@ def apply_discount_code(
         checkout.discount_code = ""
         return
     discount = usable_discount(session, merchant_of(session, checkout), code)
-    if discount is None or _pricing_discount(discount, link.currency) is None:
+    if discount is None or pricing_discount(discount, link.currency) is None:
         raise ServiceError(_l("This code does not work here."), "code")
     checkout.discount_code = discount.code
 
@@ -351,32 +350,6 @@ def offered_methods(session: DbSession, link: PaymentLink) -> list[PaymentMethod
 # Prices
 
 
-def _pricing_discount(discount: Discount, currency: str) -> pricing.Discount | None:
-    if discount.percent_bps:
-        return pricing.Discount(discount.code, percentage=Decimal(discount.percent_bps) / 100)
-    amount_off = discount.amount_off
-    if amount_off is None or amount_off.currency != currency:
-        return None
-    return pricing.Discount(discount.code, amount=amount_off)
-
-
-def _pricing_fee(fee: Fee, currency: str) -> pricing.Fee | None:
-    fixed = (
-        Money(fee.fixed_amount, fee.fixed_currency)
-        if fee.fixed_amount and fee.fixed_currency
-        else None
-    )
-    if fixed is not None and fixed.currency != currency:
-        return None  # a fixed fee in another currency is not charged on this checkout
-    return pricing.Fee(
-        name=fee.name,
-        method=pricing.PaymentMethod(fee.method.value),
-        fixed=fixed,
-        percentage=Decimal(fee.percent_bps or 0) / 100,
-        gross_up=fee.gross_up,
-    )
-
-
 @dataclass(frozen=True)
 class Choices:
     """What the buyer chose that prices depend on: quantities by line id, a discount code, a
@@ -407,13 +380,12 @@ def checkout_cart(
 ) -> pricing.Cart:
     merchant = merchant_of(session, link)
     discount = usable_discount(session, merchant, choices.discount_code)
-    fees = [_pricing_fee(fee, link.currency) for fee in list_fees(session, merchant)]
     return link_cart(
         link,
         today,
         choices.quantities,
-        discount=_pricing_discount(discount, link.currency) if discount else None,
-        fees=tuple(fee for fee in fees if fee is not None),
+        discount=pricing_discount(discount, link.currency) if discount else None,
+        fees=pricing_fees(list_fees(session, merchant), link.currency),
         buyer_country=choices.country,
     )
 
