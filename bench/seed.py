@@ -12,6 +12,7 @@ import secrets
 from flask import current_app
 
 from app import create_app
+from app.checkout.documents import LinkDocument
 from app.checkout.service import open_checkout
 from app.core.crypto import encrypt
 from app.core.money import Money
@@ -61,7 +62,7 @@ def main() -> None:
         link = create_link(db.session, merchant, "SEK", LinkDetails(name="Table set"), lines[0])
         for line in lines[1:]:
             add_line(db.session, merchant, link, line)
-        checkout = open_checkout(db.session, link, "en")
+        checkout = open_checkout(db.session, LinkDocument(link), "en")
         db.session.commit()
         print(f"/c/{checkout.token}")
 

@@ -18,6 +18,8 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.catalog.models import Product
+from app.checkout import documents as checkout_documents  # modules: imported in either order
+from app.checkout import service as checkout_service
 from app.extensions import db
 from app.merchants.auth import current_user
 from app.merchants.models import Merchant, utcnow
@@ -34,7 +36,8 @@ from app.storefront.forms import (
 )
 from app.storefront.labels import BUYER_REFUSALS, recurring_terms, schedule_note
 from app.storefront.models import Cart, Storefront, StorefrontProduct
-from app.web.rendering import render, render_after_change
+from app.web.forms import KassaForm
+from app.web.rendering import go_to, render, render_after_change
 from app.web.safety import safe_next_url
 
 
@@ -261,6 +264,7 @@ def _cart_context(shop: Shop, cart: Cart | None, **forms: Any) -> dict[str, Any]
         or CartQuantityForm(formdata=None, line_ids=line_ids),
         "code_form": code_form,
         "remove_form": forms.get("remove_form"),
+        "checkout_form": forms.get("checkout_form") or KassaForm(formdata=None),
         **_shell(shop, cart),
     }
 
@@ -345,3 +349,36 @@ def choose_currency(slug: str) -> Response:
     else:
         flash(_("Choose one of the currencies offered."), "error")
     return redirect(back)
+
+
+@shop_blueprint.post("/<slug>/cart/checkout")
+def checkout(slug: str) -> Response:
+    """ "Go to checkout": the shared checkout opens (or resumes) for the cart's lines on sale,
+    at the prices the cart shows; the buyer continues at ``/c/<token>``."""
+    shop = _open_shop(slug)
+    cart = _cart(shop)
+    form = KassaForm()
+    if form.validate_on_submit():
+        summary = (
+            service.summarize_cart(db.session, shop.merchant, cart, shop.listed, utcnow().date())
+            if cart is not None
+            else None
+        )
+        if cart is None or summary is None or not summary.lines:
+            form.add_error(None, _("Your cart is empty."))
+        elif summary.refusal is not None:
+            form.add_error(None, str(BUYER_REFUSALS[summary.refusal]))
+        else:
+            locale = str(get_locale())
+            document = checkout_documents.CartDocument.from_cart(
+                db.session, cart, shop.storefront, locale, shop.listed
+            )
+            opened = checkout_service.resume_or_open(
+                db.session, document, locale, discount_code=summary.discount_code
+            )
+            db.session.commit()
+            return go_to(url_for("checkout.checkout_page", token=opened.token))
+    return render(
+        "shop/cart.html", "shop/_cart.html", status=422,
+        **_cart_context(shop, cart, checkout_form=form),
+    )  # fmt: skip

@@ -466,6 +466,13 @@ def apply_cart_discount(session: DbSession, merchant: Merchant, cart: Cart, code
     cart.discount_code = discount.code
 
 
+def empty_cart(session: DbSession, cart: Cart) -> None:
+    """The cart was paid for: its lines and code go; the buyer's next product starts afresh."""
+    cart.lines.clear()
+    cart.discount_code = ""
+    session.flush()
+
+
 def set_cart_currency(cart: Cart, currency: str) -> None:
     """The buyer switched currency: the cart's prices follow (the shop checked the currency)."""
     cart.currency = currency

@@ -1,4 +1,4 @@
-"""storefront, listed products, categories and carts
+"""storefront, listed products, categories and carts; what a cart's checkout quoted
 
 Revision ID: 0007
 Revises: 0006
@@ -106,9 +106,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_storefront_products_product_id'), ['product_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_storefront_products_storefront_id'), ['storefront_id'], unique=False)
 
+    # A cart's checkout keeps what the buyer saw when it opened (currency, names, unit amounts).
+    with op.batch_alter_table('checkout_sessions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('quoted', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('checkout_sessions', schema=None) as batch_op:
+        batch_op.drop_column('quoted')
     with op.batch_alter_table('storefront_products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_storefront_products_storefront_id'))
         batch_op.drop_index(batch_op.f('ix_storefront_products_product_id'))

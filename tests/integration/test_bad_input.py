@@ -19,6 +19,7 @@ import app as app_package
 from app.catalog import forms as catalog_forms
 from app.catalog.models import Product
 from app.checkout import forms as checkout_forms
+from app.checkout.documents import LinkDocument
 from app.checkout.service import open_checkout
 from app.extensions import db
 from app.links import forms as link_forms
@@ -130,7 +131,7 @@ def checkout_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
     add_custom_field(owner, "T-shirt", kind="dropdown", options="S\nM\nL", required="y")
     with app.app_context():
         link = db.session.scalars(select(PaymentLink)).one()
-        token = open_checkout(db.session, link, "en").token
+        token = open_checkout(db.session, LinkDocument(link), "en").token
         db.session.commit()
     return f"/c/{token}"
 

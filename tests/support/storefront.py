@@ -5,7 +5,9 @@ from __future__ import annotations
 import requests
 
 from tests.conftest import csrf_token_from
+from tests.integration.test_processor_connection import SEALED
 from tests.support.accounts import DEFAULT_PASSWORD
+from tests.support.stripe_sandbox import SandboxAccount
 
 
 class PanelSession:
@@ -24,15 +26,41 @@ class PanelSession:
         return response
 
 
-def open_shop(base_url: str, email: str, slug: str, *, with_eur: bool = False) -> PanelSession:
+def connect_stripe(merchant: PanelSession, account: SandboxAccount) -> None:
+    """Settings → Stripe account, as the merchant does it: verify the keys, then connect."""
+    found = merchant.post(
+        "/panel/settings/payments", "/panel/settings/payments/verify",
+        secret_key=account.secret_key, publishable_key=account.publishable_key,
+    )  # fmt: skip
+    sealed = SEALED.search(found.text)
+    assert sealed, found.text
+    token = csrf_token_from(found.text)
+    done = merchant.http.post(
+        merchant.base_url + "/panel/settings/payments/connect",
+        data={"csrf_token": token, "sealed": sealed.group(1)}, timeout=30,
+    )  # fmt: skip
+    assert "Stripe is connected" in done.text, done.text
+
+
+def open_shop(
+    base_url: str,
+    email: str,
+    slug: str,
+    *,
+    with_eur: bool = False,
+    account: SandboxAccount | None = None,
+) -> PanelSession:
     """A Swedish merchant's open shop at ``/s/<slug>``: Mug (129 SEK) and Coffee club (99 SEK a
     month), in a Mugs and a Coffee category, and a 25 % code SPRING25; with ``with_eur`` the
-    products have EUR prices too (12 and 9) and buyers may switch currency."""
+    products have EUR prices too (12 and 9) and buyers may switch currency; with ``account``
+    the merchant has connected that sandbox account, so buyers can check out."""
     merchant = PanelSession(base_url)
     merchant.post(
         "/signup", business_name="Kaffe & Keramik AB", country="SE", currency="",
         email=email, password=DEFAULT_PASSWORD,
     )  # fmt: skip
+    if account is not None:
+        connect_stripe(merchant, account)
     if with_eur:
         merchant.post("/panel/settings/currencies", currency="EUR")
     product = {"description": "", "sku": "", "interval_count": "1", "tax_rate": ""}
