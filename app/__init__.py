@@ -62,6 +62,8 @@ def _register_features(app: Flask) -> None:
     from app.payments import blueprint as payments
     from app.processors import blueprint as processors
     from app.settings import blueprint as settings
+    from app.storefront import blueprint as storefront
+    from app.storefront import shop_blueprint as shop
     from app.web import errors, health, i18n, logs, security, uploads
     from app.web.rendering import wants_partial
 
@@ -78,12 +80,17 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(payments)
     app.register_blueprint(links)
     app.register_blueprint(checkout)
+    app.register_blueprint(storefront)
+    app.register_blueprint(shop)
     app.before_request(load_current_user)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals.update(
-        current_user=current_user, panel_navigation=PANEL_NAVIGATION, wants_partial=wants_partial
+        current_user=current_user,
+        panel_navigation=PANEL_NAVIGATION,
+        wants_partial=wants_partial,
+        image_size=uploads.image_size,
     )
     cli.init_cli(app)
 

@@ -12,10 +12,20 @@ from babel.messages.pofile import read_po, write_po
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.catalog.service import ProductDetails, create_product
 from app.config import PROJECT_ROOT
+from app.core.money import Money
 from app.extensions import db
 from app.links.service import ensure_demo_link
 from app.merchants import service
+from app.merchants.models import Merchant
+from app.storefront.service import (
+    StorefrontDetails,
+    list_product,
+    listings,
+    storefront_of,
+    update_storefront,
+)
 
 DEMO_EMAIL = "demo@kassa.test"
 TRANSLATIONS = PROJECT_ROOT / "translations"
@@ -38,6 +48,7 @@ def seed_demo() -> None:
         password = secrets.token_urlsafe(12)
     owner, created = service.ensure_demo_merchant(db.session, DEMO_EMAIL, password)
     link = ensure_demo_link(db.session, owner.merchant)
+    shop = _ensure_demo_shop(owner.merchant)
     db.session.commit()
     if created:
         with open(password_file, "w") as handle:
@@ -45,6 +56,37 @@ def seed_demo() -> None:
     click.echo(f"Demo merchant: {DEMO_EMAIL} / {password}" + (" (created)" if created else ""))
     public_url = current_app.extensions["kassa_settings"].public_url
     click.echo(f"Demo payment link: {public_url}/l/{link.slug}")
+    click.echo(f"Demo shop: {public_url}{shop}")
+
+
+DEMO_PRODUCTS = (
+    ("Stoneware mug", "A hand-thrown mug, 30 cl.", 12900),
+    ("Dinner plate", "Glazed stoneware, 27 cm.", 18900),
+    ("Serving bowl", "Wide and shallow, for salads and fruit.", 24900),
+    ("Espresso cup", "Small, thick-walled, 8 cl.", 8900),
+)
+
+
+def _ensure_demo_shop(merchant: Merchant) -> str:
+    """The demo merchant's open storefront with a few products (made once); its address."""
+    storefront = storefront_of(db.session, merchant)
+    if not listings(db.session, storefront):
+        for name, description, amount in DEMO_PRODUCTS:
+            product = create_product(
+                db.session, merchant, ProductDetails(name=name, description=description),
+                Money(amount, merchant.default_currency),
+            )  # fmt: skip
+            list_product(db.session, storefront, product.id)
+        update_storefront(
+            db.session, merchant, storefront,
+            StorefrontDetails(
+                enabled=True, slug=storefront.slug,
+                titles={"en": "Demo ceramics", "sv": "Demokeramik"},
+                intros={"en": "Plates, bowls and mugs, made by hand.",
+                        "sv": "Tallrikar, skålar och muggar, gjorda för hand."},
+            ),
+        )  # fmt: skip
+    return f"/s/{storefront.slug}"
 
 
 @click.group("translate", cls=AppGroup)

@@ -77,7 +77,8 @@ def first_party_bytes(base: str, path: str) -> int:
 
 
 def seed(env: dict[str, str]) -> None:
-    """The buyer page of a three-line payment link joins the pages (``bench/seed.py``)."""
+    """The buyer page of a three-line payment link, a shop home and a product page of a shop
+    listing 20 products join the pages (``bench/seed.py``)."""
     made = subprocess.run(
         [sys.executable, "-m", "bench.seed"],
         cwd=ROOT,
@@ -86,7 +87,10 @@ def seed(env: dict[str, str]) -> None:
         capture_output=True,
         text=True,
     )
-    PAGES["buyer page of a 3-line payment link"] = made.stdout.strip().splitlines()[-1]
+    checkout, shop, product = made.stdout.strip().splitlines()[-3:]
+    PAGES["buyer page of a 3-line payment link"] = checkout
+    PAGES["shop home (20 products listed)"] = shop
+    PAGES["shop product page (of 20 listed)"] = product
 
 
 def serve(instance: Path) -> tuple[subprocess.Popen[bytes], str]:

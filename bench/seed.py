@@ -2,7 +2,8 @@
 
 ``python -m bench.seed`` (with the bench's environment) makes a merchant with a test-mode
 Stripe connection (stored keys only: the buyer page does not call Stripe before the pay step),
-a payment link of three lines, and one buyer's checkout of it; it prints that checkout's path.
+a payment link of three lines, and one buyer's checkout of it; an open storefront listing 20
+products. It prints the checkout's path, the shop home's and a product page's, one a line.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import secrets
 from flask import current_app
 
 from app import create_app
+from app.catalog.service import ProductDetails, create_product
+from app.checkout.documents import LinkDocument
 from app.checkout.service import open_checkout
 from app.core.crypto import encrypt
 from app.core.money import Money
@@ -20,6 +23,7 @@ from app.links.service import LineDetails, LinkDetails, add_line, create_link
 from app.merchants.service import sign_up
 from app.processors.models import ProcessorConnection
 from app.settings.service import checkout_settings
+from app.storefront.service import StorefrontDetails, list_product, storefront_of, update_storefront
 
 ITEMS = (("Mug", 12900), ("Plate", 18900), ("Bowl", 14900))
 
@@ -61,9 +65,24 @@ def main() -> None:
         link = create_link(db.session, merchant, "SEK", LinkDetails(name="Table set"), lines[0])
         for line in lines[1:]:
             add_line(db.session, merchant, link, line)
-        checkout = open_checkout(db.session, link, "en")
+        checkout = open_checkout(db.session, LinkDocument(link), "en")
+        shop = storefront_of(db.session, merchant)
+        update_storefront(
+            db.session, merchant, shop,
+            StorefrontDetails(enabled=True, slug="bench-shop", titles={"en": "Bench shop"},
+                              intros={"en": "Twenty handmade things."}),
+        )  # fmt: skip
+        for number in range(1, 21):
+            product = create_product(
+                db.session, merchant,
+                ProductDetails(name=f"Bowl {number}", description="Stoneware, glazed."),
+                Money(10000 + 100 * number, "SEK"),
+            )  # fmt: skip
+            list_product(db.session, shop, product.id)
         db.session.commit()
         print(f"/c/{checkout.token}")
+        print("/s/bench-shop")
+        print("/s/bench-shop/p/bowl-10")
 
 
 if __name__ == "__main__":

@@ -3,18 +3,21 @@ payment links, quotes and invoices to read products (``list_products``, ``Produc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.catalog.models import BillingInterval, Price, Product
+from app.core import pricing
 from app.core.money import Money
 from app.extensions import DbSession
 from app.merchants.models import Merchant, utcnow
 from app.merchants.service import ServiceError
-from app.settings.models import TaxRate
+from app.settings.models import Discount, Fee, TaxRate
 from app.settings.service import ensure_account_currency
 from app.web.uploads import delete_image, store_image
 
@@ -135,3 +138,62 @@ def remove_price(session: DbSession, price: Price) -> None:
         raise ServiceError(_l("A product needs at least one price."))
     price.product.prices.remove(price)
     session.flush()
+
+
+# Pricing inputs: library and settings rows as ``core/pricing`` values. Every document that
+# prices products (payment links, the storefront cart, the checkout) builds its
+# ``pricing.Cart`` from these: there is one conversion of each.
+
+
+def pricing_tax_rate(row: TaxRate) -> pricing.TaxRate:
+    return pricing.TaxRate(
+        name=row.name,
+        percentage=Decimal(row.percent_bps) / 100,
+        behavior=pricing.TaxBehavior.INCLUSIVE if row.inclusive else pricing.TaxBehavior.EXCLUSIVE,
+        countries=frozenset({row.country}) if row.country else frozenset(),
+    )
+
+
+def pricing_price(product: Product, unit_amount: Money, reference: str) -> pricing.Price:
+    """``product`` at ``unit_amount``: its schedule (recurrence, delayed first charge) and tax."""
+    return pricing.Price(
+        reference=reference,
+        unit_amount=unit_amount,
+        recurrence=(
+            pricing.Recurrence(pricing.Interval(product.interval.value), product.interval_count)
+            if product.interval
+            else None
+        ),
+        starts_on=product.first_charge_on,
+        trial_days=product.trial_days or 0,
+        tax_rates=(pricing_tax_rate(product.tax_rate),) if product.tax_rate else (),
+    )
+
+
+def pricing_discount(discount: Discount, currency: str) -> pricing.Discount | None:
+    """A discount code for a cart in ``currency``; None when its amount off is in another one."""
+    if discount.percent_bps:
+        return pricing.Discount(discount.code, percentage=Decimal(discount.percent_bps) / 100)
+    amount_off = discount.amount_off
+    if amount_off is None or amount_off.currency != currency:
+        return None
+    return pricing.Discount(discount.code, amount=amount_off)
+
+
+def pricing_fees(fees: Iterable[Fee], currency: str) -> tuple[pricing.Fee, ...]:
+    """The method fees that apply in ``currency`` (a fixed fee in another one does not)."""
+    result = []
+    for fee in fees:
+        fixed = fee.fixed or None  # a fixed part of 0 is no fixed part, in any currency
+        if fixed is not None and fixed.currency != currency:
+            continue
+        result.append(
+            pricing.Fee(
+                name=fee.name,
+                method=pricing.PaymentMethod(fee.method.value),
+                fixed=fixed,
+                percentage=Decimal(fee.percent_bps or 0) / 100,
+                gross_up=fee.gross_up,
+            )
+        )
+    return tuple(result)

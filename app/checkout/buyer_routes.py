@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app.checkout import blueprint, service
+from app.checkout.documents import Document, LinkDocument
 from app.checkout.forms import (
     BuyerForm,
     CountryForm,
@@ -28,8 +29,7 @@ from app.checkout.forms import (
 )
 from app.checkout.models import CheckoutSession, CheckoutStatus
 from app.extensions import db
-from app.links.labels import REFUSAL_MESSAGES
-from app.links.models import PaymentLink, PaymentLinkLine
+from app.links.models import PaymentLink
 from app.links.service import link_by_slug
 from app.merchants.auth import login_required
 from app.merchants.models import utcnow
@@ -54,42 +54,43 @@ def open_link(slug: str) -> Response:
     link = link_by_slug(db.session, slug)
     if link is None:
         abort(404)
-    closed = service.link_closed(db.session, link)
+    document = LinkDocument(link)
+    closed = service.document_closed(db.session, document)
     if closed is not None:
-        return render("checkout/closed.html", closed=closed, **_shell(link))
+        return render("checkout/closed.html", closed=closed, **_shell(document))
     checkout = service.checkout_by_token(db.session, session.get(_resume_key(slug), ""))
-    if checkout is None or checkout.document_id != str(link.id):
-        checkout = service.open_checkout(db.session, link, str(get_locale()))
+    if checkout is None or checkout.document_id != document.id:
+        checkout = service.open_checkout(db.session, document, str(get_locale()))
         db.session.commit()
         session[_resume_key(slug)] = checkout.token
     return redirect(url_for("checkout.checkout_page", token=checkout.token))
 
 
-def _checkout_or_404(token: str) -> tuple[CheckoutSession, PaymentLink]:
+def _checkout_or_404(token: str) -> tuple[CheckoutSession, Document]:
     checkout = service.checkout_by_token(db.session, token)
     if checkout is None:
         abort(404)
-    return checkout, service.link_of(db.session, checkout)
+    return checkout, service.document_of(db.session, checkout)
 
 
-def _shell(link: PaymentLink) -> dict[str, Any]:
-    """What every buyer page of this link shows: the merchant's branding and the mode."""
+def _shell(document: Document) -> dict[str, Any]:
+    """What every buyer page of this document shows: the merchant's branding and the mode."""
     return {
-        "link": link,
-        "merchant": service.merchant_of(db.session, link),
-        "branding": service.branding_of(db.session, link),
-        "test_mode": service.is_test_mode(db.session, link),
+        "document": document,
+        "merchant": service.merchant_of(db.session, document),
+        "branding": service.branding_of(db.session, document),
+        "test_mode": service.is_test_mode(db.session, document),
     }
 
 
 def _summary_context(
-    checkout: CheckoutSession | None, link: PaymentLink, **forms: Any
+    checkout: CheckoutSession | None, document: Document, **forms: Any
 ) -> dict[str, Any]:
     """The order summary of a buyer's checkout, or of the merchant's preview (``checkout``
     None: what a new buyer sees, with nothing that can be sent)."""
-    choices = service.choices_of(checkout) if checkout else service.new_buyer_choices(link)
-    summary = service.summarize(db.session, link, choices, utcnow().date())
-    adjustable = [line.id for line in link.lines if line.adjustable_quantity]
+    choices = service.choices_of(checkout) if checkout else service.new_buyer_choices(document)
+    summary = service.summarize(db.session, document, choices, utcnow().date())
+    adjustable = [line.id for line in document.lines if line.adjustable_quantity]
     code_form = forms.get("code_form") or DiscountCodeForm(formdata=None)
     if not code_form.is_submitted():
         code_form.code.data = choices.discount_code
@@ -104,7 +105,10 @@ def _summary_context(
         "preview": checkout is None,
         "choices": choices,
         "summary": summary,
-        "refusal_message": REFUSAL_MESSAGES[summary.refusal] if summary.refusal else None,
+        "refusal_message": (
+            document.refusal_messages[summary.refusal] if summary.refusal else None
+        ),
+        "notices": document.notices(checkout.quoted) if checkout else [],
         "method_labels": METHOD_LABELS,
         "quantity_form": forms.get("quantity_form")
         or QuantityForm(formdata=None, line_ids=adjustable),
@@ -113,17 +117,17 @@ def _summary_context(
         "code_form": code_form,
         "method_form": method_form,
         "country_form": country_form,
-        **_shell(link),
+        **_shell(document),
     }
 
 
 def _page_context(
     checkout: CheckoutSession | None,
-    link: PaymentLink,
+    document: Document,
     buyer_form: BuyerForm | None = None,
     **forms: Any,
 ) -> dict[str, Any]:
-    questions = service.questions_of(db.session, link)
+    questions = service.questions_of(db.session, document)
     if buyer_form is None:
         buyer_form = BuyerForm(
             formdata=None,
@@ -131,21 +135,21 @@ def _page_context(
             custom_fields=questions.custom_fields,
         )
     return {
-        **_summary_context(checkout, link, **forms),
+        **_summary_context(checkout, document, **forms),
         "buyer_form": buyer_form,
         "questions": questions,
-        "policies": service.policies_of(db.session, link, str(get_locale())),
+        "policies": service.policies_of(db.session, document, str(get_locale())),
         "policy_labels": POLICY_LABELS,
     }
 
 
 @blueprint.get("/c/<token>")
 def checkout_page(token: str) -> Response:
-    checkout, link = _checkout_or_404(token)
-    closed = service.link_closed(db.session, link)
+    checkout, document = _checkout_or_404(token)
+    closed = service.document_closed(db.session, document)
     if closed is not None:
-        return render("checkout/closed.html", closed=closed, **_shell(link))
-    return render("checkout/checkout.html", **_page_context(checkout, link))
+        return render("checkout/closed.html", closed=closed, **_shell(document))
+    return render("checkout/checkout.html", **_page_context(checkout, document))
 
 
 PREVIEW_CLOSED_NOTES = {
@@ -165,12 +169,13 @@ PREVIEW_CLOSED_NOTES = {
 def preview(link_id: int) -> Response:
     """The link's page as a new buyer sees it: the same templates, prices and branding, with
     no checkout opened (inactive and closed links too, with a note)."""
-    link = get_owned_or_404(PaymentLink, link_id)
-    closed = service.link_closed(db.session, link)
+    document = LinkDocument(get_owned_or_404(PaymentLink, link_id))
+    closed = service.document_closed(db.session, document)
     return render(
         "checkout/checkout.html",
-        preview_note=PREVIEW_CLOSED_NOTES[closed] if closed else None,
-        **_page_context(None, link),
+        preview_note=PREVIEW_CLOSED_NOTES.get(closed) if closed else None,
+        preview_back_url=url_for("links.edit_link", link_id=link_id),
+        **_page_context(None, document),
     )
 
 
@@ -178,16 +183,16 @@ def _change(
     token: str,
     form: KassaForm,
     form_name: str,
-    apply: Callable[[CheckoutSession, PaymentLink], None],
+    apply: Callable[[CheckoutSession, Document], None],
     **extra: Any,
 ) -> Response:
     """One change to the summary: validate, apply through the service, answer with the summary."""
-    checkout, link = _checkout_or_404(token)
+    checkout, document = _checkout_or_404(token)
     if form.validate_on_submit():
         try:
-            apply(checkout, link)
+            apply(checkout, document)
             if checkout.payment_intent_id:  # paying: the intent follows the new amount
-                service.prepare_intent(db.session, checkout, link, utcnow().date())
+                service.prepare_intent(db.session, checkout, document, utcnow().date())
         except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         except GatewayError:
@@ -197,36 +202,36 @@ def _change(
             return render_after_change(
                 "checkout/_summary.html",
                 url_for("checkout.checkout_page", token=token),
-                **_summary_context(checkout, link),
+                **_summary_context(checkout, document),
                 **extra,
             )
     return render(
         "checkout/checkout.html",
         "checkout/_summary.html",
         status=422,
-        **_page_context(checkout, link, **{form_name: form}),
+        **_page_context(checkout, document, **{form_name: form}),
         **extra,
     )
 
 
 def _adjustable_lines(token: str) -> list[int]:
-    _checkout, link = _checkout_or_404(token)
-    return [line.id for line in link.lines if line.adjustable_quantity]
+    _checkout, document = _checkout_or_404(token)
+    return [line.id for line in document.lines if line.adjustable_quantity]
 
 
 @blueprint.post("/c/<token>/quantity")
 def change_quantity(token: str) -> Response:
     form = QuantityForm(line_ids=_adjustable_lines(token))
 
-    def apply(checkout: CheckoutSession, link: PaymentLink) -> None:
-        line = next(line for line in link.lines if str(line.id) == form.line.data)
+    def apply(checkout: CheckoutSession, document: Document) -> None:
+        line = next(line for line in document.lines if str(line.id) == form.line.data)
         service.set_quantity(checkout, line, form.quantity.value or 0)
 
     return _change(token, form, "quantity_form", apply)
 
 
-def _line_of(link: PaymentLink, line_id: int) -> PaymentLinkLine:
-    line = next((line for line in link.lines if line.id == line_id), None)
+def _line_of(document: Document, line_id: int) -> Any:
+    line = next((line for line in document.lines if line.id == line_id), None)
     if line is None:
         abort(404)
     return line
@@ -239,7 +244,7 @@ def add_item(token: str, line_id: int) -> Response:
         token,
         KassaForm(),
         "item_form",
-        lambda checkout, link: service.add_item(checkout, _line_of(link, line_id)),
+        lambda checkout, document: service.add_item(checkout, _line_of(document, line_id)),
     )
 
 
@@ -249,7 +254,7 @@ def remove_item(token: str, line_id: int) -> Response:
         token,
         KassaForm(),
         "item_form",
-        lambda checkout, link: service.remove_item(checkout, _line_of(link, line_id)),
+        lambda checkout, document: service.remove_item(checkout, _line_of(document, line_id)),
     )
 
 
@@ -260,22 +265,22 @@ def apply_discount(token: str) -> Response:
         token,
         form,
         "code_form",
-        lambda checkout, link: service.apply_discount_code(
-            db.session, checkout, link, form.code.data or ""
+        lambda checkout, document: service.apply_discount_code(
+            db.session, checkout, document, form.code.data or ""
         ),
     )
 
 
 @blueprint.post("/c/<token>/method")
 def choose_method(token: str) -> Response:
-    _checkout, link = _checkout_or_404(token)
-    form = MethodForm(methods=service.offered_methods(db.session, link))
+    _checkout, document = _checkout_or_404(token)
+    form = MethodForm(methods=service.offered_methods(db.session, document))
     return _change(
         token,
         form,
         "method_form",
-        lambda checkout, link: service.set_method(
-            db.session, checkout, link, form.method.data or ""
+        lambda checkout, document: service.set_method(
+            db.session, checkout, document, form.method.data or ""
         ),
     )
 
@@ -308,13 +313,13 @@ def _buyer_input(form: BuyerForm) -> service.BuyerInput:
 def save_details(token: str) -> Response:
     """The buyer's details and answers. HTMX gets the details partial back with the errors (or
     is sent on to the pay step); a plain post the whole page, or a redirect."""
-    checkout, link = _checkout_or_404(token)
+    checkout, document = _checkout_or_404(token)
     if checkout.status is not CheckoutStatus.OPEN:  # paid: what the merchant got stays as it was
         return go_to(url_for("checkout.returned", token=token))
-    form = BuyerForm(custom_fields=service.questions_of(db.session, link).custom_fields)
+    form = BuyerForm(custom_fields=service.questions_of(db.session, document).custom_fields)
     if form.validate_on_submit():
         try:
-            service.save_buyer(db.session, checkout, link, _buyer_input(form))
+            service.save_buyer(db.session, checkout, document, _buyer_input(form))
         except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
@@ -324,7 +329,7 @@ def save_details(token: str) -> Response:
         "checkout/checkout.html",
         "checkout/_details.html",
         status=422,
-        **_page_context(checkout, link, form),
+        **_page_context(checkout, document, form),
     )
 
 
@@ -333,16 +338,16 @@ def save_details(token: str) -> Response:
 
 @blueprint.get("/c/<token>/pay")
 def pay(token: str) -> Response:
-    checkout, link = _checkout_or_404(token)
+    checkout, document = _checkout_or_404(token)
     if checkout.status is not CheckoutStatus.OPEN:
         return redirect(url_for("checkout.returned", token=token))
-    if not service.details_complete(db.session, checkout, link):
+    if not service.details_complete(db.session, checkout, document):
         return redirect(url_for("checkout.checkout_page", token=token))
-    closed = service.link_closed(db.session, link)
+    closed = service.document_closed(db.session, document)
     if closed is not None:
-        return render("checkout/closed.html", closed=closed, **_shell(link))
+        return render("checkout/closed.html", closed=closed, **_shell(document))
     try:
-        intent = service.prepare_intent(db.session, checkout, link, utcnow().date())
+        intent = service.prepare_intent(db.session, checkout, document, utcnow().date())
     except ServiceError as refusal:
         flash(str(refusal.message), "error")
         return redirect(url_for("checkout.checkout_page", token=token))
@@ -359,22 +364,22 @@ def pay(token: str) -> Response:
         stripe_js_url=current_app.extensions["kassa_settings"].stripe_js_url,
         public_url=current_app.extensions["kassa_settings"].public_url,
         paying=True,
-        **_summary_context(checkout, link),
+        **_summary_context(checkout, document),
     )
 
 
 @blueprint.post("/c/<token>/pay/method")
 def report_method(token: str) -> Response:
     """The Payment Element's chosen method: the summary and the intent take its fee."""
-    _checkout, link = _checkout_or_404(token)
-    form = MethodForm(methods=service.offered_methods(db.session, link))
+    _checkout, document = _checkout_or_404(token)
+    form = MethodForm(methods=service.offered_methods(db.session, document))
 
     return _change(
         token,
         form,
         "method_form",
-        lambda checkout, link: service.set_method(
-            db.session, checkout, link, form.method.data or ""
+        lambda checkout, document: service.set_method(
+            db.session, checkout, document, form.method.data or ""
         ),
         paying=True,
     )
@@ -386,13 +391,13 @@ def _failure_message(payment: Payment) -> str:
 
 @blueprint.get("/c/<token>/return")
 def returned(token: str) -> Response:
-    checkout, link = _checkout_or_404(token)
+    checkout, document = _checkout_or_404(token)
     if checkout.payment_intent_id is None:
         return redirect(url_for("checkout.checkout_page", token=token))
     try:
         settled = service.settle_from_stripe(db.session, checkout)
     except GatewayError:
-        return render("checkout/pending.html", checkout=checkout, **_shell(link))
+        return render("checkout/pending.html", checkout=checkout, **_shell(document))
     db.session.commit()
     payment = settled.payment
     if settled.awaits_verification:
@@ -401,15 +406,17 @@ def returned(token: str) -> Response:
             checkout=checkout,
             payment=payment,
             verification_url=settled.verification_url,
-            **_shell(link),
+            **_shell(document),
         )
     if payment.status in PAID:
-        if link.redirect_url:
-            return redirect(link.redirect_url)
-        return render("checkout/receipt.html", checkout=checkout, payment=payment, **_shell(link))
+        if document.redirect_url:
+            return redirect(document.redirect_url)
+        return render(
+            "checkout/receipt.html", checkout=checkout, payment=payment, **_shell(document)
+        )
     if payment.status is PaymentStatus.PROCESSING:
         return render(
-            "checkout/processing.html", checkout=checkout, payment=payment, **_shell(link)
+            "checkout/processing.html", checkout=checkout, payment=payment, **_shell(document)
         )
     flash(_failure_message(payment), "error")
     return redirect(url_for("checkout.pay", token=token))

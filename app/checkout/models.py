@@ -1,4 +1,5 @@
-"""A buyer's checkout: one per visit of a document (a payment link today), found by its token."""
+"""A buyer's checkout: one per visit of a document (a payment link or a storefront cart),
+found by its token."""
 
 from __future__ import annotations
 
@@ -52,6 +53,9 @@ class CheckoutSession(MerchantOwned, db.Model):  # type: ignore[name-defined]
     document_type: Mapped[str] = mapped_column(String(32))
     document_id: Mapped[str] = mapped_column(String(64))
     quantities: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # line id -> quantity
+    # What the buyer saw when the checkout opened, for documents that can change under it (a
+    # cart: its currency, and each product's name and unit amount), else None.
+    quoted: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     discount_code: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     name: Mapped[str] = mapped_column(String(200), default="")

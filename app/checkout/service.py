@@ -1,10 +1,10 @@
-"""The buyer checkout every document shares: open it, change what the buyer may change, and
-price it. Every amount comes from ``core/pricing.py`` fed with server data only: the browser
-sends choices (a quantity, a code, a method), never an amount, a currency or a method list."""
+"""The buyer checkout every document shares (``documents.py``: a payment link or a storefront
+cart): open it, change what the buyer may change, and price it. Every amount comes from
+``core/pricing.py`` fed with server data only: the browser sends choices (a quantity, a code,
+a method), never an amount, a currency or a method list."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -13,6 +13,14 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.catalog.service import pricing_discount, pricing_fees
+from app.checkout.documents import (
+    CART_TYPE,
+    Closed,
+    Document,
+    cart_document,
+    link_document,
+)
 from app.checkout.models import (
     ADDRESS_PARTS,
     CheckoutSession,
@@ -20,18 +28,10 @@ from app.checkout.models import (
     answer_field_name,
 )
 from app.core import pricing
-from app.core.methods import PaymentMethod, required_currency
+from app.core.methods import PaymentMethod
 from app.core.money import Money, format_typed_decimal
 from app.core.tokens import new_secret_token
 from app.extensions import DbSession
-from app.links.models import PaymentLink, PaymentLinkLine
-from app.links.service import (
-    DOCUMENT_TYPE,
-    LinkStatus,
-    initial_quantities,
-    link_cart,
-    link_state,
-)
 from app.merchants.models import Merchant
 from app.merchants.service import ServiceError
 from app.payments.models import Payment, PaymentStatus
@@ -51,12 +51,9 @@ from app.settings.models import (
     Collect,
     CustomField,
     CustomFieldKind,
-    Discount,
-    Fee,
     Policy,
 )
 from app.settings.service import (
-    accepted_methods,
     checkout_settings,
     connected_account,
     list_custom_fields,
@@ -66,47 +63,59 @@ from app.settings.service import (
 )
 
 
-class Closed(enum.StrEnum):
-    """Why a link cannot be paid now (each has its own page)."""
-
-    INACTIVE = "inactive"
-    EXPIRED = "expired"
-    COMPLETED = "completed"
-    NOT_CONNECTED = "not_connected"
+def document_closed(session: DbSession, document: Document) -> Closed | None:
+    return document.closed(session)
 
 
-_CLOSED_BY_STATUS = {
-    LinkStatus.INACTIVE: Closed.INACTIVE,
-    LinkStatus.EXPIRED: Closed.EXPIRED,
-    LinkStatus.COMPLETED: Closed.COMPLETED,
-}
-
-
-def link_closed(session: DbSession, link: PaymentLink) -> Closed | None:
-    status = link_state(session, link)
-    if status in _CLOSED_BY_STATUS:
-        return _CLOSED_BY_STATUS[status]
-    if connected_account(session, merchant_of(session, link)) is None:
-        return Closed.NOT_CONNECTED
-    return None
-
-
-def merchant_of(session: DbSession, row: PaymentLink | CheckoutSession) -> Merchant:
+def merchant_of(session: DbSession, row: Document | CheckoutSession) -> Merchant:
     """The merchant of a buyer-side row, held by the row so a request loads it once."""
     return row.merchant
 
 
-def open_checkout(session: DbSession, link: PaymentLink, locale: str) -> CheckoutSession:
-    """A new checkout of ``link`` at the link's own quantities (optional lines left out)."""
+def open_checkout(
+    session: DbSession, document: Document, locale: str, *, discount_code: str = ""
+) -> CheckoutSession:
+    """A new checkout of ``document`` at its own quantities (optional lines left out)."""
     checkout = CheckoutSession(
-        merchant_id=link.merchant_id,
+        merchant_id=document.merchant.id,
         token=new_secret_token(),
-        document_type=DOCUMENT_TYPE,
-        document_id=str(link.id),
-        quantities={str(line_id): q for line_id, q in initial_quantities(link).items()},
+        document_type=document.type,
+        document_id=document.id,
         locale=locale,
     )
+    _take_document(checkout, document, discount_code)
     session.add(checkout)
+    session.flush()
+    return checkout
+
+
+def _take_document(checkout: CheckoutSession, document: Document, discount_code: str) -> None:
+    checkout.quantities = {str(line_id): q for line_id, q in document.initial_quantities().items()}
+    checkout.quoted = document.snapshot()
+    checkout.discount_code = discount_code
+
+
+def resume_or_open(
+    session: DbSession, document: Document, locale: str, *, discount_code: str = ""
+) -> CheckoutSession:
+    """The document's open checkout, brought up to date with the document as the buyer sees
+    it now (its lines, prices and code), or a new one. One open checkout per document, so a
+    buyer who goes back and forth never has two unpaid PaymentIntents for one cart."""
+    checkout = session.scalar(
+        select(CheckoutSession)
+        .where(
+            CheckoutSession.merchant_id == document.merchant.id,
+            CheckoutSession.document_type == document.type,
+            CheckoutSession.document_id == document.id,
+            CheckoutSession.status == CheckoutStatus.OPEN,
+        )
+        .order_by(CheckoutSession.id.desc())
+        .limit(1)
+    )
+    if checkout is None:
+        return open_checkout(session, document, locale, discount_code=discount_code)
+    _take_document(checkout, document, discount_code)
+    checkout.locale = locale
     session.flush()
     return checkout
 
@@ -115,21 +124,24 @@ def checkout_by_token(session: DbSession, token: str) -> CheckoutSession | None:
     return session.scalar(select(CheckoutSession).where(CheckoutSession.token == token))
 
 
-def link_of(session: DbSession, checkout: CheckoutSession) -> PaymentLink:
-    link = session.scalar(
-        select(PaymentLink).where(
-            PaymentLink.id == int(checkout.document_id),
-            PaymentLink.merchant_id == checkout.merchant_id,
+def document_of(session: DbSession, checkout: CheckoutSession) -> Document:
+    """The document a checkout sells, found within the checkout's own merchant."""
+    if checkout.document_type == CART_TYPE:
+        return cart_document(
+            session,
+            checkout.merchant_id,
+            checkout.document_id,
+            {int(key): q for key, q in checkout.quantities.items()},
+            checkout.quoted,
+            checkout.locale,
         )
-    )
-    assert link is not None  # links are never deleted
-    return link
+    return link_document(session, checkout.merchant_id, checkout.document_id)
 
 
 # What the buyer may change
 
 
-def set_quantity(checkout: CheckoutSession, line: PaymentLinkLine, quantity: int) -> None:
+def set_quantity(checkout: CheckoutSession, line: Any, quantity: int) -> None:
     """A new quantity of an adjustable line (of an optional one once the buyer added it)."""
     if not line.adjustable_quantity or not checkout.quantities.get(str(line.id)):
         raise ServiceError(_l("This quantity cannot be changed."), "quantity")
@@ -145,7 +157,7 @@ def set_quantity(checkout: CheckoutSession, line: PaymentLinkLine, quantity: int
     checkout.quantities = {**checkout.quantities, str(line.id): quantity}
 
 
-def add_item(checkout: CheckoutSession, line: PaymentLinkLine) -> None:
+def add_item(checkout: CheckoutSession, line: Any) -> None:
     """The buyer adds an optional line, at the link's quantity for it (adding twice is once)."""
     if not line.optional:
         raise ServiceError(_l("This item cannot be added."))
@@ -153,7 +165,7 @@ def add_item(checkout: CheckoutSession, line: PaymentLinkLine) -> None:
         checkout.quantities = {**checkout.quantities, str(line.id): line.quantity}
 
 
-def remove_item(checkout: CheckoutSession, line: PaymentLinkLine) -> None:
+def remove_item(checkout: CheckoutSession, line: Any) -> None:
     """The buyer takes an optional line out again: it is no longer charged."""
     if not line.optional:
         raise ServiceError(_l("This item cannot be removed."))
@@ -161,22 +173,22 @@ def remove_item(checkout: CheckoutSession, line: PaymentLinkLine) -> None:
 
 
 def apply_discount_code(
-    session: DbSession, checkout: CheckoutSession, link: PaymentLink, code: str
+    session: DbSession, checkout: CheckoutSession, document: Document, code: str
 ) -> None:
     """Use a code (an empty one removes it); refused when it does not work for this checkout."""
     if not code.strip():
         checkout.discount_code = ""
         return
     discount = usable_discount(session, merchant_of(session, checkout), code)
-    if discount is None or _pricing_discount(discount, link.currency) is None:
+    if discount is None or pricing_discount(discount, document.currency) is None:
         raise ServiceError(_l("This code does not work here."), "code")
     checkout.discount_code = discount.code
 
 
 def set_method(
-    session: DbSession, checkout: CheckoutSession, link: PaymentLink, method: str
+    session: DbSession, checkout: CheckoutSession, document: Document, method: str
 ) -> None:
-    if method not in {m.value for m in offered_methods(session, link)}:
+    if method not in {m.value for m in offered_methods(session, document)}:
         raise ServiceError(_l("Choose one of the options."), "method")
     checkout.method = method
 
@@ -250,10 +262,10 @@ def _check_address(parts: dict[str, str] | None, collect: Collect, prefix: str) 
 
 
 def save_buyer(
-    session: DbSession, checkout: CheckoutSession, link: PaymentLink, buyer: BuyerInput
+    session: DbSession, checkout: CheckoutSession, document: Document, buyer: BuyerInput
 ) -> None:
     """The buyer's details, checked against what this checkout must ask."""
-    questions = questions_of(session, link)
+    questions = questions_of(session, document)
     if questions.phone is Collect.REQUIRED and not buyer.phone:
         raise ServiceError(_l("This field is required."), "phone")
     _check_address(buyer.billing_address, questions.billing_address, "billing")
@@ -275,13 +287,13 @@ def save_buyer(
         set_country(checkout, buyer.billing_address["country"])
 
 
-def details_complete(session: DbSession, checkout: CheckoutSession, link: PaymentLink) -> bool:
+def details_complete(session: DbSession, checkout: CheckoutSession, document: Document) -> bool:
     """Whether the saved details still answer everything this checkout requires.
 
     The merchant may add a required question after the buyer saved their details; the pay step
     then sends the buyer back to answer it.
     """
-    questions = questions_of(session, link)
+    questions = questions_of(session, document)
     required = [
         (checkout.phone, questions.phone),
         (checkout.billing_address, questions.billing_address),
@@ -310,71 +322,39 @@ class Questions:
     custom_fields: list[CustomField]  # the merchant's own questions (Settings → Custom fields)
 
 
-def questions_of(session: DbSession, link: PaymentLink) -> Questions:
-    merchant = merchant_of(session, link)
+def questions_of(session: DbSession, document: Document) -> Questions:
+    merchant = merchant_of(session, document)
     settings = checkout_settings(session, merchant)
     return Questions(
-        billing_address=link.billing_address or settings.billing_address,
-        shipping_address=link.shipping_address or settings.shipping_address,
-        phone=link.phone or settings.phone,
+        billing_address=document.billing_address or settings.billing_address,
+        shipping_address=document.shipping_address or settings.shipping_address,
+        phone=document.phone or settings.phone,
         consent_required=settings.require_policy_consent,
         custom_fields=list_custom_fields(session, merchant),
     )
 
 
-def policies_of(session: DbSession, link: PaymentLink, locale: str) -> list[Policy]:
-    merchant = merchant_of(session, link)
+def policies_of(session: DbSession, document: Document, locale: str) -> list[Policy]:
+    merchant = merchant_of(session, document)
     return list(policies_for_locale(session, merchant, locale).values())
 
 
-def is_test_mode(session: DbSession, link: PaymentLink) -> bool:
+def is_test_mode(session: DbSession, document: Document) -> bool:
     """True unless the merchant's Stripe connection is live: buyer pages then say so."""
-    account = connected_account(session, merchant_of(session, link))
+    account = connected_account(session, merchant_of(session, document))
     return account is None or not account.livemode
 
 
-def branding_of(session: DbSession, link: PaymentLink) -> CheckoutSettings:
-    return checkout_settings(session, merchant_of(session, link))
+def branding_of(session: DbSession, document: Document) -> CheckoutSettings:
+    return checkout_settings(session, merchant_of(session, document))
 
 
-def offered_methods(session: DbSession, link: PaymentLink) -> list[PaymentMethod]:
-    """The link's methods within what the merchant accepts and the link's currency allows."""
-    chosen = link.payment_methods
-    return [
-        method
-        for method in accepted_methods(session, merchant_of(session, link))
-        if (chosen is None or method.value in chosen)
-        and required_currency(method) in (None, link.currency)
-    ]
+def offered_methods(session: DbSession, document: Document) -> list[PaymentMethod]:
+    """The document's methods within what the merchant accepts and its currency allows."""
+    return document.methods(session)
 
 
 # Prices
-
-
-def _pricing_discount(discount: Discount, currency: str) -> pricing.Discount | None:
-    if discount.percent_bps:
-        return pricing.Discount(discount.code, percentage=Decimal(discount.percent_bps) / 100)
-    amount_off = discount.amount_off
-    if amount_off is None or amount_off.currency != currency:
-        return None
-    return pricing.Discount(discount.code, amount=amount_off)
-
-
-def _pricing_fee(fee: Fee, currency: str) -> pricing.Fee | None:
-    fixed = (
-        Money(fee.fixed_amount, fee.fixed_currency)
-        if fee.fixed_amount and fee.fixed_currency
-        else None
-    )
-    if fixed is not None and fixed.currency != currency:
-        return None  # a fixed fee in another currency is not charged on this checkout
-    return pricing.Fee(
-        name=fee.name,
-        method=pricing.PaymentMethod(fee.method.value),
-        fixed=fixed,
-        percentage=Decimal(fee.percent_bps or 0) / 100,
-        gross_up=fee.gross_up,
-    )
 
 
 @dataclass(frozen=True)
@@ -397,23 +377,21 @@ def choices_of(checkout: CheckoutSession) -> Choices:
     )
 
 
-def new_buyer_choices(link: PaymentLink) -> Choices:
-    """What a new checkout of ``link`` starts with (what the merchant's preview shows)."""
-    return Choices(quantities=initial_quantities(link))
+def new_buyer_choices(document: Document) -> Choices:
+    """What a new checkout of ``document`` starts with (what the merchant's preview shows)."""
+    return Choices(quantities=document.initial_quantities())
 
 
 def checkout_cart(
-    session: DbSession, link: PaymentLink, choices: Choices, today: date
+    session: DbSession, document: Document, choices: Choices, today: date
 ) -> pricing.Cart:
-    merchant = merchant_of(session, link)
+    merchant = merchant_of(session, document)
     discount = usable_discount(session, merchant, choices.discount_code)
-    fees = [_pricing_fee(fee, link.currency) for fee in list_fees(session, merchant)]
-    return link_cart(
-        link,
-        today,
+    return document.cart(
         choices.quantities,
-        discount=_pricing_discount(discount, link.currency) if discount else None,
-        fees=tuple(fee for fee in fees if fee is not None),
+        today,
+        discount=pricing_discount(discount, document.currency) if discount else None,
+        fees=pricing_fees(list_fees(session, merchant), document.currency),
         buyer_country=choices.country,
     )
 
@@ -423,8 +401,8 @@ class Summary:
     """What the buyer is shown: each line priced, the total for the chosen method (or none),
     and what each offered method would cost in all."""
 
-    lines: list[tuple[PaymentLinkLine, pricing.LineBreakdown]]
-    addable: list[tuple[PaymentLinkLine, Money]]  # optional lines not added, at their subtotal
+    lines: list[tuple[Any, pricing.LineBreakdown]]  # the document's lines that are priced
+    addable: list[tuple[Any, Money]]  # optional lines not added, at their subtotal
     breakdown: pricing.Breakdown
     per_method: dict[PaymentMethod, pricing.Breakdown]
     methods: list[PaymentMethod]
@@ -433,27 +411,21 @@ class Summary:
     asks_country: bool  # a tax rate depends on the buyer's country
 
 
-def summarize(session: DbSession, link: PaymentLink, choices: Choices, today: date) -> Summary:
-    """The summary of ``link`` priced for ``choices`` (a checkout's, or a new buyer's)."""
-    cart = checkout_cart(session, link, choices, today)
-    methods = offered_methods(session, link)
+def summarize(session: DbSession, document: Document, choices: Choices, today: date) -> Summary:
+    """The summary of ``document`` priced for ``choices`` (a checkout's, or a new buyer's)."""
+    cart = checkout_cart(session, document, choices, today)
+    methods = offered_methods(session, document)
     method = PaymentMethod(choices.method) if choices.method in set(methods) else None
     breakdown = pricing.price(cart, pricing.PaymentMethod(method.value) if method else None)
     by_reference = {line.reference: line for line in breakdown.lines}
-    saves = branding_of(session, link).save_payment_methods
+    saves = branding_of(session, document).save_payment_methods
     return Summary(
         lines=[
             (line, by_reference[str(line.id)])
-            for line in link.lines
+            for line in document.lines
             if str(line.id) in by_reference
         ],
-        addable=[
-            (line, Money(unit.amount * line.quantity, unit.currency))
-            for line in link.lines
-            if line.optional
-            and str(line.id) not in by_reference
-            and (unit := line.unit_price(link.currency)) is not None
-        ],
+        addable=document.addable(set(by_reference)),
         breakdown=breakdown,
         per_method={
             PaymentMethod(m.value): b
@@ -501,9 +473,9 @@ def _intent_key(checkout: CheckoutSession) -> str:
 
 
 def _payment_request(
-    session: DbSession, checkout: CheckoutSession, link: PaymentLink, today: date
+    session: DbSession, checkout: CheckoutSession, document: Document, today: date
 ) -> IntentRequest:
-    summary = summarize(session, link, choices_of(checkout), today)
+    summary = summarize(session, document, choices_of(checkout), today)
     if summary.refusal is not None or not summary.methods:
         raise ServiceError(_l("This checkout cannot be paid. Please contact the seller."))
     return IntentRequest(
@@ -515,7 +487,7 @@ def _payment_request(
             document_id=checkout.document_id,
             checkout_reference=checkout.token,
         ),
-        description=link.name,
+        description=document.title,
     )
 
 
@@ -545,7 +517,7 @@ def payable(intent: IntentState) -> bool:
 def prepare_intent(
     session: DbSession,
     checkout: CheckoutSession,
-    link: PaymentLink,
+    document: Document,
     today: date,
     *,
     gateway_for: GatewayLookup = connected_gateway,
@@ -553,8 +525,8 @@ def prepare_intent(
     """The checkout's one PaymentIntent, created on the first visit of the pay step and updated
     while unpaid when the amount changed (a quantity, a code, the method's fee)."""
     if checkout.method is None:  # the Payment Element opens on the first offered method
-        checkout.method = next(iter(offered_methods(session, link)), None)
-    request = _payment_request(session, checkout, link, today)
+        checkout.method = next(iter(offered_methods(session, document)), None)
+    request = _payment_request(session, checkout, document, today)
     gateway = gateway_for(session, checkout.merchant_id)
     if checkout.payment_intent_id is None:
         checkout.intent_version += 1

@@ -8,12 +8,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.catalog.models import Product
+from app.catalog.service import pricing_price
 from app.core import pricing
 from app.core.methods import PaymentMethod
 from app.core.money import Money
@@ -26,7 +26,6 @@ from app.merchants.service import ServiceError
 from app.payments.models import Payment
 from app.payments.service import PAID
 from app.settings.models import Collect
-from app.settings.models import TaxRate as TaxRateRow
 from app.settings.service import (
     accepted_methods,
     checkout_settings,
@@ -288,31 +287,10 @@ def set_line_optional(session: DbSession, line: PaymentLinkLine, optional: bool)
 # What the panel and the checkout read
 
 
-def pricing_tax_rate(row: TaxRateRow) -> pricing.TaxRate:
-    return pricing.TaxRate(
-        name=row.name,
-        percentage=Decimal(row.percent_bps) / 100,
-        behavior=pricing.TaxBehavior.INCLUSIVE if row.inclusive else pricing.TaxBehavior.EXCLUSIVE,
-        countries=frozenset({row.country}) if row.country else frozenset(),
-    )
-
-
 def _pricing_price(line: PaymentLinkLine, unit_amount: Money) -> pricing.Price:
-    product = line.product
-    if product is None:
+    if line.product is None:
         return pricing.Price(reference=str(line.id), unit_amount=unit_amount)
-    return pricing.Price(
-        reference=str(line.id),
-        unit_amount=unit_amount,
-        recurrence=(
-            pricing.Recurrence(pricing.Interval(product.interval.value), product.interval_count)
-            if product.interval
-            else None
-        ),
-        starts_on=product.first_charge_on,
-        trial_days=product.trial_days or 0,
-        tax_rates=(pricing_tax_rate(product.tax_rate),) if product.tax_rate else (),
-    )
+    return pricing_price(line.product, unit_amount, str(line.id))
 
 
 def initial_quantity(line: PaymentLinkLine) -> int:

@@ -34,5 +34,5 @@ PANEL_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Products"), "catalog.products", also=("catalog.",)),
     NavItem(_l("Reports"), None),
     NavItem(_l("Team"), "merchants.team"),
-    NavItem(_l("Settings"), "settings.hub", also=("settings.", "merchants.account")),
+    NavItem(_l("Settings"), "settings.hub", also=("settings.", "storefront.", "merchants.account")),
 )

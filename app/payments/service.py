@@ -58,6 +58,17 @@ PAID = frozenset(
 OPEN = (PaymentStatus.PENDING, PaymentStatus.PROCESSING)
 
 
+# What a document does once it is paid (or its bank debit started), by document type: a
+# storefront cart empties itself. Registered by the documents' own code, which payments does not
+# import; called from ``record_intent`` once per payment, never for a refunded duplicate.
+PaidHook = Callable[[DbSession, Payment], None]
+_PAID_HOOKS: dict[str, PaidHook] = {}
+
+
+def register_paid_hook(document_type: str, hook: PaidHook) -> None:
+    _PAID_HOOKS[document_type] = hook
+
+
 # A concurrent recording (a webhook, the return page) wrote the same payment first.
 CONFLICTS = (StaleDataError, IntegrityError, OperationalError)
 ATTEMPTS = 3
@@ -310,6 +321,9 @@ def _after_status_change(
         if original is not None:
             _refund_duplicate(session, payment, original, gateway_for)
             return
+    hook = _PAID_HOOKS.get(payment.document_type)
+    if hook is not None and previous is not PaymentStatus.PROCESSING:
+        hook(session, payment)
     if payment.buyer_email:
         template = "receipt" if first_paid else "payment_processing"
         send_email(

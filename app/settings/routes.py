@@ -80,6 +80,11 @@ SETTINGS_SECTIONS: tuple[SettingsSection, ...] = (
     SettingsSection(
         _l("Branding"), _l("Name, logo and colour of your checkout pages."), "settings.branding"
     ),
+    SettingsSection(
+        _l("Storefront"),
+        _l("Your public shop: its address, texts, products and categories."),
+        "storefront.settings",
+    ),
     SettingsSection(_l("Password"), _l("Your login and password."), "merchants.account"),
 )
 

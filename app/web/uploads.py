@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_from_directory
+from PIL import Image
 from werkzeug.wrappers import Response
 
 from app.core.images import inspect_image
@@ -46,3 +48,16 @@ def media(name: str) -> Response:
     response = send_from_directory(upload_folder(), name, max_age=60 * 60 * 24 * 365)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@lru_cache(maxsize=4096)
+def image_size(name: str) -> tuple[int, int] | None:
+    """A stored image's width and height in pixels (read once from its header; stored files
+    never change, since each upload gets a new name), or None when it is missing."""
+    if not _STORED_NAME.fullmatch(name):
+        return None
+    try:
+        with Image.open(upload_folder() / name) as image:
+            return image.size
+    except OSError:
+        return None

@@ -16,6 +16,7 @@ from tests.e2e.test_merchant_journey import log_in, sign_up
 from tests.support.accessibility import axe_violations
 from tests.support.accounts import DEFAULT_PASSWORD
 from tests.support.payments import connect_through_live_server
+from tests.support.storefront import open_shop
 from tests.support.stripe_sandbox import StripeSandbox
 
 PUBLIC_PAGES = ["/", "/signup", "/login", "/no-such-page"]
@@ -33,6 +34,9 @@ PANEL_PAGES = [
     "/panel/settings/custom-fields",
     "/panel/settings/discounts",
     "/panel/settings/branding",
+    "/panel/settings/storefront",
+    "/panel/settings/storefront/products",
+    "/panel/settings/storefront/categories",
     "/panel/products/",
     "/panel/products/new",
     "/panel/links/",
@@ -108,10 +112,35 @@ def test_a_buyer_checkout_page(
     expect(axe_page.get_by_role("heading", name="Workshop")).to_be_visible()
     expect(axe_page.get_by_label("T-shirt (optional)")).to_be_visible()
     assert axe_violations(axe_page) == []
-
     axe_page.get_by_role("button", name="Continue").click()  # the errors, swapped in by HTMX
     expect(axe_page.get_by_label("Company")).to_have_attribute("aria-invalid", "true")
     assert axe_violations(axe_page) == []
+
+
+def test_the_shop_and_its_settings_with_content(axe_page: Page, base_url: str) -> None:
+    """The shop home, a product page and a cart with items, and the storefront's settings
+    pages once they list products and categories."""
+    width = axe_page.viewport_size["width"] if axe_page.viewport_size else 0
+    slug = f"axe-shop-{width}"
+    merchant = open_shop(base_url, f"a11y-shop-{width}@example.com", slug)
+    axe_page.goto(f"{base_url}/s/{slug}")
+    expect(axe_page.get_by_role("heading", name="Coffee & Clay")).to_be_visible()
+    assert axe_violations(axe_page) == [], "shop home"
+    axe_page.goto(f"{base_url}/s/{slug}/p/mug")
+    assert axe_violations(axe_page) == [], "product page"
+    axe_page.get_by_role("button", name="Add to cart").click()
+    expect(axe_page.get_by_test_id("cart-count")).to_have_text("(1 item)")
+    axe_page.goto(f"{base_url}/s/{slug}/cart")
+    axe_page.get_by_label("Discount code").fill("NOPE")
+    axe_page.get_by_role("button", name="Apply code").click()
+    expect(axe_page.get_by_text("This code does not work here.")).to_be_visible()
+    assert axe_violations(axe_page) == [], "cart"
+    axe_page.context.add_cookies(
+        [{"name": c.name, "value": c.value or "", "url": base_url} for c in merchant.http.cookies]
+    )
+    for path in ("", "/products", "/categories"):
+        axe_page.goto(f"{base_url}/panel/settings/storefront{path}")
+        assert axe_violations(axe_page) == [], path
 
 
 def test_a_payment_page(axe_page: Page, base_url: str, stripe_sandbox: StripeSandbox) -> None:

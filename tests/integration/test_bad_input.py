@@ -19,6 +19,7 @@ import app as app_package
 from app.catalog import forms as catalog_forms
 from app.catalog.models import Product
 from app.checkout import forms as checkout_forms
+from app.checkout.documents import LinkDocument
 from app.checkout.service import open_checkout
 from app.extensions import db
 from app.links import forms as link_forms
@@ -26,6 +27,7 @@ from app.links.models import PaymentLink
 from app.merchants import forms as merchant_forms
 from app.processors import forms as processor_forms
 from app.settings import forms as settings_forms
+from app.storefront import forms as storefront_forms
 from app.web.forms import KassaForm
 from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
@@ -36,6 +38,8 @@ from tests.support.settings import (
     add_custom_field,
     add_payment_link,
     add_product,
+    list_in_shop,
+    save_storefront,
 )
 from tests.support.stripe_sandbox import StripeSandbox
 
@@ -127,9 +131,46 @@ def checkout_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
     add_custom_field(owner, "T-shirt", kind="dropdown", options="S\nM\nL", required="y")
     with app.app_context():
         link = db.session.scalars(select(PaymentLink)).one()
-        token = open_checkout(db.session, link, "en").token
+        token = open_checkout(db.session, LinkDocument(link), "en").token
         db.session.commit()
     return f"/c/{token}"
+
+
+def storefront_products_page(client: FlaskClient, _app: Flask, _mailbox: Mailbox) -> str:
+    """The storefront's products page of a merchant with one product (listed or not)."""
+    sign_up(client, email="owner@example.com")
+    add_product(client, "Mug", "SEK", "129")
+    return "/panel/settings/storefront/products"
+
+
+def listed_products_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
+    page = storefront_products_page(client, app, mailbox)
+    list_in_shop(client, 1)
+    return page
+
+
+def shop_with_mug(app: Flask) -> None:
+    """An open shop at /s/acme selling a mug in SEK and EUR, buyers may switch currency."""
+    owner = app.test_client()
+    sign_up(owner, email="owner@example.com")
+    add_currency(owner, "EUR")
+    add_product(owner, "Mug", "SEK", "129")
+    page = "/panel/products/1"
+    post_form(owner, page, page + "/prices", {"currency": "EUR", "amount": "12"})
+    list_in_shop(owner, 1)
+    save_storefront(owner, currency_switch="y")
+
+
+def shop_product_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    shop_with_mug(app)
+    return "/s/acme/p/mug"
+
+
+def shop_cart_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """A buyer's cart holding two mugs."""
+    shop_with_mug(app)
+    post_form(client, "/s/acme/p/mug", "/s/acme/p/mug/add", {"quantity": "2"})
+    return "/s/acme/cart"
 
 
 ADDRESSES = {
@@ -370,6 +411,62 @@ FORMS = [
 ]
 
 
+FORMS += [
+    FormCase(
+        storefront_forms.StorefrontForm,
+        owner_page("/panel/settings/storefront"),
+        {
+            "enabled": "y",
+            "slug": "acme-shop",
+            "title_en": "Acme shop",
+            "title_sv": "Acmes butik",
+            "intro_en": "",
+            "intro_sv": "",
+            "currency_switch": "y",
+            "payment_methods": "card",
+        },
+        optional={
+            "enabled",
+            "title_en",
+            "title_sv",
+            "intro_en",
+            "intro_sv",
+            "currency_switch",
+            "payment_methods",
+        },
+    ),
+    FormCase(
+        storefront_forms.ListProductForm,
+        storefront_products_page,
+        {"product": "1", "category": ""},
+        optional={"category"},
+    ),
+    FormCase(
+        storefront_forms.ListingCategoryForm,
+        listed_products_page,
+        {"listing-1-category": ""},
+        optional={"listing-1-category"},
+    ),
+    FormCase(
+        storefront_forms.CategoryForm,
+        owner_page("/panel/settings/storefront/categories"),
+        {"name_en": "Mugs", "name_sv": "Muggar"},
+    ),
+    FormCase(storefront_forms.AddToCartForm, shop_product_page, {"quantity": "2"}),
+    FormCase(storefront_forms.CartQuantityForm, shop_cart_page, {"line": "1", "quantity": "2"}),
+    FormCase(storefront_forms.RemoveLineForm, shop_cart_page, {"line": "1"}),
+    FormCase(
+        storefront_forms.CartDiscountForm, shop_cart_page, {"code": "SPRING25"}, optional={"code"}
+    ),
+    FormCase(
+        storefront_forms.ShopCurrencyForm,
+        shop_product_page,
+        {"currency": "EUR"},
+        refuses_by_redirect=True,
+    ),
+]
+
+
 def test_every_form_is_covered() -> None:
     for module in sorted(Path(app_package.__file__).parent.rglob("forms.py")):
         importlib.import_module(".".join(module.relative_to(PROJECT_ROOT).with_suffix("").parts))
@@ -398,6 +495,11 @@ ACTIONS = {
     merchant_forms.InviteForm: "/panel/team/invitations",
     processor_forms.StripeKeysForm: "/panel/settings/payments/verify",
     processor_forms.ConfirmConnectionForm: "/panel/settings/payments/connect",
+    storefront_forms.ListingCategoryForm: "/panel/settings/storefront/products/1/category",
+    storefront_forms.CartQuantityForm: "/s/acme/cart/quantity",
+    storefront_forms.RemoveLineForm: "/s/acme/cart/remove",
+    storefront_forms.CartDiscountForm: "/s/acme/cart/discount",
+    storefront_forms.ShopCurrencyForm: "/s/acme/currency",
 }
 
 
@@ -410,6 +512,7 @@ ACTIONS_BELOW_PAGE = {
     checkout_forms.CountryForm: "/country",
     checkout_forms.BuyerForm: "/details",
     settings_forms.PolicyConsentForm: "/consent",
+    storefront_forms.AddToCartForm: "/add",
 }
 
 

@@ -22,6 +22,7 @@ from app.links.models import PaymentLink, PaymentLinkLine
 from app.merchants.models import Invitation, Role, User
 from app.payments.models import Payment, PaymentStatus
 from app.settings.models import CustomField, Discount, Fee, TaxRate
+from app.storefront.models import StorefrontCategory, StorefrontProduct
 from tests.integration.test_invitations import invite, invite_and_join
 from tests.support.accounts import post_form, sign_up
 from tests.support.mailbox import Mailbox
@@ -31,7 +32,9 @@ from tests.support.settings import (
     add_fee,
     add_payment_link,
     add_product,
+    add_shop_category,
     add_tax_rate,
+    list_in_shop,
 )
 
 
@@ -132,6 +135,19 @@ def payment_link_line(t: Tenants) -> int:
         ).one()
 
 
+def listed_product(t: Tenants) -> int:
+    """Merchant A's product listed in A's storefront."""
+    list_in_shop(t.owner_a, product(t))
+    with t.app.app_context():
+        return db.session.scalars(select(StorefrontProduct.id)).one()
+
+
+def shop_category(t: Tenants) -> int:
+    add_shop_category(t.owner_a, "Mugs")
+    with t.app.app_context():
+        return db.session.scalars(select(StorefrontCategory.id)).one()
+
+
 # URL argument name -> makes merchant A's object and returns the value for the URL.
 OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "member_id": staff_member,
@@ -145,6 +161,8 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "payment_id": payment_of_a,
     "link_id": payment_link,
     "line_id": payment_link_line,
+    "listing_id": listed_product,
+    "category_id": shop_category,
 }
 
 

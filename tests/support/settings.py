@@ -95,3 +95,31 @@ def add_payment_link(
         **fields,
     }
     return post_form(client, page, page, data)
+
+
+STOREFRONT = "/panel/settings/storefront"
+
+
+def save_storefront(client: FlaskClient, **fields: str) -> TestResponse:
+    """Storefront settings: open, at ``/s/acme``, titled in English (pass fields to change)."""
+    data = {
+        "enabled": "y",
+        "slug": "acme",
+        "title_en": "Acme shop",
+        "title_sv": "Acmes butik",
+        "intro_en": "Mugs and coffee.",
+        "intro_sv": "Muggar och kaffe.",
+        "currency_switch": "",
+        **fields,
+    }
+    return post_form(client, STOREFRONT, STOREFRONT, data)
+
+
+def list_in_shop(client: FlaskClient, product_id: int, category: str = "") -> TestResponse:
+    page = f"{STOREFRONT}/products"
+    return post_form(client, page, page, {"product": str(product_id), "category": category})
+
+
+def add_shop_category(client: FlaskClient, name_en: str, name_sv: str = "") -> TestResponse:
+    page = f"{STOREFRONT}/categories"
+    return post_form(client, page, page, {"name_en": name_en, "name_sv": name_sv or name_en})
