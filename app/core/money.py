@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
 
@@ -162,6 +163,13 @@ def from_stripe_amount(value: int, currency: str) -> Money:
 
 def format_money(amount: Money, locale: str) -> str:
     """``Money(1250, "EUR")`` as ``€12.50`` in English and ``12,50 €`` in Swedish."""
+    return _formatted(amount, locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(amount: Money, locale: str) -> str:
+    """Babel's formatting is a pure function of the amount and locale, and a shop page formats
+    the same prices on every view: remembered, bounded."""
     return format_currency(
         amount.to_decimal(), amount.currency, locale=locale, decimal_quantization=False
     )
