@@ -67,8 +67,14 @@ wrk:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; fi; }
 
-bench: setup-dev wrk
-	$(PY) -m bench
+# Lighthouse measures the shop home for `make bench`; a tool, kept out of package.json so
+# `make run` does not download it.
+LIGHTHOUSE := .tools/lighthouse/node_modules/.bin/lighthouse
+$(LIGHTHOUSE):
+	npm install --prefix .tools/lighthouse --no-audit --no-fund --loglevel=error lighthouse@12.8.2
+
+bench: setup-dev wrk chromium $(LIGHTHOUSE)
+	KASSA_LIGHTHOUSE=$(LIGHTHOUSE) $(PY) -m bench
 
 translations-extract: setup-dev
 	$(FLASK) translate extract

@@ -10,6 +10,7 @@ a front proxy would send them. Figures go to ``bench/results.md``.
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import secrets
@@ -93,6 +94,31 @@ def seed(env: dict[str, str]) -> None:
     PAGES["shop product page (of 20 listed)"] = product
 
 
+LIGHTHOUSE_PAGE = "shop home (20 products listed)"
+LIGHTHOUSE_CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+
+
+def lighthouse(url: str, folder: Path) -> dict[str, int]:
+    """Lighthouse's mobile scores (0-100) for ``url``, in Debian's Chromium; {} without the tool."""
+    tool = os.environ.get("KASSA_LIGHTHOUSE", "")
+    if not tool or not Path(tool).exists():
+        return {}
+    report = folder / "lighthouse.json"
+    subprocess.run(
+        [
+            tool, url, "--quiet", "--form-factor=mobile", "--output=json",
+            f"--output-path={report}", "--chrome-flags=--headless=new --no-sandbox",
+            "--only-categories=" + ",".join(LIGHTHOUSE_CATEGORIES),
+        ],
+        env={**os.environ, "CHROME_PATH": shutil.which("chromium") or "/usr/bin/chromium"},
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )  # fmt: skip
+    categories = json.loads(report.read_text())["categories"]
+    return {name: round(categories[name]["score"] * 100) for name in LIGHTHOUSE_CATEGORIES}
+
+
 def serve(instance: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
@@ -144,6 +170,7 @@ def main() -> None:
                 measured = load(base + path)
                 ratio = measured.requests_per_second / hello.requests_per_second
                 rows.append((f"{name} (`{path}`)", measured, ratio, first_party_bytes(base, path)))
+            scores = lighthouse(base + PAGES[LIGHTHOUSE_PAGE], Path(folder))
         finally:
             process.terminate()
             process.wait(timeout=10)
@@ -164,6 +191,12 @@ def main() -> None:
             f"| {name} | {figures.requests_per_second:.0f} | {share} | "
             f"{figures.p50_ms:.2f} | {figures.p99_ms:.2f} | {weight} |"
         )
+    lines.append("")
+    if scores:
+        figures = ", ".join(f"{name} {score}" for name, score in scores.items())
+        lines.append(f"Lighthouse (mobile) of the {LIGHTHOUSE_PAGE}: {figures}.")
+    else:
+        lines.append("Lighthouse was not run (KASSA_LIGHTHOUSE unset: `make bench` installs it).")
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
