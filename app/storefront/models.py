@@ -76,8 +76,10 @@ class StorefrontProduct(MerchantOwned, db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "storefront_products"
     __table_args__ = (
-        UniqueConstraint("storefront_id", "product_id"),
-        UniqueConstraint("storefront_id", "slug"),
+        # Named here: the convention's first-column name would give both the same name, which
+        # PostgreSQL refuses.
+        UniqueConstraint("storefront_id", "product_id", name="uq_storefront_products_product"),
+        UniqueConstraint("storefront_id", "slug", name="uq_storefront_products_slug"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -97,8 +97,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_storefront_products_product_id_products'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['storefront_id'], ['storefronts.id'], name=op.f('fk_storefront_products_storefront_id_storefronts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_storefront_products')),
-    sa.UniqueConstraint('storefront_id', 'product_id', name=op.f('uq_storefront_products_storefront_id')),
-    sa.UniqueConstraint('storefront_id', 'slug', name=op.f('uq_storefront_products_storefront_id'))
+    sa.UniqueConstraint('storefront_id', 'product_id', name='uq_storefront_products_product'),
+    sa.UniqueConstraint('storefront_id', 'slug', name='uq_storefront_products_slug')
     )
     with op.batch_alter_table('storefront_products', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_storefront_products_category_id'), ['category_id'], unique=False)
