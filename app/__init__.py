@@ -59,16 +59,18 @@ def _register_features(app: Flask) -> None:
     from app.merchants import blueprint as merchants
     from app.merchants.auth import current_user, load_current_user
     from app.merchants.navigation import PANEL_NAVIGATION
+    from app.merchants.public_version import watch_public_content
     from app.payments import blueprint as payments
     from app.processors import blueprint as processors
     from app.settings import blueprint as settings
     from app.storefront import blueprint as storefront
     from app.storefront import shop_blueprint as shop
-    from app.web import errors, health, i18n, logs, security, uploads
+    from app.web import errors, health, i18n, logs, page_cache, security, uploads
     from app.web.rendering import wants_partial
 
     logs.init_request_logging(app)
     security.init_security(app)
+    page_cache.init_page_cache(app, app.extensions["kassa_settings"].page_cache_entries)
     i18n.init_i18n(app)
     errors.init_errors(app)
     app.register_blueprint(health.blueprint)
@@ -83,6 +85,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(storefront)
     app.register_blueprint(shop)
     app.before_request(load_current_user)
+    watch_public_content()
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

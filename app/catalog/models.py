@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.money import Money
 from app.extensions import db, str_enum
-from app.merchants.models import MerchantOwned, utcnow
+from app.merchants.models import MerchantOwned, ShownToBuyers, utcnow
 from app.settings.models import TaxRate
 
 
@@ -21,7 +21,7 @@ class BillingInterval(enum.StrEnum):
     YEAR = "year"
 
 
-class Product(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class Product(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     """A thing sold once, or on a schedule when ``interval`` is set."""
 
     __tablename__ = "products"
@@ -62,7 +62,7 @@ class Product(MerchantOwned, db.Model):  # type: ignore[name-defined]
         return None
 
 
-class Price(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class Price(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     __tablename__ = "prices"
     __table_args__ = (UniqueConstraint("product_id", "currency"),)
 

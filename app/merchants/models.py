@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -20,12 +21,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def new_public_version() -> str:
+    return secrets.token_hex(8)
+
+
 class Role(enum.StrEnum):
     OWNER = "owner"
     STAFF = "staff"
 
 
-class Merchant(db.Model):  # type: ignore[name-defined]
+class ShownToBuyers:
+    """Marks a model whose rows the cached public pages (the shop's) show: saving, adding or
+    deleting one renews its merchant's ``public_version``, so no cached page outlives it."""
+
+    @property
+    def owning_merchant_id(self) -> int | None:
+        return getattr(self, "merchant_id", None)
+
+
+class Merchant(ShownToBuyers, db.Model):  # type: ignore[name-defined]
     __tablename__ = "merchants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +49,10 @@ class Merchant(db.Model):  # type: ignore[name-defined]
     default_currency: Mapped[str] = mapped_column(String(3))
     default_locale: Mapped[str] = mapped_column(String(10), default="en")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Renewed (see ``app.merchants.public_version``) whenever a row that public pages show
+    # changes; cached public pages are keyed on it. Random rather than counted, so that a key is
+    # never reused, even by a database that was emptied and refilled under a running app.
+    public_version: Mapped[str] = mapped_column(String(16), default=new_public_version)
 
     users: Mapped[list[User]] = relationship(back_populates="merchant", order_by="User.id")
     # Read through ``settings.service.checkout_settings``, which makes the row on first use. Held
@@ -43,6 +61,10 @@ class Merchant(db.Model):  # type: ignore[name-defined]
     # The connected Stripe account as buyer pages read it (``settings.service.connected_account``);
     # connect and disconnect expire it, as they write the row itself.
     processor_connection: Mapped[ProcessorConnection | None] = relationship(viewonly=True)
+
+    @property
+    def owning_merchant_id(self) -> int | None:
+        return self.id
 
 
 class MerchantOwned:

@@ -8,10 +8,10 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.merchants.models import MerchantOwned, utcnow
+from app.merchants.models import MerchantOwned, ShownToBuyers, utcnow
 
 
-class ProcessorConnection(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class ProcessorConnection(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     """At most one per merchant, and one Stripe account serves one merchant (both unique)."""
 
     __tablename__ = "processor_connections"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.methods import PaymentMethod
 from app.core.money import Money
 from app.extensions import db, str_enum
-from app.merchants.models import MerchantOwned, aware, utcnow
+from app.merchants.models import MerchantOwned, ShownToBuyers, aware, utcnow
 
 
 class Collect(enum.StrEnum):
@@ -40,7 +40,7 @@ class CustomFieldKind(enum.StrEnum):
     DROPDOWN = "dropdown"
 
 
-class CheckoutSettings(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class CheckoutSettings(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     """One row per merchant, made on first use by ``service.checkout_settings``."""
 
     __tablename__ = "checkout_settings"
@@ -61,7 +61,7 @@ class CheckoutSettings(MerchantOwned, db.Model):  # type: ignore[name-defined]
     accent_color: Mapped[str] = mapped_column(String(7), default="#3b4cca")
 
 
-class AccountCurrency(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class AccountCurrency(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     """A currency the merchant added besides its default one (which is always included)."""
 
     __tablename__ = "account_currencies"

@@ -9,6 +9,7 @@ a plain post a redirect.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,7 @@ from app.storefront.forms import (
 from app.storefront.labels import BUYER_REFUSALS, recurring_terms, schedule_note
 from app.storefront.models import Cart, Storefront, StorefrontProduct
 from app.web.forms import KassaForm
+from app.web.page_cache import cached_page
 from app.web.rendering import go_to, render, render_after_change
 from app.web.safety import safe_next_url
 
@@ -54,11 +56,19 @@ class Shop:
 
     @property
     def cart_key(self) -> str:
-        return f"cart:{self.storefront.id}"
+        return _cart_key(self.storefront.id)
 
     @property
     def currency_key(self) -> str:
-        return f"currency:{self.storefront.id}"
+        return _currency_key(self.storefront.id)
+
+
+def _cart_key(storefront_id: int) -> str:
+    return f"cart:{storefront_id}"
+
+
+def _currency_key(storefront_id: int) -> str:
+    return f"currency:{storefront_id}"
 
 
 def _open_shop(slug: str) -> Shop:
@@ -74,7 +84,7 @@ def _open_shop(slug: str) -> Shop:
     listed = service.listings(db.session, storefront)
     currencies = service.shop_currencies(db.session, merchant, listed)
     currency = service.buyer_currency(
-        storefront, merchant, currencies, session.get(f"currency:{storefront.id}")
+        storefront, merchant, currencies, session.get(_currency_key(storefront.id))
     )
     return Shop(storefront, merchant, preview, listed, currencies, currency)
 
@@ -122,8 +132,32 @@ def _on_sale(shop: Shop) -> list[StorefrontProduct]:
     return [listing for listing in shop.listed if service.is_on_sale(listing, shop.currency)]
 
 
+def _shop_page(slug: str, render_page: Callable[[], Response]) -> Response:
+    """A page of an open shop as every first-time visitor sees it comes from the page cache,
+    keyed on the merchant's ``public_version`` and all else the page shows: the path and query,
+    the language and the buyer's currency. A buyer with a cart or a message to read, or a
+    closed shop's preview, gets the page rendered for them."""
+    stamp = service.shop_stamp(db.session, slug)
+    if stamp is None or not stamp.enabled:
+        return render_page()
+    if "_flashes" in session or _cart_key(stamp.storefront_id) in session:
+        return render_page()
+    g.merchant_locale = stamp.default_locale
+    key = (
+        stamp.public_version,
+        request.full_path,
+        str(get_locale()),
+        session.get(_currency_key(stamp.storefront_id)),
+    )
+    return cached_page(key, render_page)
+
+
 @shop_blueprint.get("/<slug>")
 def home(slug: str) -> Response:
+    return _shop_page(slug, lambda: _home(slug))
+
+
+def _home(slug: str) -> Response:
     shop = _open_shop(slug)
     on_sale = _on_sale(shop)
     category_ids = {listing.category_id for listing in on_sale if listing.category_id}
@@ -210,8 +244,11 @@ def _product_page(
 
 @shop_blueprint.get("/<slug>/p/<product_slug>")
 def product(slug: str, product_slug: str) -> Response:
-    shop = _open_shop(slug)
-    return _product_page(shop, _listing_or_404(shop, product_slug))
+    def render_page() -> Response:
+        shop = _open_shop(slug)
+        return _product_page(shop, _listing_or_404(shop, product_slug))
+
+    return _shop_page(slug, render_page)
 
 
 @shop_blueprint.post("/<slug>/p/<product_slug>/add")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Product
 from app.extensions import db
-from app.merchants.models import Merchant, MerchantOwned, utcnow
+from app.merchants.models import Merchant, MerchantOwned, ShownToBuyers, utcnow
 
 
 def in_locale(texts: dict[str, Any], locale: str, fallback: str) -> str:
@@ -22,7 +22,7 @@ def in_locale(texts: dict[str, Any], locale: str, fallback: str) -> str:
     return str(next((v for v in texts.values() if v), ""))
 
 
-class Storefront(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class Storefront(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     """One row per merchant, made on first use by ``service.storefront_of``; off until turned on.
 
     ``titles``, ``intros`` and ``hero_images`` map each shipped locale to its text or stored
@@ -54,7 +54,7 @@ class Storefront(MerchantOwned, db.Model):  # type: ignore[name-defined]
         return in_locale(self.hero_images, locale, self.merchant.default_locale) or None
 
 
-class StorefrontCategory(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class StorefrontCategory(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     """A group of listed products buyers can filter by; ``names`` per shipped locale."""
 
     __tablename__ = "storefront_categories"
@@ -70,7 +70,7 @@ class StorefrontCategory(MerchantOwned, db.Model):  # type: ignore[name-defined]
         return in_locale(self.names, locale, fallback)
 
 
-class StorefrontProduct(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class StorefrontProduct(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     """A product listed in the shop, at ``position`` (smallest first), found by ``slug``
     (fixed when listed, unique in the shop). Deleting the product unlists it."""
 

@@ -11,9 +11,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalog.models import Product
@@ -76,6 +77,36 @@ def storefront_of(session: DbSession, merchant: Merchant) -> Storefront:
         session.add(storefront)
         session.flush()
     return storefront
+
+
+@dataclass(frozen=True)
+class ShopStamp:
+    """What decides whether a shop page may come from the page cache, and under which key."""
+
+    storefront_id: int
+    enabled: bool
+    default_locale: str
+    public_version: str
+
+
+@cache
+def _stamp_query() -> Select[int, bool, str, str]:
+    # Built once: constructing the statement costs more than running it on this hot path.
+    return (
+        select(Storefront.id, Storefront.enabled, Merchant.default_locale, Merchant.public_version)
+        .join(Merchant, Merchant.id == Storefront.merchant_id)
+        .where(Storefront.slug == bindparam("slug"))
+    )
+
+
+def shop_stamp(session: DbSession, slug: str) -> ShopStamp | None:
+    """One small query, made before anything else on a shop page (run on the connection: it
+    loads no objects, so the ORM layer would only add time)."""
+    row = session.connection().execute(_stamp_query(), {"slug": slug}).one_or_none()
+    if row is None:
+        return None
+    storefront_id, enabled, default_locale, public_version = row
+    return ShopStamp(storefront_id, enabled, default_locale, public_version)
 
 
 def storefront_by_slug(session: DbSession, slug: str) -> Storefront | None:
