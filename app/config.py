@@ -155,7 +155,10 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "TESTING": self.testing,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            # A server connection can drop while pooled; a SQLite file cannot.
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_pre_ping": not self.database_url.startswith("sqlite")
+            },
             "SESSION_COOKIE_NAME": "kassa_session",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",

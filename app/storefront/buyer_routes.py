@@ -137,7 +137,7 @@ def _shop_page(slug: str, render_page: Callable[[], Response]) -> Response:
     keyed on the merchant's ``public_version`` and all else the page shows: the path and query,
     the language and the buyer's currency. A buyer with a cart or a message to read, or a
     closed shop's preview, gets the page rendered for them."""
-    stamp = service.shop_stamp(db.session, slug)
+    stamp = service.shop_stamp(db.engine, slug)
     if stamp is None or not stamp.enabled:
         return render_page()
     if "_flashes" in session or _cart_key(stamp.storefront_id) in session:

@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Engine, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalog.models import Product
@@ -99,10 +99,11 @@ def _stamp_query() -> Select[int, bool, str, str]:
     )
 
 
-def shop_stamp(session: DbSession, slug: str) -> ShopStamp | None:
-    """One small query, made before anything else on a shop page (run on the connection: it
-    loads no objects, so the ORM layer would only add time)."""
-    row = session.connection().execute(_stamp_query(), {"slug": slug}).one_or_none()
+def shop_stamp(engine: Engine, slug: str) -> ShopStamp | None:
+    """One small query, made before anything else on a shop page, on a connection of its own:
+    it loads no objects, so a session would only add its setup and teardown to every hit."""
+    with engine.connect() as connection:
+        row = connection.execute(_stamp_query(), {"slug": slug}).one_or_none()
     if row is None:
         return None
     storefront_id, enabled, default_locale, public_version = row
