@@ -132,15 +132,18 @@ def _on_sale(shop: Shop) -> list[StorefrontProduct]:
     return [listing for listing in shop.listed if service.is_on_sale(listing, shop.currency)]
 
 
+def _has_own_state(storefront_id: int) -> bool:
+    """Whether this visitor's page shows something of theirs: a cart or a message."""
+    return "_flashes" in session or _cart_key(storefront_id) in session
+
+
 def _shop_page(slug: str, render_page: Callable[[], Response]) -> Response:
     """A page of an open shop as every first-time visitor sees it comes from the page cache,
     keyed on the merchant's ``public_version`` and all else the page shows: the path and query,
     the language and the buyer's currency. A buyer with a cart or a message to read, or a
     closed shop's preview, gets the page rendered for them."""
     stamp = service.shop_stamp(db.engine, slug)
-    if stamp is None or not stamp.enabled:
-        return render_page()
-    if "_flashes" in session or _cart_key(stamp.storefront_id) in session:
+    if stamp is None or not stamp.enabled or _has_own_state(stamp.storefront_id):
         return render_page()
     g.merchant_locale = stamp.default_locale
     key = (

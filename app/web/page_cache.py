@@ -33,18 +33,18 @@ class CachedPage:
 
 
 class PageCache:
+    """Pages by key, least recently used first out; ``hits`` counts pages served from here."""
+
     def __init__(self, entries: int) -> None:
         self.entries = entries
         self._pages: OrderedDict[Hashable, CachedPage] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
-        self.misses = 0
 
     def get(self, key: Hashable) -> CachedPage | None:
         with self._lock:
             page = self._pages.get(key)
             if page is None:
-                self.misses += 1
                 return None
             self._pages.move_to_end(key)
             self.hits += 1
@@ -59,10 +59,6 @@ class PageCache:
             while len(self._pages) > self.entries:
                 self._pages.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
-
 
 def page_cache() -> PageCache:
     cache: PageCache = current_app.extensions["kassa_page_cache"]
@@ -72,7 +68,7 @@ def page_cache() -> PageCache:
 def _stored(response: BaseResponse) -> CachedPage:
     body = response.get_data(as_text=True)
     body = body.replace(csp_nonce(), NONCE_MARK)
-    if "csrf_token" in g:  # the page has forms: their token is this visitor's
+    if current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g:  # the page has forms
         body = body.replace(generate_csrf(), CSRF_MARK)
     return CachedPage(body, response.mimetype)
 
