@@ -4,6 +4,7 @@ from flask import Blueprint
 
 blueprint = Blueprint("checkout", __name__)
 
-from app.checkout import buyer_routes  # noqa: E402,F401  (routes attach to the blueprint)
+# Routes attach to the blueprint; confirmation registers the recording path's checkout hooks.
+from app.checkout import buyer_routes, confirmation  # noqa: E402,F401
 
 __all__ = ["blueprint"]

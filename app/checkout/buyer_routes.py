@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, session, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -36,8 +36,8 @@ from app.merchants.models import utcnow
 from app.merchants.scoping import get_owned_or_404
 from app.merchants.service import ServiceError
 from app.payments.models import Payment, PaymentStatus
-from app.payments.reasons import failure_reason
-from app.payments.service import PAID
+from app.payments.reasons import failure_reason, rejection_reason
+from app.payments.service import PAID, Rejection
 from app.processors.access import publishable_key
 from app.processors.gateway import GatewayError
 from app.settings.labels import METHOD_LABELS, POLICY_LABELS
@@ -59,7 +59,11 @@ def open_link(slug: str) -> Response:
     if closed is not None:
         return render("checkout/closed.html", closed=closed, **_shell(document))
     checkout = service.checkout_by_token(db.session, session.get(_resume_key(slug), ""))
-    if checkout is None or checkout.document_id != document.id:
+    if (  # a checkout paid (or being paid) is never resumed: a new visit is a new purchase
+        checkout is None
+        or checkout.document_id != document.id
+        or checkout.status is not CheckoutStatus.OPEN
+    ):
         checkout = service.open_checkout(db.session, document, str(get_locale()))
         db.session.commit()
         session[_resume_key(slug)] = checkout.token
@@ -186,8 +190,12 @@ def _change(
     apply: Callable[[CheckoutSession, Document], None],
     **extra: Any,
 ) -> Response:
-    """One change to the summary: validate, apply through the service, answer with the summary."""
+    """One change to the summary: validate, apply through the service, answer with the summary.
+    A checkout paid (or being paid by a bank debit) takes no changes: the buyer is sent to
+    where it stands."""
     checkout, document = _checkout_or_404(token)
+    if checkout.status is not CheckoutStatus.OPEN:
+        return go_to(url_for("checkout.returned", token=token))
     if form.validate_on_submit():
         try:
             apply(checkout, document)
@@ -385,6 +393,25 @@ def report_method(token: str) -> Response:
     )
 
 
+def _rejected_page(checkout: CheckoutSession, document: Document, payment: Payment) -> Response:
+    """A payment the confirmation refused: the buyer reads why and that it is refunded; a
+    duplicate shows the receipt of the payment that counts."""
+    if payment.rejection == Rejection.DUPLICATE and payment.duplicate_of_id is not None:
+        original = db.session.get(Payment, payment.duplicate_of_id)
+        flash(str(rejection_reason(payment.rejection)), "info")
+        return render(
+            "checkout/receipt.html", checkout=checkout, payment=original, **_shell(document)
+        )
+    return render(
+        "checkout/rejected.html",
+        checkout=checkout,
+        payment=payment,
+        reason=rejection_reason(payment.rejection),
+        pay_again_url=url_for("checkout.checkout_page", token=checkout.token),
+        **_shell(document),
+    )
+
+
 def _failure_message(payment: Payment) -> str:
     return str(failure_reason(payment.failure_code))
 
@@ -392,14 +419,19 @@ def _failure_message(payment: Payment) -> str:
 @blueprint.get("/c/<token>/return")
 def returned(token: str) -> Response:
     checkout, document = _checkout_or_404(token)
-    if checkout.payment_intent_id is None:
+    returned_from = request.args.get("payment_intent")  # Stripe adds it to the return URL
+    if checkout.payment_intent_id is None and returned_from is None:
         return redirect(url_for("checkout.checkout_page", token=token))
     try:
-        settled = service.settle_from_stripe(db.session, checkout)
+        settled = service.settle_from_stripe(db.session, checkout, returned_from)
     except GatewayError:
         return render("checkout/pending.html", checkout=checkout, **_shell(document))
+    except ServiceError:  # a payment_intent of another checkout: this one has none yet
+        return redirect(url_for("checkout.checkout_page", token=token))
     db.session.commit()
     payment = settled.payment
+    if payment.rejection is not None:
+        return _rejected_page(checkout, document, payment)
     if settled.awaits_verification:
         return render(
             "checkout/verify_bank_account.html",

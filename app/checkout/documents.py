@@ -35,10 +35,15 @@ from app.extensions import DbSession
 from app.links.labels import REFUSAL_MESSAGES
 from app.links.models import PaymentLink
 from app.links.service import DOCUMENT_TYPE as LINK_TYPE
-from app.links.service import LinkStatus, initial_quantities, link_cart, link_state
+from app.links.service import (
+    LinkStatus,
+    claim_link_payment,
+    initial_quantities,
+    link_cart,
+    link_state,
+    release_link_payment,
+)
 from app.merchants.models import Merchant
-from app.payments.models import Payment
-from app.payments.service import register_paid_hook
 from app.settings.models import Collect
 from app.settings.service import accepted_methods, connected_account
 from app.storefront.labels import BUYER_REFUSALS
@@ -132,6 +137,17 @@ class Document:
         """What a new checkout keeps of the document as the buyer saw it (``quoted``)."""
         return None
 
+    def claim(self, session: DbSession) -> bool:
+        """Take one sale of the document's limit for a payment being confirmed (atomically);
+        False when it sold out meanwhile."""
+        return True
+
+    def release(self, session: DbSession) -> None:
+        """Give back the sale of an accepted payment whose bank debit bounced."""
+
+    def paid(self, session: DbSession) -> None:
+        """An accepted payment was paid, or its bank debit started."""
+
 
 class LinkDocument(Document):
     """A payment link: its lines, optional lines, questions and methods."""
@@ -177,6 +193,12 @@ class LinkDocument(Document):
 
     def own_closed(self, session: DbSession) -> Closed | None:
         return _CLOSED_BY_STATUS.get(link_state(session, self.link))
+
+    def claim(self, session: DbSession) -> bool:
+        return claim_link_payment(session, self.link)
+
+    def release(self, session: DbSession) -> None:
+        release_link_payment(session, self.link)
 
 
 class CartDocument(Document):
@@ -253,6 +275,10 @@ class CartDocument(Document):
     def own_closed(self, session: DbSession) -> Closed | None:
         return None if self.storefront.enabled else Closed.SHOP_CLOSED
 
+    def paid(self, session: DbSession) -> None:
+        """The cart is emptied, whichever path recorded the payment."""
+        empty_cart(session, self.cart_row)
+
     def snapshot(self) -> dict[str, Any]:
         return {
             "currency": self.currency,
@@ -325,17 +351,3 @@ def link_document(session: DbSession, merchant_id: int, link_id: str) -> LinkDoc
     )
     assert link is not None  # links are never deleted
     return LinkDocument(link)
-
-
-def _cart_paid(session: DbSession, payment: Payment) -> None:
-    """A cart's checkout was paid (or its bank debit started): the cart is emptied."""
-    cart = session.scalar(
-        select(Cart).where(
-            Cart.id == int(payment.document_id), Cart.merchant_id == payment.merchant_id
-        )
-    )
-    if cart is not None:
-        empty_cart(session, cart)
-
-
-register_paid_hook(CART_TYPE, _cart_paid)

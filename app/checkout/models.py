@@ -70,6 +70,10 @@ class CheckoutSession(MerchantOwned, db.Model):  # type: ignore[name-defined]
     country: Mapped[str | None] = mapped_column(String(2))
     payment_intent_id: Mapped[str | None] = mapped_column(String(255))
     intent_version: Mapped[int] = mapped_column(Integer, default=0)
+    # What the intent was priced at, set each time its amount is made current: the currency,
+    # the amount due now for each offered method, and the discount the amounts include. The one
+    # recording path confirms a payment against it (``checkout.confirmation``).
+    priced: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[CheckoutStatus] = mapped_column(
         str_enum(CheckoutStatus), default=CheckoutStatus.OPEN
     )

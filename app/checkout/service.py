@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.catalog.service import pricing_discount, pricing_fees
 from app.checkout.documents import (
@@ -34,9 +34,8 @@ from app.core.tokens import new_secret_token
 from app.extensions import DbSession
 from app.merchants.models import Merchant
 from app.merchants.service import ServiceError
-from app.payments.models import Payment, PaymentStatus
+from app.payments.models import Payment
 from app.payments.service import (
-    PAID,
     BuyerDetails,
     GatewayLookup,
     intent_metadata,
@@ -46,6 +45,7 @@ from app.payments.service import (
 )
 from app.processors.access import connected_gateway
 from app.processors.gateway import MICRODEPOSITS, IntentRequest, IntentState
+from app.processors.idempotency import idempotency_key
 from app.settings.models import (
     CheckoutSettings,
     Collect,
@@ -468,14 +468,26 @@ def buyer_snapshot(checkout: CheckoutSession | None, locale: str) -> dict[str, A
 # The pay step
 
 
-def _intent_key(checkout: CheckoutSession) -> str:
-    return f"checkout:{checkout.id}:intent:{checkout.intent_version}"
+def _next_intent_key(session: DbSession, checkout: CheckoutSession) -> str:
+    """A new idempotency key for the next create or update of the checkout's intent.
+
+    The version is raised and committed *before* the call: were it saved only with the call's
+    outcome, a commit failing after Stripe answered would give the next call the same key with
+    other parameters, which Stripe refuses for 24 hours. The one service function that commits,
+    for that reason; what the request changed so far is committed with it.
+    """
+    session.execute(
+        update(CheckoutSession)
+        .where(CheckoutSession.id == checkout.id)
+        .values(intent_version=CheckoutSession.intent_version + 1)
+    )
+    session.commit()
+    return idempotency_key(session, "checkout", checkout.id, "intent", checkout.intent_version)
 
 
 def _payment_request(
-    session: DbSession, checkout: CheckoutSession, document: Document, today: date
+    session: DbSession, checkout: CheckoutSession, document: Document, summary: Summary
 ) -> IntentRequest:
-    summary = summarize(session, document, choices_of(checkout), today)
     if summary.refusal is not None or not summary.methods:
         raise ServiceError(_l("This checkout cannot be paid. Please contact the seller."))
     return IntentRequest(
@@ -489,6 +501,20 @@ def _payment_request(
         ),
         description=document.title,
     )
+
+
+def _priced(summary: Summary, request: IntentRequest, discount_id: int | None) -> dict[str, Any]:
+    """What the confirmation checks a payment against: the amount due now for each method the
+    intent allows (the intent's own amount is the chosen method's), and the discount in it."""
+    return {
+        "currency": request.amount.currency,
+        "amounts": {
+            method.value: breakdown.due_now.total.amount
+            for method, breakdown in summary.per_method.items()
+        },
+        "intent_amount": request.amount.amount,
+        "discount_id": discount_id,
+    }
 
 
 def _buyer_details(checkout: CheckoutSession) -> BuyerDetails:
@@ -514,6 +540,12 @@ def payable(intent: IntentState) -> bool:
     return intent.status in UNPAID
 
 
+def _out_of_date(intent: IntentState, request: IntentRequest) -> bool:
+    return intent.amount != request.amount or set(intent.payment_method_types) != set(
+        request.payment_method_types
+    )
+
+
 def prepare_intent(
     session: DbSession,
     checkout: CheckoutSession,
@@ -522,23 +554,29 @@ def prepare_intent(
     *,
     gateway_for: GatewayLookup = connected_gateway,
 ) -> IntentState:
-    """The checkout's one PaymentIntent, created on the first visit of the pay step and updated
-    while unpaid when the amount changed (a quantity, a code, the method's fee)."""
+    """The checkout's one PaymentIntent, created on the first visit of the pay step and kept
+    current while it can still be confirmed (unpaid, or a 3-D Secure challenge left open): its
+    amount is always the total shown for the chosen method (a quantity, a code, the method's
+    fee), and ``checkout.priced`` what the payment will be confirmed against."""
     if checkout.method is None:  # the Payment Element opens on the first offered method
         checkout.method = next(iter(offered_methods(session, document)), None)
-    request = _payment_request(session, checkout, document, today)
+    summary = summarize(session, document, choices_of(checkout), today)
+    request = _payment_request(session, checkout, document, summary)
+    discount = usable_discount(session, merchant_of(session, checkout), checkout.discount_code)
     gateway = gateway_for(session, checkout.merchant_id)
     if checkout.payment_intent_id is None:
-        checkout.intent_version += 1
-        intent = gateway.create_payment_intent(request, idempotency_key=_intent_key(checkout))
+        intent = gateway.create_payment_intent(
+            request, idempotency_key=_next_intent_key(session, checkout)
+        )
         checkout.payment_intent_id = intent.id
     else:
         intent = gateway.retrieve_payment_intent(checkout.payment_intent_id)
-        if intent.status in UNPAID and intent.amount != request.amount:
-            checkout.intent_version += 1
+        if payable(intent) and _out_of_date(intent, request):
             intent = gateway.update_payment_intent(
-                intent.id, request, idempotency_key=_intent_key(checkout)
+                intent.id, request, idempotency_key=_next_intent_key(session, checkout)
             )
+    if payable(intent):  # a confirmed intent keeps what it was confirmed at
+        checkout.priced = _priced(summary, request, discount.id if discount else None)
     start_payment(
         session,
         merchant_of(session, checkout),
@@ -564,25 +602,36 @@ class Settled:
 def settle_from_stripe(
     session: DbSession,
     checkout: CheckoutSession,
+    intent_id: str | None = None,
     *,
     gateway_for: GatewayLookup = connected_gateway,
 ) -> Settled:
-    """What the return page calls: read the intent now, record it, and mark the checkout."""
-    intent_id = checkout.payment_intent_id
-    assert intent_id is not None
+    """What the return page calls: read the intent now and record it (the recording path keeps
+    the checkout's status). ``intent_id`` is the intent Stripe sent the buyer back from, when it
+    is one of this checkout's (a second tab may have made another); else the checkout's own."""
     merchant = merchant_of(session, checkout)
+    if intent_id is None or _payment_of_checkout(session, checkout, intent_id) is None:
+        intent_id = checkout.payment_intent_id
+    if intent_id is None:
+        raise ServiceError(_l("This checkout has no payment yet."))
 
     def read_and_record() -> tuple[IntentState, Payment]:
         intent = gateway_for(session, merchant.id).retrieve_payment_intent(intent_id)
         return intent, record_intent(session, merchant, intent, gateway_for=gateway_for)
 
     intent, payment = retry_on_conflict(session, read_and_record)
-    if payment.status in PAID:
-        checkout.status = CheckoutStatus.PAID
-    elif payment.status is PaymentStatus.PROCESSING:
-        checkout.status = CheckoutStatus.PROCESSING
-    else:  # failed, a debit that bounced, or not confirmed yet: the buyer may pay again
-        checkout.status = CheckoutStatus.OPEN
     if intent.status == "requires_action" and intent.next_action == MICRODEPOSITS:
         return Settled(payment, awaits_verification=True, verification_url=intent.verification_url)
     return Settled(payment)
+
+
+def _payment_of_checkout(
+    session: DbSession, checkout: CheckoutSession, intent_id: str
+) -> Payment | None:
+    return session.scalar(
+        select(Payment).where(
+            Payment.merchant_id == checkout.merchant_id,
+            Payment.checkout_reference == checkout.token,
+            Payment.intent_id == intent_id,
+        )
+    )

@@ -30,6 +30,9 @@ class PaymentLink(MerchantOwned, db.Model):  # type: ignore[name-defined]
     message: Mapped[str] = mapped_column(Text, default="")
     redirect_url: Mapped[str] = mapped_column(String(2000), default="")
     payment_limit: Mapped[int | None] = mapped_column(Integer)
+    # Payments the link accepted (claimed atomically when a payment is confirmed, released when
+    # a bank debit bounces): what ``payment_limit`` is checked against.
+    paid_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_day: Mapped[date | None] = mapped_column(Date)  # valid until the midnight after it
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

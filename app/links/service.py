@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 
 from app.catalog.models import Product
 from app.catalog.service import pricing_price
@@ -344,6 +344,8 @@ def _sales(session: DbSession, link: PaymentLink) -> tuple[int, int]:
             Payment.document_type == DOCUMENT_TYPE,
             Payment.document_id == str(link.id),
             Payment.status.in_(PAID),
+            Payment.rejection.is_(None),
+            Payment.duplicate_of_id.is_(None),
         )
     ).one()
     return int(count), int(total)
@@ -360,8 +362,38 @@ def link_status(link: PaymentLink, paid: int, now: datetime | None = None) -> Li
 
 
 def link_state(session: DbSession, link: PaymentLink) -> LinkStatus:
-    """The link's status now, counting its paid payments."""
-    return link_status(link, _sales(session, link)[0])
+    """The link's status now, counting the payments it accepted."""
+    return link_status(link, link.paid_count)
+
+
+def claim_link_payment(session: DbSession, link: PaymentLink) -> bool:
+    """Count one payment against the link's limit as it is confirmed; False when the limit was
+    reached meanwhile. One conditional UPDATE, so buyers paying at once cannot oversell it."""
+    claimed = session.execute(
+        update(PaymentLink)
+        .where(
+            PaymentLink.id == link.id,
+            or_(
+                PaymentLink.payment_limit.is_(None),
+                PaymentLink.paid_count < PaymentLink.payment_limit,
+            ),
+        )
+        .values(paid_count=PaymentLink.paid_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(link, ["paid_count"])
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+def release_link_payment(session: DbSession, link: PaymentLink) -> None:
+    """Give back the count of an accepted payment whose bank debit bounced."""
+    session.execute(
+        update(PaymentLink)
+        .where(PaymentLink.id == link.id, PaymentLink.paid_count > 0)
+        .values(paid_count=PaymentLink.paid_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(link, ["paid_count"])
 
 
 def list_links(session: DbSession, merchant: Merchant) -> list[LinkSales]:
@@ -374,7 +406,9 @@ def list_links(session: DbSession, merchant: Merchant) -> list[LinkSales]:
     result = []
     for link in links:
         count, total = _sales(session, link)
-        result.append(LinkSales(link, link_status(link, count), count, Money(total, link.currency)))
+        result.append(
+            LinkSales(link, link_status(link, link.paid_count), count, Money(total, link.currency))
+        )
     return result
 
 

@@ -69,6 +69,9 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("payments.id", ondelete="SET NULL")
     )
+    # Why the confirmation refused this payment (``payments.service.Rejection``): it is
+    # refunded and never counts as paid for its document.
+    rejection: Mapped[str | None] = mapped_column(String(32))
     livemode: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -115,6 +118,11 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     @property
     def flagged_duplicate(self) -> bool:
         return self.duplicate_of_id is not None
+
+    @property
+    def accepted(self) -> bool:
+        """Whether this payment counts for its document (not a refused duplicate or mismatch)."""
+        return self.rejection is None and self.duplicate_of_id is None
 
     @property
     def answers(self) -> list[Answer]:

@@ -8,11 +8,12 @@ ignored); refunds and disputes are read from the intent's latest charge.
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -22,9 +23,10 @@ from app.extensions import DbSession
 from app.mail import public_url_for, send_email
 from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentEvent, PaymentStatus
-from app.payments.reasons import failure_reason
+from app.payments.reasons import failure_reason, rejection_reason
 from app.processors.access import connected_gateway
 from app.processors.gateway import GatewayError, IntentState, PaymentGateway
+from app.processors.idempotency import idempotency_key
 
 log = logging.getLogger("kassa.payments")
 GatewayLookup = Callable[[DbSession, int], PaymentGateway]
@@ -58,15 +60,41 @@ PAID = frozenset(
 OPEN = (PaymentStatus.PENDING, PaymentStatus.PROCESSING)
 
 
-# What a document does once it is paid (or its bank debit started), by document type: a
-# storefront cart empties itself. Registered by the documents' own code, which payments does not
-# import; called from ``record_intent`` once per payment, never for a refunded duplicate.
-PaidHook = Callable[[DbSession, Payment], None]
-_PAID_HOOKS: dict[str, PaidHook] = {}
+class Rejection(enum.StrEnum):
+    """Why the confirmation refused a payment Stripe took: it is refunded, flagged to the
+    merchant and told to the buyer, and never counts as paid for its document."""
+
+    DUPLICATE = "duplicate"  # the checkout was paid already (another tab, a second intent)
+    AMOUNT_MISMATCH = "amount_mismatch"  # amount, currency or method other than priced
+    LIMIT_REACHED = "limit_reached"  # the document sold out while this buyer paid
+    DISCOUNT_USED_UP = "discount_used_up"  # the code's last use went to another buyer
 
 
-def register_paid_hook(document_type: str, hook: PaidHook) -> None:
-    _PAID_HOOKS[document_type] = hook
+class CheckoutHooks(Protocol):
+    """What the checkout does when the one recording path moves a payment it took. The checkout
+    registers itself (``register_checkout_hooks``); payments does not import it."""
+
+    def confirm(
+        self, session: DbSession, payment: Payment, intent: IntentState
+    ) -> Rejection | None:
+        """Check what was paid against what was priced and claim the document's limits and the
+        discount's use (atomically); a reason when the payment cannot be accepted."""
+
+    def taken(self, session: DbSession, payment: Payment) -> None:
+        """An accepted payment was paid, or its bank debit started."""
+
+    def released(self, session: DbSession, payment: Payment) -> None:
+        """An accepted bank debit bounced: give back what ``confirm`` claimed."""
+
+    def rejected(self, session: DbSession, payment: Payment) -> None:
+        """A payment was refused: the buyer may pay again (unless it was a duplicate)."""
+
+
+_checkout_hooks: list[CheckoutHooks] = []
+
+
+def register_checkout_hooks(hooks: CheckoutHooks) -> None:
+    _checkout_hooks[:] = [hooks]
 
 
 # A concurrent recording (a webhook, the return page) wrote the same payment first.
@@ -229,7 +257,7 @@ def record_intent(
         _append(session, payment, "status_changed", _status_detail(previous, new, intent))
     session.flush()  # a concurrent recording of the same payment fails here (version check)
     if payment.status is not previous:
-        _after_status_change(session, merchant, payment, previous, gateway_for)
+        _after_status_change(session, merchant, payment, previous, intent, gateway_for)
     return payment
 
 
@@ -305,32 +333,98 @@ def _after_status_change(
     merchant: Merchant,
     payment: Payment,
     previous: PaymentStatus,
+    intent: IntentState,
     gateway_for: GatewayLookup,
 ) -> None:
-    """Emails and duplicate handling, once per transition (the caller saw a real change)."""
+    """Confirmation, claims, emails and refunds, once per transition (the caller saw a real
+    change). A payment is confirmed the first time money moves (paid, or a debit started)."""
     if previous is PaymentStatus.PROCESSING and payment.status is PaymentStatus.FAILED:
-        _notify_bounced(merchant, payment)
-        _notify_merchant(merchant, payment, "merchant_payment_failed")
+        _debit_bounced(session, merchant, payment)
         return
-    first_paid = payment.status in PAID and previous not in PAID
-    first_processing = payment.status is PaymentStatus.PROCESSING
-    if not (first_paid or first_processing):
+    taken = payment.status in PAID or payment.status is PaymentStatus.PROCESSING
+    if not taken or previous in PAID:
         return
-    if first_paid:
-        original = _paid_twin(session, payment)
-        if original is not None:
-            _refund_duplicate(session, payment, original, gateway_for)
-            return
-    hook = _PAID_HOOKS.get(payment.document_type)
-    if hook is not None and previous is not PaymentStatus.PROCESSING:
-        hook(session, payment)
+    if previous is PaymentStatus.PROCESSING:  # a debit cleared: confirmed when it started
+        if payment.rejection is not None:
+            _refund_rejected(session, payment, gateway_for)
+        elif payment.buyer_email:
+            send_email(
+                payment.buyer_email, "receipt", payment.buyer_locale, merchant=merchant,
+                payment=payment,
+            )  # fmt: skip
+        return
+    rejection = _confirm(session, payment, intent)
+    if rejection is not None:
+        _reject(session, merchant, payment, rejection, gateway_for)
+        return
+    for hooks in _checkout_hooks:
+        hooks.taken(session, payment)
     if payment.buyer_email:
-        template = "receipt" if first_paid else "payment_processing"
+        template = "receipt" if payment.status in PAID else "payment_processing"
         send_email(
             payment.buyer_email, template, payment.buyer_locale, merchant=merchant, payment=payment
         )
-    if previous is not PaymentStatus.PROCESSING:
-        _notify_merchant(merchant, payment)
+    _notify_merchant(merchant, payment)
+
+
+def _confirm(session: DbSession, payment: Payment, intent: IntentState) -> Rejection | None:
+    """A second payment of one checkout is a duplicate; the checkout checks the rest."""
+    original = _paid_twin(session, payment)
+    if original is not None:
+        payment.duplicate_of_id = original.id
+        _append(session, payment, "flagged_duplicate", {"duplicate_of": original.id})
+        return Rejection.DUPLICATE
+    for hooks in _checkout_hooks:
+        rejection = hooks.confirm(session, payment, intent)
+        if rejection is not None:
+            return rejection
+    return None
+
+
+def _reject(
+    session: DbSession,
+    merchant: Merchant,
+    payment: Payment,
+    rejection: Rejection,
+    gateway_for: GatewayLookup,
+) -> None:
+    """Flag a payment the confirmation refused, refund it once it is paid (a debit still
+    processing is refunded when it clears), and tell the buyer and the owners."""
+    payment.rejection = rejection.value
+    if rejection is not Rejection.DUPLICATE:
+        _append(session, payment, "rejected", {"reason": rejection.value})
+    for hooks in _checkout_hooks:
+        hooks.rejected(session, payment)
+    if payment.status in PAID:
+        _refund_rejected(session, payment, gateway_for)
+    if payment.buyer_email:
+        send_email(
+            payment.buyer_email,
+            "payment_rejected",
+            payment.buyer_locale,
+            merchant=merchant,
+            payment=payment,
+            reason=rejection_reason(payment.rejection),
+            pay_again_url=_pay_again_url(payment) if rejection is not Rejection.DUPLICATE else None,
+        )
+    _notify_merchant(merchant, payment, "merchant_payment_rejected")
+
+
+def _debit_bounced(session: DbSession, merchant: Merchant, payment: Payment) -> None:
+    """A bank debit the buyer was told is processing did not clear: what it claimed is given
+    back, and the buyer (who would otherwise wait for a receipt) and the owners are told."""
+    if payment.rejection is not None:
+        return  # refused when it started: the buyer was told then, nothing was claimed
+    for hooks in _checkout_hooks:
+        hooks.released(session, payment)
+    _notify_bounced(merchant, payment)
+    _notify_merchant(merchant, payment, "merchant_payment_failed")
+
+
+def _pay_again_url(payment: Payment) -> str | None:
+    if not payment.checkout_reference:
+        return None
+    return public_url_for("checkout.pay", token=payment.checkout_reference)
 
 
 def _notify_bounced(merchant: Merchant, payment: Payment) -> None:
@@ -345,11 +439,7 @@ def _notify_bounced(merchant: Merchant, payment: Payment) -> None:
         merchant=merchant,
         payment=payment,
         reason=failure_reason(payment.failure_code),
-        pay_again_url=(
-            public_url_for("checkout.pay", token=payment.checkout_reference)
-            if payment.checkout_reference
-            else None
-        ),
+        pay_again_url=_pay_again_url(payment),
     )
 
 
@@ -370,7 +460,8 @@ def _notify_merchant(
 
 
 def _paid_twin(session: DbSession, payment: Payment) -> Payment | None:
-    """An earlier paid payment of the same checkout: then this one is a duplicate.
+    """An earlier accepted payment of the same checkout (paid, or a debit on its way): then
+    this one is a duplicate.
 
     The checkout's payments are locked first (PostgreSQL; SQLite serializes writers anyway), so
     two intents of one checkout paid at the same moment cannot both miss each other.
@@ -388,41 +479,43 @@ def _paid_twin(session: DbSession, payment: Payment) -> Payment | None:
             *same_checkout,
             Payment.id != payment.id,
             Payment.duplicate_of_id.is_(None),
-            Payment.status.in_(PAID),
+            Payment.rejection.is_(None),
+            Payment.status.in_((*PAID, PaymentStatus.PROCESSING)),
         )
         .order_by(Payment.id)
         .limit(1)
     )
 
 
-def _refund_duplicate(
-    session: DbSession, payment: Payment, original: Payment, gateway_for: GatewayLookup
-) -> None:
-    """Flag the second payment of one checkout and give the buyer their money back."""
-    payment.duplicate_of_id = original.id
-    _append(session, payment, "flagged_duplicate", {"duplicate_of": original.id})
+def _refund_rejected(session: DbSession, payment: Payment, gateway_for: GatewayLookup) -> None:
+    """Give the buyer back a refused payment. The key is the intent's id (Stripe's, durable
+    before the call); the payment shows the refund by its real status: refunded only once
+    Stripe says the refund succeeded (a bank refund may stay pending, or fail, for days)."""
+    duplicate = payment.rejection == Rejection.DUPLICATE
+    kind = "duplicate_refund" if duplicate else "rejection_refund"
     try:
         refund = gateway_for(session, payment.merchant_id).create_refund(
             payment.intent_id,
-            f"payment:{payment.id}:duplicate-refund",
-            reason="duplicate",
-            metadata={"kassa_payment": str(payment.id)},
+            idempotency_key(session, "refund", payment.intent_id, "rejected"),
+            reason="duplicate" if duplicate else None,
+            metadata={"kassa_rejection": payment.rejection or ""},
         )
     except GatewayError as error:
         log.warning(
-            "duplicate refund failed",
+            "refund of a rejected payment failed",
             extra={"fields": {"payment_id": payment.id, "failure": str(error.failure)}},
         )
-        _append(session, payment, "duplicate_refund_failed", {"failure": str(error.failure)})
+        _append(session, payment, f"{kind}_failed", {"failure": str(error.failure)})
         return
     _append(
         session,
         payment,
-        "duplicate_refunded",
+        f"{kind}ed",
         {"refund": refund.id, "amount": refund.amount.amount, "refund_status": refund.status},
     )
-    payment.amount_refunded = refund.amount.amount
-    payment.status = PaymentStatus.REFUNDED
+    if refund.status == "succeeded":
+        payment.amount_refunded = refund.amount.amount
+        payment.status = PaymentStatus.REFUNDED
 
 
 def refresh_from_stripe(

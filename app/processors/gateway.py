@@ -92,6 +92,7 @@ class IntentState:
     created: datetime
     livemode: bool = False
     metadata: dict[str, str] = field(default_factory=dict)
+    payment_method_types: tuple[str, ...] = ()  # what the intent may be paid with
     method: MethodDetails | None = None
     latest_charge_id: str | None = None
     charge_status: str | None = None

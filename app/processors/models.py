@@ -35,3 +35,15 @@ class ProcessorConnection(MerchantOwned, ShownToBuyers, db.Model):  # type: igno
     webhook_secret_encrypted: Mapped[str] = mapped_column(Text)
     connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Installation(db.Model):  # type: ignore[name-defined]
+    """This Kassa database's own id, made once: it starts every idempotency key, because Stripe
+    keeps keys per account and two installations (staging and production, a reset) may share
+    one account."""
+
+    __tablename__ = "installations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -283,6 +283,7 @@ def intent_state(data: dict[str, Any]) -> IntentState:
         created=_moment(data.get("created")),
         livemode=bool(data.get("livemode")),
         metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+        payment_method_types=tuple(data.get("payment_method_types") or ()),
         method=_method_details(data, charge),
         latest_charge_id=_id_of(data.get("latest_charge")),
         charge_status=charge.get("status") if charge else None,

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 
 from app.core.colours import HEX_COLOUR, READABLE_CONTRAST, contrast_with_white
 from app.core.methods import PaymentMethod, Unavailable, method_availability, required_currency
@@ -490,8 +490,38 @@ def usable_discount(
     return discount
 
 
-def redeem_discount(discount: Discount, now: datetime | None = None) -> None:
-    """Count one use of a code (the checkout calls this when a payment with it succeeds)."""
-    if not discount.is_usable(now or utcnow()):
-        raise ServiceError(_l("This discount code has expired or been used up."), "code")
-    discount.redemption_count += 1
+def claim_discount_use(session: DbSession, merchant_id: int, discount_id: int) -> bool:
+    """Count one use of a code for a payment being confirmed; False when none is left.
+
+    One conditional UPDATE, so buyers paying at the same moment cannot both take the last use
+    (PostgreSQL re-checks the condition on the locked row; SQLite serializes writers). A code
+    that expired while the buyer paid still counts: the buyer was shown its price.
+    """
+    claimed = session.execute(
+        update(Discount)
+        .where(
+            Discount.id == discount_id,
+            Discount.merchant_id == merchant_id,
+            or_(
+                Discount.max_redemptions.is_(None),
+                Discount.redemption_count < Discount.max_redemptions,
+            ),
+        )
+        .values(redemption_count=Discount.redemption_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+def release_discount_use(session: DbSession, merchant_id: int, discount_id: int) -> None:
+    """Give back a use claimed for a payment that did not go through (a bounced debit)."""
+    session.execute(
+        update(Discount)
+        .where(
+            Discount.id == discount_id,
+            Discount.merchant_id == merchant_id,
+            Discount.redemption_count > 0,
+        )
+        .values(redemption_count=Discount.redemption_count - 1)
+        .execution_options(synchronize_session=False)
+    )

@@ -22,7 +22,7 @@
 
   const button = form.querySelector("button[type=submit]");
   const errors = document.getElementById("payment-errors");
-  let chosenMethod = null;
+  let chosenMethod = data.method || null;
   let methodSaved = Promise.resolve(true);
 
   function showError(message) {
@@ -87,11 +87,23 @@
     event.preventDefault();
     button.disabled = true;
     showError("");
-    const saved = await methodSaved.catch(function () {
+    // Right before paying, the server makes the intent current for the method in the element
+    // and answers with the summary: Stripe then charges exactly the amount on the button, or,
+    // when the total changed meanwhile (another tab, the seller), the buyer sees it first.
+    const shown = button.textContent;
+    await methodSaved.catch(function () {
       return false;
     });
-    if (!saved) {
+    const ready = await reportMethod(chosenMethod || "").catch(function () {
+      return false;
+    });
+    if (!ready) {
       showError(data.retryMessage);
+      button.disabled = false;
+      return;
+    }
+    if (button.textContent !== shown) {
+      showError(data.totalChangedMessage);
       button.disabled = false;
       return;
     }

@@ -409,6 +409,15 @@ def update_payment_intent(ctx: Ctx, intent: str) -> dict[str, Any]:
     if params.get("customer"):
         ctx.get("customer", params["customer"], "customer")
         record["customer"] = params["customer"]
+    changed = (amount, currency) != (record["amount"], record["currency"]) or bool(
+        params.get("payment_method_types")
+    )
+    if record["status"] == "requires_action" and changed:
+        # The authentication the buyer was asked for was for the old terms: it lapses, and the
+        # intent waits for a method again (a challenge page still open answers "nothing to
+        # authenticate").
+        record.update({"status": "requires_payment_method", "next_action": None})
+        record["payment_method"] = None
     record.update({"amount": amount, "currency": currency})
     for key in (
         "description",

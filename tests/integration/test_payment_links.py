@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.links.models import PaymentLink
-from app.links.service import DOCUMENT_TYPE
+from app.links.service import DOCUMENT_TYPE, claim_link_payment
 from app.merchants.models import utcnow
 from app.payments.models import Payment, PaymentStatus
+from app.payments.service import PAID
 from tests.support.accounts import post_form, sign_up
 from tests.support.settings import add_payment_link, add_product
 
@@ -32,8 +33,12 @@ def link_url(app: Flask) -> str:
 
 
 def record_payment(app: Flask, status: PaymentStatus, amount: int, intent_id: str) -> None:
+    """A payment of the link as the recording path leaves it: a paid one (or a debit on its
+    way) has claimed its place in the link's limit."""
     with app.app_context():
         link = only_link(app)
+        if status in (*PAID, PaymentStatus.PROCESSING):
+            assert claim_link_payment(db.session, link)
         db.session.add(
             Payment(
                 merchant_id=link.merchant_id,
@@ -161,7 +166,7 @@ def test_edit_the_details(client: FlaskClient, app: Flask) -> None:
 
 def test_the_list_shows_status_times_paid_and_revenue(client: FlaskClient, app: Flask) -> None:
     sign_up(client, country="SE")
-    add_payment_link(client, payment_limit="2")
+    add_payment_link(client, payment_limit="3")  # a debit on its way holds its place
     record_payment(app, PaymentStatus.SUCCEEDED, 50000, "pi_1")
     record_payment(app, PaymentStatus.FAILED, 50000, "pi_2")
     record_payment(app, PaymentStatus.PROCESSING, 50000, "pi_3")

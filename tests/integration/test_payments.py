@@ -231,7 +231,10 @@ def test_a_second_paid_intent_of_one_checkout_is_flagged_and_refunded(
     assert duplicate.duplicate_of_id == original.id
     assert duplicate.status is PaymentStatus.REFUNDED and duplicate.amount_refunded == 9900
     assert "duplicate_refunded" in event_kinds(app, duplicate.id)
-    assert len(mailbox.messages("buyer@example.com")) == 1
+    receipt, refunded = mailbox.messages("buyer@example.com")  # the buyer locale is sv
+    assert "kvitto" in receipt.subject.lower(), receipt.subject
+    assert "återbetalas" in refunded.subject, refunded.subject
+    assert "redan betald" in refunded.text, refunded.text
 
     refunds = refunds_of(stripe_sandbox, account, second.intent.id)
     assert [(r.amount, r.reason, r.status) for r in refunds] == [(9900, "duplicate", "succeeded")]

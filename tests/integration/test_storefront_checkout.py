@@ -227,3 +227,16 @@ def test_a_cart_paid_with_only_the_webhook_is_emptied(
         payment = db.session.scalars(select(Payment)).one()
         assert payment.document_type == "cart" and payment.status is PaymentStatus.SUCCEEDED
     assert 'data-testid="empty-cart"' in buyer.get(f"{base}/cart", timeout=10).text
+
+    # The same buyer shops again: a new checkout for the new cart, never the paid one's receipt.
+    product = buyer.get(f"{base}/p/mug", timeout=10).text
+    buyer.post(f"{base}/p/mug/add", data={"csrf_token": csrf_token_from(product), "quantity": "1"},
+               timeout=10)  # fmt: skip
+    cart = buyer.get(f"{base}/cart", timeout=10)
+    again = buyer.post(f"{base}/cart/checkout", data={"csrf_token": csrf_token_from(cart.text)},
+                       timeout=10)  # fmt: skip
+    assert "/c/" in again.url and again.url != checkout.url
+    assert "Thank you" not in again.text and due_now(again.text) == "SEK129.00"
+    with app.app_context():
+        statuses = db.session.scalars(select(CheckoutSession.status).order_by(CheckoutSession.id))
+        assert list(statuses) == ["paid", "open"]
