@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, String, Text
@@ -35,7 +36,8 @@ def _enum_column(kind: type[enum.StrEnum]) -> Enum:
 
 
 class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
-    """One per PaymentIntent. Amounts are minor units of ``currency``.
+    """One per PaymentIntent. Amounts are minor units of ``currency``, except ``fee`` and
+    ``net``: minor units of the currency Stripe settled the charge in (``settled_currency``).
 
     ``version`` makes concurrent recordings of the same intent (a webhook and the return page)
     collide instead of both appending the same change: the loser retries on fresh data.
@@ -53,6 +55,10 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     amount: Mapped[int] = mapped_column(Integer)
     fee: Mapped[int | None] = mapped_column(Integer)
     net: Mapped[int | None] = mapped_column(Integer)
+    # Stripe settled the charge in another currency (None: in ``currency``), converted at
+    # ``exchange_rate`` settlement units per charge unit, kept as the decimal's exact text.
+    settlement_currency: Mapped[str | None] = mapped_column(String(3))
+    exchange_rate: Mapped[str | None] = mapped_column(String(32))
     amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
     method_type: Mapped[str] = mapped_column(String(32), default="")
     method_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -103,13 +109,31 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     def gross(self) -> Money:
         return Money(self.amount, self.currency)
 
+    def settled_money(self, minor_units: int, currency: str | None = None) -> Money:
+        """A fee or net amount: in ``currency`` when an event names it, else in the payment's
+        settlement currency (events recorded before Kassa kept it name none; their amounts
+        were Stripe's, so in the currency it settled in)."""
+        return Money(minor_units, currency or self.settled_currency)
+
+    @property
+    def settled_currency(self) -> str:
+        """The currency fee and net are in."""
+        return self.settlement_currency or self.currency
+
+    @property
+    def settled_rate(self) -> Decimal | None:
+        """Settlement units per unit of ``currency`` when Stripe converted the charge."""
+        if self.settlement_currency is None or self.exchange_rate is None:
+            return None
+        return Decimal(self.exchange_rate)
+
     @property
     def fee_money(self) -> Money | None:
-        return None if self.fee is None else Money(self.fee, self.currency)
+        return None if self.fee is None else Money(self.fee, self.settled_currency)
 
     @property
     def net_money(self) -> Money | None:
-        return None if self.net is None else Money(self.net, self.currency)
+        return None if self.net is None else Money(self.net, self.settled_currency)
 
     @property
     def refunded_money(self) -> Money:

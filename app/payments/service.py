@@ -284,16 +284,29 @@ def _record_amount(session: DbSession, payment: Payment, intent: IntentState) ->
 
 
 def _record_balance(session: DbSession, payment: Payment, intent: IntentState) -> None:
+    """Fee and net as Stripe booked them, in the currency it settled in (which may not be the
+    payment's: then with the exchange rate it converted at)."""
     if intent.fee is None or intent.net is None:
         return
-    if (intent.fee.amount, intent.net.amount) == (payment.fee, payment.net):
+    settled = intent.settlement_currency or intent.fee.currency
+    settlement = None if settled == payment.currency else settled
+    rate = None if settlement is None or intent.exchange_rate is None else str(intent.exchange_rate)
+    recorded = (payment.fee, payment.net, payment.settlement_currency, payment.exchange_rate)
+    if (intent.fee.amount, intent.net.amount, settlement, rate) == recorded:
         return
     payment.fee, payment.net = intent.fee.amount, intent.net.amount
+    payment.settlement_currency, payment.exchange_rate = settlement, rate
     _append(
         session,
         payment,
         "fee_recorded",
-        {"fee": payment.fee, "net": payment.net, "balance_status": intent.balance_status},
+        {
+            "fee": payment.fee,
+            "net": payment.net,
+            "currency": settled,
+            "exchange_rate": rate,
+            "balance_status": intent.balance_status,
+        },
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from app.core.money import Money
@@ -98,9 +99,13 @@ class IntentState:
     charge_status: str | None = None
     amount_refunded: Money | None = None
     disputed: bool = False
-    fee: Money | None = None
+    fee: Money | None = None  # fee and net are in the settlement currency
     net: Money | None = None
     balance_status: str | None = None  # pending or available
+    # What the charge settled in (the balance transaction's currency) and, when Stripe
+    # converted it, at how many settlement units per charge unit; None when not converted.
+    settlement_currency: str | None = None
+    exchange_rate: Decimal | None = None
     error_code: str | None = None
     decline_code: str | None = None
     error_message: str | None = None

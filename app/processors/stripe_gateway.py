@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import stripe
@@ -294,12 +295,21 @@ def intent_state(data: dict[str, Any]) -> IntentState:
         fee=from_stripe_amount(int(balance["fee"]), balance["currency"]) if balance else None,
         net=from_stripe_amount(int(balance["net"]), balance["currency"]) if balance else None,
         balance_status=balance.get("status") if balance else None,
+        settlement_currency=str(balance["currency"]).upper() if balance else None,
+        exchange_rate=_exchange_rate(balance),
         error_code=error.get("code"),
         decline_code=error.get("decline_code"),
         error_message=error.get("message"),
         next_action=next_action.get("type"),
         verification_url=(next_action.get(MICRODEPOSITS) or {}).get("hosted_verification_url"),
     )
+
+
+def _exchange_rate(balance: dict[str, Any] | None) -> Decimal | None:
+    """The balance transaction's ``exchange_rate`` as an exact decimal. The library hands it
+    over as a float; its shortest text is the number Stripe sent (rates have few digits)."""
+    rate = (balance or {}).get("exchange_rate")
+    return None if rate is None else Decimal(str(rate))
 
 
 def _method_details(intent: dict[str, Any], charge: dict[str, Any] | None) -> MethodDetails | None:

@@ -1,4 +1,5 @@
-"""Balance transactions: the money a charge or refund moves, with Stripe's fee and net."""
+"""Balance transactions: the money a charge or refund moves, with Stripe's fee and net, in the
+account's settlement currency (see ``fees.exchange_rate``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import time
 from typing import Any
 
 from ..api import RENDER_HOOKS, Ctx, endpoint
-from ..fees import AVAILABILITY_DAYS, processing_fee
+from ..fees import AVAILABILITY_DAYS, convert, exchange_rate, processing_fee
 from ..params import STR
 from ..state import new_id, now
 
@@ -31,6 +32,12 @@ def create_balance_transaction(
     description: str | None,
     charge_fee: bool,
 ) -> dict[str, Any]:
+    """The transaction for ``amount`` of ``currency`` (the charge's or refund's), converted to
+    the account's default currency when it settles in another one; the fee is taken there."""
+    rate = exchange_rate(currency, ctx.account["default_currency"])
+    if rate is not None:
+        amount = convert(amount, currency, ctx.account["default_currency"], rate)
+        currency = ctx.account["default_currency"]
     fee = processing_fee(amount, currency, method_type, ctx.account["country"]) if charge_fee else 0
     created = now()
     transaction = {
@@ -42,7 +49,7 @@ def create_balance_transaction(
         "created": created,
         "currency": currency,
         "description": description,
-        "exchange_rate": None,
+        "exchange_rate": None if rate is None else float(rate),
         "fee": fee,
         "fee_details": [
             {

@@ -288,13 +288,17 @@ def merchant_panel(browser: Browser, shop: Shop) -> MerchantPanel:
 
 
 def expect_settled_in_panel(panel: MerchantPanel, status: str = "Succeeded") -> PanelPayment:
-    """The one paid payment shows its gross, and the fee and net of the sandbox's balance
-    transaction for its charge."""
+    """The one paid payment shows its gross (the charge's), and the fee and net of the
+    sandbox's balance transaction for its charge, in the currency that settled in."""
     [row] = [r for r in panel.wait_for(status) if r.status.startswith(status)]
     [charge] = [c for c in panel.shop.charges() if c["status"] == "succeeded"]
     balance = panel.shop.balance_transaction(charge["balance_transaction"])
-    currency = charge["currency"]
-    expected = tuple(panel.shop.money(balance[k], currency) for k in ("amount", "fee", "net"))
-    assert (row.amount, row.fee, row.net) == expected, (row, balance)
+    settled = balance["currency"]
+    expected = (
+        panel.shop.money(charge["amount"], charge["currency"]),
+        panel.shop.money(balance["fee"], settled),
+        panel.shop.money(balance["net"], settled),
+    )
+    assert (row.amount, row.fee, row.net.splitlines()[0]) == expected, (row, balance)
     assert row.buyer == BUYER
     return row
