@@ -148,9 +148,9 @@ def _stored_secret_key(current: ProcessorConnection) -> str | None:
         return None
 
 
-def _settle(merchant: Merchant, secret_key: str | None) -> payment_service.Settlement:
+def _settle(merchant: Merchant, *, key_readable: bool) -> payment_service.Settlement:
     """Record what Stripe says of the merchant's unsettled payments while the keys still work."""
-    lookup = connected_gateway if secret_key is not None else None
+    lookup = connected_gateway if key_readable else None
     return payment_service.settle_before_disconnect(
         db.session, merchant, utcnow(), gateway_for=lookup
     )
@@ -180,7 +180,7 @@ def disconnect() -> Response:
     if current is None:
         return redirect(url_for("processors.payments"))
     secret_key = _stored_secret_key(current)
-    settlement = _settle(merchant, secret_key)
+    settlement = _settle(merchant, key_readable=secret_key is not None)
     db.session.commit()
     form = DisconnectForm()
     if not form.validate_on_submit():
