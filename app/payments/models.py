@@ -84,6 +84,9 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    # When reconciliation last read the intent from Stripe (not a change of the payment, so it
+    # moves neither ``updated_at`` nor ``version``); it spaces out the reads of idle payments.
+    reconciled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     events: Mapped[list[PaymentEvent]] = relationship(
         back_populates="payment", order_by="PaymentEvent.id", passive_deletes=True

@@ -15,17 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import DbSession
 from app.mail import public_url_for, send_email
-from app.merchants.models import Merchant
+from app.merchants.models import Merchant, aware
 from app.payments.models import Payment, PaymentEvent, PaymentStatus
 from app.payments.reasons import failure_reason, rejection_reason
 from app.processors.access import connected_gateway
-from app.processors.gateway import GatewayError, IntentState, PaymentGateway
+from app.processors.connection import current_connection
+from app.processors.gateway import GatewayError, GatewayFailure, IntentState, PaymentGateway
 from app.processors.idempotency import idempotency_key
 
 log = logging.getLogger("kassa.payments")
@@ -57,7 +58,6 @@ PAID = frozenset(
         PaymentStatus.DISPUTED,
     }
 )
-OPEN = (PaymentStatus.PENDING, PaymentStatus.PROCESSING)
 
 
 class Rejection(enum.StrEnum):
@@ -562,25 +562,123 @@ def record_mandate_update(
     return payment
 
 
+# Reconciliation reads payments that are not final yet; a failed intent is not final either, as
+# the buyer may pay the same intent again. Bank debits take longest to settle: SEPA Direct Debit
+# up to 14 business days, nearly three weeks with weekends and holidays. Payments created within
+# this window are read, so a lost webhook for the slowest debit is recovered; older ones are
+# abandoned checkouts that nothing will move.
+NOT_FINAL = (PaymentStatus.PENDING, PaymentStatus.PROCESSING, PaymentStatus.FAILED)
+RECONCILE_WINDOW = timedelta(days=30)
+# An idle payment is read again after a tenth of its age (at least ``older_than``, at most this):
+# a fresh one soon, an abandoned one rarely, a settled debit within hours at worst.
+RECONCILE_MAX_INTERVAL = timedelta(hours=6)
+
+
+def reconcile_interval(age: timedelta, older_than: timedelta) -> timedelta:
+    """How long a payment of this age waits between two reconciliation reads."""
+    return max(older_than, min(age / 10, RECONCILE_MAX_INTERVAL))
+
+
+def reconcile_due(
+    now: datetime,
+    older_than: timedelta,
+    *,
+    created_at: datetime,
+    updated_at: datetime,
+    reconciled_at: datetime | None,
+) -> bool:
+    """Whether reconciliation should read a payment that is not final now: it was created within
+    ``RECONCILE_WINDOW``, nothing moved it for ``older_than``, and its last read is older than
+    its ``reconcile_interval``."""
+    created, updated = aware(created_at), aware(updated_at)
+    if created < now - RECONCILE_WINDOW or updated > now - older_than:
+        return False
+    if reconciled_at is None:
+        return True
+    return now - aware(reconciled_at) >= reconcile_interval(now - created, older_than)
+
+
 def payments_to_reconcile(
     session: DbSession, now: datetime, older_than: timedelta
 ) -> list[Payment]:
-    """Payments still pending or processing that no event has moved for ``older_than``.
-
-    Intents abandoned for more than a week are left alone: Stripe cancels nothing by itself,
-    and re-reading every abandoned checkout forever would only cost requests.
-    """
-    return list(
-        session.scalars(
-            select(Payment)
-            .where(
-                Payment.status.in_(OPEN),
-                Payment.updated_at <= now - older_than,
-                Payment.created_at >= now - timedelta(days=7),
-            )
-            .order_by(Payment.id)
+    """Payments not final yet that are due for a read (``reconcile_due``), oldest first."""
+    candidates = session.scalars(
+        select(Payment)
+        .where(
+            Payment.status.in_(NOT_FINAL),
+            Payment.updated_at <= now - older_than,
+            Payment.created_at >= now - RECONCILE_WINDOW,
+            or_(Payment.reconciled_at.is_(None), Payment.reconciled_at <= now - older_than),
         )
+        .order_by(Payment.id)
     )
+    return [
+        payment
+        for payment in candidates
+        if reconcile_due(
+            now,
+            older_than,
+            created_at=payment.created_at,
+            updated_at=payment.updated_at,
+            reconciled_at=payment.reconciled_at,
+        )
+    ]
+
+
+class _Read(enum.Enum):
+    RECORDED = "recorded"
+    PASSED = "passed"  # a concurrent webhook recorded it first, or Stripe refused this intent
+    STOP = "stop"  # Stripe was not reached or refused the keys: read no more of this merchant's
+
+
+_STOPS_READING = (
+    GatewayFailure.UNAVAILABLE,
+    GatewayFailure.AUTHENTICATION,
+    GatewayFailure.PERMISSION,
+)
+
+
+def _read_and_record(
+    session: DbSession,
+    merchant: Merchant,
+    payment: Payment,
+    now: datetime,
+    gateway_for: GatewayLookup,
+) -> _Read:
+    """Re-read one payment's intent and record it, in its own savepoint.
+
+    A read Stripe answered, even with an error, stamps ``reconciled_at``; one that did not reach
+    Stripe, or lost to a webhook that recorded the payment meanwhile, is left for the next run.
+    """
+    payment_id, intent_id = payment.id, payment.intent_id
+    try:
+        with session.begin_nested():
+            refresh_from_stripe(session, merchant, intent_id, gateway_for=gateway_for)
+    except StaleDataError:
+        log.info("reconcile lost to a webhook", extra={"fields": {"payment_id": payment_id}})
+        return _Read.PASSED
+    except GatewayError as error:
+        log.warning(
+            "reconcile could not record an intent",
+            extra={"fields": {"payment_id": payment_id, "failure": str(error.failure)}},
+        )
+        if error.failure is not GatewayFailure.UNAVAILABLE:
+            _stamp_reconciled(session, payment, now)
+        return _Read.STOP if error.failure in _STOPS_READING else _Read.PASSED
+    _stamp_reconciled(session, payment, now)
+    return _Read.RECORDED
+
+
+def _stamp_reconciled(session: DbSession, payment: Payment, now: datetime) -> None:
+    """Bookkeeping, not a change of the payment: neither ``updated_at`` nor ``version`` moves,
+    so a webhook recording the same payment meanwhile does not collide with it."""
+    payments = Payment.__table__
+    session.execute(
+        update(payments)
+        .where(payments.c.id == payment.id)
+        .values(reconciled_at=now, updated_at=payments.c.updated_at)
+    )
+    session.expire(payment, ["reconciled_at"])
 
 
 def reconcile(
@@ -590,23 +688,82 @@ def reconcile(
     *,
     gateway_for: GatewayLookup = connected_gateway,
 ) -> int:
-    """Re-read open payments' intents from Stripe and record them; how many were read.
+    """Re-read the due payments' intents from Stripe and record them; how many were recorded.
 
-    Each payment is recorded in its own savepoint, so one that fails (Stripe unreachable, a
-    disconnected merchant) leaves the others recorded; it is tried again on the next run.
+    Each payment is recorded in its own savepoint, so one that fails leaves the others recorded.
+    A merchant with no Stripe connection is skipped; one whose keys Stripe refuses, or when
+    Stripe cannot be reached, is not read further in this run.
     """
     read = 0
+    readable: dict[int, bool] = {}
     for payment in payments_to_reconcile(session, now, older_than):
-        merchant = session.get(Merchant, payment.merchant_id)
-        if merchant is None:
+        merchant_id = payment.merchant_id
+        if merchant_id not in readable:
+            readable[merchant_id] = current_connection(session, merchant_id) is not None
+            if not readable[merchant_id]:
+                log.info(
+                    "reconcile skipped a merchant with no Stripe connection",
+                    extra={"fields": {"merchant_id": merchant_id}},
+                )
+        merchant = session.get(Merchant, merchant_id)
+        if not readable[merchant_id] or merchant is None:
             continue
-        try:
-            with session.begin_nested():
-                refresh_from_stripe(session, merchant, payment.intent_id, gateway_for=gateway_for)
+        outcome = _read_and_record(session, merchant, payment, now, gateway_for)
+        if outcome is _Read.RECORDED:
             read += 1
-        except (GatewayError, StaleDataError) as error:  # Stripe unreachable; a webhook won
-            log.warning(
-                "reconcile could not record an intent",
-                extra={"fields": {"payment_id": payment.id, "error": type(error).__name__}},
-            )
+        elif outcome is _Read.STOP:
+            readable[merchant_id] = False
     return read
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a merchant's payments look like just before Stripe is disconnected."""
+
+    still_clearing: list[Payment]  # processing: only Stripe's dashboard will tell how they end
+    unread: int  # payments not final that could not be read (the keys refused, Stripe down)
+
+
+def settle_before_disconnect(
+    session: DbSession,
+    merchant: Merchant,
+    now: datetime,
+    *,
+    gateway_for: GatewayLookup | None = connected_gateway,
+) -> Settlement:
+    """Read every payment of the merchant that is not final (within ``RECONCILE_WINDOW``, as
+    reconciliation does) from Stripe while its keys still work, record it, and say which are
+    still clearing.
+
+    After disconnecting nothing can read these intents again, so this is their last chance to
+    be recorded. Best effort, so that the merchant can always leave: with ``gateway_for=None``
+    (the stored key cannot be decrypted), or once Stripe refuses the keys or cannot be reached,
+    the rest keep their last known state and count as ``unread``.
+    """
+    open_payments = list(
+        session.scalars(
+            select(Payment)
+            .where(
+                Payment.merchant_id == merchant.id,
+                Payment.status.in_(NOT_FINAL),
+                Payment.created_at >= now - RECONCILE_WINDOW,
+            )
+            .order_by(Payment.id)
+        )
+    )
+    unread = len(open_payments) if gateway_for is None else 0
+    if gateway_for is not None:
+        for index, payment in enumerate(open_payments):
+            if _read_and_record(session, merchant, payment, now, gateway_for) is _Read.STOP:
+                unread = len(open_payments) - index
+                break
+    clearing = session.scalars(
+        select(Payment)
+        .where(Payment.merchant_id == merchant.id, Payment.status == PaymentStatus.PROCESSING)
+        .order_by(Payment.created_at, Payment.id)
+    )
+    log.info(
+        "payments settled before disconnecting",
+        extra={"fields": {"merchant_id": merchant.id, "unread": unread}},
+    )
+    return Settlement(list(clearing), unread)

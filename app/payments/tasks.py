@@ -14,7 +14,8 @@ from app.payments.service import reconcile
 
 @huey.periodic_task(crontab(minute="*/5"))
 def reconcile_payments() -> int:
-    """Every five minutes: payments pending or processing longer than the configured minutes."""
+    """Every five minutes: payments not final that nothing moved for the configured minutes,
+    each read again only after its interval (``service.reconcile_due``)."""
     minutes = current_app.extensions["kassa_settings"].reconcile_after_minutes
     read = reconcile(db.session, utcnow(), timedelta(minutes=minutes))
     db.session.commit()

@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from flask import current_app, flash, redirect, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -13,11 +14,16 @@ from app.config import Settings
 from app.core.crypto import InvalidToken, decrypt, seal, unseal
 from app.extensions import db
 from app.merchants.auth import current_merchant, login_required, owner_required, signed_in_user
+from app.merchants.models import Merchant, utcnow
 from app.merchants.service import ServiceError
+from app.payments import service as payment_service
 from app.processors import blueprint, connection
+from app.processors.access import connected_gateway
 from app.processors.forms import ConfirmConnectionForm, DisconnectForm, StripeKeysForm
 from app.processors.gateway import PaymentGateway
+from app.processors.models import ProcessorConnection
 from app.processors.stripe_gateway import StripeGateway
+from app.web.i18n import money
 from app.web.rendering import render
 
 SEAL_LIFETIME_SECONDS = 600
@@ -134,26 +140,67 @@ def connect() -> Response:
     return redirect(url_for("processors.payments"))
 
 
+def _stored_secret_key(current: ProcessorConnection) -> str | None:
+    """The connected account's secret key; None when it can no longer be decrypted."""
+    try:
+        return decrypt(current.secret_key_encrypted, _settings().secret_key)
+    except InvalidToken:
+        return None
+
+
+def _settle(merchant: Merchant, *, key_readable: bool) -> payment_service.Settlement:
+    """Record what Stripe says of the merchant's unsettled payments while the keys still work."""
+    lookup = connected_gateway if key_readable else None
+    return payment_service.settle_before_disconnect(
+        db.session, merchant, utcnow(), gateway_for=lookup
+    )
+
+
+def _clearing_list(settlement: payment_service.Settlement) -> str:
+    """The payments still clearing, one phrase each, for the message after disconnecting."""
+    return "; ".join(
+        _(
+            "%(amount)s from %(buyer)s on %(date)s",
+            amount=money(payment.gross),
+            buyer=payment.buyer_email or "—",
+            date=format_date(payment.created_at),
+        )
+        for payment in settlement.still_clearing
+    )
+
+
 @blueprint.route("/panel/settings/payments/disconnect", methods=["GET", "POST"])
 @login_required
 @owner_required
 def disconnect() -> Response:
+    """Settle first: each visit re-reads the unsettled payments, so the page lists what is
+    really still clearing, and the confirmation does it again just before forgetting the keys."""
     merchant = current_merchant()
     current = connection.current_connection(db.session, merchant.id)
     if current is None:
         return redirect(url_for("processors.payments"))
+    secret_key = _stored_secret_key(current)
+    settlement = _settle(merchant, key_readable=secret_key is not None)
+    db.session.commit()
     form = DisconnectForm()
     if not form.validate_on_submit():
-        return render("processors/disconnect.html", form=form, connected=current)
-    try:
-        secret_key: str | None = decrypt(current.secret_key_encrypted, _settings().secret_key)
-    except InvalidToken:
-        secret_key = None
+        return render(
+            "processors/disconnect.html", form=form, connected=current, settlement=settlement
+        )
     removed = connection.disconnect(
         db.session, merchant, gateway_factory=_gateway, secret_key=secret_key
     )
     db.session.commit()
     flash(_("Stripe is disconnected."), "info")
+    if settlement.still_clearing:
+        flash(
+            _(
+                "These payments were still clearing: %(payments)s. Kassa can no longer follow "
+                "them; their outcome will be in your Stripe dashboard.",
+                payments=_clearing_list(settlement),
+            ),
+            "info",
+        )
     if not removed:
         flash(
             _(
