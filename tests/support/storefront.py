@@ -51,9 +51,10 @@ def open_shop(
     account: SandboxAccount | None = None,
 ) -> PanelSession:
     """A Swedish merchant's open shop at ``/s/<slug>``: Mug (129 SEK) and Coffee club (99 SEK,
-    once: the shop does not sell what charges later until subscriptions exist), in a Mugs and a Coffee category, and a 25 % code SPRING25; with ``with_eur`` the
-    products have EUR prices too (12 and 9) and buyers may switch currency; with ``account``
-    the merchant has connected that sandbox account, so buyers can check out."""
+    once: the shop does not sell what charges later until subscriptions exist), in a Mugs and a
+    Coffee category, and a 25 % code SPRING25; with ``with_eur`` the products have EUR prices
+    too (12 and 9) and buyers may switch currency; with ``account`` the merchant has connected
+    that sandbox account, so buyers can check out."""
     merchant = PanelSession(base_url)
     merchant.post(
         "/signup", business_name="Kaffe & Keramik AB", country="SE", currency="",
