@@ -21,6 +21,7 @@ from .resources.intents import (
     verify_microdeposits,
 )
 from .resources.payment_intents import finish_authentication, start_debit
+from .resources.refunds import fail_refund
 from .resources.setup_intents import finish_setup_authentication, succeed_setup
 from .rules import default_capabilities
 from .sandbox import DEFAULT_FAULTS, Sandbox
@@ -99,6 +100,26 @@ def create_account() -> Any:
 @control_blueprint.post("/_sandbox/advance")
 def advance() -> Any:
     return jsonify({"settled": _sandbox().run_due_jobs(everything=True)})
+
+
+@control_blueprint.post("/_sandbox/refunds/<refund_id>/fail")
+def fail_refund_later(refund_id: str) -> Any:
+    """A refund fails after the fact, as a bank's refund can days later: ``failure_reason``
+    (default ``declined``). Returns the refund."""
+    sandbox = _sandbox()
+    found = _find(sandbox, refund_id)
+    if found is None or found[1].get("object") != "refund":
+        return _control_error(f"No such refund: '{refund_id}'", 404)
+    account_id, refund = found
+    reason = str(_payload().get("failure_reason") or "declined")
+    with sandbox.store.lock:
+        ctx = _page_ctx(sandbox, account_id, {})
+        try:
+            fail_refund(ctx, refund, reason)
+        except StripeError as error:
+            return jsonify(error.body()), error.status
+        sandbox.store.save()
+        return jsonify(ctx.render(refund))
 
 
 @control_blueprint.route("/_sandbox/faults", methods=["GET", "POST"])

@@ -32,7 +32,7 @@ from app.core import pricing
 from app.core.methods import PaymentMethod, required_currency
 from app.core.money import Money
 from app.extensions import DbSession
-from app.links.labels import REFUSAL_MESSAGES
+from app.links.labels import BUYER_REFUSALS as LINK_BUYER_REFUSALS
 from app.links.models import PaymentLink
 from app.links.service import DOCUMENT_TYPE as LINK_TYPE
 from app.links.service import (
@@ -153,7 +153,7 @@ class LinkDocument(Document):
     """A payment link: its lines, optional lines, questions and methods."""
 
     type = LINK_TYPE
-    refusal_messages = REFUSAL_MESSAGES
+    refusal_messages = LINK_BUYER_REFUSALS
 
     def __init__(self, link: PaymentLink) -> None:
         self.link = link

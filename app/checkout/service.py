@@ -418,7 +418,6 @@ def summarize(session: DbSession, document: Document, choices: Choices, today: d
     method = PaymentMethod(choices.method) if choices.method in set(methods) else None
     breakdown = pricing.price(cart, pricing.PaymentMethod(method.value) if method else None)
     by_reference = {line.reference: line for line in breakdown.lines}
-    saves = branding_of(session, document).save_payment_methods
     return Summary(
         lines=[
             (line, by_reference[str(line.id)])
@@ -435,7 +434,7 @@ def summarize(session: DbSession, document: Document, choices: Choices, today: d
         },
         methods=methods,
         method=method,
-        refusal=pricing.refusal(pricing.price(cart, None), saves_method_for_later=saves),
+        refusal=pricing.refusal(pricing.price(cart, None)),
         asks_country=any(
             rate.countries for line in cart.lines for rate in line.effective_tax_rates
         ),
@@ -488,7 +487,9 @@ def _next_intent_key(session: DbSession, checkout: CheckoutSession) -> str:
 def _payment_request(
     session: DbSession, checkout: CheckoutSession, document: Document, summary: Summary
 ) -> IntentRequest:
-    if summary.refusal is not None or not summary.methods:
+    if summary.refusal is not None:  # the buyer is told why, never sent to Stripe
+        raise ServiceError(document.refusal_messages[summary.refusal])
+    if not summary.methods:
         raise ServiceError(_l("This checkout cannot be paid. Please contact the seller."))
     return IntentRequest(
         amount=summary.breakdown.due_now.total,

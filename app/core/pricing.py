@@ -69,7 +69,9 @@ Due later
     per charge, its fee and total. ``Breakdown.total`` is every line's first charge plus the
     fees of those first charges: ``due_now.total`` plus the totals of the delayed lines' charges.
 
-Whether a checkout may be created: ``refusal`` returns a ``Refusal`` reason code or None.
+Whether a checkout may be created: ``refusal`` returns a ``Refusal`` reason code or None. Until
+subscriptions are built nothing charges a saved method later, so a cart with anything due later
+is refused (``LATER_CHARGES_UNSUPPORTED``); ``due_later`` is still priced, for the day it is.
 """
 
 from __future__ import annotations
@@ -117,9 +119,8 @@ class Refusal(StrEnum):
     """Why a checkout cannot be created; editors and checkouts turn these into messages."""
 
     EMPTY_CART = "empty_cart"
+    LATER_CHARGES_UNSUPPORTED = "later_charges_unsupported"
     BELOW_MINIMUM = "below_minimum"
-    LATER_CHARGE_BELOW_MINIMUM = "later_charge_below_minimum"
-    NOTHING_DUE_NEEDS_SETUP = "nothing_due_needs_setup"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,6 +307,11 @@ class Price:
         if self.starts_on is not None and self.starts_on > today:
             return self.starts_on
         return today + timedelta(days=self.trial_days)
+
+    def charges_later(self, today: date) -> bool:
+        """Whether buying this today promises a charge after today: a renewal, or a first
+        charge delayed by a start date or trial days (the lines ``due_later`` is made of)."""
+        return self.recurrence is not None or self.first_charge_on(today) != today
 
 
 @dataclass(frozen=True, slots=True)
@@ -634,22 +640,19 @@ def price_per_method(
     return {method: price(cart, method) for method in methods}
 
 
-def refusal(breakdown: Breakdown, *, saves_method_for_later: bool) -> Refusal | None:
+def refusal(breakdown: Breakdown) -> Refusal | None:
     """Why this checkout cannot be created, or None when it can.
 
-    Stripe refuses a positive charge below its minimum for the currency, now or at any later
-    charge. When nothing is due now but something is later, the checkout must save the payment
-    method (a SetupIntent); a merchant who requires a deposit instead adds a one-time line due
-    now, which makes something due. A cart whose every charge is zero may be created (there is
-    nothing to collect). Check the breakdown priced without a method: fees only add to it.
+    A cart that charges anything after today (a renewal, or a first charge delayed by a start
+    date or trial days) is refused: nothing charges a saved payment method later yet, so such a
+    checkout would promise charges that never happen. Stripe refuses a positive charge below its
+    minimum for the currency. A cart whose every charge is zero may be created (there is nothing
+    to collect). Check the breakdown priced without a method: fees only add to it.
     """
     if not breakdown.lines:
         return Refusal.EMPTY_CART
+    if breakdown.due_later:
+        return Refusal.LATER_CHARGES_UNSUPPORTED
     if below_minimum(breakdown.due_now.total):
         return Refusal.BELOW_MINIMUM
-    charged_later = [c for c in breakdown.due_later if c.total.amount > 0]
-    if any(below_minimum(c.total) for c in charged_later):
-        return Refusal.LATER_CHARGE_BELOW_MINIMUM
-    if not breakdown.due_now.total and charged_later and not saves_method_for_later:
-        return Refusal.NOTHING_DUE_NEEDS_SETUP
     return None

@@ -1,4 +1,5 @@
-"""The words the panel and the checkout show for a link's status and pricing refusals."""
+"""The words the panel and the checkout show for a link's status and pricing refusals (the
+merchant's warnings in the editor, the buyer's at the checkout)."""
 
 from __future__ import annotations
 
@@ -32,17 +33,29 @@ STATUS_EXPLANATIONS: dict[LinkStatus, LazyString] = {
     ),
 }
 
+# The link editor's warnings to the merchant.
 REFUSAL_MESSAGES: dict[Refusal, LazyString] = {
     Refusal.EMPTY_CART: _l("Add a line: there is nothing to pay for yet."),
+    Refusal.LATER_CHARGES_UNSUPPORTED: _l(
+        "Buyers cannot pay this link: a line renews automatically or charges later (trial days "
+        "or a start date), and Kassa cannot take later charges until subscriptions arrive. Use "
+        "one-time products that are charged at checkout."
+    ),
     Refusal.BELOW_MINIMUM: _l(
         "The amount due is below the smallest charge Stripe accepts in this currency: "
         "buyers could not pay."
     ),
-    Refusal.LATER_CHARGE_BELOW_MINIMUM: _l(
-        "A later charge is below the smallest charge Stripe accepts in this currency."
+}
+
+# What a buyer of the link is told when it cannot be paid.
+BUYER_REFUSALS: dict[Refusal, LazyString] = {
+    Refusal.EMPTY_CART: _l("There is nothing to pay for here. Please contact the seller."),
+    Refusal.LATER_CHARGES_UNSUPPORTED: _l(
+        "An item here renews automatically or is charged later, which cannot be paid here yet, "
+        "so nothing will be charged. Please contact the seller to buy it."
     ),
-    Refusal.NOTHING_DUE_NEEDS_SETUP: _l(
-        "Nothing is due at checkout but something is later: let buyers save their payment "
-        "method in your checkout settings, or add a line due now."
+    Refusal.BELOW_MINIMUM: _l(
+        "The amount due is below the smallest payment we can take in this currency, so it "
+        "cannot be paid here. Please contact the seller."
     ),
 }

@@ -139,7 +139,7 @@ def _share_context(link: PaymentLink) -> dict[str, Any]:
 
 
 def _lines_context(link: PaymentLink, line_form: LineForm | None = None) -> dict[str, Any]:
-    problem = service.minimum_charge_problem(db.session, current_merchant(), link, utcnow().date())
+    problem = service.pricing_problem(link, utcnow().date())
     if line_form is None:
         line_form = LineForm(formdata=None, **_form_options())
         line_form.currency.data = link.currency

@@ -28,7 +28,6 @@ from app.payments.service import PAID
 from app.settings.models import Collect
 from app.settings.service import (
     accepted_methods,
-    checkout_settings,
     end_of_day,
     ensure_account_currency,
 )
@@ -326,15 +325,17 @@ def link_cart(
     return pricing.Cart(currency=link.currency, today=today, lines=tuple(lines), **extras)  # type: ignore[arg-type]
 
 
-def minimum_charge_problem(
-    session: DbSession, merchant: Merchant, link: PaymentLink, today: date
-) -> pricing.Refusal | None:
-    """Why a buyer could not pay this link at its smallest quantities (no optional line
-    added), or None."""
+def pricing_problem(link: PaymentLink, today: date) -> pricing.Refusal | None:
+    """Why a buyer could not pay this link, or None: at its smallest quantities with no
+    optional line added, or once they add an optional line that charges later."""
     smallest = {line.id: 0 if line.optional else line.min_quantity for line in link.lines}
-    breakdown = pricing.price(link_cart(link, today, smallest), None)
-    saves = checkout_settings(session, merchant).save_payment_methods
-    return pricing.refusal(breakdown, saves_method_for_later=saves)
+    problem = pricing.refusal(pricing.price(link_cart(link, today, smallest), None))
+    if problem is not None:
+        return problem
+    everything = {line.id: line.min_quantity for line in link.lines}
+    if pricing.price(link_cart(link, today, everything), None).due_later:
+        return pricing.Refusal.LATER_CHARGES_UNSUPPORTED
+    return None
 
 
 def _sales(session: DbSession, link: PaymentLink) -> tuple[int, int]:

@@ -50,6 +50,7 @@ _STAGE = {
     PaymentStatus.REFUNDED: 6,
     PaymentStatus.DISPUTED: 7,
 }
+_REFUND_STAGES = (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 PAID = frozenset(
     {
         PaymentStatus.SUCCEEDED,
@@ -220,6 +221,12 @@ def status_of(intent: IntentState) -> PaymentStatus:
 def _may_move(current: PaymentStatus, new: PaymentStatus) -> bool:
     if new is current or current is PaymentStatus.CANCELED:
         return False
+    if current in _REFUND_STAGES and new in (PaymentStatus.SUCCEEDED, *_REFUND_STAGES):
+        # A refund failed (a bank debit's refund can, days later): Stripe lowered the charge's
+        # refunded amount, so the payment is refunded less, or not at all, again. Every
+        # recording reads the intent from Stripe just before (and concurrent recordings collide
+        # on the version), so a lower refunded status is Stripe's word, not an old snapshot.
+        return True
     if current is PaymentStatus.PROCESSING and new is PaymentStatus.FAILED:
         return True  # a bank debit that did not clear
     if current is PaymentStatus.FAILED and new is PaymentStatus.PENDING:
@@ -311,15 +318,17 @@ def _record_balance(session: DbSession, payment: Payment, intent: IntentState) -
 
 
 def _record_refunds(session: DbSession, payment: Payment, intent: IntentState) -> None:
+    """The charge's refunded amount as Stripe has it: higher after a refund, lower after a
+    refund that failed (the money went back to the merchant's Stripe balance)."""
     refunded = intent.amount_refunded.amount if intent.amount_refunded else 0
-    if refunded > payment.amount_refunded:
-        _append(
-            session,
-            payment,
-            "refund_recorded",
-            {"amount_refunded": refunded, "previously": payment.amount_refunded},
-        )
-        payment.amount_refunded = refunded
+    if refunded == payment.amount_refunded:
+        return
+    kind = "refund_recorded" if refunded > payment.amount_refunded else "refund_failed"
+    detail = {"amount_refunded": refunded, "previously": payment.amount_refunded}
+    if kind == "refund_failed":
+        detail["amount_failed"] = payment.amount_refunded - refunded
+    _append(session, payment, kind, detail)
+    payment.amount_refunded = refunded
 
 
 def _status_detail(

@@ -56,7 +56,7 @@ def _intent_event(
 def _charge_event(
     session: DbSession, merchant: Merchant, event: WebhookEventData
 ) -> WebhookOutcome:
-    """Refunds and disputes: the charge (or dispute) names its PaymentIntent."""
+    """Charges, refunds and disputes: the charge, refund or dispute names its PaymentIntent."""
     intent_id = event.data_object.get("payment_intent")
     return _record_intent_by_id(session, merchant, str(intent_id) if intent_id else None)
 
@@ -69,13 +69,23 @@ def _mandate_event(
     return WebhookOutcome.APPLIED if payment else WebhookOutcome.IGNORED
 
 
+# Every type ``processors.connection.WEBHOOK_EVENTS`` subscribes to has a handler (a test
+# checks it): an event Kassa asks for and then ignores would be a change nobody records.
 HANDLERS: dict[str, Handler] = {
     "payment_intent.processing": _intent_event,
     "payment_intent.succeeded": _intent_event,
     "payment_intent.payment_failed": _intent_event,
     "payment_intent.canceled": _intent_event,
+    "payment_intent.requires_action": _intent_event,
+    "charge.succeeded": _charge_event,
+    "charge.failed": _charge_event,
     "charge.refunded": _charge_event,
     "charge.dispute.created": _charge_event,
+    # A refund can fail days later (bank debits): Stripe then lowers the charge's refunded
+    # amount, which the re-read intent carries.
+    "refund.updated": _charge_event,
+    "refund.failed": _charge_event,
+    "charge.refund.updated": _charge_event,
     "mandate.updated": _mandate_event,
 }
 

@@ -41,9 +41,9 @@ WEBHOOK_EVENTS: tuple[str, ...] = (
     "charge.refunded",
     "charge.dispute.created",
     "refund.updated",
+    "refund.failed",
+    "charge.refund.updated",
     "mandate.updated",
-    "setup_intent.succeeded",
-    "setup_intent.setup_failed",
 )
 
 # Operator policy: Stripe account countries Kassa refuses, with the reason the merchant sees.

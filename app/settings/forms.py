@@ -72,10 +72,6 @@ def method_choices() -> list[tuple[str, Any]]:
 
 class CheckoutForm(KassaForm):
     payment_methods = MultipleChoiceField(_l("Accepted payment methods"))
-    save_payment_methods = CheckboxField(
-        _l("Let buyers save their payment method for later charges"),
-        description=_l("Needed for subscriptions charged after the first payment."),
-    )
     billing_address = collect_field(
         _l("Billing address"),
         _l(

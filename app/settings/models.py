@@ -51,6 +51,8 @@ class CheckoutSettings(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[
     payment_methods: Mapped[list[str]] = mapped_column(
         JSON, default=lambda: [PaymentMethod.CARD.value]
     )
+    # Kept for subscriptions; nothing reads it until then (no form offers it: nothing could
+    # charge a saved method later, see ``pricing.Refusal.LATER_CHARGES_UNSUPPORTED``).
     save_payment_methods: Mapped[bool] = mapped_column(Boolean, default=False)
     billing_address: Mapped[Collect] = mapped_column(str_enum(Collect), default=Collect.OFF)
     shipping_address: Mapped[Collect] = mapped_column(str_enum(Collect), default=Collect.OFF)

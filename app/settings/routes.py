@@ -162,7 +162,6 @@ def checkout() -> Response:
                 db.session,
                 merchant,
                 methods=[PaymentMethod(m) for m in form.payment_methods.data or []],
-                save_payment_methods=bool(form.save_payment_methods.data),
                 billing_address=Collect(form.billing_address.data),
                 shipping_address=Collect(form.shipping_address.data),
                 phone=Collect(form.phone.data),

@@ -212,7 +212,6 @@ def update_checkout(
     merchant: Merchant,
     *,
     methods: list[PaymentMethod],
-    save_payment_methods: bool,
     billing_address: Collect,
     shipping_address: Collect,
     phone: Collect,
@@ -224,7 +223,6 @@ def update_checkout(
         raise ServiceError(_l("Choose only methods that are available to you."), "payment_methods")
     settings = checkout_settings(session, merchant)
     settings.payment_methods = [method.value for method in PaymentMethod if method in methods]
-    settings.save_payment_methods = save_payment_methods
     settings.billing_address = billing_address
     settings.shipping_address = shipping_address
     settings.phone = phone

@@ -35,7 +35,12 @@ from app.storefront.forms import (
     RemoveLineForm,
     ShopCurrencyForm,
 )
-from app.storefront.labels import BUYER_REFUSALS, recurring_terms, schedule_note
+from app.storefront.labels import (
+    BUYER_REFUSALS,
+    NOT_SOLD_ONLINE,
+    recurring_terms,
+    schedule_note,
+)
 from app.storefront.models import Cart, Storefront, StorefrontProduct
 from app.web.forms import KassaForm
 from app.web.page_cache import cached_page
@@ -237,6 +242,8 @@ def _product_page(
         price=product.price_in(shop.currency),
         terms=recurring_terms(product),
         schedule=schedule_note(product),
+        sold_online=service.sold_online(listing, shop.currency, utcnow().date()),
+        not_sold_online=NOT_SOLD_ONLINE,
         form=form or AddToCartForm(formdata=None),
         canonical_url=url,
         image_url=image,
@@ -264,7 +271,9 @@ def add_to_cart(slug: str, product_slug: str) -> Response:
         try:
             if cart is None:
                 cart = service.new_cart(db.session, shop.storefront, shop.currency)
-            service.add_to_cart(db.session, cart, listing, form.quantity.value or 0)
+            service.add_to_cart(
+                db.session, cart, listing, form.quantity.value or 0, utcnow().date()
+            )
         except ServiceError as refusal:
             db.session.rollback()
             form.add_error(refusal.field, str(refusal.message))

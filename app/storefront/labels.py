@@ -11,19 +11,22 @@ from app.core.pricing import Recurrence, Refusal
 
 BUYER_REFUSALS: dict[Refusal, LazyString] = {
     Refusal.EMPTY_CART: _l("Your cart is empty."),
+    Refusal.LATER_CHARGES_UNSUPPORTED: _l(
+        "An item in your cart renews automatically or is charged later, which cannot be paid "
+        "here yet. Remove it to check out the rest, or contact the shop to buy it."
+    ),
     Refusal.BELOW_MINIMUM: _l(
         "The amount due now is below the smallest payment we can take in this currency. "
         "Add more to your cart to check out."
     ),
-    Refusal.LATER_CHARGE_BELOW_MINIMUM: _l(
-        "A later charge in your cart is below the smallest payment we can take in this "
-        "currency. Add more of it to check out."
-    ),
-    Refusal.NOTHING_DUE_NEEDS_SETUP: _l(
-        "Nothing in your cart is due now, and this shop cannot save a payment method for "
-        "later. Add an item paid today, or contact the shop."
-    ),
 }
+
+# On a product page, instead of "Add to cart", for a product that charges after the day it is
+# bought (see ``pricing.Price.charges_later``).
+NOT_SOLD_ONLINE = _l(
+    "This product renews automatically or is charged later, which cannot be paid here yet, so "
+    "it cannot be bought online for now. Contact the shop to buy it."
+)
 
 
 def every(interval: str, count: int) -> str:

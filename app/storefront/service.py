@@ -28,9 +28,9 @@ from app.merchants.service import ServiceError
 from app.settings.service import (
     accepted_methods,
     account_currencies,
-    checkout_settings,
     usable_discount,
 )
+from app.storefront.labels import NOT_SOLD_ONLINE
 from app.storefront.models import Cart, CartLine, Storefront, StorefrontCategory, StorefrontProduct
 from app.web.uploads import delete_image, store_image
 
@@ -206,6 +206,17 @@ def is_on_sale(listing: StorefrontProduct, currency: str) -> bool:
     """A listed product is sold in ``currency`` while it is not archived and has a price there."""
     product = listing.product
     return not product.is_archived and product.price_in(currency) is not None
+
+
+def sold_online(listing: StorefrontProduct, currency: str, today: date) -> bool:
+    """Whether buyers can buy this listed product in the shop today: on sale, and charged
+    only at checkout. A product that renews or charges later (trial days, a start date) is
+    shown but not sold until subscriptions can make those charges."""
+    product = listing.product
+    price = product.price_in(currency)
+    if product.is_archived or price is None:
+        return False
+    return not pricing_price(product, price, str(product.id)).charges_later(today)
 
 
 def listing_by_slug(
@@ -449,12 +460,14 @@ def _check_quantity(quantity: int) -> None:
 
 
 def add_to_cart(
-    session: DbSession, cart: Cart, listing: StorefrontProduct, quantity: int
+    session: DbSession, cart: Cart, listing: StorefrontProduct, quantity: int, today: date
 ) -> CartLine:
     """Put ``quantity`` of a listed product in the cart (added to what is there already)."""
     _check_quantity(quantity)
     if not is_on_sale(listing, cart.currency):
         raise ServiceError(_l("This product is not sold at the moment."), "quantity")
+    if not sold_online(listing, cart.currency, today):
+        raise ServiceError(NOT_SOLD_ONLINE, "quantity")
     line = next((line for line in cart.lines if line.product_id == listing.product_id), None)
     if line is None:
         line = CartLine(
@@ -573,7 +586,6 @@ def summarize_cart(
         discount=discount,
     )
     breakdown = pricing.price(pricing_cart, None)
-    saves = checkout_settings(session, merchant).save_payment_methods
     return CartSummary(
         lines=[
             PricedLine(line, listing, priced)
@@ -581,7 +593,7 @@ def summarize_cart(
         ],
         unavailable=unavailable,
         breakdown=breakdown,
-        refusal=pricing.refusal(breakdown, saves_method_for_later=saves),
+        refusal=pricing.refusal(breakdown),
         discount_code=discount.code if discount else "",
         discount_dropped=bool(cart.discount_code) and discount is None,
         taxes_by_country=any(

@@ -1,5 +1,7 @@
 """Refunds: full, partial and several per charge. Card refunds succeed at once; bank debit
-refunds are ``pending`` until the next settlement (timer or ``/_sandbox/advance``)."""
+refunds are ``pending`` until the next settlement (timer or ``/_sandbox/advance``). Any refund
+not yet failed can be made to fail later (``fail_refund``, the control endpoint
+``/_sandbox/refunds/<id>/fail``), as a bank's refund can days after it was made."""
 
 from __future__ import annotations
 
@@ -161,6 +163,55 @@ def _settle_refund(sandbox: Sandbox, account_id: str, job: dict[str, Any]) -> No
 
 
 JOB_HANDLERS["settle_refund"] = _settle_refund
+
+# Stripe's documented values of ``refund.failure_reason``.
+FAILURE_REASONS = (
+    "lost_or_stolen_card",
+    "expired_or_canceled_card",
+    "charge_for_pending_refund_disputed",
+    "insufficient_funds",
+    "declined",
+    "merchant_request",
+    "unknown",
+)
+
+
+def fail_refund(ctx: Ctx, refund: dict[str, Any], reason: str) -> None:
+    """The refund failed (the buyer's bank sent it back): as at Stripe, it becomes ``failed``
+    with a ``failure_reason`` and a ``failure_balance_transaction`` that puts the amount back in
+    the balance, the charge's ``amount_refunded`` drops by it, and ``refund.updated``,
+    ``charge.refund.updated`` and ``refund.failed`` are recorded."""
+    if refund["status"] not in ("pending", "succeeded"):
+        raise invalid_request(
+            f"Refund {refund['id']} has a status of {refund['status']}; only pending or "
+            "succeeded refunds can fail.",
+        )
+    if reason not in FAILURE_REASONS:
+        raise invalid_request(
+            f"Invalid failure_reason: must be one of {', '.join(FAILURE_REASONS)}",
+            param="failure_reason",
+        )
+    charge = ctx.get("charge", refund["charge"], "charge")
+    transaction = create_balance_transaction(
+        ctx,
+        amount=refund["amount"],
+        currency=refund["currency"],
+        source=refund["id"],
+        kind="refund_failure",
+        method_type=charge["payment_method_details"]["type"],
+        description="REFUND FAILURE",
+        charge_fee=False,
+    )
+    previous_status = refund["status"]
+    refund["status"] = "failed"
+    refund["failure_reason"] = reason
+    refund["failure_balance_transaction"] = transaction["id"]
+    charge["amount_refunded"] -= refund["amount"]
+    charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+    _sync_charge_refunds(ctx, charge)
+    ctx.emit("refund.updated", refund, {"status": previous_status})
+    ctx.emit("charge.refund.updated", refund, {"status": previous_status})
+    ctx.emit("refund.failed", refund)
 
 
 @endpoint("GET", "/v1/refunds/<refund>")

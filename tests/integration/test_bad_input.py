@@ -282,12 +282,10 @@ FORMS = [
         owner_page("/panel/settings/checkout"),
         {
             "payment_methods": "card",
-            "save_payment_methods": "y",
             "billing_address": "off",
             "shipping_address": "optional",
             "phone": "required",
         },
-        optional={"save_payment_methods"},
     ),
     FormCase(
         settings_forms.CurrencyForm,

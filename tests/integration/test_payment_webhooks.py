@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+import stripe
 from flask import Flask
 from sqlalchemy import select
 
@@ -18,6 +19,8 @@ from app.extensions import db
 from app.merchants.models import utcnow
 from app.payments.models import Payment, PaymentStatus, WebhookEvent, WebhookOutcome
 from app.payments.service import reconcile
+from app.payments.webhooks import HANDLERS
+from app.processors.connection import WEBHOOK_EVENTS
 from tests.support.mailbox import Mailbox
 from tests.support.payments import (
     BILLING,
@@ -102,7 +105,7 @@ def test_a_card_payment_is_recorded_from_the_delivered_webhook(
         assert all(e.processed_at is not None for e in stored)
         outcomes = {e.type: e.outcome for e in stored}
     assert outcomes["payment_intent.succeeded"] is WebhookOutcome.APPLIED
-    assert outcomes["charge.succeeded"] is WebhookOutcome.IGNORED  # stored, acknowledged
+    assert outcomes["charge.succeeded"] is WebhookOutcome.APPLIED  # re-read: nothing new
 
 
 def test_a_bad_signature_is_refused_and_nothing_is_stored(
@@ -241,3 +244,107 @@ def test_a_bacs_mandate_update_is_an_event_on_its_payment(
     assert "mandate_updated" in event_kinds(app, checkout.payment_id)
     subjects = [m.subject for m in mailbox.messages("buyer@example.com")]
     assert subjects[-1] == "Ditt kvitto från Live Shop AB" and len(subjects) == 2
+
+
+def test_every_subscribed_event_type_has_a_handler() -> None:
+    assert set(WEBHOOK_EVENTS) <= set(HANDLERS)
+    assert not any(kind.startswith("setup_intent.") for kind in WEBHOOK_EVENTS)
+
+
+def only_deliver(sandbox: StripeSandbox, account: SandboxAccount, event_type: str) -> None:
+    """The merchant's endpoint at Stripe now receives this one type of event, as if every
+    other delivery were lost."""
+    merchant_stripe = stripe.StripeClient(
+        account.secret_key, base_addresses={"api": sandbox.api_base}
+    )
+    (endpoint,) = merchant_stripe.v1.webhook_endpoints.list().data
+    merchant_stripe.v1.webhook_endpoints.update(
+        endpoint.id, params={"enabled_events": [event_type]}
+    )
+
+
+def stored_outcome(app: Flask, event_type: str) -> WebhookOutcome | None:
+    with app.app_context():
+        event = db.session.scalars(
+            select(WebhookEvent).where(WebhookEvent.type == event_type)
+        ).first()
+        return event.outcome if event is not None and event.processed_at else None
+
+
+@pytest.mark.parametrize(
+    ("event_type", "method", "status"),
+    [
+        ("charge.succeeded", "pm_card_visa", PaymentStatus.SUCCEEDED),
+        ("charge.failed", "pm_card_chargeDeclined", PaymentStatus.FAILED),
+        ("payment_intent.requires_action", "pm_card_threeDSecure2Required", PaymentStatus.PENDING),
+    ],
+)
+def test_one_delivered_charge_or_intent_event_alone_records_the_payment(
+    app: Flask,
+    live_account: tuple[SandboxAccount, int],
+    stripe_sandbox: StripeSandbox,
+    event_type: str,
+    method: str,
+    status: PaymentStatus,
+) -> None:
+    account, merchant = live_account
+    only_deliver(stripe_sandbox, account, event_type)
+    checkout = open_checkout(app, merchant, Money(2500, "EUR"))
+    pay_as_buyer(stripe_sandbox, account, checkout.intent, payment_method=method)
+    assert wait_until(lambda: stored_outcome(app, event_type), what=event_type) is (
+        WebhookOutcome.APPLIED
+    )
+    payment = payment_row(app, checkout.payment_id)
+    assert payment.status is status
+    assert payment.method_type == "card"  # read from Stripe: the pending payment had no method
+
+
+@pytest.fixture
+def merchant_browser(
+    app: Flask, live_server: LiveServer, stripe_sandbox: StripeSandbox
+) -> tuple[SandboxAccount, int, requests.Session]:
+    """A German account connected by its owner, who stays signed in on the live server."""
+    account = stripe_sandbox.create_account("DE", "eur", name="Live Shop")
+    browser = connect_through_live_server(live_server.url, account, OWNER)
+    return account, merchant_id(app, OWNER), browser
+
+
+def test_a_sepa_refund_that_fails_later_is_shown_and_undone(
+    app: Flask,
+    live_server: LiveServer,
+    merchant_browser: tuple[SandboxAccount, int, requests.Session],
+    stripe_sandbox: StripeSandbox,
+) -> None:
+    account, merchant, browser = merchant_browser
+    checkout = open_checkout(app, merchant, Money(4990, "EUR"), ("sepa_debit",))
+    pay_as_buyer(stripe_sandbox, account, checkout.intent, **sepa("AT611904300234573201"))
+    stripe_sandbox.control("POST", "/_sandbox/advance")
+    wait_until(lambda: status_is(app, checkout.payment_id, PaymentStatus.SUCCEEDED), what="paid")
+
+    merchant_stripe = stripe.StripeClient(
+        account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
+    )  # the merchant refunds in Stripe's dashboard
+    refund = merchant_stripe.v1.refunds.create(params={"payment_intent": checkout.intent.id})
+    assert refund.status == "pending"
+    refunded = wait_until(
+        lambda: status_is(app, checkout.payment_id, PaymentStatus.REFUNDED), what="refunded"
+    )
+    assert refunded.amount_refunded == 4990
+
+    failed = stripe_sandbox.control("POST", f"/_sandbox/refunds/{refund.id}/fail", {})
+    assert (failed["status"], failed["failure_reason"]) == ("failed", "declined")
+    payment = wait_until(
+        lambda: status_is(app, checkout.payment_id, PaymentStatus.SUCCEEDED), what="undone"
+    )
+    assert payment.amount_refunded == 0
+    wait_until(lambda: settled_deliveries(stripe_sandbox, account), what="deliveries")
+    for event_type in ("refund.updated", "charge.refund.updated", "refund.failed"):
+        assert stored_outcome(app, event_type) is WebhookOutcome.APPLIED
+    kinds = event_kinds(app, payment.id)
+    assert kinds.count("refund_failed") == 1
+    assert kinds[-2:] == ["refund_failed", "status_changed"]
+
+    page = browser.get(f"{live_server.url}/panel/payments/{payment.id}", timeout=10).text
+    assert "Refund failed: the buyer did not get this money back" in page
+    assert "returned to your Stripe balance" in page
+    assert 'class="badge badge-succeeded"' in page

@@ -57,17 +57,32 @@ def test_sepa_needs_eur_among_the_currencies(client: FlaskClient, app: Flask) ->
 
     add_currency(client, "EUR")
     saved = save_checkout(
-        client, ["card", "sepa_debit"], billing_address="required", phone="optional",
-        save_payment_methods="y",
-    )  # fmt: skip
+        client, ["card", "sepa_debit"], billing_address="required", phone="optional"
+    )
     assert saved.status_code == 302
     with app.app_context():
         settings = db.session.scalars(select(CheckoutSettings)).one()
         assert settings.payment_methods == ["card", "sepa_debit"]
         assert (settings.billing_address, settings.phone) == (Collect.REQUIRED, Collect.OPTIONAL)
-        assert settings.save_payment_methods is True
         accepted = service.accepted_methods(db.session, merchant(app))
         assert accepted == [PaymentMethod.CARD, PaymentMethod.SEPA_DEBIT]
+
+
+def test_saving_payment_methods_is_not_offered_until_subscriptions(
+    client: FlaskClient, app: Flask
+) -> None:
+    # Nothing charges a saved method later yet, so the settings do not offer to save one, and
+    # a posted value is not taken.
+    sign_up(client)
+    page = client.get(CHECKOUT).get_data(as_text=True)
+    assert 'name="save_payment_methods"' not in page
+    assert "Saving a payment method for later charges comes with subscriptions." in page
+    assert save_checkout(client, ["card"], save_payment_methods="y").status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(CheckoutSettings)).one().save_payment_methods is False
+    client.set_cookie("kassa_locale", "sv")
+    swedish = client.get(CHECKOUT).get_data(as_text=True)
+    assert "kommer med prenumerationer" in swedish
 
 
 def test_at_least_one_method_and_known_choices(client: FlaskClient) -> None:

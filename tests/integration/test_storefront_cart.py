@@ -149,13 +149,29 @@ def test_a_code_that_stops_working_is_dropped_with_a_note(client: FlaskClient, a
     assert due_now(body) == "SEK200.00" and "no longer works here" in body
 
 
-def test_taxes_and_later_charges_of_recurring_products(client: FlaskClient, app: Flask) -> None:
+def edit_product(owner: FlaskClient, product_id: int, name: str, **fields: str) -> None:
+    """The merchant changes a product's schedule (or tax rate) while buyers have it in carts."""
+    page = f"/panel/products/{product_id}"
+    details = {"name": name, "interval": "", "interval_count": "1", "tax_rate": "", "sku": ""}
+    response = post_form(owner, page, page, {**details, **fields})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_taxes_and_later_charges_of_products_made_recurring_in_a_cart(
+    client: FlaskClient, app: Flask
+) -> None:
+    # The shop does not sell recurring products (nothing would make the later charges), but a
+    # product can become one while it is in a cart: the cart prices the later charges it would
+    # promise and refuses to check out.
     owner = open_shop(app)
     add_tax_rate(owner, "Moms", "25")
-    add_product(owner, "Tea club", "SEK", "300", interval="month", trial_days="14", tax_rate="1")
+    add_product(owner, "Tea club", "SEK", "300", tax_rate="1")
     list_in_shop(owner, 5)
+    edit_product(owner, 2, "Coffee club")  # sold once, for now
     add(client, "coffee-club", "2")
     add(client, "tea-club")
+    edit_product(owner, 2, "Coffee club", interval="month")
+    edit_product(owner, 5, "Tea club", interval="month", trial_days="14", tax_rate="1")
     body = cart_page(client)
     assert due_now(body) == "SEK198.00"  # the tea club's first charge waits for its trial
     later = re.search(r'data-testid="due-later">(.*?)</ul>', body, re.S)
@@ -163,9 +179,10 @@ def test_taxes_and_later_charges_of_recurring_products(client: FlaskClient, app:
     items = [" ".join(item.split()) for item in re.findall(r"<li>(.*?)</li>", later.group(1), re.S)]
     assert items[0].startswith("Coffee club: SEK198.00 every month from ")
     assert items[1].startswith("Tea club: SEK375.00 every month from ")  # 300 + 25 % tax
+    assert "renews automatically or is charged later, which cannot be paid here yet" in body
 
 
-def test_the_minimum_charge_and_nothing_due_are_refused_with_a_reason(
+def test_the_minimum_charge_is_refused_with_a_reason_and_a_trial_is_not_sold(
     client: FlaskClient, app: Flask
 ) -> None:
     owner = open_shop(app)
@@ -179,14 +196,16 @@ def test_the_minimum_charge_and_nothing_due_are_refused_with_a_reason(
     change(client, "quantity", {"line": "1", "quantity": "2"})
     assert "below the smallest payment" not in cart_page(client)  # SEK 4 is enough
     buyer = app.test_client()
-    add(buyer, "trial-box")
-    assert "Nothing in your cart is due now" in cart_page(buyer)
+    refused = add(buyer, "trial-box")  # nothing due now, everything later: not sold online
+    assert refused.status_code == 422
+    assert "cannot be bought online" in refused.get_data(as_text=True)
 
 
 def test_products_no_longer_sold_leave_the_totals_with_a_clear_message(
     client: FlaskClient, app: Flask
 ) -> None:
     owner = open_shop(app)
+    edit_product(owner, 2, "Coffee club")  # sold once: the shop sells nothing recurring
     add(client, "mug")
     add(client, "plate")
     add(client, "coffee-club")

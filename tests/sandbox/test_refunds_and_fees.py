@@ -59,6 +59,29 @@ def test_bank_debit_refund_is_pending_until_settled(sandbox: SandboxServer) -> N
     assert [event.data.object.id for event in updated] == [refund.id]
 
 
+def test_a_bank_debit_refund_can_fail_later(sandbox: SandboxServer) -> None:
+    account = sandbox.new_account("DE")
+    intent = sepa_payment(account, "DE89370400440532013000", amount=2000)
+    sandbox.advance()
+    refund = account.client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 500})
+    sandbox.advance()  # settled: a bank's refund can still come back days later
+    status, failed = sandbox.control(
+        "POST", f"/_sandbox/refunds/{refund.id}/fail", {"failure_reason": "unknown"}
+    )
+    assert status == 200
+    assert (failed["status"], failed["failure_reason"]) == ("failed", "unknown")
+    charge = account.client.v1.charges.retrieve(intent.latest_charge)
+    assert (charge.amount_refunded, charge.refunded) == (0, False)
+    back = account.client.v1.balance_transactions.retrieve(failed["failure_balance_transaction"])
+    assert (back.amount, back.fee, back.type) == (500, 0, "refund_failure")
+    for kind in ("refund.failed", "refund.updated", "charge.refund.updated"):
+        events = account.client.v1.events.list(params={"type": kind}).data
+        assert events[0].data.object.id == refund.id and events[0].data.object.status == "failed"
+    again, _body = sandbox.control("POST", f"/_sandbox/refunds/{refund.id}/fail", {})
+    missing, _body = sandbox.control("POST", "/_sandbox/refunds/pyr_nothing/fail", {})
+    assert (again, missing) == (400, 404)
+
+
 @pytest.mark.parametrize(
     ("country", "currency", "amount", "fee"),
     [

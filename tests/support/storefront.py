@@ -50,10 +50,11 @@ def open_shop(
     with_eur: bool = False,
     account: SandboxAccount | None = None,
 ) -> PanelSession:
-    """A Swedish merchant's open shop at ``/s/<slug>``: Mug (129 SEK) and Coffee club (99 SEK a
-    month), in a Mugs and a Coffee category, and a 25 % code SPRING25; with ``with_eur`` the
-    products have EUR prices too (12 and 9) and buyers may switch currency; with ``account``
-    the merchant has connected that sandbox account, so buyers can check out."""
+    """A Swedish merchant's open shop at ``/s/<slug>``: Mug (129 SEK) and Coffee club (99 SEK,
+    once: the shop does not sell what charges later until subscriptions exist), in a Mugs and a
+    Coffee category, and a 25 % code SPRING25; with ``with_eur`` the products have EUR prices
+    too (12 and 9) and buyers may switch currency; with ``account`` the merchant has connected
+    that sandbox account, so buyers can check out."""
     merchant = PanelSession(base_url)
     merchant.post(
         "/signup", business_name="Kaffe & Keramik AB", country="SE", currency="",
@@ -67,7 +68,7 @@ def open_shop(
     merchant.post("/panel/products/new", name="Mug", currency="SEK", amount="129",
                   interval="", **product)  # fmt: skip
     merchant.post("/panel/products/new", name="Coffee club", currency="SEK", amount="99",
-                  interval="month", **product)  # fmt: skip
+                  interval="", **product)  # fmt: skip
     if with_eur:
         for product_id, amount in (("1", "12"), ("2", "9")):
             page = f"/panel/products/{product_id}"

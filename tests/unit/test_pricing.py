@@ -226,7 +226,7 @@ def test_a_discount_larger_than_the_cart_gives_zero_not_a_negative_total() -> No
     breakdown = price(Cart("EUR", TODAY, lines, discount=Discount("BIG", amount=eur(5000))))
     assert breakdown.discount == eur(3000)
     assert breakdown.total == breakdown.due_now.total == eur(0)
-    assert refusal(breakdown, saves_method_for_later=False) is None  # free: nothing to collect
+    assert refusal(breakdown) is None  # free: nothing to collect
 
 
 def test_a_discount_reaches_the_first_charge_only() -> None:
@@ -340,40 +340,30 @@ def test_later_charges_carry_the_fee_of_the_method_chosen_now() -> None:
 
 
 def test_below_stripes_minimum_is_refused() -> None:
-    assert refusal(price(one_line_cart(eur(49))), saves_method_for_later=False) == (
-        Refusal.BELOW_MINIMUM
-    )
-    assert refusal(price(one_line_cart(eur(50))), saves_method_for_later=False) is None
-    assert refusal(price(one_line_cart(Money(299, "SEK"))), saves_method_for_later=True) == (
-        Refusal.BELOW_MINIMUM
-    )
+    assert refusal(price(one_line_cart(eur(49)))) == Refusal.BELOW_MINIMUM
+    assert refusal(price(one_line_cart(eur(50)))) is None
+    assert refusal(price(one_line_cart(Money(299, "SEK")))) == Refusal.BELOW_MINIMUM
 
 
-def test_a_cart_of_delayed_lines_needs_a_saved_method_or_a_deposit() -> None:
-    trial = Line(Price("plan", eur(999), recurrence=MONTHLY, trial_days=30))
-    only_delayed = price(Cart("EUR", TODAY, (trial,)))
-    assert refusal(only_delayed, saves_method_for_later=False) == Refusal.NOTHING_DUE_NEEDS_SETUP
-    assert refusal(only_delayed, saves_method_for_later=True) is None
+def test_anything_charged_after_today_is_refused_until_subscriptions_exist() -> None:
+    # Nothing would make the later charges, so no checkout may promise them: a renewal, a
+    # trial, a start date, alone or beside a line due now, whatever their amounts.
     deposit = Line(Price("deposit", eur(1000)))
-    with_deposit = price(Cart("EUR", TODAY, (deposit, trial)))
-    assert refusal(with_deposit, saves_method_for_later=False) is None
-
-
-def test_a_later_charge_below_the_minimum_is_refused() -> None:
-    # A EUR 0.30 monthly plan after a trial could never be charged, even with a deposit today.
-    lines = (
-        Line(Price("deposit", eur(1000))),
-        Line(Price("tiny", eur(30), recurrence=MONTHLY, trial_days=7)),
-    )
-    assert refusal(price(Cart("EUR", TODAY, lines)), saves_method_for_later=True) == (
-        Refusal.LATER_CHARGE_BELOW_MINIMUM
-    )
+    monthly = Line(Price("plan", eur(999), recurrence=MONTHLY))
+    trial = Line(Price("plan", eur(999), recurrence=MONTHLY, trial_days=30))
+    later = Line(Price("plan", eur(12000), recurrence=MONTHLY, starts_on=date(2027, 1, 31)))
+    tiny = Line(Price("tiny", eur(30), recurrence=MONTHLY, trial_days=7))
+    for lines in ((monthly,), (trial,), (later,), (deposit, trial), (deposit, tiny)):
+        assert refusal(price(Cart("EUR", TODAY, lines))) == Refusal.LATER_CHARGES_UNSUPPORTED
+    # A start date that has passed is a one-time charge today: nothing is charged later.
+    passed = Line(Price("plan", eur(12000), starts_on=date(2026, 11, 1)))
+    assert refusal(price(Cart("EUR", TODAY, (deposit, passed)))) is None
+    assert passed.price.charges_later(TODAY) is False
+    assert (monthly.price.charges_later(TODAY), trial.price.charges_later(TODAY)) == (True, True)
 
 
 def test_an_empty_cart_is_refused() -> None:
-    assert refusal(price(Cart("EUR", TODAY, ())), saves_method_for_later=True) == (
-        Refusal.EMPTY_CART
-    )
+    assert refusal(price(Cart("EUR", TODAY, ()))) == Refusal.EMPTY_CART
 
 
 # --- bad input --------------------------------------------------------------------------------
