@@ -434,7 +434,7 @@ def summarize(session: DbSession, document: Document, choices: Choices, today: d
         },
         methods=methods,
         method=method,
-        refusal=pricing.refusal(pricing.price(cart, None)),
+        refusal=pricing.refusal(pricing.price(cart, None)) or pricing.refusal(breakdown),
         asks_country=any(
             rate.countries for line in cart.lines for rate in line.effective_tax_rates
         ),

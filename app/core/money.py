@@ -144,6 +144,11 @@ def below_minimum(amount: Money) -> bool:
     return minimum is not None and 0 < amount.amount < minimum.amount
 
 
+def above_maximum(amount: Money) -> bool:
+    """True for an amount larger than Stripe takes in one charge (checked as Stripe encodes it)."""
+    return to_stripe_amount(amount) > MAXIMUM_AMOUNT
+
+
 def to_stripe_amount(amount: Money) -> int:
     """The integer Stripe's API expects for this amount."""
     if amount.currency in STRIPE_TWO_DECIMAL_OF_ZERO:

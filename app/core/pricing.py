@@ -84,7 +84,13 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-from app.core.money import THREE_DECIMAL, CurrencyMismatchError, Money, below_minimum
+from app.core.money import (
+    THREE_DECIMAL,
+    CurrencyMismatchError,
+    Money,
+    above_maximum,
+    below_minimum,
+)
 
 HUNDRED = Decimal(100)
 
@@ -121,6 +127,7 @@ class Refusal(StrEnum):
     EMPTY_CART = "empty_cart"
     LATER_CHARGES_UNSUPPORTED = "later_charges_unsupported"
     BELOW_MINIMUM = "below_minimum"
+    ABOVE_MAXIMUM = "above_maximum"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -655,4 +662,6 @@ def refusal(breakdown: Breakdown) -> Refusal | None:
         return Refusal.LATER_CHARGES_UNSUPPORTED
     if below_minimum(breakdown.due_now.total):
         return Refusal.BELOW_MINIMUM
+    if above_maximum(breakdown.due_now.total):
+        return Refusal.ABOVE_MAXIMUM
     return None

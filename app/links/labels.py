@@ -45,6 +45,10 @@ REFUSAL_MESSAGES: dict[Refusal, LazyString] = {
         "The amount due is below the smallest charge Stripe accepts in this currency: "
         "buyers could not pay."
     ),
+    Refusal.ABOVE_MAXIMUM: _l(
+        "The amount due is above the largest charge Stripe accepts in one payment: buyers could "
+        "not pay. Lower the price or the largest quantity."
+    ),
 }
 
 # What a buyer of the link is told when it cannot be paid.
@@ -57,5 +61,9 @@ BUYER_REFUSALS: dict[Refusal, LazyString] = {
     Refusal.BELOW_MINIMUM: _l(
         "The amount due is below the smallest payment we can take in this currency, so it "
         "cannot be paid here. Please contact the seller."
+    ),
+    Refusal.ABOVE_MAXIMUM: _l(
+        "The total is above the largest amount we can take in one payment. Choose a smaller "
+        "quantity, or contact the seller."
     ),
 }

@@ -19,6 +19,10 @@ BUYER_REFUSALS: dict[Refusal, LazyString] = {
         "The amount due now is below the smallest payment we can take in this currency. "
         "Add more to your cart to check out."
     ),
+    Refusal.ABOVE_MAXIMUM: _l(
+        "The total is above the largest amount we can take in one payment. Lower the "
+        "quantities in your cart to check out."
+    ),
 }
 
 # On a product page, instead of "Add to cart", for a product that charges after the day it is

@@ -357,3 +357,34 @@ def test_a_failed_commit_after_an_update_never_reuses_its_idempotency_key(
     assert changed.status_code == 302
     assert pay_button(buyer.get(page + "/pay").get_data(as_text=True)) == "Pay SEK1,500.00"
     assert stripe_intent(stripe_sandbox, account, intent_of(app, page))["amount"] == 150000
+
+
+# Stripe's largest charge.
+
+
+def test_a_total_above_stripes_maximum_is_refused_with_its_own_message(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    account = swedish_shop(client, app, stripe_sandbox, amount="600000",
+                           adjustable_quantity="y", max_quantity="3")  # fmt: skip
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)  # SEK 600,000 a unit: one charge takes one, not two
+    line = str(the_link(app).lines[0].id)
+    post_form(buyer, page, page + "/quantity", {"line": line, "quantity": "2"})
+    post_form(buyer, page, page + "/details", BUYER)
+    assert "above the largest amount we can take in one payment" in buyer.get(page).get_data(
+        as_text=True
+    )
+    pay = buyer.get(page + "/pay")  # never sent to Stripe: back to the page with the reason
+    assert pay.status_code == 302 and pay.headers["Location"] == page
+    assert "above the largest amount" in buyer.get(page).get_data(as_text=True)
+    assert checkout_of(app, page).payment_intent_id is None
+
+    post_form(buyer, page, page + "/quantity", {"line": line, "quantity": "1"})
+    assert pay_button(buyer.get(page + "/pay").get_data(as_text=True)) == "Pay SEK600,000.00"
+    # While paying, a change that would go above the maximum is refused beside the field and
+    # the intent keeps the amount on the button.
+    refused = post_form(buyer, page + "/pay", page + "/quantity", {"line": line, "quantity": "2"})
+    assert refused.status_code == 422
+    assert "above the largest amount" in refused.get_data(as_text=True)
+    assert stripe_intent(stripe_sandbox, account, intent_of(app, page))["amount"] == 60000000
