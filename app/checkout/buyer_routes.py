@@ -39,7 +39,7 @@ from app.payments.models import Payment, PaymentStatus
 from app.payments.reasons import failure_reason, rejection_reason
 from app.payments.service import PAID, Rejection
 from app.processors.access import publishable_key
-from app.processors.gateway import GatewayError
+from app.processors.gateway import GatewayError, IntentState
 from app.settings.labels import METHOD_LABELS, POLICY_LABELS
 from app.web.forms import KassaForm
 from app.web.rendering import go_to, render, render_after_change
@@ -368,6 +368,7 @@ def pay(token: str) -> Response:
     return render(
         "checkout/pay.html",
         intent=intent,
+        failure=_last_failure(intent),
         publishable_key=publishable_key(db.session, checkout.merchant_id),
         stripe_js_url=current_app.extensions["kassa_settings"].stripe_js_url,
         public_url=current_app.extensions["kassa_settings"].public_url,
@@ -412,8 +413,12 @@ def _rejected_page(checkout: CheckoutSession, document: Document, payment: Payme
     )
 
 
-def _failure_message(payment: Payment) -> str:
-    return str(failure_reason(payment.failure_code))
+def _last_failure(intent: IntentState) -> str | None:
+    """Why the last attempt failed (a decline, a failed 3-D Secure, a debit that bounced), shown
+    on the pay step until the buyer tries again, however they got there."""
+    if not intent.error_code:
+        return None
+    return str(failure_reason(intent.decline_code or intent.error_code))
 
 
 @blueprint.get("/c/<token>/return")
@@ -450,5 +455,4 @@ def returned(token: str) -> Response:
         return render(
             "checkout/processing.html", checkout=checkout, payment=payment, **_shell(document)
         )
-    flash(_failure_message(payment), "error")
-    return redirect(url_for("checkout.pay", token=token))
+    return redirect(url_for("checkout.pay", token=token))  # which shows why it failed
