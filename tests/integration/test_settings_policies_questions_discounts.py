@@ -157,10 +157,17 @@ def test_redemptions_are_counted_up_to_the_limit_and_codes_expire(
         owner = merchant()
         found = service.usable_discount(db.session, owner, " once ")
         assert found is not None
-        service.redeem_discount(found)
+        assert service.claim_discount_use(db.session, owner.id, found.id)
+        assert not service.claim_discount_use(db.session, owner.id, found.id)  # none left
         db.session.commit()
+        db.session.refresh(found)
         assert found.redemption_count == 1
         assert service.usable_discount(db.session, owner, "ONCE") is None
+        service.release_discount_use(db.session, owner.id, found.id)  # a debit that bounced
+        db.session.refresh(found)
+        assert found.redemption_count == 0
+        assert service.claim_discount_use(db.session, owner.id, found.id)
+        db.session.refresh(found)
         after_expiry = datetime(2100, 1, 1, tzinfo=UTC) + timedelta(seconds=1)
         found.max_redemptions = None
         assert service.usable_discount(db.session, owner, "ONCE", after_expiry) is None
