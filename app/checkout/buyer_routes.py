@@ -35,9 +35,9 @@ from app.merchants.auth import login_required
 from app.merchants.models import utcnow
 from app.merchants.scoping import get_owned_or_404
 from app.merchants.service import ServiceError
-from app.payments.models import Payment, PaymentStatus
+from app.payments.models import PaymentStatus
 from app.payments.reasons import failure_reason, rejection_reason
-from app.payments.service import PAID, Rejection
+from app.payments.service import PAID
 from app.processors.access import publishable_key
 from app.processors.gateway import GatewayError, IntentState
 from app.settings.labels import METHOD_LABELS, POLICY_LABELS
@@ -394,14 +394,16 @@ def report_method(token: str) -> Response:
     )
 
 
-def _rejected_page(checkout: CheckoutSession, document: Document, payment: Payment) -> Response:
+def _rejected_page(
+    checkout: CheckoutSession, document: Document, settled: service.Settled
+) -> Response:
     """A payment the confirmation refused: the buyer reads why and that it is refunded; a
     duplicate shows the receipt of the payment that counts."""
-    if payment.rejection == Rejection.DUPLICATE and payment.duplicate_of_id is not None:
-        original = db.session.get(Payment, payment.duplicate_of_id)
+    payment = settled.payment
+    if settled.counted is not None:
         flash(str(rejection_reason(payment.rejection)), "info")
         return render(
-            "checkout/receipt.html", checkout=checkout, payment=original, **_shell(document)
+            "checkout/receipt.html", checkout=checkout, payment=settled.counted, **_shell(document)
         )
     return render(
         "checkout/rejected.html",
@@ -436,7 +438,7 @@ def returned(token: str) -> Response:
     db.session.commit()
     payment = settled.payment
     if payment.rejection is not None:
-        return _rejected_page(checkout, document, payment)
+        return _rejected_page(checkout, document, settled)
     if settled.awaits_verification:
         return render(
             "checkout/verify_bank_account.html",

@@ -384,16 +384,19 @@ def new_buyer_choices(document: Document) -> Choices:
 
 def checkout_cart(
     session: DbSession, document: Document, choices: Choices, today: date
-) -> pricing.Cart:
+) -> tuple[pricing.Cart, int | None]:
+    """The cart priced for ``choices``, and the id of the discount it carries (if any)."""
     merchant = merchant_of(session, document)
     discount = usable_discount(session, merchant, choices.discount_code)
-    return document.cart(
+    applied = pricing_discount(discount, document.currency) if discount else None
+    cart = document.cart(
         choices.quantities,
         today,
-        discount=pricing_discount(discount, document.currency) if discount else None,
+        discount=applied,
         fees=pricing_fees(list_fees(session, merchant), document.currency),
         buyer_country=choices.country,
     )
+    return cart, discount.id if discount and applied else None
 
 
 @dataclass(frozen=True)
@@ -409,11 +412,12 @@ class Summary:
     method: PaymentMethod | None
     refusal: pricing.Refusal | None
     asks_country: bool  # a tax rate depends on the buyer's country
+    discount_id: int | None  # the code whose discount the amounts include
 
 
 def summarize(session: DbSession, document: Document, choices: Choices, today: date) -> Summary:
     """The summary of ``document`` priced for ``choices`` (a checkout's, or a new buyer's)."""
-    cart = checkout_cart(session, document, choices, today)
+    cart, discount_id = checkout_cart(session, document, choices, today)
     methods = offered_methods(session, document)
     method = PaymentMethod(choices.method) if choices.method in set(methods) else None
     breakdown = pricing.price(cart, pricing.PaymentMethod(method.value) if method else None)
@@ -438,6 +442,7 @@ def summarize(session: DbSession, document: Document, choices: Choices, today: d
         asks_country=any(
             rate.countries for line in cart.lines for rate in line.effective_tax_rates
         ),
+        discount_id=discount_id,
     )
 
 
@@ -504,17 +509,16 @@ def _payment_request(
     )
 
 
-def _priced(summary: Summary, request: IntentRequest, discount_id: int | None) -> dict[str, Any]:
+def _priced(summary: Summary) -> dict[str, Any]:
     """What the confirmation checks a payment against: the amount due now for each method the
     intent allows (the intent's own amount is the chosen method's), and the discount in it."""
     return {
-        "currency": request.amount.currency,
+        "currency": summary.breakdown.due_now.total.currency,
         "amounts": {
             method.value: breakdown.due_now.total.amount
             for method, breakdown in summary.per_method.items()
         },
-        "intent_amount": request.amount.amount,
-        "discount_id": discount_id,
+        "discount_id": summary.discount_id,
     }
 
 
@@ -563,7 +567,6 @@ def prepare_intent(
         checkout.method = next(iter(offered_methods(session, document)), None)
     summary = summarize(session, document, choices_of(checkout), today)
     request = _payment_request(session, checkout, document, summary)
-    discount = usable_discount(session, merchant_of(session, checkout), checkout.discount_code)
     gateway = gateway_for(session, checkout.merchant_id)
     if checkout.payment_intent_id is None:
         intent = gateway.create_payment_intent(
@@ -577,7 +580,7 @@ def prepare_intent(
                 intent.id, request, idempotency_key=_next_intent_key(session, checkout)
             )
     if payable(intent):  # a confirmed intent keeps what it was confirmed at
-        checkout.priced = _priced(summary, request, discount.id if discount else None)
+        checkout.priced = _priced(summary)
     start_payment(
         session,
         merchant_of(session, checkout),
@@ -596,6 +599,7 @@ class Settled:
     by hand, where the buyer verifies the micro-deposits before the debit starts."""
 
     payment: Payment
+    counted: Payment | None = None  # for a refunded duplicate: the checkout's payment that counts
     awaits_verification: bool = False
     verification_url: str | None = None  # Stripe's page for the deposits' amounts
 
@@ -621,6 +625,8 @@ def settle_from_stripe(
         return intent, record_intent(session, merchant, intent, gateway_for=gateway_for)
 
     intent, payment = retry_on_conflict(session, read_and_record)
+    if payment.duplicate_of_id is not None:
+        return Settled(payment, counted=session.get(Payment, payment.duplicate_of_id))
     if intent.status == "requires_action" and intent.next_action == MICRODEPOSITS:
         return Settled(payment, awaits_verification=True, verification_url=intent.verification_url)
     return Settled(payment)

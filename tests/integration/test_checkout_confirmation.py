@@ -29,7 +29,7 @@ from tests.integration.test_checkout import open_as_buyer, the_link
 from tests.integration.test_payments import connected
 from tests.support.accounts import post_form
 from tests.support.mailbox import Mailbox
-from tests.support.payments import event_kinds, refunds_of
+from tests.support.payments import confirm_as_browser, event_kinds, refunds_of
 from tests.support.settings import add_discount, add_fee, add_payment_link
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
@@ -73,7 +73,7 @@ def checkout_of(app: Flask, page: str) -> CheckoutSession:
 
 
 def intent_of(app: Flask, page: str) -> str:
-    """What the buyer's browser holds: the intent's id and client secret from the pay page."""
+    """The id of the intent the buyer's pay page holds."""
     checkout = checkout_of(app, page)
     assert checkout.payment_intent_id
     return checkout.payment_intent_id
@@ -91,18 +91,7 @@ def confirm_in_browser(
 ) -> dict:
     """``stripe.confirmPayment`` as the pay page's script calls it, with the page's secret."""
     intent = stripe_intent(sandbox, account, intent_of(app, page))
-    browser = stripe.StripeClient(account.publishable_key, base_addresses={"api": sandbox.api_base})
-    try:
-        return browser.v1.payment_intents.confirm(
-            intent["id"],
-            params={
-                "client_secret": intent["client_secret"],
-                "return_url": "https://shop.example/return",
-                **params,
-            },  # type: ignore[arg-type]
-        ).to_dict()
-    except stripe.CardError as declined:
-        return {"declined": declined.code}
+    return confirm_as_browser(sandbox, account, intent["id"], intent["client_secret"], **params)
 
 
 def payments(app: Flask) -> list[Payment]:

@@ -96,12 +96,21 @@ def pay_as_buyer(
     sandbox: StripeSandbox, account: SandboxAccount, intent: IntentState, **params: Any
 ) -> dict[str, Any]:
     """``stripe.confirmPayment`` from the browser: publishable key and client secret only."""
+    return confirm_as_browser(sandbox, account, intent.id, intent.client_secret, **params)
+
+
+def confirm_as_browser(
+    sandbox: StripeSandbox, account: SandboxAccount, intent_id: str, client_secret: str,
+    **params: Any,
+) -> dict[str, Any]:  # fmt: skip
+    """The confirm Stripe.js sends for the pay page: the intent as Stripe answers it, or
+    ``{"declined": code}`` for a card Stripe declined."""
     browser = stripe.StripeClient(account.publishable_key, base_addresses={"api": sandbox.api_base})
     try:
         confirmed = browser.v1.payment_intents.confirm(
-            intent.id,
+            intent_id,
             params={
-                "client_secret": intent.client_secret,
+                "client_secret": client_secret,
                 "return_url": "https://shop.example/return",
                 **params,
             },  # type: ignore[arg-type]
