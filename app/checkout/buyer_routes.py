@@ -198,9 +198,7 @@ def _change(
         return go_to(url_for("checkout.returned", token=token))
     if form.validate_on_submit():
         try:
-            apply(checkout, document)
-            if checkout.payment_intent_id:  # paying: the intent follows the new amount
-                service.prepare_intent(db.session, checkout, document, utcnow().date())
+            service.apply_change(db.session, checkout, document, apply, utcnow().date())
         except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         except GatewayError:
@@ -355,7 +353,7 @@ def pay(token: str) -> Response:
     if closed is not None:
         return render("checkout/closed.html", closed=closed, **_shell(document))
     try:
-        intent = service.prepare_intent(db.session, checkout, document, utcnow().date())
+        intent = service.open_pay_step(db.session, checkout, document, utcnow().date())
     except ServiceError as refusal:
         flash(str(refusal.message), "error")
         return redirect(url_for("checkout.checkout_page", token=token))

@@ -5,6 +5,7 @@ a method), never an amount, a currency or a method list."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -591,6 +592,33 @@ def prepare_intent(
         buyer=_buyer_details(checkout),
     )
     return intent
+
+
+def apply_change(
+    session: DbSession,
+    checkout: CheckoutSession,
+    document: Document,
+    change: Callable[[CheckoutSession, Document], None],
+    today: date,
+) -> None:
+    """One change to the summary and, while paying, the intent that follows it. A second tab
+    recording the same payment at the same moment wins the version check: the change is made
+    again on what that tab wrote (every change sets a value, so making it twice is harmless)."""
+
+    def change_and_reprice() -> None:
+        change(checkout, document)
+        if checkout.payment_intent_id:  # paying: the intent follows the new amount
+            prepare_intent(session, checkout, document, today)
+
+    retry_on_conflict(session, change_and_reprice)
+
+
+def open_pay_step(
+    session: DbSession, checkout: CheckoutSession, document: Document, today: date
+) -> IntentState:
+    """The intent the pay step shows, made or brought up to date (two tabs opening the pay
+    step at once both get the one intent: the later recording is made again on fresh data)."""
+    return retry_on_conflict(session, lambda: prepare_intent(session, checkout, document, today))
 
 
 @dataclass(frozen=True)

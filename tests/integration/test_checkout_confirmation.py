@@ -377,3 +377,34 @@ def test_a_total_above_stripes_maximum_is_refused_with_its_own_message(
     assert refused.status_code == 422
     assert "above the largest amount" in refused.get_data(as_text=True)
     assert stripe_intent(stripe_sandbox, account, intent_of(app, page))["amount"] == 60000000
+
+
+def test_tabs_checking_the_total_at_the_same_moment_all_get_an_answer(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    """Each tab's Pay click first checks the total (the ready check records the intent): tabs
+    clicking at once must all get the summary, not a server error from the version check."""
+    german_shop(client, app, stripe_sandbox)
+    buyer = app.test_client()
+    page = at_pay_step(app, buyer)
+    tabs = 6
+    start = threading.Barrier(tabs)
+    answers: list[int] = []
+
+    def ready_check(method: str) -> None:
+        tab = app.test_client()
+        start.wait()
+        answers.append(post_form(tab, page + "/pay", page + "/pay/method",
+                                 {"method": method}, headers=HTMX).status_code)  # fmt: skip
+
+    threads = [
+        threading.Thread(target=ready_check, args=("card" if n % 2 else "sepa_debit",))
+        for n in range(tabs)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert answers == [200] * tabs
+    assert [p.intent_id for p in payments(app)] == [intent_of(app, page)]
