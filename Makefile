@@ -7,6 +7,8 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HTMX := static/vendor/htmx.min.js
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
+# Tests run in one process per core (each with its own database, sandbox and servers).
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: help setup setup-dev run test lint bench wrk translations-extract translations-update translations chromium clean
 
