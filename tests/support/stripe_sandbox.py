@@ -69,12 +69,17 @@ class StripeSandbox:
         self.server.shutdown()
 
 
-def start_stripe_sandbox(port: int) -> StripeSandbox:
+def start_stripe_sandbox(port: int, *, allow_private_webhook_urls: bool = True) -> StripeSandbox:
+    """The sandbox on ``port``. Kassa listens on loopback in the tests, so its webhook
+    endpoints are allowed there unless a test wants Stripe's refusal."""
     url = f"http://127.0.0.1:{port}"
     # Bank debits settle when a test says so (POST /_sandbox/advance), never on a timer: a test
     # that reads a debit while it is processing must not race the bank.
     app = create_app(
-        debit_settle_seconds=3600, public_url=url, webhook_retry_delays=(0.1, 0.2, 0.4)
+        debit_settle_seconds=3600,
+        public_url=url,
+        webhook_retry_delays=(0.1, 0.2, 0.4),
+        allow_private_webhook_urls=allow_private_webhook_urls,
     )
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
