@@ -246,6 +246,7 @@ def _api_view(sandbox: Sandbox, endpoint: Endpoint):
 def _handle(sandbox: Sandbox, endpoint: Endpoint, path_args: dict[str, str]) -> Response:
     request_id = f"req_{random_token(14)}"
     account: dict[str, Any] | None = None
+    key_kind: str | None = None
     try:
         pairs = _raw_params()
         raw = parse_pairs(pairs)
@@ -265,12 +266,16 @@ def _handle(sandbox: Sandbox, endpoint: Endpoint, path_args: dict[str, str]) -> 
         )
     except StripeError as error:
         response = _error_response(error, request_id)
-    _log_request(sandbox, account, request_id, response)
+    _log_request(sandbox, account, key_kind, request_id, response)
     return response
 
 
 def _log_request(
-    sandbox: Sandbox, account: dict[str, Any] | None, request_id: str, response: Response
+    sandbox: Sandbox,
+    account: dict[str, Any] | None,
+    key_kind: str | None,
+    request_id: str,
+    response: Response,
 ) -> None:
     """What ``GET /_sandbox/requests`` lists: enough to check what a client sent."""
     error = (
@@ -280,6 +285,7 @@ def _log_request(
         {
             "id": request_id,
             "account": account["id"] if account else None,
+            "key": key_kind,  # secret or publishable
             "method": request.method,
             "path": request.path,
             "stripe_version": request.headers.get("Stripe-Version"),

@@ -137,4 +137,8 @@ def test_the_request_log_shows_what_was_sent(sandbox: SandboxServer, account: Ac
     assert status == 200
     (logged,) = [r for r in body["data"] if r["idempotency_key"] == "logged-1"]
     assert logged["method"] == "POST" and logged["path"] == "/v1/customers"
-    assert (logged["stripe_version"], logged["status"]) == ("2024-06-20", 200)
+    assert (logged["stripe_version"], logged["status"], logged["key"]) == (
+        "2024-06-20",
+        200,
+        "secret",
+    )

@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from stripe_sandbox import create_app
+from stripe_sandbox import create_app, sandbox_of
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -64,6 +64,24 @@ class StripeSandbox:
             },
         )
         return SandboxAccount(data["account"], data["secret_key"], data["publishable_key"])
+
+    def faults(self, **settings: Any) -> dict[str, Any]:
+        return self.control("POST", "/_sandbox/faults", settings)
+
+    def requests(self, account: SandboxAccount) -> list[dict[str, Any]]:
+        """The API requests made with the account's keys, oldest first, as the sandbox saw them."""
+        return self.control("GET", f"/_sandbox/requests?account={account.id}")["data"]
+
+    def listen(self, account: SandboxAccount, forward_to: str) -> dict[str, Any]:
+        """``stripe listen --forward-to``: the account's events go to ``forward_to``, signed
+        with the secret returned (``["secret"]``)."""
+        return self.control(
+            "POST", "/_sandbox/listen", {"account": account.id, "forward_to": forward_to}
+        )
+
+    def holds(self, object_id: str) -> bool:
+        """Whether a request is working on the object now (another meets ``lock_timeout``)."""
+        return sandbox_of(self.server.app).is_held(object_id)  # type: ignore[arg-type]
 
     def stop(self) -> None:
         self.server.shutdown()
