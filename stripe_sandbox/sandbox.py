@@ -28,8 +28,9 @@ DEFAULT_FAULTS: dict[str, Any] = {
     "drop_webhooks": False,
     "duplicate_webhooks": False,
     "shuffle_webhooks": False,
-    # A confirm holds its intent's lock this long before it runs, so a request on the same
-    # intent meanwhile meets ``lock_timeout`` (deterministically, for tests).
+    # A confirm holds its intent's lock this long before it runs, so a write to the same
+    # intent meanwhile waits, and meets ``lock_timeout`` once it has waited
+    # ``lock_wait_seconds`` (deterministically, for tests: hold longer than that).
     "confirm_hold_ms": 0,
     # The next N API requests are answered 429 ``rate_limit`` before doing anything.
     "rate_limited_requests": 0,
@@ -54,6 +55,9 @@ class SandboxConfig:
     # Stripe refuses webhook endpoints on loopback and private addresses; the demo and the
     # tests, where Kassa listens on 127.0.0.1, start the sandbox with this allowance.
     allow_private_webhook_urls: bool = False
+    # How long a write waits for an object another request holds before ``lock_timeout``
+    # (Stripe waits a little too; how long it does not say).
+    lock_wait_seconds: float = 1.0
 
 
 class Sandbox:
@@ -72,6 +76,7 @@ class Sandbox:
         self._jobs_changed = threading.Condition()
         self._settler: threading.Thread | None = None
         self._held: set[str] = set()  # objects a write request is working on (Stripe's locks)
+        self._locks_changed = threading.Condition()
         if self.store.jobs:
             self._wake_settler()
 
@@ -107,19 +112,23 @@ class Sandbox:
 
     # -- object locks ------------------------------------------------------------------
     def hold(self, object_id: str) -> None:
-        """Take the object's lock for one write request, as Stripe does; a request that finds
-        it taken gets ``lock_timeout`` (429) at once."""
-        with self.store.lock:
-            if object_id in self._held:
+        """Take the object's lock for one write request, as Stripe does. A request that finds
+        it taken waits up to ``lock_wait_seconds`` for it, then gets ``lock_timeout`` (429)."""
+        with self._locks_changed:
+            free = self._locks_changed.wait_for(
+                lambda: object_id not in self._held, timeout=self.config.lock_wait_seconds
+            )
+            if not free:
                 raise lock_timeout()
             self._held.add(object_id)
 
     def release(self, object_id: str) -> None:
-        with self.store.lock:
+        with self._locks_changed:
             self._held.discard(object_id)
+            self._locks_changed.notify_all()
 
     def is_held(self, object_id: str) -> bool:
-        with self.store.lock:
+        with self._locks_changed:
             return object_id in self._held
 
     # -- events ------------------------------------------------------------------------
@@ -227,8 +236,10 @@ class Sandbox:
         with self.store.lock:
             self.store.clear()
             self.faults = dict(DEFAULT_FAULTS)
-            self._held.clear()
             self.store.save()
+        with self._locks_changed:
+            self._held.clear()
+            self._locks_changed.notify_all()
 
 
 def _default_currency(country: str) -> str:

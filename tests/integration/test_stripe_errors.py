@@ -79,7 +79,7 @@ def test_a_confirm_holding_the_intent_is_waited_out_and_the_buyer_pays_once(
         line_id = db.session.scalars(select(PaymentLinkLine.id)).one()
     client_secret = _client_secret(faults, account, checkout.payment_intent_id)
 
-    faults.faults(confirm_hold_ms=1200)
+    faults.faults(confirm_hold_ms=2000)
     confirmed: list[dict[str, Any]] = []
     browser = threading.Thread(
         target=lambda: confirmed.append(

@@ -48,7 +48,7 @@ def test_a_write_during_a_confirm_meets_lock_timeout(
     sandbox: SandboxServer, account: Account
 ) -> None:
     intent = _card_intent(account)
-    sandbox.faults(confirm_hold_ms=600)
+    sandbox.faults(confirm_hold_ms=2000)
     thread, outcome = _confirm_in_background(account, intent)
     _wait_until_held(sandbox, intent.id)
 
@@ -86,7 +86,7 @@ def test_a_second_confirm_at_the_same_time_meets_lock_timeout(
     sandbox: SandboxServer, account: Account
 ) -> None:
     intent = _card_intent(account)
-    sandbox.faults(confirm_hold_ms=600)
+    sandbox.faults(confirm_hold_ms=2000)
     thread, outcome = _confirm_in_background(account, intent)
     _wait_until_held(sandbox, intent.id)
     with pytest.raises(stripe.RateLimitError) as caught:
@@ -99,6 +99,22 @@ def test_a_second_confirm_at_the_same_time_meets_lock_timeout(
     assert outcome[0].status == "succeeded"
     charges = account.client.v1.charges.list(params={"payment_intent": intent.id}).data
     assert len(charges) == 1, "paid once"
+
+
+def test_a_write_waits_for_a_lock_released_in_time(
+    sandbox: SandboxServer, account: Account
+) -> None:
+    """Like Stripe, a request waits a little for the object before giving up: a confirm held
+    for less than that delays a concurrent write, it does not refuse it."""
+    intent = _card_intent(account)
+    sandbox.faults(confirm_hold_ms=300)
+    thread, outcome = _confirm_in_background(account, intent)
+    _wait_until_held(sandbox, intent.id)
+    with pytest.raises(stripe.InvalidRequestError) as caught:  # waited, then found it paid
+        account.client.v1.payment_intents.update(intent.id, params={"amount": 2500})
+    assert caught.value.code == "payment_intent_unexpected_state"
+    thread.join()
+    assert outcome[0].status == "succeeded"
 
 
 def test_the_rate_limit_fault_answers_the_next_requests_429(
