@@ -185,7 +185,7 @@ def listen() -> Any:
     if not forward_to.startswith(("http://", "https://")):
         return _control_error("forward_to must be an http or https URL.")
     events = data.get("events") or ["*"]
-    listener = {
+    listener: dict[str, Any] = {
         "id": new_id("cli"),
         "url": forward_to,
         "secret": f"whsec_{random_token(40)}",
