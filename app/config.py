@@ -20,6 +20,13 @@ from dotenv import load_dotenv
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _TRUE = {"1", "true", "yes", "on"}
 
+# The Stripe API version Kassa is written against. Every request states it and Kassa's webhook
+# endpoints ask for it, so Stripe's answers and events have the shapes Kassa reads whatever the
+# account's default version is. Not an operator setting: it changes only with the code that
+# reads those shapes (and with the stripe library in pyproject.toml, whose version a test
+# compares with it).
+STRIPE_API_VERSION = "2026-10-28.endive"
+
 
 def _origin(url: str) -> str:
     parts = urlsplit(url)

@@ -38,6 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=(1.0, 2.0, 4.0, 8.0, 16.0),
         help="comma-separated seconds between webhook retries (default 1,2,4,8,16)",
     )
+    serve.add_argument(
+        "--allow-private-webhook-urls",
+        action="store_true",
+        help="accept webhook endpoints on loopback and private addresses (Stripe refuses them)",
+    )
     args = parser.parse_args(argv)
     app = create_app(
         debit_settle_seconds=args.debit_settle_seconds,
@@ -45,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed_file=args.seed,
         public_url=args.public_url,
         webhook_retry_delays=args.webhook_retry_delays,
+        allow_private_webhook_urls=args.allow_private_webhook_urls,
     )
     print(
         f"Stripe sandbox on http://{args.host}:{args.port}/v1 (Stripe.js at /js/v3/)",

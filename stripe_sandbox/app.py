@@ -31,11 +31,13 @@ from .errors import (
     idempotency_mismatch,
     invalid_request,
     publishable_key_forbidden,
+    rate_limited,
 )
 from .js import blueprint as js_blueprint
 from .params import parse_pairs, validate
-from .sandbox import API_VERSION, Sandbox, SandboxConfig, current_request
+from .sandbox import Sandbox, SandboxConfig, current_request
 from .state import random_token
+from .versions import API_VERSION, is_known
 
 # Parameters Stripe.js adds to its requests besides the API's own; accepted (and ignored)
 # with a publishable key only.
@@ -71,16 +73,20 @@ def create_app(
     public_url: str | None = None,
     webhook_retry_delays: Sequence[float] = (1.0, 2.0, 4.0, 8.0, 16.0),
     webhook_timeout: float = 5.0,
+    allow_private_webhook_urls: bool = False,
 ) -> Flask:
     """Build the sandbox as a Flask (WSGI) app.
 
-    Its engine (a :class:`Sandbox`) is ``app.extensions["stripe_sandbox"]``.
+    Its engine (a :class:`Sandbox`) is ``app.extensions["stripe_sandbox"]``. Like Stripe, it
+    refuses webhook endpoints on loopback and private addresses unless
+    ``allow_private_webhook_urls`` (for a Kassa on this machine: the demo, the tests).
     """
     config = SandboxConfig(
         debit_settle_seconds=debit_settle_seconds,
         public_url=public_url,
         webhook_retry_delays=tuple(webhook_retry_delays),
         webhook_timeout=webhook_timeout,
+        allow_private_webhook_urls=allow_private_webhook_urls,
     )
     sandbox = Sandbox(config, str(state_file) if state_file else None)
     app = Flask("stripe_sandbox")
@@ -190,8 +196,10 @@ def _authenticate(sandbox: Sandbox, params: dict[str, Any]) -> tuple[dict[str, A
 
 
 def _check_version() -> None:
+    """A version the sandbox does not know is refused as Stripe refuses one that does not
+    exist (``versions.py``: every known one gets the same shapes)."""
     version = request.headers.get("Stripe-Version")
-    if version is not None and not _VERSION_PATTERN.match(version):
+    if version is not None and not (_VERSION_PATTERN.match(version) and is_known(version)):
         raise invalid_request(f"Invalid Stripe API version: {version}", param="Stripe-Version")
 
 
@@ -199,8 +207,27 @@ def _apply_faults(sandbox: Sandbox) -> None:
     latency = float(sandbox.faults.get("latency_ms") or 0)
     if latency > 0:
         time.sleep(latency / 1000)
+    with sandbox.store.lock:
+        limited = int(sandbox.faults.get("rate_limited_requests") or 0)
+        if limited > 0:
+            sandbox.faults["rate_limited_requests"] = limited - 1
+    if limited > 0:
+        raise rate_limited()
     if random.random() < float(sandbox.faults.get("error_rate") or 0):  # noqa: S311
         raise api_error()
+
+
+def _object_written(endpoint: Endpoint, path_args: dict[str, str]) -> str | None:
+    """The object a write request works on (its lock is held meanwhile), if it names one."""
+    if endpoint.method == "GET" or not path_args:
+        return None
+    return next(iter(path_args.values()))
+
+
+def _hold_for_confirm(sandbox: Sandbox, endpoint: Endpoint) -> None:
+    held = float(sandbox.faults.get("confirm_hold_ms") or 0)
+    if held > 0 and endpoint.rule.endswith("/confirm"):
+        time.sleep(held / 1000)
 
 
 def _fingerprint(pairs: list[tuple[str, str]]) -> str:
@@ -218,6 +245,8 @@ def _api_view(sandbox: Sandbox, endpoint: Endpoint):
 
 def _handle(sandbox: Sandbox, endpoint: Endpoint, path_args: dict[str, str]) -> Response:
     request_id = f"req_{random_token(14)}"
+    account: dict[str, Any] | None = None
+    key_kind: str | None = None
     try:
         pairs = _raw_params()
         raw = parse_pairs(pairs)
@@ -232,11 +261,40 @@ def _handle(sandbox: Sandbox, endpoint: Endpoint, path_args: dict[str, str]) -> 
         idempotency_key = (
             request.headers.get("Idempotency-Key") if request.method == "POST" else None
         )
-        return _execute(
+        response = _execute(
             sandbox, endpoint, ctx, path_args, request_id, idempotency_key, _fingerprint(pairs)
         )
     except StripeError as error:
-        return _error_response(error, request_id)
+        response = _error_response(error, request_id)
+    _log_request(sandbox, account, key_kind, request_id, response)
+    return response
+
+
+def _log_request(
+    sandbox: Sandbox,
+    account: dict[str, Any] | None,
+    key_kind: str | None,
+    request_id: str,
+    response: Response,
+) -> None:
+    """What ``GET /_sandbox/requests`` lists: enough to check what a client sent."""
+    error = (
+        (response.get_json(silent=True) or {}).get("error") if response.status_code >= 400 else None
+    )
+    sandbox.store.record_request(
+        {
+            "id": request_id,
+            "account": account["id"] if account else None,
+            "key": key_kind,  # secret or publishable
+            "method": request.method,
+            "path": request.path,
+            "stripe_version": request.headers.get("Stripe-Version"),
+            "idempotency_key": request.headers.get("Idempotency-Key"),
+            "status": response.status_code,
+            "error_code": (error or {}).get("code"),
+            "at": time.time(),
+        }
+    )
 
 
 def _drop_transport_params(raw: dict[str, Any]) -> None:
@@ -290,8 +348,14 @@ def _execute(
                 {"Idempotent-Replayed": "true", "Original-Request": replay["request_id"]},
             )
     token = current_request.set({"id": request_id, "idempotency_key": idempotency_key})
+    written = _object_written(endpoint, path_args)
+    held = False
     try:
         _apply_faults(sandbox)  # latency and injected errors, while the key is held
+        if written:
+            sandbox.hold(written)
+            held = True
+            _hold_for_confirm(sandbox, endpoint)
         with sandbox.store.lock:
             sequence_before = sandbox.store.sequence
             try:
@@ -319,9 +383,11 @@ def _execute(
             {"Idempotency-Key": idempotency_key} if idempotency_key else None,
         )
     except StripeError:
-        if idempotency_key:
+        if idempotency_key:  # refused before doing anything: the key may be used again
             with sandbox.store.lock:
                 records.pop(idempotency_key, None)
         raise
     finally:
+        if held and written:
+            sandbox.release(written)
         current_request.reset(token)

@@ -25,7 +25,7 @@ from .resources.refunds import fail_refund
 from .resources.setup_intents import finish_setup_authentication, succeed_setup
 from .rules import default_capabilities
 from .sandbox import DEFAULT_FAULTS, Sandbox
-from .state import public_view
+from .state import new_id, public_view, random_token
 
 control_blueprint = Blueprint("sandbox_control", __name__)
 
@@ -150,6 +150,65 @@ def webhook_deliveries() -> Any:
             if all(record.get(key) == value for key, value in filters.items())
         ]
     return jsonify({"object": "list", "data": found, "pending": sandbox.webhooks.pending()})
+
+
+@control_blueprint.get("/_sandbox/requests")
+def api_requests() -> Any:
+    """The latest API requests, oldest first: what each sent (``Stripe-Version``,
+    ``Idempotency-Key``) and how it was answered. Filters: ``?account=``, ``?path=``."""
+    sandbox = _sandbox()
+    filters = {key: request.args[key] for key in ("account", "path") if key in request.args}
+    with sandbox.store.lock:
+        found = [
+            record
+            for record in sandbox.store.requests
+            if all(record.get(key) == value for key, value in filters.items())
+        ]
+    return jsonify({"object": "list", "data": found})
+
+
+@control_blueprint.post("/_sandbox/listen")
+def listen() -> Any:
+    """What ``stripe listen --forward-to URL`` does: the account's events (``events``, default
+    all) are POSTed to ``forward_to``, signed with the listener's own secret, which is
+    returned (as ``--print-secret`` prints it). Not a webhook endpoint: any URL is allowed
+    (the CLI forwards on the machine it runs on) and it is not listed by the API."""
+    sandbox = _sandbox()
+    data = _payload()
+    account_id = _account_for_seed(sandbox, data)
+    if account_id is None:
+        return _control_error(
+            'Name the account: "account" in the body or Authorization: Bearer <its secret key>.',
+            404,
+        )
+    forward_to = str(data.get("forward_to") or "")
+    if not forward_to.startswith(("http://", "https://")):
+        return _control_error("forward_to must be an http or https URL.")
+    events = data.get("events") or ["*"]
+    listener: dict[str, Any] = {
+        "id": new_id("cli"),
+        "url": forward_to,
+        "secret": f"whsec_{random_token(40)}",
+        "enabled_events": [events] if isinstance(events, str) else list(events),
+        "status": "enabled",
+        "api_version": None,
+        "_account": account_id,
+    }
+    with sandbox.store.lock:
+        sandbox.store.listeners[listener["id"]] = listener
+        sandbox.store.save()
+    return jsonify({**public_view(listener), "account": account_id})
+
+
+@control_blueprint.delete("/_sandbox/listen/<listener_id>")
+def stop_listening(listener_id: str) -> Any:
+    sandbox = _sandbox()
+    with sandbox.store.lock:
+        removed = sandbox.store.listeners.pop(listener_id, None)
+        sandbox.store.save()
+    if removed is None:
+        return _control_error(f"No such listener: '{listener_id}'", 404)
+    return jsonify({"id": listener_id, "deleted": True})
 
 
 @control_blueprint.post("/_sandbox/reset")

@@ -111,6 +111,32 @@ def idempotency_in_use(key: str) -> StripeError:
     )
 
 
+def lock_timeout() -> StripeError:
+    """Another request (or Stripe itself) is working on the object: 429, worth a retry."""
+    return StripeError(
+        429,
+        "invalid_request_error",
+        "This object cannot be accessed right now because another API request or Stripe "
+        "process is currently accessing it. If you see this error intermittently, retry the "
+        "request. If you see this error frequently and are making multiple concurrent requests "
+        "to a single object, make your requests serially or at a lower rate.",
+        code="lock_timeout",
+        should_retry=True,
+    )
+
+
+def rate_limited() -> StripeError:
+    """Too many requests too quickly: 429. Stripe's libraries do not retry these by
+    themselves (retrying blindly would make it worse); the integration backs off."""
+    return StripeError(
+        429,
+        "invalid_request_error",
+        "Request rate limit exceeded. Learn more about rate limits here "
+        "https://stripe.com/docs/rate-limits.",
+        code="rate_limit",
+    )
+
+
 def api_error() -> StripeError:
     return StripeError(
         500,

@@ -14,18 +14,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import lock_timeout
 from .rules import default_capabilities
 from .state import Store, new_id, now, public_view, random_token
+from .versions import API_VERSION
 from .webhooks import WebhookDispatcher, endpoint_wants
 
 logger = logging.getLogger(__name__)
-API_VERSION = "2026-10-28.endive"
+__all__ = ["API_VERSION", "DEFAULT_FAULTS", "Sandbox", "SandboxConfig", "current_request"]
 DEFAULT_FAULTS: dict[str, Any] = {
     "error_rate": 0.0,
     "latency_ms": 0,
     "drop_webhooks": False,
     "duplicate_webhooks": False,
     "shuffle_webhooks": False,
+    # A confirm holds its intent's lock this long before it runs, so a write to the same
+    # intent meanwhile waits, and meets ``lock_timeout`` once it has waited
+    # ``lock_wait_seconds`` (deterministically, for tests: hold longer than that).
+    "confirm_hold_ms": 0,
+    # The next N API requests are answered 429 ``rate_limit`` before doing anything.
+    "rate_limited_requests": 0,
 }
 
 # The request an event comes from (Stripe puts its id and idempotency key on the event).
@@ -44,6 +52,12 @@ class SandboxConfig:
     webhook_retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0)
     webhook_timeout: float = 5.0
     delayed_settle_factor: float = 3.0  # "after a delay" test numbers take this many times longer
+    # Stripe refuses webhook endpoints on loopback and private addresses; the demo and the
+    # tests, where Kassa listens on 127.0.0.1, start the sandbox with this allowance.
+    allow_private_webhook_urls: bool = False
+    # How long a write waits for an object another request holds before ``lock_timeout``
+    # (Stripe waits a little too; how long it does not say).
+    lock_wait_seconds: float = 1.0
 
 
 class Sandbox:
@@ -61,6 +75,8 @@ class Sandbox:
         )
         self._jobs_changed = threading.Condition()
         self._settler: threading.Thread | None = None
+        self._held: set[str] = set()  # objects a write request is working on (Stripe's locks)
+        self._locks_changed = threading.Condition()
         if self.store.jobs:
             self._wake_settler()
 
@@ -94,6 +110,27 @@ class Sandbox:
             self.store.save()
         return {"account": account_id, "secret_key": secret_key, "publishable_key": publishable_key}
 
+    # -- object locks ------------------------------------------------------------------
+    def hold(self, object_id: str) -> None:
+        """Take the object's lock for one write request, as Stripe does. A request that finds
+        it taken waits up to ``lock_wait_seconds`` for it, then gets ``lock_timeout`` (429)."""
+        with self._locks_changed:
+            free = self._locks_changed.wait_for(
+                lambda: object_id not in self._held, timeout=self.config.lock_wait_seconds
+            )
+            if not free:
+                raise lock_timeout()
+            self._held.add(object_id)
+
+    def release(self, object_id: str) -> None:
+        with self._locks_changed:
+            self._held.discard(object_id)
+            self._locks_changed.notify_all()
+
+    def is_held(self, object_id: str) -> bool:
+        with self._locks_changed:
+            return object_id in self._held
+
     # -- events ------------------------------------------------------------------------
     def emit(
         self,
@@ -113,6 +150,11 @@ class Sandbox:
                 "webhook_endpoint",
                 lambda endpoint: endpoint_wants(endpoint, event_type),
             )
+            listeners = [
+                listener
+                for listener in self.store.listeners.values()
+                if listener["_account"] == account_id and endpoint_wants(listener, event_type)
+            ]
             event = {
                 "id": new_id("evt"),
                 "object": "event",
@@ -120,13 +162,15 @@ class Sandbox:
                 "created": now(),
                 "data": data,
                 "livemode": False,
-                "pending_webhooks": len(endpoints),
+                "pending_webhooks": len(endpoints) + len(listeners),
                 "request": dict(request),
                 "type": event_type,
             }
             self.store.add(account_id, event)
-            for endpoint in reversed(endpoints):
-                self.webhooks.enqueue(endpoint, public_view(event))
+            for endpoint in [*reversed(endpoints), *listeners]:
+                # An endpoint gets events rendered in its own version, else the account's.
+                version = endpoint.get("api_version") or API_VERSION
+                self.webhooks.enqueue(endpoint, {**public_view(event), "api_version": version})
         return event
 
     # -- scheduled work (bank debits settling) -----------------------------------------
@@ -193,6 +237,9 @@ class Sandbox:
             self.store.clear()
             self.faults = dict(DEFAULT_FAULTS)
             self.store.save()
+        with self._locks_changed:
+            self._held.clear()
+            self._locks_changed.notify_all()
 
 
 def _default_currency(country: str) -> str:

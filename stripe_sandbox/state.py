@@ -16,12 +16,14 @@ import string
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 _ALPHABET = string.ascii_letters + string.digits
 MAX_RECORDED_DELIVERIES = 5000
+MAX_RECORDED_REQUESTS = 2000
 
 
 def random_token(length: int = 24) -> str:
@@ -59,6 +61,9 @@ class Store:
             self.idempotency: dict[str, dict[str, dict[str, Any]]] = {}
             self.jobs: list[dict[str, Any]] = []
             self.deliveries: list[dict[str, Any]] = []
+            # What ``stripe listen`` forwards to (by id): not API objects, never listed by /v1.
+            self.listeners: dict[str, dict[str, Any]] = {}
+            self.requests: deque[dict[str, Any]] = deque(maxlen=MAX_RECORDED_REQUESTS)
             self.sequence = 0
 
     # -- persistence -------------------------------------------------------------------
@@ -69,6 +74,7 @@ class Store:
             "objects": self.objects,
             "idempotency": self.idempotency,
             "jobs": self.jobs,
+            "listeners": self.listeners,
             "sequence": self.sequence,
         }
 
@@ -83,6 +89,7 @@ class Store:
             for account, records in data.get("idempotency", {}).items()
         }
         self.jobs = data.get("jobs", [])
+        self.listeners = data.get("listeners", {})
         self.sequence = data.get("sequence", 0)
 
     def save(self) -> None:
@@ -145,3 +152,7 @@ class Store:
         with self.lock:
             self.deliveries.append(record)
             del self.deliveries[:-MAX_RECORDED_DELIVERIES]
+
+    def record_request(self, record: dict[str, Any]) -> None:
+        with self.lock:
+            self.requests.append(record)

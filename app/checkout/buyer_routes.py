@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
@@ -36,7 +35,7 @@ from app.merchants.models import utcnow
 from app.merchants.scoping import get_owned_or_404
 from app.merchants.service import ServiceError
 from app.payments.models import PaymentStatus
-from app.payments.reasons import failure_reason, rejection_reason
+from app.payments.reasons import gateway_failure_message, last_error_message, rejection_reason
 from app.payments.service import PAID
 from app.processors.access import publishable_key
 from app.processors.gateway import GatewayError, IntentState
@@ -201,8 +200,8 @@ def _change(
             service.apply_change(db.session, checkout, document, apply, utcnow().date())
         except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
-        except GatewayError:
-            form.add_error(None, _("We could not reach the payment provider. Please try again."))
+        except GatewayError as error:
+            form.add_error(None, gateway_failure_message(error))
         else:
             db.session.commit()
             return render_after_change(
@@ -357,8 +356,8 @@ def pay(token: str) -> Response:
     except ServiceError as refusal:
         flash(str(refusal.message), "error")
         return redirect(url_for("checkout.checkout_page", token=token))
-    except GatewayError:
-        flash(_("We could not reach the payment provider. Please try again."), "error")
+    except GatewayError as error:
+        flash(gateway_failure_message(error), "error")
         return redirect(url_for("checkout.checkout_page", token=token))
     db.session.commit()
     if not service.payable(intent):
@@ -418,7 +417,9 @@ def _last_failure(intent: IntentState) -> str | None:
     on the pay step until the buyer tries again, however they got there."""
     if not intent.error_code:
         return None
-    return str(failure_reason(intent.decline_code or intent.error_code))
+    return last_error_message(
+        intent.error_type, intent.error_code, intent.decline_code, intent.error_message
+    )
 
 
 @blueprint.get("/c/<token>/return")

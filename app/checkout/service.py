@@ -45,7 +45,13 @@ from app.payments.service import (
     start_payment,
 )
 from app.processors.access import connected_gateway
-from app.processors.gateway import MICRODEPOSITS, IntentRequest, IntentState
+from app.processors.gateway import (
+    MICRODEPOSITS,
+    GatewayError,
+    IntentRequest,
+    IntentState,
+    PaymentGateway,
+)
 from app.processors.idempotency import idempotency_key
 from app.settings.models import (
     CheckoutSettings,
@@ -552,6 +558,19 @@ def _out_of_date(intent: IntentState, request: IntentRequest) -> bool:
     )
 
 
+def _updated_or_as_confirmed(
+    gateway: PaymentGateway, intent_id: str, request: IntentRequest, key: str
+) -> IntentState:
+    """The intent brought up to date; or, when a confirm got there first (in another tab:
+    Stripe then answers that the intent can no longer be changed), the intent as it now is."""
+    try:
+        return gateway.update_payment_intent(intent_id, request, idempotency_key=key)
+    except GatewayError as error:
+        if error.code != "payment_intent_unexpected_state":
+            raise
+        return gateway.retrieve_payment_intent(intent_id)
+
+
 def prepare_intent(
     session: DbSession,
     checkout: CheckoutSession,
@@ -577,8 +596,8 @@ def prepare_intent(
     else:
         intent = gateway.retrieve_payment_intent(checkout.payment_intent_id)
         if payable(intent) and _out_of_date(intent, request):
-            intent = gateway.update_payment_intent(
-                intent.id, request, idempotency_key=_next_intent_key(session, checkout)
+            intent = _updated_or_as_confirmed(
+                gateway, intent.id, request, _next_intent_key(session, checkout)
             )
     if payable(intent):  # a confirmed intent keeps what it was confirmed at
         checkout.priced = _priced(summary)

@@ -40,9 +40,12 @@ def connected_gateway(session: DbSession, merchant_id: int) -> PaymentGateway:
 def verified_webhook(
     connection: ProcessorConnection, payload: bytes, signature_header: str
 ) -> WebhookEventData:
-    """The event, if its signature verifies with this connection's signing secret."""
+    """The event, if its signature verifies with this connection's signing secret (of Kassa's
+    endpoint, or the one the merchant gave for forwarded events); none verifies without one."""
     if not signature_header:
         raise WebhookSignatureError("no Stripe-Signature header")
+    if connection.webhook_secret_encrypted is None:
+        raise WebhookSignatureError("no signing secret: events cannot be verified")
     secret = decrypt(connection.webhook_secret_encrypted, _settings().secret_key)
     return parse_webhook(payload, signature_header, secret)
 

@@ -5,7 +5,8 @@
 - The account's country must be one Kassa offers Stripe processing in (``country_refusal``).
 - Keys must be of the mode this Kassa runs in (test or live), and the publishable key must
   belong to the same account as the secret key.
-- On connect Kassa registers its webhook endpoint; on disconnect it deletes it.
+- On connect Kassa registers its webhook endpoint (one per URL; Stripe may refuse it, which
+  never fails the connection: ``webhook_setup``); on disconnect it deletes it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from app.core.regions import STRIPE_ACCOUNT_COUNTRIES
 from app.extensions import DbSession
 from app.merchants.models import Merchant, User
 from app.merchants.service import ServiceError
+from app.processors import webhook_setup
 from app.processors.gateway import AccountInfo, GatewayError, GatewayFailure, PaymentGateway
+from app.processors.idempotency import idempotency_key
 from app.processors.models import ProcessorConnection
 
 log = logging.getLogger("kassa.processors")
@@ -215,6 +218,41 @@ def verify_keys(
     return VerifiedKeys(account, secret_key, publishable_key, livemode)
 
 
+def _register(
+    session: DbSession,
+    merchant: Merchant,
+    gateway: PaymentGateway,
+    webhook_url: str,
+    registration_id: str,
+    known_endpoint_id: str | None = None,
+) -> webhook_setup.Registration:
+    return webhook_setup.register_endpoint(
+        gateway,
+        webhook_url,
+        WEBHOOK_EVENTS,
+        registration_id=registration_id,
+        idempotency_key=idempotency_key(
+            session, "merchant", merchant.public_id, "webhook", registration_id
+        ),
+        known_endpoint_id=known_endpoint_id,
+    )
+
+
+def _apply(
+    connection: ProcessorConnection,
+    registration: webhook_setup.Registration,
+    encryption_key: str,
+) -> None:
+    """The registration's outcome on the connection: a registered endpoint replaces whatever
+    secret was there; a failed one keeps it (a secret the merchant gave still works)."""
+    connection.webhook_problem = registration.problem
+    if registration.endpoint_id is None:
+        return
+    connection.webhook_endpoint_id = registration.endpoint_id
+    if registration.secret is not None:
+        connection.webhook_secret_encrypted = encrypt(registration.secret, encryption_key)
+
+
 def connect(
     session: DbSession,
     merchant: Merchant,
@@ -229,17 +267,12 @@ def connect(
     """Register Kassa's webhook endpoint with the account and save the connection.
 
     ``attempt_id`` names this connect attempt, so a repeated submit replays the same endpoint
-    creation at Stripe (idempotency key) instead of registering a second endpoint.
+    creation at Stripe (idempotency key) instead of registering a second endpoint. When Stripe
+    refuses the endpoint the account is connected all the same, with the reason recorded
+    (``webhook_problem``) for the panel to show.
     """
     gateway = gateway_factory(verified.secret_key)
-    try:
-        endpoint = gateway.create_webhook_endpoint(
-            webhook_url,
-            WEBHOOK_EVENTS,
-            idempotency_key=f"kassa:{merchant.public_id}:connect:{attempt_id}:webhook",
-        )
-    except GatewayError as error:
-        raise _refuse_gateway_error(error) from error
+    registration = _register(session, merchant, gateway, webhook_url, attempt_id)
     account = verified.account
     connection = ProcessorConnection(
         merchant_id=merchant.id,
@@ -252,10 +285,9 @@ def connect(
         secret_key_encrypted=encrypt(verified.secret_key, encryption_key),
         secret_key_hint=key_hint(verified.secret_key),
         publishable_key=verified.publishable_key,
-        webhook_endpoint_id=endpoint.id,
-        webhook_secret_encrypted=encrypt(endpoint.secret, encryption_key),
         connected_by_id=user.id,
     )
+    _apply(connection, registration, encryption_key)
     session.add(connection)
     try:
         session.flush()
@@ -269,9 +301,72 @@ def connect(
             )
         ) from error
     log.info(
-        "processor connected", extra={"fields": {"merchant_id": merchant.id, "account": account.id}}
+        "processor connected",
+        extra={
+            "fields": {
+                "merchant_id": merchant.id,
+                "account": account.id,
+                "webhook_problem": registration.problem,
+            }
+        },
     )
     return connection
+
+
+def _connected(session: DbSession, merchant: Merchant) -> ProcessorConnection:
+    connection = current_connection(session, merchant.id)
+    if connection is None:
+        raise ServiceError(_l("No Stripe account is connected."))
+    return connection
+
+
+def register_webhook_again(
+    session: DbSession,
+    merchant: Merchant,
+    *,
+    gateway: PaymentGateway,
+    webhook_url: str,
+    registration_id: str,
+    encryption_key: str,
+) -> webhook_setup.Registration:
+    """Try again to register Kassa's endpoint (after the address or the account changed):
+    the endpoint Kassa knows is kept and updated, none is ever added beside it."""
+    connection = _connected(session, merchant)
+    registration = _register(
+        session,
+        merchant,
+        gateway,
+        webhook_url,
+        registration_id,
+        known_endpoint_id=connection.webhook_endpoint_id,
+    )
+    _apply(connection, registration, encryption_key)
+    session.flush()
+    return registration
+
+
+def use_signing_secret(
+    session: DbSession, merchant: Merchant, secret: str, *, encryption_key: str
+) -> None:
+    """Verify Stripe's events with a secret the merchant gives: that of events forwarded to
+    Kassa another way (``stripe listen``), or of an endpoint they made in the dashboard.
+
+    Refused while Kassa's own endpoint is registered: its events would then fail to verify.
+    """
+    connection = _connected(session, merchant)
+    if not webhook_setup.looks_like_signing_secret(secret):
+        raise ServiceError(_l("A webhook signing secret starts with whsec_."), "signing_secret")
+    if connection.webhook_endpoint_id is not None:
+        raise ServiceError(
+            _l(
+                "Kassa's own webhook endpoint receives Stripe's events already; a signing "
+                "secret is only needed when there is none."
+            ),
+            "signing_secret",
+        )
+    connection.webhook_secret_encrypted = encrypt(secret, encryption_key)
+    session.flush()
+    log.info("webhook signing secret given", extra={"fields": {"merchant_id": merchant.id}})
 
 
 def disconnect(
@@ -286,13 +381,12 @@ def disconnect(
     The local disconnect happens even when Stripe cannot be reached or the key was revoked:
     the merchant must always be able to leave. The caller says so when it returns False.
     """
-    connection = current_connection(session, merchant.id)
-    if connection is None:
-        raise ServiceError(_l("No Stripe account is connected."))
-    removed = False
-    if secret_key is not None:  # None: the stored key can no longer be decrypted
+    connection = _connected(session, merchant)
+    endpoint_id = connection.webhook_endpoint_id
+    removed = endpoint_id is None  # nothing Kassa registered to remove
+    if endpoint_id is not None and secret_key is not None:  # None: the key cannot be decrypted
         try:
-            gateway_factory(secret_key).delete_webhook_endpoint(connection.webhook_endpoint_id)
+            gateway_factory(secret_key).delete_webhook_endpoint(endpoint_id)
             removed = True
         except GatewayError as error:
             removed = error.failure is GatewayFailure.NOT_FOUND

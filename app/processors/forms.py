@@ -42,3 +42,23 @@ class ConfirmConnectionForm(KassaForm):
 
 class DisconnectForm(KassaForm):
     """Only the CSRF token: the confirmation page states what disconnecting means."""
+
+
+class SigningSecretForm(KassaForm):
+    """The signing secret of Stripe's events forwarded to Kassa another way."""
+
+    signing_secret = PasswordField(
+        _l("Webhook signing secret"),
+        validators=[required(), max_length(KEY_MAX)],
+        filters=[_strip],
+        description=_l(
+            "Starts with whsec_. The Stripe CLI prints it when it starts forwarding (stripe "
+            "listen); an endpoint made in the Stripe dashboard shows it there. It is stored "
+            "encrypted."
+        ),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+
+class RegisterWebhookForm(KassaForm):
+    """Only the CSRF token: register Kassa's webhook endpoint again."""

@@ -21,15 +21,34 @@ class GatewayFailure(enum.StrEnum):
     AUTHENTICATION = "authentication"  # the key was refused (wrong, revoked, or of another mode)
     PERMISSION = "permission"  # a restricted key lacks a permission this call needs
     NOT_FOUND = "not_found"  # the object does not exist for this key's account
+    CARD = "card"  # the buyer's card or bank refused: the processor's message is for the buyer
     INVALID = "invalid"  # the request was refused as invalid
-    UNAVAILABLE = "unavailable"  # network trouble, timeouts, the processor's own errors
+    # Network trouble, timeouts, the processor's own errors, and a busy object or too many
+    # requests that retrying with backoff did not get through.
+    UNAVAILABLE = "unavailable"
 
 
 class GatewayError(Exception):
-    def __init__(self, failure: GatewayFailure, detail: str = "") -> None:
+    """A processor call that failed. ``detail`` is the processor's own text, for logs and the
+    merchant's eyes; only ``buyer_message`` (a card error's) may be shown to a buyer."""
+
+    def __init__(
+        self,
+        failure: GatewayFailure,
+        detail: str = "",
+        *,
+        code: str | None = None,
+        param: str | None = None,
+        decline_code: str | None = None,
+        buyer_message: str | None = None,
+    ) -> None:
         super().__init__(f"{failure}: {detail}")
         self.failure = failure
         self.detail = detail
+        self.code = code
+        self.param = param
+        self.decline_code = decline_code
+        self.buyer_message = buyer_message
 
 
 @dataclass(frozen=True)
@@ -45,7 +64,12 @@ class AccountInfo:
 class WebhookEndpoint:
     id: str
     url: str
-    secret: str
+    secret: str | None = None  # Stripe gives it only when the endpoint is created
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+# Stripe's cap on webhook endpoints per account.
+MAX_WEBHOOK_ENDPOINTS = 16
 
 
 class WebhookSignatureError(Exception):
@@ -106,6 +130,7 @@ class IntentState:
     # converted it, at how many settlement units per charge unit; None when not converted.
     settlement_currency: str | None = None
     exchange_rate: Decimal | None = None
+    error_type: str | None = None  # of the last error: card_error, invalid_request_error, ...
     error_code: str | None = None
     decline_code: str | None = None
     error_message: str | None = None
@@ -147,8 +172,18 @@ class PaymentGateway(Protocol):
 
     def publishable_key_matches(self, publishable_key: str, idempotency_key: str) -> bool: ...
 
+    def list_webhook_endpoints(self) -> list[WebhookEndpoint]: ...
+
     def create_webhook_endpoint(
-        self, url: str, events: tuple[str, ...], idempotency_key: str
+        self,
+        url: str,
+        events: tuple[str, ...],
+        idempotency_key: str,
+        metadata: dict[str, str] | None = None,
+    ) -> WebhookEndpoint: ...
+
+    def update_webhook_endpoint(
+        self, endpoint_id: str, events: tuple[str, ...], idempotency_key: str
     ) -> WebhookEndpoint: ...
 
     def delete_webhook_endpoint(self, endpoint_id: str) -> None: ...

@@ -31,8 +31,12 @@ class ProcessorConnection(MerchantOwned, ShownToBuyers, db.Model):  # type: igno
         String(32)
     )  # "sk_test_…4242": shown, never the key
     publishable_key: Mapped[str] = mapped_column(String(255))
-    webhook_endpoint_id: Mapped[str] = mapped_column(String(64))
-    webhook_secret_encrypted: Mapped[str] = mapped_column(Text)
+    # How Stripe's events reach Kassa (``webhook_setup.event_delivery``): an endpoint Kassa
+    # registered (its id and secret), a signing secret the merchant gave for events forwarded
+    # some other way (no id), or neither; ``webhook_problem`` says why Kassa could not register.
+    webhook_endpoint_id: Mapped[str | None] = mapped_column(String(64))
+    webhook_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    webhook_problem: Mapped[str | None] = mapped_column(String(32))
     connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -17,9 +17,15 @@ from app.merchants.auth import current_merchant, login_required, owner_required,
 from app.merchants.models import Merchant, utcnow
 from app.merchants.service import ServiceError
 from app.payments import service as payment_service
-from app.processors import blueprint, connection
+from app.processors import blueprint, connection, webhook_setup
 from app.processors.access import connected_gateway
-from app.processors.forms import ConfirmConnectionForm, DisconnectForm, StripeKeysForm
+from app.processors.forms import (
+    ConfirmConnectionForm,
+    DisconnectForm,
+    RegisterWebhookForm,
+    SigningSecretForm,
+    StripeKeysForm,
+)
 from app.processors.gateway import PaymentGateway
 from app.processors.models import ProcessorConnection
 from app.processors.stripe_gateway import StripeGateway
@@ -52,13 +58,33 @@ def _verify(keys: dict[str, str]) -> connection.VerifiedKeys:
     )
 
 
+def _webhook_url(merchant: Merchant) -> str:
+    return f"{_settings().public_url}/webhooks/stripe/{merchant.public_id}"
+
+
+def _events_context(connected: ProcessorConnection | None, merchant: Merchant) -> dict[str, Any]:
+    """How Stripe's events reach Kassa, for the page's "Events from Stripe" section."""
+    if connected is None:
+        return {}
+    url = _webhook_url(merchant)
+    return {
+        "delivery": webhook_setup.event_delivery(connected),
+        "webhook_url": url,
+        "webhook_problem": webhook_setup.problem_message(connected, url),
+        "register_form": RegisterWebhookForm(formdata=None),
+    }
+
+
 def _page(status: int = 200, **context: Any) -> Response:
     merchant = current_merchant()
+    connected = connection.current_connection(db.session, merchant.id)
+    context.setdefault("secret_form", SigningSecretForm(formdata=None))
     return render(
         "processors/payments.html",
         status=status,
-        connected=connection.current_connection(db.session, merchant.id),
+        connected=connected,
         stripe_mode=_settings().stripe_mode,
+        **_events_context(connected, merchant),
         **context,
     )
 
@@ -122,13 +148,13 @@ def connect() -> Response:
     form = StripeKeysForm(formdata=None, data=keys)
     try:
         verified = _verify(keys)
-        connection.connect(
+        connected = connection.connect(
             db.session,
             current_merchant(),
             signed_in_user(),
             verified,
             gateway_factory=_gateway,
-            webhook_url=f"{_settings().public_url}/webhooks/stripe/{current_merchant().public_id}",
+            webhook_url=_webhook_url(current_merchant()),
             attempt_id=keys["attempt"],
             encryption_key=_settings().secret_key,
         )
@@ -137,6 +163,52 @@ def connect() -> Response:
         return _page(422, form=form)
     db.session.commit()
     flash(_("Stripe is connected. Buyers can now pay you."), "success")
+    if connected.webhook_problem:
+        flash(_("Stripe's events cannot reach Kassa yet: see Events from Stripe."), "error")
+    return redirect(url_for("processors.payments"))
+
+
+@blueprint.post("/panel/settings/payments/webhooks/secret")
+@login_required
+@owner_required
+def give_signing_secret() -> Response:
+    form = SigningSecretForm()
+    if not form.validate_on_submit():
+        return _page(422, secret_form=form)
+    try:
+        connection.use_signing_secret(
+            db.session,
+            current_merchant(),
+            form.signing_secret.data or "",
+            encryption_key=_settings().secret_key,
+        )
+    except ServiceError as refusal:
+        form.add_error(refusal.field, str(refusal.message))
+        return _page(422, secret_form=form)
+    db.session.commit()
+    flash(_("Kassa now checks Stripe's events with the signing secret you gave."), "success")
+    return redirect(url_for("processors.payments"))
+
+
+@blueprint.post("/panel/settings/payments/webhooks/register")
+@login_required
+@owner_required
+def register_webhook() -> Response:
+    merchant = current_merchant()
+    current = connection.current_connection(db.session, merchant.id)
+    secret_key = _stored_secret_key(current) if current is not None else None
+    if secret_key is not None and RegisterWebhookForm().validate_on_submit():
+        registration = connection.register_webhook_again(
+            db.session,
+            merchant,
+            gateway=_gateway(secret_key),
+            webhook_url=_webhook_url(merchant),
+            registration_id=secrets.token_urlsafe(12),
+            encryption_key=_settings().secret_key,
+        )
+        db.session.commit()
+        if registration.problem is None:
+            flash(_("Kassa's endpoint is registered: Stripe sends it events."), "success")
     return redirect(url_for("processors.payments"))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,6 +13,7 @@ from typing import Any, TypeVar
 
 import stripe
 
+from app.config import STRIPE_API_VERSION
 from app.core.money import Money, from_stripe_amount, to_stripe_amount
 from app.processors.gateway import (
     MICRODEPOSITS,
@@ -25,13 +29,64 @@ from app.processors.gateway import (
     WebhookSignatureError,
 )
 
-# Pinned by the library version in pyproject.toml: every request states the version it speaks.
-STRIPE_API_VERSION = stripe.api_version
-NETWORK_RETRIES = 2
+log = logging.getLogger("kassa.stripe")
 TIMEOUT_SECONDS = 20
+# Seconds before each retry of a call Stripe could not take just now (each shortened by up to
+# half, at random, so callers that collided do not collide again): three retries, under four
+# seconds in all, then the caller hears UNAVAILABLE.
+RETRY_DELAYS = (0.5, 1.0, 2.0)
 T = TypeVar("T")
 # What every PaymentIntent read brings along: the fee and net, and the method's safe details.
 INTENT_EXPAND = ["latest_charge.balance_transaction", "payment_method"]
+
+
+def _error_field(error: stripe.StripeError, name: str) -> str | None:
+    """A field of Stripe's error body (``code``, ``param``, ``decline_code``, ``type``)."""
+    body = error.error
+    value = getattr(body, name, None) if body is not None else None
+    return str(value) if value else None
+
+
+def _gateway_error(error: stripe.StripeError) -> GatewayError:
+    """Stripe's exception as our ``GatewayError``, its detail logged (never shown to buyers:
+    only a card error's message is written for them)."""
+    code = _error_field(error, "code")
+    if isinstance(error, stripe.AuthenticationError):
+        failure = GatewayFailure.AUTHENTICATION
+    elif isinstance(error, stripe.PermissionError):
+        failure = GatewayFailure.PERMISSION
+    elif isinstance(error, stripe.CardError):
+        failure = GatewayFailure.CARD
+    elif isinstance(error, stripe.InvalidRequestError | stripe.IdempotencyError):
+        failure = GatewayFailure.NOT_FOUND if code == "resource_missing" else GatewayFailure.INVALID
+    else:  # connection trouble, Stripe's own errors, a busy object or rate limit not retried away
+        failure = GatewayFailure.UNAVAILABLE
+    detail = str(error.user_message or error)
+    log.log(
+        logging.INFO
+        if failure in (GatewayFailure.CARD, GatewayFailure.NOT_FOUND)
+        else logging.WARNING,
+        "stripe refused a call",
+        extra={
+            "fields": {
+                "failure": str(failure),
+                "status": error.http_status,
+                "type": _error_field(error, "type"),
+                "code": code,
+                "param": _error_field(error, "param"),
+                "stripe_request_id": error.request_id,
+                "detail": detail,
+            }
+        },
+    )
+    return GatewayError(
+        failure,
+        detail,
+        code=code,
+        param=_error_field(error, "param"),
+        decline_code=_error_field(error, "decline_code"),
+        buyer_message=detail if failure is GatewayFailure.CARD else None,
+    )
 
 
 @contextmanager
@@ -39,27 +94,53 @@ def _translated_errors() -> Iterator[None]:
     """Stripe's exceptions as our ``GatewayError``, so callers never import ``stripe``."""
     try:
         yield
-    except stripe.AuthenticationError as error:
-        raise GatewayError(
-            GatewayFailure.AUTHENTICATION, str(error.user_message or error)
-        ) from error
-    except stripe.PermissionError as error:
-        raise GatewayError(GatewayFailure.PERMISSION, str(error.user_message or error)) from error
-    except stripe.InvalidRequestError as error:
-        failure = (
-            GatewayFailure.NOT_FOUND if error.code == "resource_missing" else GatewayFailure.INVALID
-        )
-        raise GatewayError(failure, str(error.user_message or error)) from error
     except stripe.StripeError as error:
-        raise GatewayError(GatewayFailure.UNAVAILABLE, str(error.user_message or error)) from error
+        raise _gateway_error(error) from error
+
+
+def _worth_retrying(error: stripe.StripeError) -> bool:
+    """Whether the same request (same idempotency key) may get through a moment later: Stripe
+    says so (``Stripe-Should-Retry``), or it could not be reached, was busy with the object
+    (``lock_timeout``, 429), had too many requests (``rate_limit``, 429), had the key in use
+    (409) or failed itself (5xx). The library retries a 429 only when told to, never a rate
+    limit, so Kassa keeps the one retry policy here."""
+    if isinstance(error, stripe.APIConnectionError):
+        return bool(error.should_retry)
+    advice = (error.headers or {}).get("Stripe-Should-Retry")
+    if advice in ("true", "false"):
+        return advice == "true"
+    status = error.http_status or 0
+    return status in (409, 429) or status >= 500
+
+
+def _with_retries(operation: Callable[[], T]) -> T:
+    """Run ``operation``, again after each of ``RETRY_DELAYS`` while Stripe answers that it
+    could not take it just now. The operation carries its idempotency key, so a retry is the
+    same request: Stripe does it once, or replays what it did."""
+    for delay in RETRY_DELAYS:
+        try:
+            return operation()
+        except stripe.StripeError as error:
+            if not _worth_retrying(error):
+                raise
+            log.info(
+                "stripe busy; retrying",
+                extra={
+                    "fields": {"code": _error_field(error, "code"), "status": error.http_status}
+                },
+            )
+            time.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not a secret
+    return operation()
 
 
 def _client(api_key: str, api_base: str) -> stripe.StripeClient:
+    """A client speaking Kassa's pinned API version. The library's own retries are off: every
+    retry goes through ``_with_retries``."""
     return stripe.StripeClient(
         api_key,
         stripe_version=STRIPE_API_VERSION,
         base_addresses={"api": api_base},
-        max_network_retries=NETWORK_RETRIES,
+        max_network_retries=0,
         http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
     )
 
@@ -73,7 +154,7 @@ class StripeGateway:
 
     def _call(self, operation: Callable[[], T]) -> T:
         with _translated_errors():
-            return operation()
+            return _with_retries(operation)
 
     def retrieve_account(self) -> AccountInfo:
         account = self._call(lambda: self._client.v1.accounts.retrieve_current())
@@ -114,9 +195,8 @@ class StripeGateway:
         )
         try:
             public = _client(publishable_key, self._api_base)
-            with _translated_errors():
-                secret: Any = {"client_secret": intent.client_secret}
-                public.v1.setup_intents.retrieve(intent.id, params=secret)
+            secret: Any = {"client_secret": intent.client_secret}
+            self._call(lambda: public.v1.setup_intents.retrieve(intent.id, params=secret))
             return True
         except GatewayError as error:
             if error.failure in (GatewayFailure.NOT_FOUND, GatewayFailure.AUTHENTICATION):
@@ -129,21 +209,45 @@ class StripeGateway:
                 )
             )
 
+    def list_webhook_endpoints(self) -> list[WebhookEndpoint]:
+        """Every endpoint of the account: Stripe allows 16, one page holds 100."""
+        params: Any = {"limit": 100}
+        listing = self._call(lambda: self._client.v1.webhook_endpoints.list(params=params))
+        return [_webhook_endpoint(item.to_dict()) for item in listing.data]
+
     def create_webhook_endpoint(
-        self, url: str, events: tuple[str, ...], idempotency_key: str
+        self,
+        url: str,
+        events: tuple[str, ...],
+        idempotency_key: str,
+        metadata: dict[str, str] | None = None,
     ) -> WebhookEndpoint:
+        """Events reach it in Kassa's pinned API version, whatever the account's default."""
         params: Any = {
             "url": url,
             "enabled_events": list(events),
             "api_version": STRIPE_API_VERSION,
             "description": "Kassa",
+            "metadata": metadata or {},
         }
         endpoint = self._call(
             lambda: self._client.v1.webhook_endpoints.create(
                 params=params, options={"idempotency_key": idempotency_key}
             )
         )
-        return WebhookEndpoint(id=endpoint.id, url=endpoint.url, secret=endpoint.secret or "")
+        return _webhook_endpoint(endpoint.to_dict())
+
+    def update_webhook_endpoint(
+        self, endpoint_id: str, events: tuple[str, ...], idempotency_key: str
+    ) -> WebhookEndpoint:
+        """Kassa's event list, and enabled again if Stripe disabled it after failures."""
+        params: Any = {"enabled_events": list(events), "disabled": False}
+        endpoint = self._call(
+            lambda: self._client.v1.webhook_endpoints.update(
+                endpoint_id, params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return _webhook_endpoint(endpoint.to_dict())
 
     def delete_webhook_endpoint(self, endpoint_id: str) -> None:
         self._call(lambda: self._client.v1.webhook_endpoints.delete(endpoint_id))
@@ -256,6 +360,15 @@ def parse_webhook(payload: bytes, signature_header: str, signing_secret: str) ->
     )
 
 
+def _webhook_endpoint(data: dict[str, Any]) -> WebhookEndpoint:
+    return WebhookEndpoint(
+        id=data["id"],
+        url=str(data.get("url") or ""),
+        secret=data.get("secret") or None,
+        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+    )
+
+
 def _moment(timestamp: Any) -> datetime:
     return datetime.fromtimestamp(int(timestamp or 0), UTC)
 
@@ -297,6 +410,7 @@ def intent_state(data: dict[str, Any]) -> IntentState:
         balance_status=balance.get("status") if balance else None,
         settlement_currency=str(balance["currency"]).upper() if balance else None,
         exchange_rate=_exchange_rate(balance),
+        error_type=error.get("type"),
         error_code=error.get("code"),
         decline_code=error.get("decline_code"),
         error_message=error.get("message"),

@@ -118,7 +118,10 @@
       return;
     }
     if (result.error) {
-      showError(result.error.message || data.retryMessage);
+      // Stripe's words are for the buyer only for card errors and the form's own checks;
+      // anything else (a busy or refused request, Stripe's own failure) gets Kassa's.
+      const forBuyer = ["card_error", "validation_error"].includes(result.error.type);
+      showError((forBuyer && result.error.message) || data.retryMessage);
       button.disabled = false;
     }
   });

@@ -1,23 +1,81 @@
-"""Webhook endpoints: where an account's events are POSTed (signed with ``secret``)."""
+"""Webhook endpoints: where an account's events are POSTed (signed with ``secret``).
+
+As at Stripe: an endpoint's URL must be one Stripe can reach from the internet (not loopback,
+a private network or a name only a local network knows) unless the sandbox was started with
+``allow_private_webhook_urls``; an account has at most ``MAX_ENDPOINTS``; ``api_version``
+must be a version the sandbox knows, and the account's events reach the endpoint rendered in
+it (``Sandbox.emit``).
+"""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..api import Ctx, endpoint, metadata_update
 from ..errors import invalid_request, parameter_missing
 from ..params import BOOL, MAP, STR
 from ..state import new_id, now, random_token
+from ..versions import is_known
 
 ENDPOINT_PARAMS = {"url": STR, "enabled_events": [STR], "description": STR, "metadata": MAP}
+MAX_ENDPOINTS = 16
+# Names no public resolver answers for: they can only mean this machine or a local network.
+LOCAL_NAME_SUFFIXES = (
+    ".localhost",
+    ".local",
+    ".localdomain",
+    ".internal",
+    ".lan",
+    ".home.arpa",
+    ".test",
+    ".invalid",
+)
 
 
-def _check_url(url: str) -> None:
+def publicly_reachable(url: str) -> bool:
+    """Whether Stripe could reach ``url`` from the internet. Names are not resolved (the
+    sandbox may have no DNS): IP literals must be global, names must not be local ones."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        pass
+    return "." in host and host != "localhost" and not host.endswith(LOCAL_NAME_SUFFIXES)
+
+
+def _check_url(ctx: Ctx, url: str) -> None:
     if not url.startswith(("http://", "https://")):
         raise invalid_request(
             f"Invalid URL: {url}. URLs must begin with http or https.",
             code="url_invalid",
             param="url",
+        )
+    if not ctx.sandbox.config.allow_private_webhook_urls and not publicly_reachable(url):
+        raise invalid_request(
+            "Invalid URL: URL must be publicly accessible. Consider using a tool like the "
+            "Stripe CLI to test webhooks locally: https://github.com/stripe/stripe-cli",
+            code="url_invalid",
+            param="url",
+        )
+
+
+def _check_room(ctx: Ctx) -> None:
+    if len(ctx.store.select(ctx.account_id, "webhook_endpoint")) >= MAX_ENDPOINTS:
+        raise invalid_request(
+            f"You have reached the maximum of {MAX_ENDPOINTS} webhook endpoints on this "
+            "account. Delete an endpoint you no longer use before adding another.",
+            param="url",
+        )
+
+
+def _check_api_version(version: str | None) -> None:
+    if version is not None and not is_known(version):
+        raise invalid_request(
+            f"Invalid API version: {version}", code="parameter_invalid", param="api_version"
         )
 
 
@@ -28,7 +86,9 @@ def create_webhook_endpoint(ctx: Ctx) -> dict[str, Any]:
         raise parameter_missing("url")
     if not params.get("enabled_events"):
         raise parameter_missing("enabled_events")
-    _check_url(params["url"])
+    _check_url(ctx, params["url"])
+    _check_api_version(params.get("api_version"))
+    _check_room(ctx)
     record = ctx.add(
         {
             "id": new_id("we"),
@@ -64,7 +124,7 @@ def update_webhook_endpoint(ctx: Ctx, webhook_endpoint: str) -> dict[str, Any]:
     record = ctx.get("webhook_endpoint", webhook_endpoint)
     params = ctx.params
     if params.get("url"):
-        _check_url(params["url"])
+        _check_url(ctx, params["url"])
         record["url"] = params["url"]
     if params.get("enabled_events"):
         record["enabled_events"] = params["enabled_events"]

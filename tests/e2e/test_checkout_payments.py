@@ -5,9 +5,16 @@ Bank debits are in ``test_checkout_bank_debits.py``."""
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Page, expect
+import threading
 
+import pytest
+import stripe
+from flask import Flask
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from app.checkout.models import CheckoutSession
+from app.extensions import db
 from tests.support.checkout import (
     BUYER,
     CHALLENGE_FRAME,
@@ -22,6 +29,7 @@ from tests.support.checkout import (
     pay_by_card,
 )
 from tests.support.mailbox import Mailbox
+from tests.support.payments import confirm_as_browser, wait_until
 
 
 def expect_one_receipt(mailbox: Mailbox, amount: str) -> None:
@@ -311,3 +319,49 @@ def test_two_tabs_paying_one_checkout_at_the_same_moment_charge_once(
     paid(page)
     paid(other_tab)
     expect_charged_once(shop, panel, mailbox)
+
+
+def _pay_step_intent(app: Flask) -> str:
+    with app.app_context():
+        intent_id = db.session.scalars(
+            select(CheckoutSession.payment_intent_id).where(
+                CheckoutSession.payment_intent_id.is_not(None)
+            )
+        ).one()
+        return str(intent_id)
+
+
+def test_a_busy_payment_shows_kassas_words_not_stripes_then_pays_once(
+    page: Page, shop: Shop, app: Flask
+) -> None:
+    """Another tab's confirm holds the intent while the buyer presses Pay: Stripe.js answers
+    ``lock_timeout``, and the buyer reads Kassa's words, not Stripe's message to developers.
+    Pressing Pay again finds it paid."""
+    element = enter_details(page, shop.add_link())
+    fill_card(element, "4242424242424242")
+    intent_id = _pay_step_intent(app)
+    merchant_stripe = stripe.StripeClient(
+        shop.account.secret_key, base_addresses={"api": shop.sandbox.api_base}
+    )
+    client_secret = merchant_stripe.v1.payment_intents.retrieve(intent_id).client_secret
+    shop.sandbox.faults(confirm_hold_ms=4000)
+    other_tab = threading.Thread(
+        target=confirm_as_browser,
+        args=(shop.sandbox, shop.account, intent_id, client_secret),
+        kwargs={"payment_method": "pm_card_visa"},
+    )
+    other_tab.start()
+    try:
+        wait_until(lambda: shop.sandbox.holds(intent_id), what="the other tab's confirm")
+        pay_button(page).click()
+        alert = page.locator("#payment-errors")
+        expect(alert).to_have_text("Something went wrong. Please try again.", timeout=10_000)
+        expect(alert).not_to_contain_text("cannot be accessed")
+    finally:
+        other_tab.join()
+        shop.sandbox.faults(confirm_hold_ms=0)
+    confirms = [r for r in shop.sandbox.requests(shop.account) if r["path"].endswith("/confirm")]
+    assert "lock_timeout" in {r["error_code"] for r in confirms}, "the browser met the lock"
+    pay_button(page).click()
+    paid(page)
+    assert [c["status"] for c in shop.charges()] == ["succeeded"]

@@ -136,6 +136,30 @@ def checkout_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
     return f"/c/{token}"
 
 
+def unregistered_events_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """The Stripe account page of a merchant connected without a webhook endpoint (Stripe
+    refused it), where a forwarded signing secret can be given."""
+    from app.core.crypto import encrypt
+    from app.merchants.models import Merchant
+    from app.processors.models import ProcessorConnection
+    from tests.conftest import SECRET_KEY
+
+    sign_up(client, email="owner@example.com")
+    with app.app_context():
+        merchant = db.session.scalars(select(Merchant)).one()
+        db.session.add(
+            ProcessorConnection(
+                merchant_id=merchant.id, account_id="acct_unreachable", livemode=False,
+                country="SE", default_currency="SEK", capabilities=["card_payments"],
+                secret_key_encrypted=encrypt("sk_test_" + "x" * 24, SECRET_KEY),
+                secret_key_hint="sk_test_…xxxx", publishable_key="pk_test_" + "x" * 24,
+                webhook_problem="url_refused",
+            )
+        )  # fmt: skip
+        db.session.commit()
+    return "/panel/settings/payments"
+
+
 def storefront_products_page(client: FlaskClient, _app: Flask, _mailbox: Mailbox) -> str:
     """The storefront's products page of a merchant with one product (listed or not)."""
     sign_up(client, email="owner@example.com")
@@ -270,6 +294,13 @@ FORMS = [
         refuses_by_redirect=True,
     ),
     FormCase(processor_forms.DisconnectForm, owner_page("/panel/settings/payments/disconnect"), {}),
+    FormCase(
+        processor_forms.SigningSecretForm,
+        unregistered_events_page,
+        {"signing_secret": "whsec_" + "a" * 32},
+        secret={"signing_secret"},
+    ),
+    FormCase(processor_forms.RegisterWebhookForm, unregistered_events_page, {}),
     FormCase(
         merchant_forms.AcceptInvitationForm,
         invitation_page,
@@ -493,6 +524,7 @@ ACTIONS = {
     merchant_forms.InviteForm: "/panel/team/invitations",
     processor_forms.StripeKeysForm: "/panel/settings/payments/verify",
     processor_forms.ConfirmConnectionForm: "/panel/settings/payments/connect",
+    processor_forms.SigningSecretForm: "/panel/settings/payments/webhooks/secret",
     storefront_forms.ListingCategoryForm: "/panel/settings/storefront/products/1/category",
     storefront_forms.CartQuantityForm: "/s/acme/cart/quantity",
     storefront_forms.RemoveLineForm: "/s/acme/cart/remove",

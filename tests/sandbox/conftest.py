@@ -155,7 +155,10 @@ def serve(app: Flask) -> tuple[BaseWSGIServer, str]:
 def sandbox_server() -> Iterator[SandboxServer]:
     """One sandbox for the session. Debits settle only on /_sandbox/advance (deterministic)."""
     app = create_app(
-        debit_settle_seconds=3600, webhook_retry_delays=RETRY_DELAYS, webhook_timeout=2.0
+        debit_settle_seconds=3600,
+        webhook_retry_delays=RETRY_DELAYS,
+        webhook_timeout=2.0,
+        allow_private_webhook_urls=True,  # the webhook receivers listen on 127.0.0.1
     )
     server, url = serve(app)
     yield SandboxServer(url, app, server)
@@ -171,6 +174,8 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
         drop_webhooks=False,
         duplicate_webhooks=False,
         shuffle_webhooks=False,
+        confirm_hold_ms=0,
+        rate_limited_requests=0,
     )
 
 

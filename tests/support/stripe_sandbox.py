@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from stripe_sandbox import create_app
+from stripe_sandbox import create_app, sandbox_of
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -65,16 +65,39 @@ class StripeSandbox:
         )
         return SandboxAccount(data["account"], data["secret_key"], data["publishable_key"])
 
+    def faults(self, **settings: Any) -> dict[str, Any]:
+        return self.control("POST", "/_sandbox/faults", settings)
+
+    def requests(self, account: SandboxAccount) -> list[dict[str, Any]]:
+        """The API requests made with the account's keys, oldest first, as the sandbox saw them."""
+        return self.control("GET", f"/_sandbox/requests?account={account.id}")["data"]
+
+    def listen(self, account: SandboxAccount, forward_to: str) -> dict[str, Any]:
+        """``stripe listen --forward-to``: the account's events go to ``forward_to``, signed
+        with the secret returned (``["secret"]``)."""
+        return self.control(
+            "POST", "/_sandbox/listen", {"account": account.id, "forward_to": forward_to}
+        )
+
+    def holds(self, object_id: str) -> bool:
+        """Whether a request is working on the object now (another meets ``lock_timeout``)."""
+        return sandbox_of(self.server.app).is_held(object_id)  # type: ignore[arg-type]
+
     def stop(self) -> None:
         self.server.shutdown()
 
 
-def start_stripe_sandbox(port: int) -> StripeSandbox:
+def start_stripe_sandbox(port: int, *, allow_private_webhook_urls: bool = True) -> StripeSandbox:
+    """The sandbox on ``port``. Kassa listens on loopback in the tests, so its webhook
+    endpoints are allowed there unless a test wants Stripe's refusal."""
     url = f"http://127.0.0.1:{port}"
     # Bank debits settle when a test says so (POST /_sandbox/advance), never on a timer: a test
     # that reads a debit while it is processing must not race the bank.
     app = create_app(
-        debit_settle_seconds=3600, public_url=url, webhook_retry_delays=(0.1, 0.2, 0.4)
+        debit_settle_seconds=3600,
+        public_url=url,
+        webhook_retry_delays=(0.1, 0.2, 0.4),
+        allow_private_webhook_urls=allow_private_webhook_urls,
     )
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
