@@ -415,6 +415,13 @@ class Summary:
     asks_country: bool  # a tax rate depends on the buyer's country
     discount_id: int | None  # the code whose discount the amounts include
 
+    @property
+    def method_order(self) -> list[PaymentMethod]:
+        """The offered methods in the order the Payment Element lists them: the one the
+        summary is priced for first, so the method the buyer sees first is the one priced."""
+        chosen = [self.method] if self.method is not None else []
+        return chosen + [method for method in self.methods if method not in chosen]
+
 
 def summarize(session: DbSession, document: Document, choices: Choices, today: date) -> Summary:
     """The summary of ``document`` priced for ``choices`` (a checkout's, or a new buyer's)."""
@@ -564,8 +571,9 @@ def prepare_intent(
     current while it can still be confirmed (unpaid, or a 3-D Secure challenge left open): its
     amount is always the total shown for the chosen method (a quantity, a code, the method's
     fee), and ``checkout.priced`` what the payment will be confirmed against."""
-    if checkout.method is None:  # the Payment Element opens on the first offered method
-        checkout.method = next(iter(offered_methods(session, document)), None)
+    offered = offered_methods(session, document)
+    if checkout.method not in {method.value for method in offered}:  # none yet, or withdrawn
+        checkout.method = offered[0].value if offered else None
     summary = summarize(session, document, choices_of(checkout), today)
     request = _payment_request(session, checkout, document, summary)
     gateway = gateway_for(session, checkout.merchant_id)
