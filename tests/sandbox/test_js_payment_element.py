@@ -319,7 +319,9 @@ def test_ach_manual_entry_links_the_account_then_microdeposits_verify_it(
     intent = account.client.v1.payment_intents.retrieve(intent_id)
     assert intent.next_action is not None
     assert intent.next_action.type == "verify_with_microdeposits"
-    account.client.v1.payment_intents.verify_microdeposits(intent_id, params={"amounts": [32, 45]})
+    account.client.v1.payment_intents.verify_microdeposits(
+        intent_id, params={"descriptor_code": "SM11AA"}
+    )
     assert intent_status(account, intent_id) == "processing"
 
 
