@@ -637,7 +637,8 @@ class Settled:
     payment: Payment
     counted: Payment | None = None  # for a refunded duplicate: the checkout's payment that counts
     awaits_verification: bool = False
-    verification_url: str | None = None  # Stripe's page for the deposits' amounts
+    verification_url: str | None = None  # Stripe's page for the code or the deposits' amounts
+    microdeposit_type: str | None = None  # what Stripe sent: a descriptor code or two amounts
 
 
 def settle_from_stripe(
@@ -664,7 +665,12 @@ def settle_from_stripe(
     if payment.duplicate_of_id is not None:
         return Settled(payment, counted=session.get(Payment, payment.duplicate_of_id))
     if intent.status == "requires_action" and intent.next_action == MICRODEPOSITS:
-        return Settled(payment, awaits_verification=True, verification_url=intent.verification_url)
+        return Settled(
+            payment,
+            awaits_verification=True,
+            verification_url=intent.verification_url,
+            microdeposit_type=intent.microdeposit_type,
+        )
     return Settled(payment)
 
 
