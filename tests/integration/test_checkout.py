@@ -293,6 +293,7 @@ def test_the_payment_element_lists_the_method_priced_first(
     assert "Pay €50.00" in html
     with app.app_context():
         intent_id = db.session.scalars(select(CheckoutSession.payment_intent_id)).one()
+    assert intent_id is not None
     merchant_stripe = stripe.StripeClient(
         account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import stripe
@@ -103,6 +104,8 @@ def test_two_installations_share_an_account_and_its_keys_outlive_a_reset(
     )
     with pytest.raises(stripe.IdempotencyError):
         merchant_stripe.v1.payment_intents.create(
-            params={"amount": 50000, "currency": "sek", "payment_method_types": ["card"]},
+            params=cast(
+                "Any", {"amount": 50000, "currency": "sek", "payment_method_types": ["card"]}
+            ),
             options={"idempotency_key": first_key},
         )
