@@ -33,6 +33,42 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+# Stripe's Content Security Policy guidance for Stripe.js and its Elements ("Security at
+# Stripe" → Content Security Policy): the sources each directive must allow. Google Maps is
+# there for the address autocomplete Elements may offer.
+STRIPE_JS_CONTENT_SOURCES: dict[str, tuple[str, ...]] = {
+    "script-src": (
+        "https://js.stripe.com",
+        "https://*.js.stripe.com",
+        "https://maps.googleapis.com",
+    ),
+    "frame-src": ("https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"),
+    "connect-src": ("https://api.stripe.com", "https://maps.googleapis.com"),
+    "img-src": ("https://*.stripe.com",),
+}
+
+
+# Every page's own policy, before Stripe's part: nothing inline, nothing from elsewhere.
+OWN_CONTENT_SOURCES: dict[str, tuple[str, ...]] = {
+    "default-src": ("'self'",),
+    "script-src": ("'self'",),
+    "style-src": ("'self'",),
+    "img-src": ("'self'", "data:"),
+    "font-src": ("'self'",),
+    "connect-src": ("'self'",),
+    "frame-src": ("'self'",),
+    "form-action": ("'self'",),
+    "base-uri": ("'self'",),
+    "object-src": ("'none'",),
+    "frame-ancestors": ("'none'",),
+}
+
+
+def _is_stripes(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host == "stripe.com" or host.endswith(".stripe.com")
+
+
 def _instance_secret_key(instance_path: Path) -> str:
     """Outside production: a key made once and kept in the instance folder (readable by us only).
 
@@ -146,15 +182,33 @@ class Settings:
 
     @property
     def stripe_origins(self) -> tuple[str, ...]:
-        """Origins that buyer pages must allow for Stripe.js, its frames and its API calls."""
+        """The origins of Stripe.js and of the Stripe API these settings name."""
         origins = {_origin(self.stripe_js_url), _origin(self.stripe_api_base)}
-        if "stripe.com" in self.stripe_js_url:
-            origins |= {
-                "https://js.stripe.com",
-                "https://hooks.stripe.com",
-                "https://m.stripe.network",
-            }
         return tuple(sorted(o for o in origins if o))
+
+    @property
+    def stripe_content_sources(self) -> dict[str, tuple[str, ...]]:
+        """What pages must allow for Stripe.js and the Payment Element, per CSP directive:
+        Stripe's published list when Stripe.js comes from Stripe, else (the sandbox, or any
+        stand-in) the same directives for its own origins; and, either way, the inline style
+        attributes Stripe.js writes on the frames it adds (never inline scripts or styles)."""
+        if _is_stripes(self.stripe_js_url):
+            return {**STRIPE_JS_CONTENT_SOURCES, "style-src-attr": ("'unsafe-inline'",)}
+        return {
+            **{name: self.stripe_origins for name in STRIPE_JS_CONTENT_SOURCES},
+            "style-src-attr": ("'unsafe-inline'",),
+        }
+
+    @property
+    def content_sources(self) -> dict[str, tuple[str, ...]]:
+        """Every page's Content Security Policy, directive by directive: our own origin and
+        what Stripe.js needs (``web/security.py`` adds each request's nonce to scripts and
+        styles)."""
+        directives = {name: list(sources) for name, sources in OWN_CONTENT_SOURCES.items()}
+        for name, sources in self.stripe_content_sources.items():
+            present = directives.setdefault(name, [])
+            present.extend(source for source in sources if source not in present)
+        return {name: tuple(sources) for name, sources in directives.items()}
 
     def flask_config(self) -> dict[str, Any]:
         """The keys Flask and its extensions read, derived from these settings."""

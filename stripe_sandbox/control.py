@@ -18,6 +18,7 @@ from .params import parse_pairs
 from .resources.billing import seed
 from .resources.intents import (
     awaits_microdeposit_verification,
+    microdeposit_type,
     verify_microdeposits,
 )
 from .resources.payment_intents import finish_authentication, start_debit
@@ -26,6 +27,7 @@ from .resources.setup_intents import finish_setup_authentication, succeed_setup
 from .rules import default_capabilities
 from .sandbox import DEFAULT_FAULTS, Sandbox
 from .state import new_id, public_view, random_token
+from .testdata import MICRODEPOSIT_TYPES
 
 control_blueprint = Blueprint("sandbox_control", __name__)
 
@@ -89,12 +91,21 @@ def _create_account_from(
         secret_key=details.get("secret_key"),
         publishable_key=details.get("publishable_key"),
         account_id=account_id,
+        microdeposit_type=str(details.get("microdeposit_type") or MICRODEPOSIT_TYPES[0]),
     )
 
 
 @control_blueprint.post("/_sandbox/accounts")
 def create_account() -> Any:
-    return jsonify(_create_account_from(_sandbox(), _payload()))
+    sandbox = _sandbox()
+    details = _payload()
+    account_id = details.get("account")
+    if account_id and account_id in sandbox.store.accounts:
+        return _control_error(f"The account {account_id} exists already.")
+    try:
+        return jsonify(_create_account_from(sandbox, details, account_id=account_id))
+    except ValueError as error:
+        return _control_error(str(error))
 
 
 @control_blueprint.post("/_sandbox/advance")
@@ -412,14 +423,22 @@ def microdeposits(intent_id: str) -> Response:
             ctx = _page_ctx(sandbox, account_id, params)
             message = _verify_on_page(ctx, intent)
             sandbox.store.save()
+    if microdeposit_type(intent) == "amounts":
+        what = "Enter the amounts of the two micro-deposits sent to your account, in cents."
+        fields = """<label>Amount 1 <input name="amount1" inputmode="numeric"></label>
+<label>Amount 2 <input name="amount2" inputmode="numeric"></label>"""
+    else:
+        what = (
+            "Enter the 6-character code, starting with SM, from the description of the "
+            "0.01 USD deposit sent to your account."
+        )
+        fields = """<label>Descriptor code <input name="descriptor_code"></label>"""
     body = f"""<main><h1>Verify your bank account</h1>
-<p>Enter the two micro-deposit amounts (in cents) or the 6-character code.</p>
+<p>{what}</p>
 <p role="status">{escape(message)}</p>
 <p>Status: <strong>{escape(intent["status"])}</strong></p>
 <form method="post">
-<label>Amount 1 <input name="amount1" inputmode="numeric"></label>
-<label>Amount 2 <input name="amount2" inputmode="numeric"></label>
-<label>Descriptor code <input name="descriptor_code"></label>
+{fields}
 <button type="submit">Verify</button></form></main>"""
     return _page("Verify your bank account", body)
 

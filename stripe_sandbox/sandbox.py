@@ -17,6 +17,7 @@ from typing import Any
 from .errors import lock_timeout
 from .rules import default_capabilities
 from .state import Store, new_id, now, public_view, random_token
+from .testdata import MICRODEPOSIT_TYPES
 from .versions import API_VERSION
 from .webhooks import WebhookDispatcher, endpoint_wants
 
@@ -91,7 +92,12 @@ class Sandbox:
         secret_key: str | None = None,
         publishable_key: str | None = None,
         account_id: str | None = None,
+        microdeposit_type: str = MICRODEPOSIT_TYPES[0],
     ) -> dict[str, str]:
+        """A new account and its keys. ``microdeposit_type``: what verifies a US bank account
+        typed in, a descriptor code (Stripe's default) or two amounts."""
+        if microdeposit_type not in MICRODEPOSIT_TYPES:
+            raise ValueError(f"microdeposit_type must be one of {', '.join(MICRODEPOSIT_TYPES)}")
         country = country.upper()
         currency = (default_currency or _default_currency(country)).lower()
         account_id = account_id or f"acct_{random_token(16)}"
@@ -103,6 +109,7 @@ class Sandbox:
             email,
             capabilities or default_capabilities(country),
         )
+        account["_microdeposit_type"] = microdeposit_type
         secret_key = secret_key or f"sk_test_{random_token(40)}"
         publishable_key = publishable_key or f"pk_test_{random_token(40)}"
         with self.store.lock:
@@ -232,9 +239,15 @@ class Sandbox:
 
     # -- control -----------------------------------------------------------------------
     def reset(self) -> None:
+        """Forget everything but the idempotency keys each account used: Stripe keeps an
+        account's keys whatever else happens, so an account made again with the same id (a
+        seed with fixed ids, a demo restarted) still refuses a key reused with other
+        parameters, as Stripe would."""
         self.webhooks.clear()
         with self.store.lock:
+            used_keys = self.store.idempotency
             self.store.clear()
+            self.store.idempotency = used_keys
             self.faults = dict(DEFAULT_FAULTS)
             self.store.save()
         with self._locks_changed:

@@ -160,7 +160,10 @@ TEST_ACH_ACCOUNTS: dict[str, Outcome] = {
         message="The customer has notified their bank that this payment was unauthorized.",
     ),
 }
-# Micro-deposit verification values that succeed (anything else is a mismatch).
+# Micro-deposit verification values that succeed (anything else is a mismatch). What a typed
+# US bank account is sent: one deposit with a descriptor code (Stripe's default, first here),
+# or two amounts (an account created with ``microdeposit_type=amounts``).
+MICRODEPOSIT_TYPES = ("descriptor_code", "amounts")
 MICRODEPOSIT_AMOUNTS = (32, 45)
 MICRODEPOSIT_DESCRIPTOR_CODE = "SM11AA"
 MICRODEPOSIT_MAX_ATTEMPTS = 10

@@ -444,6 +444,7 @@ def returned(token: str) -> Response:
             checkout=checkout,
             payment=payment,
             verification_url=settled.verification_url,
+            microdeposit_type=settled.microdeposit_type,
             **_shell(document),
         )
     if payment.status in PAID:

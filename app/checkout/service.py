@@ -421,6 +421,13 @@ class Summary:
     asks_country: bool  # a tax rate depends on the buyer's country
     discount_id: int | None  # the code whose discount the amounts include
 
+    @property
+    def method_order(self) -> list[PaymentMethod]:
+        """The offered methods in the order the Payment Element lists them: the one the
+        summary is priced for first, so the method the buyer sees first is the one priced."""
+        chosen = [self.method] if self.method is not None else []
+        return chosen + [method for method in self.methods if method not in chosen]
+
 
 def summarize(session: DbSession, document: Document, choices: Choices, today: date) -> Summary:
     """The summary of ``document`` priced for ``choices`` (a checkout's, or a new buyer's)."""
@@ -583,8 +590,9 @@ def prepare_intent(
     current while it can still be confirmed (unpaid, or a 3-D Secure challenge left open): its
     amount is always the total shown for the chosen method (a quantity, a code, the method's
     fee), and ``checkout.priced`` what the payment will be confirmed against."""
-    if checkout.method is None:  # the Payment Element opens on the first offered method
-        checkout.method = next(iter(offered_methods(session, document)), None)
+    offered = offered_methods(session, document)
+    if checkout.method not in {method.value for method in offered}:  # none yet, or withdrawn
+        checkout.method = offered[0].value if offered else None
     summary = summarize(session, document, choices_of(checkout), today)
     request = _payment_request(session, checkout, document, summary)
     gateway = gateway_for(session, checkout.merchant_id)
@@ -648,7 +656,8 @@ class Settled:
     payment: Payment
     counted: Payment | None = None  # for a refunded duplicate: the checkout's payment that counts
     awaits_verification: bool = False
-    verification_url: str | None = None  # Stripe's page for the deposits' amounts
+    verification_url: str | None = None  # Stripe's page for the code or the deposits' amounts
+    microdeposit_type: str | None = None  # what Stripe sent: a descriptor code or two amounts
 
 
 def settle_from_stripe(
@@ -675,7 +684,12 @@ def settle_from_stripe(
     if payment.duplicate_of_id is not None:
         return Settled(payment, counted=session.get(Payment, payment.duplicate_of_id))
     if intent.status == "requires_action" and intent.next_action == MICRODEPOSITS:
-        return Settled(payment, awaits_verification=True, verification_url=intent.verification_url)
+        return Settled(
+            payment,
+            awaits_verification=True,
+            verification_url=intent.verification_url,
+            microdeposit_type=intent.microdeposit_type,
+        )
     return Settled(payment)
 
 

@@ -136,10 +136,12 @@ class IntentState:
     error_message: str | None = None
     next_action: str | None = None  # what ``requires_action`` waits for (Stripe's type)
     verification_url: str | None = None  # ACH micro-deposits: Stripe's hosted verification page
+    microdeposit_type: str | None = None  # what was sent: "descriptor_code" or "amounts"
 
 
-# ``next_action`` of a bank account typed in by hand (ACH): the buyer confirms the amounts of two
-# small deposits before the debit starts.
+# ``next_action`` of a bank account typed in by hand (ACH): the buyer confirms what Stripe sent to
+# the account before the debit starts: by default one deposit whose description holds a code
+# starting with SM (``microdeposit_type`` "descriptor_code"), else two small "amounts".
 MICRODEPOSITS = "verify_with_microdeposits"
 
 

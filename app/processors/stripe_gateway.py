@@ -416,6 +416,7 @@ def intent_state(data: dict[str, Any]) -> IntentState:
         error_message=error.get("message"),
         next_action=next_action.get("type"),
         verification_url=(next_action.get(MICRODEPOSITS) or {}).get("hosted_verification_url"),
+        microdeposit_type=(next_action.get(MICRODEPOSITS) or {}).get("microdeposit_type"),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 
 from flask import Flask, Response, current_app, g, request
 
@@ -14,29 +15,22 @@ def csp_nonce() -> str:
     return str(g.csp_nonce)
 
 
-def content_security_policy(nonce: str, stripe_origins: tuple[str, ...]) -> str:
-    """The policy for every page: self, this request's nonce, and the Stripe origins configured."""
-    stripe = " ".join(stripe_origins)
-    directives = {
-        "default-src": "'self'",
-        "script-src": f"'self' 'nonce-{nonce}' {stripe}",
-        "style-src": f"'self' 'nonce-{nonce}'",
-        "img-src": "'self' data:",
-        "font-src": "'self'",
-        "connect-src": f"'self' {stripe}",
-        "frame-src": f"'self' {stripe}",
-        "form-action": "'self'",
-        "base-uri": "'self'",
-        "object-src": "'none'",
-        "frame-ancestors": "'none'",
-    }
-    return "; ".join(f"{name} {value.strip()}" for name, value in directives.items())
+NONCED_DIRECTIVES = ("script-src", "style-src")
+
+
+def content_security_policy(nonce: str, sources: Mapping[str, tuple[str, ...]]) -> str:
+    """The policy of a response: the directives of ``Settings.content_sources``, with this
+    request's nonce allowed for our own scripts and styles."""
+    return "; ".join(
+        " ".join((name, *values, *((f"'nonce-{nonce}'",) if name in NONCED_DIRECTIVES else ())))
+        for name, values in sources.items()
+    )
 
 
 def _set_security_headers(response: Response) -> Response:
     settings = current_app.extensions["kassa_settings"]
     response.headers.setdefault(
-        "Content-Security-Policy", content_security_policy(csp_nonce(), settings.stripe_origins)
+        "Content-Security-Policy", content_security_policy(csp_nonce(), settings.content_sources)
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -15,7 +15,11 @@
     locale: data.locale,
     appearance: { variables: { colorPrimary: data.accent } },
   });
+  // Stripe orders the methods for each buyer unless told otherwise: the server's order puts the
+  // method the summary is priced for first, so the buyer first sees the method priced.
+  const methodOrder = (data.methodOrder || "").split(",").filter(Boolean);
   const paymentElement = elements.create("payment", {
+    paymentMethodOrder: methodOrder,
     wallets: { link: "never", applePay: "never", googlePay: "never" },
   });
   paymentElement.mount("#payment-element");
@@ -23,6 +27,7 @@
   const button = form.querySelector("button[type=submit]");
   const errors = document.getElementById("payment-errors");
   let chosenMethod = data.method || null;
+  let methodShown = false;
   let methodSaved = Promise.resolve(true);
 
   function showError(message) {
@@ -74,13 +79,26 @@
     });
   }
 
-  paymentElement.on("change", function (event) {
-    const method = event.value && event.value.type;
+  function showing(method) {
+    methodShown = true;
     if (!method || method === chosenMethod) {
       return;
     }
     chosenMethod = method;
     methodSaved = reportMethod(method);
+  }
+
+  paymentElement.on("change", function (event) {
+    showing(event.value && event.value.type);
+  });
+
+  // The method the element opened on: the one its first change names, else the first of the
+  // order passed. When it is not the one priced, the summary, the fee and the Pay button follow
+  // before the buyer types anything.
+  paymentElement.on("ready", function () {
+    if (!methodShown) {
+      showing(methodOrder[0]);
+    }
   });
 
   form.addEventListener("submit", async function (event) {

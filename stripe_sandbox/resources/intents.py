@@ -18,6 +18,7 @@ from ..testdata import (
     MICRODEPOSIT_AMOUNTS,
     MICRODEPOSIT_DESCRIPTOR_CODE,
     MICRODEPOSIT_MAX_ATTEMPTS,
+    MICRODEPOSIT_TYPES,
 )
 from .mandates import create_mandate, customer_acceptance
 from .payment_methods import (
@@ -320,7 +321,7 @@ def ask_for_microdeposits(ctx: Ctx, intent: Intent) -> None:
             "verify_with_microdeposits": {
                 "arrival_date": now() + 2 * 86_400,
                 "hosted_verification_url": ctx.url(f"/_sandbox/microdeposits/{intent['id']}"),
-                "microdeposit_type": "amounts",
+                "microdeposit_type": ctx.account.get("_microdeposit_type", MICRODEPOSIT_TYPES[0]),
             },
         },
     )
@@ -386,9 +387,10 @@ def check_microdeposits(ctx: Ctx, intent: Intent, method: dict[str, Any]) -> boo
     if amounts and len(amounts) != 2:
         raise invalid_request("You must provide exactly two amounts.", param="amounts")
     method["_microdeposit_attempts"] += 1
-    if amounts:
-        return sorted(amounts) == sorted(MICRODEPOSIT_AMOUNTS)
-    return code == MICRODEPOSIT_DESCRIPTOR_CODE
+    sent = microdeposit_type(intent)
+    if amounts:  # a code's one deposit has no two amounts to match, and the other way round
+        return sent == "amounts" and sorted(amounts) == sorted(MICRODEPOSIT_AMOUNTS)
+    return sent == "descriptor_code" and code == MICRODEPOSIT_DESCRIPTOR_CODE
 
 
 def microdeposit_mismatch(ctx: Ctx, method: dict[str, Any]) -> StripeError:
@@ -412,6 +414,12 @@ def microdeposit_mismatch(ctx: Ctx, method: dict[str, Any]) -> StripeError:
 
 def awaits_microdeposit_verification(intent: Intent) -> bool:
     return (intent.get("next_action") or {}).get("type") == "verify_with_microdeposits"
+
+
+def microdeposit_type(intent: Intent) -> str:
+    """What the intent's bank account was sent: ``descriptor_code`` or ``amounts``."""
+    waiting = (intent.get("next_action") or {}).get("verify_with_microdeposits") or {}
+    return str(waiting.get("microdeposit_type") or MICRODEPOSIT_TYPES[0])
 
 
 def verify_microdeposits(ctx: Ctx, intent: Intent) -> dict[str, Any]:

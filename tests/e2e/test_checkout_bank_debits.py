@@ -54,6 +54,15 @@ def us_shop(base_url: str, stripe_sandbox: StripeSandbox) -> Shop:
 
 
 @pytest.fixture
+def us_shop_sent_amounts(base_url: str, stripe_sandbox: StripeSandbox) -> Shop:
+    """A US merchant whose Stripe account verifies typed bank accounts with two amounts."""
+    us = open_shop(base_url, stripe_sandbox, "US", "usd", "Workshop Inc", "owner@amounts.us",
+                   microdeposit_type="amounts")  # fmt: skip
+    us.accept(["card", "us_bank_account"])
+    return us
+
+
+@pytest.fixture
 def gb_shop(base_url: str, stripe_sandbox: StripeSandbox) -> Shop:
     """A UK merchant selling in GBP, accepting Bacs Direct Debit."""
     gb = open_shop(base_url, stripe_sandbox, "GB", "gbp", "Workshop Ltd", "owner@workshop.uk")
@@ -131,6 +140,26 @@ def test_a_bounced_sepa_debit_is_emailed_and_brings_the_buyer_back_to_pay(
     expect_bounced(page, mailbox, panel, "€50.00")
 
 
+def test_a_buyer_who_chose_sepa_sees_it_first_with_its_price_before_typing(
+    page: Page, eu_shop: Shop
+) -> None:
+    """The Payment Element opens on the method the summary is priced for: SEPA, chosen on the
+    details page, is the first tab, and the summary and the Pay button carry its fee before
+    anything is typed."""
+    eu_shop.panel_post("/panel/settings/fees", {"name": "SEPA fee", "method": "sepa_debit",
+                       "fixed_currency": "EUR", "fixed_amount": "1", "percent": ""})  # fmt: skip
+    element = enter_details(page, eu_shop.add_link(amount="50"), method="SEPA Direct Debit")
+    tabs = element.get_by_role("group", name="Payment method").get_by_role("button")
+    expect(tabs).to_have_text(["SEPA Debit", "Card"])
+    expect(tabs.first).to_have_attribute("aria-pressed", "true")
+    expect(element.get_by_role("textbox", name="IBAN")).to_be_visible()
+    expect(page.get_by_test_id("due-now")).to_have_text("€51.00")
+    expect(page.get_by_text("SEPA fee")).to_be_visible()
+    expect(pay_button(page)).to_have_text("Pay €51.00")
+    pay_by_sepa(page, element, "DE89370400440532013000")
+    assert [c["amount"] for c in eu_shop.charges()] == [5100]
+
+
 def test_a_method_surcharge_appears_when_the_method_is_chosen(page: Page, eu_shop: Shop) -> None:
     eu_shop.panel_post("/panel/settings/fees", {"name": "SEPA fee", "method": "sepa_debit",
                        "fixed_currency": "EUR", "fixed_amount": "1", "percent": ""})  # fmt: skip
@@ -144,40 +173,58 @@ def test_a_method_surcharge_appears_when_the_method_is_chosen(page: Page, eu_sho
     assert [c["amount"] for c in eu_shop.charges()] == [5100]
 
 
-# ACH Direct Debit: a bank account typed in is verified with two micro-deposits first
+# ACH Direct Debit: a bank account typed in is verified with micro-deposits first: one deposit
+# with a code in its description (Stripe's default), or two small amounts
 
 
-def verify_micro_deposits(page: Page) -> None:
-    """On Kassa's page after an ACH confirmation, open Stripe's verification page (a new tab),
-    enter the two deposits, and come back to Kassa's tab."""
+def verify_micro_deposits(page: Page, sent: str = "descriptor_code") -> None:
+    """On Kassa's page after an ACH confirmation, read what to look for, open Stripe's
+    verification page (a new tab), enter the code or the two deposits, and come back."""
     heading = page.get_by_role("heading", name="Verify your bank account to finish paying")
     expect(heading).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("Nothing has been debited yet")).to_be_visible()
+    if sent == "descriptor_code":
+        expect(page.get_by_text("a 6-character code starting with SM")).to_be_visible()
+    else:
+        expect(page.get_by_text("Two small deposits will reach your account")).to_be_visible()
     with page.context.expect_page() as opened:
         page.get_by_role("link", name="Verify your bank account").click()
     stripe_page = opened.value
-    stripe_page.get_by_label("Amount 1").fill("32")
-    stripe_page.get_by_label("Amount 2").fill("45")
+    if sent == "descriptor_code":
+        stripe_page.get_by_label("Descriptor code").fill("SM11AA")
+    else:
+        stripe_page.get_by_label("Amount 1").fill("32")
+        stripe_page.get_by_label("Amount 2").fill("45")
     stripe_page.get_by_role("button", name="Verify").click()
     expect(stripe_page.get_by_role("status")).to_have_text("Verified.")
     stripe_page.close()
     page.reload()
 
 
-def pay_by_ach(page: Page, us_shop: Shop, account_number: str) -> None:
+def pay_by_ach(page: Page, us_shop: Shop, account_number: str, sent: str = "descriptor_code"
+               ) -> None:  # fmt: skip
     element = enter_details(page, us_shop.add_link(amount="40"))
     link_us_bank_account(page, element, account_number)
     pay_button(page).click()
-    verify_micro_deposits(page)
+    verify_micro_deposits(page, sent)
     processing(page)
     expect(page.get_by_text("ACH debits take up to 4 business days to clear.")).to_be_visible()
 
 
-def test_ach_debit_is_verified_with_micro_deposits_then_succeeds(
+def test_ach_debit_is_verified_with_a_descriptor_code_then_succeeds(
     page: Page, us_shop: Shop, panel_of: PanelOf, mailbox: Mailbox
 ) -> None:
     panel = panel_of(us_shop)
     pay_by_ach(page, us_shop, "000123456789")
+    expect_processing(page, mailbox, panel, "$40.00")
+    expect_cleared(page, mailbox, panel, "$40.00")
+
+
+def test_ach_debit_is_verified_with_two_deposit_amounts_then_succeeds(
+    page: Page, us_shop_sent_amounts: Shop, panel_of: PanelOf, mailbox: Mailbox
+) -> None:
+    panel = panel_of(us_shop_sent_amounts)
+    pay_by_ach(page, us_shop_sent_amounts, "000123456789", sent="amounts")
     expect_processing(page, mailbox, panel, "$40.00")
     expect_cleared(page, mailbox, panel, "$40.00")
 

@@ -4,6 +4,7 @@ links; the merchant's preview of the same page."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import stripe
@@ -18,6 +19,7 @@ from app.merchants.models import utcnow
 from tests.integration.test_payments import connected
 from tests.support.accounts import post_form, sign_up
 from tests.support.settings import (
+    add_currency,
     add_discount,
     add_fee,
     add_payment_link,
@@ -245,6 +247,58 @@ def test_the_pay_step_makes_one_intent_and_follows_the_amount(
         account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
     )
     assert merchant_stripe.v1.payment_intents.retrieve(intent_id).amount == 100000
+
+
+def eu_shop(client: FlaskClient, app: Flask, sandbox: StripeSandbox) -> SandboxAccount:
+    """A Swedish merchant selling a link of EUR 50 by card or SEPA, with a EUR 1 SEPA fee."""
+    account, _merchant = connected(client, app, sandbox, "SE", "sek")
+    add_currency(client, "EUR")
+    page = "/panel/settings/checkout"
+    post_form(client, page, page, {"payment_methods": ["card", "sepa_debit"],
+              "billing_address": "off", "shipping_address": "off", "phone": "off"})  # fmt: skip
+    add_fee(client, "SEPA fee", method="sepa_debit", fixed_currency="EUR", fixed_amount="1",
+            percent="")  # fmt: skip
+    assert add_payment_link(client, currency="EUR", amount="50").status_code == 302
+    return account
+
+
+def pay_form(html: str) -> dict[str, str]:
+    """The data attributes of the pay step's form (what checkout.js reads)."""
+    form = re.search(r'<form id="payment-form"(.*?)>', html, re.DOTALL)
+    assert form, html
+    return dict(re.findall(r'data-([a-z-]+)="([^"]*)"', form.group(1)))
+
+
+def test_the_payment_element_lists_the_method_priced_first(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    """A buyer who chose SEPA sees the Payment Element open on SEPA, priced with its fee; when
+    the merchant stops offering SEPA meanwhile, the pay step prices the card they will see."""
+    account = eu_shop(client, app, stripe_sandbox)
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    post_form(buyer, page, page + "/method", {"method": "sepa_debit"})
+    post_form(buyer, page, page + "/details", {"email": "ada@example.com", "name": "Ada"})
+    html = buyer.get(page + "/pay").get_data(as_text=True)
+    form = pay_form(html)
+    assert (form["method"], form["method-order"]) == ("sepa_debit", "sepa_debit,card")
+    assert "Pay €51.00" in html
+
+    settings = "/panel/settings/checkout"
+    post_form(client, settings, settings, {"payment_methods": ["card"], "billing_address": "off",
+              "shipping_address": "off", "phone": "off"})  # fmt: skip
+    html = buyer.get(page + "/pay").get_data(as_text=True)
+    form = pay_form(html)
+    assert (form["method"], form["method-order"]) == ("card", "card")
+    assert "Pay €50.00" in html
+    with app.app_context():
+        intent_id = db.session.scalars(select(CheckoutSession.payment_intent_id)).one()
+    assert intent_id is not None
+    merchant_stripe = stripe.StripeClient(
+        account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
+    )
+    intent = merchant_stripe.v1.payment_intents.retrieve(intent_id)
+    assert (intent.amount, intent.payment_method_types) == (5000, ["card"])
 
 
 def add_optional_line(client: FlaskClient, app: Flask, description: str, amount: str,

@@ -34,9 +34,11 @@ TYPED_US_ACCOUNT = {
 }
 
 
-def us_shop(client: FlaskClient, app: Flask, sandbox: StripeSandbox) -> SandboxAccount:
+def us_shop(
+    client: FlaskClient, app: Flask, sandbox: StripeSandbox, **account_options: str
+) -> SandboxAccount:
     """A US merchant accepting cards and ACH, with one link of $40."""
-    account, _merchant = connected(client, app, sandbox, "US", "usd")
+    account, _merchant = connected(client, app, sandbox, "US", "usd", **account_options)
     page = "/panel/settings/checkout"
     post_form(client, page, page, {"payment_methods": ["card", "us_bank_account"],
               "billing_address": "off", "shipping_address": "off", "phone": "off"})  # fmt: skip
@@ -71,10 +73,25 @@ def test_an_ach_account_typed_in_waits_for_micro_deposits_on_the_return_page(
     assert returned.status_code == 200
     assert "Verify your bank account to finish paying" in body and hosted in body
     assert "Nothing has been debited yet" in body and "$40.00" in body
+    assert "a 6-character code starting with SM" in body  # Stripe's default verification
+    assert "Two small deposits" not in body
     pay = buyer.get(page + "/pay")  # the pay step sends the buyer to the same explanation
     assert pay.status_code == 302 and pay.headers["Location"] == page + "/return"
     with app.app_context():
         assert db.session.scalars(select(CheckoutSession)).one().status == "open"
+
+
+def test_an_account_sent_two_amounts_is_asked_for_them(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    account = us_shop(client, app, stripe_sandbox, microdeposit_type="amounts")
+    buyer = app.test_client()
+    page, intent = at_pay_step(app, buyer)
+    pay_as_buyer(stripe_sandbox, account, intent, **TYPED_US_ACCOUNT)
+
+    body = buyer.get(page + "/return").get_data(as_text=True)
+    assert "Two small deposits will reach your account" in body
+    assert "with a link to enter their amounts" in body and "starting with SM" not in body
 
 
 def test_a_three_d_secure_challenge_left_unanswered_lets_the_buyer_pay_again(

@@ -37,11 +37,16 @@ from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
 
 def connected(
-    client: FlaskClient, app: Flask, sandbox: StripeSandbox, country: str, currency: str
+    client: FlaskClient,
+    app: Flask,
+    sandbox: StripeSandbox,
+    country: str,
+    currency: str,
+    **account_options: str,
 ) -> tuple[SandboxAccount, int]:
     """A merchant signed up and connected to a new sandbox account: (account, merchant id)."""
     sign_up(client, country=country)
-    account = sandbox.create_account(country, currency)
+    account = sandbox.create_account(country, currency, **account_options)
     assert connect(client, account).status_code == 302
     return account, merchant_id(app)
 

@@ -195,6 +195,7 @@ const billingDetails = {
 };
 const paymentElement = elements.create('payment', {
   layout: config.layout || 'tabs',
+  ...(config.methodOrder ? {paymentMethodOrder: config.methodOrder.split(',')} : {}),
   wallets: {link: 'never', applePay: 'never', googlePay: 'never'},
   business: {name: 'Test Shop'},
   fields: {billingDetails: config.billing === 'never' ? 'never' : 'auto'},
@@ -284,9 +285,12 @@ def _to_data_attribute(name: str) -> str:
 def build_merchant_app(sandbox_url: str, site: MerchantSite) -> Flask:
     shop = Flask("test_shop")
     sandbox_origin = "{0.scheme}://{0.netloc}".format(urlsplit(sandbox_url))
+    # What Stripe's CSP guidance asks of a merchant page, for the sandbox's origin: no inline
+    # script or style element, only the style attributes Stripe.js writes on its frames.
     policy = (
         f"default-src 'self'; script-src 'self' {sandbox_origin}; frame-src {sandbox_origin}; "
-        f"connect-src 'self' {sandbox_origin}; style-src 'self'; img-src 'self' data:"
+        f"connect-src 'self' {sandbox_origin}; style-src 'self'; "
+        f"style-src-attr 'unsafe-inline'; img-src 'self' data:"
     )
 
     @shop.after_request
@@ -307,6 +311,7 @@ def build_merchant_app(sandbox_url: str, site: MerchantSite) -> Flask:
             "currency",
             "methods",
             "country",
+            "methodOrder",
         ):
             if request.args.get(name):
                 attributes[name] = request.args[name]

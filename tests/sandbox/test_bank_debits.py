@@ -143,8 +143,9 @@ def test_ach_account_numbers_with_microdeposits(
     intent = _ach_debit(account, account_number=account_number, account_holder_type="individual")
     assert intent.status == "requires_action"
     assert intent.next_action.type == "verify_with_microdeposits"
+    assert intent.next_action.verify_with_microdeposits.microdeposit_type == "descriptor_code"
     verified = account.public_client.v1.payment_intents.verify_microdeposits(
-        intent.id, params={"client_secret": intent.client_secret, "amounts": [32, 45]}
+        intent.id, params={"client_secret": intent.client_secret, "descriptor_code": "SM11AA"}
     )
     assert verified.status == "processing"
     final = _final(sandbox, account, intent.id)
@@ -152,10 +153,12 @@ def test_ach_account_numbers_with_microdeposits(
 
 
 def test_microdeposit_descriptor_code_and_mismatch(account: Account) -> None:
+    """As at Stripe, a typed account is sent one deposit with a code by default: the test
+    amounts match nothing, SM11AA verifies it."""
     intent = _ach_debit(account)
     with pytest.raises(stripe.InvalidRequestError) as caught:
         account.client.v1.payment_intents.verify_microdeposits(
-            intent.id, params={"amounts": [10, 11]}
+            intent.id, params={"amounts": [32, 45]}
         )
     assert caught.value.code == "payment_method_microdeposit_verification_amounts_mismatch"
     with pytest.raises(stripe.InvalidRequestError) as caught:
@@ -168,6 +171,29 @@ def test_microdeposit_descriptor_code_and_mismatch(account: Account) -> None:
         intent.id, params={"descriptor_code": "SM11AA"}
     )
     assert verified.status == "processing"
+
+
+def test_an_account_may_be_sent_two_amounts_instead(sandbox: SandboxServer) -> None:
+    account = sandbox.new_account("US", microdeposit_type="amounts")
+    intent = _ach_debit(account)
+    assert intent.next_action.verify_with_microdeposits.microdeposit_type == "amounts"
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        account.client.v1.payment_intents.verify_microdeposits(
+            intent.id, params={"descriptor_code": "SM11AA"}
+        )
+    assert caught.value.code == "payment_method_microdeposit_verification_descriptor_code_mismatch"
+    verified = account.client.v1.payment_intents.verify_microdeposits(
+        intent.id, params={"amounts": [45, 32]}
+    )
+    assert verified.status == "processing"
+
+
+def test_an_unknown_microdeposit_type_is_refused(sandbox: SandboxServer) -> None:
+    status, body = sandbox.control(
+        "POST", "/_sandbox/accounts", {"country": "US", "microdeposit_type": "carrier_pigeon"}
+    )
+    assert status == 400
+    assert "descriptor_code, amounts" in body["error"]["message"]
 
 
 BACS_OUTCOMES = [
@@ -262,7 +288,7 @@ def test_ach_setup_intent_with_microdeposits(account: Account) -> None:
     )
     assert setup.next_action.type == "verify_with_microdeposits"
     done = account.client.v1.setup_intents.verify_microdeposits(
-        setup.id, params={"amounts": [45, 32]}
+        setup.id, params={"descriptor_code": "SM11AA"}
     )
     assert done.status == "succeeded"
     assert account.client.v1.payment_methods.retrieve(done.payment_method).customer == customer.id
@@ -366,6 +392,18 @@ def test_hosted_microdeposit_page(account: Account) -> None:
     url = intent.next_action.verify_with_microdeposits.hosted_verification_url
     status, _, page = http("GET", url)
     assert status == 200 and b"Verify your bank account" in page
+    assert b"Descriptor code" in page and b"Amount 1" not in page
+    status, _, page = post_form(url, b"descriptor_code=SM11AA")
+    assert status == 200 and b"Verified." in page
+    assert account.client.v1.payment_intents.retrieve(intent.id).status == "processing"
+
+
+def test_hosted_microdeposit_page_for_two_amounts(sandbox: SandboxServer) -> None:
+    account = sandbox.new_account("US", microdeposit_type="amounts")
+    intent = _ach_debit(account)
+    url = intent.next_action.verify_with_microdeposits.hosted_verification_url
+    status, _, page = http("GET", url)
+    assert status == 200 and b"Amount 1" in page and b"Descriptor code" not in page
     status, _, page = post_form(url, b"amount1=45&amount2=32")
     assert status == 200 and b"Verified." in page
     assert account.client.v1.payment_intents.retrieve(intent.id).status == "processing"
@@ -375,10 +413,10 @@ def test_the_hosted_page_fails_the_payment_when_attempts_run_out(account: Accoun
     intent = _ach_debit(account)
     url = intent.next_action.verify_with_microdeposits.hosted_verification_url
     for _ in range(9):
-        status, _, page = post_form(url, b"amount1=1&amount2=2")
+        status, _, page = post_form(url, b"descriptor_code=SM00XX")
         assert status == 200
-        assert b"The amounts provided do not match the amounts that were sent" in page
-    status, _, page = post_form(url, b"amount1=1&amount2=2")
+        assert b"The descriptor code provided does not match the code that was sent" in page
+    status, _, page = post_form(url, b"descriptor_code=SM00XX")
     assert b"exceeded the number of allowed verification attempts" in page
     failed = account.client.v1.payment_intents.retrieve(intent.id)
     assert failed.status == "requires_payment_method"

@@ -87,6 +87,49 @@ def test_reset_forgets_everything() -> None:
     assert client.get("/v1/account", headers=auth).status_code == 401
 
 
+def test_reset_keeps_each_accounts_idempotency_keys() -> None:
+    """Stripe never forgets an account's keys because someone reset a test: an account made
+    again with the same id and keys replays a key's first answer, and refuses it with other
+    parameters."""
+    client = create_app().test_client()
+    fixed = {
+        "country": "US",
+        "account": "acct_kept1234567890",
+        "secret_key": "sk_test_" + "k" * 40,
+        "publishable_key": "pk_test_" + "k" * 40,
+    }
+    auth = {"Authorization": f"Bearer {fixed['secret_key']}"}
+    intent = {"amount": "1500", "currency": "usd", "payment_method_types[]": "card"}
+    assert client.post("/_sandbox/accounts", json=fixed).status_code == 200
+    first = client.post(
+        "/v1/payment_intents", data=intent, headers={**auth, "Idempotency-Key": "k1"}
+    )
+    assert first.status_code == 200
+    assert client.post("/_sandbox/reset").status_code == 200
+    assert client.post("/_sandbox/accounts", json=fixed).status_code == 200
+
+    replayed = client.post(
+        "/v1/payment_intents", data=intent, headers={**auth, "Idempotency-Key": "k1"}
+    )
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.get_json()["id"] == first.get_json()["id"]
+    other = client.post("/v1/payment_intents", data={**intent, "amount": "1600"},
+                        headers={**auth, "Idempotency-Key": "k1"})  # fmt: skip
+    assert other.status_code == 400
+    assert other.get_json()["error"]["type"] == "idempotency_error"
+    fresh = client.post(
+        "/v1/payment_intents", data=intent, headers={**auth, "Idempotency-Key": "k2"}
+    )
+    assert fresh.status_code == 200 and fresh.get_json()["id"] != first.get_json()["id"]
+
+
+def test_an_account_id_is_taken_once(sandbox: SandboxServer) -> None:
+    status, _ = sandbox.control("POST", "/_sandbox/accounts", {"account": "acct_once0123456789"})
+    assert status == 200
+    status, body = sandbox.control("POST", "/_sandbox/accounts", {"account": "acct_once0123456789"})
+    assert status == 400 and "exists already" in body["error"]["message"]
+
+
 def test_state_file_survives_a_restart(tmp_path: Path) -> None:
     state = tmp_path / "sandbox-state.json"
     first = create_app(state_file=state).test_client()

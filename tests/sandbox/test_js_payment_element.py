@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import FrameLocator, Page, expect
+from playwright.sync_api import FrameLocator, Locator, Page, expect
 
 if TYPE_CHECKING:
     from tests.sandbox.js_fixtures import MerchantSite, SandboxAccount
@@ -60,8 +60,11 @@ def intent_status(account: SandboxAccount, intent_id: str) -> str:
 
 def open_checkout(page: Page, site: MerchantSite, account: SandboxAccount, intent_id: str,
                   **options: str) -> FrameLocator:  # fmt: skip
+    """The shop's checkout for the intent; the shop lists card first (``methodOrder``) unless
+    the test passes another order, or none (``methodOrder=""``: the element orders methods
+    for the buyer)."""
     page.goto(site.checkout_url(account, clientSecret=client_secret_of(account, intent_id),
-                                **{"locale": "en", **options}))  # fmt: skip
+                                **{"locale": "en", "methodOrder": "card", **options}))  # fmt: skip
     element = page.frame_locator(PAYMENT_FRAME)
     expect(page.locator("#checkout")).to_have_attribute("data-ready", "true")
     return element
@@ -316,7 +319,9 @@ def test_ach_manual_entry_links_the_account_then_microdeposits_verify_it(
     intent = account.client.v1.payment_intents.retrieve(intent_id)
     assert intent.next_action is not None
     assert intent.next_action.type == "verify_with_microdeposits"
-    account.client.v1.payment_intents.verify_microdeposits(intent_id, params={"amounts": [32, 45]})
+    account.client.v1.payment_intents.verify_microdeposits(
+        intent_id, params={"descriptor_code": "SM11AA"}
+    )
     assert intent_status(account, intent_id) == "processing"
 
 
@@ -442,6 +447,8 @@ def test_frames_carry_stripes_names(page: Page, merchant_site: MerchantSite) -> 
 
     payment = page.locator(PAYMENT_FRAME)
     expect(payment).to_have_attribute("name", re.compile(r"^__privateStripeFrame\d+$"))
+    # Stripe.js styles its frames with style attributes (the page's CSP must allow them).
+    expect(payment).to_have_attribute("style", re.compile(r"margin: 0(px)? !important"))
     expect(payment).to_have_attribute("src", re.compile(r"elements-inner-payment"))
     controller = page.locator('iframe[name^="__privateStripeController"]')
     expect(controller).to_have_attribute("aria-hidden", "true")
@@ -526,3 +533,58 @@ def test_the_element_works_with_the_keyboard_alone(page: Page, merchant_site: Me
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("status")).to_have_text("Payment status: succeeded")
+
+
+# ---------------------------------------------------------------------------------------------
+# The order of the methods
+
+
+def intent_shown_first(account: SandboxAccount, currency: str, methods: list[str],
+                       first: str) -> str:  # fmt: skip
+    """An intent whose methods the element, given no order, shows with ``first`` first: the
+    sandbox's per-buyer order rotates the intent's methods by the sum of its id's character
+    codes (docs/stripe-sandbox.md), so intents are made until one does."""
+    for _ in range(30):
+        intent_id = create_intent(account, currency, methods)
+        shift = sum(map(ord, intent_id)) % len(methods)
+        if (methods[shift:] + methods[:shift])[0] == first:
+            return intent_id
+    raise AssertionError(f"no intent showing {first} first")
+
+
+def method_tabs(element: FrameLocator) -> Locator:
+    return element.get_by_role("group", name="Payment method").get_by_role("button")
+
+
+def test_without_an_order_the_element_orders_methods_for_each_buyer(
+    page: Page, merchant_site: MerchantSite
+) -> None:
+    account = merchant_site.account("DE")
+    sepa_first = intent_shown_first(account, "eur", ["card", "sepa_debit"], "sepa_debit")
+    element = open_checkout(page, merchant_site, account, sepa_first, methodOrder="")
+    expect(method_tabs(element)).to_have_text(["SEPA Debit", "Card"])
+    expect(element.get_by_role("button", name="SEPA Debit")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(element.get_by_role("textbox", name="IBAN")).to_be_visible()
+
+    card_first = intent_shown_first(account, "eur", ["card", "sepa_debit"], "card")
+    element = open_checkout(page, merchant_site, account, card_first, methodOrder="")
+    expect(method_tabs(element)).to_have_text(["Card", "SEPA Debit"])
+    expect(element.get_by_role("textbox", name="Card number")).to_be_visible()
+
+
+def test_the_pages_payment_method_order_wins(page: Page, merchant_site: MerchantSite) -> None:
+    account = merchant_site.account("DE")
+    sepa_first = intent_shown_first(account, "eur", ["card", "sepa_debit"], "sepa_debit")
+    element = open_checkout(page, merchant_site, account, sepa_first, methodOrder="card")
+    expect(method_tabs(element)).to_have_text(["Card", "SEPA Debit"])
+    expect(element.get_by_role("button", name="Card")).to_have_attribute("aria-pressed", "true")
+
+    card_first = intent_shown_first(account, "eur", ["card", "sepa_debit"], "card")
+    element = open_checkout(page, merchant_site, account, card_first,
+                            methodOrder="sepa_debit,card", layout="accordion")  # fmt: skip
+    expect(method_tabs(element)).to_have_text(["SEPA Debit", "Card"])
+    expect(element.get_by_role("button", name="SEPA Debit")).to_have_attribute(
+        "aria-expanded", "true"
+    )

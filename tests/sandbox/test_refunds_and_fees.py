@@ -164,7 +164,7 @@ def test_bank_debit_fees(
     )
     if intent.status == "requires_action":
         account.client.v1.payment_intents.verify_microdeposits(
-            intent.id, params={"amounts": [32, 45]}
+            intent.id, params={"descriptor_code": "SM11AA"}
         )
     sandbox.advance()
     paid = account.client.v1.payment_intents.retrieve(

@@ -128,10 +128,12 @@ def open_shop(
     currency: str = "sek",
     name: str = "Verkstan AB",
     owner_email: str = "owner@verkstan.example",
+    **account_options: str,
 ) -> Shop:
     """A merchant of ``country`` (selling in its currency) who signed up and connected a new
-    sandbox account of that country."""
-    account = sandbox.create_account(country, currency, name=name)
+    sandbox account of that country (``account_options``: the sandbox's, such as
+    ``microdeposit_type``)."""
+    account = sandbox.create_account(country, currency, name=name, **account_options)
     merchant = connect_through_live_server(base_url, account, owner_email, country)
     return Shop(base_url, merchant, account, sandbox, owner_email, currency.upper())
 
@@ -139,9 +141,12 @@ def open_shop(
 # The buyer
 
 
-def enter_details(page: Page, link_url: str) -> FrameLocator:
-    """Open the link, give an email and a name, continue to the Payment Element."""
+def enter_details(page: Page, link_url: str, method: str | None = None) -> FrameLocator:
+    """Open the link, choose ``method`` in the summary (its label, when given), give an email
+    and a name, continue to the Payment Element."""
     page.goto(link_url)
+    if method is not None:
+        page.get_by_role("radio", name=re.compile(f"^{re.escape(method)}")).check()
     page.get_by_label("Email").fill(BUYER)
     page.get_by_label("Full name").fill("Ada Buyer")
     page.get_by_role("button", name="Continue").click()

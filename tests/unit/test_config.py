@@ -1,6 +1,29 @@
 import pytest
 
 from app.config import Settings
+from app.web.security import content_security_policy
+
+# Stripe's Content Security Policy guidance for Stripe.js and the Payment Element, as Stripe
+# publishes it (docs.stripe.com/security/guide, "Content Security Policy").
+STRIPE_GUIDANCE = {
+    "script-src": (
+        "https://js.stripe.com",
+        "https://*.js.stripe.com",
+        "https://maps.googleapis.com",
+    ),
+    "frame-src": ("https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"),
+    "connect-src": ("https://api.stripe.com", "https://maps.googleapis.com"),
+    "img-src": ("https://*.stripe.com",),
+}
+
+
+def directives_of(policy: str) -> dict[str, list[str]]:
+    parsed: dict[str, list[str]] = {}
+    for part in policy.split(";"):
+        name, *sources = part.split()
+        assert name not in parsed, f"{name} twice"
+        parsed[name] = sources
+    return parsed
 
 
 def test_overrides_win_and_derive_the_rest() -> None:
@@ -40,3 +63,40 @@ def test_outside_production_a_missing_key_is_made_once_and_kept(tmp_path, monkey
     assert first.secret_key == second.secret_key
     assert len(first.secret_key) >= 40
     assert (tmp_path / "secret-key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_policy_for_real_stripe_allows_every_source_stripes_guidance_lists() -> None:
+    settings = Settings.load(
+        {
+            "KASSA_SECRET_KEY": "k" * 40,
+            "KASSA_STRIPE_JS_URL": "https://js.stripe.com/v3/",
+            "KASSA_STRIPE_API_BASE": "https://api.stripe.com",
+        }
+    )
+    directives = directives_of(content_security_policy("abc123", settings.content_sources))
+    for name, sources in STRIPE_GUIDANCE.items():
+        for source in sources:
+            assert source in directives[name], (name, source)
+    # Stripe.js writes style attributes on its frames; our scripts and styles stay nonce-only.
+    assert directives["style-src-attr"] == ["'unsafe-inline'"]
+    for name in ("script-src", "style-src"):
+        assert "'nonce-abc123'" in directives[name]
+        assert "'unsafe-inline'" not in directives[name]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert directives["object-src"] == ["'none'"]
+
+
+def test_a_stand_in_for_stripe_is_allowed_where_stripe_would_be() -> None:
+    settings = Settings.load(
+        {
+            "KASSA_SECRET_KEY": "k" * 40,
+            "KASSA_STRIPE_JS_URL": "http://127.0.0.1:12111/js/v3/",
+            "KASSA_STRIPE_API_BASE": "http://127.0.0.1:12111",
+        }
+    )
+    policy = content_security_policy("abc123", settings.content_sources)
+    directives = directives_of(policy)
+    for name in STRIPE_GUIDANCE:
+        assert "http://127.0.0.1:12111" in directives[name]
+    assert directives["style-src-attr"] == ["'unsafe-inline'"]
+    assert "stripe.com" not in policy and "googleapis" not in policy

@@ -519,18 +519,36 @@ link.handle('bank-linking-closed', () => {
 // ---------------------------------------------------------------------------------------------
 // Requests from the merchant page
 
+/**
+ * The order the buyer sees. Stripe orders methods for each buyer unless the page passes
+ * `paymentMethodOrder` (those first, in that order, then the rest). The sandbox's stand-in for
+ * that dynamic order is deterministic: the intent's methods rotated by the sum of its id's
+ * character codes, so some buyers see SEPA or a bank account before card. The deferred form
+ * (no intent yet) keeps `paymentMethodTypes` as given.
+ */
+function orderForBuyer(methods, intentId) {
+  const order = state.options.paymentMethodOrder || [];
+  if (order.length) {
+    const rank = (method) => (order.includes(method) ? order.indexOf(method) : order.length);
+    return [...methods].sort((a, b) => rank(a) - rank(b));
+  }
+  if (!intentId || !methods.length) return methods;
+  const shift = [...intentId].reduce((sum, letter) => sum + letter.charCodeAt(0), 0) % methods.length;
+  return [...methods.slice(shift), ...methods.slice(0, shift)];
+}
+
 async function availableMethods() {
   let types = state.group.paymentMethodTypes;
+  let intentId = null;
   if (state.group.clientSecret) {
-    const {path} = intentFromSecret(state.group.clientSecret);
+    const {path, id} = intentFromSecret(state.group.clientSecret);
     const response = await callApi(state.publishableKey, 'GET', path, {client_secret: state.group.clientSecret});
     if (!response.ok) return {error: response.body.error};
     types = response.body.payment_method_types;
+    intentId = id;
   }
-  let methods = (types && types.length ? types : ['card']).filter((type) => SUPPORTED_METHODS.includes(type));
-  const order = state.options.paymentMethodOrder || [];
-  const rank = (method) => (order.includes(method) ? order.indexOf(method) : order.length);
-  methods = [...methods].sort((a, b) => rank(a) - rank(b));
+  const supported = (types && types.length ? types : ['card']).filter((type) => SUPPORTED_METHODS.includes(type));
+  const methods = orderForBuyer(supported, intentId);
   if (!methods.length) {
     return {error: {type: 'invalid_request_error', message: 'None of the payment method types can be shown.'}};
   }

@@ -52,8 +52,13 @@
     }
   });
 
+  // Like Stripe.js, the frames and wrappers it adds to the merchant page carry their styles in
+  // a `style` attribute, so that page's CSP must allow inline style attributes (Stripe's CSP
+  // guidance: `style-src-attr 'unsafe-inline'`, or `style-src 'unsafe-inline'`).
   function setStyles(element, styles) {
-    for (const [property, value] of Object.entries(styles)) element.style.setProperty(property, value, 'important');
+    const declarations = Object.entries(styles).map(([property, value]) => `${property}: ${value} !important;`);
+    const current = element.getAttribute('style');
+    element.setAttribute('style', [current, ...declarations].filter(Boolean).join(' '));
   }
 
   /** One iframe served by the sandbox and the request/event protocol spoken with it. */
