@@ -94,8 +94,9 @@ def _closed_page(
     )
 
 
-def _is_closed(document: Document) -> bool:
-    return service.document_closed(db.session, document, utcnow().date()) is not None
+def _unpriceable(document: Document) -> bool:
+    """Whether stored settings keep the pricing engine from pricing this checkout at all."""
+    return service.settings_refusal(db.session, document, utcnow().date()) is not None
 
 
 def _shell(document: Document) -> dict[str, Any]:
@@ -219,11 +220,11 @@ def _change(
 ) -> Response:
     """One change to the summary: validate, apply through the service, answer with the summary.
     A checkout paid (or being paid by a bank debit) takes no changes: the buyer is sent to
-    where it stands; nor does one nobody can pay now: its page says why."""
+    where it stands; nor does one the pricing engine cannot price: its page says why."""
     checkout, document = _checkout_or_404(token)
     if checkout.status is not CheckoutStatus.OPEN:
         return go_to(url_for("checkout.returned", token=token))
-    if _is_closed(document):
+    if _unpriceable(document):
         return go_to(url_for("checkout.checkout_page", token=token))
     if form.validate_on_submit():
         try:
@@ -351,7 +352,7 @@ def save_details(token: str) -> Response:
     checkout, document = _checkout_or_404(token)
     if checkout.status is not CheckoutStatus.OPEN:  # paid: what the merchant got stays as it was
         return go_to(url_for("checkout.returned", token=token))
-    if _is_closed(document):
+    if _unpriceable(document):
         return go_to(url_for("checkout.checkout_page", token=token))
     form = BuyerForm(custom_fields=service.questions_of(db.session, document).custom_fields)
     if form.validate_on_submit():
