@@ -375,7 +375,8 @@ class DateInputField(DateField):
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(_l("Enter a date like 2026-12-31.")) from error
-        if self.data > add_months(datetime.now(UTC).date(), 12 * YEARS_AHEAD):
+        latest = add_months(datetime.now(UTC).date(), 12 * YEARS_AHEAD)
+        if self.data is not None and self.data > latest:
             raise ValueError(_l("Choose a date within %(years)d years.", years=YEARS_AHEAD))
 
 
