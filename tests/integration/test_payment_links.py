@@ -124,9 +124,7 @@ def test_the_editor_warns_when_the_total_is_below_stripes_minimum(
     assert "below the smallest charge" not in client.get(url).get_data(as_text=True)
 
 
-def test_the_editor_refuses_a_link_no_buyer_could_ever_pay(
-    client: FlaskClient, app: Flask
-) -> None:
+def test_the_editor_refuses_a_link_no_buyer_could_ever_pay(client: FlaskClient, app: Flask) -> None:
     """The link probe's inputs: an amount of 0, SEK 1 that no quantity lifts to Stripe's
     minimum, and SEK 999,999 twice (above Stripe's largest charge at the smallest order)."""
     sign_up(client, country="SE")
