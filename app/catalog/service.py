@@ -18,7 +18,7 @@ from app.extensions import DbSession
 from app.merchants.models import Merchant, utcnow
 from app.merchants.service import ServiceError
 from app.settings.models import Discount, Fee, TaxRate
-from app.settings.service import ensure_account_currency
+from app.settings.service import account_currencies, ensure_account_currency
 from app.web.uploads import delete_image, store_image
 
 
@@ -171,7 +171,17 @@ def pricing_price(product: Product, unit_amount: Money, reference: str) -> prici
 
 
 def pricing_discount(discount: Discount, currency: str) -> pricing.Discount | None:
-    """A discount code for a cart in ``currency``; None when its amount off is in another one."""
+    """A discount code for a cart in ``currency``; None when its amount off is in another one,
+    or when the pricing engine refuses what is stored (a percentage above 100, a negative
+    amount): for the buyer such a code does not work, and ``refused_settings`` warns the
+    merchant."""
+    try:
+        return _engine_discount(discount, currency)
+    except pricing.PricingError:
+        return None
+
+
+def _engine_discount(discount: Discount, currency: str) -> pricing.Discount | None:
     if discount.percent_bps:
         return pricing.Discount(discount.code, percentage=Decimal(discount.percent_bps) / 100)
     amount_off = discount.amount_off
@@ -181,19 +191,77 @@ def pricing_discount(discount: Discount, currency: str) -> pricing.Discount | No
 
 
 def pricing_fees(fees: Iterable[Fee], currency: str) -> tuple[pricing.Fee, ...]:
-    """The method fees that apply in ``currency`` (a fixed fee in another one does not)."""
-    result = []
-    for fee in fees:
-        fixed = fee.fixed or None  # a fixed part of 0 is no fixed part, in any currency
-        if fixed is not None and fixed.currency != currency:
-            continue
-        result.append(
-            pricing.Fee(
-                name=fee.name,
-                method=pricing.PaymentMethod(fee.method.value),
-                fixed=fixed,
-                percentage=Decimal(fee.percent_bps or 0) / 100,
-                gross_up=fee.gross_up,
-            )
+    """The method fees that apply in ``currency`` (``Fee.applies_in``). Raises ``PricingError``
+    for a stored fee the engine cannot use; two fees for one method are refused when that method
+    is priced."""
+    return tuple(
+        pricing.Fee(
+            name=fee.name,
+            method=pricing.PaymentMethod(fee.method.value),
+            fixed=fee.fixed or None,
+            percentage=Decimal(fee.percent_bps or 0) / 100,
+            gross_up=fee.gross_up,
         )
-    return tuple(result)
+        for fee in fees
+        if fee.applies_in(currency)
+    )
+
+
+def product_refusal(product: Product, unit_amount: Money) -> pricing.Refusal | None:
+    """Why the pricing engine cannot sell ``product`` at ``unit_amount`` (a schedule, amount or
+    tax rate stored outside what it takes), or None."""
+    try:
+        pricing_price(product, unit_amount, str(product.id))
+    except pricing.PricingError as error:
+        return error.refusal
+    return None
+
+
+# What the panel warns about: stored settings that make checkouts refuse.
+
+
+@dataclass(frozen=True)
+class RefusedSetting:
+    """A stored setting the pricing engine refuses: a fee, two fees of one method, a code, a
+    tax rate or a product (``name`` says which), and the refusal buyers get because of it."""
+
+    refusal: pricing.Refusal
+    name: str
+
+
+def refused_settings(session: DbSession, merchant: Merchant) -> list[RefusedSetting]:
+    """Every stored fee, discount code, tax rate and product on sale that the pricing engine
+    refuses. The forms do not let such settings in, but an old database or two panel tabs
+    saving at once can; buyers then get a closed page, and the panel shows these."""
+    refused = []
+    currencies = account_currencies(session, merchant)
+    fees = list(session.scalars(select(Fee).where(Fee.merchant_id == merchant.id)))
+    usable = []
+    for fee in fees:
+        try:
+            pricing_fees([fee], fee.fixed_currency or merchant.default_currency)
+        except pricing.PricingError as error:
+            refused.append(RefusedSetting(error.refusal, fee.name))
+        else:
+            usable.append(fee)
+    for method in dict.fromkeys(fee.method for fee in usable):
+        for currency in currencies:
+            together = [f for f in usable if f.method == method and f.applies_in(currency)]
+            if len(together) > 1:
+                names = ", ".join(f.name for f in together)
+                refused.append(RefusedSetting(pricing.Refusal.CONFLICTING_FEES, names))
+                break
+    for discount in session.scalars(select(Discount).where(Discount.merchant_id == merchant.id)):
+        try:
+            _engine_discount(discount, discount.currency or merchant.default_currency)
+        except pricing.PricingError as error:
+            refused.append(RefusedSetting(error.refusal, discount.code))
+    for rate in session.scalars(select(TaxRate).where(TaxRate.merchant_id == merchant.id)):
+        try:
+            pricing_tax_rate(rate)
+        except pricing.PricingError as error:
+            refused.append(RefusedSetting(error.refusal, rate.name))
+    for product in list_products(session, merchant):
+        problems = {product_refusal(product, price.money) for price in product.prices}
+        refused.extend(RefusedSetting(p, product.name) for p in problems if p is not None)
+    return refused

@@ -27,7 +27,9 @@ from app.checkout.forms import (
     QuantityForm,
 )
 from app.checkout.models import CheckoutSession, CheckoutStatus
+from app.core import pricing
 from app.extensions import db
+from app.links.labels import REFUSAL_MESSAGES
 from app.links.models import PaymentLink
 from app.links.service import link_by_slug
 from app.merchants.auth import login_required
@@ -54,9 +56,9 @@ def open_link(slug: str) -> Response:
     if link is None:
         abort(404)
     document = LinkDocument(link)
-    closed = service.document_closed(db.session, document)
+    closed = service.document_closed(db.session, document, utcnow().date())
     if closed is not None:
-        return render("checkout/closed.html", closed=closed, **_shell(document))
+        return _closed_page(document, closed)
     checkout = service.checkout_by_token(db.session, session.get(_resume_key(slug), ""))
     if (  # a checkout paid (or being paid) is never resumed: a new visit is a new purchase
         checkout is None
@@ -74,6 +76,26 @@ def _checkout_or_404(token: str) -> tuple[CheckoutSession, Document]:
     if checkout is None:
         abort(404)
     return checkout, service.document_of(db.session, checkout)
+
+
+def _closed_page(
+    document: Document, closed: service.Closed | pricing.Refusal, **extra: Any
+) -> Response:
+    """What buyers get instead of the checkout when nobody can pay it now, saying why."""
+    return render(
+        "checkout/closed.html",
+        closed=closed,
+        refusal_message=(
+            document.refusal_messages[closed] if isinstance(closed, pricing.Refusal) else None
+        ),
+        **extra,
+        **_shell(document),
+    )
+
+
+def _unpriceable(document: Document) -> bool:
+    """Whether stored settings keep the pricing engine from pricing this checkout at all."""
+    return service.settings_refusal(db.session, document, utcnow().date()) is not None
 
 
 def _shell(document: Document) -> dict[str, Any]:
@@ -149,9 +171,9 @@ def _page_context(
 @blueprint.get("/c/<token>")
 def checkout_page(token: str) -> Response:
     checkout, document = _checkout_or_404(token)
-    closed = service.document_closed(db.session, document)
+    closed = service.document_closed(db.session, document, utcnow().date())
     if closed is not None:
-        return render("checkout/closed.html", closed=closed, **_shell(document))
+        return _closed_page(document, closed)
     return render("checkout/checkout.html", **_page_context(checkout, document))
 
 
@@ -173,11 +195,17 @@ def preview(link_id: int) -> Response:
     """The link's page as a new buyer sees it: the same templates, prices and branding, with
     no checkout opened (inactive and closed links too, with a note)."""
     document = LinkDocument(get_owned_or_404(PaymentLink, link_id))
-    closed = service.document_closed(db.session, document)
+    closed = service.document_closed(db.session, document, utcnow().date())
+    back_url = url_for("links.edit_link", link_id=link_id)
+    if isinstance(closed, pricing.Refusal):  # nothing can be priced: the buyers' closed page
+        return _closed_page(
+            document, closed, preview=True, preview_note=REFUSAL_MESSAGES[closed],
+            preview_back_url=back_url,
+        )  # fmt: skip
     return render(
         "checkout/checkout.html",
         preview_note=PREVIEW_CLOSED_NOTES.get(closed) if closed else None,
-        preview_back_url=url_for("links.edit_link", link_id=link_id),
+        preview_back_url=back_url,
         **_page_context(None, document),
     )
 
@@ -191,10 +219,12 @@ def _change(
 ) -> Response:
     """One change to the summary: validate, apply through the service, answer with the summary.
     A checkout paid (or being paid by a bank debit) takes no changes: the buyer is sent to
-    where it stands."""
+    where it stands; nor does one the pricing engine cannot price: its page says why."""
     checkout, document = _checkout_or_404(token)
     if checkout.status is not CheckoutStatus.OPEN:
         return go_to(url_for("checkout.returned", token=token))
+    if _unpriceable(document):
+        return go_to(url_for("checkout.checkout_page", token=token))
     if form.validate_on_submit():
         try:
             service.apply_change(db.session, checkout, document, apply, utcnow().date())
@@ -321,6 +351,8 @@ def save_details(token: str) -> Response:
     checkout, document = _checkout_or_404(token)
     if checkout.status is not CheckoutStatus.OPEN:  # paid: what the merchant got stays as it was
         return go_to(url_for("checkout.returned", token=token))
+    if _unpriceable(document):
+        return go_to(url_for("checkout.checkout_page", token=token))
     form = BuyerForm(custom_fields=service.questions_of(db.session, document).custom_fields)
     if form.validate_on_submit():
         try:
@@ -348,9 +380,9 @@ def pay(token: str) -> Response:
         return redirect(url_for("checkout.returned", token=token))
     if not service.details_complete(db.session, checkout, document):
         return redirect(url_for("checkout.checkout_page", token=token))
-    closed = service.document_closed(db.session, document)
+    closed = service.document_closed(db.session, document, utcnow().date())
     if closed is not None:
-        return render("checkout/closed.html", closed=closed, **_shell(document))
+        return _closed_page(document, closed)
     try:
         intent = service.open_pay_step(db.session, checkout, document, utcnow().date())
     except ServiceError as refusal:

@@ -33,10 +33,9 @@ from app.core.methods import PaymentMethod, required_currency
 from app.core.money import Money
 from app.extensions import DbSession
 from app.links.labels import BUYER_REFUSALS as LINK_BUYER_REFUSALS
-from app.links.models import PaymentLink
+from app.links.models import LinkStatus, PaymentLink
 from app.links.service import DOCUMENT_TYPE as LINK_TYPE
 from app.links.service import (
-    LinkStatus,
     claim_link_payment,
     initial_quantities,
     link_cart,

@@ -70,8 +70,30 @@ from app.settings.service import (
 )
 
 
-def document_closed(session: DbSession, document: Document) -> Closed | None:
-    return document.closed(session)
+def document_closed(
+    session: DbSession, document: Document, today: date
+) -> Closed | pricing.Refusal | None:
+    """Why no buyer can pay ``document`` now, or None: its own state (inactive, expired, used
+    up, a closed shop), no Stripe connection, or a stored setting the pricing engine refuses
+    (``settings_refusal``). Buyers get a closed page that says which."""
+    return document.closed(session) or settings_refusal(session, document, today)
+
+
+def settings_refusal(session: DbSession, document: Document, today: date) -> pricing.Refusal | None:
+    """Why the merchant's settings, as stored, keep every buyer of ``document`` from paying,
+    whatever they choose: a fee, a tax rate or a line the pricing engine refuses (its
+    ``PricingError``). Found by pricing every line, optional ones added, with each offered
+    method. The forms keep such settings out, but an old database or two panel tabs saving at
+    once can let them in; a buyer then reads why instead of getting a server error."""
+    merchant = merchant_of(session, document)
+    every_line = {line.id: line.quantity for line in document.lines}
+    methods = [pricing.PaymentMethod(m.value) for m in offered_methods(session, document)]
+    try:
+        fees = pricing_fees(list_fees(session, merchant), document.currency)
+        pricing.price_per_method(document.cart(every_line, today, fees=fees), methods)
+    except pricing.PricingError as error:
+        return error.refusal
+    return None
 
 
 def merchant_of(session: DbSession, row: Document | CheckoutSession) -> Merchant:

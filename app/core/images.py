@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import io
+import warnings
 from dataclasses import dataclass
 
 from PIL import Image
@@ -39,11 +40,17 @@ def inspect_image(data: bytes) -> ImageFacts:
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageRefusedError(ImageProblem.TOO_MANY_BYTES)
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            extension = IMAGE_FORMATS.get(image.format or "")
-            width, height = image.size
-            if extension and max(width, height) <= MAX_IMAGE_SIDE:
-                image.verify()  # reads the whole file: truncated or corrupt data fails here
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                extension = IMAGE_FORMATS.get(image.format or "")
+                width, height = image.size
+                if extension and max(width, height) <= MAX_IMAGE_SIDE:
+                    image.verify()  # reads the whole file: truncated or corrupt data fails here
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        # Pillow reads the size first and refuses a picture this large before decoding it (a
+        # 20000 x 20000 PNG compresses to a few kilobytes): that is its size, not its type.
+        raise ImageRefusedError(ImageProblem.TOO_MANY_PIXELS) from error
     except Exception as error:  # Pillow raises many kinds for bad data: all mean "not an image"
         raise ImageRefusedError(ImageProblem.NOT_AN_IMAGE) from error
     if extension is None:

@@ -60,7 +60,10 @@ Fees (payment-method surcharges)
     charged; only with that base does a grossed-up fee keep its promise. Plain: fee = fixed +
     base x pct / 100. Grossed up: the charge is (base + fixed) / (1 - pct / 100) rounded, and
     the fee is that minus the base, so that after a processor fee of the same structure the
-    merchant nets the base. A payment of zero has no fee.
+    merchant nets the base; its percentage is at most 50 (``MAX_GROSSED_UP_PERCENTAGE``). A
+    payment of zero has no fee. Two fees for one method are not added up (a grossed-up fee
+    cannot be stacked on another and keep its promise): ``price`` refuses them
+    (``CONFLICTING_FEES``), and the settings allow one fee per method in each currency.
 
 Due later
     One ``LaterCharge`` per line that charges anything after today: a delayed line (its first
@@ -72,6 +75,14 @@ Due later
 Whether a checkout may be created: ``refusal`` returns a ``Refusal`` reason code or None. Until
 subscriptions are built nothing charges a saved method later, so a cart with anything due later
 is refused (``LATER_CHARGES_UNSUPPORTED``); ``due_later`` is still priced, for the day it is.
+A payment of nothing is refused too (``NOTHING_TO_PAY``): Stripe takes no payment of zero and
+Kassa has no free orders.
+
+Inputs the engine cannot use (a percentage outside 0 to 100, a grossed-up fee above 50 %, two
+fees for one method, a negative amount, a quantity of 0...) raise ``PricingError``, whose
+``refusal`` names what is wrong in the same codes (``UNUSABLE_FEE``, ``CONFLICTING_FEES``...).
+Such inputs come from stored settings (an old database, a race between two panel tabs): every
+caller turns the code into words for the buyer and the merchant, never into a server error.
 """
 
 from __future__ import annotations
@@ -96,7 +107,12 @@ HUNDRED = Decimal(100)
 
 
 class PricingError(ValueError):
-    """The input cannot be priced (a programming or configuration error, not a buyer's)."""
+    """The input cannot be priced: a configuration error, not a buyer's. ``refusal`` says which
+    setting is at fault, so callers can tell the buyer and the merchant in words."""
+
+    def __init__(self, message: str, refusal: Refusal) -> None:
+        super().__init__(message)
+        self.refusal = refusal
 
 
 class Interval(StrEnum):
@@ -122,12 +138,29 @@ class PaymentMethod(StrEnum):
 
 
 class Refusal(StrEnum):
-    """Why a checkout cannot be created; editors and checkouts turn these into messages."""
+    """Why a checkout cannot be created; editors and checkouts turn these into messages.
+
+    The first six come from ``refusal`` (what the buyer's cart adds up to); the others from a
+    ``PricingError`` (a stored setting the engine cannot use).
+    """
 
     EMPTY_CART = "empty_cart"
     LATER_CHARGES_UNSUPPORTED = "later_charges_unsupported"
+    NOTHING_TO_PAY = "nothing_to_pay"  # due now is zero: a free line, a 100 % code
     BELOW_MINIMUM = "below_minimum"
     ABOVE_MAXIMUM = "above_maximum"
+    FEE_ABOVE_MAXIMUM = "fee_above_maximum"  # the chosen method's fee takes it over the top
+    CONFLICTING_FEES = "conflicting_fees"  # more than one fee for one method
+    UNUSABLE_FEE = "unusable_fee"
+    UNUSABLE_DISCOUNT = "unusable_discount"
+    UNUSABLE_TAX_RATE = "unusable_tax_rate"
+    UNUSABLE_ITEM = "unusable_item"  # a price, a schedule or a quantity
+
+
+# A grossed-up fee of p % charges base / (1 - p %): at 50 % the fee equals the price, beyond it
+# it grows without bound (at 99.99 % the charge is 10,000 times the price). No processor's fee
+# has that structure, so the engine refuses it rather than price absurd payments.
+MAX_GROSSED_UP_PERCENTAGE = Decimal(50)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,25 +185,31 @@ def _percent(percentage: Decimal) -> Fraction:
     return Fraction(percentage) / 100
 
 
-def _as_percentage(value: Decimal | int, what: str) -> Decimal:
+def _as_percentage(value: Decimal | int, what: str, refusal: Refusal) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise PricingError(f"{what} must be a Decimal, not {type(value).__name__}")
+        raise PricingError(f"{what} must be a Decimal, not {type(value).__name__}", refusal)
     number = Decimal(value)
     if not number.is_finite() or not 0 <= number <= HUNDRED:
-        raise PricingError(f"{what} must be between 0 and 100, not {value}")
+        raise PricingError(f"{what} must be between 0 and 100, not {value}", refusal)
     return number
 
 
 def _require_count(value: int, what: str, minimum: int) -> None:
+    """Counts (quantities, trial days, the periods of a recurrence) belong to an item."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise PricingError(f"{what} must be a whole number of at least {minimum}, not {value!r}")
+        raise PricingError(
+            f"{what} must be a whole number of at least {minimum}, not {value!r}",
+            Refusal.UNUSABLE_ITEM,
+        )
 
 
-def _require_chargeable(amount: Money, what: str) -> None:
+def _require_chargeable(amount: Money, what: str, refusal: Refusal) -> None:
     if amount.amount < 0:
-        raise PricingError(f"{what} must not be negative: {amount}")
+        raise PricingError(f"{what} must not be negative: {amount}", refusal)
     if amount.amount % charge_step(amount.currency):
-        raise PricingError(f"{what} in {amount.currency} must be a multiple of 10 minor units")
+        raise PricingError(
+            f"{what} in {amount.currency} must be a multiple of 10 minor units", refusal
+        )
 
 
 def spread_by_largest_remainder(total: int, weights: Sequence[Decimal | int]) -> list[int]:
@@ -231,7 +270,8 @@ class TaxRate:
     countries: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "percentage", _as_percentage(self.percentage, "tax percentage"))
+        percentage = _as_percentage(self.percentage, "tax percentage", Refusal.UNUSABLE_TAX_RATE)
+        object.__setattr__(self, "percentage", percentage)
         object.__setattr__(self, "behavior", TaxBehavior(self.behavior))
         object.__setattr__(self, "countries", frozenset(self.countries))
 
@@ -251,11 +291,15 @@ class Fee:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", PaymentMethod(self.method))
-        object.__setattr__(self, "percentage", _as_percentage(self.percentage, "fee percentage"))
+        percentage = _as_percentage(self.percentage, "fee percentage", Refusal.UNUSABLE_FEE)
+        object.__setattr__(self, "percentage", percentage)
         if self.fixed is not None:
-            _require_chargeable(self.fixed, "a fee's fixed amount")
-        if self.gross_up and self.percentage == HUNDRED:
-            raise PricingError("a grossed-up fee needs a percentage below 100")
+            _require_chargeable(self.fixed, "a fee's fixed amount", Refusal.UNUSABLE_FEE)
+        if self.gross_up and percentage > MAX_GROSSED_UP_PERCENTAGE:
+            raise PricingError(
+                f"a grossed-up fee takes at most {MAX_GROSSED_UP_PERCENTAGE} %, not {percentage}",
+                Refusal.UNUSABLE_FEE,
+            )
 
     def amount_on(self, base: Money) -> Money:
         """This fee on a payment of ``base`` (nothing on a payment of zero)."""
@@ -284,12 +328,16 @@ class Discount:
 
     def __post_init__(self) -> None:
         if (self.percentage is None) == (self.amount is None):
-            raise PricingError("a discount has either a percentage or an amount")
+            raise PricingError(
+                "a discount has either a percentage or an amount", Refusal.UNUSABLE_DISCOUNT
+            )
         if self.percentage is not None:
-            percentage = _as_percentage(self.percentage, "discount percentage")
+            percentage = _as_percentage(
+                self.percentage, "discount percentage", Refusal.UNUSABLE_DISCOUNT
+            )
             object.__setattr__(self, "percentage", percentage)
         if self.amount is not None:
-            _require_chargeable(self.amount, "a discount amount")
+            _require_chargeable(self.amount, "a discount amount", Refusal.UNUSABLE_DISCOUNT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,10 +352,13 @@ class Price:
     tax_rates: tuple[TaxRate, ...] = ()
 
     def __post_init__(self) -> None:
-        _require_chargeable(self.unit_amount, f"the unit amount of {self.reference!r}")
+        unit = f"the unit amount of {self.reference!r}"
+        _require_chargeable(self.unit_amount, unit, Refusal.UNUSABLE_ITEM)
         _require_count(self.trial_days, "trial_days", 0)
         if self.starts_on is not None and self.trial_days:
-            raise PricingError(f"{self.reference!r} has both a start date and trial days")
+            raise PricingError(
+                f"{self.reference!r} has both a start date and trial days", Refusal.UNUSABLE_ITEM
+            )
         object.__setattr__(self, "tax_rates", tuple(self.tax_rates))
 
     def first_charge_on(self, today: date) -> date:
@@ -333,7 +384,8 @@ class Line:
     def __post_init__(self) -> None:
         _require_count(self.quantity, "quantity", 1)
         if self.unit_amount is not None:
-            _require_chargeable(self.unit_amount, f"the unit amount of {self.price.reference!r}")
+            unit = f"the unit amount of {self.price.reference!r}"
+            _require_chargeable(self.unit_amount, unit, Refusal.UNUSABLE_ITEM)
         if self.tax_rates is not None:
             object.__setattr__(self, "tax_rates", tuple(self.tax_rates))
 
@@ -430,7 +482,7 @@ class LaterCharge:
         """The date of this schedule's charge number ``n`` (0 is ``first_charge_on``)."""
         if self.recurrence is None:
             if n != 0:
-                raise PricingError("a single charge has no later dates")
+                raise ValueError("a single charge has no later dates")
             return self.first_charge_on
         charges_before = 0 if self.delayed else 1
         return self.recurrence.charge_date(self.anchor_on, charges_before + n)
@@ -523,7 +575,7 @@ def fee_for(fees: Iterable[Fee], method: PaymentMethod | None) -> Fee | None:
         return None
     matching = [fee for fee in fees if fee.method == method]
     if len(matching) > 1:
-        raise PricingError(f"more than one fee for {method.value}")
+        raise PricingError(f"more than one fee for {method.value}", Refusal.CONFLICTING_FEES)
     return matching[0] if matching else None
 
 
@@ -652,16 +704,24 @@ def refusal(breakdown: Breakdown) -> Refusal | None:
 
     A cart that charges anything after today (a renewal, or a first charge delayed by a start
     date or trial days) is refused: nothing charges a saved payment method later yet, so such a
-    checkout would promise charges that never happen. Stripe refuses a positive charge below its
-    minimum for the currency. A cart whose every charge is zero may be created (there is nothing
-    to collect). Check the breakdown priced without a method: fees only add to it.
+    checkout would promise charges that never happen. A payment of zero (a free line, a code
+    worth everything) is refused: Stripe takes none, and there is no free order to record
+    instead. Stripe refuses a positive charge below its minimum for the currency, and one above
+    its maximum; when only the chosen method's fee takes the total above the maximum, that is
+    said apart (another method may do). Check the breakdown priced without a method first: fees
+    only add to it.
     """
     if not breakdown.lines:
         return Refusal.EMPTY_CART
     if breakdown.due_later:
         return Refusal.LATER_CHARGES_UNSUPPORTED
-    if below_minimum(breakdown.due_now.total):
+    due_now = breakdown.due_now
+    if not due_now.total:
+        return Refusal.NOTHING_TO_PAY
+    if below_minimum(due_now.total):
         return Refusal.BELOW_MINIMUM
-    if above_maximum(breakdown.due_now.total):
+    if above_maximum(due_now.total):
+        if due_now.fee and not above_maximum(due_now.total - due_now.fee):
+            return Refusal.FEE_ABOVE_MAXIMUM
         return Refusal.ABOVE_MAXIMUM
     return None

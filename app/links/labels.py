@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from app.core.pricing import Refusal
-from app.links.service import LinkStatus
+from app.links.models import LinkStatus
+from app.settings.labels import BUYER_SETTING_REFUSALS, SETTING_REFUSALS
 
 STATUS_LABELS: dict[LinkStatus, LazyString] = {
     LinkStatus.ACTIVE: _l("Active"),
@@ -49,6 +50,16 @@ REFUSAL_MESSAGES: dict[Refusal, LazyString] = {
         "The amount due is above the largest charge Stripe accepts in one payment: buyers could "
         "not pay. Lower the price or the largest quantity."
     ),
+    Refusal.NOTHING_TO_PAY: _l(
+        "The amount due is zero, and a payment of nothing cannot be taken: buyers could not "
+        "pay. Give the line an amount."
+    ),
+    Refusal.FEE_ABOVE_MAXIMUM: _l(
+        "With the fee of a payment method, the amount due is above the largest charge Stripe "
+        "accepts in one payment: buyers could not pay with that method. Lower the price or the "
+        "fee."
+    ),
+    **SETTING_REFUSALS,
 }
 
 # What a buyer of the link is told when it cannot be paid.
@@ -66,4 +77,14 @@ BUYER_REFUSALS: dict[Refusal, LazyString] = {
         "The total is above the largest amount we can take in one payment. Choose a smaller "
         "quantity, or contact the seller."
     ),
+    Refusal.NOTHING_TO_PAY: _l(
+        "The total is zero, and a payment of nothing cannot be taken here. Remove your "
+        "discount code if you used one, or contact the seller."
+    ),
+    Refusal.FEE_ABOVE_MAXIMUM: _l(
+        "With the fee for this payment method, the total is above the largest amount we can "
+        "take in one payment. Choose another payment method or a smaller quantity, or contact "
+        "the seller."
+    ),
+    **BUYER_SETTING_REFUSALS,
 }

@@ -10,7 +10,7 @@ from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from app.catalog.service import list_products
+from app.catalog.service import list_products, refused_settings
 from app.core.methods import PaymentMethod
 from app.extensions import db
 from app.links import blueprint, service
@@ -147,6 +147,8 @@ def _lines_context(link: PaymentLink, line_form: LineForm | None = None) -> dict
         "link": link,
         "line_form": line_form,
         "pricing_problem": REFUSAL_MESSAGES[problem] if problem else None,
+        "refused": refused_settings(db.session, current_merchant()),
+        "refusal_messages": REFUSAL_MESSAGES,
     }
 
 

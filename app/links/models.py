@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
@@ -12,6 +13,13 @@ from app.core.money import Money
 from app.extensions import db, str_enum
 from app.merchants.models import Merchant, MerchantOwned, utcnow
 from app.settings.models import Collect
+
+
+class LinkStatus(enum.StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    EXPIRED = "expired"
+    COMPLETED = "completed"  # its limit of payments is reached
 
 
 class PaymentLink(MerchantOwned, db.Model):  # type: ignore[name-defined]

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import enum
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -20,7 +20,8 @@ from app.core.money import Money
 from app.core.qr import qr_png, qr_svg
 from app.core.tokens import new_public_id
 from app.extensions import DbSession
-from app.links.models import PaymentLink, PaymentLinkLine
+from app.links.labels import REFUSAL_MESSAGES
+from app.links.models import LinkStatus, PaymentLink, PaymentLinkLine
 from app.merchants.models import Merchant, utcnow
 from app.merchants.service import ServiceError
 from app.payments.models import Payment
@@ -34,13 +35,6 @@ from app.settings.service import (
 
 DOCUMENT_TYPE = "payment_link"  # Payment.document_type of a link's payments
 MAX_QUANTITY = 999
-
-
-class LinkStatus(enum.StrEnum):
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-    EXPIRED = "expired"
-    COMPLETED = "completed"  # its limit of payments is reached
 
 
 @dataclass(frozen=True)
@@ -182,7 +176,9 @@ def create_link(
     ensure_account_currency(session, merchant, currency)
     link = PaymentLink(merchant_id=merchant.id, slug=new_public_id("pl"), currency=currency)
     _apply(session, merchant, link, details)
-    link.lines.append(_line(session, merchant, currency, first_line))
+    line = _line(session, merchant, currency, first_line)
+    _refuse_if_never_payable([line], currency)
+    link.lines.append(line)
     session.add(link)
     session.flush()
     return link
@@ -251,6 +247,7 @@ def add_line(
     session: DbSession, merchant: Merchant, link: PaymentLink, details: LineDetails
 ) -> PaymentLinkLine:
     line = _line(session, merchant, link.currency, details)
+    _refuse_if_never_payable([*link.lines, line], link.currency)
     link.lines.append(line)
     session.flush()
     return line
@@ -270,6 +267,8 @@ def remove_line(session: DbSession, line: PaymentLinkLine) -> None:
         raise ServiceError(_l("A payment link needs at least one line."))
     if _is_last_required(line):
         raise ServiceError(NEEDS_A_REQUIRED_LINE)
+    _refuse_if_never_payable([other for other in line.link.lines if other is not line],
+                             line.link.currency)  # fmt: skip
     line.link.lines.remove(line)
     session.flush()
 
@@ -280,6 +279,11 @@ def set_line_optional(session: DbSession, line: PaymentLinkLine, optional: bool)
     if optional and _is_last_required(line):
         raise ServiceError(NEEDS_A_REQUIRED_LINE)
     line.optional = optional
+    try:
+        _refuse_if_never_payable(line.link.lines, line.link.currency)
+    except ServiceError:
+        line.optional = not optional
+        raise
     session.flush()
 
 
@@ -311,31 +315,100 @@ def link_cart(
     """The link's lines as a cart; ``quantities`` (by line id) replace the initial ones, and a
     line at 0 (an optional line not added) is left out; ``extras`` are the Cart's other fields
     (discount, fees, buyer_country)."""
-    lines = []
-    for line in link.lines:
-        unit_amount = line.unit_price(link.currency)
+    chosen = quantities or {}
+    return _cart_of(
+        link.lines, link.currency, today, lambda line: chosen.get(line.id, initial_quantity(line)),
+        **extras,
+    )  # fmt: skip
+
+
+def _cart_of(
+    lines: Sequence[PaymentLinkLine],
+    currency: str,
+    today: date,
+    quantity_of: Callable[[PaymentLinkLine], int],
+    **extras: object,
+) -> pricing.Cart:
+    priced = []
+    for line in lines:
+        unit_amount = line.unit_price(currency)
         if unit_amount is None:
             continue  # the product lost its price in this currency: it is not sold here
-        quantity = (quantities or {}).get(line.id, initial_quantity(line))
+        quantity = quantity_of(line)
         if quantity <= 0:
             if line.optional:
                 continue  # not added
             quantity = line.quantity  # made required after this checkout left it out
-        lines.append(pricing.Line(_pricing_price(line, unit_amount), quantity))
-    return pricing.Cart(currency=link.currency, today=today, lines=tuple(lines), **extras)  # type: ignore[arg-type]
+        priced.append(pricing.Line(_pricing_price(line, unit_amount), quantity))
+    return pricing.Cart(currency=currency, today=today, lines=tuple(priced), **extras)  # type: ignore[arg-type]
+
+
+def _smallest(line: PaymentLinkLine) -> int:
+    """The least a buyer can take of a line: none of an optional one."""
+    return 0 if line.optional else line.min_quantity
+
+
+def _largest(line: PaymentLinkLine) -> int:
+    """The most a buyer can take of a line (an optional one added)."""
+    return line.max_quantity
+
+
+def _refusal_at(
+    lines: Sequence[PaymentLinkLine],
+    currency: str,
+    today: date,
+    quantity_of: Callable[[PaymentLinkLine], int],
+) -> pricing.Refusal | None:
+    try:
+        return pricing.refusal(pricing.price(_cart_of(lines, currency, today, quantity_of)))
+    except pricing.PricingError as error:  # a product stored with values the engine refuses
+        return error.refusal
 
 
 def pricing_problem(link: PaymentLink, today: date) -> pricing.Refusal | None:
     """Why a buyer could not pay this link, or None: at its smallest quantities with no
     optional line added, or once they add an optional line that charges later."""
-    smallest = {line.id: 0 if line.optional else line.min_quantity for line in link.lines}
-    problem = pricing.refusal(pricing.price(link_cart(link, today, smallest), None))
+    problem = _refusal_at(link.lines, link.currency, today, _smallest)
     if problem is not None:
         return problem
-    everything = {line.id: line.min_quantity for line in link.lines}
-    if pricing.price(link_cart(link, today, everything), None).due_later:
-        return pricing.Refusal.LATER_CHARGES_UNSUPPORTED
+    try:
+        everything = _cart_of(link.lines, link.currency, today, lambda line: line.min_quantity)
+        if pricing.price(everything).due_later:
+            return pricing.Refusal.LATER_CHARGES_UNSUPPORTED
+    except pricing.PricingError as error:
+        return error.refusal
     return None
+
+
+NEVER_PAYABLE_AT_MOST = (pricing.Refusal.NOTHING_TO_PAY, pricing.Refusal.BELOW_MINIMUM)
+
+
+def never_payable(
+    lines: Sequence[PaymentLinkLine], currency: str, today: date
+) -> pricing.Refusal | None:
+    """Why no buyer could ever pay a link of ``lines``, whatever quantities and optional items
+    they choose, or None: even the largest purchase comes to nothing or stays below Stripe's
+    minimum, or even the smallest is above Stripe's maximum (or a product on it cannot be
+    priced at all). Editors refuse such a link; what only some purchases cannot pay is a
+    warning (``pricing_problem``). A line that charges later is a warning too: that is Kassa's
+    limit until subscriptions arrive, not the link's."""
+    smallest = _refusal_at(lines, currency, today, _smallest)
+    if smallest in (pricing.Refusal.ABOVE_MAXIMUM, *SETTING_REFUSALS_OF_ITEMS):
+        return smallest
+    largest = _refusal_at(lines, currency, today, _largest)
+    if largest in (*NEVER_PAYABLE_AT_MOST, *SETTING_REFUSALS_OF_ITEMS):
+        return largest
+    return None
+
+
+# What a product on a line may carry that the engine refuses (stored outside the forms).
+SETTING_REFUSALS_OF_ITEMS = (pricing.Refusal.UNUSABLE_ITEM, pricing.Refusal.UNUSABLE_TAX_RATE)
+
+
+def _refuse_if_never_payable(lines: Sequence[PaymentLinkLine], currency: str) -> None:
+    problem = never_payable(lines, currency, utcnow().date())
+    if problem is not None:
+        raise ServiceError(REFUSAL_MESSAGES[problem])
 
 
 def _sales(session: DbSession, link: PaymentLink) -> tuple[int, int]:

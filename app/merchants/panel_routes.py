@@ -8,6 +8,9 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+# The module, not its function: the catalog's models import this package while the catalog's
+# service may still be loading.
+from app.catalog import service as catalog_service
 from app.extensions import db
 from app.mail import send_email
 from app.merchants import blueprint, service
@@ -22,6 +25,7 @@ from app.merchants.forms import InviteForm, PasswordChangeForm
 from app.merchants.models import Invitation, User, utcnow
 from app.merchants.scoping import get_owned_or_404, scoped_select
 from app.processors.connection import current_connection
+from app.settings.labels import SETTING_REFUSALS
 from app.web.rendering import render
 
 
@@ -36,6 +40,8 @@ def dashboard() -> Response:
         merchant=merchant,
         team_size=team_size,
         stripe_connected=stripe_connected,
+        refused=catalog_service.refused_settings(db.session, merchant),
+        refusal_messages=SETTING_REFUSALS,
     )
 
 

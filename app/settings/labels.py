@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from app.core.methods import PaymentMethod, Unavailable
+from app.core.pricing import Refusal
 from app.settings.models import Collect, CustomFieldKind, PolicyKind
 
 METHOD_LABELS: dict[PaymentMethod, LazyString] = {
@@ -57,3 +58,52 @@ def unavailable_reason(method: PaymentMethod, reason: Unavailable) -> LazyString
     if reason is Unavailable.COUNTRY and method in _COUNTRY_REASONS:
         return _COUNTRY_REASONS[method]
     return _l("Not active on your Stripe account: turn it on in Stripe's dashboard.")
+
+
+# Stored settings the pricing engine refuses (its ``PricingError``): the forms keep them out,
+# but an old database or two panel tabs saving at once can let them in. What the merchant is
+# told in the panel, and what buyers read instead of a checkout.
+SETTING_REFUSALS: dict[Refusal, LazyString] = {
+    Refusal.CONFLICTING_FEES: _l(
+        "Two fees apply to one payment method in one currency, and a payment carries one fee "
+        "per method, so buyers get a page saying they cannot pay. Remove one of them in "
+        "Settings → Fees."
+    ),
+    Refusal.UNUSABLE_FEE: _l(
+        "A fee holds values Kassa cannot charge (a grossed-up fee above half the price, a "
+        "percentage above 100 or a negative amount), so buyers get a page saying they cannot "
+        "pay. Remove it in Settings → Fees and add it again."
+    ),
+    Refusal.UNUSABLE_DISCOUNT: _l(
+        "A discount code holds values Kassa cannot apply (more than the whole price, or a "
+        "negative amount), so it does not work for buyers. Remove it in Settings → Discounts "
+        "and add it again."
+    ),
+    Refusal.UNUSABLE_TAX_RATE: _l(
+        "A tax rate holds a percentage above 100, so buyers of what it taxes get a page saying "
+        "they cannot pay. Remove it in Settings → Taxes and add it again."
+    ),
+    Refusal.UNUSABLE_ITEM: _l(
+        "A product or a line holds values Kassa cannot price (a negative price, a schedule of "
+        "0 periods, both a start date and trial days, or a quantity of 0), so buyers cannot "
+        "pay for it. Correct it in Products or in the payment link."
+    ),
+}
+
+_FEES_UNUSABLE_FOR_BUYERS = _l(
+    "The seller's payment fees are set up in a way we cannot charge, so nothing can be paid "
+    "here at the moment. Nothing was charged. Please contact the seller."
+)
+BUYER_SETTING_REFUSALS: dict[Refusal, LazyString] = {
+    Refusal.CONFLICTING_FEES: _FEES_UNUSABLE_FOR_BUYERS,
+    Refusal.UNUSABLE_FEE: _FEES_UNUSABLE_FOR_BUYERS,
+    Refusal.UNUSABLE_DISCOUNT: _l("This code does not work here."),
+    Refusal.UNUSABLE_TAX_RATE: _l(
+        "A tax rate the seller set up cannot be applied, so nothing can be paid here at the "
+        "moment. Nothing was charged. Please contact the seller."
+    ),
+    Refusal.UNUSABLE_ITEM: _l(
+        "An item here is set up in a way we cannot price, so nothing can be paid here at the "
+        "moment. Nothing was charged. Please contact the seller."
+    ),
+}

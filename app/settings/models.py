@@ -94,6 +94,13 @@ class Fee(MerchantOwned, db.Model):  # type: ignore[name-defined]
             return None
         return Money(self.fixed_amount, self.fixed_currency)
 
+    def applies_in(self, currency: str) -> bool:
+        """Whether this fee is charged on payments in ``currency``: a fee with a fixed part only
+        in that part's currency, a percentage alone in every currency (a fixed part of 0 is no
+        fixed part)."""
+        fixed = self.fixed
+        return not fixed or fixed.currency == currency
+
 
 class TaxRate(MerchantOwned, db.Model):  # type: ignore[name-defined]
     __tablename__ = "tax_rates"

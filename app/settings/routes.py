@@ -12,7 +12,11 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from werkzeug.wrappers import Response
 
+# The module, not its function: the catalog's models import the settings package while the
+# catalog's service is still loading.
+from app.catalog import service as catalog_service
 from app.core.methods import PaymentMethod
+from app.core.pricing import Refusal
 from app.extensions import db
 from app.merchants.auth import current_merchant, login_required
 from app.merchants.scoping import get_owned_or_404
@@ -33,6 +37,7 @@ from app.settings.labels import (
     CUSTOM_FIELD_LABELS,
     METHOD_LABELS,
     POLICY_LABELS,
+    SETTING_REFUSALS,
     unavailable_reason,
 )
 from app.settings.models import (
@@ -244,11 +249,22 @@ def _fee_form(**kwargs: Any) -> FeeForm:
     return FeeForm(currencies=service.account_currencies(db.session, current_merchant()), **kwargs)
 
 
+def _refused(*kinds: Refusal) -> dict[str, Any]:
+    """The stored settings of these kinds that the pricing engine refuses, for the page's
+    warning (the forms keep them out; an old database or two tabs saving at once may not)."""
+    refused = catalog_service.refused_settings(db.session, current_merchant())
+    return {
+        "refused": [item for item in refused if item.refusal in kinds],
+        "refusal_messages": SETTING_REFUSALS,
+    }
+
+
 def _fees_context(form: FeeForm | None = None) -> dict[str, Any]:
     return {
         "fees": service.list_fees(db.session, current_merchant()),
         "form": form or _fee_form(formdata=None),
         "method_labels": METHOD_LABELS,
+        **_refused(Refusal.CONFLICTING_FEES, Refusal.UNUSABLE_FEE),
     }
 
 
@@ -293,6 +309,7 @@ def _taxes_context(form: TaxRateForm | None = None) -> dict[str, Any]:
     return {
         "tax_rates": service.list_tax_rates(db.session, current_merchant()),
         "form": form or TaxRateForm(formdata=None),
+        **_refused(Refusal.UNUSABLE_TAX_RATE),
     }
 
 
@@ -508,6 +525,7 @@ def _discounts_context(form: DiscountForm | None = None) -> dict[str, Any]:
     return {
         "discounts": service.list_discounts(db.session, current_merchant()),
         "form": form or _discount_form(formdata=None),
+        **_refused(Refusal.UNUSABLE_DISCOUNT),
     }
 
 

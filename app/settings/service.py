@@ -11,15 +11,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
+from app.core import pricing
 from app.core.colours import HEX_COLOUR, READABLE_CONTRAST, contrast_with_white
 from app.core.methods import PaymentMethod, Unavailable, method_availability, required_currency
 from app.core.money import Money, is_currency
 from app.extensions import DbSession
 from app.merchants.models import Merchant, utcnow
 from app.merchants.service import ServiceError
+from app.settings.labels import METHOD_LABELS
 from app.settings.models import (
     AccountCurrency,
     CheckoutSettings,
@@ -278,11 +281,27 @@ def add_fee(
     percent_bps: int | None,
     gross_up: bool,
 ) -> Fee:
-    """A surcharge on one method: a fixed amount in an account currency and/or a percentage."""
+    """A surcharge on one method: a fixed amount in an account currency and/or a percentage.
+
+    The pricing engine charges one fee per payment (``pricing.fee_for``), so a method has at most
+    one fee in each currency: a fee with a fixed part applies in that part's currency, a
+    percentage alone in every currency (``Fee.applies_in``). A grossed-up fee takes at most
+    ``pricing.MAX_GROSSED_UP_PERCENTAGE``.
+    """
     if not fixed and not percent_bps:
         raise ServiceError(_l("Enter a fixed amount, a percentage or both."), "fixed_amount")
     if fixed:
         ensure_account_currency(session, merchant, fixed.currency)
+    largest = int(pricing.MAX_GROSSED_UP_PERCENTAGE * 100)
+    if gross_up and (percent_bps or 0) > largest:
+        raise ServiceError(
+            _l(
+                "A grossed-up fee can be at most %(max)d%%: above that, the fee would be larger "
+                "than the price it is added to.",
+                max=largest // 100,
+            ),
+            "percent",
+        )
     fee = Fee(
         merchant_id=merchant.id,
         name=name.strip(),
@@ -292,9 +311,30 @@ def add_fee(
         percent_bps=percent_bps or None,
         gross_up=gross_up,
     )
+    _refuse_a_second_fee(session, merchant, fee)
     session.add(fee)
     session.flush()
     return fee
+
+
+def _refuse_a_second_fee(session: DbSession, merchant: Merchant, fee: Fee) -> None:
+    """Refuse ``fee`` when another fee of its method applies in one of the same currencies."""
+    for other in list_fees(session, merchant):
+        if other.method != fee.method:
+            continue
+        for currency in account_currencies(session, merchant):
+            if fee.applies_in(currency) and other.applies_in(currency):
+                raise ServiceError(
+                    gettext(
+                        "%(method)s already has a fee on payments in %(currency)s: "
+                        "%(name)s. A payment carries one fee per method, so remove that fee "
+                        "first, or give each fee a fixed amount in a different currency.",
+                        method=METHOD_LABELS[fee.method],
+                        currency=currency,
+                        name=other.name,
+                    ),
+                    "method",
+                )
 
 
 # Tax rates
@@ -431,8 +471,15 @@ def list_discounts(session: DbSession, merchant: Merchant) -> list[Discount]:
     return _rows_of(session, merchant, Discount, Discount.code)
 
 
+EVERYTHING_OFF = 10_000  # 100 % in basis points
+
+
 def end_of_day(day: date) -> datetime:
-    """The moment a code valid "until ``day``" stops working: the next midnight, UTC."""
+    """The moment a code (or a link) valid "until ``day``" stops working: the next midnight,
+    UTC. The last day a calendar has never ends (the forms refuse such days, an old row may
+    hold one)."""
+    if day == date.max:
+        return datetime.max.replace(tzinfo=UTC)
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
@@ -450,6 +497,14 @@ def add_discount(
     code = code.strip().upper()
     if bool(percent_bps) == bool(amount):
         raise ServiceError(_l("Enter either a percentage or an amount off."), "percent")
+    if percent_bps is not None and percent_bps >= EVERYTHING_OFF:
+        raise ServiceError(
+            _l(
+                "A code that takes off the whole price leaves nothing to pay, and a payment of "
+                "nothing cannot be taken. Enter a percentage below 100."
+            ),
+            "percent",
+        )
     if amount:
         ensure_account_currency(session, merchant, amount.currency)
     if valid_until is not None and end_of_day(valid_until) <= utcnow():

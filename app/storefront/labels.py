@@ -8,6 +8,7 @@ from flask_babel.speaklater import LazyString
 
 from app.catalog.models import BillingInterval, Product
 from app.core.pricing import Recurrence, Refusal
+from app.settings.labels import BUYER_SETTING_REFUSALS
 
 BUYER_REFUSALS: dict[Refusal, LazyString] = {
     Refusal.EMPTY_CART: _l("Your cart is empty."),
@@ -23,6 +24,16 @@ BUYER_REFUSALS: dict[Refusal, LazyString] = {
         "The total is above the largest amount we can take in one payment. Lower the "
         "quantities in your cart to check out."
     ),
+    Refusal.NOTHING_TO_PAY: _l(
+        "Your total is zero, and a payment of nothing cannot be taken here. Remove the discount "
+        "code or add something to your cart to check out."
+    ),
+    Refusal.FEE_ABOVE_MAXIMUM: _l(
+        "With the fee for this payment method, the total is above the largest amount we can "
+        "take in one payment. Choose another payment method, or lower the quantities in your "
+        "cart."
+    ),
+    **BUYER_SETTING_REFUSALS,
 }
 
 # On a product page, instead of "Add to cart", for a product that charges after the day it is

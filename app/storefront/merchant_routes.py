@@ -81,7 +81,7 @@ def _settings_page(storefront: Storefront, form: StorefrontForm, status: int = 2
         unpriced=[
             listing.product
             for listing in listed
-            if not service.is_on_sale(listing, shop_currency) and not listing.product.is_archived
+            if listing.product.price_in(shop_currency) is None and not listing.product.is_archived
         ],
         shop_currency=shop_currency,
     )

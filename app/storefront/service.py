@@ -18,7 +18,7 @@ from sqlalchemy import Engine, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalog.models import Product
-from app.catalog.service import pricing_discount, pricing_price
+from app.catalog.service import pricing_discount, pricing_price, product_refusal
 from app.core import pricing
 from app.core.methods import PaymentMethod
 from app.core.tokens import new_secret_token
@@ -203,19 +203,23 @@ def listings(session: DbSession, storefront: Storefront) -> list[StorefrontProdu
 
 
 def is_on_sale(listing: StorefrontProduct, currency: str) -> bool:
-    """A listed product is sold in ``currency`` while it is not archived and has a price there."""
+    """A listed product is sold in ``currency`` while it is not archived, has a price there,
+    and the pricing engine can price it (a schedule or tax rate stored outside what it takes
+    keeps it out of the shop, and the panel warns the merchant: ``refused_settings``)."""
     product = listing.product
-    return not product.is_archived and product.price_in(currency) is not None
+    price = product.price_in(currency)
+    return not product.is_archived and price is not None and product_refusal(product, price) is None
 
 
 def sold_online(listing: StorefrontProduct, currency: str, today: date) -> bool:
     """Whether buyers can buy this listed product in the shop today: on sale, and charged
     only at checkout. A product that renews or charges later (trial days, a start date) is
     shown but not sold until subscriptions can make those charges."""
+    if not is_on_sale(listing, currency):
+        return False
     product = listing.product
     price = product.price_in(currency)
-    if product.is_archived or price is None:
-        return False
+    assert price is not None  # is_on_sale
     return not pricing_price(product, price, str(product.id)).charges_later(today)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +42,7 @@ from app.core.money import (
     is_currency,
     parse_typed_decimal,
 )
+from app.core.pricing import add_months, charge_step
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
@@ -183,6 +185,11 @@ class NumberTextField(StringField):
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(label, validators, **kwargs)
 
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """A posted form without this field typed nothing in it: the text is empty, never the
+        stored number the form was built from (``obj``), which is not text."""
+        self.data = valuelist[0] if valuelist else ""
+
     def pre_validate(self, form: Any) -> None:
         self.number = None
         if not self.data:
@@ -229,6 +236,10 @@ class AmountField(NumberTextField):
         if money.amount > MAXIMUM_AMOUNT:
             largest = format_money(Money(MAXIMUM_AMOUNT, currency), str(get_locale()))
             raise ValidationError(gettext("Enter an amount of at most %(max)s.", max=largest))
+        step = charge_step(currency)
+        if money.amount % step:  # KWD 1.005: Stripe charges three-decimal currencies by 0.010
+            smallest = format_money(Money(step, currency), str(get_locale()))
+            raise ValidationError(gettext("Enter an amount in steps of %(step)s.", step=smallest))
         self.money = money
 
 
@@ -339,8 +350,16 @@ class WholeNumberField(NumberTextField):
         self.value = int(self.number)
 
 
+YEARS_AHEAD = 100
+
+
 class DateInputField(DateField):
-    """A date picked in the browser's date input (``YYYY-MM-DD``), refused in our words."""
+    """A date picked in the browser's date input (``YYYY-MM-DD``), refused in our words.
+
+    At most ``YEARS_AHEAD`` years from today: every date Kassa asks for (a last valid day, a
+    first charge) is a day in a business's future, and the calendar's end (9999-12-31) has no
+    day after it for "valid until" to end on.
+    """
 
     def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("render_kw", {"type": "date"})
@@ -356,6 +375,9 @@ class DateInputField(DateField):
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(_l("Enter a date like 2026-12-31.")) from error
+        latest = add_months(datetime.now(UTC).date(), 12 * YEARS_AHEAD)
+        if self.data is not None and self.data > latest:
+            raise ValueError(_l("Choose a date within %(years)d years.", years=YEARS_AHEAD))
 
 
 IMAGE_PROBLEMS = {

@@ -6,6 +6,7 @@ Every KassaForm subclass must appear in FORMS, so a new form joins this test.
 from __future__ import annotations
 
 import importlib
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,21 +15,25 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from wtforms.fields.core import UnboundField
 
 import app as app_package
 from app.catalog import forms as catalog_forms
 from app.catalog.models import Product
+from app.catalog.service import refused_settings
 from app.checkout import forms as checkout_forms
 from app.checkout.documents import LinkDocument
 from app.checkout.service import open_checkout
 from app.extensions import db
 from app.links import forms as link_forms
 from app.links.models import PaymentLink
+from app.links.service import never_payable
 from app.merchants import forms as merchant_forms
+from app.merchants.models import Merchant, utcnow
 from app.processors import forms as processor_forms
 from app.settings import forms as settings_forms
 from app.storefront import forms as storefront_forms
-from app.web.forms import KassaForm
+from app.web.forms import DateInputField, KassaForm
 from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
 from tests.support.accounts import DEFAULT_PASSWORD, post_form, sign_up
@@ -42,6 +47,7 @@ from tests.support.settings import (
     save_storefront,
 )
 from tests.support.stripe_sandbox import StripeSandbox
+from tests.unit.test_images import png_declaring
 
 SCRIPT = "<script>alert('x')</script>"
 BAD_VALUES = {
@@ -603,3 +609,231 @@ def test_bad_value_gets_a_clear_error(
                 or f'<option selected value="{value}"' in body
                 or (f'value="{value}" selected' in body)
             ), f"{other} lost what was typed"
+
+
+# The same forms, tried the other ways people and probes send them: with a field left out,
+# with dates at the ends of the calendar, twice in a row (a row that exists already), and with
+# settings the pricing engine refuses. Never a server error; a refusal says why.
+
+
+def _post(client: FlaskClient, case: FormCase, url: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
+    from tests.conftest import csrf_token_from
+
+    token = csrf_token_from(client.get(url, follow_redirects=True).get_data(as_text=True))
+    return client.post(
+        action_of(case, url),
+        data={"csrf_token": token, **data},
+        follow_redirects=case.refuses_by_redirect,
+    )
+
+
+def _valid(case: FormCase, sandbox: StripeSandbox) -> dict[str, str]:
+    return {**case.valid, **(case.live_valid(sandbox) if case.live_valid else {})}
+
+
+def _refused_with_a_reason(case: FormCase, response) -> bool:  # type: ignore[no-untyped-def]
+    body = response.get_data(as_text=True)
+    if case.refuses_by_redirect:
+        return 'class="alert alert-error"' in body
+    return response.status_code in (400, 422) and (
+        'class="field-error"' in body or 'class="alert alert-error" role="alert"' in body
+    )
+
+
+# A radio group always has one option chosen: a post without it leaves the setting as it was.
+KEPT_WHEN_MISSING = {
+    (settings_forms.CheckoutForm, name) for name in ("billing_address", "shipping_address", "phone")
+}
+
+
+def missing_cases() -> list[tuple[FormCase, str]]:
+    return [(case, name) for case in FORMS for name in case.valid]
+
+
+@pytest.mark.parametrize(
+    ("case", "field_name"),
+    missing_cases(),
+    ids=[f"{c.form.__name__}-{f}" for c, f in missing_cases()],
+)
+def test_a_missing_field_is_empty_never_a_server_error(
+    case: FormCase,
+    field_name: str,
+    client: FlaskClient,
+    app: Flask,
+    mailbox: Mailbox,
+    stripe_sandbox: StripeSandbox,
+) -> None:
+    """A post without one of the form's fields, as a script (not a browser) sends it: the
+    field counts as left empty, so a required one is refused beside it."""
+    url = case.page(client, app, mailbox)
+    data = {k: v for k, v in _valid(case, stripe_sandbox).items() if k != field_name}
+    response = _post(client, case, url, data)
+    assert response.status_code < 500
+    if field_name not in case.optional and (case.form, field_name) not in KEPT_WHEN_MISSING:
+        assert _refused_with_a_reason(case, response), f"{field_name} left out was accepted"
+
+
+def _date_fields(form: type[KassaForm]) -> list[str]:
+    return [
+        name
+        for cls in form.__mro__
+        for name, value in vars(cls).items()
+        if isinstance(value, UnboundField) and issubclass(value.field_class, DateInputField)
+    ]
+
+
+def date_cases() -> list[tuple[FormCase, str, str]]:
+    return [
+        (case, name, value)
+        for case in FORMS
+        for name in _date_fields(case.form)
+        for value in ("9999-12-31", "0001-01-01", "2026-02-30", "2126-13-01")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("case", "field_name", "value"),
+    date_cases(),
+    ids=[f"{c.form.__name__}-{f}-{v}" for c, f, v in date_cases()],
+)
+def test_dates_at_the_ends_of_the_calendar_get_a_clear_error(
+    case: FormCase,
+    field_name: str,
+    value: str,
+    client: FlaskClient,
+    app: Flask,
+    mailbox: Mailbox,
+    stripe_sandbox: StripeSandbox,
+) -> None:
+    url = case.page(client, app, mailbox)
+    response = _post(client, case, url, {**_valid(case, stripe_sandbox), field_name: value})
+    assert response.status_code == 422, f"{field_name}={value} was accepted"
+    assert _refused_with_a_reason(case, response)
+
+
+# Forms whose second identical post would duplicate a row that must stay unique: a second fee
+# for the same method and currency (finding 1), the same code, the same currency.
+REFUSE_DUPLICATES = {settings_forms.FeeForm, settings_forms.DiscountForm,
+                     settings_forms.CurrencyForm}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", FORMS, ids=[c.form.__name__ for c in FORMS])
+def test_the_same_post_twice_never_fails(
+    case: FormCase,
+    client: FlaskClient,
+    app: Flask,
+    mailbox: Mailbox,
+    stripe_sandbox: StripeSandbox,
+) -> None:
+    """A double submit, or a second tab saving what the first saved: a row that exists already."""
+    url = case.page(client, app, mailbox)
+    valid = _valid(case, stripe_sandbox)
+    first = _post(client, case, url, valid)
+    second = _post(client, case, url, valid)
+    assert first.status_code < 500 and second.status_code < 500
+    if case.form in REFUSE_DUPLICATES:
+        assert first.status_code == 302
+        assert second.status_code == 422 and _refused_with_a_reason(case, second)
+
+
+def _case_of(form: type[KassaForm]) -> FormCase:
+    return next(case for case in FORMS if case.form is form)
+
+
+# Settings the pricing engine refuses (or that no buyer could ever pay), sent through the forms.
+ENGINE_REFUSED = [
+    (settings_forms.FeeForm, {"percent": "50.01", "gross_up": "y"}),
+    (settings_forms.FeeForm, {"percent": "99.99", "gross_up": "y"}),
+    (settings_forms.FeeForm, {"percent": "100", "gross_up": "y"}),
+    (settings_forms.FeeForm, {"percent": "100.01", "gross_up": ""}),
+    (settings_forms.DiscountForm, {"percent": "100", "amount": ""}),
+    (settings_forms.TaxRateForm, {"percent": "100.01"}),
+    (catalog_forms.NewProductForm, {"interval_count": "0"}),
+    (catalog_forms.NewProductForm, {"first_charge_on": "2099-01-01", "trial_days": "14"}),
+    (catalog_forms.NewProductForm, {"amount": "-1"}),
+    (catalog_forms.PriceForm, {"amount": "-5"}),
+    (link_forms.NewLinkForm, {"amount": "0"}),
+    (link_forms.NewLinkForm, {"amount": "1", "adjustable_quantity": ""}),
+    (link_forms.NewLinkForm, {"amount": "999999", "quantity": "2", "min_quantity": "2"}),
+    (link_forms.LineForm, {"amount": "999999", "quantity": "2", "min_quantity": "2",
+                           "optional": ""}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("form", "overrides"),
+    ENGINE_REFUSED,
+    ids=[f"{f.__name__}-{'-'.join(f'{k}={v}' for k, v in o.items())}" for f, o in ENGINE_REFUSED],
+)
+def test_settings_the_pricing_engine_refuses_are_refused_at_the_form(
+    form: type[KassaForm],
+    overrides: dict[str, str],
+    client: FlaskClient,
+    app: Flask,
+    mailbox: Mailbox,
+    stripe_sandbox: StripeSandbox,
+) -> None:
+    case = _case_of(form)
+    url = case.page(client, app, mailbox)
+    response = _post(client, case, url, {**_valid(case, stripe_sandbox), **overrides})
+    assert response.status_code == 422, f"{overrides} was accepted"
+    assert _refused_with_a_reason(case, response)
+    with app.app_context():
+        merchant = db.session.scalars(select(Merchant)).one()
+        assert refused_settings(db.session, merchant) == []
+        today = utcnow().date()
+        for link in db.session.scalars(select(PaymentLink)):
+            assert never_payable(link.lines, link.currency, today) is None
+
+
+# The probes of finding 3, as they were sent.
+
+
+def test_a_link_valid_until_9999_12_31_is_refused_not_a_server_error(
+    client: FlaskClient, app: Flask, mailbox: Mailbox
+) -> None:
+    url = link_page(client, app, mailbox)
+    case = _case_of(link_forms.LinkForm)
+    response = _post(client, case, url, {**LINK_DETAILS, "last_day": "9999-12-31"})
+    assert response.status_code == 422
+    assert "Choose a date within 100 years." in response.get_data(as_text=True)
+
+
+def test_a_code_valid_until_9999_12_31_is_refused_not_a_server_error(
+    client: FlaskClient, app: Flask, mailbox: Mailbox, stripe_sandbox: StripeSandbox
+) -> None:
+    case = _case_of(settings_forms.DiscountForm)
+    url = case.page(client, app, mailbox)
+    response = _post(client, case, url, {**case.valid, "expires_on": "9999-12-31"})
+    assert response.status_code == 422
+    assert "Choose a date within 100 years." in response.get_data(as_text=True)
+
+
+def test_a_product_form_without_interval_count_is_refused_not_a_server_error(
+    client: FlaskClient, app: Flask, mailbox: Mailbox
+) -> None:
+    url = product_page(client, app, mailbox)
+    case = _case_of(catalog_forms.ProductForm)
+    data = {k: v for k, v in PRODUCT_DETAILS.items() if k != "interval_count"}
+    response = _post(client, case, url, data)
+    assert response.status_code == 422
+    assert 'id="interval_count-error"' in response.get_data(as_text=True)
+
+
+def test_a_20000_pixel_square_png_is_refused_for_its_size(
+    client: FlaskClient, app: Flask, mailbox: Mailbox
+) -> None:
+    from tests.conftest import csrf_token_from
+
+    url = product_page(client, app, mailbox)
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    response = client.post(
+        url,
+        data={"csrf_token": token, **PRODUCT_DETAILS,
+              "image": (io.BytesIO(png_declaring(20_000, 20_000)), "huge.png")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Choose an image of at most 4000 pixels wide and high." in body
+    assert "Choose a PNG, JPEG or WebP image." not in body

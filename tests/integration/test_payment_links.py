@@ -113,7 +113,8 @@ def test_the_editor_warns_when_the_total_is_below_stripes_minimum(
     client: FlaskClient, app: Flask
 ) -> None:
     sign_up(client, country="SE")
-    add_payment_link(client, amount="1")
+    # SEK 1 a unit, the buyer takes 1 to 5: the smallest order cannot be paid, larger ones can.
+    add_payment_link(client, amount="1", adjustable_quantity="y", max_quantity="5")
     url = link_url(app)
     assert "below the smallest charge Stripe accepts" in client.get(url).get_data(as_text=True)
     post_form(client, url, url + "/lines", {
@@ -121,6 +122,38 @@ def test_the_editor_warns_when_the_total_is_below_stripes_minimum(
         "quantity": "1", "min_quantity": "1", "max_quantity": "1",
     })  # fmt: skip
     assert "below the smallest charge" not in client.get(url).get_data(as_text=True)
+
+
+def test_the_editor_refuses_a_link_no_buyer_could_ever_pay(client: FlaskClient, app: Flask) -> None:
+    """The link probe's inputs: an amount of 0, SEK 1 that no quantity lifts to Stripe's
+    minimum, and SEK 999,999 twice (above Stripe's largest charge at the smallest order)."""
+    sign_up(client, country="SE")
+    for fields, reason in (
+        ({"amount": "0"}, "a payment of nothing cannot be taken"),
+        ({"amount": "1"}, "below the smallest charge Stripe accepts"),
+        ({"amount": "999999", "quantity": "2"}, "above the largest charge Stripe accepts"),
+    ):
+        refused = add_payment_link(client, **fields)
+        assert refused.status_code == 422 and reason in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(PaymentLink)).all() == []
+    # A free line beside a paid one is fine; taking the paid one away is refused, and so is
+    # adding a line no order could pay for.
+    add_payment_link(client, amount="500")
+    url = link_url(app)
+    assert add_line(client, url, "Sticker", "0").status_code == 302
+    with app.app_context():
+        paid_line = only_link(app).lines[0].id
+    refused = post_form(client, url, f"{url}/lines/{paid_line}/remove", {}, follow_redirects=True)
+    assert "a payment of nothing cannot be taken" in refused.get_data(as_text=True)
+    huge = add_line(client, url, "Yacht", "999999", quantity="2", max_quantity="2")
+    assert huge.status_code == 422
+    assert "above the largest charge Stripe accepts" in huge.get_data(as_text=True)
+    with app.app_context():
+        lines = only_link(app).lines
+        assert [(line.title, line.optional) for line in lines] == [
+            ("One hour", False), ("Sticker", False),
+        ]  # fmt: skip
 
 
 def test_the_last_line_stays(client: FlaskClient, app: Flask) -> None:
@@ -298,7 +331,7 @@ def test_the_minimum_charge_warning_leaves_optional_lines_out(
     client: FlaskClient, app: Flask
 ) -> None:
     sign_up(client, country="SE")
-    add_payment_link(client, amount="1")
+    add_payment_link(client, amount="1", adjustable_quantity="y", max_quantity="5")
     url = link_url(app)
     add_line(client, url, "Gift wrap", "100", optional="y")
     assert "below the smallest charge Stripe accepts" in client.get(url).get_data(as_text=True)

@@ -198,8 +198,42 @@ def test_price_per_method_shows_every_surcharge() -> None:
 def test_two_fees_for_one_method_are_a_configuration_error() -> None:
     cart = Cart("EUR", TODAY, (Line(Price("p", eur(100))),), fees=(SEPA_FIXED, SEPA_FIXED))
     assert price(cart, PaymentMethod.CARD).total == eur(100)
-    with pytest.raises(PricingError):
+    with pytest.raises(PricingError) as refused:
         price(cart, PaymentMethod.SEPA_DEBIT)
+    assert refused.value.refusal == Refusal.CONFLICTING_FEES
+
+
+def test_a_grossed_up_fee_above_half_the_charge_is_refused() -> None:
+    # At 50 % the fee equals the price; at 99.99 % it would be 9,999 times the price.
+    half = Fee("Half", PaymentMethod.CARD, percentage=Decimal(50), gross_up=True)
+    cart = Cart("EUR", TODAY, (Line(Price("p", eur(1000))),), fees=(half,))
+    assert price(cart, PaymentMethod.CARD).due_now.fee == eur(1000)
+    for percentage in (Decimal("50.01"), Decimal("99.99"), Decimal(100)):
+        with pytest.raises(PricingError) as refused:
+            Fee("Absurd", PaymentMethod.CARD, percentage=percentage, gross_up=True)
+        assert refused.value.refusal == Refusal.UNUSABLE_FEE
+    # A plain fee may still take up to 100 %: it at most doubles the price.
+    assert Fee("Double", PaymentMethod.CARD, percentage=Decimal(100)).percentage == 100
+
+
+def test_a_fee_that_alone_takes_the_total_above_the_maximum_is_said_apart() -> None:
+    # EUR 600,000 is chargeable; a 100 % card fee doubles it past Stripe's EUR 999,999.99.
+    double = Fee("Double", PaymentMethod.CARD, percentage=Decimal(100))
+    cart = Cart("EUR", TODAY, (Line(Price("p", eur(60_000_000))),), fees=(double,))
+    assert refusal(price(cart)) is None
+    assert refusal(price(cart, PaymentMethod.CARD)) == Refusal.FEE_ABOVE_MAXIMUM
+    too_much = Cart("EUR", TODAY, (Line(Price("p", eur(60_000_000)), 2),), fees=(double,))
+    assert refusal(price(too_much, PaymentMethod.CARD)) == Refusal.ABOVE_MAXIMUM
+
+
+def test_nothing_to_pay_is_refused() -> None:
+    free = Line(Price("free", eur(0)))
+    assert refusal(price(Cart("EUR", TODAY, (free,)))) == Refusal.NOTHING_TO_PAY
+    everything_off = Discount("ALL", percentage=Decimal(100))
+    paid = Line(Price("p", eur(1000)))
+    fixed_fee = Fee("Card", PaymentMethod.CARD, eur(30))  # no fee on a payment of zero
+    cart = Cart("EUR", TODAY, (paid,), discount=everything_off, fees=(fixed_fee,))
+    assert refusal(price(cart, PaymentMethod.CARD)) == Refusal.NOTHING_TO_PAY
 
 
 # --- discounts --------------------------------------------------------------------------------
@@ -226,7 +260,8 @@ def test_a_discount_larger_than_the_cart_gives_zero_not_a_negative_total() -> No
     breakdown = price(Cart("EUR", TODAY, lines, discount=Discount("BIG", amount=eur(5000))))
     assert breakdown.discount == eur(3000)
     assert breakdown.total == breakdown.due_now.total == eur(0)
-    assert refusal(breakdown) is None  # free: nothing to collect
+    # Stripe takes no payment of zero and there is no free order: refused with its own reason.
+    assert refusal(breakdown) == Refusal.NOTHING_TO_PAY
 
 
 def test_a_discount_reaches_the_first_charge_only() -> None:
@@ -382,22 +417,37 @@ def test_every_amount_must_be_in_the_cart_currency() -> None:
 
 
 @pytest.mark.parametrize(
-    "make",
+    ("make", "reason"),
     [
-        lambda: TaxRate("T", Decimal(101)),
-        lambda: TaxRate("T", Decimal(-1)),
-        lambda: TaxRate("T", 12.5),
-        lambda: TaxRate("T", Decimal("NaN")),
-        lambda: Fee("F", PaymentMethod.CARD, percentage=Decimal(100), gross_up=True),
-        lambda: Discount("D"),
-        lambda: Discount("D", percentage=Decimal(10), amount=eur(100)),
-        lambda: Discount("D", amount=eur(-100)),
-        lambda: Price("p", eur(-1)),
-        lambda: Price("p", eur(100), starts_on=TODAY, trial_days=3),
-        lambda: Line(Price("p", eur(100)), 0),
-        lambda: Recurrence(Interval.MONTH, 0),
+        (lambda: TaxRate("T", Decimal(101)), Refusal.UNUSABLE_TAX_RATE),
+        (lambda: TaxRate("T", Decimal(-1)), Refusal.UNUSABLE_TAX_RATE),
+        (lambda: TaxRate("T", 12.5), Refusal.UNUSABLE_TAX_RATE),
+        (lambda: TaxRate("T", Decimal("NaN")), Refusal.UNUSABLE_TAX_RATE),
+        (
+            lambda: Fee("F", PaymentMethod.CARD, percentage=Decimal(100), gross_up=True),
+            Refusal.UNUSABLE_FEE,
+        ),
+        (lambda: Fee("F", PaymentMethod.CARD, percentage=Decimal(101)), Refusal.UNUSABLE_FEE),
+        (lambda: Fee("F", PaymentMethod.CARD, eur(-1)), Refusal.UNUSABLE_FEE),
+        (lambda: Fee("F", PaymentMethod.CARD, Money(5, "KWD")), Refusal.UNUSABLE_FEE),
+        (lambda: Discount("D"), Refusal.UNUSABLE_DISCOUNT),
+        (
+            lambda: Discount("D", percentage=Decimal(10), amount=eur(100)),
+            Refusal.UNUSABLE_DISCOUNT,
+        ),
+        (lambda: Discount("D", amount=eur(-100)), Refusal.UNUSABLE_DISCOUNT),
+        (lambda: Discount("D", percentage=Decimal(101)), Refusal.UNUSABLE_DISCOUNT),
+        (lambda: Price("p", eur(-1)), Refusal.UNUSABLE_ITEM),
+        (lambda: Price("p", eur(100), starts_on=TODAY, trial_days=3), Refusal.UNUSABLE_ITEM),
+        (lambda: Price("p", eur(100), trial_days=-1), Refusal.UNUSABLE_ITEM),
+        (lambda: Line(Price("p", eur(100)), 0), Refusal.UNUSABLE_ITEM),
+        (lambda: Line(Price("p", eur(100)), unit_amount=eur(-1)), Refusal.UNUSABLE_ITEM),
+        (lambda: Recurrence(Interval.MONTH, 0), Refusal.UNUSABLE_ITEM),
     ],
 )
-def test_bad_input_is_refused_where_it_is_built(make: object) -> None:
-    with pytest.raises(PricingError):
+def test_bad_input_is_refused_where_it_is_built_and_says_what_is_at_fault(
+    make: object, reason: Refusal
+) -> None:
+    with pytest.raises(PricingError) as refused:
         make()  # type: ignore[operator]
+    assert refused.value.refusal == reason

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from app.core.money import Money, exponent
 from app.core.pricing import (
+    MAX_GROSSED_UP_PERCENTAGE,
     Breakdown,
     Cart,
     Discount,
@@ -210,7 +211,7 @@ def test_no_method_chosen_is_the_least_anyone_pays(cart: Cart, method: PaymentMe
     st.sampled_from(CURRENCIES),
     st.integers(1, 10**7),
     st.integers(0, 100),
-    st.decimals(min_value=0, max_value=Decimal("99.99"), places=2),
+    st.decimals(min_value=0, max_value=MAX_GROSSED_UP_PERCENTAGE, places=2),
 )
 def test_a_grossed_up_fee_nets_the_base(
     currency: str, base_units: int, fixed_units: int, percentage: Decimal
