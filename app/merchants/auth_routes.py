@@ -43,8 +43,8 @@ def signup() -> Response:
         except service.ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
-            db.session.commit()
             log_in(owner)
+            db.session.commit()
             flash(_("Welcome to Kassa, %(name)s!", name=owner.merchant.name), "success")
             return redirect(url_for("merchants.dashboard"))
     status = 422 if form.has_errors() else 200
@@ -61,8 +61,8 @@ def login() -> Response:
         if user is None:
             form.add_error(None, _("Email or password is incorrect."))
         else:
-            db.session.commit()
             log_in(user)
+            db.session.commit()
             return redirect(next_url)
     status = 422 if form.has_errors() else 200
     return render("merchants/login.html", status=status, form=form)
@@ -71,6 +71,7 @@ def login() -> Response:
 @blueprint.post("/logout")
 def logout() -> Response:
     log_out()
+    db.session.commit()
     flash(_("You are logged out."), "info")
     return redirect(url_for("merchants.login"))
 
@@ -89,8 +90,8 @@ def accept_invitation(token: str) -> Response:
         except service.ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
-            db.session.commit()
             log_in(user)
+            db.session.commit()
             flash(_("Welcome to %(name)s's team!", name=user.merchant.name), "success")
             return redirect(url_for("merchants.dashboard"))
     if request.method == "POST" and not form.has_errors():

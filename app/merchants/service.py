@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 
 from app.core.passwords import hash_password, needs_rehash, verify_password
 from app.core.regions import country_currency
 from app.core.tokens import new_public_id, new_secret_token, token_digest
 from app.extensions import DbSession
-from app.merchants.models import Invitation, Merchant, Role, User, utcnow
+from app.merchants.models import Invitation, LoginSession, Merchant, Role, User, aware, utcnow
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -83,12 +84,61 @@ def authenticate(session: DbSession, email: str, password: str) -> User | None:
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Set a new password and end every other session of this user."""
+def change_password(
+    session: DbSession, user: User, current_password: str, new_password: str
+) -> None:
+    """Set a new password and end every session of this user (the caller starts a new one for
+    the browser that changed it)."""
     if not verify_password(user.password_hash, current_password):
         raise ServiceError(_l("Your current password is not correct."), "current_password")
     user.password_hash = hash_password(new_password)
-    user.auth_epoch += 1
+    end_all_login_sessions(session, user)
+
+
+def start_login_session(
+    session: DbSession, user: User, lifetime: timedelta, now: datetime | None = None
+) -> str:
+    """Record a new signed-in browser of ``user``; returns the token its cookie carries.
+
+    The user's expired sessions are cleared on the way, so the table stays small.
+    """
+    now = now or utcnow()
+    session.execute(
+        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.expires_at <= now)
+    )
+    token = new_secret_token()
+    session.add(
+        LoginSession(
+            user_id=user.id,
+            token_digest=token_digest(token),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    return token
+
+
+def user_of_login_session(
+    session: DbSession, token: str, now: datetime | None = None
+) -> User | None:
+    """The user signed in by this session token, while the session lasts."""
+    login = session.scalar(
+        select(LoginSession)
+        .options(joinedload(LoginSession.user).joinedload(User.merchant))
+        .where(LoginSession.token_digest == token_digest(token))
+    )
+    if login is None or aware(login.expires_at) <= (now or utcnow()):
+        return None
+    return login.user
+
+
+def end_login_session(session: DbSession, token: str) -> None:
+    """Log one browser out: its cookie, replayed, no longer signs anyone in."""
+    session.execute(delete(LoginSession).where(LoginSession.token_digest == token_digest(token)))
+
+
+def end_all_login_sessions(session: DbSession, user: User) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
 
 
 @dataclass(frozen=True)

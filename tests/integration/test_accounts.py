@@ -9,6 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.links.models import PaymentLink
 from app.merchants.models import Merchant, Role, User
+from app.settings.models import TaxRate
+from tests.conftest import csrf_token_from
 from tests.support.accounts import DEFAULT_PASSWORD, log_in, post_form, sign_up
 
 
@@ -67,6 +69,47 @@ def test_log_out_then_log_in(client: FlaskClient) -> None:
 
     log_in(client, account.email, account.password)
     assert client.get("/panel/").status_code == 200
+
+
+def test_a_cookie_captured_before_logout_opens_nothing_after_it(
+    client: FlaskClient, app: Flask
+) -> None:
+    """Issue #18, finding 4: someone copies the session cookie (a shared computer, a proxy log),
+    the owner logs out, and the copy is replayed within its 12 hours."""
+    sign_up(client)
+    tax_page = client.get("/panel/settings/taxes").get_data(as_text=True)
+    captured_cookie = client.get_cookie("kassa_session")
+    assert captured_cookie is not None
+    captured_csrf = csrf_token_from(tax_page)
+    assert post_form(client, "/panel/", "/logout", {}).status_code == 302
+
+    attacker = app.test_client()
+    attacker.set_cookie("kassa_session", captured_cookie.value)
+    panel = attacker.get("/panel/settings/taxes")
+    assert panel.status_code == 302
+    assert panel.headers["Location"].startswith("/login")
+    assert "Log in" in attacker.get(panel.headers["Location"]).get_data(as_text=True)
+
+    attacker.set_cookie("kassa_session", captured_cookie.value)
+    created = attacker.post(
+        "/panel/settings/taxes",
+        data={"csrf_token": captured_csrf, "name": "Stolen", "percent": "1", "country": ""},
+    )
+    assert created.status_code == 302
+    assert created.headers["Location"].startswith("/login")
+    with app.app_context():
+        assert db.session.scalars(select(TaxRate)).all() == []
+
+
+def test_logging_out_in_one_browser_keeps_the_other_signed_in(app: Flask) -> None:
+    """Logout ends the session it is sent from; the phone stays signed in when the laptop
+    logs out (a password change ends them all)."""
+    laptop, phone = app.test_client(), app.test_client()
+    account = sign_up(laptop)
+    log_in(phone, account.email)
+    post_form(laptop, "/panel/", "/logout", {})
+    assert laptop.get("/panel/").status_code == 302
+    assert phone.get("/panel/").status_code == 200
 
 
 def test_wrong_password_gives_one_message_for_every_cause(client: FlaskClient) -> None:
