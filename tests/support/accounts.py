@@ -1,14 +1,34 @@
-"""Making merchants the way a person does: through the sign-up and login forms."""
+"""Making merchants the way a person does: through the sign-up form, the emailed link and the
+login form."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token_from
+from tests.support.mailbox import running_mailbox
 
 DEFAULT_PASSWORD = "correct horse battery"
+SIGN_UP_SUBJECT = "Confirm your email to open your Kassa account"
+CHECK_YOUR_EMAIL = "Check your email"
+EMAILED_LINK = re.compile(r"https?://\S+")
+
+
+def emailed_link(to: str, subject: str) -> str:
+    """The address in the newest email to ``to`` about ``subject`` (taken from the mailbox)."""
+    email = running_mailbox().take(to.strip().lower(), subject)
+    found = EMAILED_LINK.search(email.text)
+    assert found, email.text
+    return found.group(0)
+
+
+def sign_up_link_path(email: str) -> str:
+    """The path of the link that opens the account just signed up for with ``email``."""
+    return urlsplit(emailed_link(email, SIGN_UP_SUBJECT)).path
 
 
 @dataclass
@@ -38,7 +58,12 @@ def sign_up(
             "password": password,
         },
     )
-    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert CHECK_YOUR_EMAIL in response.get_data(as_text=True)
+    confirmation = sign_up_link_path(email)
+    token = csrf_token_from(client.get(confirmation).get_data(as_text=True))
+    opened = client.post(confirmation, data={"csrf_token": token})
+    assert opened.status_code == 302, opened.get_data(as_text=True)
     return Account(email, password, business_name)
 
 

@@ -54,6 +54,15 @@ class Mailbox:
         with self._lock:
             return [m for m in self._messages if to is None or to in m.to]
 
+    def take(self, to: str, subject: str, timeout: float = 10.0) -> ReceivedEmail:
+        """The newest email to ``to`` about ``subject``, removed from the mailbox (helpers that
+        follow an emailed link use it, so tests counting their own emails do not see it)."""
+        self.wait_for(to, timeout, subject)
+        with self._lock:
+            found = [m for m in self._messages if to in m.to and subject in m.subject][-1]
+            self._messages.remove(found)
+        return found
+
     def wait_for(self, to: str, timeout: float = 10.0, subject: str = "") -> ReceivedEmail:
         """The first email to ``to`` (whose subject contains ``subject``, if given); waits for
         it because delivery may run on a task."""
@@ -67,8 +76,18 @@ class Mailbox:
         raise AssertionError(f"no email to {to} about {subject!r} within {timeout}s; got {seen}")
 
 
+_running: list[Mailbox] = []
+
+
+def running_mailbox() -> Mailbox:
+    """The mailbox of the SMTP server the test apps send to (for helpers that have no fixture)."""
+    assert _running, "no SMTP server started"
+    return _running[-1]
+
+
 def start_smtp_server(port: int) -> tuple[Mailbox, Controller]:
     mailbox = Mailbox()
+    _running.append(mailbox)
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     mailbox.port = port
