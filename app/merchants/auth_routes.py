@@ -19,13 +19,18 @@ from app.merchants.forms import (
     ResetPasswordForm,
     SignupForm,
 )
+from app.web import rate_limits
 from app.web.forms import KassaForm
 from app.web.rendering import render
 from app.web.safety import safe_next_url
 
-
-def _login_limit() -> str:
-    return str(current_app.config["KASSA_LOGIN_RATE_LIMIT"])
+# One budget of emails per address typed, shared by sign-up and password reset.
+emails_per_recipient = limiter.shared_limit(
+    rate_limits.EMAILS_PER_RECIPIENT,
+    scope="emails-per-recipient",
+    key_func=rate_limits.typed_email,
+    methods=["POST"],
+)
 
 
 @blueprint.get("/")
@@ -65,6 +70,8 @@ def _send_sign_up_email(answer: service.SignUpAnswer) -> None:
 
 
 @blueprint.route("/signup", methods=["GET", "POST"])
+@limiter.limit(rate_limits.SIGN_UP_PER_ADDRESS, methods=["POST"])
+@emails_per_recipient
 def signup() -> Response:
     """The same answer whether the address is new or registered: "check your email"."""
     form = SignupForm()
@@ -111,7 +118,8 @@ def confirm_sign_up(token: str) -> Response:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(rate_limits.login_limit_per_address, methods=["POST"])
+@limiter.limit(rate_limits.LOGIN_PER_ACCOUNT, key_func=rate_limits.typed_email, methods=["POST"])
 def login() -> Response:
     form = LoginForm()
     next_url = safe_next_url(request.args.get("next"), url_for("merchants.dashboard"))
@@ -136,6 +144,8 @@ def logout() -> Response:
 
 
 @blueprint.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(rate_limits.RESET_REQUESTS_PER_ADDRESS, methods=["POST"])
+@emails_per_recipient
 def forgot_password() -> Response:
     """The same answer whether or not the address has an account; only a user is emailed."""
     form = ForgotPasswordForm()

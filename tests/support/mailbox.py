@@ -54,14 +54,26 @@ class Mailbox:
         with self._lock:
             return [m for m in self._messages if to is None or to in m.to]
 
-    def take(self, to: str, subject: str, timeout: float = 10.0) -> ReceivedEmail:
-        """The newest email to ``to`` about ``subject``, removed from the mailbox (helpers that
-        follow an emailed link use it, so tests counting their own emails do not see it)."""
-        self.wait_for(to, timeout, subject)
-        with self._lock:
-            found = [m for m in self._messages if to in m.to and subject in m.subject][-1]
-            self._messages.remove(found)
-        return found
+    def take(
+        self, to: str, subject: str = "", timeout: float = 10.0, containing: str = ""
+    ) -> ReceivedEmail:
+        """The newest email to ``to`` about ``subject`` whose text holds ``containing``, removed
+        from the mailbox (helpers that follow an emailed link use it, so tests counting their
+        own emails do not see it)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                found = [
+                    m
+                    for m in self._messages
+                    if to in m.to and subject in m.subject and containing in m.text
+                ]
+                if found:
+                    self._messages.remove(found[-1])
+                    return found[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no email to {to} about {subject!r} with {containing!r}")
+            time.sleep(0.05)
 
     def wait_for(self, to: str, timeout: float = 10.0, subject: str = "") -> ReceivedEmail:
         """The first email to ``to`` (whose subject contains ``subject``, if given); waits for
