@@ -293,7 +293,7 @@ FORMS = [
     FormCase(
         merchant_forms.AcceptInvitationForm,
         invitation_page,
-        {"name": "Sam", "password": "staff password 1", "confirm_password": "staff password 1"},
+        {"name": "Sam", "password": "harbour lantern 7", "confirm_password": "harbour lantern 7"},
         secret={"password", "confirm_password"},
         accepts_markup={"password"},
     ),
