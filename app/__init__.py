@@ -38,6 +38,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask, settings: Settings) -> None:
+    from app.web import rate_limits  # noqa: F401  (registers the sqlite:// rate-limit store)
     from app.web.i18n import select_locale
     from app.web.logs import configure_logging
 

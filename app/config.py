@@ -84,6 +84,19 @@ def _instance_secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def _ratelimit_storage_url(configured: str, instance_path: Path, env: str) -> str:
+    """Where rate-limit counters live: the configured store (Redis), else a SQLite file in the
+    instance folder that every worker on this machine shares. ``memory://`` counts per process,
+    so each gunicorn worker would allow the whole limit again: refused in production."""
+    url = configured or f"sqlite:///{instance_path / 'rate-limits.db'}"
+    if env == "production" and url.startswith("memory://"):
+        raise RuntimeError(
+            "KASSA_RATELIMIT_STORAGE_URL=memory:// counts per process; in production use Redis "
+            "or leave it empty for the shared SQLite file."
+        )
+    return url
+
+
 def _stripe_mode(value: str) -> str:
     if value not in ("test", "live"):
         raise RuntimeError(f"KASSA_STRIPE_MODE must be 'test' or 'live', not {value!r}.")
@@ -102,7 +115,7 @@ class Settings:
     secure_cookies: bool = False
     proxy_fix: int = 0
     redis_url: str = ""
-    ratelimit_storage_url: str = "memory://"
+    ratelimit_storage_url: str = ""
     login_rate_limit: str = "10 per minute"
     tasks_immediate: bool = True
     smtp_host: str = ""
@@ -154,7 +167,9 @@ class Settings:
             secure_cookies=flag("SECURE_COOKIES", public_url.startswith("https://")),
             proxy_fix=int(get("PROXY_FIX", "0") or 0),
             redis_url=redis_url,
-            ratelimit_storage_url=get("RATELIMIT_STORAGE_URL") or redis_url or "memory://",
+            ratelimit_storage_url=_ratelimit_storage_url(
+                get("RATELIMIT_STORAGE_URL") or redis_url, instance_path, env
+            ),
             login_rate_limit=get("LOGIN_RATE_LIMIT", "10 per minute"),
             tasks_immediate=flag("TASKS_IMMEDIATE", env != "production"),
             smtp_host=get("SMTP_HOST"),

@@ -18,9 +18,10 @@ from app.checkout.documents import LinkDocument
 from app.checkout.service import open_checkout
 from app.core.crypto import encrypt
 from app.core.money import Money
+from app.core.passwords import hash_password
 from app.extensions import db
 from app.links.service import LineDetails, LinkDetails, add_line, create_link
-from app.merchants.service import sign_up
+from app.merchants.service import open_account
 from app.processors.models import ProcessorConnection
 from app.settings.service import checkout_settings
 from app.storefront.service import StorefrontDetails, list_product, storefront_of, update_storefront
@@ -49,13 +50,13 @@ def _connect(merchant_id: int) -> None:
 
 def main() -> None:
     with create_app().app_context():
-        owner = sign_up(
+        owner = open_account(
             db.session,
             business_name="Bench Keramik AB",
             country="SE",
             currency=None,
             email="bench@kassa.test",
-            password=secrets.token_urlsafe(16),
+            password_hash=hash_password(secrets.token_urlsafe(16)),
             locale="en",
         )
         merchant = owner.merchant

@@ -126,8 +126,9 @@ def _empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def empty_tables(application: Flask) -> None:
-    """Delete every row (a property test calls it between its examples too)."""
-    from app.extensions import db
+    """Delete every row, and every rate-limit counter (a property test calls it between its
+    examples too)."""
+    from app.extensions import db, limiter
 
     with application.app_context():
         db.session.remove()
@@ -138,6 +139,7 @@ def empty_tables(application: Flask) -> None:
             else:
                 for table in tables:
                     connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608  (our table names)
+        limiter.reset()
 
 
 @pytest.fixture

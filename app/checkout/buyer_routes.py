@@ -28,7 +28,7 @@ from app.checkout.forms import (
 )
 from app.checkout.models import CheckoutSession, CheckoutStatus
 from app.core import pricing
-from app.extensions import db
+from app.extensions import db, limiter
 from app.links.labels import REFUSAL_MESSAGES
 from app.links.models import PaymentLink
 from app.links.service import link_by_slug
@@ -42,6 +42,7 @@ from app.payments.service import PAID
 from app.processors.access import publishable_key
 from app.processors.gateway import GatewayError, IntentState
 from app.settings.labels import METHOD_LABELS, POLICY_LABELS
+from app.web import rate_limits
 from app.web.forms import KassaForm
 from app.web.rendering import go_to, render, render_after_change
 
@@ -294,6 +295,8 @@ def remove_item(token: str, line_id: int) -> Response:
 
 
 @blueprint.post("/c/<token>/discount")
+@limiter.limit(rate_limits.DISCOUNT_CODES_PER_ADDRESS)
+@limiter.limit(rate_limits.DISCOUNT_CODES_PER_CHECKOUT, key_func=rate_limits.checkout_token)
 def apply_discount(token: str) -> Response:
     form = DiscountCodeForm()
     return _change(
@@ -455,6 +458,8 @@ def _last_failure(intent: IntentState) -> str | None:
 
 
 @blueprint.get("/c/<token>/return")
+@limiter.limit(rate_limits.RETURN_PAGE_PER_ADDRESS)
+@limiter.limit(rate_limits.RETURN_PAGE_PER_CHECKOUT, key_func=rate_limits.checkout_token)
 def returned(token: str) -> Response:
     checkout, document = _checkout_or_404(token)
     returned_from = request.args.get("payment_intent")  # Stripe adds it to the return URL

@@ -1,4 +1,5 @@
-"""Who is logged in: a signed-cookie session that carries the user id and auth epoch."""
+"""Who is logged in: the signed session cookie carries a login session token, and the
+``login_sessions`` row it names must still exist (logging out deletes it)."""
 
 from __future__ import annotations
 
@@ -6,38 +7,48 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from app.extensions import db, htmx
+from app.merchants import service
 from app.merchants.models import Merchant, User
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
+LOGIN_SESSION_KEY = "sid"
+
+
 def log_in(user: User) -> None:
-    """Start a fresh session for ``user`` (clearing whatever the cookie held before)."""
+    """Start a fresh session for ``user`` (clearing whatever the cookie held before). The caller
+    commits: the session is a row."""
+    token = service.start_login_session(db.session, user, current_app.permanent_session_lifetime)
     session.clear()
-    session["uid"] = user.id
-    session["epoch"] = user.auth_epoch
+    session[LOGIN_SESSION_KEY] = token
     session.permanent = True
     g.kassa_user = user
 
 
 def log_out() -> None:
+    """End this browser's session on the server too (the caller commits), so a copy of the
+    cookie taken before is worth nothing."""
+    token = session.get(LOGIN_SESSION_KEY)
+    if isinstance(token, str):
+        service.end_login_session(db.session, token)
     session.clear()
     g.kassa_user = None
 
 
 def load_current_user() -> None:
-    """Before each request: the user of a valid session, or None (stale epochs are refused)."""
+    """Before each request: the user of a live session, or None (ended sessions are refused)."""
     g.kassa_user = None
-    uid = session.get("uid")
-    if uid is None:
+    token = session.get(LOGIN_SESSION_KEY)
+    if token is None:
         return
-    user = db.session.get(User, uid)
-    if user is None or user.auth_epoch != session.get("epoch"):
+    user = service.user_of_login_session(db.session, token) if isinstance(token, str) else None
+    if user is None:
         session.clear()
         return
     g.kassa_user = user

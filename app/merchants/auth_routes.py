@@ -1,4 +1,5 @@
-"""Public pages of merchant accounts: home, sign up, log in, log out, accept an invitation."""
+"""Public pages of merchant accounts: home, sign up, log in, log out, password reset, accept an
+invitation."""
 
 from __future__ import annotations
 
@@ -8,15 +9,28 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.extensions import db, limiter
+from app.mail import public_url_for, send_email
 from app.merchants import blueprint, service
 from app.merchants.auth import current_user, log_in, log_out
-from app.merchants.forms import AcceptInvitationForm, LoginForm, SignupForm
+from app.merchants.forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from app.web import rate_limits
+from app.web.forms import KassaForm
 from app.web.rendering import render
 from app.web.safety import safe_next_url
 
-
-def _login_limit() -> str:
-    return str(current_app.config["KASSA_LOGIN_RATE_LIMIT"])
+# One budget of emails per address typed, shared by sign-up and password reset.
+emails_per_recipient = limiter.shared_limit(
+    rate_limits.EMAILS_PER_RECIPIENT,
+    scope="emails-per-recipient",
+    key_func=rate_limits.typed_email,
+    methods=["POST"],
+)
 
 
 @blueprint.get("/")
@@ -26,33 +40,86 @@ def home() -> Response:
     return render("merchants/home.html")
 
 
+def _secret_key() -> str:
+    return str(current_app.extensions["kassa_settings"].secret_key)
+
+
+def _check_your_email(email: str, message: str) -> Response:
+    return render("merchants/check_email.html", email=email, message=message)
+
+
+def _send_sign_up_email(answer: service.SignUpAnswer) -> None:
+    """The one email of a sign-up: the link that opens a new account, or, for an address
+    already registered, a note to its owner with the ways in."""
+    if answer.existing_user is not None:
+        send_email(
+            answer.email,
+            "sign_up_existing",
+            answer.existing_user.merchant.default_locale,
+            login_link=public_url_for("merchants.login"),
+            reset_link=public_url_for("merchants.forgot_password"),
+        )
+    else:
+        send_email(
+            answer.email,
+            "sign_up_confirm",
+            str(get_locale()),
+            link=public_url_for("merchants.confirm_sign_up", token=answer.confirmation_token),
+            hours=int(service.SIGN_UP_LINK_LIFETIME.total_seconds() // 3600),
+        )
+
+
 @blueprint.route("/signup", methods=["GET", "POST"])
+@limiter.limit(rate_limits.SIGN_UP_PER_ADDRESS, methods=["POST"])
+@emails_per_recipient
 def signup() -> Response:
+    """The same answer whether the address is new or registered: "check your email"."""
     form = SignupForm()
     if form.validate_on_submit():
+        details = service.SignUp(
+            business_name=form.business_name.data or "",
+            country=form.country.data or "",
+            currency=form.currency.data or None,
+            email=form.email.data or "",
+            locale=str(get_locale()),
+        )
         try:
-            owner = service.sign_up(
-                db.session,
-                business_name=form.business_name.data or "",
-                country=form.country.data or "",
-                currency=form.currency.data or None,
-                email=form.email.data or "",
-                password=form.password.data or "",
-                locale=str(get_locale()),
+            answer = service.request_sign_up(
+                db.session, details, form.password.data or "", _secret_key()
             )
         except service.ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
-            db.session.commit()
-            log_in(owner)
-            flash(_("Welcome to Kassa, %(name)s!", name=owner.merchant.name), "success")
-            return redirect(url_for("merchants.dashboard"))
+            _send_sign_up_email(answer)
+            return _check_your_email(answer.email, _("We sent a link to finish your sign-up."))
     status = 422 if form.has_errors() else 200
     return render("merchants/signup.html", status=status, form=form)
 
 
+@blueprint.route("/signup/confirm/<token>", methods=["GET", "POST"])
+def confirm_sign_up(token: str) -> Response:
+    """The emailed link: a page with one button (so a mail scanner opening it changes
+    nothing), whose post opens the account and logs in."""
+    pending = service.pending_sign_up(token, _secret_key())
+    if pending is None:
+        return render("merchants/link_invalid.html", status=404, purpose="sign_up")
+    form = KassaForm()
+    if form.validate_on_submit():
+        try:
+            owner = service.confirm_sign_up(db.session, pending)
+        except service.ServiceError:  # followed before: the account is open
+            flash(_("Your account is already open. Log in to continue."), "info")
+            return redirect(url_for("merchants.login"))
+        log_in(owner)
+        db.session.commit()
+        flash(_("Welcome to Kassa, %(name)s!", name=owner.merchant.name), "success")
+        return redirect(url_for("merchants.dashboard"))
+    return render("merchants/confirm_sign_up.html", form=form, pending=pending)
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(rate_limits.login_limit_per_address, methods=["POST"])
+@limiter.limit(rate_limits.LOGIN_PER_ACCOUNT, key_func=rate_limits.typed_email, methods=["POST"])
 def login() -> Response:
     form = LoginForm()
     next_url = safe_next_url(request.args.get("next"), url_for("merchants.dashboard"))
@@ -61,8 +128,8 @@ def login() -> Response:
         if user is None:
             form.add_error(None, _("Email or password is incorrect."))
         else:
-            db.session.commit()
             log_in(user)
+            db.session.commit()
             return redirect(next_url)
     status = 422 if form.has_errors() else 200
     return render("merchants/login.html", status=status, form=form)
@@ -71,8 +138,53 @@ def login() -> Response:
 @blueprint.post("/logout")
 def logout() -> Response:
     log_out()
+    db.session.commit()
     flash(_("You are logged out."), "info")
     return redirect(url_for("merchants.login"))
+
+
+@blueprint.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(rate_limits.RESET_REQUESTS_PER_ADDRESS, methods=["POST"])
+@emails_per_recipient
+def forgot_password() -> Response:
+    """The same answer whether or not the address has an account; only a user is emailed."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        email = form.email.data or ""
+        reset = service.request_password_reset(db.session, email, _secret_key())
+        if reset is not None:
+            send_email(
+                reset.user.email,
+                "password_reset",
+                reset.user.merchant.default_locale,
+                link=public_url_for("merchants.reset_password", token=reset.token),
+            )
+        return _check_your_email(
+            service.normalize_email(email),
+            _("If an account uses this address, we sent it a link to choose a new password."),
+        )
+    status = 422 if form.has_errors() else 200
+    return render("merchants/forgot_password.html", status=status, form=form)
+
+
+@blueprint.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response:
+    user = service.user_of_reset_link(db.session, token, _secret_key())
+    if user is None:
+        return render("merchants/link_invalid.html", status=404, purpose="password_reset")
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.reset_password(db.session, user, form.password.data or "")
+        except service.ServiceError as refusal:
+            form.add_error(refusal.field, str(refusal.message))
+        else:
+            log_in(user)
+            db.session.commit()
+            flash(_("Your new password is set. Every other session was logged out."), "success")
+            return redirect(url_for("merchants.dashboard"))
+    status = 422 if form.has_errors() else 200
+    return render("merchants/reset_password.html", status=status, form=form, user=user)
 
 
 @blueprint.route("/invitations/<token>", methods=["GET", "POST"])
@@ -89,8 +201,8 @@ def accept_invitation(token: str) -> Response:
         except service.ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
-            db.session.commit()
             log_in(user)
+            db.session.commit()
             flash(_("Welcome to %(name)s's team!", name=user.merchant.name), "success")
             return redirect(url_for("merchants.dashboard"))
     if request.method == "POST" and not form.has_errors():

@@ -91,3 +91,12 @@ class AcceptInvitationForm(KassaForm):
     )
     password = new_password_field(_l("Password"))
     confirm_password = password_confirmation_field(_l("Repeat password"), "password")
+
+
+class ForgotPasswordForm(KassaForm):
+    email = email_field(_l("Email"))
+
+
+class ResetPasswordForm(KassaForm):
+    password = new_password_field(_l("New password"))
+    confirm_password = password_confirmation_field(_l("Repeat new password"), "password")

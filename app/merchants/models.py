@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Integer, String
+from sqlalchemy import DateTime, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -90,8 +90,6 @@ class User(MerchantOwned, db.Model):  # type: ignore[name-defined]
             values_callable=lambda roles: [r.value for r in roles],
         )
     )
-    # Raised on password change: sessions signed with an older epoch stop working.
-    auth_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -100,6 +98,24 @@ class User(MerchantOwned, db.Model):  # type: ignore[name-defined]
     @property
     def is_owner(self) -> bool:
         return self.role is Role.OWNER
+
+
+class LoginSession(db.Model):  # type: ignore[name-defined]
+    """One signed-in browser. The session cookie carries its token; we keep only the digest.
+
+    Deleting the row ends that browser's session at once, whatever its cookie still says: logging
+    out deletes this row, a password change or reset deletes every row of the user.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
 
 
 class Invitation(MerchantOwned, db.Model):  # type: ignore[name-defined]

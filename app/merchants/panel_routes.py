@@ -144,13 +144,13 @@ def account() -> Response:
     if form.validate_on_submit():
         try:
             service.change_password(
-                user, form.current_password.data or "", form.new_password.data or ""
+                db.session, user, form.current_password.data or "", form.new_password.data or ""
             )
         except service.ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
-            db.session.commit()
             log_in(user)
+            db.session.commit()
             flash(_("Your password was changed. Other sessions have been logged out."), "success")
             return redirect(url_for("merchants.account"))
     status = 422 if form.has_errors() else 200

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from app.catalog.models import Product
 from app.checkout import documents as checkout_documents  # modules: imported in either order
 from app.checkout import service as checkout_service
-from app.extensions import db
+from app.extensions import db, limiter
 from app.merchants.auth import current_user
 from app.merchants.models import Merchant, utcnow
 from app.merchants.service import ServiceError
@@ -42,6 +42,7 @@ from app.storefront.labels import (
     schedule_note,
 )
 from app.storefront.models import Cart, Storefront, StorefrontProduct
+from app.web import rate_limits
 from app.web.forms import KassaForm
 from app.web.page_cache import cached_page
 from app.web.rendering import go_to, render, render_after_change
@@ -372,6 +373,7 @@ def remove_line(slug: str) -> Response:
 
 
 @shop_blueprint.post("/<slug>/cart/discount")
+@limiter.limit(rate_limits.DISCOUNT_CODES_PER_ADDRESS)
 def apply_discount(slug: str) -> Response:
     return _cart_change(
         slug,

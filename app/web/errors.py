@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
+from datetime import timedelta
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask_babel import format_timedelta, gettext
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import limiter
+from app.web.rendering import wants_partial
 
 log = logging.getLogger("kassa.errors")
 
@@ -22,7 +30,7 @@ ERROR_TEXTS = {
     413: (_l("Too large"), _l("What you sent is larger than we accept.")),
     429: (
         _l("Too many attempts"),
-        _l("You have tried too often. Please wait a minute and try again."),
+        _l("You have tried this too often. Please wait a minute and try again."),
     ),
     500: (
         _l("Something went wrong"),
@@ -60,6 +68,32 @@ def _handle_http(error: HTTPException) -> Response:
     return response
 
 
+def _retry_after_seconds() -> int:
+    """How long until the limit that refused this request lets the next one through."""
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    return max(1, math.ceil(breached.reset_at - time.time()))
+
+
+def _handle_rate_limited(error: RateLimitExceeded) -> Response:
+    """429 with ``Retry-After`` and the wait in words: the error page, or for HTMX the message
+    in the page's flash region (the form it came from stays as it was)."""
+    wait = _retry_after_seconds()
+    message = gettext(
+        "You have tried this too often. Please wait %(wait)s and try again.",
+        wait=format_timedelta(timedelta(seconds=wait), threshold=1),
+    )
+    if wants_partial() and not wants_json():
+        html = render_template("errors/_too_many_requests.html", message=message)
+        response = make_response(html, 429)
+        response.headers["HX-Reswap"] = "none"
+    else:
+        response = error_response(429, message)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def _handle_csrf(error: CSRFError) -> Response:
     return error_response(400, str(CSRF_TEXT))
 
@@ -71,6 +105,7 @@ def _handle_unexpected(error: Exception) -> Response:
 
 def init_errors(app: Flask) -> None:
     app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(RateLimitExceeded, _handle_rate_limited)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(InternalServerError, _handle_unexpected)
     app.register_error_handler(Exception, _handle_unexpected)

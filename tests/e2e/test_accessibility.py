@@ -19,7 +19,7 @@ from tests.support.payments import connect_through_live_server
 from tests.support.storefront import open_shop
 from tests.support.stripe_sandbox import StripeSandbox
 
-PUBLIC_PAGES = ["/", "/signup", "/login", "/no-such-page"]
+PUBLIC_PAGES = ["/", "/signup", "/login", "/password/forgot", "/no-such-page"]
 PANEL_PAGES = [
     "/panel/",
     "/panel/team",

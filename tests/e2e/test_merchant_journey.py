@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
+from tests.support.accounts import sign_up_link_path
 from tests.support.mailbox import Mailbox
 
 OWNER_EMAIL = "ella@lindqvist.example"
@@ -22,6 +23,9 @@ def sign_up(page: Page, base_url: str) -> None:
     page.get_by_label("Email").fill(OWNER_EMAIL)
     page.get_by_label("Password").fill(OWNER_PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    page.goto(base_url + sign_up_link_path(OWNER_EMAIL))
+    page.get_by_role("button", name="Open my account").click()
 
 
 def log_in(page: Page, base_url: str, email: str, password: str) -> None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from app.extensions import db
 from app.links.models import PaymentLink
 from app.merchants.models import Merchant, Role, User
-from tests.support.accounts import DEFAULT_PASSWORD, log_in, post_form, sign_up
+from app.settings.models import TaxRate
+from tests.conftest import csrf_token_from
+from tests.support.accounts import emailed_link, log_in, post_form, sign_up
+from tests.support.mailbox import Mailbox
 
 
 def test_sign_up_creates_a_merchant_and_its_owner(client: FlaskClient, app: Flask) -> None:
@@ -39,24 +46,84 @@ def test_sign_up_keeps_an_explicit_currency(client: FlaskClient, app: Flask) -> 
         assert db.session.scalars(select(Merchant.default_currency)).one() == "EUR"
 
 
-def test_an_email_can_sign_up_only_once(client: FlaskClient) -> None:
-    sign_up(client, email="owner@example.com")
-    client.post("/logout", data={})  # refused without CSRF; log out properly below
-    other = client.application.test_client()
-    response = post_form(
-        other,
+# What differs between any two responses: the CSRF token (timestamped) and the CSP nonce.
+PER_RESPONSE_VALUES = re.compile(
+    r'(name="csrf_token"( type="hidden")? value|nonce)="[^"]*"'
+    r'|"(inlineScriptNonce|X-CSRFToken)": "[^"]*"'
+)
+
+
+def _probe_sign_up(client: FlaskClient, email: str) -> TestResponse:
+    return post_form(
+        client,
         "/signup",
         "/signup",
         {
-            "business_name": "Second",
+            "business_name": "Probe AB",
             "country": "SE",
             "currency": "",
-            "email": "OWNER@example.com",
-            "password": DEFAULT_PASSWORD,
+            "email": email,
+            "password": "glass otter ninety lanterns",
         },
     )
-    assert response.status_code == 422
-    assert "An account with this email already exists" in response.get_data(as_text=True)
+
+
+def test_sign_up_with_a_registered_email_answers_as_for_a_new_one_and_tells_the_owner(
+    app: Flask, mailbox: Mailbox
+) -> None:
+    """Issue #18, finding 6: the sign-up form told whether an address had an account. Now a
+    prober gets the same answer for a registered and a new address; the owner gets an email."""
+    sign_up(app.test_client(), email="owner@example.com", business_name="Acme AB")
+    prober = app.test_client()
+    registered = _probe_sign_up(prober, "Owner@Example.com")
+    new = _probe_sign_up(prober, "newcomer@example.com")
+
+    assert registered.status_code == new.status_code == 200
+    assert sorted(registered.headers.keys()) == sorted(new.headers.keys())
+    assert registered.headers.get("Set-Cookie") is None and new.headers.get("Set-Cookie") is None
+    bodies = [
+        PER_RESPONSE_VALUES.sub("", response.get_data(as_text=True)).replace(email, "EMAIL")
+        for response, email in ((registered, "owner@example.com"), (new, "newcomer@example.com"))
+    ]
+    assert bodies[0] == bodies[1]
+    assert "Check your email" in bodies[0]
+
+    note = mailbox.wait_for("owner@example.com", subject="Someone tried to sign up")
+    assert "It already has an account, so nothing was created or changed." in note.text
+    assert "http://localhost/login" in note.text
+    assert "http://localhost/password/forgot" in note.text
+    assert "/signup/confirm/" not in note.text
+    assert mailbox.wait_for("newcomer@example.com", subject="Confirm your email")
+    with app.app_context():
+        assert db.session.scalars(select(Merchant.name)).all() == ["Acme AB"]
+    log_in(app.test_client(), "owner@example.com")  # the owner's password is as it was
+
+
+def test_a_new_account_opens_only_from_its_emailed_link_and_only_once(
+    app: Flask, mailbox: Mailbox
+) -> None:
+    browser = app.test_client()
+    _probe_sign_up(browser, "newcomer@example.com")
+    with app.app_context():
+        assert db.session.scalars(select(User)).all() == []
+    assert browser.get("/panel/").status_code == 302
+    link = urlsplit(emailed_link("newcomer@example.com", "Confirm your email")).path
+
+    page = browser.get(link)  # opening the link (a mail scanner does) changes nothing
+    assert "Open my account" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(User)).all() == []
+    opened = browser.post(link, data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    assert opened.headers["Location"] == "/panel/"
+    assert "Probe AB" in browser.get("/panel/").get_data(as_text=True)
+
+    again = app.test_client()
+    token = csrf_token_from(again.get(link).get_data(as_text=True))
+    assert again.post(link, data={"csrf_token": token}).headers["Location"] == "/login"
+    with app.app_context():
+        assert len(db.session.scalars(select(User)).all()) == 1
+    tampered = link[:-6] + ("AAAAAA" if not link.endswith("AAAAAA") else "BBBBBB")
+    assert app.test_client().get(tampered).status_code == 404
 
 
 def test_log_out_then_log_in(client: FlaskClient) -> None:
@@ -67,6 +134,47 @@ def test_log_out_then_log_in(client: FlaskClient) -> None:
 
     log_in(client, account.email, account.password)
     assert client.get("/panel/").status_code == 200
+
+
+def test_a_cookie_captured_before_logout_opens_nothing_after_it(
+    client: FlaskClient, app: Flask
+) -> None:
+    """Issue #18, finding 4: someone copies the session cookie (a shared computer, a proxy log),
+    the owner logs out, and the copy is replayed within its 12 hours."""
+    sign_up(client)
+    tax_page = client.get("/panel/settings/taxes").get_data(as_text=True)
+    captured_cookie = client.get_cookie("kassa_session")
+    assert captured_cookie is not None
+    captured_csrf = csrf_token_from(tax_page)
+    assert post_form(client, "/panel/", "/logout", {}).status_code == 302
+
+    attacker = app.test_client()
+    attacker.set_cookie("kassa_session", captured_cookie.value)
+    panel = attacker.get("/panel/settings/taxes")
+    assert panel.status_code == 302
+    assert panel.headers["Location"].startswith("/login")
+    assert "Log in" in attacker.get(panel.headers["Location"]).get_data(as_text=True)
+
+    attacker.set_cookie("kassa_session", captured_cookie.value)
+    created = attacker.post(
+        "/panel/settings/taxes",
+        data={"csrf_token": captured_csrf, "name": "Stolen", "percent": "1", "country": ""},
+    )
+    assert created.status_code == 302
+    assert created.headers["Location"].startswith("/login")
+    with app.app_context():
+        assert db.session.scalars(select(TaxRate)).all() == []
+
+
+def test_logging_out_in_one_browser_keeps_the_other_signed_in(app: Flask) -> None:
+    """Logout ends the session it is sent from; the phone stays signed in when the laptop
+    logs out (a password change ends them all)."""
+    laptop, phone = app.test_client(), app.test_client()
+    account = sign_up(laptop)
+    log_in(phone, account.email)
+    post_form(laptop, "/panel/", "/logout", {})
+    assert laptop.get("/panel/").status_code == 302
+    assert phone.get("/panel/").status_code == 200
 
 
 def test_wrong_password_gives_one_message_for_every_cause(client: FlaskClient) -> None:

@@ -10,6 +10,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -36,7 +37,7 @@ from app.storefront import forms as storefront_forms
 from app.web.forms import DateInputField, KassaForm
 from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
-from tests.support.accounts import DEFAULT_PASSWORD, post_form, sign_up
+from tests.support.accounts import DEFAULT_PASSWORD, emailed_link, post_form, sign_up
 from tests.support.mailbox import Mailbox
 from tests.support.settings import (
     add_currency,
@@ -94,6 +95,13 @@ def invitation_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
     sign_up(owner, email="owner@example.com")
     invite(owner, "joiner@example.com")
     return invitation_link(mailbox, "joiner@example.com")
+
+
+def reset_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """The page an emailed password reset link opens."""
+    sign_up(app.test_client(), email="owner@example.com")
+    post_form(client, "/password/forgot", "/password/forgot", {"email": "owner@example.com"})
+    return urlsplit(emailed_link("owner@example.com", "Choose a new password")).path
 
 
 def product_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
@@ -282,6 +290,18 @@ FORMS = [
         accepts_markup={"new_password"},
     ),
     FormCase(
+        merchant_forms.ForgotPasswordForm,
+        anonymous("/password/forgot"),
+        {"email": "owner@example.com"},
+    ),
+    FormCase(
+        merchant_forms.ResetPasswordForm,
+        reset_page,
+        {"password": "lantern otter ninety", "confirm_password": "lantern otter ninety"},
+        secret={"password", "confirm_password"},
+        accepts_markup={"password"},
+    ),
+    FormCase(
         merchant_forms.InviteForm,
         owner_page("/panel/team"),
         {"email": "invitee@example.com", "locale": "en"},
@@ -310,7 +330,7 @@ FORMS = [
     FormCase(
         merchant_forms.AcceptInvitationForm,
         invitation_page,
-        {"name": "Sam", "password": "staff password 1", "confirm_password": "staff password 1"},
+        {"name": "Sam", "password": "harbour lantern 7", "confirm_password": "harbour lantern 7"},
         secret={"password", "confirm_password"},
         accepts_markup={"password"},
     ),

@@ -31,7 +31,7 @@ def invitation_link(mailbox: Mailbox, email: str) -> str:
 
 
 def join(
-    app: Flask, link: str, name: str = "Sam", password: str = "staff password 1"
+    app: Flask, link: str, name: str = "Sam", password: str = "harbour lantern 7"
 ) -> FlaskClient:
     staff = app.test_client()
     response = post_form(

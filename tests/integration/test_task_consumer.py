@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT_ROOT
+from tests.support.accounts import sign_up_link_path
 from tests.support.mailbox import Mailbox
 from tests.support.servers import LiveServer, free_port, start_gunicorn
 
@@ -87,9 +88,11 @@ def test_a_queued_invitation_is_delivered_by_the_consumer(
             "country": "SE",
             "currency": "",
             "email": "q@example.com",
-            "password": "queue password 1",
+            "password": "harbour lantern 7",
         },
     )
+    confirmation = sign_up_link_path("q@example.com")  # delivered by the consumer too
+    owner.submit(confirmation, confirmation, {})
     page = owner.submit(
         "/panel/team", "/panel/team/invitations", {"email": "later@example.com", "locale": "en"}
     )

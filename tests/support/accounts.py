@@ -1,14 +1,34 @@
-"""Making merchants the way a person does: through the sign-up and login forms."""
+"""Making merchants the way a person does: through the sign-up form, the emailed link and the
+login form."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token_from
+from tests.support.mailbox import running_mailbox
 
 DEFAULT_PASSWORD = "correct horse battery"
+EMAILED_LINK = re.compile(r"https?://\S+")
+
+
+def emailed_link(to: str, subject: str = "", path: str = "") -> str:
+    """The first address (under ``path``) in the newest email to ``to`` about ``subject``,
+    which is taken from the mailbox."""
+    email = running_mailbox().take(to.strip().lower(), subject, containing=path)
+    found = [link for link in EMAILED_LINK.findall(email.text) if path in link]
+    assert found, email.text
+    return found[0]
+
+
+def sign_up_link_path(email: str) -> str:
+    """The path of the link that opens the account just signed up for with ``email`` (in
+    whatever language the email is)."""
+    return urlsplit(emailed_link(email, path="/signup/confirm/")).path
 
 
 @dataclass
@@ -38,7 +58,11 @@ def sign_up(
             "password": password,
         },
     )
-    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    confirmation = sign_up_link_path(email)
+    token = csrf_token_from(client.get(confirmation).get_data(as_text=True))
+    opened = client.post(confirmation, data={"csrf_token": token})
+    assert opened.status_code == 302, opened.get_data(as_text=True)
     return Account(email, password, business_name)
 
 

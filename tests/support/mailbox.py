@@ -54,6 +54,27 @@ class Mailbox:
         with self._lock:
             return [m for m in self._messages if to is None or to in m.to]
 
+    def take(
+        self, to: str, subject: str = "", timeout: float = 10.0, containing: str = ""
+    ) -> ReceivedEmail:
+        """The newest email to ``to`` about ``subject`` whose text holds ``containing``, removed
+        from the mailbox (helpers that follow an emailed link use it, so tests counting their
+        own emails do not see it)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                found = [
+                    m
+                    for m in self._messages
+                    if to in m.to and subject in m.subject and containing in m.text
+                ]
+                if found:
+                    self._messages.remove(found[-1])
+                    return found[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no email to {to} about {subject!r} with {containing!r}")
+            time.sleep(0.05)
+
     def wait_for(self, to: str, timeout: float = 10.0, subject: str = "") -> ReceivedEmail:
         """The first email to ``to`` (whose subject contains ``subject``, if given); waits for
         it because delivery may run on a task."""
@@ -67,8 +88,18 @@ class Mailbox:
         raise AssertionError(f"no email to {to} about {subject!r} within {timeout}s; got {seen}")
 
 
+_running: list[Mailbox] = []
+
+
+def running_mailbox() -> Mailbox:
+    """The mailbox of the SMTP server the test apps send to (for helpers that have no fixture)."""
+    assert _running, "no SMTP server started"
+    return _running[-1]
+
+
 def start_smtp_server(port: int) -> tuple[Mailbox, Controller]:
     mailbox = Mailbox()
+    _running.append(mailbox)
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     mailbox.port = port

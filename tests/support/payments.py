@@ -22,7 +22,7 @@ from app.processors.access import connected_gateway
 from app.processors.gateway import IntentRequest, IntentState
 from tests.conftest import csrf_token_from
 from tests.integration.test_processor_connection import SEALED
-from tests.support.accounts import DEFAULT_PASSWORD
+from tests.support.accounts import DEFAULT_PASSWORD, sign_up_link_path
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
 T = TypeVar("T")
@@ -205,6 +205,13 @@ def connect_through_live_server(
         "password": DEFAULT_PASSWORD,
     }
     assert browser.post(f"{base_url}/signup", data=signup, timeout=10).ok
+    confirmation = base_url + sign_up_link_path(email)
+    opened = browser.post(
+        confirmation,
+        data={"csrf_token": csrf_token_from(browser.get(confirmation, timeout=10).text)},
+        timeout=10,
+    )
+    assert opened.ok and "Dashboard" in opened.text, opened.text
     settings = f"{base_url}/panel/settings/payments"
     keys = {
         "csrf_token": csrf_token_from(browser.get(settings, timeout=10).text),

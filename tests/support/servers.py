@@ -45,13 +45,15 @@ class LiveServer:
             self.process.kill()
 
 
-def start_gunicorn(project_root: Path, port: int, settings: dict[str, str]) -> LiveServer:
+def start_gunicorn(
+    project_root: Path, port: int, settings: dict[str, str], workers: int = 1, threads: int = 8
+) -> LiveServer:
     env = {**os.environ, **settings}
     command = [
         sys.executable, "-m", "gunicorn", "wsgi:app",
         "--config", str(project_root / "gunicorn.conf.py"),
         "--bind", f"127.0.0.1:{port}",
-        "--workers", "1", "--threads", "8",
+        "--workers", str(workers), "--threads", str(threads),
         "--no-control-socket",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=project_root, env=env)

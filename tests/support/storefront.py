@@ -6,7 +6,7 @@ import requests
 
 from tests.conftest import csrf_token_from
 from tests.integration.test_processor_connection import SEALED
-from tests.support.accounts import DEFAULT_PASSWORD
+from tests.support.accounts import DEFAULT_PASSWORD, sign_up_link_path
 from tests.support.stripe_sandbox import SandboxAccount
 
 
@@ -60,6 +60,7 @@ def open_shop(
         "/signup", business_name="Kaffe & Keramik AB", country="SE", currency="",
         email=email, password=DEFAULT_PASSWORD,
     )  # fmt: skip
+    merchant.post(sign_up_link_path(email))
     if account is not None:
         connect_stripe(merchant, account)
     if with_eur:

@@ -54,6 +54,18 @@ def test_development_defaults_to_sqlite_in_the_instance_folder(tmp_path) -> None
     settings = Settings.load({"KASSA_INSTANCE_PATH": str(tmp_path), "KASSA_DATABASE_URL": ""})
     assert settings.database_url == f"sqlite:///{tmp_path / 'kassa.db'}"
     assert settings.tasks_immediate is True
+    assert settings.ratelimit_storage_url == f"sqlite:///{tmp_path / 'rate-limits.db'}"
+
+
+def test_production_refuses_rate_limits_counted_per_process() -> None:
+    with pytest.raises(RuntimeError, match="KASSA_RATELIMIT_STORAGE_URL"):
+        Settings.load(
+            {
+                "KASSA_ENV": "production",
+                "KASSA_SECRET_KEY": "k" * 40,
+                "KASSA_RATELIMIT_STORAGE_URL": "memory://",
+            }
+        )
 
 
 def test_outside_production_a_missing_key_is_made_once_and_kept(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
