@@ -7,7 +7,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.money import Money
@@ -180,12 +190,19 @@ class WebhookOutcome(enum.StrEnum):
 
 
 class WebhookEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
-    """A webhook event, stored by its Stripe id before it is handled, so none applies twice."""
+    """A webhook event, stored by its Stripe id before it is handled, so none applies twice.
+
+    Unique per merchant: an event id is only as trustworthy as the signature it came with, and
+    each merchant signs with its own secret, so one merchant cannot claim another's event id.
+    """
 
     __tablename__ = "webhook_events"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "stripe_event_id", name="uq_webhook_events_merchant_event"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    stripe_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    stripe_event_id: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[str] = mapped_column(String(255), default="")
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
