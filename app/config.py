@@ -138,6 +138,11 @@ class Settings:
         return self.env == "testing"
 
     @property
+    def test_payments_only(self) -> bool:
+        """Only Stripe test keys can be connected, so nothing is really charged."""
+        return self.stripe_mode == "test"
+
+    @property
     def stripe_origins(self) -> tuple[str, ...]:
         """Origins that buyer pages must allow for Stripe.js, its frames and its API calls."""
         origins = {_origin(self.stripe_js_url), _origin(self.stripe_api_base)}

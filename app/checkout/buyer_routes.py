@@ -446,8 +446,8 @@ def returned(token: str) -> Response:
             **_shell(document),
         )
     if payment.status in PAID:
-        if document.redirect_url:
-            return redirect(document.redirect_url)
+        if address := service.address_after_payment(document):
+            return redirect(address)
         return render(
             "checkout/receipt.html", checkout=checkout, payment=payment, **_shell(document)
         )

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -62,6 +63,7 @@ from app.settings.service import (
     policies_for_locale,
     usable_discount,
 )
+from app.web.safety import redirect_address_problem
 
 
 def document_closed(session: DbSession, document: Document) -> Closed | None:
@@ -119,6 +121,17 @@ def resume_or_open(
     checkout.locale = locale
     session.flush()
     return checkout
+
+
+def address_after_payment(document: Document) -> str | None:
+    """Where a paid buyer goes instead of the receipt: the document's address while it is one
+    buyers may be sent to (one saved before the rules, or with http while Kassa took test
+    payments only, gives the receipt instead)."""
+    address = document.redirect_url
+    allow_http = current_app.extensions["kassa_settings"].test_payments_only
+    if not address or redirect_address_problem(address, allow_http=allow_http) is not None:
+        return None
+    return address
 
 
 def checkout_by_token(session: DbSession, token: str) -> CheckoutSession | None:
