@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 
 from app.catalog.service import ProductDetails, create_product
 from app.config import PROJECT_ROOT
+from app.core.files import write_private_text
 from app.core.money import Money
 from app.extensions import db
 from app.links.service import ensure_demo_link
@@ -40,10 +41,9 @@ def kassa_group() -> None:
 @kassa_group.command("seed-demo")
 def seed_demo() -> None:
     """Create the demo merchant once; print its login either way."""
-    password_file = current_app.instance_path + "/demo-password.txt"
+    password_file = Path(current_app.instance_path) / "demo-password.txt"
     try:
-        with open(password_file) as handle:
-            password = handle.read().strip()
+        password = password_file.read_text().strip()
     except FileNotFoundError:
         password = secrets.token_urlsafe(12)
     owner, created = service.ensure_demo_merchant(db.session, DEMO_EMAIL, password)
@@ -51,8 +51,7 @@ def seed_demo() -> None:
     shop = _ensure_demo_shop(owner.merchant)
     db.session.commit()
     if created:
-        with open(password_file, "w") as handle:
-            handle.write(password)
+        write_private_text(password_file, password)
     click.echo(f"Demo merchant: {DEMO_EMAIL} / {password}" + (" (created)" if created else ""))
     public_url = current_app.extensions["kassa_settings"].public_url
     click.echo(f"Demo payment link: {public_url}/l/{link.slug}")

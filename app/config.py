@@ -16,6 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
+from sqlalchemy.engine import make_url
+
+from app.core.files import write_private_text
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _TRUE = {"1", "true", "yes", "on"}
@@ -34,10 +37,7 @@ def _instance_secret_key(instance_path: Path) -> str:
     """
     path = instance_path / "secret-key"
     if not path.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+        write_private_text(path, secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 
@@ -136,6 +136,17 @@ class Settings:
     @property
     def testing(self) -> bool:
         return self.env == "testing"
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The database's file when it is SQLite on disk (None for a server or in memory); a
+        relative path is in the instance folder, as Flask-SQLAlchemy reads it."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        if url.database.startswith("file:"):
+            return None  # a SQLite URI: its own options decide
+        return self.instance_path / url.database
 
     @property
     def test_payments_only(self) -> bool:
