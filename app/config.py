@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
 
+from app.core.crypto import session_signing_key
 from app.core.files import write_private_text
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -168,7 +169,8 @@ class Settings:
     def flask_config(self) -> dict[str, Any]:
         """The keys Flask and its extensions read, derived from these settings."""
         return {
-            "SECRET_KEY": self.secret_key,
+            # Its own key, derived: Stripe secrets are encrypted with another (``core.crypto``).
+            "SECRET_KEY": session_signing_key(self.secret_key),
             "TESTING": self.testing,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             # A server connection can drop while pooled; a SQLite file cannot.

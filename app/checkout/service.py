@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.catalog.service import pricing_discount, pricing_fees
 from app.checkout.documents import (
@@ -32,7 +33,7 @@ from app.checkout.models import (
 from app.core import pricing
 from app.core.methods import PaymentMethod
 from app.core.money import Money, format_typed_decimal
-from app.core.tokens import new_secret_token
+from app.core.tokens import new_public_id, new_secret_token, token_digest
 from app.extensions import DbSession
 from app.merchants.models import Merchant
 from app.merchants.service import ServiceError
@@ -76,20 +77,57 @@ def merchant_of(session: DbSession, row: Document | CheckoutSession) -> Merchant
 
 
 def open_checkout(
-    session: DbSession, document: Document, locale: str, *, discount_code: str = ""
+    session: DbSession,
+    document: Document,
+    locale: str,
+    browser_key: str | None,
+    *,
+    discount_code: str = "",
 ) -> CheckoutSession:
-    """A new checkout of ``document`` at its own quantities (optional lines left out)."""
+    """This browser's open checkout of ``document``, or a new one at the document's own
+    quantities (optional lines left out).
+
+    One open checkout per browser and document, made atomically: when the browser asks twice at
+    the same moment, the unique index lets one insert win and the other returns the winner's.
+    """
+    existing = _open_checkout_of(session, document, browser_key)
+    if existing is not None:
+        return existing
     checkout = CheckoutSession(
         merchant_id=document.merchant.id,
+        public_id=new_public_id("chk"),
         token=new_secret_token(),
+        browser_key=browser_key,
         document_type=document.type,
         document_id=document.id,
         locale=locale,
     )
     _take_document(checkout, document, discount_code)
-    session.add(checkout)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(checkout)
+    except IntegrityError:
+        existing = _open_checkout_of(session, document, browser_key)
+        if existing is None:
+            raise
+        return existing
     return checkout
+
+
+def _open_checkout_of(
+    session: DbSession, document: Document, browser_key: str | None
+) -> CheckoutSession | None:
+    if browser_key is None:
+        return None
+    return session.scalar(
+        select(CheckoutSession).where(
+            CheckoutSession.merchant_id == document.merchant.id,
+            CheckoutSession.browser_key == browser_key,
+            CheckoutSession.document_type == document.type,
+            CheckoutSession.document_id == document.id,
+            CheckoutSession.status == CheckoutStatus.OPEN,
+        )
+    )
 
 
 def _take_document(checkout: CheckoutSession, document: Document, discount_code: str) -> None:
@@ -99,28 +137,42 @@ def _take_document(checkout: CheckoutSession, document: Document, discount_code:
 
 
 def resume_or_open(
-    session: DbSession, document: Document, locale: str, *, discount_code: str = ""
+    session: DbSession,
+    document: Document,
+    locale: str,
+    browser_key: str,
+    *,
+    discount_code: str = "",
 ) -> CheckoutSession:
-    """The document's open checkout, brought up to date with the document as the buyer sees
-    it now (its lines, prices and code), or a new one. One open checkout per document, so a
-    buyer who goes back and forth never has two unpaid PaymentIntents for one cart."""
-    checkout = session.scalar(
-        select(CheckoutSession)
-        .where(
-            CheckoutSession.merchant_id == document.merchant.id,
-            CheckoutSession.document_type == document.type,
-            CheckoutSession.document_id == document.id,
-            CheckoutSession.status == CheckoutStatus.OPEN,
-        )
-        .order_by(CheckoutSession.id.desc())
-        .limit(1)
-    )
-    if checkout is None:
-        return open_checkout(session, document, locale, discount_code=discount_code)
+    """This browser's open checkout of the document, brought up to date with the document as
+    the buyer sees it now (its lines, prices and code), or a new one. One open checkout per
+    browser and document, so a buyer who goes back and forth never has two unpaid
+    PaymentIntents for one cart."""
+    checkout = open_checkout(session, document, locale, browser_key, discount_code=discount_code)
     _take_document(checkout, document, discount_code)
     checkout.locale = locale
     session.flush()
     return checkout
+
+
+def reopen(session: DbSession, checkout: CheckoutSession) -> None:
+    """Open a checkout again (its debit bounced, or its payment was refused). When its browser
+    opened another checkout of the document meanwhile, that one stays the one the browser
+    resumes; this one is still reached by its address (the emails link to it)."""
+    if checkout.status is CheckoutStatus.OPEN:
+        return
+    if checkout.browser_key is not None:
+        newer = session.scalar(
+            select(CheckoutSession.id).where(
+                CheckoutSession.browser_key == checkout.browser_key,
+                CheckoutSession.document_type == checkout.document_type,
+                CheckoutSession.document_id == checkout.document_id,
+                CheckoutSession.status == CheckoutStatus.OPEN,
+            )
+        )
+        if newer is not None:
+            checkout.browser_key = None
+    checkout.status = CheckoutStatus.OPEN
 
 
 def address_after_payment(document: Document) -> str | None:
@@ -135,7 +187,8 @@ def address_after_payment(document: Document) -> str | None:
 
 
 def checkout_by_token(session: DbSession, token: str) -> CheckoutSession | None:
-    return session.scalar(select(CheckoutSession).where(CheckoutSession.token == token))
+    digest = token_digest(token)
+    return session.scalar(select(CheckoutSession).where(CheckoutSession.token_digest == digest))
 
 
 def document_of(session: DbSession, checkout: CheckoutSession) -> Document:
@@ -517,7 +570,7 @@ def _payment_request(
             merchant_of(session, checkout),
             document_type=checkout.document_type,
             document_id=checkout.document_id,
-            checkout_reference=checkout.token,
+            checkout_reference=checkout.public_id,
         ),
         description=document.title,
     )
@@ -560,8 +613,12 @@ def payable(intent: IntentState) -> bool:
 
 
 def _out_of_date(intent: IntentState, request: IntentRequest) -> bool:
-    return intent.amount != request.amount or set(intent.payment_method_types) != set(
-        request.payment_method_types
+    """Whether the intent differs from what the checkout asks now (its metadata too: an intent
+    made before Kassa named checkouts by public id gets the reference instead of the token)."""
+    return (
+        intent.amount != request.amount
+        or set(intent.payment_method_types) != set(request.payment_method_types)
+        or dict(intent.metadata) != dict(request.metadata)
     )
 
 
@@ -601,7 +658,7 @@ def prepare_intent(
         intent=intent,
         document_type=checkout.document_type,
         document_id=checkout.document_id,
-        checkout_reference=checkout.token,
+        checkout_reference=checkout.public_id,
         buyer=_buyer_details(checkout),
     )
     return intent
@@ -679,7 +736,7 @@ def _payment_of_checkout(
     return session.scalar(
         select(Payment).where(
             Payment.merchant_id == checkout.merchant_id,
-            Payment.checkout_reference == checkout.token,
+            Payment.checkout_reference == checkout.public_id,
             Payment.intent_id == intent_id,
         )
     )

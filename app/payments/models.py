@@ -101,11 +101,11 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     events: Mapped[list[PaymentEvent]] = relationship(
         back_populates="payment", order_by="PaymentEvent.id", passive_deletes=True
     )
-    # The checkout this payment was taken for (its token is the checkout reference), read for
-    # what the buyer answered there; the same merchant's only.
+    # The checkout this payment was taken for (its public id is the checkout reference), read
+    # for what the buyer answered there; the same merchant's only.
     checkout: Mapped[CheckoutSession | None] = relationship(
         "CheckoutSession",
-        primaryjoin="and_(foreign(Payment.checkout_reference) == CheckoutSession.token, "
+        primaryjoin="and_(foreign(Payment.checkout_reference) == CheckoutSession.public_id, "
         "foreign(Payment.merchant_id) == CheckoutSession.merchant_id)",
         viewonly=True,
         uselist=False,
