@@ -31,6 +31,7 @@ from app.checkout.models import (
     answer_field_name,
 )
 from app.core import pricing
+from app.core.crypto import Purpose, Rotation
 from app.core.methods import PaymentMethod
 from app.core.money import Money, format_typed_decimal
 from app.core.tokens import new_public_id, new_secret_token, token_digest
@@ -184,6 +185,13 @@ def address_after_payment(document: Document) -> str | None:
     if not address or redirect_address_problem(address, allow_http=allow_http) is not None:
         return None
     return address
+
+
+def rotate_checkout_tokens(session: DbSession, rotation: Rotation) -> None:
+    """Every checkout's encrypted token, re-encrypted with the new secret key (``flask kassa
+    rotate-secret-key``); the digests, and so buyers' addresses, do not change."""
+    for checkout in session.scalars(select(CheckoutSession)):
+        checkout.token_encrypted = rotation.rekey(checkout.token_encrypted, Purpose.CHECKOUT_TOKENS)
 
 
 def checkout_by_token(session: DbSession, token: str) -> CheckoutSession | None:

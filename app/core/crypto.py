@@ -8,7 +8,7 @@ encrypted with the ``AT_REST`` key; ``seal``/``unseal`` carry short-lived values
 browser round trip (keys being verified before they are saved) without showing them.
 
 Changing KASSA_SECRET_KEY makes stored secrets unreadable until ``flask kassa
-rotate-secret-key`` re-encrypts them with the new one (``reencrypted``).
+rotate-secret-key`` re-encrypts them with the new one (``Rotation``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import enum
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -25,10 +26,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 __all__ = [
     "InvalidToken",
     "Purpose",
+    "Rotation",
     "decrypt",
     "derive_key",
     "encrypt",
-    "reencrypted",
     "seal",
     "session_signing_key",
     "unseal",
@@ -70,19 +71,33 @@ def decrypt(token: str, secret_key: str, purpose: Purpose = Purpose.AT_REST) -> 
     return _fernet(secret_key, purpose).decrypt(token.encode()).decode()
 
 
-def reencrypted(token: str, old_key: str, new_key: str, purpose: Purpose) -> str | None:
-    """``token`` encrypted with ``new_key``: itself when it already is (so rotating twice is
-    harmless), None when neither key opens it."""
-    try:
-        decrypt(token, new_key, purpose)
-    except InvalidToken:
-        pass
-    else:
-        return token
-    try:
-        return encrypt(decrypt(token, old_key, purpose), new_key, purpose)
-    except InvalidToken:
-        return None
+@dataclass
+class Rotation:
+    """Stored values re-encrypted from the old secret key to the new one, each counted: the
+    rotation is refused (nothing saved) while any value opens with neither key."""
+
+    old_key: str
+    new_key: str
+    reencrypted: int = 0
+    already_new: int = 0  # rotated by an earlier run: running twice is harmless
+    unreadable: int = 0
+
+    def rekey(self, token: str, purpose: Purpose) -> str:
+        """``token`` encrypted with the new key (unchanged when neither key opens it)."""
+        try:
+            decrypt(token, self.new_key, purpose)
+        except InvalidToken:
+            pass
+        else:
+            self.already_new += 1
+            return token
+        try:
+            plaintext = decrypt(token, self.old_key, purpose)
+        except InvalidToken:
+            self.unreadable += 1
+            return token
+        self.reencrypted += 1
+        return encrypt(plaintext, self.new_key, purpose)
 
 
 def seal(payload: dict[str, Any], secret_key: str) -> str:

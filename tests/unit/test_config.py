@@ -1,6 +1,7 @@
 import pytest
 
 from app.config import Settings
+from app.core.crypto import session_signing_key
 
 
 def test_overrides_win_and_derive_the_rest() -> None:
@@ -40,3 +41,10 @@ def test_outside_production_a_missing_key_is_made_once_and_kept(tmp_path, monkey
     assert first.secret_key == second.secret_key
     assert len(first.secret_key) >= 40
     assert (tmp_path / "secret-key").stat().st_mode & 0o777 == 0o600
+
+
+def test_flask_signs_sessions_with_a_key_of_its_own() -> None:
+    """Not KASSA_SECRET_KEY itself, from which the key encrypting Stripe secrets comes too."""
+    settings = Settings.load({"KASSA_SECRET_KEY": "k" * 40})
+    signing_key = settings.flask_config()["SECRET_KEY"]
+    assert signing_key == session_signing_key("k" * 40) and "k" * 40 not in signing_key
