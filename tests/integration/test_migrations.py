@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import column, select, table
+from sqlalchemy import column, create_engine, select, table, text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.checkout.models import CheckoutSession
@@ -64,12 +67,30 @@ OLD_ROWS = {  # as Kassa 0011 wrote them: tokens in plain text, payments naming 
 }  # fmt: skip
 
 
+@pytest.fixture
+def another_database(tmp_path: Path, database_url: str) -> Iterator[str]:
+    """A second, empty database of the kind the suite runs on (SQLite or PostgreSQL)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    name = f"{url.database}_upgrade"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
 def test_upgrading_keeps_buyers_addresses_and_stores_their_tokens_no_more(
-    tmp_path: Path, app_settings: dict[str, str]
+    another_database: str, app_settings: dict[str, str]
 ) -> None:
     """A database at 0011 with a checkout, its payment and a cart is upgraded: the buyers'
     addresses still open them, and no table holds their tokens any more."""
-    kassa = create_app({**app_settings, "KASSA_DATABASE_URL": f"sqlite:///{tmp_path / 'old.db'}"})
+    kassa = create_app({**app_settings, "KASSA_DATABASE_URL": another_database})
     with kassa.app_context():
         upgrade(revision="0011")
         for name, values in OLD_ROWS.items():
@@ -96,3 +117,4 @@ def test_upgrading_keeps_buyers_addresses_and_stores_their_tokens_no_more(
         ]
         assert not any(OLD_CHECKOUT_TOKEN in row or OLD_CART_TOKEN in row for row in rows)
         db.session.remove()
+        db.engine.dispose()
