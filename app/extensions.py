@@ -47,6 +47,7 @@ def _make_huey() -> Huey:
     instance = os.environ.get("KASSA_INSTANCE_PATH", "").strip() or os.path.join(
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "instance"
     )
+    os.makedirs(instance, exist_ok=True)
     filename = Path(instance) / "tasks.db"
     private_sqlite_file(filename)
     return SqliteHuey("kassa", filename=str(filename))

@@ -15,8 +15,8 @@ SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def private_file(path: Path) -> None:
-    """Create ``path`` (empty) readable and writable by its owner only; tighten it if it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Create ``path`` (empty) readable and writable by its owner only; tighten it if it exists.
+    Its folder must exist."""
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY))
     except FileExistsError:
@@ -24,7 +24,10 @@ def private_file(path: Path) -> None:
 
 
 def private_sqlite_file(path: Path) -> None:
-    """A SQLite database file, and any companion files it has already, for the owner only."""
+    """A SQLite database file, and any companion files it has already, for the owner only (in a
+    folder that does not exist, SQLite cannot open it: that stays so)."""
+    if not path.parent.is_dir():
+        return
     private_file(path)
     for suffix in SQLITE_COMPANIONS:
         companion = path.with_name(path.name + suffix)
@@ -33,6 +36,8 @@ def private_sqlite_file(path: Path) -> None:
 
 
 def write_private_text(path: Path, text: str) -> None:
-    """Write ``text`` to a file only its owner may read (a generated password or key)."""
+    """Write ``text`` to a file only its owner may read (a generated password or key), making
+    its folder if needed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     private_file(path)
     path.write_text(text)
