@@ -621,12 +621,12 @@ def payable(intent: IntentState) -> bool:
 
 
 def _out_of_date(intent: IntentState, request: IntentRequest) -> bool:
-    """Whether the intent differs from what the checkout asks now (its metadata too: an intent
-    made before Kassa named checkouts by public id gets the reference instead of the token)."""
+    """Whether the intent differs from what the checkout asks now (Kassa's metadata too: an
+    intent made before checkouts had a public id gets it instead of the buyer's token)."""
     return (
         intent.amount != request.amount
         or set(intent.payment_method_types) != set(request.payment_method_types)
-        or dict(intent.metadata) != dict(request.metadata)
+        or any(intent.metadata.get(key) != value for key, value in request.metadata.items())
     )
 
 

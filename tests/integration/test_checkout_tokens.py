@@ -199,3 +199,32 @@ def test_a_bounced_debit_reopens_its_checkout_beside_a_newer_one_and_its_email_l
             checkout = checkout_by_token(db.session, page.rsplit("/", 1)[-1])
             assert checkout is not None and checkout.status is CheckoutStatus.OPEN
             assert (checkout.browser_key is not None) is browser_kept
+
+
+def test_an_intent_made_before_the_upgrade_gets_the_reference_instead_of_the_token(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    """Intents made by an older Kassa carry the buyer's token in their metadata: the next pay
+    step replaces it with the checkout's public id (while the intent can still be paid)."""
+    account = connected_shop(client, app, stripe_sandbox)
+    buyer = app.test_client()
+    add(buyer, "mug", "1")
+    page = go_to_checkout(buyer)
+    post_form(buyer, page, page + "/details", BUYER)
+    assert buyer.get(page + "/pay").status_code == 200
+    token = page.rsplit("/", 1)[-1]
+    with app.app_context():
+        checkout = checkout_by_token(db.session, token)
+        assert checkout is not None and checkout.payment_intent_id
+        reference, intent_id = checkout.public_id, checkout.payment_intent_id
+    merchant_stripe = stripe.StripeClient(
+        account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
+    )
+    merchant_stripe.v1.payment_intents.update(
+        intent_id, params={"metadata": {METADATA_CHECKOUT: token}}
+    )  # as an older Kassa left it
+
+    assert buyer.get(page + "/pay").status_code == 200
+
+    metadata = merchant_stripe.v1.payment_intents.retrieve(intent_id).to_dict()["metadata"]
+    assert metadata[METADATA_CHECKOUT] == reference
