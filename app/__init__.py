@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import PROJECT_ROOT, Settings
+from app.core.files import private_sqlite_file
 from app.extensions import babel, csrf, db, htmx, huey, limiter, migrate
 
 
@@ -27,6 +28,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config["KASSA_LOGIN_RATE_LIMIT"] = settings.login_rate_limit
     app.extensions["kassa_settings"] = settings
     settings.instance_path.mkdir(parents=True, exist_ok=True)
+    if database_file := settings.sqlite_file:
+        private_sqlite_file(database_file)
     if settings.proxy_fix:
         hops = settings.proxy_fix
         proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -13,12 +13,16 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.catalog.service import ProductDetails, create_product
+from app.checkout.service import rotate_checkout_tokens
 from app.config import PROJECT_ROOT
+from app.core.crypto import Rotation
+from app.core.files import write_private_text
 from app.core.money import Money
 from app.extensions import db
 from app.links.service import ensure_demo_link
 from app.merchants import service
 from app.merchants.models import Merchant
+from app.processors.access import rotate_stored_secrets
 from app.storefront.service import (
     StorefrontDetails,
     list_product,
@@ -40,10 +44,9 @@ def kassa_group() -> None:
 @kassa_group.command("seed-demo")
 def seed_demo() -> None:
     """Create the demo merchant once; print its login either way."""
-    password_file = current_app.instance_path + "/demo-password.txt"
+    password_file = Path(current_app.instance_path) / "demo-password.txt"
     try:
-        with open(password_file) as handle:
-            password = handle.read().strip()
+        password = password_file.read_text().strip()
     except FileNotFoundError:
         password = secrets.token_urlsafe(12)
     owner, created = service.ensure_demo_merchant(db.session, DEMO_EMAIL, password)
@@ -51,12 +54,40 @@ def seed_demo() -> None:
     shop = _ensure_demo_shop(owner.merchant)
     db.session.commit()
     if created:
-        with open(password_file, "w") as handle:
-            handle.write(password)
+        write_private_text(password_file, password)
     click.echo(f"Demo merchant: {DEMO_EMAIL} / {password}" + (" (created)" if created else ""))
     public_url = current_app.extensions["kassa_settings"].public_url
     click.echo(f"Demo payment link: {public_url}/l/{link.slug}")
     click.echo(f"Demo shop: {public_url}{shop}")
+
+
+@kassa_group.command("rotate-secret-key")
+@click.option(
+    "--old-key",
+    envvar="KASSA_OLD_SECRET_KEY",
+    required=True,
+    help="The secret key the stored secrets are encrypted with now (better given as "
+    "KASSA_OLD_SECRET_KEY than on the command line).",
+)
+def rotate_secret_key(old_key: str) -> None:
+    """Re-encrypt every stored secret with the configured KASSA_SECRET_KEY."""
+    new_key = current_app.extensions["kassa_settings"].secret_key
+    if old_key == new_key:
+        raise click.ClickException("The old key is the current one: set a new KASSA_SECRET_KEY.")
+    rotation = Rotation(old_key, new_key)
+    rotate_stored_secrets(db.session, rotation)
+    rotate_checkout_tokens(db.session, rotation)
+    if rotation.unreadable:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{rotation.unreadable} stored secrets open with neither key; nothing was changed. "
+            "Check the old key."
+        )
+    db.session.commit()
+    click.echo(
+        f"Re-encrypted {rotation.reencrypted} stored secrets with the new key "
+        f"({rotation.already_new} already were)."
+    )
 
 
 DEMO_PRODUCTS = (

@@ -16,6 +16,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
+from sqlalchemy.engine import make_url
+
+from app.core.crypto import session_signing_key
+from app.core.files import write_private_text
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _TRUE = {"1", "true", "yes", "on"}
@@ -77,10 +81,7 @@ def _instance_secret_key(instance_path: Path) -> str:
     """
     path = instance_path / "secret-key"
     if not path.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+        write_private_text(path, secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 
@@ -196,6 +197,22 @@ class Settings:
         return self.env == "testing"
 
     @property
+    def sqlite_file(self) -> Path | None:
+        """The database's file when it is SQLite on disk (None for a server or in memory); a
+        relative path is in the instance folder, as Flask-SQLAlchemy reads it."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        if url.database.startswith("file:"):
+            return None  # a SQLite URI: its own options decide
+        return self.instance_path / url.database
+
+    @property
+    def test_payments_only(self) -> bool:
+        """Only Stripe test keys can be connected, so nothing is really charged."""
+        return self.stripe_mode == "test"
+
+    @property
     def stripe_origins(self) -> tuple[str, ...]:
         """The origins of Stripe.js and of the Stripe API these settings name."""
         origins = {_origin(self.stripe_js_url), _origin(self.stripe_api_base)}
@@ -228,7 +245,8 @@ class Settings:
     def flask_config(self) -> dict[str, Any]:
         """The keys Flask and its extensions read, derived from these settings."""
         return {
-            "SECRET_KEY": self.secret_key,
+            # Its own key, derived: Stripe secrets are encrypted with another (``core.crypto``).
+            "SECRET_KEY": session_signing_key(self.secret_key),
             "TESTING": self.testing,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             # A server connection can drop while pooled; a SQLite file cannot.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import os
+from pathlib import Path
 from typing import Any, TypeAlias
 
 from flask_babel import Babel
@@ -16,6 +17,8 @@ from flask_wtf import CSRFProtect
 from huey import Huey, RedisHuey, SqliteHuey
 from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+
+from app.core.files import private_sqlite_file
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,7 +48,9 @@ def _make_huey() -> Huey:
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "instance"
     )
     os.makedirs(instance, exist_ok=True)
-    return SqliteHuey("kassa", filename=os.path.join(instance, "tasks.db"))
+    filename = Path(instance) / "tasks.db"
+    private_sqlite_file(filename)
+    return SqliteHuey("kassa", filename=str(filename))
 
 
 db = SQLAlchemy(model_class=Base)

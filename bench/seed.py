@@ -66,7 +66,7 @@ def main() -> None:
         link = create_link(db.session, merchant, "SEK", LinkDetails(name="Table set"), lines[0])
         for line in lines[1:]:
             add_line(db.session, merchant, link, line)
-        checkout = open_checkout(db.session, LinkDocument(link), "en")
+        checkout = open_checkout(db.session, LinkDocument(link), "en", browser_key=None)
         shop = storefront_of(db.session, merchant)
         update_storefront(
             db.session, merchant, shop,

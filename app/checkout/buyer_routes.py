@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -43,12 +43,9 @@ from app.processors.access import publishable_key
 from app.processors.gateway import GatewayError, IntentState
 from app.settings.labels import METHOD_LABELS, POLICY_LABELS
 from app.web import rate_limits
+from app.web.browser import browser_key
 from app.web.forms import KassaForm
 from app.web.rendering import go_to, render, render_after_change
-
-
-def _resume_key(slug: str) -> str:
-    return f"checkout:{slug}"
 
 
 @blueprint.get("/l/<slug>")
@@ -60,15 +57,10 @@ def open_link(slug: str) -> Response:
     closed = service.document_closed(db.session, document, utcnow().date())
     if closed is not None:
         return _closed_page(document, closed)
-    checkout = service.checkout_by_token(db.session, session.get(_resume_key(slug), ""))
-    if (  # a checkout paid (or being paid) is never resumed: a new visit is a new purchase
-        checkout is None
-        or checkout.document_id != document.id
-        or checkout.status is not CheckoutStatus.OPEN
-    ):
-        checkout = service.open_checkout(db.session, document, str(get_locale()))
-        db.session.commit()
-        session[_resume_key(slug)] = checkout.token
+    # This browser's open checkout of the link, or a new one: a checkout paid (or being paid) is
+    # never resumed, so a new visit after paying is a new purchase.
+    checkout = service.open_checkout(db.session, document, str(get_locale()), browser_key())
+    db.session.commit()
     return redirect(url_for("checkout.checkout_page", token=checkout.token))
 
 
@@ -485,8 +477,8 @@ def returned(token: str) -> Response:
             **_shell(document),
         )
     if payment.status in PAID:
-        if document.redirect_url:
-            return redirect(document.redirect_url)
+        if address := service.address_after_payment(document):
+            return redirect(address)
         return render(
             "checkout/receipt.html", checkout=checkout, payment=payment, **_shell(document)
         )

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.checkout.models import CheckoutSession, CheckoutStatus
-from app.checkout.service import document_of
+from app.checkout.service import document_of, reopen
 from app.extensions import DbSession
 from app.payments.models import Payment
 from app.payments.service import PAID, Rejection, register_checkout_hooks
@@ -40,7 +40,7 @@ def _checkout_of(session: DbSession, payment: Payment) -> CheckoutSession | None
     return session.scalar(
         select(CheckoutSession).where(
             CheckoutSession.merchant_id == payment.merchant_id,
-            CheckoutSession.token == payment.checkout_reference,
+            CheckoutSession.public_id == payment.checkout_reference,
         )
     )
 
@@ -89,7 +89,7 @@ class CheckoutConfirmation:
         if discount_id is not None:
             release_discount_use(session, checkout.merchant_id, discount_id)
         document_of(session, checkout).release(session)
-        checkout.status = CheckoutStatus.OPEN
+        reopen(session, checkout)
 
     def rejected(self, session: DbSession, payment: Payment) -> None:
         """A refused payment (not a duplicate: its checkout was paid by the first one) leaves
@@ -97,7 +97,7 @@ class CheckoutConfirmation:
         checkout = _checkout_of(session, payment)
         if checkout is None or payment.rejection == Rejection.DUPLICATE:
             return
-        checkout.status = CheckoutStatus.OPEN
+        reopen(session, checkout)
         if checkout.payment_intent_id == payment.intent_id:
             checkout.payment_intent_id = None
             checkout.priced = None

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String
+from flask import current_app
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.crypto import Purpose, decrypt, encrypt
+from app.core.tokens import token_digest
 from app.extensions import db, str_enum
 from app.merchants.models import Merchant, MerchantOwned, utcnow
 
@@ -22,6 +25,10 @@ class CheckoutStatus(enum.StrEnum):
     OPEN = "open"  # the buyer is filling it in or paying
     PROCESSING = "processing"  # a bank debit was confirmed and has not settled
     PAID = "paid"
+
+
+def _secret_key() -> str:
+    return str(current_app.extensions["kassa_settings"].secret_key)
 
 
 def answer_field_name(question_id: int) -> str:
@@ -44,12 +51,37 @@ class Answer:
 
 
 class CheckoutSession(MerchantOwned, db.Model):  # type: ignore[name-defined]
-    """What the buyer chose and typed; every amount is priced from it on the server."""
+    """What the buyer chose and typed; every amount is priced from it on the server.
+
+    The buyer reaches it by the bearer token in its address (``/c/<token>``, 256 random bits),
+    which is never stored as is: its SHA-256 digest finds the checkout, and a copy encrypted
+    with its own key (``Purpose.CHECKOUT_TOKENS``) lets Kassa send the buyer back to it (the
+    email of a bounced debit, a second open of a link at the same moment). Payments and
+    Stripe's metadata name it by ``public_id``, which opens nothing.
+    """
 
     __tablename__ = "checkout_sessions"
+    __table_args__ = (
+        # One open checkout per browser and document: a browser opening a link twice at the
+        # same moment gets one (the second insert fails and finds the first).
+        Index(
+            "uq_checkout_sessions_open_per_browser",
+            "browser_key",
+            "document_type",
+            "document_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)  # 256 random bits
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)  # chk_...
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    token_encrypted: Mapped[str] = mapped_column(Text)
+    # ``web.browser.browser_key`` of the browser that opened it (None: opened by no browser, or
+    # before Kassa kept it, or given up to a newer open checkout of the same browser).
+    browser_key: Mapped[str | None] = mapped_column(String(64))
     document_type: Mapped[str] = mapped_column(String(32))
     document_id: Mapped[str] = mapped_column(String(64))
     quantities: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # line id -> quantity
@@ -83,6 +115,16 @@ class CheckoutSession(MerchantOwned, db.Model):  # type: ignore[name-defined]
     )
 
     merchant: Mapped[Merchant] = relationship()
+
+    @property
+    def token(self) -> str:
+        """The bearer token of the checkout's address, for the pages and emails linking to it."""
+        return decrypt(self.token_encrypted, _secret_key(), Purpose.CHECKOUT_TOKENS)
+
+    @token.setter
+    def token(self, token: str) -> None:
+        self.token_digest = token_digest(token)
+        self.token_encrypted = encrypt(token, _secret_key(), Purpose.CHECKOUT_TOKENS)
 
     @property
     def answers(self) -> list[Answer]:

@@ -11,8 +11,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.catalog.service import pricing_discount, pricing_fees
 from app.checkout.documents import (
@@ -29,9 +31,10 @@ from app.checkout.models import (
     answer_field_name,
 )
 from app.core import pricing
+from app.core.crypto import Purpose, Rotation
 from app.core.methods import PaymentMethod
 from app.core.money import Money, format_typed_decimal
-from app.core.tokens import new_secret_token
+from app.core.tokens import new_public_id, new_secret_token, token_digest
 from app.extensions import DbSession
 from app.merchants.models import Merchant
 from app.merchants.service import ServiceError
@@ -68,6 +71,7 @@ from app.settings.service import (
     policies_for_locale,
     usable_discount,
 )
+from app.web.safety import redirect_address_problem
 
 
 def document_closed(
@@ -102,20 +106,57 @@ def merchant_of(session: DbSession, row: Document | CheckoutSession) -> Merchant
 
 
 def open_checkout(
-    session: DbSession, document: Document, locale: str, *, discount_code: str = ""
+    session: DbSession,
+    document: Document,
+    locale: str,
+    browser_key: str | None,
+    *,
+    discount_code: str = "",
 ) -> CheckoutSession:
-    """A new checkout of ``document`` at its own quantities (optional lines left out)."""
+    """This browser's open checkout of ``document``, or a new one at the document's own
+    quantities (optional lines left out).
+
+    One open checkout per browser and document, made atomically: when the browser asks twice at
+    the same moment, the unique index lets one insert win and the other returns the winner's.
+    """
+    existing = _open_checkout_of(session, document, browser_key)
+    if existing is not None:
+        return existing
     checkout = CheckoutSession(
         merchant_id=document.merchant.id,
+        public_id=new_public_id("chk"),
         token=new_secret_token(),
+        browser_key=browser_key,
         document_type=document.type,
         document_id=document.id,
         locale=locale,
     )
     _take_document(checkout, document, discount_code)
-    session.add(checkout)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(checkout)
+    except IntegrityError:
+        existing = _open_checkout_of(session, document, browser_key)
+        if existing is None:
+            raise
+        return existing
     return checkout
+
+
+def _open_checkout_of(
+    session: DbSession, document: Document, browser_key: str | None
+) -> CheckoutSession | None:
+    if browser_key is None:
+        return None
+    return session.scalar(
+        select(CheckoutSession).where(
+            CheckoutSession.merchant_id == document.merchant.id,
+            CheckoutSession.browser_key == browser_key,
+            CheckoutSession.document_type == document.type,
+            CheckoutSession.document_id == document.id,
+            CheckoutSession.status == CheckoutStatus.OPEN,
+        )
+    )
 
 
 def _take_document(checkout: CheckoutSession, document: Document, discount_code: str) -> None:
@@ -125,32 +166,65 @@ def _take_document(checkout: CheckoutSession, document: Document, discount_code:
 
 
 def resume_or_open(
-    session: DbSession, document: Document, locale: str, *, discount_code: str = ""
+    session: DbSession,
+    document: Document,
+    locale: str,
+    browser_key: str,
+    *,
+    discount_code: str = "",
 ) -> CheckoutSession:
-    """The document's open checkout, brought up to date with the document as the buyer sees
-    it now (its lines, prices and code), or a new one. One open checkout per document, so a
-    buyer who goes back and forth never has two unpaid PaymentIntents for one cart."""
-    checkout = session.scalar(
-        select(CheckoutSession)
-        .where(
-            CheckoutSession.merchant_id == document.merchant.id,
-            CheckoutSession.document_type == document.type,
-            CheckoutSession.document_id == document.id,
-            CheckoutSession.status == CheckoutStatus.OPEN,
-        )
-        .order_by(CheckoutSession.id.desc())
-        .limit(1)
-    )
-    if checkout is None:
-        return open_checkout(session, document, locale, discount_code=discount_code)
+    """This browser's open checkout of the document, brought up to date with the document as
+    the buyer sees it now (its lines, prices and code), or a new one. One open checkout per
+    browser and document, so a buyer who goes back and forth never has two unpaid
+    PaymentIntents for one cart."""
+    checkout = open_checkout(session, document, locale, browser_key, discount_code=discount_code)
     _take_document(checkout, document, discount_code)
     checkout.locale = locale
     session.flush()
     return checkout
 
 
+def reopen(session: DbSession, checkout: CheckoutSession) -> None:
+    """Open a checkout again (its debit bounced, or its payment was refused). When its browser
+    opened another checkout of the document meanwhile, that one stays the one the browser
+    resumes; this one is still reached by its address (the emails link to it)."""
+    if checkout.status is CheckoutStatus.OPEN:
+        return
+    if checkout.browser_key is not None:
+        newer = session.scalar(
+            select(CheckoutSession.id).where(
+                CheckoutSession.browser_key == checkout.browser_key,
+                CheckoutSession.document_type == checkout.document_type,
+                CheckoutSession.document_id == checkout.document_id,
+                CheckoutSession.status == CheckoutStatus.OPEN,
+            )
+        )
+        if newer is not None:
+            checkout.browser_key = None
+    checkout.status = CheckoutStatus.OPEN
+
+
+def address_after_payment(document: Document) -> str | None:
+    """Where a paid buyer goes instead of the receipt: the document's address while it is one
+    buyers may be sent to (one saved before the rules, or with http while Kassa took test
+    payments only, gives the receipt instead)."""
+    address = document.redirect_url
+    allow_http = current_app.extensions["kassa_settings"].test_payments_only
+    if not address or redirect_address_problem(address, allow_http=allow_http) is not None:
+        return None
+    return address
+
+
+def rotate_checkout_tokens(session: DbSession, rotation: Rotation) -> None:
+    """Every checkout's encrypted token, re-encrypted with the new secret key (``flask kassa
+    rotate-secret-key``); the digests, and so buyers' addresses, do not change."""
+    for checkout in session.scalars(select(CheckoutSession)):
+        checkout.token_encrypted = rotation.rekey(checkout.token_encrypted, Purpose.CHECKOUT_TOKENS)
+
+
 def checkout_by_token(session: DbSession, token: str) -> CheckoutSession | None:
-    return session.scalar(select(CheckoutSession).where(CheckoutSession.token == token))
+    digest = token_digest(token)
+    return session.scalar(select(CheckoutSession).where(CheckoutSession.token_digest == digest))
 
 
 def document_of(session: DbSession, checkout: CheckoutSession) -> Document:
@@ -539,7 +613,7 @@ def _payment_request(
             merchant_of(session, checkout),
             document_type=checkout.document_type,
             document_id=checkout.document_id,
-            checkout_reference=checkout.token,
+            checkout_reference=checkout.public_id,
         ),
         description=document.title,
     )
@@ -582,8 +656,12 @@ def payable(intent: IntentState) -> bool:
 
 
 def _out_of_date(intent: IntentState, request: IntentRequest) -> bool:
-    return intent.amount != request.amount or set(intent.payment_method_types) != set(
-        request.payment_method_types
+    """Whether the intent differs from what the checkout asks now (Kassa's metadata too: an
+    intent made before checkouts had a public id gets it instead of the buyer's token)."""
+    return (
+        intent.amount != request.amount
+        or set(intent.payment_method_types) != set(request.payment_method_types)
+        or any(intent.metadata.get(key) != value for key, value in request.metadata.items())
     )
 
 
@@ -637,7 +715,7 @@ def prepare_intent(
         intent=intent,
         document_type=checkout.document_type,
         document_id=checkout.document_id,
-        checkout_reference=checkout.token,
+        checkout_reference=checkout.public_id,
         buyer=_buyer_details(checkout),
     )
     return intent
@@ -721,7 +799,7 @@ def _payment_of_checkout(
     return session.scalar(
         select(Payment).where(
             Payment.merchant_id == checkout.merchant_id,
-            Payment.checkout_reference == checkout.token,
+            Payment.checkout_reference == checkout.public_id,
             Payment.intent_id == intent_id,
         )
     )

@@ -23,9 +23,9 @@ from app.web.forms import (
     max_length,
     multiline_text,
     plain_text,
+    redirect_address,
     required,
     strip_whitespace,
-    web_address,
 )
 
 FOLLOW_SETTINGS = ""  # the value of "as in my checkout settings" in the collect questions
@@ -91,7 +91,7 @@ class LinkForm(KassaForm):
     redirect_url = StringField(
         _l("Address to send buyers to after paying"),
         description=_l("Optional: by default they see Kassa's receipt page."),
-        validators=[max_length(2000), web_address],
+        validators=[max_length(2000), redirect_address],
         filters=[strip_whitespace],
     )
     payment_limit = WholeNumberField(

@@ -7,7 +7,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.money import Money
@@ -91,11 +101,11 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     events: Mapped[list[PaymentEvent]] = relationship(
         back_populates="payment", order_by="PaymentEvent.id", passive_deletes=True
     )
-    # The checkout this payment was taken for (its token is the checkout reference), read for
-    # what the buyer answered there; the same merchant's only.
+    # The checkout this payment was taken for (its public id is the checkout reference), read
+    # for what the buyer answered there; the same merchant's only.
     checkout: Mapped[CheckoutSession | None] = relationship(
         "CheckoutSession",
-        primaryjoin="and_(foreign(Payment.checkout_reference) == CheckoutSession.token, "
+        primaryjoin="and_(foreign(Payment.checkout_reference) == CheckoutSession.public_id, "
         "foreign(Payment.merchant_id) == CheckoutSession.merchant_id)",
         viewonly=True,
         uselist=False,
@@ -180,12 +190,19 @@ class WebhookOutcome(enum.StrEnum):
 
 
 class WebhookEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
-    """A webhook event, stored by its Stripe id before it is handled, so none applies twice."""
+    """A webhook event, stored by its Stripe id before it is handled, so none applies twice.
+
+    Unique per merchant: an event id is only as trustworthy as the signature it came with, and
+    each merchant signs with its own secret, so one merchant cannot claim another's event id.
+    """
 
     __tablename__ = "webhook_events"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "stripe_event_id", name="uq_webhook_events_merchant_event"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    stripe_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    stripe_event_id: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[str] = mapped_column(String(255), default="")
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

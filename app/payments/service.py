@@ -444,9 +444,10 @@ def _debit_bounced(session: DbSession, merchant: Merchant, payment: Payment) -> 
 
 
 def _pay_again_url(payment: Payment) -> str | None:
-    if not payment.checkout_reference:
+    checkout = payment.checkout
+    if checkout is None:
         return None
-    return public_url_for("checkout.pay", token=payment.checkout_reference)
+    return public_url_for("checkout.pay", token=checkout.token)
 
 
 def _notify_bounced(merchant: Merchant, payment: Payment) -> None:

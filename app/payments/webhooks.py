@@ -1,8 +1,12 @@
 """Stripe's webhooks: verify with the merchant's signing secret, store by event id, dispatch.
 
 An event is stored before it is handled, so a duplicate delivery is acknowledged and not applied
-twice. Handlers never trust the event's snapshot of a PaymentIntent: deliveries may arrive out
-of order, so they re-read the intent from Stripe and hand it to ``record_intent``.
+twice. Event ids are unique per merchant, not across merchants: each merchant signs its own
+deliveries, so one merchant posting another's event id first cannot make Kassa drop the real one.
+Handlers never trust the event's snapshot of a PaymentIntent: deliveries may arrive out of order,
+so they re-read the intent from Stripe and hand it to ``record_intent``. An event about an object
+the merchant's account does not hold (another account's) is acknowledged and stored as ignored:
+answering an error would only make Stripe retry it for days.
 """
 
 from __future__ import annotations
@@ -21,7 +25,14 @@ from app.payments import service
 from app.payments.models import WebhookEvent, WebhookOutcome
 from app.processors.access import connected_gateway, verified_webhook
 from app.processors.connection import current_connection
-from app.processors.gateway import GatewayError, WebhookEventData, WebhookSignatureError
+from app.processors.gateway import (
+    GatewayError,
+    GatewayFailure,
+    WebhookEventData,
+    WebhookPayloadError,
+    WebhookSignatureError,
+)
+from app.processors.models import ProcessorConnection
 
 log = logging.getLogger("kassa.webhooks")
 Handler = Callable[[DbSession, Merchant, WebhookEventData], WebhookOutcome]
@@ -39,7 +50,12 @@ def _record_intent_by_id(
     """Re-read the intent from Stripe (order matters) and record it, if Kassa made it."""
     if not intent_id:
         return WebhookOutcome.IGNORED
-    intent = connected_gateway(session, merchant.id).retrieve_payment_intent(intent_id)
+    try:
+        intent = connected_gateway(session, merchant.id).retrieve_payment_intent(intent_id)
+    except GatewayError as error:
+        if error.failure is GatewayFailure.NOT_FOUND:
+            return WebhookOutcome.IGNORED  # not an intent of this account: another account's
+        raise
     known = service.payment_for_intent(session, merchant.id, intent_id) is not None
     if not known and service.METADATA_CHECKOUT not in intent.metadata:
         return WebhookOutcome.IGNORED  # an intent made outside Kassa on the same account
@@ -96,7 +112,9 @@ def _merchant(session: DbSession, public_id: str) -> Merchant | None:
 
 def _stored(session: DbSession, merchant: Merchant, event: WebhookEventData) -> WebhookEvent | None:
     """The stored event to handle now; None when it was handled already (a duplicate)."""
-    query = select(WebhookEvent).where(WebhookEvent.stripe_event_id == event.id)
+    query = select(WebhookEvent).where(
+        WebhookEvent.merchant_id == merchant.id, WebhookEvent.stripe_event_id == event.id
+    )
     existing = session.scalar(query)
     if existing is not None:
         return None if existing.processed_at else existing
@@ -116,10 +134,15 @@ def _stored(session: DbSession, merchant: Merchant, event: WebhookEventData) -> 
     return row
 
 
-def _handle(session: DbSession, merchant: Merchant, event: WebhookEventData) -> WebhookOutcome:
+def _handle(
+    session: DbSession,
+    merchant: Merchant,
+    connection: ProcessorConnection,
+    event: WebhookEventData,
+) -> WebhookOutcome:
     handler = HANDLERS.get(event.type)
-    if handler is None:
-        return WebhookOutcome.IGNORED
+    if handler is None or (event.account and event.account != connection.account_id):
+        return WebhookOutcome.IGNORED  # a type Kassa does not act on, or another account's
     return service.retry_on_conflict(session, lambda: handler(session, merchant, event))
 
 
@@ -136,11 +159,17 @@ def receive(session: DbSession, merchant_public_id: str, payload: bytes, signatu
         event = verified_webhook(connection, payload, signature)
     except (WebhookSignatureError, InvalidToken):
         return Answer(400, "signature does not verify")
+    except WebhookPayloadError as error:
+        log.warning(
+            "signed webhook body is not an event",
+            extra={"fields": {"merchant": merchant.public_id, "error": str(error)}},
+        )
+        return Answer(400, "not an event")
     stored = _stored(session, merchant, event)
     if stored is None:
         return Answer(200, "already received")
     try:
-        outcome = _handle(session, merchant, event)
+        outcome = _handle(session, merchant, connection, event)
     except (GatewayError, *service.CONFLICTS) as error:
         session.rollback()
         log.warning(

@@ -7,9 +7,10 @@ signing secret are decrypted here, used, and never returned or logged.
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy import select
 
 from app.config import Settings
-from app.core.crypto import decrypt
+from app.core.crypto import Purpose, Rotation, decrypt
 from app.extensions import DbSession
 from app.processors.connection import current_connection
 from app.processors.gateway import (
@@ -56,3 +57,16 @@ def publishable_key(session: DbSession, merchant_id: int) -> str:
     if connection is None:
         raise GatewayError(GatewayFailure.NOT_FOUND, "no payment processor is connected")
     return connection.publishable_key
+
+
+def rotate_stored_secrets(session: DbSession, rotation: Rotation) -> None:
+    """Every connection's Stripe secret key and webhook signing secret, re-encrypted with the
+    new secret key (``flask kassa rotate-secret-key``)."""
+    for connection in session.scalars(select(ProcessorConnection)):
+        connection.secret_key_encrypted = rotation.rekey(
+            connection.secret_key_encrypted, Purpose.AT_REST
+        )
+        if connection.webhook_secret_encrypted is not None:  # none while events cannot arrive
+            connection.webhook_secret_encrypted = rotation.rekey(
+                connection.webhook_secret_encrypted, Purpose.AT_REST
+            )

@@ -73,7 +73,13 @@ MAX_WEBHOOK_ENDPOINTS = 16
 
 
 class WebhookSignatureError(Exception):
-    """A webhook whose signature does not verify with the merchant's signing secret."""
+    """A webhook whose signature does not verify with the merchant's signing secret, or was
+    made outside the tolerance (earlier, or later than now)."""
+
+
+class WebhookPayloadError(Exception):
+    """A webhook whose signature verifies but whose body is not an event Kassa can read (not
+    JSON, not an object, or without an id, a type or a ``data.object``)."""
 
 
 @dataclass(frozen=True)

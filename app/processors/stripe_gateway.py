@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -26,6 +27,7 @@ from app.processors.gateway import (
     RefundResult,
     WebhookEndpoint,
     WebhookEventData,
+    WebhookPayloadError,
     WebhookSignatureError,
 )
 
@@ -340,21 +342,63 @@ def _intent_params(request: IntentRequest) -> dict[str, Any]:
     return params
 
 
+# How far a webhook's signature time may be from now, either way, in seconds (Stripe's own
+# default): an old delivery cannot be replayed, and a clock far off is not trusted either.
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
 def parse_webhook(payload: bytes, signature_header: str, signing_secret: str) -> WebhookEventData:
-    """Verify a webhook's ``Stripe-Signature`` with the endpoint's secret and read the event."""
+    """Verify a webhook's ``Stripe-Signature`` with the endpoint's secret and read the event.
+
+    Stripe's library refuses a signature older than the tolerance but accepts any from the
+    future; one signed later than now plus the tolerance is refused here too.
+    """
     try:
-        event = stripe.Webhook.construct_event(payload, signature_header, signing_secret)
+        stripe.WebhookSignature.verify_header(
+            payload, signature_header, signing_secret, WEBHOOK_TOLERANCE_SECONDS
+        )
     except (stripe.SignatureVerificationError, ValueError) as error:
         raise WebhookSignatureError(str(error)) from error
-    data: dict[str, Any] = event.to_dict()
-    obj: dict[str, Any] = (data.get("data") or {}).get("object") or {}
+    if _signed_at(signature_header) > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+        raise WebhookSignatureError("Timestamp in the future, outside the tolerance zone")
+    return _webhook_event(payload)
+
+
+def _signed_at(signature_header: str) -> int:
+    """The header's ``t=`` time, read as Stripe's library read it to verify the signature."""
+    items = [item.split("=", 2) for item in signature_header.split(",")]
+    return int(next(item[1] for item in items if item[0] == "t"))
+
+
+def _webhook_event(payload: bytes) -> WebhookEventData:
+    """The event of a verified body; ``WebhookPayloadError`` when it is not one."""
+    try:
+        data = json.loads(payload)
+    except ValueError as error:
+        raise WebhookPayloadError("the body is not JSON") from error
+    if not isinstance(data, dict):
+        raise WebhookPayloadError("the body is not a JSON object")
+    event_data = data.get("data")
+    obj = event_data.get("object") if isinstance(event_data, dict) else None
+    for name, value in (("id", data.get("id")), ("type", data.get("type"))):
+        if not isinstance(value, str) or not value:
+            raise WebhookPayloadError(f"the event has no {name}")
+    if not isinstance(obj, dict):
+        raise WebhookPayloadError("the event has no data.object")
+    account = data.get("account")
+    try:
+        created = _moment(data.get("created"))
+    except (TypeError, ValueError, OverflowError, OSError) as error:
+        raise WebhookPayloadError("the event's created time is not a time") from error
+    if not isinstance(account, str | None):
+        raise WebhookPayloadError("the event's account is not an account id")
     return WebhookEventData(
         id=data["id"],
         type=data["type"],
-        created=_moment(data.get("created")),
+        created=created,
         object_id=str(obj.get("id") or ""),
         object_type=str(obj.get("object") or ""),
-        account=data.get("account"),
+        account=account,
         livemode=bool(data.get("livemode")),
         data_object=obj,
     )

@@ -43,6 +43,7 @@ from app.storefront.labels import (
 )
 from app.storefront.models import Cart, Storefront, StorefrontProduct
 from app.web import rate_limits
+from app.web.browser import browser_key, remember_browser
 from app.web.forms import KassaForm
 from app.web.page_cache import cached_page
 from app.web.rendering import go_to, render, render_after_change
@@ -268,10 +269,10 @@ def add_to_cart(slug: str, product_slug: str) -> Response:
     listing = _listing_or_404(shop, product_slug)
     form = AddToCartForm()
     if form.validate_on_submit():
-        cart = _cart(shop)
+        cart, new_token = _cart(shop), None
         try:
             if cart is None:
-                cart = service.new_cart(db.session, shop.storefront, shop.currency)
+                cart, new_token = service.new_cart(db.session, shop.storefront, shop.currency)
             service.add_to_cart(
                 db.session, cart, listing, form.quantity.value or 0, utcnow().date()
             )
@@ -280,7 +281,9 @@ def add_to_cart(slug: str, product_slug: str) -> Response:
             form.add_error(refusal.field, str(refusal.message))
         else:
             db.session.commit()
-            session[shop.cart_key] = cart.token
+            if new_token is not None:  # the cart is this browser's, and its checkout too
+                session[shop.cart_key] = new_token
+                remember_browser()
             session.permanent = True
             flash(_("%(name)s is in your cart.", name=listing.product.name), "success")
             return render_after_change(
@@ -425,7 +428,7 @@ def checkout(slug: str) -> Response:
                 db.session, cart, shop.storefront, locale, shop.listed
             )
             opened = checkout_service.resume_or_open(
-                db.session, document, locale, discount_code=summary.discount_code
+                db.session, document, locale, browser_key(), discount_code=summary.discount_code
             )
             db.session.commit()
             return go_to(url_for("checkout.checkout_page", token=opened.token))

@@ -105,7 +105,8 @@ class Cart(MerchantOwned, db.Model):  # type: ignore[name-defined]
     __tablename__ = "carts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)  # 256 random bits
+    # SHA-256 of the cart's token (256 random bits), which only the buyer's session cookie holds.
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     storefront_id: Mapped[int] = mapped_column(
         ForeignKey("storefronts.id", ondelete="CASCADE"), index=True
     )

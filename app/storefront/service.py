@@ -21,7 +21,7 @@ from app.catalog.models import Product
 from app.catalog.service import pricing_discount, pricing_price, product_refusal
 from app.core import pricing
 from app.core.methods import PaymentMethod
-from app.core.tokens import new_secret_token
+from app.core.tokens import new_secret_token, token_digest
 from app.extensions import DbSession
 from app.merchants.models import Merchant
 from app.merchants.service import ServiceError
@@ -440,20 +440,22 @@ def cart_by_token(session: DbSession, storefront: Storefront, token: str | None)
     return session.scalar(
         select(Cart)
         .options(selectinload(Cart.lines))
-        .where(Cart.token == token, Cart.storefront_id == storefront.id)
+        .where(Cart.token_digest == token_digest(token), Cart.storefront_id == storefront.id)
     )
 
 
-def new_cart(session: DbSession, storefront: Storefront, currency: str) -> Cart:
+def new_cart(session: DbSession, storefront: Storefront, currency: str) -> tuple[Cart, str]:
+    """A new empty cart and its token, for the buyer's session only (the cart keeps a digest)."""
+    token = new_secret_token()
     cart = Cart(
         merchant_id=storefront.merchant_id,
         storefront_id=storefront.id,
-        token=new_secret_token(),
+        token_digest=token_digest(token),
         currency=currency,
     )
     session.add(cart)
     session.flush()
-    return cart
+    return cart, token
 
 
 def _check_quantity(quantity: int) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -43,6 +44,7 @@ from app.core.money import (
     parse_typed_decimal,
 )
 from app.core.pricing import add_months, charge_step
+from app.web.safety import AddressProblem, redirect_address_problem
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
@@ -118,6 +120,29 @@ def web_address(_form: Any, field: Field) -> None:
         or any(ch.isspace() or ch in '<>"' for ch in field.data)
     ):
         raise ValidationError(_l("Enter a web address starting with https://."))
+
+
+REDIRECT_ADDRESS_MESSAGES = {
+    AddressProblem.MALFORMED: _l("Enter a web address starting with https://."),
+    AddressProblem.SCHEME: _l("Enter an address starting with https:// (http:// only while "
+                              "Kassa takes test payments)."),
+    AddressProblem.USER_INFO: _l("Leave out the user name and password: buyers would see them "
+                                 "in the address."),
+    AddressProblem.IP_ADDRESS: _l("Enter a domain name, like shop.example.com, not an IP "
+                                  "address."),
+    AddressProblem.LOCAL_HOST: _l("Enter the address of a public website, not localhost."),
+}  # fmt: skip
+
+
+def redirect_address(_form: Any, field: Field) -> None:
+    """An address to send buyers to after paying (``safety.redirect_address_problem``): https
+    only, except while Kassa takes test payments only; empty passes."""
+    if not field.data:
+        return
+    allow_http = current_app.extensions["kassa_settings"].test_payments_only
+    problem = redirect_address_problem(field.data, allow_http=allow_http)
+    if problem is not None:
+        raise ValidationError(REDIRECT_ADDRESS_MESSAGES[problem])
 
 
 def hex_colour(_form: Any, field: Field) -> None:

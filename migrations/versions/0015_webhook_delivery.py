@@ -1,7 +1,7 @@
 """processor_connections: no webhook endpoint or secret needed; why registration failed
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Created: 2026-12-02 10:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

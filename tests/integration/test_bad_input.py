@@ -145,7 +145,7 @@ def checkout_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
     add_custom_field(owner, "T-shirt", kind="dropdown", options="S\nM\nL", required="y")
     with app.app_context():
         link = db.session.scalars(select(PaymentLink)).one()
-        token = open_checkout(db.session, LinkDocument(link), "en").token
+        token = open_checkout(db.session, LinkDocument(link), "en", browser_key=None).token
         db.session.commit()
     return f"/c/{token}"
 

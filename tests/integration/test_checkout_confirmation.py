@@ -65,9 +65,8 @@ def at_pay_step(app: Flask, buyer: FlaskClient, email: str = "ada@example.com") 
 
 def checkout_of(app: Flask, page: str) -> CheckoutSession:
     with app.app_context():
-        checkout = db.session.scalars(
-            select(CheckoutSession).where(CheckoutSession.token == page.rsplit("/", 1)[-1])
-        ).one()
+        checkout = service.checkout_by_token(db.session, page.rsplit("/", 1)[-1])
+        assert checkout is not None
         db.session.expunge(checkout)
         return checkout
 

@@ -218,13 +218,13 @@ def test_answers_stay_with_their_merchant(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
 ) -> None:
     """A payment shows the answers of its own merchant's checkout only, even when another
-    merchant's payment names that checkout's token as its reference."""
+    merchant's payment names that checkout's public id as its reference."""
     shop(client, app, stripe_sandbox)
     ask_questions(client)
     buyer = app.test_client()
     page = open_as_buyer(app, buyer)
     post_form(buyer, page, page + "/details", {**BUYER, **answers(app, "Secret Co", "", "S")})
-    token = stored_checkout(app).token
+    reference = stored_checkout(app).public_id
 
     other = app.test_client()
     sign_up(other, email="b@example.com", business_name="Merchant B")
@@ -233,7 +233,7 @@ def test_answers_stay_with_their_merchant(
 
     assert connect(other, other_account).status_code == 302
     theirs = open_checkout(app, merchant_id(app, "b@example.com"), Money(5000, "SEK"),
-                           reference=token)  # fmt: skip
+                           reference=reference)  # fmt: skip
     body = other.get(f"/panel/payments/{theirs.payment_id}").get_data(as_text=True)
     assert "Payment of SEK" in body and "Secret Co" not in body
     assert "Answers to your questions" not in body

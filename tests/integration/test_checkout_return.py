@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.checkout.models import CheckoutSession
 from app.extensions import db
+from app.links.models import PaymentLink
 from app.processors.access import connected_gateway
 from app.processors.gateway import IntentState
 from tests.integration.test_checkout import open_as_buyer
@@ -116,3 +117,26 @@ def test_a_three_d_secure_challenge_left_unanswered_lets_the_buyer_pay_again(
     assert "Thank you, your payment went through" in buyer.get(page + "/return").get_data(
         as_text=True
     )
+
+
+def test_a_paid_buyer_goes_to_the_links_address_only_while_it_is_a_safe_one(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    """The address is checked again when the buyer is sent: one saved before the rules (here
+    written straight into the row) gives the receipt instead."""
+    account, _merchant = connected(client, app, stripe_sandbox, "SE", "sek")
+    added = add_payment_link(client, redirect_url="https://shop.example/thanks")
+    assert added.status_code == 302
+    buyer = app.test_client()
+    page, intent = at_pay_step(app, buyer)
+    pay_as_buyer(stripe_sandbox, account, intent, payment_method="pm_card_visa")
+    returned = buyer.get(page + "/return")
+    assert returned.status_code == 302
+    assert returned.headers["Location"] == "https://shop.example/thanks"
+
+    with app.app_context():
+        db.session.execute(update(PaymentLink).values(redirect_url="https://me:pw@evil.example/"))
+        db.session.commit()
+    receipt = buyer.get(page + "/return")
+    assert receipt.status_code == 200
+    assert "Thank you, your payment went through" in receipt.get_data(as_text=True)

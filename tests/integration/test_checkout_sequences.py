@@ -23,6 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sqlalchemy import select
 
 from app.checkout.models import CheckoutSession
+from app.checkout.service import checkout_by_token
 from app.extensions import db
 from app.links.models import PaymentLink
 from app.merchants.models import utcnow
@@ -85,9 +86,8 @@ class BuyersPaying(RuleBasedStateMachine):
             return None
         with self.app.app_context():
             token = self.page.rsplit("/", 1)[-1]
-            checkout = db.session.scalars(
-                select(CheckoutSession).where(CheckoutSession.token == token)
-            ).one()
+            checkout = checkout_by_token(db.session, token)
+            assert checkout is not None
             db.session.expunge(checkout)
             return checkout
 

@@ -7,19 +7,22 @@ import io
 from datetime import timedelta
 from xml.etree import ElementTree
 
+import pytest
 import zxingcpp
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from PIL import Image
 from sqlalchemy import select
 
+from app import create_app
 from app.extensions import db
 from app.links.models import PaymentLink
 from app.links.service import DOCUMENT_TYPE, claim_link_payment
 from app.merchants.models import utcnow
 from app.payments.models import Payment, PaymentStatus
 from app.payments.service import PAID
-from tests.support.accounts import post_form, sign_up
+from tests.support.accounts import log_in, post_form, sign_up
 from tests.support.settings import add_payment_link, add_product
 
 
@@ -444,3 +447,64 @@ def test_a_copy_is_named_in_the_merchants_language(client: FlaskClient, app: Fla
     with app.app_context():
         names = db.session.scalars(select(PaymentLink.name).order_by(PaymentLink.id)).all()
     assert names == ["Konsultation", "Kopia av Konsultation"]
+
+
+# Issue #18, 9: the address buyers are sent to after paying.
+
+SCHEME = "Enter an address starting with https:// (http:// only while Kassa takes test payments)."
+USER_INFO = "Leave out the user name and password: buyers would see them in the address."
+IP_ADDRESS = "Enter a domain name, like shop.example.com, not an IP address."
+LOCAL_HOST = "Enter the address of a public website, not localhost."
+BAD_REDIRECTS = {
+    "https://user:secret@shop.example/thanks": USER_INFO,
+    "https://shop.example@evil.example/": USER_INFO,
+    "https://127.0.0.1/thanks": IP_ADDRESS,
+    "https://10.0.0.8:8443/admin": IP_ADDRESS,
+    "https://[::1]/thanks": IP_ADDRESS,
+    "https://2130706433/": IP_ADDRESS,
+    "https://0x7f.1/": IP_ADDRESS,
+    "https://localhost/thanks": LOCAL_HOST,
+    "https://shop.localhost./thanks": LOCAL_HOST,
+    "ftp://shop.example/thanks": SCHEME,
+    "javascript:alert(1)": SCHEME,
+    "https://shop.example\\@evil.example/": "Enter a web address starting with https://.",
+}
+
+
+def save_redirect(client: FlaskClient, url: str, address: str):  # type: ignore[no-untyped-def]
+    return post_form(client, url, url, {
+        "name": "Two hours", "billing_address": "", "shipping_address": "", "phone": "",
+        "redirect_url": address,
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize(("address", "message"), BAD_REDIRECTS.items(), ids=BAD_REDIRECTS.keys())
+def test_an_address_after_paying_that_is_not_a_public_https_page_is_refused(
+    client: FlaskClient, app: Flask, address: str, message: str
+) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+
+    response = save_redirect(client, url, address)
+
+    assert response.status_code == 422
+    assert escape(message) in response.get_data(as_text=True)
+    with app.app_context():
+        assert only_link(app).redirect_url == ""
+
+
+def test_https_is_accepted_and_http_only_while_payments_are_tests(
+    client: FlaskClient, app: Flask, app_settings: dict[str, str]
+) -> None:
+    sign_up(client, country="SE")
+    add_payment_link(client)
+    url = link_url(app)
+    assert save_redirect(client, url, "https://shop.example/thanks?order=1").status_code == 302
+    assert save_redirect(client, url, "http://shop.example/thanks").status_code == 302  # test mode
+
+    live = create_app({**app_settings, "KASSA_STRIPE_MODE": "live"}).test_client()
+    log_in(live, "owner@example.com")
+    refused = save_redirect(live, url, "http://shop.example/thanks")
+    assert refused.status_code == 422 and escape(SCHEME) in refused.get_data(as_text=True)
+    assert save_redirect(live, url, "https://shop.example/thanks").status_code == 302

@@ -344,7 +344,9 @@ def test_a_bank_debit_that_bounces_moves_from_processing_to_failed_and_tells_the
     ]
     bounced = mailbox.messages("buyer@example.com")[1]
     assert "49,90\xa0€" in bounced.text and "Det fanns inte tillräckligt med pengar" in bounced.text
-    assert "http://localhost/c/chk_test_reference/pay" in bounced.text  # KASSA_PUBLIC_URL
+    # The pay-again link opens the payment's checkout by its token; this payment names no
+    # checkout of Kassa's (test_checkout_tokens follows a real one), so there is none.
+    assert "/pay" not in bounced.text and "chk_test_reference" not in bounced.text
     owner = [m.subject for m in mailbox.messages("owner@example.com")]
     assert owner == ["New payment: €49.90", "A bank debit did not clear: €49.90"]
     notice = mailbox.messages("owner@example.com")[1].text

@@ -1,6 +1,7 @@
 import pytest
 
 from app.config import Settings
+from app.core.crypto import session_signing_key
 from app.web.security import content_security_policy
 
 # Stripe's Content Security Policy guidance for Stripe.js and the Payment Element, as Stripe
@@ -112,3 +113,10 @@ def test_a_stand_in_for_stripe_is_allowed_where_stripe_would_be() -> None:
         assert "http://127.0.0.1:12111" in directives[name]
     assert directives["style-src-attr"] == ["'unsafe-inline'"]
     assert "stripe.com" not in policy and "googleapis" not in policy
+
+
+def test_flask_signs_sessions_with_a_key_of_its_own() -> None:
+    """Not KASSA_SECRET_KEY itself, from which the key encrypting Stripe secrets comes too."""
+    settings = Settings.load({"KASSA_SECRET_KEY": "k" * 40})
+    signing_key = settings.flask_config()["SECRET_KEY"]
+    assert signing_key == session_signing_key("k" * 40) and "k" * 40 not in signing_key
