@@ -80,12 +80,12 @@ def rotate_secret_key(old_key: str) -> None:
     if rotation.unreadable:
         db.session.rollback()
         raise click.ClickException(
-            f"{rotation.unreadable} stored secrets open with neither key; nothing was changed. "
+            f"Stored secrets that open with neither key: {rotation.unreadable}; nothing was changed. "
             "Check the old key."
         )
     db.session.commit()
     click.echo(
-        f"Re-encrypted {rotation.reencrypted} stored secrets with the new key "
+        f"Stored secrets re-encrypted with the new key: {rotation.reencrypted} "
         f"({rotation.already_new} already were)."
     )
 

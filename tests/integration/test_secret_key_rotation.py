@@ -72,7 +72,7 @@ def test_rotating_the_secret_key_reencrypts_every_stored_secret(
         args=["kassa", "rotate-secret-key"], env={"KASSA_OLD_SECRET_KEY": SECRET_KEY}
     )
     assert rotated.exit_code == 0, rotated.output
-    assert "Re-encrypted 3 stored secrets with the new key (0 already were)." in rotated.output
+    assert "Stored secrets re-encrypted with the new key: 3 (0 already were)." in rotated.output
 
     assert post_signed(new_kassa, url, an_event_about("pi_2"), signing_secret) == (200, "ignored")
     assert stripe_account_seen(rotated_app, merchant) == account.id
@@ -87,7 +87,7 @@ def test_rotating_the_secret_key_reencrypts_every_stored_secret(
         args=["kassa", "rotate-secret-key", "--old-key", SECRET_KEY]
     )
     assert again.exit_code == 0, again.output
-    assert "Re-encrypted 0 stored secrets with the new key (3 already were)." in again.output
+    assert "Stored secrets re-encrypted with the new key: 0 (3 already were)." in again.output
 
 
 def test_a_wrong_old_key_changes_nothing(
@@ -102,10 +102,30 @@ def test_a_wrong_old_key_changes_nothing(
     )
 
     assert refused.exit_code != 0
-    assert "2 stored secrets open with neither key; nothing was changed." in refused.output
+    assert "Stored secrets that open with neither key: 2; nothing was changed." in refused.output
     assert stored_secrets(app) == before
     assert stripe_account_seen(app, merchant)  # still works with the key it was made with
     same = rotated_app.test_cli_runner().invoke(
         args=["kassa", "rotate-secret-key", "--old-key", NEW_SECRET_KEY]
     )
     assert same.exit_code != 0 and "set a new KASSA_SECRET_KEY" in same.output
+
+
+def test_a_connection_whose_events_cannot_arrive_is_rotated_too(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, rotated_app: Flask
+) -> None:
+    """Stripe refused Kassa's endpoint (a private address, the cap): there is no signing
+    secret to re-encrypt, and the Stripe secret key still is."""
+    account = shop(client, app, stripe_sandbox)
+    merchant = merchant_id(app)
+    with app.app_context():
+        db.session.scalars(select(ProcessorConnection)).one().webhook_secret_encrypted = None
+        db.session.commit()
+
+    rotated = rotated_app.test_cli_runner().invoke(
+        args=["kassa", "rotate-secret-key", "--old-key", SECRET_KEY]
+    )
+
+    assert rotated.exit_code == 0, rotated.output
+    assert "Stored secrets re-encrypted with the new key: 1 (0 already were)." in rotated.output
+    assert stripe_account_seen(rotated_app, merchant) == account.id
