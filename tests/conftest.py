@@ -128,7 +128,10 @@ def _empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
 def empty_tables(application: Flask) -> None:
     """Delete every row, and every rate-limit counter (a property test calls it between its
     examples too)."""
-    from app.extensions import db, limiter
+    from limits.storage import storage_from_string
+
+    from app.extensions import db
+    from app.web import rate_limits  # noqa: F401  (registers the sqlite:// store)
 
     with application.app_context():
         db.session.remove()
@@ -139,7 +142,9 @@ def empty_tables(application: Flask) -> None:
             else:
                 for table in tables:
                     connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608  (our table names)
-        limiter.reset()
+        # The store this app counts in (the live server shares its file); not through the
+        # extension, which holds the store of whichever app was made last.
+        storage_from_string(application.config["RATELIMIT_STORAGE_URI"]).reset()
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from limits.storage import Storage
 
+from app.core.files import private_sqlite_file
+
 # Limits by something other than the client address, and those without a setting. The login
 # limit per address is ``KASSA_LOGIN_RATE_LIMIT``.
 LOGIN_PER_ACCOUNT = "10 per 15 minutes"
@@ -71,6 +73,7 @@ class SQLiteStorage(Storage):
         self._purged_at = 0.0
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(self.path)
         with sqlite3.connect(self.path, timeout=10) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute(
