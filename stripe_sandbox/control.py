@@ -188,10 +188,7 @@ def listen() -> Any:
     data = _payload()
     account_id = _account_for_seed(sandbox, data)
     if account_id is None:
-        return _control_error(
-            'Name the account: "account" in the body or Authorization: Bearer <its secret key>.',
-            404,
-        )
+        return _no_account_named()
     forward_to = str(data.get("forward_to") or "")
     if not forward_to.startswith(("http://", "https://")):
         return _control_error("forward_to must be an http or https URL.")
@@ -228,6 +225,12 @@ def reset() -> Any:
     return jsonify({"reset": True})
 
 
+def _no_account_named() -> Any:
+    return _control_error(
+        'Name the account: "account" in the body or Authorization: Bearer <its secret key>.', 404
+    )
+
+
 def _account_for_seed(sandbox: Sandbox, data: dict[str, Any]) -> str | None:
     if data.get("account"):
         return data["account"] if data["account"] in sandbox.store.accounts else None
@@ -251,10 +254,7 @@ def seed_account() -> Any:
     data = _payload()
     account_id = _account_for_seed(sandbox, data)
     if account_id is None:
-        return _control_error(
-            'Name the account: "account" in the body or Authorization: Bearer <its secret key>.',
-            404,
-        )
+        return _no_account_named()
     try:
         counts = seed_into(sandbox, account_id, data)
     except StripeError as error:
