@@ -130,7 +130,7 @@ def empty_tables(application: Flask) -> None:
     examples too)."""
     from limits.storage import storage_from_string
 
-    from app.extensions import db
+    from app.extensions import db, limiter
     from app.web import rate_limits  # noqa: F401  (registers the sqlite:// store)
 
     with application.app_context():
@@ -142,8 +142,9 @@ def empty_tables(application: Flask) -> None:
             else:
                 for table in tables:
                     connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608  (our table names)
-        # The store this app counts in (the live server shares its file); not through the
-        # extension, which holds the store of whichever app was made last.
+        # The extension counts in the store of whichever app was made last (one app per
+        # process in production; several here); the live server counts in the app's file.
+        limiter.reset()
         storage_from_string(application.config["RATELIMIT_STORAGE_URI"]).reset()
 
 

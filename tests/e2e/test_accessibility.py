@@ -16,6 +16,7 @@ from tests.e2e.test_merchant_journey import log_in, sign_up
 from tests.support.accessibility import axe_violations
 from tests.support.accounts import DEFAULT_PASSWORD
 from tests.support.payments import connect_through_live_server
+from tests.support.servers import browser_like_session
 from tests.support.storefront import open_shop
 from tests.support.stripe_sandbox import StripeSandbox
 
@@ -149,7 +150,7 @@ def test_a_payment_page(axe_page: Page, base_url: str, stripe_sandbox: StripeSan
     merchant = connect_through_live_server(base_url, account, "a11y-payment@example.com")
     ask_questions(merchant, base_url)
     slug = new_link(merchant, base_url, billing_address="required")
-    buyer = requests.Session()
+    buyer = browser_like_session()
     checkout = buyer.get(f"{base_url}/l/{slug}", timeout=10)
     first, second = re.findall(r'name="(answer_\d+)"', checkout.text)
     details = {

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import requests
 import stripe
 from flask import Flask
 from flask.testing import FlaskClient
@@ -20,7 +19,7 @@ from tests.conftest import csrf_token_from
 from tests.integration.test_payments import connected
 from tests.support.accounts import post_form, sign_up
 from tests.support.payments import merchant_id, wait_until
-from tests.support.servers import LiveServer
+from tests.support.servers import LiveServer, browser_like_session
 from tests.support.settings import add_discount, add_product, list_in_shop, save_storefront
 from tests.support.storefront import open_shop as open_live_shop
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
@@ -208,7 +207,7 @@ def test_a_cart_paid_with_only_the_webhook_is_emptied(
     and empties the cart."""
     account = stripe_sandbox.create_account("SE", "sek")
     open_live_shop(live_server.url, "webhook-shop@example.com", "hook-shop", account=account)
-    buyer = requests.Session()
+    buyer = browser_like_session()
     base = f"{live_server.url}/s/hook-shop"
     product = buyer.get(f"{base}/p/mug", timeout=10).text
     buyer.post(f"{base}/p/mug/add", data={"csrf_token": csrf_token_from(product), "quantity": "2"},

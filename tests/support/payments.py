@@ -23,6 +23,7 @@ from app.processors.gateway import IntentRequest, IntentState
 from tests.conftest import csrf_token_from
 from tests.integration.test_processor_connection import SEALED
 from tests.support.accounts import DEFAULT_PASSWORD, sign_up_link_path
+from tests.support.servers import browser_like_session
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
 T = TypeVar("T")
@@ -194,7 +195,7 @@ def connect_through_live_server(
 ) -> requests.Session:
     """Sign up (in ``country``, so its currency is the account's) and connect Stripe on the
     live server, so the webhook URL is the live server's."""
-    browser = requests.Session()
+    browser = browser_like_session()
     page = browser.get(f"{base_url}/signup", timeout=10).text
     signup = {
         "csrf_token": csrf_token_from(page),

@@ -11,6 +11,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -60,3 +64,13 @@ def start_gunicorn(
     url = f"http://127.0.0.1:{port}"
     wait_until_healthy(f"{url}/healthz", process)
     return LiveServer(url, process)
+
+
+def browser_like_session() -> requests.Session:
+    """An HTTP session that sends a GET again when the server closed a kept-alive connection
+    just as it was reused (gunicorn closes idle ones after ``keepalive`` seconds), as browsers
+    do; anything else fails as it would."""
+    session = requests.Session()
+    retry = Retry(total=2, connect=2, read=2, status=0, allowed_methods=frozenset({"GET", "HEAD"}))
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    return session

@@ -7,6 +7,7 @@ import requests
 from tests.conftest import csrf_token_from
 from tests.integration.test_processor_connection import SEALED
 from tests.support.accounts import DEFAULT_PASSWORD, sign_up_link_path
+from tests.support.servers import browser_like_session
 from tests.support.stripe_sandbox import SandboxAccount
 
 
@@ -15,7 +16,7 @@ class PanelSession:
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        self.http = requests.Session()
+        self.http = browser_like_session()
 
     def post(self, page: str, action: str | None = None, **data: str) -> requests.Response:
         token = csrf_token_from(self.http.get(self.base_url + page, timeout=10).text)
