@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.support.storefront import open_shop
+from tests.support.storefront import open_product, open_shop
 
 
 @pytest.fixture
@@ -31,14 +31,14 @@ def test_a_buyer_fills_the_cart_in_euros_and_applies_a_code(page: Page, base_url
 
     page.get_by_role("navigation", name="Categories").get_by_role("link", name="Mugs").click()
     expect(page.get_by_role("link", name="Coffee club")).to_have_count(0)
-    page.get_by_role("link", name="Mug", exact=True).click()
+    open_product(page, "Mug")
     expect(page.get_by_role("heading", name="Mug")).to_be_visible()
     page.get_by_role("button", name="Add to cart").click()
     expect(page.get_by_text("Mug is in your cart.")).to_be_visible()
     expect(page.get_by_test_id("cart-count")).to_have_text("(1 item)")
 
     page.get_by_role("link", name="Back to Coffee & Clay").click()
-    page.get_by_role("link", name="Coffee club").click()
+    open_product(page, "Coffee club")
     page.get_by_role("button", name="Add to cart").click()
     expect(page.get_by_test_id("cart-count")).to_have_text("(2 items)")
 
@@ -69,12 +69,12 @@ def test_the_same_in_swedish_with_kronor(swedish_page: Page, base_url: str) -> N
     expect(page.get_by_role("heading", name="Kaffe & Lera")).to_be_visible()
     expect(page.get_by_text("Muggar och kaffe, rostat varje vecka.")).to_be_visible()
     expect(page.get_by_text("129,00\xa0kr")).to_be_visible()
-    page.get_by_role("link", name="Mug", exact=True).click()
+    open_product(page, "Mug")
     page.get_by_label("Antal").fill("2")
     page.get_by_role("button", name="Lägg i varukorgen").click()
     expect(page.get_by_test_id("cart-count")).to_have_text("(2 varor)")
     page.get_by_role("link", name="Tillbaka till Kaffe & Lera").click()
-    page.get_by_role("link", name="Coffee club").click()
+    open_product(page, "Coffee club")
     page.get_by_role("button", name="Lägg i varukorgen").click()
     expect(page.get_by_test_id("cart-count")).to_have_text("(3 varor)")
     page.get_by_role("link", name=re.compile(r"^Varukorg")).click()

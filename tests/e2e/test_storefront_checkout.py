@@ -12,18 +12,20 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.checkout import PAYMENT_FRAME, SLOW, fill_card
-from tests.support.storefront import open_shop
+from tests.support.storefront import open_product, open_shop
 from tests.support.stripe_sandbox import StripeSandbox
 
 WORDS = {
     "en": {"add": "Add to cart", "back": "Back to Coffee & Clay", "cart": r"^Cart",
-           "quantity": "Quantity of Mug", "update": "Update quantity of Mug",
+           "one": "(1 item)", "two": "(2 items)", "quantity": "Quantity of Mug",
+           "update": "Update quantity of Mug",
            "code": "Discount code", "apply": "Apply code", "checkout": "Go to checkout",
            "email": "Email", "name": "Full name", "continue": "Continue",
            "thanks": "Thank you, your payment went through", "shop": "Back to the shop",
            "empty": "Your cart is empty."},
     "sv": {"add": "Lägg i varukorgen", "back": "Tillbaka till Kaffe & Lera", "cart": r"^Varukorg",
-           "quantity": "Antal av Mug", "update": "Uppdatera antal av Mug",
+           "one": "(1 vara)", "two": "(2 varor)", "quantity": "Antal av Mug",
+           "update": "Uppdatera antal av Mug",
            "code": "Rabattkod", "apply": "Använd koden", "checkout": "Till kassan",
            "email": "E-post", "name": "Fullständigt namn", "continue": "Fortsätt",
            "thanks": "Tack, din betalning har gått igenom", "shop": "Tillbaka till butiken",
@@ -42,12 +44,13 @@ def buy(page: Page, base_url: str, slug: str, language: str, before: str, due: s
     """Browse, add Mug and Coffee club, two mugs, the code SPRING25, then check out by card."""
     words = WORDS[language]
     page.goto(f"{base_url}/s/{slug}")
-    page.get_by_role("link", name="Mug", exact=True).click()
+    open_product(page, "Mug")
     page.get_by_role("button", name=words["add"]).click()
-    expect(page.get_by_test_id("cart-count")).not_to_have_text("")
+    expect(page.get_by_test_id("cart-count")).to_have_text(words["one"])
     page.get_by_role("link", name=words["back"]).click()
-    page.get_by_role("link", name="Coffee club").click()
+    open_product(page, "Coffee club")
     page.get_by_role("button", name=words["add"]).click()
+    expect(page.get_by_test_id("cart-count")).to_have_text(words["two"])
     page.get_by_role("link", name=re.compile(words["cart"])).click()
     page.get_by_label(words["quantity"]).fill("2")
     page.get_by_role("button", name=words["update"]).click()
@@ -99,6 +102,7 @@ def test_a_product_unlisted_while_in_a_cart_cannot_be_bought(
     expect(page.get_by_test_id("cart-count")).to_have_text("(1 item)")
     page.goto(f"{base_url}/s/unlist/p/coffee-club")
     page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_test_id("cart-count")).to_have_text("(2 items)")
     page.get_by_role("link", name=re.compile(r"^Cart")).click()
     page.get_by_role("button", name="Go to checkout").click()
     expect(page.get_by_test_id("due-now")).to_have_text("SEK228.00")

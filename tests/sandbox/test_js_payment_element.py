@@ -369,6 +369,12 @@ def test_swedish_labels_and_errors(page: Page, merchant_site: MerchantSite) -> N
     expect(element.get_by_role("button", name="Kort")).to_have_attribute("aria-pressed", "true")
     element.get_by_role("textbox", name="Kortnummer").fill("4242")
     element.get_by_role("textbox", name="Säkerhetskod").fill("12")
+    element.get_by_role("textbox", name="Säkerhetskod").press("Tab")
+    # Leaving a field shows its error and the frame grows: pressing Pay while it grows could
+    # miss the moving button (as it can for a buyer), so the test waits for the error first.
+    expect(element.locator("p#Field-cvcError")).to_have_text(
+        "Kortets säkerhetskod är ofullständig."
+    )
     expect(element.get_by_role("combobox", name="Land")).to_have_value("SE")
     pay(page)
     expect(element.locator("p#Field-numberError")).to_have_text("Ditt kortnummer är ofullständigt.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import requests
+from playwright.sync_api import Page
 
 from tests.conftest import csrf_token_from
 from tests.integration.test_processor_connection import SEALED
@@ -92,3 +93,10 @@ def open_shop(
         currency_switch="y" if with_eur else "",
     )  # fmt: skip
     return merchant
+
+
+def open_product(page: Page, name: str) -> None:
+    """Follow a product's link and wait for the page to load: a button pressed before its script
+    runs posts without HTMX and lands on the cart (the no-script path, tested on its own)."""
+    with page.expect_navigation():
+        page.get_by_role("link", name=name, exact=True).click()
