@@ -80,8 +80,8 @@ def rotate_secret_key(old_key: str) -> None:
     if rotation.unreadable:
         db.session.rollback()
         raise click.ClickException(
-            f"Stored secrets that open with neither key: {rotation.unreadable}; nothing was changed. "
-            "Check the old key."
+            f"Stored secrets that open with neither key: {rotation.unreadable}; "
+            "nothing was changed. Check the old key."
         )
     db.session.commit()
     click.echo(
