@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from app.core.errors import ServiceError
 from app.extensions import db, limiter
 from app.mail import public_url_for, send_email
 from app.merchants import blueprint, service
@@ -87,7 +88,7 @@ def signup() -> Response:
             answer = service.request_sign_up(
                 db.session, details, form.password.data or "", _secret_key()
             )
-        except service.ServiceError as refusal:
+        except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
             _send_sign_up_email(answer)
@@ -107,7 +108,7 @@ def confirm_sign_up(token: str) -> Response:
     if form.validate_on_submit():
         try:
             owner = service.confirm_sign_up(db.session, pending)
-        except service.ServiceError:  # followed before: the account is open
+        except ServiceError:  # followed before: the account is open
             flash(_("Your account is already open. Log in to continue."), "info")
             return redirect(url_for("merchants.login"))
         log_in(owner)
@@ -176,7 +177,7 @@ def reset_password(token: str) -> Response:
     if form.validate_on_submit():
         try:
             service.reset_password(db.session, user, form.password.data or "")
-        except service.ServiceError as refusal:
+        except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
             log_in(user)
@@ -198,7 +199,7 @@ def accept_invitation(token: str) -> Response:
             user = service.accept_invitation(
                 db.session, invitation, form.name.data or "", form.password.data or ""
             )
-        except service.ServiceError as refusal:
+        except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
             log_in(user)

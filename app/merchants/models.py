@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import aware, utcnow
+from app.data.bases import MerchantOwned, ShownToBuyers
 from app.extensions import db
 
 if TYPE_CHECKING:
     from app.processors.models import ProcessorConnection
     from app.settings.models import CheckoutSettings
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_public_version() -> str:
@@ -28,15 +26,6 @@ def new_public_version() -> str:
 class Role(enum.StrEnum):
     OWNER = "owner"
     STAFF = "staff"
-
-
-class ShownToBuyers:
-    """Marks a model whose rows the cached public pages (the shop's) show: saving, adding or
-    deleting one renews its merchant's ``public_version``, so no cached page outlives it."""
-
-    @property
-    def owning_merchant_id(self) -> int | None:
-        return getattr(self, "merchant_id", None)
 
 
 class Merchant(ShownToBuyers, db.Model):  # type: ignore[name-defined]
@@ -65,14 +54,6 @@ class Merchant(ShownToBuyers, db.Model):  # type: ignore[name-defined]
     @property
     def owning_merchant_id(self) -> int | None:
         return self.id
-
-
-class MerchantOwned:
-    """Mixin for every row a merchant owns: the column the scoped helpers filter on."""
-
-    merchant_id: Mapped[int] = mapped_column(
-        ForeignKey("merchants.id", ondelete="CASCADE"), index=True
-    )
 
 
 class User(MerchantOwned, db.Model):  # type: ignore[name-defined]
@@ -134,8 +115,3 @@ class Invitation(MerchantOwned, db.Model):  # type: ignore[name-defined]
 
     def is_open(self, now: datetime) -> bool:
         return self.accepted_at is None and self.revoked_at is None and aware(self.expires_at) > now
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -11,6 +11,8 @@ from werkzeug.wrappers import Response
 # The module, not its function: the catalog's models import this package while the catalog's
 # service may still be loading.
 from app.catalog import service as catalog_service
+from app.core.clock import utcnow
+from app.core.errors import ServiceError
 from app.extensions import db
 from app.mail import send_email
 from app.merchants import blueprint, service
@@ -22,7 +24,7 @@ from app.merchants.auth import (
     signed_in_user,
 )
 from app.merchants.forms import InviteForm, PasswordChangeForm
-from app.merchants.models import Invitation, User, utcnow
+from app.merchants.models import Invitation, User
 from app.merchants.scoping import get_owned_or_404, scoped_select
 from app.processors.connection import current_connection
 from app.settings.labels import SETTING_REFUSALS
@@ -85,7 +87,7 @@ def invite() -> Response:
     if form.validate_on_submit():
         try:
             issued = service.invite_staff(db.session, signed_in_user(), form.email.data or "")
-        except service.ServiceError as refusal:
+        except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
             db.session.commit()
@@ -128,7 +130,7 @@ def remove_member(member_id: int) -> Response:
     member = get_owned_or_404(User, member_id)
     try:
         service.remove_member(signed_in_user(), member, db.session)
-    except service.ServiceError as refusal:
+    except ServiceError as refusal:
         flash(str(refusal.message), "error")
     else:
         db.session.commit()
@@ -146,7 +148,7 @@ def account() -> Response:
             service.change_password(
                 db.session, user, form.current_password.data or "", form.new_password.data or ""
             )
-        except service.ServiceError as refusal:
+        except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
             log_in(user)

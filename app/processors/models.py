@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.clock import utcnow
+from app.data.bases import MerchantOwned, ShownToBuyers
 from app.extensions import db
-from app.merchants.models import MerchantOwned, ShownToBuyers, utcnow
 
 
 class ProcessorConnection(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]

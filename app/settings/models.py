@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.clock import aware, utcnow
 from app.core.methods import PaymentMethod
 from app.core.money import Money
+from app.data.bases import MerchantOwned, ShownToBuyers
 from app.extensions import db, str_enum
-from app.merchants.models import MerchantOwned, ShownToBuyers, aware, utcnow
 
 
 class Collect(enum.StrEnum):
