@@ -59,6 +59,7 @@ def _register_features(app: Flask) -> None:
     from app import cli
     from app.catalog import blueprint as catalog
     from app.checkout import blueprint as checkout
+    from app.dashboard import blueprint as dashboard
     from app.links import blueprint as links
     from app.merchants import blueprint as merchants
     from app.merchants.auth import current_user, load_current_user
@@ -79,6 +80,7 @@ def _register_features(app: Flask) -> None:
     errors.init_errors(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(merchants)
+    app.register_blueprint(dashboard)
     app.register_blueprint(processors)
     app.register_blueprint(settings)
     app.register_blueprint(catalog)

@@ -37,7 +37,7 @@ emails_per_recipient = limiter.shared_limit(
 @blueprint.get("/")
 def home() -> Response:
     if current_user():
-        return redirect(url_for("merchants.dashboard"))
+        return redirect(url_for("dashboard.dashboard"))
     return render("merchants/home.html")
 
 
@@ -114,7 +114,7 @@ def confirm_sign_up(token: str) -> Response:
         log_in(owner)
         db.session.commit()
         flash(_("Welcome to Kassa, %(name)s!", name=owner.merchant.name), "success")
-        return redirect(url_for("merchants.dashboard"))
+        return redirect(url_for("dashboard.dashboard"))
     return render("merchants/confirm_sign_up.html", form=form, pending=pending)
 
 
@@ -123,7 +123,7 @@ def confirm_sign_up(token: str) -> Response:
 @limiter.limit(rate_limits.LOGIN_PER_ACCOUNT, key_func=rate_limits.typed_email, methods=["POST"])
 def login() -> Response:
     form = LoginForm()
-    next_url = safe_next_url(request.args.get("next"), url_for("merchants.dashboard"))
+    next_url = safe_next_url(request.args.get("next"), url_for("dashboard.dashboard"))
     if form.validate_on_submit():
         user = service.authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is None:
@@ -183,7 +183,7 @@ def reset_password(token: str) -> Response:
             log_in(user)
             db.session.commit()
             flash(_("Your new password is set. Every other session was logged out."), "success")
-            return redirect(url_for("merchants.dashboard"))
+            return redirect(url_for("dashboard.dashboard"))
     status = 422 if form.has_errors() else 200
     return render("merchants/reset_password.html", status=status, form=form, user=user)
 
@@ -205,7 +205,7 @@ def accept_invitation(token: str) -> Response:
             log_in(user)
             db.session.commit()
             flash(_("Welcome to %(name)s's team!", name=user.merchant.name), "success")
-            return redirect(url_for("merchants.dashboard"))
+            return redirect(url_for("dashboard.dashboard"))
     if request.method == "POST" and not form.has_errors():
         abort(400)
     status = 422 if form.has_errors() else 200
