@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,10 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.clock import aware, utcnow
 from app.data.bases import MerchantOwned, ShownToBuyers
 from app.extensions import db
-
-if TYPE_CHECKING:
-    from app.processors.models import ProcessorConnection
-    from app.settings.models import CheckoutSettings
 
 
 def new_public_version() -> str:
@@ -44,12 +39,6 @@ class Merchant(ShownToBuyers, db.Model):  # type: ignore[name-defined]
     public_version: Mapped[str] = mapped_column(String(16), default=new_public_version)
 
     users: Mapped[list[User]] = relationship(back_populates="merchant", order_by="User.id")
-    # Read through ``settings.service.checkout_settings``, which makes the row on first use. Held
-    # here so one request reads it once, however many buyer-page helpers ask for it.
-    checkout_settings: Mapped[CheckoutSettings | None] = relationship(passive_deletes=True)
-    # The connected Stripe account as buyer pages read it (``settings.service.connected_account``);
-    # connect and disconnect expire it, as they write the row itself.
-    processor_connection: Mapped[ProcessorConnection | None] = relationship(viewonly=True)
 
     @property
     def owning_merchant_id(self) -> int | None:
