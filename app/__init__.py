@@ -57,6 +57,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 def _register_features(app: Flask) -> None:
     from app import cli
+    from app import models as _models  # noqa: F401  (every table in db.metadata)
     from app.catalog import blueprint as catalog
     from app.checkout import blueprint as checkout
     from app.dashboard import blueprint as dashboard
