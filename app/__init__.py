@@ -57,8 +57,10 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 def _register_features(app: Flask) -> None:
     from app import cli
+    from app import models as _models  # noqa: F401  (every table in db.metadata)
     from app.catalog import blueprint as catalog
     from app.checkout import blueprint as checkout
+    from app.dashboard import blueprint as dashboard
     from app.links import blueprint as links
     from app.merchants import blueprint as merchants
     from app.merchants.auth import current_user, load_current_user
@@ -79,6 +81,7 @@ def _register_features(app: Flask) -> None:
     errors.init_errors(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(merchants)
+    app.register_blueprint(dashboard)
     app.register_blueprint(processors)
     app.register_blueprint(settings)
     app.register_blueprint(catalog)

@@ -15,8 +15,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from huey import Huey, RedisHuey, SqliteHuey
-from sqlalchemy import Enum, MetaData
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+from sqlalchemy import Enum, MetaData, event
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, scoped_session
 
 from app.core.files import private_sqlite_file
 
@@ -33,6 +33,17 @@ class Base(DeclarativeBase):
     """Declarative base of every model; constraint names are stable for Alembic."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@event.listens_for(Mapper, "before_configured")
+def _import_every_model() -> None:
+    """A relationship may name another feature's model by string (a payment's checkout), which
+    resolves only once that model's module is imported. Importing every model just before the
+    mappers are configured lets a script or a task import any one model and use it.
+
+    The one import here from above the features; it runs only when models are in use.
+    """
+    import app.models  # noqa: F401
 
 
 def _make_huey() -> Huey:

@@ -8,9 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import utcnow
 from app.core.money import Money
+from app.data.bases import MerchantOwned, ShownToBuyers
 from app.extensions import db, str_enum
-from app.merchants.models import MerchantOwned, ShownToBuyers, utcnow
 from app.settings.models import TaxRate
 
 

@@ -11,10 +11,10 @@ from werkzeug.wrappers import Response
 from app.catalog import blueprint, service
 from app.catalog.forms import INTERVAL_LABELS, NewProductForm, PriceForm, ProductForm
 from app.catalog.models import BillingInterval, Price, Product
+from app.core.errors import ServiceError
 from app.extensions import db
 from app.merchants.auth import current_merchant, login_required
 from app.merchants.scoping import get_owned_or_404
-from app.merchants.service import ServiceError
 from app.settings.service import account_currencies, list_tax_rates
 from app.web.rendering import render, render_after_change
 

@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from app.catalog.models import BillingInterval, Price, Product
 from app.core import pricing
+from app.core.clock import utcnow
+from app.core.errors import ServiceError
 from app.core.money import Money
 from app.extensions import DbSession
-from app.merchants.models import Merchant, utcnow
-from app.merchants.service import ServiceError
+from app.merchants.models import Merchant
 from app.settings.models import Discount, Fee, TaxRate
 from app.settings.service import account_currencies, ensure_account_currency
 from app.web.uploads import delete_image, store_image

@@ -28,14 +28,14 @@ from app.checkout.forms import (
 )
 from app.checkout.models import CheckoutSession, CheckoutStatus
 from app.core import pricing
+from app.core.clock import utcnow
+from app.core.errors import ServiceError
 from app.extensions import db, limiter
 from app.links.labels import REFUSAL_MESSAGES
 from app.links.models import PaymentLink
 from app.links.service import link_by_slug
 from app.merchants.auth import login_required
-from app.merchants.models import utcnow
 from app.merchants.scoping import get_owned_or_404
-from app.merchants.service import ServiceError
 from app.payments.models import PaymentStatus
 from app.payments.reasons import gateway_failure_message, last_error_message, rejection_reason
 from app.payments.service import PAID

@@ -12,10 +12,12 @@ from flask import current_app
 from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import utcnow
 from app.core.crypto import Purpose, decrypt, encrypt
 from app.core.tokens import token_digest
+from app.data.bases import MerchantOwned
 from app.extensions import db, str_enum
-from app.merchants.models import Merchant, MerchantOwned, utcnow
+from app.merchants.models import Merchant
 
 # The parts of an address a checkout asks, in the order the form shows them.
 ADDRESS_PARTS = ("line1", "postal_code", "city", "country")

@@ -32,12 +32,12 @@ from app.checkout.models import (
 )
 from app.core import pricing
 from app.core.crypto import Purpose, Rotation
+from app.core.errors import ServiceError
 from app.core.methods import PaymentMethod
 from app.core.money import Money, format_typed_decimal
 from app.core.tokens import new_public_id, new_secret_token, token_digest
 from app.extensions import DbSession
 from app.merchants.models import Merchant
-from app.merchants.service import ServiceError
 from app.payments.models import Payment
 from app.payments.service import (
     BuyerDetails,

@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.catalog.service import list_products, refused_settings
+from app.core.clock import utcnow
+from app.core.errors import ServiceError
 from app.core.methods import PaymentMethod
 from app.extensions import db
 from app.links import blueprint, service
@@ -18,9 +20,7 @@ from app.links.forms import FOLLOW_SETTINGS, LineForm, LinkForm, NewLinkForm
 from app.links.labels import REFUSAL_MESSAGES, STATUS_EXPLANATIONS, STATUS_LABELS
 from app.links.models import PaymentLink, PaymentLinkLine
 from app.merchants.auth import current_merchant, login_required
-from app.merchants.models import utcnow
 from app.merchants.scoping import get_owned_or_404
-from app.merchants.service import ServiceError
 from app.settings.models import Collect
 from app.settings.service import accepted_methods, account_currencies
 from app.web.rendering import render, render_after_change

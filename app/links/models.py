@@ -9,9 +9,11 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Product
+from app.core.clock import utcnow
 from app.core.money import Money
+from app.data.bases import MerchantOwned
 from app.extensions import db, str_enum
-from app.merchants.models import Merchant, MerchantOwned, utcnow
+from app.merchants.models import Merchant
 from app.settings.models import Collect
 
 

@@ -15,6 +15,8 @@ from sqlalchemy import func, or_, select, update
 from app.catalog.models import Product
 from app.catalog.service import pricing_price
 from app.core import pricing
+from app.core.clock import utcnow
+from app.core.errors import ServiceError
 from app.core.methods import PaymentMethod
 from app.core.money import Money
 from app.core.qr import qr_png, qr_svg
@@ -22,8 +24,7 @@ from app.core.tokens import new_public_id
 from app.extensions import DbSession
 from app.links.labels import REFUSAL_MESSAGES
 from app.links.models import LinkStatus, PaymentLink, PaymentLinkLine
-from app.merchants.models import Merchant, utcnow
-from app.merchants.service import ServiceError
+from app.merchants.models import Merchant
 from app.payments.models import Payment
 from app.payments.service import PAID
 from app.settings.models import Collect

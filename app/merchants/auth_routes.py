@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from app.core.errors import ServiceError
 from app.extensions import db, limiter
 from app.mail import public_url_for, send_email
 from app.merchants import blueprint, service
@@ -36,7 +37,7 @@ emails_per_recipient = limiter.shared_limit(
 @blueprint.get("/")
 def home() -> Response:
     if current_user():
-        return redirect(url_for("merchants.dashboard"))
+        return redirect(url_for("dashboard.dashboard"))
     return render("merchants/home.html")
 
 
@@ -87,7 +88,7 @@ def signup() -> Response:
             answer = service.request_sign_up(
                 db.session, details, form.password.data or "", _secret_key()
             )
-        except service.ServiceError as refusal:
+        except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
             _send_sign_up_email(answer)
@@ -107,13 +108,13 @@ def confirm_sign_up(token: str) -> Response:
     if form.validate_on_submit():
         try:
             owner = service.confirm_sign_up(db.session, pending)
-        except service.ServiceError:  # followed before: the account is open
+        except ServiceError:  # followed before: the account is open
             flash(_("Your account is already open. Log in to continue."), "info")
             return redirect(url_for("merchants.login"))
         log_in(owner)
         db.session.commit()
         flash(_("Welcome to Kassa, %(name)s!", name=owner.merchant.name), "success")
-        return redirect(url_for("merchants.dashboard"))
+        return redirect(url_for("dashboard.dashboard"))
     return render("merchants/confirm_sign_up.html", form=form, pending=pending)
 
 
@@ -122,7 +123,7 @@ def confirm_sign_up(token: str) -> Response:
 @limiter.limit(rate_limits.LOGIN_PER_ACCOUNT, key_func=rate_limits.typed_email, methods=["POST"])
 def login() -> Response:
     form = LoginForm()
-    next_url = safe_next_url(request.args.get("next"), url_for("merchants.dashboard"))
+    next_url = safe_next_url(request.args.get("next"), url_for("dashboard.dashboard"))
     if form.validate_on_submit():
         user = service.authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is None:
@@ -176,13 +177,13 @@ def reset_password(token: str) -> Response:
     if form.validate_on_submit():
         try:
             service.reset_password(db.session, user, form.password.data or "")
-        except service.ServiceError as refusal:
+        except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
             log_in(user)
             db.session.commit()
             flash(_("Your new password is set. Every other session was logged out."), "success")
-            return redirect(url_for("merchants.dashboard"))
+            return redirect(url_for("dashboard.dashboard"))
     status = 422 if form.has_errors() else 200
     return render("merchants/reset_password.html", status=status, form=form, user=user)
 
@@ -198,13 +199,13 @@ def accept_invitation(token: str) -> Response:
             user = service.accept_invitation(
                 db.session, invitation, form.name.data or "", form.password.data or ""
             )
-        except service.ServiceError as refusal:
+        except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
             log_in(user)
             db.session.commit()
             flash(_("Welcome to %(name)s's team!", name=user.merchant.name), "success")
-            return redirect(url_for("merchants.dashboard"))
+            return redirect(url_for("dashboard.dashboard"))
     if request.method == "POST" and not form.has_errors():
         abort(400)
     status = 422 if form.has_errors() else 200

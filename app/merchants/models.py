@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from sqlalchemy import DateTime, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import aware, utcnow
+from app.data.bases import MerchantOwned, ShownToBuyers
 from app.extensions import db
-
-if TYPE_CHECKING:
-    from app.processors.models import ProcessorConnection
-    from app.settings.models import CheckoutSettings
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_public_version() -> str:
@@ -28,15 +21,6 @@ def new_public_version() -> str:
 class Role(enum.StrEnum):
     OWNER = "owner"
     STAFF = "staff"
-
-
-class ShownToBuyers:
-    """Marks a model whose rows the cached public pages (the shop's) show: saving, adding or
-    deleting one renews its merchant's ``public_version``, so no cached page outlives it."""
-
-    @property
-    def owning_merchant_id(self) -> int | None:
-        return getattr(self, "merchant_id", None)
 
 
 class Merchant(ShownToBuyers, db.Model):  # type: ignore[name-defined]
@@ -55,24 +39,10 @@ class Merchant(ShownToBuyers, db.Model):  # type: ignore[name-defined]
     public_version: Mapped[str] = mapped_column(String(16), default=new_public_version)
 
     users: Mapped[list[User]] = relationship(back_populates="merchant", order_by="User.id")
-    # Read through ``settings.service.checkout_settings``, which makes the row on first use. Held
-    # here so one request reads it once, however many buyer-page helpers ask for it.
-    checkout_settings: Mapped[CheckoutSettings | None] = relationship(passive_deletes=True)
-    # The connected Stripe account as buyer pages read it (``settings.service.connected_account``);
-    # connect and disconnect expire it, as they write the row itself.
-    processor_connection: Mapped[ProcessorConnection | None] = relationship(viewonly=True)
 
     @property
     def owning_merchant_id(self) -> int | None:
         return self.id
-
-
-class MerchantOwned:
-    """Mixin for every row a merchant owns: the column the scoped helpers filter on."""
-
-    merchant_id: Mapped[int] = mapped_column(
-        ForeignKey("merchants.id", ondelete="CASCADE"), index=True
-    )
 
 
 class User(MerchantOwned, db.Model):  # type: ignore[name-defined]
@@ -134,8 +104,3 @@ class Invitation(MerchantOwned, db.Model):  # type: ignore[name-defined]
 
     def is_open(self, now: datetime) -> bool:
         return self.accepted_at is None and self.revoked_at is None and aware(self.expires_at) > now
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -25,7 +25,7 @@ class NavItem:
 
 
 PANEL_NAVIGATION: tuple[NavItem, ...] = (
-    NavItem(_l("Dashboard"), "merchants.dashboard"),
+    NavItem(_l("Dashboard"), "dashboard.dashboard"),
     NavItem(_l("Payments"), "payments.payments"),
     NavItem(_l("Payment links"), "links.links", also=("links.",)),
     NavItem(_l("Quotes"), None),

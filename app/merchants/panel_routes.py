@@ -1,4 +1,4 @@
-"""The merchant panel: dashboard, team and account settings."""
+"""The merchant panel: team and account settings."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-# The module, not its function: the catalog's models import this package while the catalog's
-# service may still be loading.
-from app.catalog import service as catalog_service
+from app.core.clock import utcnow
+from app.core.errors import ServiceError
 from app.extensions import db
 from app.mail import send_email
 from app.merchants import blueprint, service
@@ -22,27 +21,9 @@ from app.merchants.auth import (
     signed_in_user,
 )
 from app.merchants.forms import InviteForm, PasswordChangeForm
-from app.merchants.models import Invitation, User, utcnow
+from app.merchants.models import Invitation, User
 from app.merchants.scoping import get_owned_or_404, scoped_select
-from app.processors.connection import current_connection
-from app.settings.labels import SETTING_REFUSALS
 from app.web.rendering import render
-
-
-@blueprint.get("/panel/")
-@login_required
-def dashboard() -> Response:
-    merchant = current_merchant()
-    team_size = len(db.session.scalars(scoped_select(User)).all())
-    stripe_connected = current_connection(db.session, merchant.id) is not None
-    return render(
-        "merchants/dashboard.html",
-        merchant=merchant,
-        team_size=team_size,
-        stripe_connected=stripe_connected,
-        refused=catalog_service.refused_settings(db.session, merchant),
-        refusal_messages=SETTING_REFUSALS,
-    )
 
 
 def _team_context(form: InviteForm | None = None) -> dict[str, Any]:
@@ -85,7 +66,7 @@ def invite() -> Response:
     if form.validate_on_submit():
         try:
             issued = service.invite_staff(db.session, signed_in_user(), form.email.data or "")
-        except service.ServiceError as refusal:
+        except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
             db.session.commit()
@@ -128,7 +109,7 @@ def remove_member(member_id: int) -> Response:
     member = get_owned_or_404(User, member_id)
     try:
         service.remove_member(signed_in_user(), member, db.session)
-    except service.ServiceError as refusal:
+    except ServiceError as refusal:
         flash(str(refusal.message), "error")
     else:
         db.session.commit()
@@ -146,7 +127,7 @@ def account() -> Response:
             service.change_password(
                 db.session, user, form.current_password.data or "", form.new_password.data or ""
             )
-        except service.ServiceError as refusal:
+        except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
             log_in(user)

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.merchants.models import Merchant, ShownToBuyers, new_public_version
+from app.data.bases import ShownToBuyers
+from app.merchants.models import Merchant, new_public_version
 
 
 def _changed_merchants(session: Session) -> set[int]:

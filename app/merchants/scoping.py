@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 from flask import abort
 from sqlalchemy import Select, select
 
+from app.data.bases import MerchantOwned
 from app.extensions import db
 from app.merchants.auth import current_merchant
-from app.merchants.models import MerchantOwned
 
 M = TypeVar("M", bound=MerchantOwned)
 

@@ -12,7 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
+from app.core.clock import aware, utcnow
 from app.core.crypto import InvalidToken, seal, unseal
+from app.core.errors import ServiceError
 from app.core.passwords import (
     PasswordWeakness,
     context_words,
@@ -24,22 +26,13 @@ from app.core.passwords import (
 from app.core.regions import country_currency
 from app.core.tokens import new_public_id, new_secret_token, token_digest
 from app.extensions import DbSession
-from app.merchants.models import Invitation, LoginSession, Merchant, Role, User, aware, utcnow
+from app.merchants.models import Invitation, LoginSession, Merchant, Role, User
 
 INVITATION_LIFETIME = timedelta(days=7)
 SIGN_UP_LINK_LIFETIME = timedelta(hours=24)
 PASSWORD_RESET_LINK_LIFETIME = timedelta(hours=1)
 # Sealed links are a few hundred characters; anything far longer is not one of ours.
 EMAILED_LINK_MAX = 2048
-
-
-class ServiceError(Exception):
-    """A refusal to show next to a form field (``field``) or at the top of the form."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 def normalize_email(email: str) -> str:

@@ -20,9 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import utcnow
 from app.core.money import Money
+from app.data.bases import MerchantOwned
 from app.extensions import db
-from app.merchants.models import MerchantOwned, utcnow
 
 if TYPE_CHECKING:
     from app.checkout.models import Answer, CheckoutSession

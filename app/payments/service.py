@@ -19,9 +19,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.core.clock import aware
 from app.extensions import DbSession
 from app.mail import public_url_for, send_email
-from app.merchants.models import Merchant, aware
+from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentEvent, PaymentStatus
 from app.payments.reasons import failure_reason, rejection_reason
 from app.processors.access import connected_gateway

@@ -7,8 +7,8 @@ from datetime import timedelta
 from flask import current_app
 from huey import crontab
 
+from app.core.clock import utcnow
 from app.extensions import db, huey
-from app.merchants.models import utcnow
 from app.payments.service import reconcile
 
 

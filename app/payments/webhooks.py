@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.core.clock import utcnow
 from app.core.crypto import InvalidToken
 from app.extensions import DbSession
-from app.merchants.models import Merchant, utcnow
+from app.merchants.models import Merchant
 from app.payments import service
 from app.payments.models import WebhookEvent, WebhookOutcome
 from app.processors.access import connected_gateway, verified_webhook

@@ -20,10 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.crypto import encrypt
+from app.core.errors import ServiceError
 from app.core.regions import STRIPE_ACCOUNT_COUNTRIES
 from app.extensions import DbSession
 from app.merchants.models import Merchant, User
-from app.merchants.service import ServiceError
 from app.processors import webhook_setup
 from app.processors.gateway import AccountInfo, GatewayError, GatewayFailure, PaymentGateway
 from app.processors.idempotency import idempotency_key

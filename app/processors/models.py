@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from app.core.clock import utcnow
+from app.data.bases import MerchantOwned, ShownToBuyers
 from app.extensions import db
-from app.merchants.models import MerchantOwned, ShownToBuyers, utcnow
+from app.merchants.models import Merchant
 
 
 class ProcessorConnection(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
@@ -39,6 +41,14 @@ class ProcessorConnection(MerchantOwned, ShownToBuyers, db.Model):  # type: igno
     webhook_problem: Mapped[str | None] = mapped_column(String(32))
     connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    # Declared here, not on Merchant, because a feature points at the merchant and never the
+    # reverse. Its backref ``Merchant.processor_connection`` is the connection as buyer pages
+    # read it (``settings.service.connected_account``), once per request; connect and
+    # disconnect write the row itself and expire it. Both sides only read.
+    merchant: Mapped[Merchant] = relationship(
+        viewonly=True, backref=backref("processor_connection", uselist=False, viewonly=True)
+    )
 
 
 class Installation(db.Model):  # type: ignore[name-defined]

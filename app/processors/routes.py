@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.config import Settings
+from app.core.clock import utcnow
 from app.core.crypto import InvalidToken, decrypt, seal, unseal
+from app.core.errors import ServiceError
 from app.extensions import db
 from app.merchants.auth import current_merchant, login_required, owner_required, signed_in_user
-from app.merchants.models import Merchant, utcnow
-from app.merchants.service import ServiceError
+from app.merchants.models import Merchant
 from app.payments import service as payment_service
 from app.processors import blueprint, connection, webhook_setup
 from app.processors.access import connected_gateway

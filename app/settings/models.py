@@ -12,12 +12,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from app.core.clock import aware, utcnow
 from app.core.methods import PaymentMethod
 from app.core.money import Money
+from app.data.bases import MerchantOwned, ShownToBuyers
 from app.extensions import db, str_enum
-from app.merchants.models import MerchantOwned, ShownToBuyers, aware, utcnow
+from app.merchants.models import Merchant
 
 
 class Collect(enum.StrEnum):
@@ -61,6 +63,14 @@ class CheckoutSettings(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[
     display_name: Mapped[str] = mapped_column(String(120), default="")
     logo_filename: Mapped[str | None] = mapped_column(String(64))
     accent_color: Mapped[str] = mapped_column(String(7), default="#3b4cca")
+
+    # Declared here, not on Merchant, because a feature points at the merchant and never the
+    # reverse. Its backref ``Merchant.checkout_settings`` holds the row (read it through
+    # ``service.checkout_settings``, which makes it on first use), so one request reads it once,
+    # however many buyer-page helpers ask for it.
+    merchant: Mapped[Merchant] = relationship(
+        backref=backref("checkout_settings", uselist=False, passive_deletes=True)
+    )
 
 
 class AccountCurrency(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]

@@ -15,12 +15,12 @@ from werkzeug.wrappers import Response
 # The module, not its function: the catalog's models import the settings package while the
 # catalog's service is still loading.
 from app.catalog import service as catalog_service
+from app.core.errors import ServiceError
 from app.core.methods import PaymentMethod
 from app.core.pricing import Refusal
 from app.extensions import db
 from app.merchants.auth import current_merchant, login_required
 from app.merchants.scoping import get_owned_or_404
-from app.merchants.service import ServiceError
 from app.settings import blueprint, service
 from app.settings.forms import (
     BrandingForm,

@@ -16,12 +16,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
 from app.core import pricing
+from app.core.clock import utcnow
 from app.core.colours import HEX_COLOUR, READABLE_CONTRAST, contrast_with_white
+from app.core.errors import ServiceError
 from app.core.methods import PaymentMethod, Unavailable, method_availability, required_currency
 from app.core.money import Money, is_currency
 from app.extensions import DbSession
-from app.merchants.models import Merchant, utcnow
-from app.merchants.service import ServiceError
+from app.merchants.models import Merchant
 from app.settings.labels import METHOD_LABELS
 from app.settings.models import (
     AccountCurrency,

@@ -21,10 +21,11 @@ from werkzeug.wrappers import Response
 from app.catalog.models import Product
 from app.checkout import documents as checkout_documents  # modules: imported in either order
 from app.checkout import service as checkout_service
+from app.core.clock import utcnow
+from app.core.errors import ServiceError
 from app.extensions import db, limiter
 from app.merchants.auth import current_user
-from app.merchants.models import Merchant, utcnow
-from app.merchants.service import ServiceError
+from app.merchants.models import Merchant
 from app.settings.models import CheckoutSettings
 from app.settings.service import checkout_settings, connected_account
 from app.storefront import service, shop_blueprint

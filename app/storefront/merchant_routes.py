@@ -13,11 +13,11 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
+from app.core.errors import ServiceError
 from app.core.methods import PaymentMethod
 from app.extensions import db
 from app.merchants.auth import current_merchant, login_required
 from app.merchants.scoping import get_owned_or_404
-from app.merchants.service import ServiceError
 from app.settings.service import accepted_methods
 from app.storefront import blueprint, service
 from app.storefront.forms import (

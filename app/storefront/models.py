@@ -10,8 +10,10 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Product
+from app.core.clock import utcnow
+from app.data.bases import MerchantOwned, ShownToBuyers
 from app.extensions import db
-from app.merchants.models import Merchant, MerchantOwned, ShownToBuyers, utcnow
+from app.merchants.models import Merchant
 
 
 def in_locale(texts: dict[str, Any], locale: str, fallback: str) -> str:

@@ -20,11 +20,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.catalog.models import Product
 from app.catalog.service import pricing_discount, pricing_price, product_refusal
 from app.core import pricing
+from app.core.errors import ServiceError
 from app.core.methods import PaymentMethod
 from app.core.tokens import new_secret_token, token_digest
 from app.extensions import DbSession
 from app.merchants.models import Merchant
-from app.merchants.service import ServiceError
 from app.settings.service import (
     accepted_methods,
     account_currencies,

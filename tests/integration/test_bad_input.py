@@ -25,12 +25,13 @@ from app.catalog.service import refused_settings
 from app.checkout import forms as checkout_forms
 from app.checkout.documents import LinkDocument
 from app.checkout.service import open_checkout
+from app.core.clock import utcnow
 from app.extensions import db
 from app.links import forms as link_forms
 from app.links.models import PaymentLink
 from app.links.service import never_payable
 from app.merchants import forms as merchant_forms
-from app.merchants.models import Merchant, utcnow
+from app.merchants.models import Merchant
 from app.processors import forms as processor_forms
 from app.settings import forms as settings_forms
 from app.storefront import forms as storefront_forms

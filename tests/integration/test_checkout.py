@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.checkout.models import CheckoutSession
+from app.core.clock import utcnow
 from app.extensions import db
 from app.links.models import PaymentLink
-from app.merchants.models import utcnow
 from tests.integration.test_payments import connected
 from tests.support.accounts import post_form, sign_up
 from tests.support.settings import (

@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from app.checkout import service
 from app.checkout.models import CheckoutSession
+from app.core.clock import utcnow
 from app.extensions import db
 from app.links.models import PaymentLink
-from app.merchants.models import utcnow
 from app.payments.models import Payment, PaymentStatus
 from app.settings.models import Discount
 from tests.integration.test_checkout import open_as_buyer, the_link

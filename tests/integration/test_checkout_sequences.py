@@ -24,9 +24,9 @@ from sqlalchemy import select
 
 from app.checkout.models import CheckoutSession
 from app.checkout.service import checkout_by_token
+from app.core.clock import utcnow
 from app.extensions import db
 from app.links.models import PaymentLink
-from app.merchants.models import utcnow
 from app.payments.models import Payment, PaymentStatus
 from app.payments.service import PAID, reconcile
 from app.settings.models import Discount

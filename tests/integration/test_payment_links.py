@@ -16,10 +16,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from app import create_app
+from app.core.clock import utcnow
 from app.extensions import db
 from app.links.models import PaymentLink
 from app.links.service import DOCUMENT_TYPE, claim_link_payment
-from app.merchants.models import utcnow
 from app.payments.models import Payment, PaymentStatus
 from app.payments.service import PAID
 from tests.support.accounts import log_in, post_form, sign_up

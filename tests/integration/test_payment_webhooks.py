@@ -14,9 +14,9 @@ import stripe
 from flask import Flask
 from sqlalchemy import select
 
+from app.core.clock import utcnow
 from app.core.money import Money
 from app.extensions import db
-from app.merchants.models import utcnow
 from app.payments.models import Payment, PaymentStatus, WebhookEvent, WebhookOutcome
 from app.payments.service import reconcile
 from app.payments.webhooks import HANDLERS

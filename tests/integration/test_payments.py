@@ -10,9 +10,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.core.clock import utcnow
 from app.core.money import Money
 from app.extensions import db
-from app.merchants.models import Merchant, utcnow
+from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentStatus
 from app.payments.service import BuyerDetails, record_intent, refresh_from_stripe
 from app.payments.tasks import reconcile_payments

@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.core.clock import aware
 from app.core.money import Money
 from app.extensions import db
-from app.merchants.models import aware
 from app.payments.models import PaymentStatus
 from app.payments.service import reconcile
 from app.processors.models import ProcessorConnection

@@ -1,0 +1,34 @@
+"""Every feature's models, imported in one place.
+
+``db.metadata`` holds only the tables of imported modules, and a relationship that names
+another feature's model by string (a payment's checkout) resolves only once that model's module
+is imported. Importing this module makes both whole. ``create_app``, the migrations environment
+and the task consumer import it; ``app.extensions`` imports it just before mappers are
+configured, so a script may import any one model and query it.
+
+A new feature's models module is listed here; a test checks that none is missing.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from app.catalog import models as catalog
+from app.checkout import models as checkout
+from app.links import models as links
+from app.merchants import models as merchants
+from app.payments import models as payments
+from app.processors import models as processors
+from app.settings import models as settings
+from app.storefront import models as storefront
+
+MODEL_MODULES: tuple[ModuleType, ...] = (
+    catalog,
+    checkout,
+    links,
+    merchants,
+    payments,
+    processors,
+    settings,
+    storefront,
+)
