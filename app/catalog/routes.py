@@ -12,10 +12,12 @@ from app.catalog import blueprint, service
 from app.catalog.forms import INTERVAL_LABELS, NewProductForm, PriceForm, ProductForm
 from app.catalog.models import BillingInterval, Price, Product
 from app.core.errors import ServiceError
+from app.core.money import Money
 from app.extensions import db
 from app.merchants.auth import current_merchant, login_required
 from app.merchants.scoping import get_owned_or_404
 from app.settings.service import account_currencies, list_tax_rates
+from app.web.form_views import submit_form
 from app.web.rendering import render, render_after_change
 
 
@@ -55,25 +57,32 @@ def _tax_rates() -> list[Any]:
     return list_tax_rates(db.session, current_merchant())
 
 
+def _amount(form: NewProductForm | PriceForm) -> Money:
+    """The validated price (its field is required, so a valid form has one)."""
+    if form.amount.money is None:
+        raise ServiceError(_("This field is required."), "amount")
+    return form.amount.money
+
+
+def _create_product(form: NewProductForm) -> Product:
+    product = service.create_product(db.session, current_merchant(), _details(form), _amount(form))
+    if form.image.image_bytes:
+        service.set_product_image(product, form.image.image_bytes)
+    return product
+
+
 @blueprint.route("/new", methods=["GET", "POST"])
 @login_required
 def new_product() -> Response:
     form = NewProductForm(currencies=_currencies(), tax_rates=_tax_rates())
-    if form.validate_on_submit() and form.amount.money is not None:
-        try:
-            product = service.create_product(
-                db.session, current_merchant(), _details(form), form.amount.money
-            )
-            if form.image.image_bytes:
-                service.set_product_image(product, form.image.image_bytes)
-        except ServiceError as refusal:
-            form.add_error(refusal.field, str(refusal.message))
-        else:
-            db.session.commit()
-            flash(_("%(name)s added.", name=product.name), "success")
-            return redirect(url_for("catalog.products"))
-    status = 422 if form.has_errors() else 200
-    return render("catalog/new_product.html", status=status, form=form)
+    return submit_form(
+        form,
+        lambda: _create_product(form),
+        message=lambda added: _("%(name)s added.", name=added.name),
+        on_success=lambda _result: redirect(url_for("catalog.products")),
+        template="catalog/new_product.html",
+        context=lambda: {"form": form},
+    )
 
 
 def _product_form(product: Product, **kwargs: Any) -> ProductForm:
@@ -93,24 +102,26 @@ def _prices_context(product: Product, price_form: PriceForm | None = None) -> di
     }
 
 
+def _update_product(product: Product, form: ProductForm) -> Product:
+    service.update_product(db.session, current_merchant(), product, _details(form))
+    if form.image.image_bytes or form.remove_image.data:
+        service.set_product_image(product, form.image.image_bytes)
+    return product
+
+
 @blueprint.route("/<int:product_id>", methods=["GET", "POST"])
 @login_required
 def edit_product(product_id: int) -> Response:
     product = get_owned_or_404(Product, product_id)
     form = _product_form(product)
-    if form.validate_on_submit():
-        try:
-            service.update_product(db.session, current_merchant(), product, _details(form))
-            if form.image.image_bytes or form.remove_image.data:
-                service.set_product_image(product, form.image.image_bytes)
-        except ServiceError as refusal:
-            form.add_error(refusal.field, str(refusal.message))
-        else:
-            db.session.commit()
-            flash(_("%(name)s saved.", name=product.name), "success")
-            return redirect(url_for("catalog.edit_product", product_id=product.id))
-    status = 422 if form.has_errors() else 200
-    return render("catalog/edit_product.html", status=status, form=form, **_prices_context(product))
+    return submit_form(
+        form,
+        lambda: _update_product(product, form),
+        message=lambda saved: _("%(name)s saved.", name=saved.name),
+        on_success=lambda _result: redirect(url_for("catalog.edit_product", product_id=product.id)),
+        template="catalog/edit_product.html",
+        context=lambda: {"form": form, **_prices_context(product)},
+    )
 
 
 @blueprint.post("/<int:product_id>/archive")
@@ -144,25 +155,21 @@ def unarchive_product(product_id: int) -> Response:
 def add_price(product_id: int) -> Response:
     product = get_owned_or_404(Product, product_id)
     form = PriceForm(currencies=_currencies())
-    if form.validate_on_submit() and form.amount.money is not None:
-        try:
-            service.add_price(db.session, current_merchant(), product, form.amount.money)
-        except ServiceError as refusal:
-            form.add_error(refusal.field, str(refusal.message))
-        else:
-            db.session.commit()
-            flash(_("Price added."), "success")
-            return render_after_change(
-                "catalog/_prices.html",
-                url_for("catalog.edit_product", product_id=product.id),
-                **_prices_context(product),
-            )
-    return render(
-        "catalog/edit_product.html",
-        "catalog/_prices.html",
-        status=422,
-        form=_product_form(product, formdata=None),
-        **_prices_context(product, form),
+    return submit_form(
+        form,
+        lambda: service.add_price(db.session, current_merchant(), product, _amount(form)),
+        message=_("Price added."),
+        on_success=lambda _result: render_after_change(
+            "catalog/_prices.html",
+            url_for("catalog.edit_product", product_id=product.id),
+            **_prices_context(product),
+        ),
+        template="catalog/edit_product.html",
+        partial="catalog/_prices.html",
+        context=lambda: {
+            "form": _product_form(product, formdata=None),
+            **_prices_context(product, form),
+        },
     )
 
 

@@ -23,6 +23,7 @@ from app.merchants.auth import current_merchant, login_required
 from app.merchants.scoping import get_owned_or_404
 from app.settings.models import Collect
 from app.settings.service import accepted_methods, account_currencies
+from app.web.form_views import submit_form
 from app.web.rendering import render, render_after_change
 
 
@@ -86,23 +87,20 @@ def _methods() -> list[PaymentMethod]:
 @login_required
 def new_link() -> Response:
     form = NewLinkForm(methods=_methods(), **_form_options())
-    if form.validate_on_submit():
-        try:
-            link = service.create_link(
-                db.session,
-                current_merchant(),
-                form.currency.data or "",
-                _details(form),
-                _line_details(form),
-            )
-        except ServiceError as refusal:
-            form.add_error(refusal.field, str(refusal.message))
-        else:
-            db.session.commit()
-            flash(_("%(name)s created.", name=link.name), "success")
-            return redirect(url_for("links.edit_link", link_id=link.id))
-    status = 422 if form.has_errors() else 200
-    return render("links/new_link.html", status=status, form=form)
+    return submit_form(
+        form,
+        lambda: service.create_link(
+            db.session,
+            current_merchant(),
+            form.currency.data or "",
+            _details(form),
+            _line_details(form),
+        ),
+        message=lambda link: _("%(name)s created.", name=link.name),
+        on_success=lambda link: redirect(url_for("links.edit_link", link_id=link.id)),
+        template="links/new_link.html",
+        context=lambda: {"form": form},
+    )
 
 
 def _link_form(link: PaymentLink, **kwargs: Any) -> LinkForm:
@@ -152,28 +150,30 @@ def _lines_context(link: PaymentLink, line_form: LineForm | None = None) -> dict
     }
 
 
+def _editor_context(
+    link: PaymentLink, form: LinkForm | None = None, line_form: LineForm | None = None
+) -> dict[str, Any]:
+    """The editor page: the link's form, its lines with the add-a-line form, status and sharing."""
+    return {
+        "form": form or _link_form(link, formdata=None),
+        **_lines_context(link, line_form),
+        **_status_context(link),
+        **_share_context(link),
+    }
+
+
 @blueprint.route("/<int:link_id>", methods=["GET", "POST"])
 @login_required
 def edit_link(link_id: int) -> Response:
     link = get_owned_or_404(PaymentLink, link_id)
     form = _link_form(link)
-    if form.validate_on_submit():
-        try:
-            service.update_link(db.session, current_merchant(), link, _details(form))
-        except ServiceError as refusal:
-            form.add_error(refusal.field, str(refusal.message))
-        else:
-            db.session.commit()
-            flash(_("%(name)s saved.", name=link.name), "success")
-            return redirect(url_for("links.edit_link", link_id=link.id))
-    status = 422 if form.has_errors() else 200
-    return render(
-        "links/edit_link.html",
-        status=status,
-        form=form,
-        **_lines_context(link),
-        **_status_context(link),
-        **_share_context(link),
+    return submit_form(
+        form,
+        lambda: service.update_link(db.session, current_merchant(), link, _details(form)),
+        message=lambda saved: _("%(name)s saved.", name=saved.name),
+        on_success=lambda saved: redirect(url_for("links.edit_link", link_id=saved.id)),
+        template="links/edit_link.html",
+        context=lambda: _editor_context(link, form=form),
     )
 
 
@@ -253,27 +253,18 @@ def reactivate_link(link_id: int) -> Response:
 def add_line(link_id: int) -> Response:
     link = get_owned_or_404(PaymentLink, link_id)
     form = LineForm(**_form_options())
-    if form.validate_on_submit():
-        try:
-            service.add_line(db.session, current_merchant(), link, _line_details(form))
-        except ServiceError as refusal:
-            form.add_error(refusal.field, str(refusal.message))
-        else:
-            db.session.commit()
-            flash(_("Line added."), "success")
-            return render_after_change(
-                "links/_lines.html",
-                url_for("links.edit_link", link_id=link.id),
-                **_lines_context(link),
-            )
-    return render(
-        "links/edit_link.html",
-        "links/_lines.html",
-        status=422,
-        form=_link_form(link, formdata=None),
-        **_lines_context(link, form),
-        **_status_context(link),
-        **_share_context(link),
+    return submit_form(
+        form,
+        lambda: service.add_line(db.session, current_merchant(), link, _line_details(form)),
+        message=_("Line added."),
+        on_success=lambda _result: render_after_change(
+            "links/_lines.html",
+            url_for("links.edit_link", link_id=link.id),
+            **_lines_context(link),
+        ),
+        template="links/edit_link.html",
+        partial="links/_lines.html",
+        context=lambda: _editor_context(link, line_form=form),
     )
 
 

@@ -3,7 +3,7 @@ invitation."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -20,7 +20,9 @@ from app.merchants.forms import (
     ResetPasswordForm,
     SignupForm,
 )
+from app.merchants.models import Invitation, User
 from app.web import rate_limits
+from app.web.form_views import submit_form
 from app.web.forms import KassaForm
 from app.web.rendering import render
 from app.web.safety import safe_next_url
@@ -49,9 +51,9 @@ def _check_your_email(email: str, message: str) -> Response:
     return render("merchants/check_email.html", email=email, message=message)
 
 
-def _send_sign_up_email(answer: service.SignUpAnswer) -> None:
+def _sign_up_emailed(answer: service.SignUpAnswer) -> Response:
     """The one email of a sign-up: the link that opens a new account, or, for an address
-    already registered, a note to its owner with the ways in."""
+    already registered, a note to its owner with the ways in. Then "check your email"."""
     if answer.existing_user is not None:
         send_email(
             answer.email,
@@ -68,6 +70,17 @@ def _send_sign_up_email(answer: service.SignUpAnswer) -> None:
             link=public_url_for("merchants.confirm_sign_up", token=answer.confirmation_token),
             hours=int(service.SIGN_UP_LINK_LIFETIME.total_seconds() // 3600),
         )
+    return _check_your_email(answer.email, _("We sent a link to finish your sign-up."))
+
+
+def _sign_up_details(form: SignupForm) -> service.SignUp:
+    return service.SignUp(
+        business_name=form.business_name.data or "",
+        country=form.country.data or "",
+        currency=form.currency.data or None,
+        email=form.email.data or "",
+        locale=str(get_locale()),
+    )
 
 
 @blueprint.route("/signup", methods=["GET", "POST"])
@@ -76,25 +89,15 @@ def _send_sign_up_email(answer: service.SignUpAnswer) -> None:
 def signup() -> Response:
     """The same answer whether the address is new or registered: "check your email"."""
     form = SignupForm()
-    if form.validate_on_submit():
-        details = service.SignUp(
-            business_name=form.business_name.data or "",
-            country=form.country.data or "",
-            currency=form.currency.data or None,
-            email=form.email.data or "",
-            locale=str(get_locale()),
-        )
-        try:
-            answer = service.request_sign_up(
-                db.session, details, form.password.data or "", _secret_key()
-            )
-        except ServiceError as refusal:
-            form.add_error(refusal.field, str(refusal.message))
-        else:
-            _send_sign_up_email(answer)
-            return _check_your_email(answer.email, _("We sent a link to finish your sign-up."))
-    status = 422 if form.has_errors() else 200
-    return render("merchants/signup.html", status=status, form=form)
+    return submit_form(
+        form,
+        lambda: service.request_sign_up(
+            db.session, _sign_up_details(form), form.password.data or "", _secret_key()
+        ),
+        on_success=_sign_up_emailed,
+        template="merchants/signup.html",
+        context=lambda: {"form": form},
+    )
 
 
 @blueprint.route("/signup/confirm/<token>", methods=["GET", "POST"])
@@ -118,22 +121,27 @@ def confirm_sign_up(token: str) -> Response:
     return render("merchants/confirm_sign_up.html", form=form, pending=pending)
 
 
+def _log_in_with(form: LoginForm) -> None:
+    """Log in with the typed credentials; wrong ones are refused like a service refusal."""
+    user = service.authenticate(db.session, form.email.data or "", form.password.data or "")
+    if user is None:
+        raise service.ServiceError(_("Email or password is incorrect."))
+    log_in(user)
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 @limiter.limit(rate_limits.login_limit_per_address, methods=["POST"])
 @limiter.limit(rate_limits.LOGIN_PER_ACCOUNT, key_func=rate_limits.typed_email, methods=["POST"])
 def login() -> Response:
     form = LoginForm()
     next_url = safe_next_url(request.args.get("next"), url_for("dashboard.dashboard"))
-    if form.validate_on_submit():
-        user = service.authenticate(db.session, form.email.data or "", form.password.data or "")
-        if user is None:
-            form.add_error(None, _("Email or password is incorrect."))
-        else:
-            log_in(user)
-            db.session.commit()
-            return redirect(next_url)
-    status = 422 if form.has_errors() else 200
-    return render("merchants/login.html", status=status, form=form)
+    return submit_form(
+        form,
+        lambda: _log_in_with(form),
+        on_success=lambda _result: redirect(next_url),
+        template="merchants/login.html",
+        context=lambda: {"form": form},
+    )
 
 
 @blueprint.post("/logout")
@@ -144,28 +152,40 @@ def logout() -> Response:
     return redirect(url_for("merchants.login"))
 
 
+def _email_reset_link(email: str) -> str:
+    """Email a reset link if ``email`` is a user's; the address as typed, normalized, either way."""
+    reset = service.request_password_reset(db.session, email, _secret_key())
+    if reset is not None:
+        send_email(
+            reset.user.email,
+            "password_reset",
+            reset.user.merchant.default_locale,
+            link=public_url_for("merchants.reset_password", token=reset.token),
+        )
+    return service.normalize_email(email)
+
+
 @blueprint.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(rate_limits.RESET_REQUESTS_PER_ADDRESS, methods=["POST"])
 @emails_per_recipient
 def forgot_password() -> Response:
     """The same answer whether or not the address has an account; only a user is emailed."""
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        email = form.email.data or ""
-        reset = service.request_password_reset(db.session, email, _secret_key())
-        if reset is not None:
-            send_email(
-                reset.user.email,
-                "password_reset",
-                reset.user.merchant.default_locale,
-                link=public_url_for("merchants.reset_password", token=reset.token),
-            )
-        return _check_your_email(
-            service.normalize_email(email),
+    return submit_form(
+        form,
+        lambda: _email_reset_link(form.email.data or ""),
+        on_success=lambda email: _check_your_email(
+            email,
             _("If an account uses this address, we sent it a link to choose a new password."),
-        )
-    status = 422 if form.has_errors() else 200
-    return render("merchants/forgot_password.html", status=status, form=form)
+        ),
+        template="merchants/forgot_password.html",
+        context=lambda: {"form": form},
+    )
+
+
+def _set_new_password(user: User, form: ResetPasswordForm) -> None:
+    service.reset_password(db.session, user, form.password.data or "")
+    log_in(user)
 
 
 @blueprint.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -174,18 +194,22 @@ def reset_password(token: str) -> Response:
     if user is None:
         return render("merchants/link_invalid.html", status=404, purpose="password_reset")
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            service.reset_password(db.session, user, form.password.data or "")
-        except ServiceError as refusal:
-            form.add_error(refusal.field, str(refusal.message))
-        else:
-            log_in(user)
-            db.session.commit()
-            flash(_("Your new password is set. Every other session was logged out."), "success")
-            return redirect(url_for("dashboard.dashboard"))
-    status = 422 if form.has_errors() else 200
-    return render("merchants/reset_password.html", status=status, form=form, user=user)
+    return submit_form(
+        form,
+        lambda: _set_new_password(user, form),
+        message=_("Your new password is set. Every other session was logged out."),
+        on_success=lambda _result: redirect(url_for("dashboard.dashboard")),
+        template="merchants/reset_password.html",
+        context=lambda: {"form": form, "user": user},
+    )
+
+
+def _join_team(invitation: Invitation, form: AcceptInvitationForm) -> User:
+    user = service.accept_invitation(
+        db.session, invitation, form.name.data or "", form.password.data or ""
+    )
+    log_in(user)
+    return user
 
 
 @blueprint.route("/invitations/<token>", methods=["GET", "POST"])
@@ -194,21 +218,11 @@ def accept_invitation(token: str) -> Response:
     if invitation is None:
         return render("merchants/invitation_invalid.html", status=404)
     form = AcceptInvitationForm()
-    if form.validate_on_submit():
-        try:
-            user = service.accept_invitation(
-                db.session, invitation, form.name.data or "", form.password.data or ""
-            )
-        except ServiceError as refusal:
-            form.add_error(refusal.field, str(refusal.message))
-        else:
-            log_in(user)
-            db.session.commit()
-            flash(_("Welcome to %(name)s's team!", name=user.merchant.name), "success")
-            return redirect(url_for("dashboard.dashboard"))
-    if request.method == "POST" and not form.has_errors():
-        abort(400)
-    status = 422 if form.has_errors() else 200
-    return render(
-        "merchants/accept_invitation.html", status=status, form=form, invitation=invitation
+    return submit_form(
+        form,
+        lambda: _join_team(invitation, form),
+        message=lambda user: _("Welcome to %(name)s's team!", name=user.merchant.name),
+        on_success=lambda _result: redirect(url_for("dashboard.dashboard")),
+        template="merchants/accept_invitation.html",
+        context=lambda: {"form": form, "invitation": invitation},
     )

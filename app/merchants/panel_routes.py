@@ -23,6 +23,7 @@ from app.merchants.auth import (
 from app.merchants.forms import InviteForm, PasswordChangeForm
 from app.merchants.models import Invitation, User
 from app.merchants.scoping import get_owned_or_404, scoped_select
+from app.web.form_views import submit_form
 from app.web.rendering import render
 
 
@@ -58,22 +59,26 @@ def team() -> Response:
     return render("merchants/team.html", "merchants/_team.html", **_team_context())
 
 
+def _invited(issued: service.IssuedInvitation, locale: str) -> Response:
+    """The invitation is stored: email it, and show the team with it."""
+    _send_invitation(issued, locale)
+    return render("merchants/team.html", "merchants/_team.html", **_team_context())
+
+
 @blueprint.post("/panel/team/invitations")
 @login_required
 @owner_required
 def invite() -> Response:
     form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            issued = service.invite_staff(db.session, signed_in_user(), form.email.data or "")
-        except ServiceError as refusal:
-            form.add_error(refusal.field, str(refusal.message))
-        else:
-            db.session.commit()
-            _send_invitation(issued, form.locale.data or "en")
-            flash(_("Invitation sent to %(email)s.", email=issued.invitation.email), "success")
-            return render("merchants/team.html", "merchants/_team.html", **_team_context())
-    return render("merchants/team.html", "merchants/_team.html", status=422, **_team_context(form))
+    return submit_form(
+        form,
+        lambda: service.invite_staff(db.session, signed_in_user(), form.email.data or ""),
+        message=lambda issued: _("Invitation sent to %(email)s.", email=issued.invitation.email),
+        on_success=lambda issued: _invited(issued, form.locale.data or "en"),
+        template="merchants/team.html",
+        partial="merchants/_team.html",
+        context=lambda: _team_context(form),
+    )
 
 
 @blueprint.post("/panel/team/invitations/<int:invitation_id>/resend")
@@ -117,22 +122,24 @@ def remove_member(member_id: int) -> Response:
     return render("merchants/team.html", "merchants/_team.html", **_team_context())
 
 
+def _change_password(user: User, form: PasswordChangeForm) -> None:
+    """Change the password (every session of ``user`` ends) and start this browser's anew."""
+    service.change_password(
+        db.session, user, form.current_password.data or "", form.new_password.data or ""
+    )
+    log_in(user)
+
+
 @blueprint.route("/panel/account", methods=["GET", "POST"])
 @login_required
 def account() -> Response:
     form = PasswordChangeForm()
     user = signed_in_user()
-    if form.validate_on_submit():
-        try:
-            service.change_password(
-                db.session, user, form.current_password.data or "", form.new_password.data or ""
-            )
-        except ServiceError as refusal:
-            form.add_error(refusal.field, str(refusal.message))
-        else:
-            log_in(user)
-            db.session.commit()
-            flash(_("Your password was changed. Other sessions have been logged out."), "success")
-            return redirect(url_for("merchants.account"))
-    status = 422 if form.has_errors() else 200
-    return render("merchants/account.html", status=status, form=form, user=user)
+    return submit_form(
+        form,
+        lambda: _change_password(user, form),
+        message=_("Your password was changed. Other sessions have been logged out."),
+        on_success=lambda _result: redirect(url_for("merchants.account")),
+        template="merchants/account.html",
+        context=lambda: {"form": form, "user": user},
+    )

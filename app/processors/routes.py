@@ -30,6 +30,7 @@ from app.processors.forms import (
 from app.processors.gateway import PaymentGateway
 from app.processors.models import ProcessorConnection
 from app.processors.stripe_gateway import StripeGateway
+from app.web.form_views import submit_form
 from app.web.i18n import money
 from app.web.rendering import render
 
@@ -76,18 +77,20 @@ def _events_context(connected: ProcessorConnection | None, merchant: Merchant) -
     }
 
 
-def _page(status: int = 200, **context: Any) -> Response:
+def _page_context(**context: Any) -> dict[str, Any]:
     merchant = current_merchant()
     connected = connection.current_connection(db.session, merchant.id)
     context.setdefault("secret_form", SigningSecretForm(formdata=None))
-    return render(
-        "processors/payments.html",
-        status=status,
-        connected=connected,
-        stripe_mode=_settings().stripe_mode,
+    return {
+        "connected": connected,
+        "stripe_mode": _settings().stripe_mode,
         **_events_context(connected, merchant),
         **context,
-    )
+    }
+
+
+def _page(status: int = 200, **context: Any) -> Response:
+    return render("processors/payments.html", status=status, **_page_context(**context))
 
 
 @blueprint.get("/panel/settings/payments")
@@ -101,24 +104,22 @@ def payments() -> Response:
 @owner_required
 def verify() -> Response:
     form = StripeKeysForm()
-    if not form.validate_on_submit():
-        return _page(422, form=form)
     keys = {
         "secret_key": form.secret_key.data or "",
         "publishable_key": form.publishable_key.data or "",
         "attempt": secrets.token_urlsafe(12),
     }
-    try:
-        verified = _verify(keys)
-    except ServiceError as refusal:
-        form.add_error(refusal.field, str(refusal.message))
-        return _page(422, form=form)
-    sealed = seal(keys, _settings().secret_key)
-    return _page(
-        form=form,
-        found=verified.account,
-        livemode=verified.livemode,
-        confirm=ConfirmConnectionForm(sealed=sealed),
+    return submit_form(
+        form,
+        lambda: _verify(keys),
+        on_success=lambda verified: _page(
+            form=form,
+            found=verified.account,
+            livemode=verified.livemode,
+            confirm=ConfirmConnectionForm(sealed=seal(keys, _settings().secret_key)),
+        ),
+        template="processors/payments.html",
+        context=lambda: _page_context(form=form),
     )
 
 
@@ -174,21 +175,19 @@ def connect() -> Response:
 @owner_required
 def give_signing_secret() -> Response:
     form = SigningSecretForm()
-    if not form.validate_on_submit():
-        return _page(422, secret_form=form)
-    try:
-        connection.use_signing_secret(
+    return submit_form(
+        form,
+        lambda: connection.use_signing_secret(
             db.session,
             current_merchant(),
             form.signing_secret.data or "",
             encryption_key=_settings().secret_key,
-        )
-    except ServiceError as refusal:
-        form.add_error(refusal.field, str(refusal.message))
-        return _page(422, secret_form=form)
-    db.session.commit()
-    flash(_("Kassa now checks Stripe's events with the signing secret you gave."), "success")
-    return redirect(url_for("processors.payments"))
+        ),
+        message=_("Kassa now checks Stripe's events with the signing secret you gave."),
+        on_success=lambda _result: redirect(url_for("processors.payments")),
+        template="processors/payments.html",
+        context=lambda: _page_context(secret_form=form),
+    )
 
 
 @blueprint.post("/panel/settings/payments/webhooks/register")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -15,11 +14,11 @@ from werkzeug.wrappers import Response
 # The module, not its function: the catalog's models import the settings package while the
 # catalog's service is still loading.
 from app.catalog import service as catalog_service
-from app.core.errors import ServiceError
 from app.core.methods import PaymentMethod
 from app.core.pricing import Refusal
 from app.extensions import db
 from app.merchants.auth import current_merchant, login_required
+from app.merchants.models import Merchant
 from app.merchants.scoping import get_owned_or_404
 from app.settings import blueprint, service
 from app.settings.forms import (
@@ -41,6 +40,7 @@ from app.settings.labels import (
     unavailable_reason,
 )
 from app.settings.models import (
+    CheckoutSettings,
     Collect,
     CustomField,
     CustomFieldKind,
@@ -49,7 +49,7 @@ from app.settings.models import (
     PolicyKind,
     TaxRate,
 )
-from app.web.forms import KassaForm
+from app.web.form_views import ListPage, submit_form
 from app.web.i18n import locale_name, shipped_locales
 from app.web.rendering import render, render_after_change
 
@@ -94,44 +94,6 @@ SETTINGS_SECTIONS: tuple[SettingsSection, ...] = (
 )
 
 
-def _refuse(form: KassaForm, refusal: ServiceError) -> None:
-    form.add_error(refusal.field, str(refusal.message))
-
-
-@dataclass(frozen=True)
-class ListPage:
-    """A settings page that lists entries with an add form and a remove button per row
-    (fees, tax rates, questions, discount codes): the same flow for each, with HTMX or not."""
-
-    page: str
-    partial: str
-    endpoint: str
-    context: Callable[..., dict[str, Any]]  # (form or None) -> template context
-
-    def show(self, form: KassaForm | None = None, status: int = 200) -> Response:
-        return render(self.page, self.partial, status=status, **self.context(form))
-
-    def changed(self, message: str, category: str) -> Response:
-        db.session.commit()
-        flash(message, category)
-        return render_after_change(self.partial, url_for(self.endpoint), **self.context(None))
-
-    def add(self, form: KassaForm, create: Callable[[], object], message: str) -> Response:
-        """Validate ``form``, then ``create`` the entry with the service (it reads the form)."""
-        if form.validate_on_submit():
-            try:
-                create()
-            except ServiceError as refusal:
-                _refuse(form, refusal)
-            else:
-                return self.changed(message, "success")
-        return self.show(form, status=422)
-
-    def remove(self, row: Fee | TaxRate | CustomField | Discount, message: str) -> Response:
-        service.remove_listed(db.session, row)
-        return self.changed(message, "info")
-
-
 @blueprint.get("/")
 @login_required
 def hub() -> Response:
@@ -155,38 +117,35 @@ def _checkout_context(form: CheckoutForm) -> dict[str, Any]:
     }
 
 
+def _update_checkout(merchant: Merchant, form: CheckoutForm) -> None:
+    service.update_checkout(
+        db.session,
+        merchant,
+        methods=[PaymentMethod(m) for m in form.payment_methods.data or []],
+        billing_address=Collect(form.billing_address.data),
+        shipping_address=Collect(form.shipping_address.data),
+        phone=Collect(form.phone.data),
+    )
+
+
 @blueprint.route("/checkout", methods=["GET", "POST"])
 @login_required
 def checkout() -> Response:
     merchant = current_merchant()
     settings = service.checkout_settings(db.session, merchant)
     form = CheckoutForm(obj=settings)
-    if form.validate_on_submit():
-        try:
-            service.update_checkout(
-                db.session,
-                merchant,
-                methods=[PaymentMethod(m) for m in form.payment_methods.data or []],
-                billing_address=Collect(form.billing_address.data),
-                shipping_address=Collect(form.shipping_address.data),
-                phone=Collect(form.phone.data),
-            )
-        except ServiceError as refusal:
-            _refuse(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("Checkout settings saved."), "success")
-            return render_after_change(
-                "settings/_checkout.html",
-                url_for("settings.checkout"),
-                **_checkout_context(CheckoutForm(formdata=None, obj=settings)),
-            )
-    status = 422 if form.has_errors() else 200
-    return render(
-        "settings/checkout.html",
-        "settings/_checkout.html",
-        status=status,
-        **_checkout_context(form),
+    return submit_form(
+        form,
+        lambda: _update_checkout(merchant, form),
+        message=_("Checkout settings saved."),
+        on_success=lambda _result: render_after_change(
+            "settings/_checkout.html",
+            url_for("settings.checkout"),
+            **_checkout_context(CheckoutForm(formdata=None, obj=settings)),
+        ),
+        template="settings/checkout.html",
+        partial="settings/_checkout.html",
+        context=lambda: _checkout_context(form),
     )
 
 
@@ -202,44 +161,42 @@ def _currencies_context(form: CurrencyForm | None = None) -> dict[str, Any]:
     }
 
 
+CURRENCIES = ListPage(
+    "settings/currencies.html",
+    "settings/_currencies.html",
+    "settings.currencies",
+    _currencies_context,
+)
+
+
 @blueprint.get("/currencies")
 @login_required
 def currencies() -> Response:
-    return render("settings/currencies.html", "settings/_currencies.html", **_currencies_context())
-
-
-def _currency_change(change: Any, done_message: str) -> Response:
-    form = CurrencyForm()
-    if form.validate_on_submit():
-        code = form.currency.data or ""
-        try:
-            change(db.session, current_merchant(), code)
-        except ServiceError as refusal:
-            _refuse(form, refusal)
-        else:
-            db.session.commit()
-            flash(done_message % {"currency": code}, "success")
-            return render_after_change(
-                "settings/_currencies.html", url_for("settings.currencies"), **_currencies_context()
-            )
-    return render(
-        "settings/currencies.html",
-        "settings/_currencies.html",
-        status=422,
-        **_currencies_context(form),
-    )
+    return CURRENCIES.show()
 
 
 @blueprint.post("/currencies")
 @login_required
 def add_currency() -> Response:
-    return _currency_change(service.add_currency, _("%(currency)s added."))
+    form = CurrencyForm()
+    code = form.currency.data or ""
+    return CURRENCIES.submit(
+        form,
+        lambda: service.add_currency(db.session, current_merchant(), code),
+        _("%(currency)s added.", currency=code),
+    )
 
 
 @blueprint.post("/currencies/remove")
 @login_required
 def remove_currency() -> Response:
-    return _currency_change(service.remove_currency, _("%(currency)s removed."))
+    form = CurrencyForm()
+    code = form.currency.data or ""
+    return CURRENCIES.submit(
+        form,
+        lambda: service.remove_currency(db.session, current_merchant(), code),
+        _("%(currency)s removed.", currency=code),
+    )
 
 
 # Fees
@@ -281,7 +238,7 @@ def fees() -> Response:
 @login_required
 def add_fee() -> Response:
     form = _fee_form()
-    return FEES.add(
+    return FEES.submit(
         form,
         lambda: service.add_fee(
             db.session,
@@ -299,7 +256,8 @@ def add_fee() -> Response:
 @blueprint.post("/fees/<int:fee_id>/remove")
 @login_required
 def remove_fee(fee_id: int) -> Response:
-    return FEES.remove(get_owned_or_404(Fee, fee_id), _("Fee removed."))
+    service.remove_listed(db.session, get_owned_or_404(Fee, fee_id))
+    return FEES.changed(_("Fee removed."))
 
 
 # Tax rates
@@ -326,7 +284,7 @@ def taxes() -> Response:
 @login_required
 def add_tax_rate() -> Response:
     form = TaxRateForm()
-    return TAXES.add(
+    return TAXES.submit(
         form,
         lambda: service.add_tax_rate(
             db.session,
@@ -343,10 +301,15 @@ def add_tax_rate() -> Response:
 @blueprint.post("/taxes/<int:tax_rate_id>/remove")
 @login_required
 def remove_tax_rate(tax_rate_id: int) -> Response:
-    return TAXES.remove(get_owned_or_404(TaxRate, tax_rate_id), _("Tax rate removed."))
+    service.remove_listed(db.session, get_owned_or_404(TaxRate, tax_rate_id))
+    return TAXES.changed(_("Tax rate removed."))
 
 
 # Branding
+
+
+def _branding_context(form: BrandingForm, settings: CheckoutSettings) -> dict[str, Any]:
+    return {"form": form, "settings": settings, "readable": service.accent_is_readable(settings)}
 
 
 @blueprint.route("/branding", methods=["GET", "POST"])
@@ -355,50 +318,36 @@ def branding() -> Response:
     merchant = current_merchant()
     settings = service.checkout_settings(db.session, merchant)
     form = BrandingForm(obj=settings)
-    if form.validate_on_submit():
-        try:
-            service.update_branding(
-                db.session,
-                merchant,
-                display_name=form.display_name.data or "",
-                accent_color=form.accent_color.data or "",
-                logo=form.logo.image_bytes,
-                remove_logo=bool(form.remove_logo.data),
-            )
-        except ServiceError as refusal:
-            _refuse(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("Branding saved."), "success")
-            return redirect(url_for("settings.branding"))
-    status = 422 if form.has_errors() else 200
-    return render(
-        "settings/branding.html",
-        status=status,
-        form=form,
-        settings=settings,
-        readable=service.accent_is_readable(settings),
+    return submit_form(
+        form,
+        lambda: service.update_branding(
+            db.session,
+            merchant,
+            display_name=form.display_name.data or "",
+            accent_color=form.accent_color.data or "",
+            logo=form.logo.image_bytes,
+            remove_logo=bool(form.remove_logo.data),
+        ),
+        message=_("Branding saved."),
+        on_success=lambda _result: redirect(url_for("settings.branding")),
+        template="settings/branding.html",
+        context=lambda: _branding_context(form, settings),
     )
 
 
 # Policies
 
 
-def _policies_page(
-    form: PolicyForm, consent_form: PolicyConsentForm, status: int = 200
-) -> Response:
+def _policies_context(form: PolicyForm, consent_form: PolicyConsentForm) -> dict[str, Any]:
     merchant = current_merchant()
-    written = {(p.kind, p.locale): p for p in service.list_policies(db.session, merchant)}
-    return render(
-        "settings/policies.html",
-        status=status,
-        form=form,
-        consent_form=consent_form,
-        written=written,
-        kinds=list(PolicyKind),
-        policy_labels=POLICY_LABELS,
-        locales=[(code, locale_name(code)) for code in shipped_locales()],
-    )
+    return {
+        "form": form,
+        "consent_form": consent_form,
+        "written": {(p.kind, p.locale): p for p in service.list_policies(db.session, merchant)},
+        "kinds": list(PolicyKind),
+        "policy_labels": POLICY_LABELS,
+        "locales": [(code, locale_name(code)) for code in shipped_locales()],
+    }
 
 
 def _consent_form() -> PolicyConsentForm:
@@ -420,44 +369,46 @@ def policies() -> Response:
         formdata=None, kind=kind, locale=locale,
         url=policy.url if policy else "", text=policy.text if policy else "",
     )  # fmt: skip
-    return _policies_page(form, _consent_form())
+    return render("settings/policies.html", **_policies_context(form, _consent_form()))
 
 
 @blueprint.post("/policies")
 @login_required
 def save_policy() -> Response:
     form = PolicyForm()
-    if form.validate_on_submit():
-        service.save_policy(
+    return submit_form(
+        form,
+        lambda: service.save_policy(
             db.session,
             current_merchant(),
             PolicyKind(form.kind.data),
             form.locale.data or "",
             form.url.data or "",
             form.text.data or "",
-        )
-        db.session.commit()
-        flash(_("Policy saved."), "success")
-        return redirect(url_for("settings.policies", kind=form.kind.data, locale=form.locale.data))
-    return _policies_page(form, _consent_form(), status=422)
+        ),
+        message=_("Policy saved."),
+        on_success=lambda _result: redirect(
+            url_for("settings.policies", kind=form.kind.data, locale=form.locale.data)
+        ),
+        template="settings/policies.html",
+        context=lambda: _policies_context(form, _consent_form()),
+    )
 
 
 @blueprint.post("/policies/consent")
 @login_required
 def policy_consent() -> Response:
     form = PolicyConsentForm()
-    if form.validate_on_submit():
-        try:
-            service.set_policy_consent(
-                db.session, current_merchant(), bool(form.require_policy_consent.data)
-            )
-        except ServiceError as refusal:
-            _refuse(form, refusal)
-        else:
-            db.session.commit()
-            flash(_("Consent setting saved."), "success")
-            return redirect(url_for("settings.policies"))
-    return _policies_page(PolicyForm(formdata=None), form, status=422)
+    return submit_form(
+        form,
+        lambda: service.set_policy_consent(
+            db.session, current_merchant(), bool(form.require_policy_consent.data)
+        ),
+        message=_("Consent setting saved."),
+        on_success=lambda _result: redirect(url_for("settings.policies")),
+        template="settings/policies.html",
+        context=lambda: _policies_context(PolicyForm(formdata=None), form),
+    )
 
 
 # Custom fields
@@ -492,7 +443,7 @@ def custom_fields() -> Response:
 @login_required
 def add_custom_field() -> Response:
     form = CustomFieldForm()
-    return QUESTIONS.add(
+    return QUESTIONS.submit(
         form,
         lambda: service.add_custom_field(
             db.session,
@@ -509,7 +460,8 @@ def add_custom_field() -> Response:
 @blueprint.post("/custom-fields/<int:custom_field_id>/remove")
 @login_required
 def remove_custom_field(custom_field_id: int) -> Response:
-    return QUESTIONS.remove(get_owned_or_404(CustomField, custom_field_id), _("Question removed."))
+    service.remove_listed(db.session, get_owned_or_404(CustomField, custom_field_id))
+    return QUESTIONS.changed(_("Question removed."))
 
 
 # Discounts
@@ -544,7 +496,7 @@ def discounts() -> Response:
 @login_required
 def add_discount() -> Response:
     form = _discount_form()
-    return DISCOUNTS.add(
+    return DISCOUNTS.submit(
         form,
         lambda: service.add_discount(
             db.session,
@@ -562,4 +514,5 @@ def add_discount() -> Response:
 @blueprint.post("/discounts/<int:discount_id>/remove")
 @login_required
 def remove_discount(discount_id: int) -> Response:
-    return DISCOUNTS.remove(get_owned_or_404(Discount, discount_id), _("Discount code removed."))
+    service.remove_listed(db.session, get_owned_or_404(Discount, discount_id))
+    return DISCOUNTS.changed(_("Discount code removed."))

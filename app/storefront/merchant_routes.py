@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 import segno
-from flask import current_app, flash, make_response, redirect, url_for
+from flask import current_app, make_response, redirect, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -27,9 +27,8 @@ from app.storefront.forms import (
     StorefrontForm,
 )
 from app.storefront.models import Storefront, StorefrontCategory, StorefrontProduct
-from app.web.forms import KassaForm
+from app.web.form_views import ListPage, submit_form
 from app.web.i18n import shipped_locales
-from app.web.rendering import render, render_after_change
 
 
 def _storefront() -> Storefront:
@@ -43,10 +42,6 @@ def shop_address(storefront: Storefront) -> str:
     """The shop's public address, from ``KASSA_PUBLIC_URL``."""
     public_url = current_app.extensions["kassa_settings"].public_url
     return public_url + url_for("shop.home", slug=storefront.slug)
-
-
-def _refuse(form: KassaForm, refusal: ServiceError) -> None:
-    form.add_error(refusal.field, str(refusal.message))
 
 
 # The shop's settings
@@ -64,62 +59,66 @@ def _settings_form(storefront: Storefront, **kwargs: Any) -> StorefrontForm:
     return form
 
 
-def _settings_page(storefront: Storefront, form: StorefrontForm, status: int = 200) -> Response:
+def _settings_context(storefront: Storefront, form: StorefrontForm) -> dict[str, Any]:
     merchant = current_merchant()
     listed = service.listings(db.session, storefront)
     currencies = service.shop_currencies(db.session, merchant, listed)
     shop_currency = service.default_currency(merchant, currencies)
-    return render(
-        "storefront/settings.html",
-        status=status,
-        form=form,
-        storefront=storefront,
-        shop_url=shop_address(storefront),
-        locales=shipped_locales(),
-        listed_count=len(listed),
-        currencies=currencies,
-        unpriced=[
+    return {
+        "form": form,
+        "storefront": storefront,
+        "shop_url": shop_address(storefront),
+        "locales": shipped_locales(),
+        "listed_count": len(listed),
+        "currencies": currencies,
+        "unpriced": [
             listing.product
             for listing in listed
             if listing.product.price_in(shop_currency) is None and not listing.product.is_archived
         ],
-        shop_currency=shop_currency,
+        "shop_currency": shop_currency,
+    }
+
+
+def _storefront_details(form: StorefrontForm) -> service.StorefrontDetails:
+    chosen = form.payment_methods.data or []
+    return service.StorefrontDetails(
+        enabled=bool(form.enabled.data),
+        slug=form.slug.data or "",
+        titles=form.per_locale("title"),
+        intros=form.per_locale("intro"),
+        currency_switch=bool(form.currency_switch.data),
+        methods=[PaymentMethod(m) for m in chosen] if chosen else None,
+        heroes=form.heroes(),
+        remove_heroes=form.removed_heroes(),
     )
+
+
+def _save_storefront(storefront: Storefront, form: StorefrontForm) -> None:
+    """Save the shop's settings. Committed here, not by ``submit_form``: the address is unique,
+    and a shop that takes it at the same moment is refused by the commit."""
+    service.update_storefront(db.session, current_merchant(), storefront, _storefront_details(form))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(_("This address is taken. Choose another."), "slug") from None
 
 
 @blueprint.route("", methods=["GET", "POST"])
 @login_required
 def settings() -> Response:
-    merchant = current_merchant()
     storefront = _storefront()
     form = _settings_form(storefront)
-    if form.validate_on_submit():
-        chosen = form.payment_methods.data or []
-        details = service.StorefrontDetails(
-            enabled=bool(form.enabled.data),
-            slug=form.slug.data or "",
-            titles=form.per_locale("title"),
-            intros=form.per_locale("intro"),
-            currency_switch=bool(form.currency_switch.data),
-            methods=[PaymentMethod(m) for m in chosen] if chosen else None,
-            heroes=form.heroes(),
-            remove_heroes=form.removed_heroes(),
-        )
-        try:
-            service.update_storefront(db.session, merchant, storefront, details)
-            db.session.commit()
-        except ServiceError as refusal:
-            db.session.rollback()
-            _refuse(form, refusal)
-        except IntegrityError:  # another shop took the address at the same moment
-            db.session.rollback()
-            form.add_error("slug", _("This address is taken. Choose another."))
-        else:
-            flash(_("Storefront saved."), "success")
-            return redirect(url_for("storefront.settings"))
-        storefront = _storefront()
-    status = 422 if form.has_errors() else 200
-    return _settings_page(storefront, form, status)
+    return submit_form(
+        form,
+        lambda: _save_storefront(storefront, form),
+        message=_("Storefront saved."),
+        on_success=lambda _result: redirect(url_for("storefront.settings")),
+        template="storefront/settings.html",
+        # Read again: a refused save was rolled back.
+        context=lambda: _settings_context(_storefront(), form),
+    )
 
 
 def _qr(storefront: Storefront) -> segno.QRCode:
@@ -194,18 +193,18 @@ def _products_context(
     }
 
 
-def _products_changed(message: str, category: str = "success") -> Response:
-    db.session.commit()
-    flash(message, category)
-    return render_after_change(
-        "storefront/_products.html", url_for("storefront.products"), **_products_context()
-    )
+PRODUCTS = ListPage(
+    "storefront/products.html",
+    "storefront/_products.html",
+    "storefront.products",
+    _products_context,
+)
 
 
 @blueprint.get("/products")
 @login_required
 def products() -> Response:
-    return render("storefront/products.html", "storefront/_products.html", **_products_context())
+    return PRODUCTS.show()
 
 
 @blueprint.post("/products")
@@ -217,23 +216,15 @@ def list_product() -> Response:
         categories=service.list_categories(db.session, storefront),
         locale=_locale(),
     )
-    if form.validate_on_submit():
-        try:
-            listing = service.list_product(
-                db.session,
-                storefront,
-                int(form.product.data or 0),
-                int(form.category.data) if form.category.data else None,
-            )
-        except ServiceError as refusal:
-            _refuse(form, refusal)
-        else:
-            return _products_changed(_("%(name)s is in your shop.", name=listing.product.name))
-    return render(
-        "storefront/products.html",
-        "storefront/_products.html",
-        status=422,
-        **_products_context(form),
+    return PRODUCTS.submit(
+        form,
+        lambda: service.list_product(
+            db.session,
+            storefront,
+            int(form.product.data or 0),
+            int(form.category.data) if form.category.data else None,
+        ),
+        lambda listing: _("%(name)s is in your shop.", name=listing.product.name),
     )
 
 
@@ -246,7 +237,7 @@ def _listing(listing_id: int) -> StorefrontProduct:
 def move_up(listing_id: int) -> Response:
     listing = _listing(listing_id)
     service.move_listing(db.session, listing, -1)
-    return _products_changed(_("%(name)s moved up.", name=listing.product.name), "info")
+    return PRODUCTS.changed(_("%(name)s moved up.", name=listing.product.name))
 
 
 @blueprint.post("/products/<int:listing_id>/down")
@@ -254,7 +245,7 @@ def move_up(listing_id: int) -> Response:
 def move_down(listing_id: int) -> Response:
     listing = _listing(listing_id)
     service.move_listing(db.session, listing, 1)
-    return _products_changed(_("%(name)s moved down.", name=listing.product.name), "info")
+    return PRODUCTS.changed(_("%(name)s moved down.", name=listing.product.name))
 
 
 @blueprint.post("/products/<int:listing_id>/remove")
@@ -263,7 +254,7 @@ def unlist(listing_id: int) -> Response:
     listing = _listing(listing_id)
     name = listing.product.name
     service.unlist(db.session, listing)
-    return _products_changed(_("%(name)s is no longer in your shop.", name=name), "info")
+    return PRODUCTS.changed(_("%(name)s is no longer in your shop.", name=name))
 
 
 @blueprint.post("/products/<int:listing_id>/category")
@@ -276,23 +267,16 @@ def set_category(listing_id: int) -> Response:
         categories=service.list_categories(db.session, storefront),
         locale=_locale(),
     )
-    if form.validate_on_submit():
-        try:
-            service.set_listing_category(
-                db.session,
-                storefront,
-                listing,
-                int(form.category.data) if form.category.data else None,
-            )
-        except ServiceError as refusal:
-            _refuse(form, refusal)
-        else:
-            return _products_changed(_("Category of %(name)s saved.", name=listing.product.name))
-    return render(
-        "storefront/products.html",
-        "storefront/_products.html",
-        status=422,
-        **_products_context(category_form=(listing.id, form)),
+    return PRODUCTS.submit(
+        form,
+        lambda: service.set_listing_category(
+            db.session,
+            storefront,
+            listing,
+            int(form.category.data) if form.category.data else None,
+        ),
+        _("Category of %(name)s saved.", name=listing.product.name),
+        context=lambda: _products_context(category_form=(listing.id, form)),
     )
 
 
@@ -316,39 +300,37 @@ def _categories_context(form: CategoryForm | None = None) -> dict[str, Any]:
     }
 
 
-def _categories_changed(message: str, category: str = "success") -> Response:
-    db.session.commit()
-    flash(message, category)
-    return render_after_change(
-        "storefront/_categories.html", url_for("storefront.categories"), **_categories_context()
-    )
+CATEGORIES = ListPage(
+    "storefront/categories.html",
+    "storefront/_categories.html",
+    "storefront.categories",
+    _categories_context,
+)
 
 
 @blueprint.get("/categories")
 @login_required
 def categories() -> Response:
-    return render(
-        "storefront/categories.html", "storefront/_categories.html", **_categories_context()
-    )
+    return CATEGORIES.show()
 
 
 @blueprint.post("/categories")
 @login_required
 def add_category() -> Response:
     form = CategoryForm()
-    if form.validate_on_submit():
-        try:
-            service.add_category(db.session, _storefront(), form.names())
-        except ServiceError as refusal:
-            _refuse(form, refusal)
-        else:
-            return _categories_changed(_("Category added."))
-    return render(
-        "storefront/categories.html",
-        "storefront/_categories.html",
-        status=422,
-        **_categories_context(form),
+    return CATEGORIES.submit(
+        form,
+        lambda: service.add_category(db.session, _storefront(), form.names()),
+        _("Category added."),
     )
+
+
+def _categories_with_rename_form(
+    category: StorefrontCategory, form: CategoryForm
+) -> dict[str, Any]:
+    context = _categories_context()
+    context["rename_forms"][category.id] = form
+    return context
 
 
 @blueprint.post("/categories/<int:category_id>")
@@ -356,17 +338,11 @@ def add_category() -> Response:
 def rename_category(category_id: int) -> Response:
     category = get_owned_or_404(StorefrontCategory, category_id)
     form = CategoryForm(prefix=f"category-{category.id}")
-    if form.validate_on_submit():
-        try:
-            service.rename_category(db.session, category, form.names())
-        except ServiceError as refusal:
-            _refuse(form, refusal)
-        else:
-            return _categories_changed(_("Category renamed."))
-    context = _categories_context()
-    context["rename_forms"][category.id] = form
-    return render(
-        "storefront/categories.html", "storefront/_categories.html", status=422, **context
+    return CATEGORIES.submit(
+        form,
+        lambda: service.rename_category(db.session, category, form.names()),
+        _("Category renamed."),
+        context=lambda: _categories_with_rename_form(category, form),
     )
 
 
@@ -374,4 +350,4 @@ def rename_category(category_id: int) -> Response:
 @login_required
 def remove_category(category_id: int) -> Response:
     service.remove_category(db.session, get_owned_or_404(StorefrontCategory, category_id))
-    return _categories_changed(_("Category removed."), "info")
+    return CATEGORIES.changed(_("Category removed."))
