@@ -60,6 +60,7 @@ def _register_features(app: Flask) -> None:
     from app.catalog import blueprint as catalog
     from app.checkout import blueprint as checkout
     from app.links import blueprint as links
+    from app.links import buyer_blueprint as link_buyers
     from app.merchants import blueprint as merchants
     from app.merchants.auth import current_user, load_current_user
     from app.merchants.navigation import PANEL_NAVIGATION
@@ -85,6 +86,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(uploads.blueprint)
     app.register_blueprint(payments)
     app.register_blueprint(links)
+    app.register_blueprint(link_buyers)
     app.register_blueprint(checkout)
     app.register_blueprint(storefront)
     app.register_blueprint(shop)
