@@ -62,6 +62,7 @@ def _register_features(app: Flask) -> None:
     from app.checkout import blueprint as checkout
     from app.dashboard import blueprint as dashboard
     from app.links import blueprint as links
+    from app.links import buyer_blueprint as link_buyers
     from app.merchants import blueprint as merchants
     from app.merchants.auth import current_user, load_current_user
     from app.merchants.navigation import PANEL_NAVIGATION
@@ -88,6 +89,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(uploads.blueprint)
     app.register_blueprint(payments)
     app.register_blueprint(links)
+    app.register_blueprint(link_buyers)
     app.register_blueprint(checkout)
     app.register_blueprint(storefront)
     app.register_blueprint(shop)

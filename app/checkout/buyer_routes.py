@@ -1,24 +1,33 @@
-"""Buyer pages: ``/l/<slug>`` opens (or resumes) a checkout, ``/c/<token>`` is that checkout.
+"""Buyer pages: ``/c/<token>`` is a checkout of a document, found by its token.
 
 Found by token, never by id: the token is the buyer's only key. Each change posts one small
 form; HTMX gets the summary back, a plain post a redirect to the page.
 
-The merchant's preview of a link (``/panel/links/<id>/preview``) renders the same page from the
-same context, for a new buyer and without a checkout: nothing in it can be sent or paid.
+A document's own package opens its checkouts (a link's ``/l/<slug>`` through
+``open_document``, a cart's "Go to checkout") and may show its merchant a preview of the buyer
+page (``preview_page``): the same page from the same context, for a new buyer and without a
+checkout, where nothing can be sent or paid.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from werkzeug.wrappers import Response
 
 from app.checkout import blueprint, service
-from app.checkout.documents import Document, LinkDocument
+from app.checkout.documents import (
+    Closed,
+    Document,
+    DocumentNotFoundError,
+    PageLink,
+    document_of,
+)
 from app.checkout.forms import (
     BuyerForm,
     CountryForm,
@@ -31,11 +40,6 @@ from app.core import pricing
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
 from app.extensions import db, limiter
-from app.links.labels import REFUSAL_MESSAGES
-from app.links.models import PaymentLink
-from app.links.service import link_by_slug
-from app.merchants.auth import login_required
-from app.merchants.scoping import get_owned_or_404
 from app.payments.models import PaymentStatus
 from app.payments.reasons import gateway_failure_message, last_error_message, rejection_reason
 from app.payments.service import PAID
@@ -48,17 +52,13 @@ from app.web.forms import KassaForm
 from app.web.rendering import go_to, render, render_after_change
 
 
-@blueprint.get("/l/<slug>")
-def open_link(slug: str) -> Response:
-    link = link_by_slug(db.session, slug)
-    if link is None:
-        abort(404)
-    document = LinkDocument(link)
+def open_document(document: Document) -> Response:
+    """What a document's public address does: a page saying why nobody can pay it now, or
+    this browser's open checkout of it, else a new one. A checkout paid (or being paid) is never
+    resumed, so a new visit after paying is a new purchase."""
     closed = service.document_closed(db.session, document, utcnow().date())
     if closed is not None:
         return _closed_page(document, closed)
-    # This browser's open checkout of the link, or a new one: a checkout paid (or being paid) is
-    # never resumed, so a new visit after paying is a new purchase.
     checkout = service.open_checkout(db.session, document, str(get_locale()), browser_key())
     db.session.commit()
     return redirect(url_for("checkout.checkout_page", token=checkout.token))
@@ -68,12 +68,13 @@ def _checkout_or_404(token: str) -> tuple[CheckoutSession, Document]:
     checkout = service.checkout_by_token(db.session, token)
     if checkout is None:
         abort(404)
-    return checkout, service.document_of(db.session, checkout)
+    try:
+        return checkout, document_of(db.session, checkout)
+    except DocumentNotFoundError:
+        abort(404)
 
 
-def _closed_page(
-    document: Document, closed: service.Closed | pricing.Refusal, **extra: Any
-) -> Response:
+def _closed_page(document: Document, closed: Closed | pricing.Refusal, **extra: Any) -> Response:
     """What buyers get instead of the checkout when nobody can pay it now, saying why."""
     return render(
         "checkout/closed.html",
@@ -170,35 +171,29 @@ def checkout_page(token: str) -> Response:
     return render("checkout/checkout.html", **_page_context(checkout, document))
 
 
-PREVIEW_CLOSED_NOTES = {
-    service.Closed.INACTIVE: _l("The link is inactive: buyers see a page saying so instead."),
-    service.Closed.EXPIRED: _l("The link has expired: buyers see a page saying so instead."),
-    service.Closed.COMPLETED: _l(
-        "The link has reached its limit of payments: buyers see a page saying so instead."
-    ),
-    service.Closed.NOT_CONNECTED: _l(
-        "Stripe is not connected: buyers see a page saying that you cannot take payments."
-    ),
-}
+@dataclass(frozen=True)
+class Preview:
+    """What the merchant's preview of a document says around the buyer page."""
+
+    intro: str | LazyString  # what the page is, after "Preview"
+    back: PageLink  # back to where the merchant edits the document
+    # What the preview notes when a stored setting keeps every order from being priced.
+    refusal_notes: Mapping[pricing.Refusal, LazyString]
 
 
-@blueprint.get("/panel/links/<int:link_id>/preview")
-@login_required
-def preview(link_id: int) -> Response:
-    """The link's page as a new buyer sees it: the same templates, prices and branding, with
-    no checkout opened (inactive and closed links too, with a note)."""
-    document = LinkDocument(get_owned_or_404(PaymentLink, link_id))
+def preview_page(document: Document, preview: Preview) -> Response:
+    """The document's page as a new buyer sees it: the same templates, prices and branding,
+    with no checkout opened; a closed document too, with a note of what buyers get instead."""
     closed = service.document_closed(db.session, document, utcnow().date())
-    back_url = url_for("links.edit_link", link_id=link_id)
+    words: dict[str, Any] = {"preview_intro": preview.intro, "preview_back": preview.back}
     if isinstance(closed, pricing.Refusal):  # nothing can be priced: the buyers' closed page
         return _closed_page(
-            document, closed, preview=True, preview_note=REFUSAL_MESSAGES[closed],
-            preview_back_url=back_url,
-        )  # fmt: skip
+            document, closed, preview=True, preview_note=preview.refusal_notes[closed], **words
+        )
     return render(
         "checkout/checkout.html",
-        preview_note=PREVIEW_CLOSED_NOTES.get(closed) if closed else None,
-        preview_back_url=back_url,
+        preview_note=closed.preview_note if closed else None,
+        **words,
         **_page_context(None, document),
     )
 
@@ -322,7 +317,7 @@ def choose_country(token: str) -> Response:
         token,
         form,
         "country_form",
-        lambda checkout, _link: service.set_country(checkout, form.country.data),
+        lambda checkout, _document: service.set_country(checkout, form.country.data),
     )
 
 

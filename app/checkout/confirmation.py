@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.checkout.documents import document_of
 from app.checkout.models import CheckoutSession, CheckoutStatus
-from app.checkout.service import document_of, reopen
+from app.checkout.service import reopen
 from app.extensions import DbSession
 from app.payments.models import Payment
 from app.payments.service import PAID, Rejection, register_checkout_hooks

@@ -15,7 +15,6 @@ from wtforms.validators import DataRequired
 from app.checkout.models import ADDRESS_PARTS, answer_field_name
 from app.core.methods import PaymentMethod
 from app.core.regions import world_country_choices
-from app.links.forms import quantity_field
 from app.settings.labels import METHOD_LABELS
 from app.settings.models import CustomField, CustomFieldKind
 from app.web.forms import (
@@ -24,11 +23,16 @@ from app.web.forms import (
     KassaForm,
     NumberTextField,
     RadioChoiceField,
+    WholeNumberField,
     email_field,
     max_length,
     plain_text,
+    required,
     strip_whitespace,
 )
+
+# The largest quantity the quantity form takes; each line's own limits are the service's.
+MAX_QUANTITY = 999
 
 
 def text_field(label: Any, limit: int = 200, autocomplete: str = "") -> StringField:
@@ -46,7 +50,9 @@ def country_choices(empty_label: Any) -> list[tuple[str, Any]]:
 
 class QuantityForm(KassaForm):
     line = ChoiceField(_l("Item"), validate_choice=True)
-    quantity = quantity_field(_l("Quantity"))
+    quantity = WholeNumberField(
+        _l("Quantity"), [required()], minimum=1, maximum=MAX_QUANTITY, default="1"
+    )
 
     def __init__(self, *args: Any, line_ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

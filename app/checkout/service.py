@@ -1,7 +1,7 @@
-"""The buyer checkout every document shares (``documents.py``: a payment link or a storefront
-cart): open it, change what the buyer may change, and price it. Every amount comes from
-``core/pricing.py`` fed with server data only: the browser sends choices (a quantity, a code,
-a method), never an amount, a currency or a method list."""
+"""The buyer checkout every document shares (``documents.py``: what a document provides, and
+the registry that finds it): open it, change what the buyer may change, and price it. Every
+amount comes from ``core/pricing.py`` fed with server data only: the browser sends choices (a
+quantity, a code, a method), never an amount, a currency or a method list."""
 
 from __future__ import annotations
 
@@ -17,13 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.service import pricing_discount, pricing_fees
-from app.checkout.documents import (
-    CART_TYPE,
-    Closed,
-    Document,
-    cart_document,
-    link_document,
-)
+from app.checkout.documents import Closed, Document
 from app.checkout.models import (
     ADDRESS_PARTS,
     CheckoutSession,
@@ -33,7 +27,7 @@ from app.checkout.models import (
 from app.core import pricing
 from app.core.crypto import Purpose, Rotation
 from app.core.errors import ServiceError
-from app.core.methods import PaymentMethod
+from app.core.methods import PaymentMethod, required_currency
 from app.core.money import Money, format_typed_decimal
 from app.core.tokens import new_public_id, new_secret_token, token_digest
 from app.extensions import DbSession
@@ -73,14 +67,28 @@ from app.settings.service import (
 )
 from app.web.safety import redirect_address_problem
 
+NOT_CONNECTED = Closed(
+    "not_connected",
+    _l(
+        "The seller cannot take payments at the moment. Nothing was charged. Please try again "
+        "later or contact the seller."
+    ),
+    _l("Stripe is not connected: buyers see a page saying that you cannot take payments."),
+)
+
 
 def document_closed(
     session: DbSession, document: Document, today: date
 ) -> Closed | pricing.Refusal | None:
-    """Why no buyer can pay ``document`` now, or None: its own state (inactive, expired, used
-    up, a closed shop), no Stripe connection, or a stored setting the pricing engine refuses
-    (``settings_refusal``). Buyers get a closed page that says which."""
-    return document.closed(session) or settings_refusal(session, document, today)
+    """Why no buyer can pay ``document`` now, or None: its own state (``Document.closed``: a
+    link inactive, expired or used up, a closed shop), no Stripe connection, or a stored setting
+    the pricing engine refuses (``settings_refusal``). Buyers get a closed page that says
+    which."""
+    if reason := document.closed(session):
+        return reason
+    if connected_account(session, merchant_of(session, document)) is None:
+        return NOT_CONNECTED
+    return settings_refusal(session, document, today)
 
 
 def settings_refusal(session: DbSession, document: Document, today: date) -> pricing.Refusal | None:
@@ -225,20 +233,6 @@ def rotate_checkout_tokens(session: DbSession, rotation: Rotation) -> None:
 def checkout_by_token(session: DbSession, token: str) -> CheckoutSession | None:
     digest = token_digest(token)
     return session.scalar(select(CheckoutSession).where(CheckoutSession.token_digest == digest))
-
-
-def document_of(session: DbSession, checkout: CheckoutSession) -> Document:
-    """The document a checkout sells, found within the checkout's own merchant."""
-    if checkout.document_type == CART_TYPE:
-        return cart_document(
-            session,
-            checkout.merchant_id,
-            checkout.document_id,
-            {int(key): q for key, q in checkout.quantities.items()},
-            checkout.quoted,
-            checkout.locale,
-        )
-    return link_document(session, checkout.merchant_id, checkout.document_id)
 
 
 # What the buyer may change
@@ -453,8 +447,12 @@ def branding_of(session: DbSession, document: Document) -> CheckoutSettings:
 
 
 def offered_methods(session: DbSession, document: Document) -> list[PaymentMethod]:
-    """The document's methods within what the merchant accepts and its currency allows."""
-    return document.methods(session)
+    """The document's methods (within what the merchant accepts) that its currency allows."""
+    return [
+        method
+        for method in document.accepted(session)
+        if required_currency(method) in (None, document.currency)
+    ]
 
 
 # Prices

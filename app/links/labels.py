@@ -1,11 +1,12 @@
 """The words the panel and the checkout show for a link's status and pricing refusals (the
-merchant's warnings in the editor, the buyer's at the checkout)."""
+merchant's warnings in the editor, the buyer's at the checkout), and a closed link's page."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from app.checkout.documents import Closed
 from app.core.pricing import Refusal
 from app.links.models import LinkStatus
 from app.settings.labels import BUYER_SETTING_REFUSALS, SETTING_REFUSALS
@@ -87,4 +88,26 @@ BUYER_REFUSALS: dict[Refusal, LazyString] = {
         "the seller."
     ),
     **BUYER_SETTING_REFUSALS,
+}
+
+# Why buyers of the link cannot pay it now: the closed page's words, and the preview's note.
+CLOSED: dict[LinkStatus, Closed] = {
+    LinkStatus.INACTIVE: Closed(
+        "inactive",
+        _l("This payment link is not active. Nothing was charged. Ask the seller for a new one."),
+        _l("The link is inactive: buyers see a page saying so instead."),
+    ),
+    LinkStatus.EXPIRED: Closed(
+        "expired",
+        _l("This payment link has expired. Nothing was charged. Ask the seller for a new one."),
+        _l("The link has expired: buyers see a page saying so instead."),
+    ),
+    LinkStatus.COMPLETED: Closed(
+        "completed",
+        _l(
+            "This payment link has already been paid as many times as the seller allows. "
+            "Nothing was charged."
+        ),
+        _l("The link has reached its limit of payments: buyers see a page saying so instead."),
+    ),
 }

@@ -8,14 +8,18 @@ from typing import Any
 
 from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app.catalog.service import list_products, refused_settings
+from app.checkout.buyer_routes import Preview, preview_page
+from app.checkout.documents import PageLink
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
 from app.core.methods import PaymentMethod
 from app.extensions import db
 from app.links import blueprint, service
+from app.links.document import LinkDocument
 from app.links.forms import FOLLOW_SETTINGS, LineForm, LinkForm, NewLinkForm
 from app.links.labels import REFUSAL_MESSAGES, STATUS_EXPLANATIONS, STATUS_LABELS
 from app.links.models import PaymentLink, PaymentLinkLine
@@ -315,4 +319,24 @@ def remove_line(link_id: int, line_id: int) -> Response:
         "links/_lines.html",
         url_for("links.edit_link", link_id=link_id),
         **_lines_context(link),
+    )
+
+
+@blueprint.get("/<int:link_id>/preview")
+@login_required
+def preview(link_id: int) -> Response:
+    """The link's page as a new buyer sees it, with no checkout opened (inactive and closed
+    links too, with a note of what buyers see instead)."""
+    return preview_page(
+        LinkDocument(get_owned_or_404(PaymentLink, link_id)),
+        Preview(
+            intro=_l(
+                "This is the page buyers see when they open this link. Nothing can be sent or "
+                "paid here."
+            ),
+            back=PageLink(
+                url_for("links.edit_link", link_id=link_id), _l("Back to the link's editor")
+            ),
+            refusal_notes=REFUSAL_MESSAGES,
+        ),
     )

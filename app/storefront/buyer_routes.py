@@ -19,7 +19,6 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.catalog.models import Product
-from app.checkout import documents as checkout_documents  # modules: imported in either order
 from app.checkout import service as checkout_service
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
@@ -29,6 +28,7 @@ from app.merchants.models import Merchant
 from app.settings.models import CheckoutSettings
 from app.settings.service import checkout_settings, connected_account
 from app.storefront import service, shop_blueprint
+from app.storefront.document import CartDocument
 from app.storefront.forms import (
     AddToCartForm,
     CartDiscountForm,
@@ -425,7 +425,7 @@ def checkout(slug: str) -> Response:
             form.add_error(None, str(BUYER_REFUSALS[summary.refusal]))
         else:
             locale = str(get_locale())
-            document = checkout_documents.CartDocument.from_cart(
+            document = CartDocument.from_cart(
                 db.session, cart, shop.storefront, locale, shop.listed
             )
             opened = checkout_service.resume_or_open(

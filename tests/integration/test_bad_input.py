@@ -23,11 +23,11 @@ from app.catalog import forms as catalog_forms
 from app.catalog.models import Product
 from app.catalog.service import refused_settings
 from app.checkout import forms as checkout_forms
-from app.checkout.documents import LinkDocument
 from app.checkout.service import open_checkout
 from app.core.clock import utcnow
 from app.extensions import db
 from app.links import forms as link_forms
+from app.links.document import LinkDocument
 from app.links.models import PaymentLink
 from app.links.service import never_payable
 from app.merchants import forms as merchant_forms

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.checkout import service
+from app.checkout.documents import document_of
 from app.checkout.models import CheckoutSession
 from app.core.clock import utcnow
 from app.extensions import db
@@ -333,7 +334,7 @@ def test_a_failed_commit_after_an_update_never_reuses_its_idempotency_key(
     with app.app_context():
         checkout = service.checkout_by_token(db.session, token)
         assert checkout is not None
-        document = service.document_of(db.session, checkout)
+        document = document_of(db.session, checkout)
         line = document.lines[0]
         service.set_quantity(checkout, line, 2)
         service.prepare_intent(db.session, checkout, document, utcnow().date())

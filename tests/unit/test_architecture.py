@@ -22,10 +22,10 @@ APP = PROJECT_ROOT / "app"
 BELOW_MERCHANTS = ("app.core", "app.data", "app.web", "app.extensions", "app.config", "app.mail")
 
 
-def imported_modules(path: Path) -> set[str]:
+def imported_modules(path: Path, root: Path = PROJECT_ROOT) -> set[str]:
     """Every module a file imports, anywhere in it (functions and TYPE_CHECKING blocks too),
     with ``from app import mail`` counted as ``app.mail``."""
-    package = ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts[:-1])
+    package = ".".join(path.relative_to(root).with_suffix("").parts[:-1])
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
@@ -158,3 +158,53 @@ def test_a_script_may_import_one_features_models_alone_and_configure(
 ) -> None:
     done = run_fresh(f"{statement}\n{CONFIGURE}", tmp_path)
     assert done.returncode == 0, done.stderr
+
+
+# The checkout depends only on the layers below it (docs/architecture.md, "How documents plug
+# into the checkout"): documents point at the checkout, never the other way round.
+CHECKOUT_DEPENDS_ON = (
+    "app.checkout",
+    "app.core",  # money, pricing, methods, tokens, crypto: pure code
+    "app.data",  # the shared model bases
+    "app.extensions",
+    "app.config",
+    "app.mail",
+    "app.web",  # rendering, forms, browser, safety, rate limits
+    "app.merchants",  # the merchant and its login
+    "app.settings",  # the checkout configuration it applies: methods, questions, fees, codes
+    "app.catalog",  # products and prices as the pricing engine takes them
+    "app.processors",  # the gateway to Stripe
+    "app.payments",  # the one recording path and its Payment records
+)
+
+
+def test_the_checkout_imports_no_document_package() -> None:
+    checkout = imports_in(APP / "checkout")
+    assert len(checkout) > 5  # the package was found
+    outside = {
+        f"{file}: {module}"
+        for file, modules in checkout.items()
+        for module in modules
+        if is_within(module, ("app",))
+        and module != "app"
+        and not is_within(module, CHECKOUT_DEPENDS_ON)
+    }
+    assert outside == set()
+
+
+def test_the_import_reader_sees_every_way_of_naming_a_feature(tmp_path: Path) -> None:
+    """An import inside a function or under ``TYPE_CHECKING`` counts too."""
+    source = tmp_path / "app" / "example.py"
+    source.parent.mkdir()
+    source.write_text(
+        "import app.links.models\n"
+        "from app import storefront\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from app.invoices.models import Invoice\n"
+        "def later():\n"
+        "    from app.quotes import service\n"
+    )
+    found = imported_modules(source, root=tmp_path) - {"app", "typing"}
+    assert found == {"app.links.models", "app.storefront", "app.invoices.models", "app.quotes"}
+    assert not any(is_within(module, CHECKOUT_DEPENDS_ON) for module in found)

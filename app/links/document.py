@@ -1,0 +1,92 @@
+"""A payment link as the checkout sells it, registered with the checkout as ``payment_link``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from app.checkout.documents import Closed, Document, register_document_type
+from app.checkout.models import CheckoutSession
+from app.core import pricing
+from app.core.methods import PaymentMethod
+from app.core.money import Money
+from app.extensions import DbSession
+from app.links.labels import BUYER_REFUSALS, CLOSED
+from app.links.models import PaymentLink
+from app.links.service import (
+    DOCUMENT_TYPE,
+    claim_link_payment,
+    initial_quantities,
+    link_cart,
+    link_state,
+    release_link_payment,
+)
+from app.settings.service import accepted_methods
+
+
+class LinkDocument(Document):
+    """A payment link: its lines, optional lines, questions and methods; closed while it is
+    inactive, expired or used up; one sale of its limit claimed per confirmed payment."""
+
+    type = DOCUMENT_TYPE
+    refusal_messages = BUYER_REFUSALS
+
+    def __init__(self, link: PaymentLink) -> None:
+        self.link = link
+        self.id = str(link.id)
+        self.merchant = link.merchant
+        self.currency = link.currency
+        self.title = link.name
+        self.message = link.message or ""
+        self.lines = link.lines
+        self.billing_address = link.billing_address
+        self.shipping_address = link.shipping_address
+        self.phone = link.phone
+        self.redirect_url = link.redirect_url
+
+    def initial_quantities(self) -> dict[int, int]:
+        return initial_quantities(self.link)
+
+    def cart(self, quantities: dict[int, int], today: date, **extras: Any) -> pricing.Cart:
+        return link_cart(self.link, today, quantities, **extras)
+
+    def addable(self, priced: set[str]) -> list[tuple[Any, Money]]:
+        return [
+            (line, Money(unit.amount * line.quantity, unit.currency))
+            for line in self.link.lines
+            if line.optional
+            and str(line.id) not in priced
+            and (unit := line.unit_price(self.currency)) is not None
+        ]
+
+    def accepted(self, session: DbSession) -> list[PaymentMethod]:
+        chosen = self.link.payment_methods
+        return [
+            m
+            for m in accepted_methods(session, self.merchant)
+            if chosen is None or m.value in chosen
+        ]
+
+    def closed(self, session: DbSession) -> Closed | None:
+        return CLOSED.get(link_state(session, self.link))
+
+    def claim(self, session: DbSession) -> bool:
+        return claim_link_payment(session, self.link)
+
+    def release(self, session: DbSession) -> None:
+        release_link_payment(session, self.link)
+
+
+def load_link_document(session: DbSession, checkout: CheckoutSession) -> LinkDocument | None:
+    link = session.scalar(
+        select(PaymentLink).where(
+            PaymentLink.id == int(checkout.document_id),
+            PaymentLink.merchant_id == checkout.merchant_id,
+        )
+    )
+    return LinkDocument(link) if link is not None else None
+
+
+register_document_type(DOCUMENT_TYPE, load_link_document)
