@@ -15,6 +15,8 @@ from types import ModuleType
 
 from app.catalog import models as catalog
 from app.checkout import models as checkout
+from app.customers import models as customers
+from app.invoices import models as invoices
 from app.links import models as links
 from app.merchants import models as merchants
 from app.payments import models as payments
@@ -25,6 +27,8 @@ from app.storefront import models as storefront
 MODEL_MODULES: tuple[ModuleType, ...] = (
     catalog,
     checkout,
+    customers,
+    invoices,
     links,
     merchants,
     payments,

@@ -1,0 +1,3 @@
+"""Customers: the people and companies a merchant bills (invoices, quotes, subscriptions), found
+or created by email when a buyer pays any document, with their own page, search, export and
+erasure."""
