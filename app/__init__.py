@@ -60,7 +60,10 @@ def _register_features(app: Flask) -> None:
     from app import models as _models  # noqa: F401  (every table in db.metadata)
     from app.catalog import blueprint as catalog
     from app.checkout import blueprint as checkout
+    from app.customers import blueprint as customers
     from app.dashboard import blueprint as dashboard
+    from app.invoices import blueprint as invoices
+    from app.invoices import buyer_blueprint as invoice_buyers
     from app.links import blueprint as links
     from app.links import buyer_blueprint as link_buyers
     from app.merchants import blueprint as merchants
@@ -91,6 +94,9 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(links)
     app.register_blueprint(link_buyers)
     app.register_blueprint(checkout)
+    app.register_blueprint(customers)
+    app.register_blueprint(invoices)
+    app.register_blueprint(invoice_buyers)
     app.register_blueprint(storefront)
     app.register_blueprint(shop)
     app.before_request(load_current_user)

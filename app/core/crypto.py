@@ -44,6 +44,7 @@ class Purpose(enum.StrEnum):
     AT_REST = "at-rest"  # Stripe secret keys and webhook signing secrets
     SEALED = "sealed"  # short-lived values through a browser round trip
     CHECKOUT_TOKENS = "checkout-tokens"  # buyers' checkout addresses, for emails back to them
+    DOCUMENT_TOKENS = "document-tokens"  # customers' invoice (and quote) addresses, for emails
 
 
 def derive_key(secret_key: str, purpose: Purpose) -> bytes:
