@@ -10,7 +10,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 # Tests run in one process per core (each with its own database, sandbox and servers).
 PYTEST_ARGS ?= -n auto --dist loadfile
 
-.PHONY: help setup setup-dev run test lint bench wrk translations-extract translations-update translations chromium clean
+.PHONY: help setup setup-dev run test lint bench wrk pdf-libraries translations-extract translations-update translations chromium clean
 
 help:
 	@echo "make run    set up and serve the demo on http://127.0.0.1:5000"
@@ -46,7 +46,7 @@ setup: $(VENV)/.installed $(HTMX) translations
 
 setup-dev: $(VENV)/.installed-dev $(HTMX) translations
 
-run: setup
+run: setup pdf-libraries
 	$(FLASK) db upgrade
 	$(FLASK) kassa seed-demo
 	$(PY) demo.py
@@ -56,7 +56,16 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
 
-test: setup-dev chromium
+# WeasyPrint (PDFs) needs Pango and a font; the tests read PDFs with poppler-utils' pdftotext.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+pdf-libraries:
+	@missing=$$(for p in $(PDF_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	fi
+
+test: setup-dev chromium pdf-libraries
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup-dev
@@ -75,7 +84,7 @@ LIGHTHOUSE := .tools/lighthouse/node_modules/.bin/lighthouse
 $(LIGHTHOUSE):
 	npm install --prefix .tools/lighthouse --no-audit --no-fund --loglevel=error lighthouse@12.8.2
 
-bench: setup-dev wrk chromium $(LIGHTHOUSE)
+bench: setup-dev wrk chromium pdf-libraries $(LIGHTHOUSE)
 	KASSA_LIGHTHOUSE=$(LIGHTHOUSE) $(PY) -m bench
 
 translations-extract: setup-dev

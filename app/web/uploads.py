@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from app.core.images import inspect_image
 
 blueprint = Blueprint("uploads", __name__)
-_STORED_NAME = re.compile(r"[0-9a-f]{32}\.(png|jpg|webp)")
+STORED_NAME = re.compile(r"[0-9a-f]{32}\.(png|jpg|webp)")
 
 
 def upload_folder() -> Path:
@@ -37,13 +37,13 @@ def store_image(data: bytes) -> str:
 
 
 def delete_image(name: str | None) -> None:
-    if name and _STORED_NAME.fullmatch(name):
+    if name and STORED_NAME.fullmatch(name):
         (upload_folder() / name).unlink(missing_ok=True)
 
 
 @blueprint.get("/media/<name>")
 def media(name: str) -> Response:
-    if not _STORED_NAME.fullmatch(name):
+    if not STORED_NAME.fullmatch(name):
         abort(404)
     response = send_from_directory(upload_folder(), name, max_age=60 * 60 * 24 * 365)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -54,7 +54,7 @@ def media(name: str) -> Response:
 def image_size(name: str) -> tuple[int, int] | None:
     """A stored image's width and height in pixels (read once from its header; stored files
     never change, since each upload gets a new name), or None when it is missing."""
-    if not _STORED_NAME.fullmatch(name):
+    if not STORED_NAME.fullmatch(name):
         return None
     try:
         with Image.open(upload_folder() / name) as image:
