@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -30,8 +31,33 @@ def _delivery_settings() -> Settings:
     return Settings.load()
 
 
-def send_email(to: str, template: str, locale: str, **context: object) -> None:
-    """Render ``templates/emails/<template>.{txt,html}`` (and its subject) and queue delivery.
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str = "application/pdf"
+
+
+@dataclass(frozen=True)
+class Email:
+    """A rendered message, ready for ``transmit``."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    locale: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+def render_email(
+    to: str,
+    template: str,
+    locale: str,
+    attachments: tuple[Attachment, ...] = (),
+    **context: object,
+) -> Email:
+    """Render ``templates/emails/<template>.{txt,html}`` in ``locale``.
 
     The subject is the first line of the text template, ``Subject: ...``.
     """
@@ -40,7 +66,13 @@ def send_email(to: str, template: str, locale: str, **context: object) -> None:
         html = render_template(f"emails/{template}.html", **context)
     first_line, _, body = text.partition("\n")
     subject = first_line.removeprefix("Subject:").strip()
-    deliver_email(to=to, subject=subject, text=body.lstrip("\n"), html=html, locale=locale)
+    return Email(to, subject, body.lstrip("\n"), html, locale, attachments)
+
+
+def send_email(to: str, template: str, locale: str, **context: object) -> None:
+    """Render the email (``render_email``) and queue its delivery."""
+    email = render_email(to, template, locale, **context)
+    deliver_email(to=to, subject=email.subject, text=email.text, html=email.html, locale=locale)
     current_app.logger.debug("queued email %s to %s", template, to)
 
 
@@ -54,28 +86,39 @@ def public_url_for(endpoint: str, **values: Any) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def build_message(
-    settings: Settings, to: str, subject: str, text: str, html: str, locale: str
-) -> EmailMessage:
+def build_message(settings: Settings, email: Email) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
-    message["To"] = to
-    message["Subject"] = subject
+    message["To"] = email.to
+    message["Subject"] = email.subject
     message["Message-ID"] = make_msgid(domain="kassa.local")
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    message["Content-Language"] = locale  # after the body: set_content drops Content-* headers
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    for attachment in email.attachments:
+        maintype, _, subtype = attachment.mime_type.partition("/")
+        message.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+    message["Content-Language"] = email.locale  # after the body: set_content drops Content-*
     return message
 
 
 @huey.task(retries=3, retry_delay=30)
 def deliver_email(to: str, subject: str, text: str, html: str, locale: str) -> None:
+    transmit(Email(to, subject, text, html, locale))
+
+
+def transmit(email: Email) -> None:
+    """Hand ``email`` to the SMTP server now. Returns once the server accepted it; raises
+    (``smtplib.SMTPException``, ``OSError``) when it did not. Every email goes through here:
+    ``deliver_email`` calls it in a task, and callers that must know the outcome (invoice
+    deliveries) call it in theirs."""
     settings = _delivery_settings()
-    message = build_message(settings, to, subject, text, html, locale)
+    message = build_message(settings, email)
     if not settings.smtp_host:
         log.info(
             "email (no SMTP configured)",
-            extra={"fields": {"to": to, "subject": subject, "text": text}},
+            extra={"fields": {"to": email.to, "subject": email.subject, "text": email.text}},
         )
         return
     smtp_class = smtplib.SMTP_SSL if settings.smtp_ssl else smtplib.SMTP

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import enum
 import logging
+from functools import cache
 from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from app.web.uploads import STORED_NAME, upload_folder
 
@@ -49,18 +48,32 @@ def own_file_url(name: str) -> str:
     return OWN_FILES + name
 
 
-class OwnFilesOnly(URLFetcher):
-    """WeasyPrint's fetcher for our PDFs: a stored upload's bytes, or a refusal, which
-    WeasyPrint logs before leaving the image out. It opens no connection, ever."""
+def _fetch_own_file(url: str) -> tuple[bytes, str]:
+    """A stored upload's bytes and type, or a refusal, which WeasyPrint logs before leaving
+    the image out."""
+    name = url.removeprefix(OWN_FILES) if url.startswith(OWN_FILES) else ""
+    if not STORED_NAME.fullmatch(name):
+        log.warning("PDF fetch refused", extra={"fields": {"url": url[:200]}})
+        raise RefusedFetchError(url)
+    return (upload_folder() / name).read_bytes(), _IMAGE_TYPES[name.rsplit(".", 1)[1]]
 
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        name = url.removeprefix(OWN_FILES) if url.startswith(OWN_FILES) else ""
-        if not STORED_NAME.fullmatch(name):
-            log.warning("PDF fetch refused", extra={"fields": {"url": url[:200]}})
-            raise RefusedFetchError(url)
-        data = (upload_folder() / name).read_bytes()
-        content_type = _IMAGE_TYPES[name.rsplit(".", 1)[1]]
-        return URLFetcherResponse(url, data, {"Content-Type": content_type})
+
+@cache
+def _weasyprint() -> tuple[Any, Any]:
+    """WeasyPrint's HTML class and our fetcher, imported on first use: loading WeasyPrint
+    (Pango, fontconfig) takes seconds that neither the web server's nor the task consumer's
+    start should wait for."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class OwnFilesOnly(URLFetcher):  # type: ignore[misc]
+        """Serves our stored files and opens no connection, ever."""
+
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            data, content_type = _fetch_own_file(url)
+            return URLFetcherResponse(url, data, {"Content-Type": content_type})
+
+    return HTML, OwnFilesOnly
 
 
 def render_pdf(template: str, *, locale: str, page_size: PageSize, **context: Any) -> bytes:
@@ -69,5 +82,6 @@ def render_pdf(template: str, *, locale: str, page_size: PageSize, **context: An
         html = render_template(
             f"pdf/{template}", page_size=PageSize(page_size), own_file_url=own_file_url, **context
         )
-    document = HTML(string=html, base_url=OWN_FILES, url_fetcher=OwnFilesOnly())
+    html_class, fetcher_class = _weasyprint()
+    document = html_class(string=html, base_url=OWN_FILES, url_fetcher=fetcher_class())
     return document.write_pdf()  # type: ignore[no-any-return]

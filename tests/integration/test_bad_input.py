@@ -26,6 +26,7 @@ from app.checkout import forms as checkout_forms
 from app.checkout.service import open_checkout
 from app.core.clock import utcnow
 from app.extensions import db
+from app.invoices import delivery_forms as invoice_delivery_forms
 from app.links import forms as link_forms
 from app.links.document import LinkDocument
 from app.links.models import PaymentLink
@@ -39,6 +40,7 @@ from app.web.forms import DateInputField, KassaForm
 from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
 from tests.support.accounts import DEFAULT_PASSWORD, emailed_link, post_form, sign_up
+from tests.support.invoices import open_invoice
 from tests.support.mailbox import Mailbox
 from tests.support.settings import (
     add_currency,
@@ -210,6 +212,14 @@ def shop_cart_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
     shop_with_mug(app)
     post_form(client, "/s/acme/p/mug", "/s/acme/p/mug/add", {"quantity": "2"})
     return "/s/acme/cart"
+
+
+def invoice_emails_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """The emails page of the merchant's first invoice, finalized, its customer addressed."""
+    sign_up(client, email="owner@example.com")
+    invoice_id, _token = open_invoice(app)
+    assert invoice_id == 1
+    return "/panel/invoices/1/deliveries"
 
 
 ADDRESSES = {
@@ -468,6 +478,7 @@ FORMS = [
 
 
 FORMS += [
+    FormCase(invoice_delivery_forms.SendInvoiceForm, invoice_emails_page, valid={}),
     FormCase(
         storefront_forms.StorefrontForm,
         owner_page("/panel/settings/storefront"),
@@ -557,6 +568,7 @@ ACTIONS = {
     storefront_forms.RemoveLineForm: "/s/acme/cart/remove",
     storefront_forms.CartDiscountForm: "/s/acme/cart/discount",
     storefront_forms.ShopCurrencyForm: "/s/acme/currency",
+    invoice_delivery_forms.SendInvoiceForm: "/panel/invoices/1/send",
 }
 
 

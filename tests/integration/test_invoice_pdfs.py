@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
+from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -17,9 +18,11 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from app.extensions import db
 from app.invoices.models import CreditNote, Invoice, InvoiceStatus, ManualMethod, ManualPayment
 from app.invoices.pdf import credit_note_pdf, invoice_pdf, receipt_pdf
+from app.invoices.service import void_invoice
 from app.web.pdf import PageSize, render_pdf
 from tests.support.accounts import sign_up
 from tests.support.invoice_rows import make_credit_note, make_invoice
+from tests.support.invoices import draft_invoice, invoice_row, open_invoice
 from tests.support.mailbox import Mailbox
 
 
@@ -172,3 +175,62 @@ def test_a_pdf_fetches_nothing_from_the_network(
     assert _Recorder.requests == []
     refused = [r.fields["url"] for r in caplog.records if r.getMessage() == "PDF fetch refused"]  # type: ignore[attr-defined]
     assert "http://example.invalid/x.png" in refused and f"{local}/style.css" in refused
+
+
+# Downloads
+
+
+def test_the_merchant_downloads_any_of_their_invoices_drafts_marked(
+    app: Flask, owner: FlaskClient
+) -> None:
+    invoice_id, _token = open_invoice(app)
+    number = invoice_row(app, invoice_id).number
+    response = owner.get(f"/panel/invoices/{invoice_id}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{number}.pdf"'
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert str(number) in pdf_text(response.data)
+
+    draft = draft_invoice(app, customer_id=invoice_row(app, invoice_id).customer_id)
+    response = owner.get(f"/panel/invoices/{draft}/pdf")
+    assert response.status_code == 200
+    assert f'filename="draft-{draft}.pdf"' in response.headers["Content-Disposition"]
+    assert "DRAFT" in pdf_text(response.data)
+
+
+def test_downloads_need_a_login(app: Flask, owner: FlaskClient) -> None:
+    invoice_id, _token = open_invoice(app, sent=True)
+    with app.app_context():
+        note = void_invoice(db.session, db.session.get_one(Invoice, invoice_id), date.today())
+        assert note is not None
+        db.session.commit()
+        note_id = note.id
+    stranger = app.test_client()
+    for url in (
+        f"/panel/invoices/{invoice_id}/pdf",
+        f"/panel/invoices/{invoice_id}/credit-notes/{note_id}/pdf",
+    ):
+        response = stranger.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+        assert owner.get(url).data.startswith(b"%PDF-")
+    # A credit note is found under its own invoice only.
+    assert (
+        owner.get(f"/panel/invoices/{invoice_id + 1}/credit-notes/{note_id}/pdf").status_code == 404
+    )
+    credited = pdf_text(owner.get(f"/panel/invoices/{invoice_id}/credit-notes/{note_id}/pdf").data)
+    assert "Credit note" in credited and str(invoice_row(app, invoice_id).number) in credited
+
+
+def test_the_buyer_downloads_by_token_only(app: Flask, owner: FlaskClient) -> None:
+    invoice_id, token = open_invoice(app)
+    buyer = app.test_client()
+    response = buyer.get(f"/i/{token}/pdf")
+    assert response.status_code == 200
+    number = invoice_row(app, invoice_id).number
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{number}.pdf"'
+    for wrong in (token[:-1], token + "x", "x" * len(token), "", "%00", "../../etc/passwd"):
+        assert buyer.get(f"/i/{wrong}/pdf").status_code == 404
+    with app.app_context():
+        void_invoice(db.session, db.session.get_one(Invoice, invoice_id), date.today())
+        db.session.commit()
+    assert "VOID" in pdf_text(buyer.get(f"/i/{token}/pdf").data)

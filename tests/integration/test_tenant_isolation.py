@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -18,6 +19,8 @@ from werkzeug.routing import Rule
 from app import create_app
 from app.catalog.models import Price, Product
 from app.extensions import db
+from app.invoices.models import Invoice
+from app.invoices.service import void_invoice
 from app.links.models import PaymentLink, PaymentLinkLine
 from app.merchants.models import Invitation, Role, User
 from app.payments.models import Payment, PaymentStatus
@@ -25,6 +28,7 @@ from app.settings.models import CustomField, Discount, Fee, TaxRate
 from app.storefront.models import StorefrontCategory, StorefrontProduct
 from tests.integration.test_invitations import invite, invite_and_join
 from tests.support.accounts import post_form, sign_up
+from tests.support.invoices import open_invoice
 from tests.support.mailbox import Mailbox
 from tests.support.settings import (
     add_custom_field,
@@ -148,6 +152,25 @@ def shop_category(t: Tenants) -> int:
         return db.session.scalars(select(StorefrontCategory.id)).one()
 
 
+def invoice_of_a(t: Tenants) -> int:
+    """Merchant A's invoice, finalized and sent (one, shared by a URL that names it and its
+    credit note)."""
+    with t.app.app_context():
+        existing = db.session.scalars(select(Invoice.id)).first()
+    if existing is None:
+        existing, _token = open_invoice(t.app, "a@example.com", sent=True)
+    return existing
+
+
+def credit_note_of_a(t: Tenants) -> int:
+    invoice_id = invoice_of_a(t)
+    with t.app.app_context():
+        note = void_invoice(db.session, db.session.get_one(Invoice, invoice_id), date.today())
+        assert note is not None
+        db.session.commit()
+        return note.id
+
+
 # URL argument name -> makes merchant A's object and returns the value for the URL.
 OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "member_id": staff_member,
@@ -163,6 +186,8 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "line_id": payment_link_line,
     "listing_id": listed_product,
     "category_id": shop_category,
+    "invoice_id": invoice_of_a,
+    "note_id": credit_note_of_a,
 }
 
 
