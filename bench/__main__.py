@@ -158,7 +158,25 @@ def lighthouse(url: str, folder: Path) -> dict[str, int]:
     return {name: round(categories[name]["score"] * 100) for name in LIGHTHOUSE_CATEGORIES}
 
 
-def serve(instance: Path) -> tuple[subprocess.Popen[bytes], str]:
+PDF_TARGET_MS = 150
+
+
+def pdf_render_times(env: dict[str, str]) -> list[float]:
+    """``bench.pdf``'s figures for one invoice of 20 lines (after the pages were measured, so
+    the server's load does not disturb them): first, median and best wall-clock milliseconds,
+    median and best CPU milliseconds, and the number of runs."""
+    made = subprocess.run(
+        [sys.executable, "-m", "bench.pdf"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return [float(figure) for figure in made.stdout.split()]
+
+
+def serve(instance: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
     port = free_port()
     env = {
         **os.environ,
@@ -194,14 +212,14 @@ def serve(instance: Path) -> tuple[subprocess.Popen[bytes], str]:
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     wait_until_healthy(base + "/healthz", process)
-    return process, base
+    return process, base, env
 
 
 def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: `make bench` installs it (apt-get install wrk)")
     with tempfile.TemporaryDirectory(prefix="kassa-bench-") as folder:
-        process, base = serve(Path(folder))
+        process, base, env = serve(Path(folder))
         try:
             hellos: list[Load] = []
             rows: list[tuple[str, Load, float | None, int | None]] = []
@@ -223,6 +241,7 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
+        first, median, best, median_cpu, best_cpu, runs = pdf_render_times(env)
     lines = [
         "# Kassa benchmark figures",
         "",
@@ -241,6 +260,13 @@ def main() -> None:
             f"| {name} | {figures.requests_per_second:.0f} | {share} | "
             f"{figures.p50_ms:.2f} | {figures.p99_ms:.2f} | {weight} |"
         )
+    lines.append("")
+    lines.append(
+        f"Invoice PDF of 20 lines (WeasyPrint, `bench/pdf.py`): median {median:.0f} ms, best "
+        f"{best:.0f} ms of {runs:.0f} renders (CPU time: median {median_cpu:.0f} ms, best "
+        f"{best_cpu:.0f} ms); the first render, which loads WeasyPrint and the fonts, "
+        f"{first:.0f} ms. Target: under {PDF_TARGET_MS} ms."
+    )
     lines.append("")
     if scores:
         figures = ", ".join(f"{name} {score}" for name, score in scores.items())

@@ -14,12 +14,12 @@ from flask import current_app
 
 from app import create_app
 from app.catalog.service import ProductDetails, create_product
-from app.checkout.documents import LinkDocument
 from app.checkout.service import open_checkout
 from app.core.crypto import encrypt
 from app.core.money import Money
 from app.core.passwords import hash_password
 from app.extensions import db
+from app.links.document import LinkDocument
 from app.links.service import LineDetails, LinkDetails, add_line, create_link
 from app.merchants.service import open_account
 from app.processors.models import ProcessorConnection

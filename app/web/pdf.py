@@ -59,11 +59,13 @@ def _fetch_own_file(url: str) -> tuple[bytes, str]:
 
 
 @cache
-def _weasyprint() -> tuple[Any, Any]:
-    """WeasyPrint's HTML class and our fetcher, imported on first use: loading WeasyPrint
-    (Pango, fontconfig) takes seconds that neither the web server's nor the task consumer's
-    start should wait for."""
+def _weasyprint() -> tuple[Any, Any, Any]:
+    """WeasyPrint's HTML class, our fetcher and one font configuration (made once: only
+    ``@font-face`` rules would add to it, and our PDFs have none), imported on first use:
+    loading WeasyPrint (Pango, fontconfig) takes seconds that neither the web server's nor the
+    task consumer's start should wait for."""
     from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class OwnFilesOnly(URLFetcher):  # type: ignore[misc]
@@ -73,7 +75,7 @@ def _weasyprint() -> tuple[Any, Any]:
             data, content_type = _fetch_own_file(url)
             return URLFetcherResponse(url, data, {"Content-Type": content_type})
 
-    return HTML, OwnFilesOnly
+    return HTML, OwnFilesOnly, FontConfiguration()
 
 
 def render_pdf(template: str, *, locale: str, page_size: PageSize, **context: Any) -> bytes:
@@ -82,6 +84,6 @@ def render_pdf(template: str, *, locale: str, page_size: PageSize, **context: An
         html = render_template(
             f"pdf/{template}", page_size=PageSize(page_size), own_file_url=own_file_url, **context
         )
-    html_class, fetcher_class = _weasyprint()
+    html_class, fetcher_class, fonts = _weasyprint()
     document = html_class(string=html, base_url=OWN_FILES, url_fetcher=fetcher_class())
-    return document.write_pdf()  # type: ignore[no-any-return]
+    return document.write_pdf(font_config=fonts)  # type: ignore[no-any-return]

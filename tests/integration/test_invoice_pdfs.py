@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import threading
@@ -14,12 +15,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import ChoiceLoader, FileSystemLoader
+from PIL import Image
 
 from app.extensions import db
 from app.invoices.models import CreditNote, Invoice, InvoiceStatus, ManualMethod, ManualPayment
 from app.invoices.pdf import credit_note_pdf, invoice_pdf, receipt_pdf
 from app.invoices.service import void_invoice
+from app.settings.service import checkout_settings
 from app.web.pdf import PageSize, render_pdf
+from app.web.uploads import store_image
 from tests.support.accounts import sign_up
 from tests.support.invoice_rows import make_credit_note, make_invoice
 from tests.support.invoices import draft_invoice, invoice_row, open_invoice
@@ -234,3 +238,21 @@ def test_the_buyer_downloads_by_token_only(app: Flask, owner: FlaskClient) -> No
         void_invoice(db.session, db.session.get_one(Invoice, invoice_id), date.today())
         db.session.commit()
     assert "VOID" in pdf_text(buyer.get(f"/i/{token}/pdf").data)
+
+
+def test_the_merchants_logo_is_in_the_pdf(app: Flask, owner: FlaskClient) -> None:
+    """The logo is the one address a PDF may load: read from the upload folder."""
+    picture = io.BytesIO()
+    Image.new("RGB", (120, 40), "#7a4b2a").save(picture, "PNG")
+    invoice_id = make_invoice(app)
+    with app.app_context():
+        invoice = db.session.get_one(Invoice, invoice_id)
+        checkout_settings(db.session, invoice.merchant).logo_filename = store_image(
+            picture.getvalue()
+        )
+        db.session.commit()
+        data = invoice_pdf(invoice)
+    images = subprocess.run(
+        ["pdfimages", "-list", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+    assert re.search(r"^\s+1\s+0\s+image\s+120\s+40\s", images, re.M), images
