@@ -413,6 +413,8 @@ def _apply(session: DbSession, merchant: Merchant, invoice: Invoice, given: Invo
     terms = given.terms or invoice_settings(session, merchant).terms
     if terms is PaymentTerms.CUSTOM and given.due_date is None:
         raise ServiceError(_l("Choose the due date."), "due_date")
+    if terms is PaymentTerms.CUSTOM and given.due_date < (invoice.issue_date or utcnow().date()):
+        raise ServiceError(_l("The due date is in the past."), "due_date")
     _check_text(given.memo, "memo")
     _check_text(given.footer, "footer")
     methods = _checked_methods(given.payment_methods)
@@ -504,12 +506,12 @@ def _checked_discount(given: InvoiceInput) -> tuple[Decimal | None, int | None]:
     amount = given.discount_amount or None
     if percent is not None and amount is not None:
         raise ServiceError(
-            _l("Give a discount as a percentage or an amount, not both."), "discount"
+            _l("Give a discount as a percentage or an amount, not both."), "discount_percent"
         )
     if percent is not None and not 0 < percent <= 100:
-        raise ServiceError(_l("A discount is between 0 and 100 %."), "discount")
+        raise ServiceError(_l("A discount is between 0 and 100 %."), "discount_percent")
     if amount is not None and amount < 0:
-        raise ServiceError(_l("A discount cannot be negative."), "discount")
+        raise ServiceError(_l("A discount cannot be negative."), "discount_amount")
     return percent, amount
 
 
