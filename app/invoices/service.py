@@ -405,16 +405,13 @@ def _apply(session: DbSession, merchant: Merchant, invoice: Invoice, given: Invo
         session, merchant
     ):
         raise ServiceError(_l("Choose one of your account's currencies."), "currency")
-    locale = given.locale or customer.locale
-    if locale not in shipped_locales():
-        locale = shipped_locales()[0] if given.locale is None else None
-        if locale is None:
-            raise ServiceError(_l("Choose a language."), "locale")
+    locale = _checked_locale(given.locale, customer)
     terms = given.terms or invoice_settings(session, merchant).terms
-    if terms is PaymentTerms.CUSTOM and given.due_date is None:
-        raise ServiceError(_l("Choose the due date."), "due_date")
-    if terms is PaymentTerms.CUSTOM and given.due_date < (invoice.issue_date or utcnow().date()):
-        raise ServiceError(_l("The due date is in the past."), "due_date")
+    if terms is PaymentTerms.CUSTOM:
+        if given.due_date is None:
+            raise ServiceError(_l("Choose the due date."), "due_date")
+        if given.due_date < (invoice.issue_date or utcnow().date()):
+            raise ServiceError(_l("The due date is in the past."), "due_date")
     _check_text(given.memo, "memo")
     _check_text(given.footer, "footer")
     methods = _checked_methods(given.payment_methods)
@@ -449,6 +446,15 @@ def _apply(session: DbSession, merchant: Merchant, invoice: Invoice, given: Invo
     price_invoice(invoice, rates)
     invoice.allow_partial = given.allow_partial
     invoice.minimum_part = _checked_minimum_part(given, invoice)
+
+
+def _checked_locale(chosen: str | None, customer: Customer) -> str:
+    """The language chosen, else the customer's (English when theirs is no longer shipped)."""
+    if chosen is not None:
+        if chosen not in shipped_locales():
+            raise ServiceError(_l("Choose a language."), "locale")
+        return chosen
+    return customer.locale if customer.locale in shipped_locales() else shipped_locales()[0]
 
 
 def _check_text(text: str, name: str) -> None:

@@ -365,3 +365,47 @@ def test_the_customer_section_lists_their_invoices_and_links_a_new_one(
     assert f"INV-{YEAR}-0001" in html and "Open" in html and "1,125.00" in html
     assert "Draft" not in html  # Grace's draft is not Ada's
     assert f"/panel/invoices/new?customer={ada}" in html
+
+
+def test_a_product_line_takes_the_products_price_in_the_invoices_currency(
+    app: Flask, merchant: FlaskClient
+) -> None:
+    from app.catalog.models import Product
+    from tests.support.settings import add_product
+
+    add_product(merchant, "Mug", "SEK", "129")
+    with app.app_context():
+        mug = db.session.scalars(select(Product.id)).one()
+    customer = add_customer(app)
+    data = editor_data(customer, {"product": str(mug), "quantity": "3"})
+    assert new_draft(merchant, data).status_code == 302
+    invoice = only_invoice(app)
+    assert invoice.total == 3 * 12900
+    with app.app_context():
+        line = db.session.scalars(select(Invoice)).one().lines[0]
+        assert (line.description, line.product_id, line.unit_amount) == ("Mug", mug, 12900)
+    data = editor_data(customer, {"product": str(mug)}, currency="EUR")
+    refused = new_draft(merchant, data)
+    assert refused.status_code == 422  # EUR is not an account currency of this merchant
+
+
+def test_a_draft_opens_in_the_editor_as_saved_and_saves_again(
+    app: Flask, merchant: FlaskClient
+) -> None:
+    customer = add_customer(app)
+    data = editor_data(customer, {"description": "Design", "quantity": "2", "unit_amount": "1000",
+                                  "discount_percent": "12.5"},
+                       memo="Thanks", discount_amount="50")  # fmt: skip
+    new_draft(merchant, data)
+    invoice = only_invoice(app)
+    edit = f"/panel/invoices/{invoice.id}/edit"
+    html = merchant.get(edit).get_data(as_text=True)
+    for shown in ('value="Design"', 'value="2"', 'value="1,000"', 'value="12.5"',
+                  'value="50"', "Thanks</textarea>"):  # fmt: skip
+        assert shown in html, shown
+    changed = {**data, "lines-0-description": "Design and print"}
+    assert post_form(merchant, edit, edit, changed).status_code == 302
+    again = only_invoice(app)
+    assert (again.total, again.revision) == (invoice.total, 1)  # a draft has no revisions
+    with app.app_context():
+        assert db.session.get(Invoice, invoice.id).lines[0].description == "Design and print"  # type: ignore[union-attr]
