@@ -216,7 +216,7 @@ def new_invoice() -> Response:
 def edit_invoice(invoice_id: int) -> Response:
     invoice = get_owned_or_404(Invoice, invoice_id)
     if not service.can_edit(invoice):
-        return _refused(invoice, _("An invoice with a payment cannot be changed."))
+        return _refused(invoice, _("This invoice can no longer be changed."))
     form = _editor_form(invoice)
     return _editor(form, invoice, lambda: _save(invoice, form), _("Invoice saved."))
 

@@ -550,13 +550,14 @@ def finalize_invoice(
     *,
     user_id: int | None = None,
 ) -> str:
-    """Issue a draft: its number (taken in this transaction), issue and due dates, status
-    OPEN and the customer's address. Returns the address's token (only its digest and a sealed
-    copy are kept)."""
+    """Issue a draft: priced again with the tax rates as they are now, its number (taken in
+    this transaction), issue and due dates, status OPEN and the customer's address. Returns
+    the address's token (only its digest and a sealed copy are kept)."""
     if invoice.status is not InvoiceStatus.DRAFT:
         raise ServiceError(_l("This invoice was finalized already."))
     if invoice.customer.erased_at is not None:
         raise ServiceError(_l("This customer's data was erased: bill another."), "customer")
+    price_invoice(invoice, _merchant_tax_rates(session, invoice.merchant))
     _refuse_unpayable_total(invoice)
     if invoice.terms is PaymentTerms.CUSTOM and (
         invoice.due_date is None or invoice.due_date < today

@@ -207,11 +207,11 @@ def test_an_invoice_with_a_payment_cannot_be_edited_or_voided(
     assert paid.status_code == 302, paid.get_data(as_text=True)
     edit = f"{page}/edit"
     refused = merchant.get(edit, follow_redirects=True).get_data(as_text=True)
-    assert "cannot be changed" in refused
+    assert "can no longer be changed" in refused
     data = editor_data(customer, {"description": "Sneaky", "unit_amount": "1"})
     token_page = page  # the edit page refuses to show a form: post with the invoice page's token
     posted = post_form(merchant, token_page, edit, data, follow_redirects=True)
-    assert "cannot be changed" in posted.get_data(as_text=True)
+    assert "can no longer be changed" in posted.get_data(as_text=True)
     voided = post_form(merchant, page, f"{page}/void", {"reason": ""})
     assert voided.status_code == 422
     invoice = invoice_row(app, invoice_id)
@@ -409,3 +409,24 @@ def test_a_draft_opens_in_the_editor_as_saved_and_saves_again(
     assert (again.total, again.revision) == (invoice.total, 1)  # a draft has no revisions
     with app.app_context():
         assert db.session.get(Invoice, invoice.id).lines[0].description == "Design and print"  # type: ignore[union-attr]
+
+
+def test_a_draft_whose_tax_rate_was_removed_is_not_finalized(
+    app: Flask, merchant: FlaskClient
+) -> None:
+    from app.invoices.service import LineInput
+    from app.settings.models import TaxRate
+
+    add_tax_rate(merchant, "Moms", "25")
+    with app.app_context():
+        rate = db.session.scalars(select(TaxRate.id)).one()
+    draft = draft_invoice(app, lines=[LineInput("Work", 1, 10000, tax_rate_ids=(rate,))])
+    assert invoice_row(app, draft).total == 12500
+    taxes = "/panel/settings/taxes"
+    assert post_form(merchant, taxes, f"{taxes}/{rate}/remove", {}).status_code == 302
+    page = f"/panel/invoices/{draft}"
+    refused = post_form(merchant, page, f"{page}/finalize", {}, follow_redirects=True)
+    assert "A tax rate of this invoice no longer exists." in refused.get_data(as_text=True)
+    assert invoice_row(app, draft).number is None
+    with app.app_context():
+        assert db.session.scalars(select(Invoice.number)).all() == [None]
