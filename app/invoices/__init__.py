@@ -10,4 +10,9 @@ buyer_blueprint = Blueprint("invoice_buyers", __name__, url_prefix="/i")
 
 __all__ = ["blueprint", "buyer_blueprint"]
 
-from app.invoices import delivery_routes, pdf_routes, tasks  # noqa: E402,F401  (routes, tasks)
+from app.invoices import (  # noqa: E402, F401  (registers the routes and the tasks)
+    delivery_routes,
+    merchant_routes,
+    pdf_routes,
+    tasks,
+)

@@ -18,10 +18,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 
 from app.catalog.models import Product
 from app.catalog.service import pricing_tax_rate
+from app.checkout.service import withdraw_prices
 from app.core import pricing
 from app.core.clock import utcnow
 from app.core.crypto import Purpose, Rotation, decrypt, encrypt
@@ -44,7 +45,7 @@ from app.invoices.models import (
     PaymentTerms,
     SeriesKind,
 )
-from app.invoices.numbering import take_number
+from app.invoices.numbering import period_of, series_of, take_number
 from app.merchants.models import Merchant
 from app.settings.models import TaxRate
 from app.settings.service import account_currencies
@@ -297,6 +298,22 @@ def create_invoice(
     return invoice
 
 
+def preview_invoice(
+    session: DbSession,
+    merchant: Merchant,
+    customer: Customer,
+    *,
+    currency: str,
+    lines: Sequence[LineInput],
+    **fields: Any,
+) -> Invoice:
+    """An invoice priced as ``create_invoice`` would make it, kept out of the session (the
+    editor's live totals)."""
+    invoice = Invoice(merchant_id=merchant.id, status=InvoiceStatus.DRAFT)
+    _apply(session, merchant, invoice, InvoiceInput(customer, currency, lines, **fields))
+    return invoice
+
+
 def update_draft(
     session: DbSession,
     invoice: Invoice,
@@ -356,6 +373,7 @@ def revise_invoice(
     if invoice.issue_date is not None:
         invoice.due_date = due_date_for(invoice.terms, invoice.issue_date, given.due_date)
     _refuse_unpayable_total(invoice)
+    withdraw_prices(session, invoice.merchant_id, DOCUMENT_TYPE, str(invoice.id))
     record_event(
         session,
         invoice,
@@ -387,14 +405,13 @@ def _apply(session: DbSession, merchant: Merchant, invoice: Invoice, given: Invo
         session, merchant
     ):
         raise ServiceError(_l("Choose one of your account's currencies."), "currency")
-    locale = given.locale or customer.locale
-    if locale not in shipped_locales():
-        locale = shipped_locales()[0] if given.locale is None else None
-        if locale is None:
-            raise ServiceError(_l("Choose a language."), "locale")
+    locale = _checked_locale(given.locale, customer)
     terms = given.terms or invoice_settings(session, merchant).terms
-    if terms is PaymentTerms.CUSTOM and given.due_date is None:
-        raise ServiceError(_l("Choose the due date."), "due_date")
+    if terms is PaymentTerms.CUSTOM:
+        if given.due_date is None:
+            raise ServiceError(_l("Choose the due date."), "due_date")
+        if given.due_date < (invoice.issue_date or utcnow().date()):
+            raise ServiceError(_l("The due date is in the past."), "due_date")
     _check_text(given.memo, "memo")
     _check_text(given.footer, "footer")
     methods = _checked_methods(given.payment_methods)
@@ -429,6 +446,15 @@ def _apply(session: DbSession, merchant: Merchant, invoice: Invoice, given: Invo
     price_invoice(invoice, rates)
     invoice.allow_partial = given.allow_partial
     invoice.minimum_part = _checked_minimum_part(given, invoice)
+
+
+def _checked_locale(chosen: str | None, customer: Customer) -> str:
+    """The language chosen, else the customer's (English when theirs is no longer shipped)."""
+    if chosen is not None:
+        if chosen not in shipped_locales():
+            raise ServiceError(_l("Choose a language."), "locale")
+        return chosen
+    return customer.locale if customer.locale in shipped_locales() else shipped_locales()[0]
 
 
 def _check_text(text: str, name: str) -> None:
@@ -486,12 +512,12 @@ def _checked_discount(given: InvoiceInput) -> tuple[Decimal | None, int | None]:
     amount = given.discount_amount or None
     if percent is not None and amount is not None:
         raise ServiceError(
-            _l("Give a discount as a percentage or an amount, not both."), "discount"
+            _l("Give a discount as a percentage or an amount, not both."), "discount_percent"
         )
     if percent is not None and not 0 < percent <= 100:
-        raise ServiceError(_l("A discount is between 0 and 100 %."), "discount")
+        raise ServiceError(_l("A discount is between 0 and 100 %."), "discount_percent")
     if amount is not None and amount < 0:
-        raise ServiceError(_l("A discount cannot be negative."), "discount")
+        raise ServiceError(_l("A discount cannot be negative."), "discount_amount")
     return percent, amount
 
 
@@ -524,13 +550,14 @@ def finalize_invoice(
     *,
     user_id: int | None = None,
 ) -> str:
-    """Issue a draft: its number (taken in this transaction), issue and due dates, status
-    OPEN and the customer's address. Returns the address's token (only its digest and a sealed
-    copy are kept)."""
+    """Issue a draft: priced again with the tax rates as they are now, its number (taken in
+    this transaction), issue and due dates, status OPEN and the customer's address. Returns
+    the address's token (only its digest and a sealed copy are kept)."""
     if invoice.status is not InvoiceStatus.DRAFT:
         raise ServiceError(_l("This invoice was finalized already."))
     if invoice.customer.erased_at is not None:
         raise ServiceError(_l("This customer's data was erased: bill another."), "customer")
+    price_invoice(invoice, _merchant_tax_rates(session, invoice.merchant))
     _refuse_unpayable_total(invoice)
     if invoice.terms is PaymentTerms.CUSTOM and (
         invoice.due_date is None or invoice.due_date < today
@@ -689,3 +716,159 @@ def rotate_invoice_tokens(session: DbSession, rotation: Rotation) -> None:
     for invoice in session.scalars(select(Invoice).where(Invoice.token_encrypted.is_not(None))):
         assert invoice.token_encrypted is not None
         invoice.token_encrypted = rotation.rekey(invoice.token_encrypted, Purpose.DOCUMENT_TOKENS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lists and settings
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class InvoicePage:
+    invoices: list[Invoice]
+    page: int
+    has_next: bool
+
+
+def billable_customers(session: DbSession, merchant: Merchant) -> list[Customer]:
+    """The merchant's customers an invoice can be addressed to (not erased), by name."""
+    return list(
+        session.scalars(
+            select(Customer)
+            .where(Customer.merchant_id == merchant.id, Customer.erased_at.is_(None))
+            .order_by(func.lower(Customer.name), Customer.id)
+        )
+    )
+
+
+def _shown_status_filter(shown: ShownStatus, today: date) -> list[Any]:
+    """The SQL twin of ``shown_status``: the rows shown with ``shown``."""
+    if shown.value in {s.value for s in InvoiceStatus if s is not InvoiceStatus.OPEN}:
+        return [Invoice.status == InvoiceStatus(shown.value)]
+    is_open = Invoice.status == InvoiceStatus.OPEN
+    if shown is ShownStatus.PROCESSING:
+        return [is_open, Invoice.amount_pending > 0]
+    not_clearing = Invoice.amount_pending == 0
+    overdue = Invoice.due_date < today
+    if shown is ShownStatus.OVERDUE:
+        return [is_open, not_clearing, overdue]
+    in_time = or_(Invoice.due_date.is_(None), Invoice.due_date >= today)
+    if shown is ShownStatus.PARTIALLY_PAID:
+        return [is_open, not_clearing, in_time, Invoice.amount_paid > 0]
+    return [is_open, not_clearing, in_time, Invoice.amount_paid == 0]
+
+
+def list_invoices(
+    session: DbSession,
+    merchant: Merchant,
+    today: date,
+    *,
+    shown: ShownStatus | None = None,
+    search: str = "",
+    page: int = 1,
+) -> InvoicePage:
+    """The merchant's invoices, newest first, ``PAGE_SIZE`` a page: those shown with
+    ``shown``, and whose number or customer (name, email, company) contains ``search``."""
+    query = (
+        select(Invoice)
+        .join(Customer, Customer.id == Invoice.customer_id)
+        .where(Invoice.merchant_id == merchant.id)
+    )
+    if shown is not None:
+        query = query.where(*_shown_status_filter(shown, today))
+    words = search.strip()[:100]
+    if words:
+        query = query.where(
+            or_(
+                *(
+                    column.icontains(words, autoescape=True)
+                    for column in (Invoice.number, Customer.name, Customer.email, Customer.company)
+                )
+            )
+        )
+    page = max(page, 1)
+    rows = list(
+        session.scalars(
+            query.order_by(Invoice.created_at.desc(), Invoice.id.desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE + 1)
+        )
+    )
+    return InvoicePage(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
+
+
+def default_texts(session: DbSession, merchant: Merchant, locale: str) -> tuple[str, str]:
+    """The memo and footer a new invoice in ``locale`` starts with (the merchant's settings)."""
+    settings = invoice_settings(session, merchant)
+    return (settings.memo or {}).get(locale, ""), (settings.footer or {}).get(locale, "")
+
+
+@dataclass(frozen=True)
+class SettingsInput:
+    invoice_pattern: str
+    invoice_padding: int
+    credit_note_pattern: str
+    credit_note_padding: int
+    terms: PaymentTerms
+    reminder_days: list[int]
+    memo: dict[str, str]
+    footer: dict[str, str]
+
+
+def save_invoice_settings(
+    session: DbSession, merchant: Merchant, given: SettingsInput, today: date
+) -> InvoiceSettings:
+    """The merchant's defaults and numbering. A changed pattern keeps counting where the old
+    one was (it never restarts on the change), and a prefix that numbers of that kind already
+    use is refused: numbers never repeat."""
+    if given.terms is PaymentTerms.CUSTOM:
+        raise ServiceError(_l("Choose terms that give a due date."), "terms")
+    for kind, pattern, padding, field_name in (
+        (SeriesKind.INVOICE, given.invoice_pattern, given.invoice_padding, "invoice_pattern"),
+        (SeriesKind.CREDIT_NOTE, given.credit_note_pattern, given.credit_note_padding,
+         "credit_note_pattern"),
+    ):  # fmt: skip
+        _set_series(session, merchant, kind, pattern.strip(), padding, today, field_name)
+    settings = invoice_settings(session, merchant)
+    settings.terms = given.terms
+    settings.reminder_days = sorted(set(given.reminder_days))
+    settings.memo = {code: text.strip() for code, text in given.memo.items() if text.strip()}
+    settings.footer = {code: text.strip() for code, text in given.footer.items() if text.strip()}
+    session.flush()
+    return settings
+
+
+def _set_series(
+    session: DbSession,
+    merchant: Merchant,
+    kind: SeriesKind,
+    pattern: str,
+    padding: int,
+    today: date,
+    field_name: str,
+) -> None:
+    if (
+        not pattern
+        or ("{" in pattern.replace("{YYYY}", ""))
+        or ("}" in pattern.replace("{YYYY}", ""))
+    ):
+        raise ServiceError(_l("Use letters, digits, dashes and {YYYY} for the year."), field_name)
+    series = series_of(session, merchant.id, kind)
+    series.padding = padding
+    if series.pattern == pattern:
+        return
+    prefix = pattern.replace("{YYYY}", str(today.year))
+    numbered = CreditNote.number if kind is SeriesKind.CREDIT_NOTE else Invoice.number
+    owner = CreditNote.merchant_id if kind is SeriesKind.CREDIT_NOTE else Invoice.merchant_id
+    taken = session.scalar(
+        select(func.count()).where(
+            owner == merchant.id, numbered.startswith(prefix, autoescape=True)
+        )
+    )
+    if taken:
+        raise ServiceError(
+            _l("Numbers with this prefix exist already: choose another."), field_name
+        )
+    series.pattern = pattern
+    series.period = period_of(pattern, today)
