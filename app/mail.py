@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -54,10 +55,10 @@ def render_email(
     to: str,
     template: str,
     locale: str,
+    context: Mapping[str, object],
     attachments: tuple[Attachment, ...] = (),
-    **context: object,
 ) -> Email:
-    """Render ``templates/emails/<template>.{txt,html}`` in ``locale``.
+    """Render ``templates/emails/<template>.{txt,html}`` in ``locale`` with ``context``.
 
     The subject is the first line of the text template, ``Subject: ...``.
     """
@@ -71,7 +72,7 @@ def render_email(
 
 def send_email(to: str, template: str, locale: str, **context: object) -> None:
     """Render the email (``render_email``) and queue its delivery."""
-    email = render_email(to, template, locale, **context)
+    email = render_email(to, template, locale, context)
     deliver_email(to=to, subject=email.subject, text=email.text, html=email.html, locale=locale)
     current_app.logger.debug("queued email %s to %s", template, to)
 

@@ -204,17 +204,17 @@ def compose(session: Session, delivery: InvoiceDelivery) -> Email:
     branding = checkout_settings(session, merchant)
     logo = branding.logo_filename
     secret_key = current_app.extensions["kassa_settings"].secret_key
+    context = {
+        "invoice": invoice,
+        "merchant": merchant,
+        "seller_name": branding.display_name or merchant.name,
+        "accent": branding.accent_color,
+        "logo_url": public_url_for("uploads.media", name=logo) if logo else None,
+        "link": buyer_address(buyer_token(invoice, secret_key)),
+        "day": delivery.reminder_day,
+        "credit_note": invoice.credit_notes[-1] if invoice.credit_notes else None,
+    }
+    attachments = (_attachment(delivery, invoice),)
     return render_email(
-        delivery.recipient,
-        _TEMPLATES[delivery.kind],
-        invoice.locale,
-        attachments=(_attachment(delivery, invoice),),
-        invoice=invoice,
-        merchant=merchant,
-        seller_name=branding.display_name or merchant.name,
-        accent=branding.accent_color,
-        logo_url=public_url_for("uploads.media", name=logo) if logo else None,
-        link=buyer_address(buyer_token(invoice, secret_key)),
-        day=delivery.reminder_day,
-        credit_note=invoice.credit_notes[-1] if invoice.credit_notes else None,
+        delivery.recipient, _TEMPLATES[delivery.kind], invoice.locale, context, attachments
     )

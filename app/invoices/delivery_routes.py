@@ -51,7 +51,7 @@ def send(invoice_id: int) -> Response:
     return submit_form(
         form,
         lambda: send_invoice(db.session, invoice),
-        on_success=lambda _delivery: render_after_change(  # type: ignore[return-value]
+        on_success=lambda _delivery: render_after_change(
             PARTIAL, url_for("invoices.deliveries", invoice_id=invoice.id), **_context(invoice)
         ),
         template=PAGE,

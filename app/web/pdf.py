@@ -68,7 +68,7 @@ def _weasyprint() -> tuple[Any, Any, Any]:
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class OwnFilesOnly(URLFetcher):  # type: ignore[misc]
+    class OwnFilesOnly(URLFetcher):
         """Serves our stored files and opens no connection, ever."""
 
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
@@ -86,4 +86,4 @@ def render_pdf(template: str, *, locale: str, page_size: PageSize, **context: An
         )
     html_class, fetcher_class, fonts = _weasyprint()
     document = html_class(string=html, base_url=OWN_FILES, url_fetcher=fetcher_class())
-    return document.write_pdf(font_config=fonts)  # type: ignore[no-any-return]
+    return document.write_pdf(font_config=fonts)
