@@ -52,7 +52,7 @@ def send(invoice_id: int) -> Response:
         form,
         lambda: send_invoice(db.session, invoice),
         on_success=lambda _delivery: render_after_change(
-            PARTIAL, url_for("invoices.deliveries", invoice_id=invoice.id), **_context(invoice)
+            PARTIAL, url_for("invoices.invoice", invoice_id=invoice.id), **_context(invoice)
         ),
         template=PAGE,
         partial=PARTIAL,

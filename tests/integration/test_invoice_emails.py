@@ -85,6 +85,7 @@ def test_the_invoice_email_arrives_with_its_pdf_and_a_working_link(
 
     response = send(owner, invoice_id)
     assert response.status_code == 302
+    assert response.headers["Location"] == f"/panel/invoices/{invoice_id}"
 
     email = mailbox.wait_for(CUSTOMER)
     assert number in email.subject and "Acme AB" in email.subject
@@ -156,8 +157,9 @@ def test_a_refused_send_is_failed_shown_and_can_be_sent_again(
     assert ("550" in error) if server == "refusing" else ("Connection refused" in error)
     assert invoice_row(app, invoice_id).sent_at is None
     assert mailbox.messages(CUSTOMER) == []
-    page = owner.get(deliveries_page(invoice_id)).get_data(as_text=True)
-    assert "could not be sent" in page and "Failed" in page and "Send again" in page
+    for page_url in (deliveries_page(invoice_id), f"/panel/invoices/{invoice_id}"):
+        page = owner.get(page_url).get_data(as_text=True)
+        assert "could not be sent" in page and "Failed" in page and "Send again" in page
 
     working = app.test_client()
     log_in(working, "owner@example.com")
@@ -359,3 +361,17 @@ def test_a_rolled_back_transaction_sends_nothing(
         db.session.commit()
     assert mailbox.messages() == []
     assert deliveries(app, paid_id) == []
+
+
+def test_htmx_gets_the_deliveries_partial(app: Flask, owner: FlaskClient, mailbox: Mailbox) -> None:
+    invoice_id, _token = open_invoice(app)
+    page = owner.get(f"/panel/invoices/{invoice_id}").get_data(as_text=True)
+    response = owner.post(
+        f"/panel/invoices/{invoice_id}/send",
+        data={"csrf_token": csrf_token_from(page)},
+        headers={"HX-Request": "true"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith("<section")
+    assert 'id="invoice-deliveries"' in html and "Send again" in html and "Sent" in html
+    mailbox.wait_for(CUSTOMER)
