@@ -80,8 +80,8 @@ class CustomerForm(KassaForm):
         _l("Tax ID (optional)"), 40, "off", description=_l("For example a VAT number.")
     )
     phone = text_field(_l("Phone number (optional)"), 40, "off")
-    locale = ChoiceField(_l("Language"), validate_choice=True)
-    currency = ChoiceField(_l("Currency"), validate_choice=True)
+    locale = ChoiceField(_l("Language"), [required()], validate_choice=True)
+    currency = ChoiceField(_l("Currency"), [required()], validate_choice=True)
     notes = TextAreaField(
         _l("Notes (optional)"),
         validators=[max_length(NOTES_MAX), multiline_text],

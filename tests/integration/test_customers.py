@@ -355,3 +355,12 @@ def test_the_new_customer_page_offers_the_merchants_currencies_and_languages(
     assert '<option value="USD">' not in form
     assert "Svenska" in form
     assert add_customer(client, currency="EUR").status_code == 302
+
+
+def test_notes_take_5000_characters_and_no_more(client: FlaskClient, app: Flask) -> None:
+    sign_up(client)
+    assert add_customer(client, notes="n" * 5000).status_code == 302
+    refused = add_customer(client, email="", notes="n" * 5001)
+    assert refused.status_code == 422
+    assert "Use at most 5000 characters." in refused.get_data(as_text=True)
+    assert len(customers_of(app)) == 1

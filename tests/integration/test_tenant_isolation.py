@@ -17,6 +17,7 @@ from werkzeug.routing import Rule
 
 from app import create_app
 from app.catalog.models import Price, Product
+from app.customers.models import Customer
 from app.extensions import db
 from app.links.models import PaymentLink, PaymentLinkLine
 from app.merchants.models import Invitation, Role, User
@@ -25,6 +26,7 @@ from app.settings.models import CustomField, Discount, Fee, TaxRate
 from app.storefront.models import StorefrontCategory, StorefrontProduct
 from tests.integration.test_invitations import invite, invite_and_join
 from tests.support.accounts import post_form, sign_up
+from tests.support.customers import add_customer
 from tests.support.mailbox import Mailbox
 from tests.support.settings import (
     add_custom_field,
@@ -148,6 +150,12 @@ def shop_category(t: Tenants) -> int:
         return db.session.scalars(select(StorefrontCategory.id)).one()
 
 
+def customer(t: Tenants) -> int:
+    add_customer(t.owner_a)
+    with t.app.app_context():
+        return db.session.scalars(select(Customer.id)).one()
+
+
 # URL argument name -> makes merchant A's object and returns the value for the URL.
 OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "member_id": staff_member,
@@ -163,6 +171,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "line_id": payment_link_line,
     "listing_id": listed_product,
     "category_id": shop_category,
+    "customer_id": customer,
 }
 
 
