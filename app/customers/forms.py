@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, StringField, TextAreaField
+from wtforms import EmailField, SearchField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from app.core.regions import world_country_choices
@@ -142,7 +142,12 @@ class SearchForm(KassaForm):
     class Meta:
         csrf = False
 
-    q = text_field(_l("Search customers"), SEARCH_MAX, "off")
+    q = SearchField(
+        _l("Search customers"),
+        validators=[max_length(SEARCH_MAX), plain_text],
+        filters=[strip_whitespace],
+        render_kw={"autocomplete": "off"},
+    )
 
 
 class EraseForm(KassaForm):

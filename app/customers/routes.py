@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 from flask import redirect, request, url_for
 from flask_babel import gettext as _
@@ -102,7 +103,8 @@ def edit_customer(customer_id: int) -> Response:
 
 def _file_name(customer: Customer) -> str:
     """ASCII only (a header value): the customer's id, and their name's letters if any."""
-    name = re.sub(r"[^a-z0-9]+", "-", customer.display_name.lower()).strip("-")[:40]
+    letters = unicodedata.normalize("NFKD", customer.display_name.lower())
+    name = re.sub(r"[^a-z0-9]+", "-", letters.encode("ascii", "ignore").decode()).strip("-")[:40]
     return f"customer-{customer.id}{'-' + name if name else ''}.json"
 
 
