@@ -21,6 +21,8 @@ from app.customers import privacy
 from app.customers.models import Customer, CustomerEvent, email_key, search_fold
 from app.extensions import DbSession
 from app.merchants.models import Merchant
+from app.settings.service import ensure_account_currency
+from app.web.i18n import shipped_locales
 
 # What erasure leaves where a name was: the row stays for the ledger, the person does not.
 ERASED = "erased"
@@ -93,7 +95,7 @@ def _refuse_a_taken_email(session: DbSession, customer: Customer) -> None:
         raise ServiceError(DUPLICATE_EMAIL, "email")
 
 
-def _flush_unique(session: DbSession, customer: Customer) -> None:
+def _flush_unique(session: DbSession) -> None:
     """Flush in a savepoint: a second tab saving the same email at the same moment loses on the
     unique constraint and gets the same refusal as the check above."""
     try:
@@ -127,16 +129,27 @@ def _apply(customer: Customer, details: CustomerDetails) -> list[str]:
     return changed
 
 
+def _refuse_what_the_merchant_cannot_bill_in(
+    session: DbSession, merchant: Merchant, details: CustomerDetails
+) -> None:
+    """The currency must be one of the merchant's, the language one Kassa ships."""
+    if details.currency:
+        ensure_account_currency(session, merchant, details.currency)
+    if details.locale not in shipped_locales():
+        raise ServiceError(_l("Choose one of the options."), "locale")
+
+
 def create_customer(
     session: DbSession, merchant: Merchant, details: CustomerDetails, user_id: int | None
 ) -> Customer:
     """A customer made in the panel. Refused on the email field when another customer of the
     merchant has the address (compared by ``email_key``)."""
+    _refuse_what_the_merchant_cannot_bill_in(session, merchant, details)
     customer = Customer(merchant_id=merchant.id)
     _apply(customer, details)
     _refuse_a_taken_email(session, customer)
     session.add(customer)
-    _flush_unique(session, customer)
+    _flush_unique(session)
     _event(session, customer, EventKind.CREATED, user_id, {"source": "panel"})
     return customer
 
@@ -147,9 +160,12 @@ def update_customer(
     """Change a customer's details; an event names the fields that changed (none: no event)."""
     if customer.erased_at is not None:
         raise ServiceError(_l("This customer's personal data was erased; it cannot be edited."))
+    merchant = session.get(Merchant, customer.merchant_id)
+    assert merchant is not None  # a customer's merchant is never deleted before it
+    _refuse_what_the_merchant_cannot_bill_in(session, merchant, details)
     changed = _apply(customer, details)
     _refuse_a_taken_email(session, customer)
-    _flush_unique(session, customer)
+    _flush_unique(session)
     if changed:
         _event(session, customer, EventKind.EDITED, user_id, {"fields": changed})
     return customer
