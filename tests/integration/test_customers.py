@@ -239,6 +239,8 @@ def test_a_buyer_who_pays_becomes_a_customer_once_and_their_page_shows_what_they
     assert [p.customer_id for p in payments_of(app)] == [customer.id, customer.id]
     assert customers_of(app)[0].name == "Ada Lovelace"  # a payment does not rename them
 
+    payment_page = client.get(f"/panel/payments/{payment.id}").get_data(as_text=True)
+    assert f'href="/panel/customers/{customer.id}"' in payment_page
     page = client.get(f"/panel/customers/{customer.id}").get_data(as_text=True)
     assert "SEK1,000.00" in page  # two payments of SEK 500
     assert page.count("/panel/payments/") == 2
