@@ -9,6 +9,7 @@ import importlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ from app.checkout.service import open_checkout
 from app.core.clock import utcnow
 from app.customers import forms as customer_forms
 from app.extensions import db
+from app.invoices import forms as invoice_forms
 from app.links import forms as link_forms
 from app.links.document import LinkDocument
 from app.links.models import PaymentLink
@@ -41,6 +43,8 @@ from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
 from tests.support.accounts import DEFAULT_PASSWORD, emailed_link, post_form, sign_up
 from tests.support.customers import CUSTOMER, add_customer
+from tests.support.invoices import add_customer as add_invoice_customer
+from tests.support.invoices import open_invoice
 from tests.support.mailbox import Mailbox
 from tests.support.settings import (
     add_currency,
@@ -227,6 +231,38 @@ def shop_cart_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
     post_form(client, "/s/acme/p/mug", "/s/acme/p/mug/add", {"quantity": "2"})
     return "/s/acme/cart"
 
+
+def invoice_editor_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """A new invoice for the merchant's one customer (id 1)."""
+    sign_up(client, email="owner@example.com")
+    add_invoice_customer(app)
+    return "/panel/invoices/new"
+
+
+def open_invoice_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """The page of a finalized invoice of SEK 1,125 (manual payments and voiding post there)."""
+    sign_up(client, email="owner@example.com")
+    invoice_id, _ = open_invoice(app)
+    return f"/panel/invoices/{invoice_id}"
+
+
+IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()
+INVOICE_FIELDS = {
+    "customer": "1", "currency": "SEK", "locale": "en", "terms": "custom",
+    "due_date": IN_A_MONTH, "lines-0-product": "", "lines-0-description": "Consulting",
+    "lines-0-quantity": "2", "lines-0-unit_amount": "100", "lines-0-discount_percent": "10",
+    "discount_percent": "", "discount_amount": "5", "memo": "", "footer": "",
+    "payment_methods": "card", "allow_partial": "y", "minimum_part": "10",
+}  # fmt: skip
+INVOICE_OPTIONAL = {
+    "lines-0-product", "lines-0-discount_percent", "discount_percent", "discount_amount",
+    "memo", "footer", "payment_methods", "allow_partial", "minimum_part",
+}  # fmt: skip
+INVOICE_SETTINGS = {
+    "invoice_pattern": "INV-{YYYY}-", "invoice_padding": "4",
+    "credit_note_pattern": "CN-{YYYY}-", "credit_note_padding": "4", "terms": "net_14",
+    "reminder_days": "-3, 0, 7", "memo_en": "", "memo_sv": "", "footer_en": "", "footer_sv": "",
+}  # fmt: skip
 
 ADDRESSES = {
     f"{kind}_{part}": value
@@ -536,6 +572,29 @@ FORMS += [
         {"currency": "EUR"},
         refuses_by_redirect=True,
     ),
+    FormCase(
+        invoice_forms.InvoiceForm, invoice_editor_page, INVOICE_FIELDS, optional=INVOICE_OPTIONAL
+    ),
+    FormCase(
+        invoice_forms.ManualPaymentForm,
+        open_invoice_page,
+        {
+            "amount": "10",
+            "paid_on": date.today().isoformat(),
+            "method": "cash",
+            "reference": "OCR 1234",
+        },
+        optional={"reference"},
+    ),
+    FormCase(
+        invoice_forms.VoidForm, open_invoice_page, {"reason": "Billed twice"}, optional={"reason"}
+    ),
+    FormCase(
+        invoice_forms.InvoiceSettingsForm,
+        owner_page("/panel/invoices/settings"),
+        INVOICE_SETTINGS,
+        optional={"reminder_days", "memo_en", "memo_sv", "footer_en", "footer_sv"},
+    ),
 ]
 
 CUSTOMER_OPTIONAL = {name for name in CUSTOMER if name not in ("name", "locale", "currency")}
@@ -612,6 +671,8 @@ ACTIONS_BELOW_PAGE = {
     checkout_forms.BuyerForm: "/details",
     settings_forms.PolicyConsentForm: "/consent",
     storefront_forms.AddToCartForm: "/add",
+    invoice_forms.ManualPaymentForm: "/payments",
+    invoice_forms.VoidForm: "/void",
 }
 
 
