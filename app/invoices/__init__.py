@@ -10,4 +10,5 @@ buyer_blueprint = Blueprint("invoice_buyers", __name__, url_prefix="/i")
 
 __all__ = ["blueprint", "buyer_blueprint"]
 
-from app.invoices import merchant_routes  # noqa: E402, F401  (registers the panel's routes)
+# The panel's routes attach to the blueprint; a customer's page lists their invoices.
+from app.invoices import customer_section, merchant_routes  # noqa: E402, F401
