@@ -6,4 +6,6 @@ from flask import Blueprint
 
 blueprint = Blueprint("customers", __name__, url_prefix="/panel/customers")
 
+from app.customers import routes  # noqa: E402, F401  (registers the routes)
+
 __all__ = ["blueprint"]

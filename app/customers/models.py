@@ -3,10 +3,11 @@ exported, erased)."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
@@ -17,6 +18,17 @@ from app.extensions import db
 def email_key(email: str) -> str:
     """How two addresses are compared: the same mailbox whatever the letter case."""
     return email.strip().lower()
+
+
+def search_fold(text: str) -> str:
+    """Text as search compares it: Unicode-normalised and case-folded in Python, so that "ÅSA"
+    finds "åsa" on SQLite (whose ``lower`` folds ASCII only) exactly as on PostgreSQL."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+# Between the searchable fields in ``Customer.search_text``; search terms are single-line text,
+# so a term never spans two fields.
+SEARCH_SEPARATOR = "\n"
 
 
 class Customer(MerchantOwned, db.Model):  # type: ignore[name-defined]
@@ -39,6 +51,8 @@ class Customer(MerchantOwned, db.Model):  # type: ignore[name-defined]
     locale: Mapped[str] = mapped_column(String(10), default="en")  # the language they read
     currency: Mapped[str | None] = mapped_column(String(3))  # what they are billed in
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Name, email and company folded by ``search_fold``, kept by the mapper on every write.
+    search_text: Mapped[str] = mapped_column(Text, default="")
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
@@ -52,6 +66,18 @@ class Customer(MerchantOwned, db.Model):  # type: ignore[name-defined]
     @property
     def display_name(self) -> str:
         return self.name or self.company or self.email
+
+    def searchable(self) -> str:
+        return SEARCH_SEPARATOR.join(
+            search_fold(part or "") for part in (self.name, self.email, self.company)
+        )
+
+
+@event.listens_for(Customer, "before_insert")
+@event.listens_for(Customer, "before_update")
+def _keep_search_text(_mapper: object, _connection: object, customer: Customer) -> None:
+    """Whoever writes a customer (the panel, a payment, an invoice), search finds it."""
+    customer.search_text = customer.searchable()
 
 
 class CustomerEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]

@@ -10,7 +10,10 @@ buyer_blueprint = Blueprint("invoice_buyers", __name__, url_prefix="/i")
 
 __all__ = ["blueprint", "buyer_blueprint"]
 
-from app.invoices import (  # noqa: E402, F401  (registers the routes and the tasks)
+# The panel's routes attach to the blueprint; a customer's page lists their invoices; the PDF
+# downloads, the emails and their tasks.
+from app.invoices import (  # noqa: E402, F401
+    customer_section,
     delivery_routes,
     merchant_routes,
     pdf_routes,

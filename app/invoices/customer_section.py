@@ -1,15 +1,17 @@
 """The invoices part of a customer's page: their invoices with status and balance, and a link
-to bill them. The customers package shows it through its own registry of page sections (the
-lead wires it), so customers import no invoices code."""
+to bill them. The customers package shows it through its registry of page sections, so customers
+import no invoices code."""
 
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
 from app.core.clock import utcnow
 from app.customers.models import Customer
+from app.customers.sections import register_customer_section
 from app.extensions import DbSession
 from app.invoices.models import Invoice
 from app.invoices.service import SHOWN_STATUS_LABELS, shown_status
@@ -32,3 +34,6 @@ def customer_invoices_section(session: DbSession, customer: Customer) -> Markup:
             ],
         )
     )
+
+
+register_customer_section(_l("Invoices"), customer_invoices_section)

@@ -28,6 +28,7 @@ PANEL_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Dashboard"), "dashboard.dashboard"),
     NavItem(_l("Payments"), "payments.payments"),
     NavItem(_l("Payment links"), "links.links", also=("links.",)),
+    NavItem(_l("Customers"), "customers.customers", also=("customers.",)),
     NavItem(_l("Quotes"), None),
     NavItem(_l("Invoices"), "invoices.invoices", also=("invoices.",)),
     NavItem(_l("Subscriptions"), None),

@@ -8,6 +8,7 @@ from flask import Blueprint
 
 blueprint = Blueprint("payments", __name__)
 
-from app.payments import routes  # noqa: E402,F401  (routes attach to the blueprint)
+# Routes attach to the blueprint; customer_data registers with the customers package.
+from app.payments import customer_data, routes  # noqa: E402,F401
 
 __all__ = ["blueprint"]

@@ -83,6 +83,11 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     buyer_locale: Mapped[str] = mapped_column(String(10), default="en")
     billing_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Whose payment this is (``customers``): found or created by the buyer's email
+    # when an accepted payment is taken, or set by the document (an invoice's customer).
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("payments.id", ondelete="SET NULL")
     )

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.clock import aware
+from app.customers.service import CustomerDetails, customer_for_buyer
 from app.extensions import DbSession
 from app.mail import public_url_for, send_email
 from app.merchants.models import Merchant
@@ -128,6 +129,9 @@ class BuyerDetails:
     locale: str = "en"
     billing_address: dict[str, Any] | None = None
     shipping_address: dict[str, Any] | None = None
+    # The customer the document is addressed to (an invoice's), when the document knows them;
+    # otherwise the payment finds or makes its customer by ``email`` once it is taken.
+    customer_id: int | None = None
 
 
 def intent_metadata(
@@ -182,6 +186,8 @@ def _set_buyer(payment: Payment, buyer: BuyerDetails) -> None:
     payment.buyer_locale = buyer.locale
     payment.billing_address = buyer.billing_address
     payment.shipping_address = buyer.shipping_address
+    if buyer.customer_id is not None:
+        payment.customer_id = buyer.customer_id
 
 
 def _new_payment(merchant: Merchant, intent: IntentState) -> Payment:
@@ -380,6 +386,7 @@ def _after_status_change(
     if rejection is not None:
         _reject(session, merchant, payment, rejection, gateway_for)
         return
+    _link_customer(session, payment)
     for hooks in _checkout_hooks:
         hooks.taken(session, payment)
     if payment.buyer_email:
@@ -388,6 +395,26 @@ def _after_status_change(
             payment.buyer_email, template, payment.buyer_locale, merchant=merchant, payment=payment
         )
     _notify_merchant(merchant, payment)
+
+
+def _link_customer(session: DbSession, payment: Payment) -> None:
+    """An accepted payment, paid or on its way, belongs to the merchant's customer with the
+    buyer's email (found, or made from what the buyer typed at checkout), unless its document
+    named the customer already. Runs once: on the payment's first taken transition."""
+    if payment.customer_id is not None:
+        return
+    buyer = CustomerDetails(
+        name=payment.buyer_name,
+        email=payment.buyer_email,
+        phone=payment.buyer_phone,
+        billing_address=payment.billing_address,
+        shipping_address=payment.shipping_address,
+        locale=payment.buyer_locale,
+        currency=payment.currency,
+    )
+    customer = customer_for_buyer(session, payment.merchant_id, buyer)
+    if customer is not None:
+        payment.customer_id = customer.id
 
 
 def _confirm(session: DbSession, payment: Payment, intent: IntentState) -> Rejection | None:

@@ -44,6 +44,8 @@ PANEL_PAGES = [
     "/panel/products/new",
     "/panel/links/",
     "/panel/links/new",
+    "/panel/customers/",
+    "/panel/customers/new",
     "/panel/invoices/",
     "/panel/invoices/new",
     "/panel/invoices/settings",
@@ -77,6 +79,23 @@ def test_panel_pages(axe_page: Page, base_url: str) -> None:
     for path in PANEL_PAGES:
         axe_page.goto(base_url + path)
         assert axe_violations(axe_page) == [], path
+
+
+def test_a_customers_pages(axe_page: Page, base_url: str) -> None:
+    """A customer's page, their edit form and the erasure's confirmation; the list found."""
+    sign_up(axe_page, base_url)
+    axe_page.goto(base_url + "/panel/customers/new")
+    axe_page.get_by_label("Name", exact=True).fill("Åsa Öberg")
+    axe_page.get_by_label("Email (optional)").fill("asa@example.org")
+    axe_page.get_by_role("button", name="Add customer").click()
+    expect(axe_page.get_by_role("heading", name="Åsa Öberg", level=1)).to_be_visible()
+    customer = axe_page.url
+    for path in (customer, customer + "/edit", customer + "/erase"):
+        axe_page.goto(path)
+        assert axe_violations(axe_page) == [], path
+    axe_page.goto(base_url + "/panel/customers/?q=%C3%A5sa")
+    expect(axe_page.get_by_role("link", name="Åsa Öberg")).to_be_visible()
+    assert axe_violations(axe_page) == []
 
 
 def test_invoice_pages_with_content(axe_page: Page, base_url: str, app: Flask) -> None:

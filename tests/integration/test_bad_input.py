@@ -26,6 +26,7 @@ from app.catalog.service import refused_settings
 from app.checkout import forms as checkout_forms
 from app.checkout.service import open_checkout
 from app.core.clock import utcnow
+from app.customers import forms as customer_forms
 from app.extensions import db
 from app.invoices import delivery_forms as invoice_delivery_forms
 from app.invoices import forms as invoice_forms
@@ -42,7 +43,9 @@ from app.web.forms import DateInputField, KassaForm
 from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
 from tests.support.accounts import DEFAULT_PASSWORD, emailed_link, post_form, sign_up
-from tests.support.invoices import add_customer, open_invoice
+from tests.support.customers import CUSTOMER, add_customer
+from tests.support.invoices import add_customer as add_invoice_customer
+from tests.support.invoices import open_invoice
 from tests.support.mailbox import Mailbox
 from tests.support.settings import (
     add_currency,
@@ -81,6 +84,8 @@ class FormCase:
     live_valid: Callable[[StripeSandbox], dict[str, str]] | None = None
     # The form answers with a redirect and a flashed error instead of re-rendering.
     refuses_by_redirect: bool = False
+    # The form is sent with GET (a search): its fields go in the query string, without CSRF.
+    sent_with_get: bool = False
 
 
 def anonymous(path: str) -> Callable[[FlaskClient, Flask, Mailbox], str]:
@@ -192,6 +197,18 @@ def listed_products_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> s
     return page
 
 
+def customer_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """The edit page of a customer the owner made."""
+    sign_up(client, email="owner@example.com")
+    add_customer(client)
+    return "/panel/customers/1/edit"
+
+
+def erase_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
+    customer_page(client, app, mailbox)
+    return "/panel/customers/1/erase"
+
+
 def shop_with_mug(app: Flask) -> None:
     """An open shop at /s/acme selling a mug in SEK and EUR, buyers may switch currency."""
     owner = app.test_client()
@@ -227,7 +244,7 @@ def invoice_emails_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> s
 def invoice_editor_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
     """A new invoice for the merchant's one customer (id 1)."""
     sign_up(client, email="owner@example.com")
-    add_customer(app)
+    add_invoice_customer(app)
     return "/panel/invoices/new"
 
 
@@ -590,6 +607,32 @@ FORMS += [
     ),
 ]
 
+CUSTOMER_OPTIONAL = {name for name in CUSTOMER if name not in ("name", "locale", "currency")}
+FORMS += [
+    FormCase(
+        customer_forms.CustomerForm,
+        owner_page("/panel/customers/new"),
+        CUSTOMER,
+        optional=CUSTOMER_OPTIONAL,
+        long_text={"notes"},  # notes may run to 5,000 characters (tested with the customers)
+    ),
+    FormCase(
+        customer_forms.CustomerForm,
+        customer_page,
+        CUSTOMER,
+        optional=CUSTOMER_OPTIONAL,
+        long_text={"notes"},
+    ),
+    FormCase(customer_forms.EraseForm, erase_page, {"confirm": "y"}),
+    FormCase(
+        customer_forms.SearchForm,
+        owner_page("/panel/customers/"),
+        {"q": "Zebulon"},
+        optional={"q"},
+        sent_with_get=True,
+    ),
+]
+
 
 def test_every_form_is_covered() -> None:
     for module in sorted(Path(app_package.__file__).parent.rglob("forms.py")):
@@ -665,17 +708,10 @@ def test_bad_value_gets_a_clear_error(
     mailbox: Mailbox,
     stripe_sandbox: StripeSandbox,
 ) -> None:
-    from tests.conftest import csrf_token_from
-
     url = case.page(client, app, mailbox)
-    token = csrf_token_from(client.get(url).get_data(as_text=True))
     valid = {**case.valid, **(case.live_valid(stripe_sandbox) if case.live_valid else {})}
     data = {**valid, field_name: BAD_VALUES[kind]}
-    response = client.post(
-        action_of(case, url),
-        data={"csrf_token": token, **data},
-        follow_redirects=case.refuses_by_redirect,
-    )
+    response = _post(client, case, url, data)
     body = response.get_data(as_text=True)
 
     assert response.status_code < 500
@@ -700,6 +736,7 @@ def test_bad_value_gets_a_clear_error(
                 f'value="{value}"' in body
                 or f'<option selected value="{value}"' in body
                 or (f'value="{value}" selected' in body)
+                or f"{value}</textarea>" in body
             ), f"{other} lost what was typed"
 
 
@@ -709,8 +746,12 @@ def test_bad_value_gets_a_clear_error(
 
 
 def _post(client: FlaskClient, case: FormCase, url: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
+    """Send the form as a browser does: posted with its page's CSRF token, or for a form sent
+    with GET, its fields in the query string."""
     from tests.conftest import csrf_token_from
 
+    if case.sent_with_get:
+        return client.get(url, query_string=data)
     token = csrf_token_from(client.get(url, follow_redirects=True).get_data(as_text=True))
     return client.post(
         action_of(case, url),

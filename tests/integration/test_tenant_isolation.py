@@ -19,6 +19,7 @@ from werkzeug.routing import Rule
 from app import create_app
 from app.catalog.models import Price, Product
 from app.core.clock import utcnow
+from app.customers.models import Customer
 from app.extensions import db
 from app.invoices.models import Invoice
 from app.invoices.service import finalize_invoice, void_invoice
@@ -30,7 +31,9 @@ from app.storefront.models import StorefrontCategory, StorefrontProduct
 from tests.conftest import SECRET_KEY
 from tests.integration.test_invitations import invite, invite_and_join
 from tests.support.accounts import post_form, sign_up
-from tests.support.invoices import add_customer, draft_invoice, invoice_row
+from tests.support.customers import add_customer
+from tests.support.invoices import add_customer as add_invoice_customer
+from tests.support.invoices import draft_invoice, invoice_row
 from tests.support.mailbox import Mailbox
 from tests.support.settings import (
     add_custom_field,
@@ -154,13 +157,19 @@ def shop_category(t: Tenants) -> int:
         return db.session.scalars(select(StorefrontCategory.id)).one()
 
 
+def customer(t: Tenants) -> int:
+    add_customer(t.owner_a)
+    with t.app.app_context():
+        return db.session.scalars(select(Customer.id)).one()
+
+
 def invoice_of_a(t: Tenants) -> int:
     """A draft invoice of merchant A to one of A's customers (one, shared by a URL that names
     it and its credit note)."""
     with t.app.app_context():
         existing = db.session.scalars(select(Invoice.id)).first()
     if existing is None:
-        customer_id = add_customer(t.app, "a@example.com")
+        customer_id = add_invoice_customer(t.app, "a@example.com")
         existing = draft_invoice(t.app, "a@example.com", customer_id=customer_id)
     return existing
 
@@ -193,6 +202,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "line_id": payment_link_line,
     "listing_id": listed_product,
     "category_id": shop_category,
+    "customer_id": customer,
     "invoice_id": invoice_of_a,
     "note_id": credit_note_of_a,
 }
@@ -251,7 +261,7 @@ def test_an_invoice_cannot_be_addressed_to_another_merchants_customer(
     owner_a, owner_b = app.test_client(), app.test_client()
     sign_up(owner_a, email="a@example.com", business_name="Merchant A")
     sign_up(owner_b, email="b@example.com", business_name="Merchant B")
-    customer_of_a = add_customer(app, "a@example.com", name="Secret Customer")
+    customer_of_a = add_invoice_customer(app, "a@example.com", name="Secret Customer")
 
     editor = owner_b.get(f"/panel/invoices/new?customer={customer_of_a}").get_data(as_text=True)
     assert "Secret Customer" not in editor
@@ -278,7 +288,7 @@ def test_another_merchants_tax_rates_and_products_stay_out_of_an_invoice(
     sign_up(owner_b, email="b@example.com", business_name="Merchant B")
     rate_of_a = tax_rate(Tenants(app, owner_a, owner_b, mailbox))
     product_of_a = product(Tenants(app, owner_a, owner_b, mailbox))
-    customer_of_b = add_customer(app, "b@example.com")
+    customer_of_b = add_invoice_customer(app, "b@example.com")
     page = "/panel/invoices/new"
     base = {"customer": str(customer_of_b), "currency": "SEK", "locale": "en",
             "terms": "net_14", "lines-0-description": "Work", "lines-0-quantity": "1",

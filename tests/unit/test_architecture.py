@@ -175,6 +175,7 @@ CHECKOUT_DEPENDS_ON = (
     "app.catalog",  # products and prices as the pricing engine takes them
     "app.processors",  # the gateway to Stripe
     "app.payments",  # the one recording path and its Payment records
+    "app.customers",  # below payments: a customer's export and erasure take the checkouts
 )
 
 
