@@ -70,6 +70,7 @@ class Rejection(enum.StrEnum):
     AMOUNT_MISMATCH = "amount_mismatch"  # amount, currency or method other than priced
     LIMIT_REACHED = "limit_reached"  # the document sold out while this buyer paid
     DISCOUNT_USED_UP = "discount_used_up"  # the code's last use went to another buyer
+    BALANCE_PAID = "balance_paid"  # the invoice's balance was paid (or it was voided) meanwhile
 
 
 class CheckoutHooks(Protocol):
@@ -84,6 +85,10 @@ class CheckoutHooks(Protocol):
 
     def taken(self, session: DbSession, payment: Payment) -> None:
         """An accepted payment was paid, or its bank debit started."""
+
+    def settled(self, session: DbSession, payment: Payment) -> None:
+        """An accepted payment's money is in: paid at once (right after ``taken``), or a bank
+        debit that cleared. Once per accepted payment."""
 
     def released(self, session: DbSession, payment: Payment) -> None:
         """An accepted bank debit bounced: give back what ``confirm`` claimed."""
@@ -370,7 +375,10 @@ def _after_status_change(
     if previous is PaymentStatus.PROCESSING:  # a debit cleared: confirmed when it started
         if payment.rejection is not None:
             _refund_rejected(session, payment, gateway_for)
-        elif payment.buyer_email:
+            return
+        for hooks in _checkout_hooks:
+            hooks.settled(session, payment)
+        if payment.buyer_email:
             send_email(
                 payment.buyer_email, "receipt", payment.buyer_locale, merchant=merchant,
                 payment=payment,
@@ -382,6 +390,8 @@ def _after_status_change(
         return
     for hooks in _checkout_hooks:
         hooks.taken(session, payment)
+        if payment.status in PAID:
+            hooks.settled(session, payment)
     if payment.buyer_email:
         template = "receipt" if payment.status in PAID else "payment_processing"
         send_email(
