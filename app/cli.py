@@ -19,6 +19,7 @@ from app.core.crypto import Rotation
 from app.core.files import write_private_text
 from app.core.money import Money
 from app.extensions import db
+from app.invoices.service import rotate_invoice_tokens
 from app.links.service import ensure_demo_link
 from app.merchants import service
 from app.merchants.models import Merchant
@@ -77,6 +78,7 @@ def rotate_secret_key(old_key: str) -> None:
     rotation = Rotation(old_key, new_key)
     rotate_stored_secrets(db.session, rotation)
     rotate_checkout_tokens(db.session, rotation)
+    rotate_invoice_tokens(db.session, rotation)
     if rotation.unreadable:
         db.session.rollback()
         raise click.ClickException(

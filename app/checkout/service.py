@@ -233,6 +233,26 @@ def address_after_payment(document: Document) -> str | None:
     return address
 
 
+def withdraw_prices(
+    session: DbSession, merchant_id: int, document_type: str, document_id: str
+) -> int:
+    """The document's terms changed (an invoice was revised): every open checkout of it
+    forgets the amounts it priced, so a payment confirmed on an old amount (a tab left open)
+    is refused and refunded as a mismatch, and its pay step prices the new terms before
+    taking anything. Returns how many checkouts were open."""
+    checkouts = session.scalars(
+        select(CheckoutSession).where(
+            CheckoutSession.merchant_id == merchant_id,
+            CheckoutSession.document_type == document_type,
+            CheckoutSession.document_id == document_id,
+            CheckoutSession.status == CheckoutStatus.OPEN,
+        )
+    ).all()
+    for checkout in checkouts:
+        checkout.priced = {"currency": None, "amounts": {}, "discount_id": None}
+    return len(checkouts)
+
+
 def rotate_checkout_tokens(session: DbSession, rotation: Rotation) -> None:
     """Every checkout's encrypted token, re-encrypted with the new secret key (``flask kassa
     rotate-secret-key``); the digests, and so buyers' addresses, do not change."""

@@ -9,3 +9,5 @@ blueprint = Blueprint("invoices", __name__, url_prefix="/panel/invoices")
 buyer_blueprint = Blueprint("invoice_buyers", __name__, url_prefix="/i")
 
 __all__ = ["blueprint", "buyer_blueprint"]
+
+from app.invoices import merchant_routes  # noqa: E402, F401  (registers the panel's routes)

@@ -29,7 +29,7 @@ PANEL_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Payments"), "payments.payments"),
     NavItem(_l("Payment links"), "links.links", also=("links.",)),
     NavItem(_l("Quotes"), None),
-    NavItem(_l("Invoices"), None),
+    NavItem(_l("Invoices"), "invoices.invoices", also=("invoices.",)),
     NavItem(_l("Subscriptions"), None),
     NavItem(_l("Products"), "catalog.products", also=("catalog.",)),
     NavItem(_l("Reports"), None),

@@ -16,11 +16,14 @@ from app import create_app
 from app.checkout.service import checkout_by_token
 from app.core.crypto import InvalidToken
 from app.extensions import db
+from app.invoices.service import buyer_token, invoice_by_token
 from app.processors.access import connected_gateway
 from app.processors.models import ProcessorConnection
 from tests.conftest import SECRET_KEY
 from tests.integration.test_checkout import open_as_buyer, shop
 from tests.integration.test_webhook_probes import endpoint_and_secret, post_signed
+from tests.support.accounts import sign_up
+from tests.support.invoices import open_invoice
 from tests.support.payments import merchant_id
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
@@ -129,3 +132,25 @@ def test_a_connection_whose_events_cannot_arrive_is_rotated_too(
     assert rotated.exit_code == 0, rotated.output
     assert "Stored secrets re-encrypted with the new key: 1 (0 already were)." in rotated.output
     assert stripe_account_seen(rotated_app, merchant) == account.id
+
+
+def test_invoice_addresses_survive_a_rotation(
+    client: FlaskClient, app: Flask, rotated_app: Flask
+) -> None:
+    """An invoice's address is kept sealed (for the emails that re-send it): rotating re-seals
+    it, and the address the customer holds still opens the invoice."""
+    sign_up(client)
+    invoice_id, token = open_invoice(app)
+
+    rotated = rotated_app.test_cli_runner().invoke(
+        args=["kassa", "rotate-secret-key"], env={"KASSA_OLD_SECRET_KEY": SECRET_KEY}
+    )
+    assert rotated.exit_code == 0, rotated.output
+    assert "Stored secrets re-encrypted with the new key: 1 (0 already were)." in rotated.output
+
+    with rotated_app.app_context():
+        invoice = invoice_by_token(db.session, token)
+        assert invoice is not None and invoice.id == invoice_id
+        assert buyer_token(invoice, NEW_SECRET_KEY) == token
+        with pytest.raises(InvalidToken):
+            buyer_token(invoice, SECRET_KEY)

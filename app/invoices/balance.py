@@ -1,0 +1,140 @@
+"""The money on an invoice: what is settled (``amount_paid``) and what is clearing
+(``amount_pending``: bank debits not yet settled).
+
+Every change is one UPDATE whose WHERE clause is the rule, so two payments at once can never
+take more than the balance between them: the database applies them one after the other and the
+second finds the guard false. Nothing here reads an amount into Python and writes it back.
+Each function keeps loaded copies of the invoice current (``session.refresh``) and returns
+whether the guard held.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+
+from app.core.clock import utcnow
+from app.extensions import DbSession
+from app.invoices.models import Invoice, InvoiceStatus
+
+PAYABLE = Invoice.total - Invoice.amount_paid - Invoice.amount_pending
+
+
+def _guarded(session: DbSession, invoice_id: int, *where: Any, **values: Any) -> bool:
+    result = session.execute(
+        update(Invoice)
+        .where(Invoice.id == invoice_id, *where)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _refresh_loaded(session: DbSession, invoice_id: int) -> None:
+    """The session's copy of the invoice, if it holds one, reads the amounts just written."""
+    loaded = session.identity_map.get(session.identity_key(Invoice, invoice_id))
+    if loaded is not None:
+        session.refresh(loaded)
+
+
+def _mark_paid_when_settled(session: DbSession, invoice_id: int) -> None:
+    _guarded(
+        session,
+        invoice_id,
+        Invoice.status == InvoiceStatus.OPEN,
+        Invoice.amount_paid >= Invoice.total,
+        status=InvoiceStatus.PAID,
+        paid_at=utcnow(),
+    )
+
+
+def claim(session: DbSession, invoice_id: int, merchant_id: int, amount: int) -> bool:
+    """Reserve ``amount`` of an open invoice for a payment being made (it clears until
+    ``settle`` or ``release``): refused when the invoice is not open or less than ``amount``
+    is still payable."""
+    if amount < 1:
+        return False
+    claimed = _guarded(
+        session,
+        invoice_id,
+        Invoice.merchant_id == merchant_id,
+        Invoice.status == InvoiceStatus.OPEN,
+        amount <= PAYABLE,
+        amount_pending=Invoice.amount_pending + amount,
+    )
+    _refresh_loaded(session, invoice_id)
+    return claimed
+
+
+def settle(session: DbSession, invoice: Invoice, amount: int) -> bool:
+    """A claimed payment arrived: clearing becomes paid; the invoice is PAID (and ``paid_at``
+    set) when nothing is left to pay."""
+    if amount < 1:
+        return False
+    settled = _guarded(
+        session,
+        invoice.id,
+        Invoice.amount_pending >= amount,
+        amount_pending=Invoice.amount_pending - amount,
+        amount_paid=Invoice.amount_paid + amount,
+    )
+    if settled:
+        _mark_paid_when_settled(session, invoice.id)
+    _refresh_loaded(session, invoice.id)
+    return settled
+
+
+def release(session: DbSession, invoice: Invoice, amount: int) -> bool:
+    """A claimed payment failed (a bounced debit): its amount is payable again."""
+    if amount < 1:
+        return False
+    released = _guarded(
+        session,
+        invoice.id,
+        Invoice.amount_pending >= amount,
+        amount_pending=Invoice.amount_pending - amount,
+    )
+    _refresh_loaded(session, invoice.id)
+    return released
+
+
+def add_paid(session: DbSession, invoice: Invoice, amount: int) -> bool:
+    """A payment made outside Stripe (recorded by the merchant), settled at once: refused on an
+    invoice that is not open and above what is payable now."""
+    if amount < 1:
+        return False
+    added = _guarded(
+        session,
+        invoice.id,
+        Invoice.status == InvoiceStatus.OPEN,
+        amount <= PAYABLE,
+        amount_paid=Invoice.amount_paid + amount,
+    )
+    if added:
+        _mark_paid_when_settled(session, invoice.id)
+    _refresh_loaded(session, invoice.id)
+    return added
+
+
+def refund(session: DbSession, invoice: Invoice, amount: int) -> bool:
+    """Part of what was paid went back to the customer: a PAID invoice is open again."""
+    if amount < 1:
+        return False
+    refunded = _guarded(
+        session,
+        invoice.id,
+        Invoice.amount_paid >= amount,
+        amount_paid=Invoice.amount_paid - amount,
+    )
+    if refunded:
+        _guarded(
+            session,
+            invoice.id,
+            Invoice.status == InvoiceStatus.PAID,
+            Invoice.amount_paid < Invoice.total,
+            status=InvoiceStatus.OPEN,
+            paid_at=None,
+        )
+    _refresh_loaded(session, invoice.id)
+    return refunded
