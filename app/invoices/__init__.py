@@ -10,4 +10,6 @@ buyer_blueprint = Blueprint("invoice_buyers", __name__, url_prefix="/i")
 
 __all__ = ["blueprint", "buyer_blueprint"]
 
-from app.invoices import merchant_routes  # noqa: E402, F401  (registers the panel's routes)
+# The panel's and the customer's routes attach to the blueprints; the invoice's document
+# registers with the checkout.
+from app.invoices import buyer_routes, document, merchant_routes  # noqa: E402, F401

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.numbers import format_percent, get_currency_name
-from flask import Blueprint, Flask, current_app, g, redirect, request
+from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request
 from flask_babel import format_date, format_datetime, get_locale, refresh
 from werkzeug.wrappers import Response
 
@@ -36,6 +36,8 @@ def locale_name(code: str) -> str:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a task or reconciliation: no reader (emails force theirs)
+        return SOURCE_LOCALE
     locales = shipped_locales()
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in locales:
