@@ -89,6 +89,11 @@ class CheckoutConfirmation:
         checkout.status = CheckoutStatus.PAID
         document_of(session, checkout).settled(session, payment)
 
+    def refunded(self, session: DbSession, payment: Payment, change: int) -> None:
+        checkout = _checkout_of(session, payment)
+        if checkout is not None:
+            document_of(session, checkout).refunded(session, payment, change)
+
     def released(self, session: DbSession, payment: Payment) -> None:
         """A bounced debit: the sale and the code's use are given back and the buyer may pay
         again (the bounce email links to the pay step)."""

@@ -7,7 +7,8 @@ methods it offers; the questions it decides itself; whether it is closed and wha
 read then; the words its buyers read when pricing refuses; where the buyer goes after paying
 and the links back to its own pages; what changed since the checkout opened; what it opts out
 of (discount codes, the merchant's fees); the buyer it already knows; and the hooks the
-confirmation calls with the payment being recorded (claim it, give it back, taken, settled).
+confirmation calls with the payment being recorded (claim it, give it back, taken, settled,
+refunded).
 
 The checkout imports no document's package. Each feature package implements its document
 (a payment link in ``app/links/document.py``, a storefront cart in
@@ -163,6 +164,11 @@ class Document(Protocol):
         """An accepted payment's money is in: paid at once, or a bank debit that cleared
         (after ``paid``, days later). Called once per accepted payment; never for a debit
         that bounced."""
+        return None
+
+    def refunded(self, session: DbSession, payment: Payment, change: int) -> None:
+        """Part of a settled payment went back to the buyer (``change`` minor units; below
+        zero when a refund failed and the money came back)."""
         return None
 
 

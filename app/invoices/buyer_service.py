@@ -73,7 +73,8 @@ class ShownPayment:
 
 def invoice_payments(session: DbSession, invoice: Invoice) -> list[ShownPayment]:
     """What was paid on the invoice, oldest first: accepted Stripe payments that are paid or
-    clearing (a refused or refunded duplicate never counts), and manual payments."""
+    clearing, less what was refunded of them (a refused payment or a duplicate never counts),
+    and manual payments."""
     stripe_payments = session.scalars(
         select(Payment)
         .where(
@@ -89,12 +90,13 @@ def invoice_payments(session: DbSession, invoice: Invoice) -> list[ShownPayment]
     shown = [
         ShownPayment(
             on=payment.created_at.date(),
-            amount=Money(payment.amount, payment.currency),
+            amount=Money(payment.amount - payment.amount_refunded, payment.currency),
             method=METHOD_LABELS.get(payment.method_type, payment.method_type),
             processing=payment.status is PaymentStatus.PROCESSING,
             reference=payment.intent_id,
         )
         for payment in stripe_payments
+        if payment.amount > payment.amount_refunded
     ]
     shown += [
         ShownPayment(

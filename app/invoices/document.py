@@ -38,7 +38,12 @@ from app.core.money import Money
 from app.extensions import DbSession
 from app.invoices import balance
 from app.invoices.models import Invoice, InvoiceStatus
-from app.invoices.paying import payment_released, payment_settled, payment_taken
+from app.invoices.paying import (
+    payment_refunded,
+    payment_released,
+    payment_settled,
+    payment_taken,
+)
 from app.invoices.service import DOCUMENT_TYPE, buyer_token
 from app.payments.models import Payment
 from app.payments.service import Rejection
@@ -187,6 +192,9 @@ class InvoiceDocument(Document):
 
     def settled(self, session: DbSession, payment: Payment) -> None:
         payment_settled(session, self.invoice, payment)
+
+    def refunded(self, session: DbSession, payment: Payment, change: int) -> None:
+        payment_refunded(session, self.invoice, payment, change)
 
 
 def load_invoice_document(session: DbSession, checkout: CheckoutSession) -> InvoiceDocument | None:

@@ -59,6 +59,28 @@ def payment_released(session: DbSession, invoice: Invoice, payment: Payment) -> 
     )
 
 
+def payment_refunded(session: DbSession, invoice: Invoice, payment: Payment, change: int) -> None:
+    """A refund of a settled payment (from the merchant's Stripe dashboard) is no longer paid:
+    a paid invoice is open again for it. A refund that failed gives it back, while that much
+    is still payable."""
+    if change > 0:
+        counted = balance.refund(session, invoice, change)
+        kind = "payment_refunded"
+    else:
+        counted = balance.add_paid(session, invoice, -change)
+        kind = "refund_failed"
+    if not counted:
+        log.error(
+            "a refund's change could not be counted on the invoice",
+            extra={
+                "fields": {"invoice_id": invoice.id, "payment_id": payment.id, "change": change}
+            },
+        )
+    record_event(
+        session, invoice, kind, {"payment": payment.id, "amount": abs(change), "counted": counted}
+    )
+
+
 def notify_owners(merchant: Merchant, template: str, invoice: Invoice, **context: object) -> None:
     """An email to each owner of the merchant, in the merchant's language."""
     for user in merchant.users:

@@ -93,6 +93,10 @@ class CheckoutHooks(Protocol):
     def released(self, session: DbSession, payment: Payment) -> None:
         """An accepted bank debit bounced: give back what ``confirm`` claimed."""
 
+    def refunded(self, session: DbSession, payment: Payment, change: int) -> None:
+        """An accepted, settled payment was refunded by ``change`` (minor units; below zero
+        when a refund failed and the money came back)."""
+
     def rejected(self, session: DbSession, payment: Payment) -> None:
         """A payment was refused: the buyer may pay again (unless it was a duplicate)."""
 
@@ -259,7 +263,7 @@ def record_intent(
         session.add(payment)
         session.flush()
         _append(session, payment, "created", {"amount": intent.amount.amount})
-    previous = payment.status
+    previous, refunded_before = payment.status, payment.amount_refunded
     _record_details(payment, intent)
     _record_amount(session, payment, intent)
     _record_balance(session, payment, intent)
@@ -271,6 +275,7 @@ def record_intent(
     session.flush()  # a concurrent recording of the same payment fails here (version check)
     if payment.status is not previous:
         _after_status_change(session, merchant, payment, previous, intent, gateway_for)
+    _after_refund_change(session, payment, payment.amount_refunded - refunded_before)
     return payment
 
 
@@ -335,6 +340,18 @@ def _record_refunds(session: DbSession, payment: Payment, intent: IntentState) -
         detail["amount_failed"] = payment.amount_refunded - refunded
     _append(session, payment, kind, detail)
     payment.amount_refunded = refunded
+
+
+def _after_refund_change(session: DbSession, payment: Payment, change: int) -> None:
+    """Part of an accepted, paid payment went back to the buyer (``change`` above zero), or a
+    refund failed and the money came back (below zero): its document counts it. A refused
+    payment's refund never counted for it. After the status change, so a payment first seen
+    paid and refunded at once has been settled before its refund counts."""
+    accepted = payment.rejection is None and payment.duplicate_of_id is None
+    if not change or not accepted or payment.status not in PAID:
+        return
+    for hooks in _checkout_hooks:
+        hooks.refunded(session, payment, change)
 
 
 def _status_detail(

@@ -13,6 +13,7 @@ import re
 import threading
 from datetime import date, timedelta
 
+import stripe
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -437,3 +438,32 @@ def test_an_unknown_or_draft_address_is_a_plain_not_found(
         assert "Invoice" not in response.get_data(as_text=True)
     posted = stranger.post("/i/" + "x" * 43 + "/pay", data={"csrf_token": "x"})
     assert posted.status_code in (400, 404)
+
+
+def test_a_refund_from_the_stripe_dashboard_makes_the_amount_due_again(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    """The merchant refunds part of a payment in Stripe's dashboard: once recorded (the
+    webhook re-reads the intent), that much is due again and the paid invoice is open."""
+    account, merchant = invoicing_merchant(client, app, stripe_sandbox)
+    invoice_id, token = open_invoice(app, currency="EUR")
+    customer = app.test_client()
+    checkout = open_checkout(customer, token)
+    assert PAID_THANKS in pay(app, stripe_sandbox, account, customer, checkout)
+    intent_id = checkout_row(app, checkout).payment_intent_id
+    assert intent_id and invoice_of(app, invoice_id).status is InvoiceStatus.PAID
+
+    dashboard = stripe.StripeClient(
+        account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
+    )
+    dashboard.v1.refunds.create(params={"payment_intent": intent_id, "amount": 12500})
+    record(app, merchant, intent_id)
+    record(app, merchant, intent_id)  # a second delivery of the event changes nothing
+    invoice = invoice_of(app, invoice_id)
+    assert (invoice.status, invoice.amount_paid, invoice.balance) == (
+        InvoiceStatus.OPEN, TOTAL - 12500, 12500
+    )  # fmt: skip
+    page = customer.get(f"/i/{token}").get_data(as_text=True)
+    assert shown(page, "balance-due") == "€125.00" and "Pay €125.00" in page
+    assert "€1,000.00" in page  # the payment, less its refund
+    assert event_kinds(app, invoice_id).count("payment_refunded") == 1
