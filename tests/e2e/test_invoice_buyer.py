@@ -14,11 +14,13 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceStatus
 from app.invoices.service import void_invoice
+from tests.e2e.test_accessibility import VIEWPORTS
+from tests.support.accessibility import axe_violations
 from tests.support.checkout import (
     PAY,
     PAYMENT_FRAME,
@@ -132,3 +134,29 @@ def test_a_void_invoice_cannot_be_paid(page: Page, app: Flask, werkstatt: Shop) 
     page.goto(checkout)  # the old checkout's address
     expect(page.get_by_text("This invoice was cancelled, so it cannot be paid.")).to_be_visible()
     expect(page.get_by_role("button", name="Continue")).to_have_count(0)
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_the_invoice_page_works_on_a_phone_and_with_a_keyboard(
+    browser: Browser, app: Flask, werkstatt: Shop, viewport: str
+) -> None:
+    """No serious accessibility problem (axe-core), nothing wider than a phone's screen, and
+    "Amount to pay" reached and sent with the keyboard alone."""
+    size = VIEWPORTS[viewport]
+    _id, token = open_invoice(app, OWNER, currency="EUR", allow_partial=True, minimum_part=10000)
+    context = browser.new_context(bypass_csp=True, viewport=size)
+    page = context.new_page()
+    page.goto(f"{werkstatt.base_url}/i/{token}")
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    amount = page.get_by_label("Amount to pay")
+    for _ in range(30):  # Tab through the page as a keyboard user does
+        if amount.evaluate("field => field === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    expect(amount).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("150")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("due-now")).to_have_text("€150.00")
+    context.close()
