@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FieldList, FormField, HiddenField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from app.catalog.models import Product
@@ -43,15 +43,16 @@ def _percent(field: PercentField) -> Decimal | None:
     return Decimal(field.basis_points) / 100 if field.basis_points else None
 
 
-class InvoiceLineForm(KassaForm):
+class InvoiceLineForm(Form):
     """One line: a product (at its price in the invoice's currency unless an amount is typed)
-    or a description and an amount."""
+    or a description and an amount.
 
-    class Meta:
-        csrf = False  # a part of the invoice form, which carries the token
+    A part of ``InvoiceForm`` (its ``lines``, a FormField): a plain WTForms form, as FormField
+    wants, since the invoice form (a KassaForm) carries the CSRF token and the service's
+    refusals for all its lines."""
 
     currency = HiddenField()  # the invoice's, set by the invoice form (never the posted one)
-    product = ChoiceField(_l("Product"), validate_choice=True)
+    product = ChoiceField(_l("Product"), validate_choice=True, default="")
     description = StringField(
         _l("Description"),
         validators=[max_length(MAX_DESCRIPTION), plain_text],

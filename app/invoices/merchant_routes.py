@@ -31,7 +31,7 @@ from app.merchants.auth import current_merchant, login_required, signed_in_user
 from app.merchants.scoping import get_owned_or_404, scoped_select
 from app.settings.service import accepted_methods, account_currencies, list_tax_rates
 from app.web.form_views import submit_form
-from app.web.i18n import number
+from app.web.i18n import number, shipped_locales
 from app.web.rendering import go_to, render
 
 
@@ -112,7 +112,7 @@ def _fill_unposted(form: InvoiceForm, invoice: Invoice | None) -> None:
         chosen = db.session.scalar(
             scoped_select(Customer).where(Customer.id == request.args.get("customer", type=int))
         )
-        locale = chosen.locale if chosen else form.locale.choices[0][0]  # type: ignore[index]
+        locale = chosen.locale if chosen else shipped_locales()[0]
         form.customer.data = str(chosen.id) if chosen else ""
         form.currency.data = (chosen.currency if chosen else None) or merchant.default_currency
         form.locale.data = locale
@@ -216,7 +216,7 @@ def new_invoice() -> Response:
 def edit_invoice(invoice_id: int) -> Response:
     invoice = get_owned_or_404(Invoice, invoice_id)
     if not service.can_edit(invoice):
-        return _refused(invoice, _("An invoice with a payment cannot be changed."))
+        return _refused(invoice, _("This invoice can no longer be changed."))
     form = _editor_form(invoice)
     return _editor(form, invoice, lambda: _save(invoice, form), _("Invoice saved."))
 

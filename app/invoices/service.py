@@ -405,14 +405,13 @@ def _apply(session: DbSession, merchant: Merchant, invoice: Invoice, given: Invo
         session, merchant
     ):
         raise ServiceError(_l("Choose one of your account's currencies."), "currency")
-    locale = given.locale or customer.locale
-    if locale not in shipped_locales():
-        locale = shipped_locales()[0] if given.locale is None else None
-        if locale is None:
-            raise ServiceError(_l("Choose a language."), "locale")
+    locale = _checked_locale(given.locale, customer)
     terms = given.terms or invoice_settings(session, merchant).terms
-    if terms is PaymentTerms.CUSTOM and given.due_date is None:
-        raise ServiceError(_l("Choose the due date."), "due_date")
+    if terms is PaymentTerms.CUSTOM:
+        if given.due_date is None:
+            raise ServiceError(_l("Choose the due date."), "due_date")
+        if given.due_date < (invoice.issue_date or utcnow().date()):
+            raise ServiceError(_l("The due date is in the past."), "due_date")
     _check_text(given.memo, "memo")
     _check_text(given.footer, "footer")
     methods = _checked_methods(given.payment_methods)
@@ -447,6 +446,15 @@ def _apply(session: DbSession, merchant: Merchant, invoice: Invoice, given: Invo
     price_invoice(invoice, rates)
     invoice.allow_partial = given.allow_partial
     invoice.minimum_part = _checked_minimum_part(given, invoice)
+
+
+def _checked_locale(chosen: str | None, customer: Customer) -> str:
+    """The language chosen, else the customer's (English when theirs is no longer shipped)."""
+    if chosen is not None:
+        if chosen not in shipped_locales():
+            raise ServiceError(_l("Choose a language."), "locale")
+        return chosen
+    return customer.locale if customer.locale in shipped_locales() else shipped_locales()[0]
 
 
 def _check_text(text: str, name: str) -> None:
@@ -504,12 +512,12 @@ def _checked_discount(given: InvoiceInput) -> tuple[Decimal | None, int | None]:
     amount = given.discount_amount or None
     if percent is not None and amount is not None:
         raise ServiceError(
-            _l("Give a discount as a percentage or an amount, not both."), "discount"
+            _l("Give a discount as a percentage or an amount, not both."), "discount_percent"
         )
     if percent is not None and not 0 < percent <= 100:
-        raise ServiceError(_l("A discount is between 0 and 100 %."), "discount")
+        raise ServiceError(_l("A discount is between 0 and 100 %."), "discount_percent")
     if amount is not None and amount < 0:
-        raise ServiceError(_l("A discount cannot be negative."), "discount")
+        raise ServiceError(_l("A discount cannot be negative."), "discount_amount")
     return percent, amount
 
 
@@ -542,13 +550,14 @@ def finalize_invoice(
     *,
     user_id: int | None = None,
 ) -> str:
-    """Issue a draft: its number (taken in this transaction), issue and due dates, status
-    OPEN and the customer's address. Returns the address's token (only its digest and a sealed
-    copy are kept)."""
+    """Issue a draft: priced again with the tax rates as they are now, its number (taken in
+    this transaction), issue and due dates, status OPEN and the customer's address. Returns
+    the address's token (only its digest and a sealed copy are kept)."""
     if invoice.status is not InvoiceStatus.DRAFT:
         raise ServiceError(_l("This invoice was finalized already."))
     if invoice.customer.erased_at is not None:
         raise ServiceError(_l("This customer's data was erased: bill another."), "customer")
+    price_invoice(invoice, _merchant_tax_rates(session, invoice.merchant))
     _refuse_unpayable_total(invoice)
     if invoice.terms is PaymentTerms.CUSTOM and (
         invoice.due_date is None or invoice.due_date < today

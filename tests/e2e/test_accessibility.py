@@ -9,12 +9,14 @@ from collections.abc import Iterator
 import pytest
 import requests
 import stripe
+from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import csrf_token_from
-from tests.e2e.test_merchant_journey import log_in, sign_up
+from tests.e2e.test_merchant_journey import OWNER_EMAIL, log_in, sign_up
 from tests.support.accessibility import axe_violations
 from tests.support.accounts import DEFAULT_PASSWORD
+from tests.support.invoices import open_invoice
 from tests.support.payments import connect_through_live_server
 from tests.support.servers import browser_like_session
 from tests.support.storefront import open_shop
@@ -42,6 +44,9 @@ PANEL_PAGES = [
     "/panel/products/new",
     "/panel/links/",
     "/panel/links/new",
+    "/panel/invoices/",
+    "/panel/invoices/new",
+    "/panel/invoices/settings",
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
 
@@ -72,6 +77,21 @@ def test_panel_pages(axe_page: Page, base_url: str) -> None:
     for path in PANEL_PAGES:
         axe_page.goto(base_url + path)
         assert axe_violations(axe_page) == [], path
+
+
+def test_invoice_pages_with_content(axe_page: Page, base_url: str, app: Flask) -> None:
+    """An open invoice's page and its editor, the list with it, and the editor's errors."""
+    sign_up(axe_page, base_url)
+    expect(axe_page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    invoice_id, _ = open_invoice(app, OWNER_EMAIL)
+    for path in (f"/panel/invoices/{invoice_id}", f"/panel/invoices/{invoice_id}/edit",
+                 "/panel/invoices/"):  # fmt: skip
+        axe_page.goto(base_url + path)
+        assert axe_violations(axe_page) == [], path
+    axe_page.goto(base_url + "/panel/invoices/new")
+    axe_page.get_by_role("button", name="Save draft").click()
+    expect(axe_page.get_by_text("Please correct the highlighted fields.")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the editor with errors"
 
 
 def new_link(merchant: requests.Session, base_url: str, **fields: str) -> str:

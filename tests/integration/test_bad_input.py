@@ -9,6 +9,7 @@ import importlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from app.checkout import forms as checkout_forms
 from app.checkout.service import open_checkout
 from app.core.clock import utcnow
 from app.extensions import db
+from app.invoices import forms as invoice_forms
 from app.invoices.buyer_forms import PayInvoiceForm
 from app.links import forms as link_forms
 from app.links.document import LinkDocument
@@ -41,7 +43,7 @@ from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
 from tests.support.accounts import DEFAULT_PASSWORD, emailed_link, post_form, sign_up
 from tests.support.invoice_buyers import invoicing_merchant
-from tests.support.invoices import open_invoice
+from tests.support.invoices import add_customer, open_invoice
 from tests.support.mailbox import Mailbox
 from tests.support.settings import (
     add_currency,
@@ -222,6 +224,38 @@ def shop_cart_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
     post_form(client, "/s/acme/p/mug", "/s/acme/p/mug/add", {"quantity": "2"})
     return "/s/acme/cart"
 
+
+def invoice_editor_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """A new invoice for the merchant's one customer (id 1)."""
+    sign_up(client, email="owner@example.com")
+    add_customer(app)
+    return "/panel/invoices/new"
+
+
+def open_invoice_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """The page of a finalized invoice of SEK 1,125 (manual payments and voiding post there)."""
+    sign_up(client, email="owner@example.com")
+    invoice_id, _ = open_invoice(app)
+    return f"/panel/invoices/{invoice_id}"
+
+
+IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()
+INVOICE_FIELDS = {
+    "customer": "1", "currency": "SEK", "locale": "en", "terms": "custom",
+    "due_date": IN_A_MONTH, "lines-0-product": "", "lines-0-description": "Consulting",
+    "lines-0-quantity": "2", "lines-0-unit_amount": "100", "lines-0-discount_percent": "10",
+    "discount_percent": "", "discount_amount": "5", "memo": "", "footer": "",
+    "payment_methods": "card", "allow_partial": "y", "minimum_part": "10",
+}  # fmt: skip
+INVOICE_OPTIONAL = {
+    "lines-0-product", "lines-0-discount_percent", "discount_percent", "discount_amount",
+    "memo", "footer", "payment_methods", "allow_partial", "minimum_part",
+}  # fmt: skip
+INVOICE_SETTINGS = {
+    "invoice_pattern": "INV-{YYYY}-", "invoice_padding": "4",
+    "credit_note_pattern": "CN-{YYYY}-", "credit_note_padding": "4", "terms": "net_14",
+    "reminder_days": "-3, 0, 7", "memo_en": "", "memo_sv": "", "footer_en": "", "footer_sv": "",
+}  # fmt: skip
 
 ADDRESSES = {
     f"{kind}_{part}": value
@@ -532,6 +566,29 @@ FORMS += [
         refuses_by_redirect=True,
     ),
     FormCase(PayInvoiceForm, invoice_buyer_page, {"amount": "400"}),
+    FormCase(
+        invoice_forms.InvoiceForm, invoice_editor_page, INVOICE_FIELDS, optional=INVOICE_OPTIONAL
+    ),
+    FormCase(
+        invoice_forms.ManualPaymentForm,
+        open_invoice_page,
+        {
+            "amount": "10",
+            "paid_on": date.today().isoformat(),
+            "method": "cash",
+            "reference": "OCR 1234",
+        },
+        optional={"reference"},
+    ),
+    FormCase(
+        invoice_forms.VoidForm, open_invoice_page, {"reason": "Billed twice"}, optional={"reason"}
+    ),
+    FormCase(
+        invoice_forms.InvoiceSettingsForm,
+        owner_page("/panel/invoices/settings"),
+        INVOICE_SETTINGS,
+        optional={"reminder_days", "memo_en", "memo_sv", "footer_en", "footer_sv"},
+    ),
 ]
 
 
@@ -583,6 +640,8 @@ ACTIONS_BELOW_PAGE = {
     settings_forms.PolicyConsentForm: "/consent",
     storefront_forms.AddToCartForm: "/add",
     PayInvoiceForm: "/pay",
+    invoice_forms.ManualPaymentForm: "/payments",
+    invoice_forms.VoidForm: "/void",
 }
 
 

@@ -281,3 +281,40 @@ def test_a_merchant_series_is_their_own(app: Flask, client: FlaskClient, merchan
         assert take_number(db.session, other, SeriesKind.INVOICE, DAY) == "INV-2026-0001"
         assert take_number(db.session, merchant, SeriesKind.INVOICE, DAY) == "INV-2026-0002"
         db.session.commit()
+
+
+def test_a_clearing_payment_stops_a_revision_and_a_void(app: Flask, merchant: int) -> None:
+    from app.core.errors import ServiceError
+    from app.invoices.service import LineInput, revise_invoice, void_invoice
+
+    invoice_id, _ = open_invoice(app)
+    with app.test_request_context():
+        assert balance.claim(db.session, invoice_id, merchant, 500)
+        db.session.commit()
+        invoice = db.session.get(Invoice, invoice_id)
+        assert invoice is not None
+        with pytest.raises(ServiceError):
+            revise_invoice(db.session, invoice, DAY, lines=[LineInput("Cheaper", 1, 100)])
+        db.session.rollback()
+        with pytest.raises(ServiceError):
+            void_invoice(db.session, invoice, DAY)
+        db.session.rollback()
+    stored = invoice_row(app, invoice_id)
+    assert (stored.revision, stored.status, stored.total) == (1, InvoiceStatus.OPEN, 112500)
+
+
+def test_a_revision_below_nothing_or_of_a_draft_is_refused(app: Flask, merchant: int) -> None:
+    from app.core.errors import ServiceError
+    from app.invoices.service import LineInput, revise_invoice
+
+    draft_id = draft_invoice(app)
+    invoice_id, _ = open_invoice(app)
+    with app.test_request_context():
+        for refused_id, lines in ((draft_id, [LineInput("x", 1, 100)]),
+                                  (invoice_id, [LineInput("Free", 1, 0)])):  # fmt: skip
+            invoice = db.session.get(Invoice, refused_id)
+            assert invoice is not None
+            with pytest.raises(ServiceError):
+                revise_invoice(db.session, invoice, DAY, lines=lines)
+            db.session.rollback()
+    assert invoice_row(app, invoice_id).revision == 1

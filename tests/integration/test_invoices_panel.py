@@ -207,11 +207,11 @@ def test_an_invoice_with_a_payment_cannot_be_edited_or_voided(
     assert paid.status_code == 302, paid.get_data(as_text=True)
     edit = f"{page}/edit"
     refused = merchant.get(edit, follow_redirects=True).get_data(as_text=True)
-    assert "cannot be changed" in refused
+    assert "can no longer be changed" in refused
     data = editor_data(customer, {"description": "Sneaky", "unit_amount": "1"})
     token_page = page  # the edit page refuses to show a form: post with the invoice page's token
     posted = post_form(merchant, token_page, edit, data, follow_redirects=True)
-    assert "cannot be changed" in posted.get_data(as_text=True)
+    assert "can no longer be changed" in posted.get_data(as_text=True)
     voided = post_form(merchant, page, f"{page}/void", {"reason": ""})
     assert voided.status_code == 422
     invoice = invoice_row(app, invoice_id)
@@ -346,3 +346,87 @@ def test_a_prefix_already_used_is_refused(app: Flask, merchant: FlaskClient) -> 
 def test_the_panel_navigation_leads_to_invoices(merchant: FlaskClient) -> None:
     html = merchant.get("/panel/invoices/").get_data(as_text=True)
     assert 'href="/panel/invoices/" aria-current="page"' in html
+
+
+def test_the_customer_section_lists_their_invoices_and_links_a_new_one(
+    app: Flask, merchant: FlaskClient
+) -> None:
+    from app.customers.models import Customer
+    from app.invoices.customer_section import customer_invoices_section
+
+    ada = add_customer(app, name="Ada Lovelace", email="ada@example.com")
+    grace = add_customer(app, name="Grace Hopper", email="grace@example.com")
+    open_invoice(app, customer_id=ada)
+    draft_invoice(app, customer_id=grace)
+    with app.test_request_context():
+        customer = db.session.get(Customer, ada)
+        assert customer is not None
+        html = str(customer_invoices_section(db.session, customer))
+    assert f"INV-{YEAR}-0001" in html and "Open" in html and "1,125.00" in html
+    assert "Draft" not in html  # Grace's draft is not Ada's
+    assert f"/panel/invoices/new?customer={ada}" in html
+
+
+def test_a_product_line_takes_the_products_price_in_the_invoices_currency(
+    app: Flask, merchant: FlaskClient
+) -> None:
+    from app.catalog.models import Product
+    from tests.support.settings import add_product
+
+    add_product(merchant, "Mug", "SEK", "129")
+    with app.app_context():
+        mug = db.session.scalars(select(Product.id)).one()
+    customer = add_customer(app)
+    data = editor_data(customer, {"product": str(mug), "quantity": "3"})
+    assert new_draft(merchant, data).status_code == 302
+    invoice = only_invoice(app)
+    assert invoice.total == 3 * 12900
+    with app.app_context():
+        line = db.session.scalars(select(Invoice)).one().lines[0]
+        assert (line.description, line.product_id, line.unit_amount) == ("Mug", mug, 12900)
+    data = editor_data(customer, {"product": str(mug)}, currency="EUR")
+    refused = new_draft(merchant, data)
+    assert refused.status_code == 422  # EUR is not an account currency of this merchant
+
+
+def test_a_draft_opens_in_the_editor_as_saved_and_saves_again(
+    app: Flask, merchant: FlaskClient
+) -> None:
+    customer = add_customer(app)
+    data = editor_data(customer, {"description": "Design", "quantity": "2", "unit_amount": "1000",
+                                  "discount_percent": "12.5"},
+                       memo="Thanks", discount_amount="50")  # fmt: skip
+    new_draft(merchant, data)
+    invoice = only_invoice(app)
+    edit = f"/panel/invoices/{invoice.id}/edit"
+    html = merchant.get(edit).get_data(as_text=True)
+    for shown in ('value="Design"', 'value="2"', 'value="1,000"', 'value="12.5"',
+                  'value="50"', "Thanks</textarea>"):  # fmt: skip
+        assert shown in html, shown
+    changed = {**data, "lines-0-description": "Design and print"}
+    assert post_form(merchant, edit, edit, changed).status_code == 302
+    again = only_invoice(app)
+    assert (again.total, again.revision) == (invoice.total, 1)  # a draft has no revisions
+    with app.app_context():
+        assert db.session.get(Invoice, invoice.id).lines[0].description == "Design and print"  # type: ignore[union-attr]
+
+
+def test_a_draft_whose_tax_rate_was_removed_is_not_finalized(
+    app: Flask, merchant: FlaskClient
+) -> None:
+    from app.invoices.service import LineInput
+    from app.settings.models import TaxRate
+
+    add_tax_rate(merchant, "Moms", "25")
+    with app.app_context():
+        rate = db.session.scalars(select(TaxRate.id)).one()
+    draft = draft_invoice(app, lines=[LineInput("Work", 1, 10000, tax_rate_ids=(rate,))])
+    assert invoice_row(app, draft).total == 12500
+    taxes = "/panel/settings/taxes"
+    assert post_form(merchant, taxes, f"{taxes}/{rate}/remove", {}).status_code == 302
+    page = f"/panel/invoices/{draft}"
+    refused = post_form(merchant, page, f"{page}/finalize", {}, follow_redirects=True)
+    assert "A tax rate of this invoice no longer exists." in refused.get_data(as_text=True)
+    assert invoice_row(app, draft).number is None
+    with app.app_context():
+        assert db.session.scalars(select(Invoice.number)).all() == [None]

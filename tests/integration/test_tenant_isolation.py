@@ -31,7 +31,7 @@ from app.storefront.models import StorefrontCategory, StorefrontProduct
 from tests.integration.test_invitations import invite, invite_and_join
 from tests.support.accounts import post_form, sign_up
 from tests.support.invoice_buyers import invoicing_merchant
-from tests.support.invoices import open_invoice
+from tests.support.invoices import add_customer, draft_invoice, invoice_row, open_invoice
 from tests.support.mailbox import Mailbox
 from tests.support.settings import (
     add_custom_field,
@@ -156,6 +156,11 @@ def shop_category(t: Tenants) -> int:
         return db.session.scalars(select(StorefrontCategory.id)).one()
 
 
+def invoice_of_a(t: Tenants) -> int:
+    """A draft invoice of merchant A to one of A's customers."""
+    return draft_invoice(t.app, "a@example.com", customer_id=add_customer(t.app, "a@example.com"))
+
+
 # URL argument name -> makes merchant A's object and returns the value for the URL.
 OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "member_id": staff_member,
@@ -171,6 +176,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "line_id": payment_link_line,
     "listing_id": listed_product,
     "category_id": shop_category,
+    "invoice_id": invoice_of_a,
 }
 
 
@@ -271,3 +277,51 @@ def test_an_invoice_and_its_payments_are_found_only_within_their_merchant(
     assert 'data-testid="amount-paid">€0.00<' in page
     with app.app_context():
         assert db.session.get(Invoice, invoice_id).amount_pending == 0  # type: ignore[union-attr]
+
+
+def test_an_invoice_cannot_be_addressed_to_another_merchants_customer(
+    app: Flask, mailbox: Mailbox
+) -> None:
+    """Neither ``?customer=`` nor a posted customer id reaches another merchant's customer."""
+    owner_a, owner_b = app.test_client(), app.test_client()
+    sign_up(owner_a, email="a@example.com", business_name="Merchant A")
+    sign_up(owner_b, email="b@example.com", business_name="Merchant B")
+    customer_of_a = add_customer(app, "a@example.com", name="Secret Customer")
+
+    editor = owner_b.get(f"/panel/invoices/new?customer={customer_of_a}").get_data(as_text=True)
+    assert "Secret Customer" not in editor
+    assert f'<option selected value="{customer_of_a}"' not in editor
+    page = "/panel/invoices/new"
+    data = {"customer": str(customer_of_a), "currency": "SEK", "locale": "en", "terms": "net_14",
+            "lines-0-description": "Work", "lines-0-quantity": "1",
+            "lines-0-unit_amount": "10"}  # fmt: skip
+    refused = post_form(owner_b, page, page, data)
+    assert refused.status_code == 422
+    totals = post_form(owner_b, page, "/panel/invoices/totals", data)
+    assert "Secret Customer" not in totals.get_data(as_text=True)
+    with app.app_context():
+        from app.invoices.models import Invoice
+
+        assert db.session.scalars(select(Invoice)).all() == []
+
+
+def test_another_merchants_tax_rates_and_products_stay_out_of_an_invoice(
+    app: Flask, mailbox: Mailbox
+) -> None:
+    owner_a, owner_b = app.test_client(), app.test_client()
+    sign_up(owner_a, email="a@example.com", business_name="Merchant A")
+    sign_up(owner_b, email="b@example.com", business_name="Merchant B")
+    rate_of_a = tax_rate(Tenants(app, owner_a, owner_b, mailbox))
+    product_of_a = product(Tenants(app, owner_a, owner_b, mailbox))
+    customer_of_b = add_customer(app, "b@example.com")
+    page = "/panel/invoices/new"
+    base = {"customer": str(customer_of_b), "currency": "SEK", "locale": "en",
+            "terms": "net_14", "lines-0-description": "Work", "lines-0-quantity": "1",
+            "lines-0-unit_amount": "10"}  # fmt: skip
+    for extra in ({"lines-0-tax_rates": str(rate_of_a)}, {"lines-0-product": str(product_of_a)}):
+        refused = post_form(owner_b, page, page, {**base, **extra})
+        assert refused.status_code == 422, extra
+    draft = post_form(owner_b, page, page, base)
+    assert draft.status_code == 302
+    invoice_id = int(draft.headers["Location"].rsplit("/", 1)[-1])
+    assert invoice_row(app, invoice_id).total == 1000
