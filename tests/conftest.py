@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from tests.support.mailbox import Mailbox, start_smtp_server
 from tests.support.servers import LiveServer, free_port, start_gunicorn
-from tests.support.stripe_sandbox import StripeSandbox, start_stripe_sandbox
+from tests.support.stripe_sandbox import StripeSandbox, serve_kassa_with, start_stripe_sandbox
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "test-secret-key-not-for-production-0123456789"
@@ -73,6 +73,7 @@ def mailbox(smtp_server: Mailbox) -> Mailbox:
 def stripe_sandbox() -> Iterator[StripeSandbox]:
     """The Stripe sandbox as a real HTTP server: Kassa reaches it through its settings only."""
     sandbox = start_stripe_sandbox(free_port())
+    serve_kassa_with(sandbox)
     yield sandbox
     sandbox.stop()
 

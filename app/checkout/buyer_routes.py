@@ -49,6 +49,7 @@ from app.settings.labels import METHOD_LABELS, POLICY_LABELS
 from app.web import rate_limits
 from app.web.browser import browser_key
 from app.web.forms import KassaForm
+from app.web.i18n import address_reader_in
 from app.web.rendering import go_to, render, render_after_change
 
 
@@ -69,9 +70,12 @@ def _checkout_or_404(token: str) -> tuple[CheckoutSession, Document]:
     if checkout is None:
         abort(404)
     try:
-        return checkout, document_of(db.session, checkout)
+        document = document_of(db.session, checkout)
     except DocumentNotFoundError:
         abort(404)
+    if document.reader_locale:
+        address_reader_in(document.reader_locale)
+    return checkout, document
 
 
 def _closed_page(document: Document, closed: Closed | pricing.Refusal, **extra: Any) -> Response:

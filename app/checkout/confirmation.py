@@ -66,10 +66,11 @@ class CheckoutConfirmation:
             session, checkout.merchant_id, discount_id
         ):
             return Rejection.DISCOUNT_USED_UP
-        if not document_of(session, checkout).claim(session):
+        document = document_of(session, checkout)
+        if not document.claim(session, payment):
             if discount_id is not None:
                 release_discount_use(session, checkout.merchant_id, discount_id)
-            return Rejection.LIMIT_REACHED
+            return document.claim_refusal
         return None
 
     def taken(self, session: DbSession, payment: Payment) -> None:
@@ -78,7 +79,20 @@ class CheckoutConfirmation:
             return
         paid = payment.status in PAID
         checkout.status = CheckoutStatus.PAID if paid else CheckoutStatus.PROCESSING
-        document_of(session, checkout).paid(session)
+        document_of(session, checkout).paid(session, payment)
+
+    def settled(self, session: DbSession, payment: Payment) -> None:
+        """The money is in (a debit that cleared: its checkout is paid now, not processing)."""
+        checkout = _checkout_of(session, payment)
+        if checkout is None:
+            return
+        checkout.status = CheckoutStatus.PAID
+        document_of(session, checkout).settled(session, payment)
+
+    def refunded(self, session: DbSession, payment: Payment, change: int) -> None:
+        checkout = _checkout_of(session, payment)
+        if checkout is not None:
+            document_of(session, checkout).refunded(session, payment, change)
 
     def released(self, session: DbSession, payment: Payment) -> None:
         """A bounced debit: the sale and the code's use are given back and the buyer may pay
@@ -89,7 +103,7 @@ class CheckoutConfirmation:
         discount_id = _discount_of(checkout)
         if discount_id is not None:
             release_discount_use(session, checkout.merchant_id, discount_id)
-        document_of(session, checkout).release(session)
+        document_of(session, checkout).release(session, payment)
         reopen(session, checkout)
 
     def rejected(self, session: DbSession, payment: Payment) -> None:

@@ -5,8 +5,10 @@ and receipts are the same for every document; a document says what differs.
 lines (for the summary) and those lines as a ``pricing.Cart`` for the buyer's quantities; the
 methods it offers; the questions it decides itself; whether it is closed and what its buyers
 read then; the words its buyers read when pricing refuses; where the buyer goes after paying
-and the links back to its own pages; what changed since the checkout opened; and the hooks the
-confirmation calls (claim a sale, give it back, paid).
+and the links back to its own pages; what changed since the checkout opened; what it opts out
+of (discount codes, the merchant's fees); the buyer it already knows; and the hooks the
+confirmation calls with the payment being recorded (claim it, give it back, taken, settled,
+refunded).
 
 The checkout imports no document's package. Each feature package implements its document
 (a payment link in ``app/links/document.py``, a storefront cart in
@@ -30,6 +32,8 @@ from app.core.methods import PaymentMethod
 from app.core.money import Money
 from app.extensions import DbSession
 from app.merchants.models import Merchant
+from app.payments.models import Payment
+from app.payments.service import Rejection
 from app.settings.models import Collect
 from app.settings.service import accepted_methods
 
@@ -50,6 +54,15 @@ class PageLink:
 
     url: str
     label: str | LazyString
+
+
+@dataclass(frozen=True)
+class KnownBuyer:
+    """Who the document is addressed to, when it knows: a new checkout starts with these
+    details filled in (the buyer may change them)."""
+
+    email: str
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,17 @@ class Document(Protocol):
     redirect_url: str | None = None  # where a paid buyer is sent instead of the receipt
     back_link: PageLink | None = None  # what the receipt links back to
     edit_link: PageLink | None = None  # where the buyer changes the lines, beside the summary
+    # What the checkout adds to every document unless it opts out: a discount code field (and
+    # the code's discount) and the merchant's payment-method fees. An invoice takes neither: its
+    # total is what it says.
+    takes_discount_codes: bool = True
+    takes_fees: bool = True
+    known_buyer: KnownBuyer | None = None  # the details a new checkout starts with
+    # The language of the one reader the document is addressed to (an invoice's customer): its
+    # checkout pages are in it unless the buyer chose another with the switcher.
+    reader_locale: str | None = None
+    # Why a payment is refused when ``claim`` says no, as the buyer and the merchant read it.
+    claim_refusal: Rejection = Rejection.LIMIT_REACHED
 
     def cart(self, quantities: dict[int, int], today: date, **extras: Any) -> pricing.Cart:
         """The lines at ``quantities`` (by line id) as the pricing engine's cart; ``extras``
@@ -121,17 +145,30 @@ class Document(Protocol):
         """What a new checkout keeps of the document as the buyer saw it (``quoted``)."""
         return None
 
-    def claim(self, session: DbSession) -> bool:
-        """Take one sale of the document's limit for a payment being confirmed (atomically);
-        False when it sold out meanwhile."""
+    def claim(self, session: DbSession, payment: Payment) -> bool:
+        """Take what ``payment`` buys (one sale of a limit, the part of a balance) while it is
+        being confirmed, atomically; False when it is no longer there (sold out, paid by
+        someone else meanwhile): the payment is then refused and refunded."""
         return True
 
-    def release(self, session: DbSession) -> None:
-        """Give back the sale of an accepted payment whose bank debit bounced."""
+    def release(self, session: DbSession, payment: Payment) -> None:
+        """Give back what ``claim`` took for an accepted payment whose bank debit bounced."""
         return None
 
-    def paid(self, session: DbSession) -> None:
-        """An accepted payment was paid, or its bank debit started."""
+    def paid(self, session: DbSession, payment: Payment) -> None:
+        """An accepted payment was taken: paid, or its bank debit started (``payment.status``
+        is processing). Called once per accepted payment."""
+        return None
+
+    def settled(self, session: DbSession, payment: Payment) -> None:
+        """An accepted payment's money is in: paid at once, or a bank debit that cleared
+        (after ``paid``, days later). Called once per accepted payment; never for a debit
+        that bounced."""
+        return None
+
+    def refunded(self, session: DbSession, payment: Payment, change: int) -> None:
+        """Part of a settled payment went back to the buyer (``change`` minor units; below
+        zero when a refund failed and the money came back)."""
         return None
 
 

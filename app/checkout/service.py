@@ -101,11 +101,18 @@ def settings_refusal(session: DbSession, document: Document, today: date) -> pri
     every_line = {line.id: line.quantity for line in document.lines}
     methods = [pricing.PaymentMethod(m.value) for m in offered_methods(session, document)]
     try:
-        fees = pricing_fees(list_fees(session, merchant), document.currency)
+        fees = _fees_of(session, merchant, document)
         pricing.price_per_method(document.cart(every_line, today, fees=fees), methods)
     except pricing.PricingError as error:
         return error.refusal
     return None
+
+
+def _fees_of(session: DbSession, merchant: Merchant, document: Document) -> tuple[pricing.Fee, ...]:
+    """The merchant's fees in the document's currency, unless the document opts out."""
+    if not document.takes_fees:
+        return ()
+    return pricing_fees(list_fees(session, merchant), document.currency)
 
 
 def merchant_of(session: DbSession, row: Document | CheckoutSession) -> Merchant:
@@ -170,7 +177,10 @@ def _open_checkout_of(
 def _take_document(checkout: CheckoutSession, document: Document, discount_code: str) -> None:
     checkout.quantities = {str(line_id): q for line_id, q in document.initial_quantities().items()}
     checkout.quoted = document.snapshot()
-    checkout.discount_code = discount_code
+    checkout.discount_code = discount_code if document.takes_discount_codes else ""
+    known = document.known_buyer
+    if known is not None and not checkout.email:  # what the buyer typed is never replaced
+        checkout.email, checkout.name = known.email, known.name
 
 
 def resume_or_open(
@@ -296,6 +306,8 @@ def apply_discount_code(
     if not code.strip():
         checkout.discount_code = ""
         return
+    if not document.takes_discount_codes:
+        raise ServiceError(_l("This code does not work here."), "code")
     discount = usable_discount(session, merchant_of(session, checkout), code)
     if discount is None or pricing_discount(discount, document.currency) is None:
         raise ServiceError(_l("This code does not work here."), "code")
@@ -508,13 +520,14 @@ def checkout_cart(
 ) -> tuple[pricing.Cart, int | None]:
     """The cart priced for ``choices``, and the id of the discount it carries (if any)."""
     merchant = merchant_of(session, document)
-    discount = usable_discount(session, merchant, choices.discount_code)
+    code = choices.discount_code if document.takes_discount_codes else ""
+    discount = usable_discount(session, merchant, code)
     applied = pricing_discount(discount, document.currency) if discount else None
     cart = document.cart(
         choices.quantities,
         today,
         discount=applied,
-        fees=pricing_fees(list_fees(session, merchant), document.currency),
+        fees=_fees_of(session, merchant, document),
         buyer_country=choices.country,
     )
     return cart, discount.id if discount and applied else None

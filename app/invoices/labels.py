@@ -32,6 +32,12 @@ EVENT_LABELS: dict[str, LazyString] = {
     "manual_payment": _l("Payment recorded"),
     "sent": _l("Sent"),
     "viewed": _l("Opened by the customer"),
+    "payment_processing": _l("Bank debit started: clearing"),
+    "paid_in_part": _l("Paid in part by the customer"),
+    "paid": _l("Paid in full"),
+    "payment_failed": _l("Bank debit failed: the amount is due again"),
+    "payment_refunded": _l("Payment refunded: the amount is due again"),
+    "refund_failed": _l("Refund failed: the amount counts as paid again"),
 }
 
 __all__ = [

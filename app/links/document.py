@@ -23,6 +23,7 @@ from app.links.service import (
     link_state,
     release_link_payment,
 )
+from app.payments.models import Payment
 from app.settings.service import accepted_methods
 
 
@@ -72,10 +73,10 @@ class LinkDocument(Document):
     def closed(self, session: DbSession) -> Closed | None:
         return CLOSED.get(link_state(session, self.link))
 
-    def claim(self, session: DbSession) -> bool:
+    def claim(self, session: DbSession, payment: Payment) -> bool:
         return claim_link_payment(session, self.link)
 
-    def release(self, session: DbSession) -> None:
+    def release(self, session: DbSession, payment: Payment) -> None:
         release_link_payment(session, self.link)
 
 

@@ -43,6 +43,10 @@ REJECTION_MESSAGES = {
     "limit_reached": _l(
         "This item sold out while you were paying, so your payment is being refunded in full."
     ),
+    "balance_paid": _l(
+        "This invoice was paid or cancelled while you were paying, so your payment is being "
+        "refunded in full. The invoice page shows what is still due."
+    ),
     "discount_used_up": _l(
         "Your discount code was used up by another buyer while you were paying, so your payment "
         "is being refunded in full. Please pay again without it."

@@ -71,6 +71,7 @@ class Rejection(enum.StrEnum):
     AMOUNT_MISMATCH = "amount_mismatch"  # amount, currency or method other than priced
     LIMIT_REACHED = "limit_reached"  # the document sold out while this buyer paid
     DISCOUNT_USED_UP = "discount_used_up"  # the code's last use went to another buyer
+    BALANCE_PAID = "balance_paid"  # the invoice's balance was paid (or it was voided) meanwhile
 
 
 class CheckoutHooks(Protocol):
@@ -86,8 +87,16 @@ class CheckoutHooks(Protocol):
     def taken(self, session: DbSession, payment: Payment) -> None:
         """An accepted payment was paid, or its bank debit started."""
 
+    def settled(self, session: DbSession, payment: Payment) -> None:
+        """An accepted payment's money is in: paid at once (right after ``taken``), or a bank
+        debit that cleared. Once per accepted payment."""
+
     def released(self, session: DbSession, payment: Payment) -> None:
         """An accepted bank debit bounced: give back what ``confirm`` claimed."""
+
+    def refunded(self, session: DbSession, payment: Payment, change: int) -> None:
+        """An accepted, settled payment was refunded by ``change`` (minor units; below zero
+        when a refund failed and the money came back)."""
 
     def rejected(self, session: DbSession, payment: Payment) -> None:
         """A payment was refused: the buyer may pay again (unless it was a duplicate)."""
@@ -260,7 +269,7 @@ def record_intent(
         session.add(payment)
         session.flush()
         _append(session, payment, "created", {"amount": intent.amount.amount})
-    previous = payment.status
+    previous, refunded_before = payment.status, payment.amount_refunded
     _record_details(payment, intent)
     _record_amount(session, payment, intent)
     _record_balance(session, payment, intent)
@@ -272,6 +281,7 @@ def record_intent(
     session.flush()  # a concurrent recording of the same payment fails here (version check)
     if payment.status is not previous:
         _after_status_change(session, merchant, payment, previous, intent, gateway_for)
+    _after_refund_change(session, payment, payment.amount_refunded - refunded_before)
     return payment
 
 
@@ -338,6 +348,18 @@ def _record_refunds(session: DbSession, payment: Payment, intent: IntentState) -
     payment.amount_refunded = refunded
 
 
+def _after_refund_change(session: DbSession, payment: Payment, change: int) -> None:
+    """Part of an accepted, paid payment went back to the buyer (``change`` above zero), or a
+    refund failed and the money came back (below zero): its document counts it. A refused
+    payment's refund never counted for it. After the status change, so a payment first seen
+    paid and refunded at once has been settled before its refund counts."""
+    accepted = payment.rejection is None and payment.duplicate_of_id is None
+    if not change or not accepted or payment.status not in PAID:
+        return
+    for hooks in _checkout_hooks:
+        hooks.refunded(session, payment, change)
+
+
 def _status_detail(
     previous: PaymentStatus, new: PaymentStatus, intent: IntentState
 ) -> dict[str, Any]:
@@ -376,7 +398,10 @@ def _after_status_change(
     if previous is PaymentStatus.PROCESSING:  # a debit cleared: confirmed when it started
         if payment.rejection is not None:
             _refund_rejected(session, payment, gateway_for)
-        elif payment.buyer_email:
+            return
+        for hooks in _checkout_hooks:
+            hooks.settled(session, payment)
+        if payment.buyer_email:
             send_email(
                 payment.buyer_email, "receipt", payment.buyer_locale, merchant=merchant,
                 payment=payment,
@@ -389,6 +414,8 @@ def _after_status_change(
     _link_customer(session, payment)
     for hooks in _checkout_hooks:
         hooks.taken(session, payment)
+        if payment.status in PAID:
+            hooks.settled(session, payment)
     if payment.buyer_email:
         template = "receipt" if payment.status in PAID else "payment_processing"
         send_email(

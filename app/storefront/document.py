@@ -29,6 +29,7 @@ from app.core import pricing
 from app.core.methods import PaymentMethod
 from app.core.money import Money
 from app.extensions import DbSession
+from app.payments.models import Payment
 from app.storefront.labels import BUYER_REFUSALS
 from app.storefront.models import Cart, Storefront, StorefrontProduct
 from app.storefront.service import empty_cart, is_on_sale, listings, shop_methods
@@ -118,7 +119,7 @@ class CartDocument(Document):
     def closed(self, session: DbSession) -> Closed | None:
         return None if self.storefront.enabled else SHOP_CLOSED
 
-    def paid(self, session: DbSession) -> None:
+    def paid(self, session: DbSession, payment: Payment) -> None:
         """The cart is emptied, whichever path recorded the payment."""
         empty_cart(session, self.cart_row)
 

@@ -1,4 +1,5 @@
-"""Locale choice: an explicit choice (cookie), then Accept-Language, then the merchant's default."""
+"""Locale choice: an explicit choice (cookie), then the language of a document addressed to
+its reader (an invoice's), then Accept-Language, then the merchant's default."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pathlib import Path
 
 from babel import Locale
 from babel.numbers import format_percent, get_currency_name
-from flask import Blueprint, Flask, current_app, g, redirect, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request
+from flask_babel import format_date, format_datetime, get_locale, refresh
 from werkzeug.wrappers import Response
 
 from app.config import PROJECT_ROOT
@@ -35,16 +36,28 @@ def locale_name(code: str) -> str:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a task or reconciliation: no reader (emails force theirs)
+        return SOURCE_LOCALE
     locales = shipped_locales()
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in locales:
         return chosen
+    addressed = getattr(g, "addressed_locale", None)
+    if addressed in locales:  # a document written to one reader, in the language they read
+        return addressed
     if request.accept_languages:
         matched = request.accept_languages.best_match(locales)
         if matched:
             return matched
     merchant_default = getattr(g, "merchant_locale", None)
     return merchant_default if merchant_default in locales else SOURCE_LOCALE
+
+
+def address_reader_in(locale: str) -> None:
+    """This request shows a document written to one reader (an invoice to its customer): it
+    is in their language unless the visitor chose one with the switcher."""
+    g.addressed_locale = locale
+    refresh()  # a locale already chosen for this request is chosen again
 
 
 @blueprint.post("/locale")

@@ -36,6 +36,9 @@ DISCOUNT_CODES_PER_CHECKOUT = "10 per 10 minutes"
 # Every view of the return page reads the PaymentIntent from Stripe.
 RETURN_PAGE_PER_ADDRESS = "30 per minute"
 RETURN_PAGE_PER_CHECKOUT = "10 per minute"
+# "Pay" on an invoice opens (or brings up to date) a checkout: a row each time.
+INVOICE_PAY_PER_ADDRESS = "30 per minute"
+INVOICE_PAY_PER_INVOICE = "20 per minute"
 
 
 def login_limit_per_address() -> str:
@@ -53,6 +56,10 @@ def typed_email() -> str:
 
 def checkout_token() -> str:
     return "checkout:" + str((request.view_args or {}).get("token", ""))
+
+
+def invoice_token() -> str:
+    return "invoice:" + str((request.view_args or {}).get("token", ""))
 
 
 class SQLiteStorage(Storage):

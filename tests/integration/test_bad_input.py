@@ -30,6 +30,7 @@ from app.customers import forms as customer_forms
 from app.extensions import db
 from app.invoices import delivery_forms as invoice_delivery_forms
 from app.invoices import forms as invoice_forms
+from app.invoices.buyer_forms import PayInvoiceForm
 from app.links import forms as link_forms
 from app.links.document import LinkDocument
 from app.links.models import PaymentLink
@@ -44,6 +45,7 @@ from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
 from tests.support.accounts import DEFAULT_PASSWORD, emailed_link, post_form, sign_up
 from tests.support.customers import CUSTOMER, add_customer
+from tests.support.invoice_buyers import invoicing_merchant
 from tests.support.invoices import add_customer as add_invoice_customer
 from tests.support.invoices import open_invoice
 from tests.support.mailbox import Mailbox
@@ -55,7 +57,7 @@ from tests.support.settings import (
     list_in_shop,
     save_storefront,
 )
-from tests.support.stripe_sandbox import StripeSandbox
+from tests.support.stripe_sandbox import StripeSandbox, session_sandbox
 from tests.unit.test_images import png_declaring
 
 SCRIPT = "<script>alert('x')</script>"
@@ -158,6 +160,14 @@ def checkout_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
         token = open_checkout(db.session, LinkDocument(link), "en", browser_key=None).token
         db.session.commit()
     return f"/c/{token}"
+
+
+def invoice_buyer_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """A customer's invoice of EUR 1,125 that may be paid in parts of at least EUR 100, from
+    a merchant connected to the sandbox (so "Pay" is offered)."""
+    invoicing_merchant(app.test_client(), app, session_sandbox())
+    _invoice_id, token = open_invoice(app, currency="EUR", allow_partial=True, minimum_part=10000)
+    return f"/i/{token}"
 
 
 def unregistered_events_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
@@ -582,6 +592,7 @@ FORMS += [
         {"currency": "EUR"},
         refuses_by_redirect=True,
     ),
+    FormCase(PayInvoiceForm, invoice_buyer_page, {"amount": "400"}),
     FormCase(
         invoice_forms.InvoiceForm, invoice_editor_page, INVOICE_FIELDS, optional=INVOICE_OPTIONAL
     ),
@@ -682,6 +693,7 @@ ACTIONS_BELOW_PAGE = {
     checkout_forms.BuyerForm: "/details",
     settings_forms.PolicyConsentForm: "/consent",
     storefront_forms.AddToCartForm: "/add",
+    PayInvoiceForm: "/pay",
     invoice_forms.ManualPaymentForm: "/payments",
     invoice_forms.VoidForm: "/void",
 }

@@ -66,12 +66,15 @@ class ProductSoldOnItsOwn(Document):
             return Closed("archived", "This product is no longer sold. Nothing was charged.")
         return None
 
-    def claim(self, session: DbSession) -> bool:
+    def claim(self, session: DbSession, payment: Payment) -> bool:
         hooks_called.append(("claim", self.id))
         return True
 
-    def paid(self, session: DbSession) -> None:
+    def paid(self, session: DbSession, payment: Payment) -> None:
         hooks_called.append(("paid", self.id))
+
+    def settled(self, session: DbSession, payment: Payment) -> None:
+        hooks_called.append(("settled", self.id))
 
 
 def load_product_sold_on_its_own(
@@ -156,7 +159,7 @@ def test_a_registered_document_is_opened_priced_and_paid_through_the_checkout(
         payment = db.session.scalars(select(Payment)).one()
         assert (payment.document_type, payment.document_id) == (SOLD_ON_ITS_OWN, product_id)
         assert payment.amount == 90000 and payment.status is PaymentStatus.SUCCEEDED
-    assert hooks_called == [("claim", product_id), ("paid", product_id)]
+    assert hooks_called == [("claim", product_id), ("paid", product_id), ("settled", product_id)]
 
 
 def test_a_registered_documents_closed_page_has_its_own_words(

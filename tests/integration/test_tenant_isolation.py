@@ -18,11 +18,14 @@ from werkzeug.routing import Rule
 
 from app import create_app
 from app.catalog.models import Price, Product
+from app.checkout.models import CheckoutSession
 from app.core.clock import utcnow
+from app.core.tokens import new_public_id, new_secret_token
 from app.customers.models import Customer
 from app.extensions import db
+from app.invoices import balance
 from app.invoices.models import Invoice
-from app.invoices.service import finalize_invoice, void_invoice
+from app.invoices.service import DOCUMENT_TYPE, finalize_invoice, void_invoice
 from app.links.models import PaymentLink, PaymentLinkLine
 from app.merchants.models import Invitation, Role, User
 from app.payments.models import Payment, PaymentStatus
@@ -32,8 +35,9 @@ from tests.conftest import SECRET_KEY
 from tests.integration.test_invitations import invite, invite_and_join
 from tests.support.accounts import post_form, sign_up
 from tests.support.customers import add_customer
+from tests.support.invoice_buyers import invoicing_merchant
 from tests.support.invoices import add_customer as add_invoice_customer
-from tests.support.invoices import draft_invoice, invoice_row
+from tests.support.invoices import draft_invoice, invoice_row, open_invoice
 from tests.support.mailbox import Mailbox
 from tests.support.settings import (
     add_custom_field,
@@ -45,6 +49,7 @@ from tests.support.settings import (
     add_tax_rate,
     list_in_shop,
 )
+from tests.support.stripe_sandbox import StripeSandbox
 
 
 @dataclass
@@ -252,6 +257,59 @@ def test_another_merchant_gets_404(rule: Rule, app: Flask, mailbox: Mailbox) -> 
     # The same URL does reach merchant A's own object: the 404 above is isolation, not a typo.
     own = owner_a.get(url) if "GET" in rule.methods else post_form(owner_a, "/panel/team", url, {})  # type: ignore[operator]
     assert own.status_code != 404
+
+
+# Buyer pages find their rows by a token, never by an id; what a token leads to is then looked
+# up within the merchant it belongs to.
+
+
+def test_an_invoice_and_its_payments_are_found_only_within_their_merchant(
+    app: Flask, mailbox: Mailbox, stripe_sandbox: StripeSandbox
+) -> None:
+    """Merchant B's checkout claiming to sell A's invoice (its id) finds nothing, B's payment
+    naming A's invoice is not shown as paid on it, and B cannot claim A's balance."""
+    owner_a, owner_b = app.test_client(), app.test_client()
+    invoicing_merchant(owner_a, app, stripe_sandbox)
+    invoice_id, token = open_invoice(app, currency="EUR")
+    sign_up(owner_b, email="b@example.com", business_name="Merchant B")
+    with app.app_context():
+        merchant_b = db.session.scalars(
+            select(User.merchant_id).where(User.email == "b@example.com")
+        ).one()
+        invoice = db.session.get(Invoice, invoice_id)
+        assert invoice is not None
+        forged = CheckoutSession(
+            merchant_id=merchant_b,
+            public_id=new_public_id("chk"),
+            token=new_secret_token(),
+            document_type=DOCUMENT_TYPE,
+            document_id=str(invoice_id),
+            locale="en",
+        )
+        db.session.add(forged)
+        db.session.add(
+            Payment(
+                merchant_id=merchant_b,
+                intent_id="pi_of_merchant_b",
+                status=PaymentStatus.SUCCEEDED,
+                currency="EUR",
+                amount=112500,
+                document_type=DOCUMENT_TYPE,
+                document_id=str(invoice_id),
+            )
+        )
+        assert not balance.claim(db.session, invoice_id, merchant_b, 100)
+        db.session.commit()
+        forged_page = f"/c/{forged.token}"
+
+    buyer = app.test_client()
+    for path in (forged_page, forged_page + "/pay", forged_page + "/return"):
+        assert buyer.get(path).status_code == 404, path
+    page = buyer.get(f"/i/{token}").get_data(as_text=True)
+    assert "pi_of_merchant_b" not in page and "Payments so far" not in page
+    assert 'data-testid="amount-paid">€0.00<' in page
+    with app.app_context():
+        assert db.session.get(Invoice, invoice_id).amount_pending == 0  # type: ignore[union-attr]
 
 
 def test_an_invoice_cannot_be_addressed_to_another_merchants_customer(

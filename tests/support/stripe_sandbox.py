@@ -87,6 +87,20 @@ class StripeSandbox:
         self.server.shutdown()
 
 
+_session_sandbox: list[StripeSandbox] = []
+
+
+def session_sandbox() -> StripeSandbox:
+    """The sandbox Kassa is configured with in this test session (the ``stripe_sandbox``
+    fixture's), for helpers that are given no fixture."""
+    assert _session_sandbox, "the stripe_sandbox fixture has not started"
+    return _session_sandbox[-1]
+
+
+def serve_kassa_with(sandbox: StripeSandbox) -> None:
+    _session_sandbox.append(sandbox)
+
+
 def start_stripe_sandbox(port: int, *, allow_private_webhook_urls: bool = True) -> StripeSandbox:
     """The sandbox on ``port``. Kassa listens on loopback in the tests, so its webhook
     endpoints are allowed there unless a test wants Stripe's refusal."""

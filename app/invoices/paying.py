@@ -1,0 +1,95 @@
+"""What happens to an invoice as the checkout's payments of it move (the invoice document's
+hooks, called by the one recording path): each is written to the invoice's event log, a
+settled payment lowers the balance, and the owners hear when a customer first opens an invoice
+and when they pay it or a part of it.
+
+The recording path calls each hook once per payment and transition (a replay changes nothing,
+and two recordings of one payment at once collide on its version), so the balance moves once
+per payment: ``claim`` when the money starts to move, then ``settle`` or ``release``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from app.extensions import DbSession
+from app.invoices import balance
+from app.invoices.models import Invoice, InvoiceStatus
+from app.invoices.service import record_event
+from app.mail import send_email
+from app.merchants.models import Merchant
+from app.payments.models import Payment, PaymentStatus
+
+log = logging.getLogger("kassa.invoices")
+
+
+def payment_taken(session: DbSession, invoice: Invoice, payment: Payment) -> None:
+    """A payment of the invoice was accepted: paid, or a bank debit that started (its amount
+    stays clearing until it settles)."""
+    if payment.status is PaymentStatus.PROCESSING:
+        detail = {"payment": payment.id, "amount": payment.amount}
+        record_event(session, invoice, "payment_processing", detail)
+
+
+def payment_settled(session: DbSession, invoice: Invoice, payment: Payment) -> None:
+    """The money of an accepted payment is in: what it claimed counts as paid, and the owners
+    are told (paid in full, or a part and what is left)."""
+    if not balance.settle(session, invoice, payment.amount):
+        # Only a payment whose claim was not kept could get here: never lose it silently.
+        log.error(
+            "settled payment had no claim on the invoice",
+            extra={"fields": {"invoice_id": invoice.id, "payment_id": payment.id}},
+        )
+        return
+    in_full = invoice.status is InvoiceStatus.PAID
+    record_event(
+        session,
+        invoice,
+        "paid" if in_full else "paid_in_part",
+        {"payment": payment.id, "amount": payment.amount, "balance": invoice.balance},
+    )
+    notify_owners(invoice.merchant, "merchant_invoice_paid", invoice, payment=payment)
+
+
+def payment_released(session: DbSession, invoice: Invoice, payment: Payment) -> None:
+    """An accepted bank debit bounced: its amount is payable again."""
+    balance.release(session, invoice, payment.amount)
+    record_event(
+        session, invoice, "payment_failed", {"payment": payment.id, "amount": payment.amount}
+    )
+
+
+def payment_refunded(session: DbSession, invoice: Invoice, payment: Payment, change: int) -> None:
+    """A refund of a settled payment (from the merchant's Stripe dashboard) is no longer paid:
+    a paid invoice is open again for it. A refund that failed gives it back, while that much
+    is still payable."""
+    if change > 0:
+        counted = balance.refund(session, invoice, change)
+        kind = "payment_refunded"
+    else:
+        counted = balance.add_paid(session, invoice, -change)
+        kind = "refund_failed"
+    if not counted:
+        log.error(
+            "a refund's change could not be counted on the invoice",
+            extra={
+                "fields": {"invoice_id": invoice.id, "payment_id": payment.id, "change": change}
+            },
+        )
+    record_event(
+        session, invoice, kind, {"payment": payment.id, "amount": abs(change), "counted": counted}
+    )
+
+
+def notify_owners(merchant: Merchant, template: str, invoice: Invoice, **context: object) -> None:
+    """An email to each owner of the merchant, in the merchant's language."""
+    for user in merchant.users:
+        if user.is_owner:
+            send_email(
+                user.email,
+                template,
+                merchant.default_locale,
+                merchant=merchant,
+                invoice=invoice,
+                **context,
+            )
