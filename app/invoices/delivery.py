@@ -192,9 +192,8 @@ def _attachment(delivery: InvoiceDelivery, invoice: Invoice) -> Attachment:
 
 
 def buyer_address(token: str) -> str:
-    """The customer's address ``/i/<token>`` on ``KASSA_PUBLIC_URL``, read off its PDF's
-    (``/i/<token>/pdf``), which this package routes."""
-    return public_url_for("invoice_buyers.pdf", token=token).removesuffix("/pdf")
+    """The customer's address ``/i/<token>`` on ``KASSA_PUBLIC_URL``."""
+    return public_url_for("invoice_buyers.invoice_page", token=token)
 
 
 def compose(session: Session, delivery: InvoiceDelivery) -> Email:

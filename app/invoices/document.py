@@ -182,6 +182,9 @@ class InvoiceDocument(Document):
         ]
 
     def claim(self, session: DbSession, payment: Payment) -> bool:
+        """The payable balance is claimed for the payment, which is the invoice's customer's
+        whatever email the buyer typed (set before the recording path links it by email)."""
+        payment.customer_id = self.invoice.customer_id
         return balance.claim(session, self.invoice.id, self.invoice.merchant_id, payment.amount)
 
     def release(self, session: DbSession, payment: Payment) -> None:

@@ -16,9 +16,11 @@ from app.core.errors import ServiceError
 from app.customers.models import Customer
 from app.extensions import db
 from app.invoices import blueprint, service
+from app.invoices.delivery import send_credit_note
 from app.invoices.forms import InvoiceForm, InvoiceSettingsForm, ManualPaymentForm, VoidForm
 from app.invoices.labels import EVENT_LABELS, MANUAL_METHOD_LABELS, SHOWN_STATUS_LABELS
 from app.invoices.models import (
+    CreditNote,
     Invoice,
     InvoiceDelivery,
     InvoiceStatus,
@@ -361,6 +363,16 @@ def mark_uncollectible(invoice_id: int) -> Response:
     )
 
 
+def _void_and_send_credit_note(invoice: Invoice, reason: str) -> CreditNote | None:
+    """Void; a sent invoice's credit note goes to the customer as the invoice did."""
+    note = service.void_invoice(
+        db.session, invoice, _today(), reason=reason, user_id=signed_in_user().id
+    )
+    if note is not None:
+        send_credit_note(db.session, note)
+    return note
+
+
 @blueprint.post("/<int:invoice_id>/void")
 @login_required
 def void(invoice_id: int) -> Response:
@@ -368,13 +380,7 @@ def void(invoice_id: int) -> Response:
     form = VoidForm()
     return submit_form(
         form,
-        lambda: service.void_invoice(
-            db.session,
-            invoice,
-            _today(),
-            reason=form.reason.data or "",
-            user_id=signed_in_user().id,
-        ),
+        lambda: _void_and_send_credit_note(invoice, form.reason.data or ""),
         message=_("Invoice voided."),
         on_success=lambda _note: go_to(url_for("invoices.invoice", invoice_id=invoice.id)),
         template="invoices/invoice.html",

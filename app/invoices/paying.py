@@ -14,6 +14,7 @@ import logging
 
 from app.extensions import DbSession
 from app.invoices import balance
+from app.invoices.delivery import send_receipt
 from app.invoices.models import Invoice, InvoiceStatus
 from app.invoices.service import record_event
 from app.mail import send_email
@@ -49,6 +50,8 @@ def payment_settled(session: DbSession, invoice: Invoice, payment: Payment) -> N
         {"payment": payment.id, "amount": payment.amount, "balance": invoice.balance},
     )
     notify_owners(invoice.merchant, "merchant_invoice_paid", invoice, payment=payment)
+    if in_full:
+        send_receipt(session, invoice)
 
 
 def payment_released(session: DbSession, invoice: Invoice, payment: Payment) -> None:

@@ -375,3 +375,26 @@ def test_htmx_gets_the_deliveries_partial(app: Flask, owner: FlaskClient, mailbo
     assert response.status_code == 200 and html.lstrip().startswith("<section")
     assert 'id="invoice-deliveries"' in html and "Send again" in html and "Sent" in html
     mailbox.wait_for(CUSTOMER)
+
+
+def recipients(app: Flask, invoice_id: int) -> list[str]:
+    with app.app_context():
+        query = select(InvoiceDelivery.recipient).where(InvoiceDelivery.invoice_id == invoice_id)
+        return list(db.session.scalars(query))
+
+
+def test_a_customers_export_and_erasure_take_in_the_invoices_emails(
+    app: Flask, owner: FlaskClient, mailbox: Mailbox
+) -> None:
+    invoice_id, _token = open_invoice(app)
+    send(owner, invoice_id)
+    mailbox.wait_for(CUSTOMER)
+    customer_page = f"/panel/customers/{invoice_row(app, invoice_id).customer_id}"
+    exported = post_form(owner, customer_page, f"{customer_page}/export", {})
+    assert CUSTOMER in exported.get_data(as_text=True)
+    assert "invoice_emails" in exported.get_json()
+    assert recipients(app, invoice_id) == [CUSTOMER]
+    erase = f"{customer_page}/erase"
+    assert post_form(owner, erase, erase, {"confirm": "y"}).status_code == 302
+    assert recipients(app, invoice_id) == [""]
+    assert invoice_row(app, invoice_id).total == 112500  # the ledger stays

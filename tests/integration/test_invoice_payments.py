@@ -123,7 +123,10 @@ def test_an_invoice_is_paid_in_full_by_card_without_fees_or_codes(
     assert "Receipts" in paid_page and payment.intent_id in paid_page
     assert "/pay" not in paid_page and "Pay €" not in paid_page
     assert mailbox.take("owner@example.com", f"Invoice {number} is paid")
-    assert mailbox.take("grace@example.com", "")  # the checkout's receipt
+    # The payment's receipt, and the paid invoice's with its PDF (sent by a task).
+    paid_receipt = mailbox.wait_for("grace@example.com", subject=f"Receipt: invoice {number}")
+    assert any(part.get_filename() == f"{number}.pdf" for part in paid_receipt.message.walk())
+    assert len(mailbox.messages("grace@example.com")) == 2
 
 
 def test_a_part_then_the_rest(

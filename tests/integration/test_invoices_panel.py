@@ -18,6 +18,7 @@ from app.core.tokens import new_public_id, new_secret_token
 from app.extensions import db
 from app.invoices.models import CreditNote, Invoice, InvoiceEvent, InvoiceStatus, ManualPayment
 from tests.support.accounts import post_form, sign_up
+from tests.support.mailbox import Mailbox
 from tests.support.invoices import add_customer, draft_invoice, invoice_row, open_invoice
 from tests.support.settings import add_tax_rate
 
@@ -247,7 +248,7 @@ def test_manual_payments_reduce_the_balance_and_stop_at_it(
 
 
 def test_voiding_a_sent_invoice_issues_a_credit_note_and_an_unsent_one_none(
-    app: Flask, merchant: FlaskClient
+    app: Flask, merchant: FlaskClient, mailbox: Mailbox
 ) -> None:
     customer = add_customer(app)
     unsent, _ = open_invoice(app, customer_id=customer)
@@ -263,6 +264,9 @@ def test_voiding_a_sent_invoice_issues_a_credit_note_and_an_unsent_one_none(
             (sent, f"CN-{YEAR}-0001", "Wrong customer")
         ]
         assert notes[0].total == invoice_row(app, sent).total
+    # The customer who had the invoice gets the credit note (the unsent one's customer: none).
+    credit = mailbox.wait_for("grace@example.com", subject=f"Credit note CN-{YEAR}-0001")
+    assert [m.subject for m in mailbox.messages("grace@example.com")] == [credit.subject]
     page = f"/panel/invoices/{sent}"
     again = post_form(merchant, page, f"{page}/void", {"reason": ""})
     assert again.status_code == 422  # void already: no second credit note
