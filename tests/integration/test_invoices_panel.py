@@ -18,8 +18,8 @@ from app.core.tokens import new_public_id, new_secret_token
 from app.extensions import db
 from app.invoices.models import CreditNote, Invoice, InvoiceEvent, InvoiceStatus, ManualPayment
 from tests.support.accounts import post_form, sign_up
-from tests.support.mailbox import Mailbox
 from tests.support.invoices import add_customer, draft_invoice, invoice_row, open_invoice
+from tests.support.mailbox import Mailbox
 from tests.support.settings import add_tax_rate
 
 HTMX = {"HX-Request": "true"}
