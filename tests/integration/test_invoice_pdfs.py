@@ -233,7 +233,8 @@ def test_the_buyer_downloads_by_token_only(app: Flask, owner: FlaskClient) -> No
     number = invoice_row(app, invoice_id).number
     assert response.headers["Content-Disposition"] == f'attachment; filename="{number}.pdf"'
     for wrong in (token[:-1], token + "x", "x" * len(token), "", "%00", "../../etc/passwd"):
-        assert buyer.get(f"/i/{wrong}/pdf").status_code == 404
+        # (an empty token's double slash is first merged by a redirect, then not found)
+        assert buyer.get(f"/i/{wrong}/pdf", follow_redirects=True).status_code == 404
     with app.app_context():
         void_invoice(db.session, db.session.get_one(Invoice, invoice_id), date.today())
         db.session.commit()
