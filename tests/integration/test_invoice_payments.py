@@ -276,6 +276,31 @@ def test_two_customers_paying_the_same_balance_at_once_never_overcollect(
     assert mailbox.wait_for("owner@example.com", subject="refused and refunded")
 
 
+def test_two_parts_confirmed_at_once_never_pay_more_than_the_balance(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    """Each part fits the balance alone, not both: the second to come back is refunded (the
+    invoice is still open, so only the payable amount stops it)."""
+    account, _merchant = invoicing_merchant(client, app, stripe_sandbox)
+    invoice_id, token = open_invoice(app, currency="EUR", allow_partial=True)
+    browsers = [app.test_client(), app.test_client()]
+    pages = [open_checkout(browser, token, "700") for browser in browsers]
+    for browser, page in zip(browsers, pages, strict=True):
+        confirm(stripe_sandbox, account, at_pay_step(app, stripe_sandbox, account, browser, page))
+    for browser, page in zip(browsers, pages, strict=True):
+        browser.get(page + "/return")
+
+    rows = stripe_payments(app)
+    assert sorted((p.status, p.rejection or "") for p in rows) == [
+        (PaymentStatus.REFUNDED, "balance_paid"),
+        (PaymentStatus.SUCCEEDED, ""),
+    ]
+    invoice = invoice_of(app, invoice_id)
+    assert (invoice.status, invoice.amount_paid, invoice.amount_pending) == (
+        InvoiceStatus.OPEN, 70000, 0
+    )  # fmt: skip
+
+
 def test_a_sepa_part_is_processing_until_it_settles(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
 ) -> None:
