@@ -223,11 +223,14 @@ class BusinessDetailsForm(KassaForm):
             *world_country_choices(str(get_locale())),
         ]
 
-    def fill(self, details: BusinessDetails) -> None:
-        """Show the stored details (only on a form not posted: a post keeps what was typed)."""
+    def fill(self, details: BusinessDetails, default_country: str) -> None:
+        """Show the stored details (only on a form not posted: a post keeps what was typed);
+        without a stored address, its country is the account's."""
         self.legal_name.data = details.legal_name
         for part in ADDRESS_PARTS:
             self[f"address_{part}"].data = (details.address or {}).get(part, "")
+        if details.address is None:
+            self.address_country.data = default_country
         self.vat_number.data = details.vat_number
         self.company_number.data = details.company_number
         self.invoice_email.data = details.invoice_email

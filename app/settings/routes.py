@@ -351,7 +351,7 @@ def business() -> Response:
     merchant = current_merchant()
     form = BusinessDetailsForm()
     if not form.is_submitted():
-        form.fill(stored_details(merchant))
+        form.fill(stored_details(merchant), default_country=merchant.country)
     return submit_form(
         form,
         lambda: update_business_details(db.session, merchant, form.details()),

@@ -46,6 +46,14 @@ def assert_seller_shown(text: str) -> None:
     assert "billing@acme.example" in text
 
 
+def test_a_new_address_starts_in_the_accounts_country(app: Flask, mailbox: Mailbox) -> None:
+    client = app.test_client()
+    sign_up(client, country="DE", business_name="Beispiel GmbH")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert '<option selected value="DE"' in page
+    assert 'value="Beispiel GmbH"' not in page  # the legal name stays empty until typed
+
+
 def test_the_owner_saves_the_details_and_sees_them_again(app: Flask, owner: FlaskClient) -> None:
     response = save_business_details(owner, vat_number=" se 5566 7788 9901 ")
     assert response.status_code == 302
