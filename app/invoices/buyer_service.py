@@ -29,6 +29,7 @@ from app.invoices.labels import MANUAL_METHOD_LABELS, SHOWN_STATUS_LABELS
 from app.invoices.models import Invoice, InvoiceStatus
 from app.invoices.paying import notify_owners
 from app.invoices.service import DOCUMENT_TYPE, ShownStatus, record_event, shown_status
+from app.merchants.business import seller_details
 from app.payments.models import Payment, PaymentStatus
 from app.payments.service import PAID
 from app.settings.labels import METHOD_LABELS
@@ -215,6 +216,7 @@ class InvoicePage:
             "document": self.document,
             "merchant": self.invoice.merchant,
             "branding": self.branding,
+            "seller": seller_details(self.invoice.merchant),
             "test_mode": self.test_mode,
             "status_label": SHOWN_STATUS_LABELS[self.status],
         }

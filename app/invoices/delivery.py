@@ -36,6 +36,7 @@ from app.invoices.models import (
 from app.invoices.pdf import credit_note_pdf, download_name, invoice_pdf
 from app.invoices.service import buyer_token
 from app.mail import Attachment, Email, public_url_for, render_email
+from app.merchants.business import seller_details
 from app.settings.service import checkout_settings
 
 DEFAULT_REMINDER_DAYS = (-3, 0, 7, 14)
@@ -207,6 +208,7 @@ def compose(session: Session, delivery: InvoiceDelivery) -> Email:
         "invoice": invoice,
         "merchant": merchant,
         "seller_name": branding.display_name or merchant.name,
+        "seller": seller_details(merchant),
         "accent": branding.accent_color,
         "logo_url": public_url_for("uploads.media", name=logo) if logo else None,
         "link": buyer_address(buyer_token(invoice, secret_key)),

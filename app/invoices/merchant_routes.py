@@ -30,6 +30,7 @@ from app.invoices.models import (
 from app.invoices.numbering import peek_number, series_of
 from app.invoices.service import ShownStatus
 from app.merchants.auth import current_merchant, login_required, signed_in_user
+from app.merchants.business import seller_details
 from app.merchants.scoping import get_owned_or_404, scoped_select
 from app.settings.service import accepted_methods, account_currencies, list_tax_rates
 from app.web.form_views import submit_form
@@ -298,6 +299,8 @@ def _invoice_context(invoice: Invoice, **forms: Any) -> dict[str, Any]:
         "address": address,
         "can_edit": service.can_edit(invoice),
         "can_void": service.can_void(invoice),
+        # Warned, never blocked: an invoice without them is still owed.
+        "seller_incomplete": not seller_details(invoice.merchant).complete,
         "payment_form": forms.get("payment_form")
         or ManualPaymentForm(formdata=None, currency=invoice.currency),
         "void_form": forms.get("void_form") or VoidForm(formdata=None),

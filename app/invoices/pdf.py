@@ -15,6 +15,7 @@ from sqlalchemy.orm import object_session
 
 from app.extensions import db
 from app.invoices.models import CreditNote, Invoice, InvoiceStatus, ManualPayment
+from app.merchants.business import seller_details
 from app.payments.models import Payment
 from app.settings.service import checkout_settings
 from app.web.i18n import basis_points
@@ -47,6 +48,7 @@ def _render(document_of: Invoice, template: str, **context: Any) -> bytes:
         merchant=merchant,
         branding=branding,
         seller_name=branding.display_name or merchant.name,
+        seller=seller_details(merchant),
         accent=branding.accent_color,
         percent=percent,
         **context,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Enum, ForeignKey, String
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import aware, utcnow
@@ -37,6 +38,15 @@ class Merchant(ShownToBuyers, db.Model):  # type: ignore[name-defined]
     # changes; cached public pages are keyed on it. Random rather than counted, so that a key is
     # never reused, even by a database that was emptied and refilled under a running app.
     public_version: Mapped[str] = mapped_column(String(16), default=new_public_version)
+    # The seller's details an invoice must show (EU practice): the business itself, like its
+    # name and country, so columns here rather than a feature's settings. Empty until the owner
+    # fills them in (Settings > Business details); read through ``service.seller_details``.
+    legal_name: Mapped[str] = mapped_column(String(200), default="")  # empty: ``name``
+    # The checkout's shape: {"line1", "line2", "city", "postal_code", "state", "country"}.
+    business_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    vat_number: Mapped[str] = mapped_column(String(20), default="")
+    company_number: Mapped[str] = mapped_column(String(40), default="")
+    invoice_email: Mapped[str] = mapped_column(String(254), default="")
 
     users: Mapped[list[User]] = relationship(back_populates="merchant", order_by="User.id")
 

@@ -7,11 +7,12 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms import EmailField, StringField, TextAreaField
+from wtforms.validators import Optional, ValidationError
 
 from app.core.methods import PaymentMethod
 from app.core.regions import currency_choices, world_country_choices
+from app.merchants.business import ADDRESS_PARTS, BusinessDetails
 from app.settings.labels import (
     COLLECT_LABELS,
     CUSTOM_FIELD_LABELS,
@@ -20,6 +21,7 @@ from app.settings.labels import (
 )
 from app.settings.models import Collect
 from app.web.forms import (
+    EMAIL_MAX,
     AmountField,
     CheckboxField,
     ChoiceField,
@@ -30,6 +32,7 @@ from app.web.forms import (
     PercentField,
     RadioChoiceField,
     WholeNumberField,
+    email_address,
     hex_colour,
     max_length,
     multiline_text,
@@ -156,6 +159,90 @@ class BrandingForm(KassaForm):
         filters=[lambda value: value.strip().lower() if isinstance(value, str) else value],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
+
+
+VAT_NUMBER_MAX = 20
+VAT_NUMBER = re.compile(r"[A-Z0-9]+")
+
+
+def vat_number(_form: Any, field: Any) -> None:
+    if field.data and not VAT_NUMBER.fullmatch(field.data):
+        raise ValidationError(_l("Use only letters A to Z and digits, without spaces or dots."))
+
+
+def _vat_filter(value: Any) -> Any:
+    """ " se 123 456 789 001 " is SE123456789001: people copy the number with its spaces."""
+    return "".join(value.split()).upper() if isinstance(value, str) else value
+
+
+def _business_text(label: Any, limit: int, autocomplete: str = "off", **kwargs: Any) -> StringField:
+    return StringField(
+        label,
+        validators=[max_length(limit), plain_text],
+        filters=[strip_whitespace],
+        render_kw={"autocomplete": autocomplete},
+        **kwargs,
+    )
+
+
+class BusinessDetailsForm(KassaForm):
+    """The seller's details invoices show. Nothing is required: a merchant who has not filled
+    them in can still invoice (the invoice page warns instead)."""
+
+    legal_name = _business_text(
+        _l("Legal name (optional)"),
+        200,
+        "organization",
+        description=_l("As registered. Left empty, invoices show your business name."),
+    )
+    address_line1 = _business_text(_l("Address line 1"), 200, "address-line1")
+    address_line2 = _business_text(_l("Address line 2"), 200, "address-line2")
+    address_postal_code = _business_text(_l("Postal code"), 20, "postal-code")
+    address_city = _business_text(_l("City"), 100, "address-level2")
+    address_state = _business_text(_l("State or region"), 100, "address-level1")
+    address_country = ChoiceField(_l("Country"), validate_choice=True, default="")
+    vat_number = StringField(
+        _l("VAT or tax number"),
+        description=_l("With its country prefix, for example SE123456789001."),
+        validators=[max_length(VAT_NUMBER_MAX), vat_number],
+        filters=[_vat_filter],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    company_number = _business_text(_l("Company registration number (optional)"), 40)
+    invoice_email = EmailField(
+        _l("Contact email on invoices (optional)"),
+        validators=[Optional(), max_length(EMAIL_MAX), email_address],
+        filters=[strip_whitespace],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.address_country.choices = [
+            ("", _l("Choose a country")),
+            *world_country_choices(str(get_locale())),
+        ]
+
+    def fill(self, details: BusinessDetails, default_country: str) -> None:
+        """Show the stored details (only on a form not posted: a post keeps what was typed);
+        without a stored address, its country is the account's."""
+        self.legal_name.data = details.legal_name
+        for part in ADDRESS_PARTS:
+            self[f"address_{part}"].data = (details.address or {}).get(part, "")
+        if details.address is None:
+            self.address_country.data = default_country
+        self.vat_number.data = details.vat_number
+        self.company_number.data = details.company_number
+        self.invoice_email.data = details.invoice_email
+
+    def details(self) -> BusinessDetails:
+        return BusinessDetails(
+            legal_name=self.legal_name.data or "",
+            address={part: self[f"address_{part}"].data or "" for part in ADDRESS_PARTS},
+            vat_number=self.vat_number.data or "",
+            company_number=self.company_number.data or "",
+            invoice_email=self.invoice_email.data or "",
+        )
 
 
 def locale_choices() -> list[tuple[str, str]]:

@@ -18,11 +18,13 @@ from app.core.methods import PaymentMethod
 from app.core.pricing import Refusal
 from app.extensions import db
 from app.merchants.auth import current_merchant, login_required
+from app.merchants.business import stored_details, update_business_details
 from app.merchants.models import Merchant
 from app.merchants.scoping import get_owned_or_404
 from app.settings import blueprint, service
 from app.settings.forms import (
     BrandingForm,
+    BusinessDetailsForm,
     CheckoutForm,
     CurrencyForm,
     CustomFieldForm,
@@ -82,6 +84,11 @@ SETTINGS_SECTIONS: tuple[SettingsSection, ...] = (
         _l("Custom fields"), _l("Up to five questions the checkout asks."), "settings.custom_fields"
     ),
     SettingsSection(_l("Discounts"), _l("Codes buyers type for money off."), "settings.discounts"),
+    SettingsSection(
+        _l("Business details"),
+        _l("Legal name, address and VAT number that your invoices show."),
+        "settings.business",
+    ),
     SettingsSection(
         _l("Branding"), _l("Name, logo and colour of your checkout pages."), "settings.branding"
     ),
@@ -332,6 +339,26 @@ def branding() -> Response:
         on_success=lambda _result: redirect(url_for("settings.branding")),
         template="settings/branding.html",
         context=lambda: _branding_context(form, settings),
+    )
+
+
+# Business details: the seller block of invoices
+
+
+@blueprint.route("/business", methods=["GET", "POST"])
+@login_required
+def business() -> Response:
+    merchant = current_merchant()
+    form = BusinessDetailsForm()
+    if not form.is_submitted():
+        form.fill(stored_details(merchant), default_country=merchant.country)
+    return submit_form(
+        form,
+        lambda: update_business_details(db.session, merchant, form.details()),
+        message=_("Business details saved."),
+        on_success=lambda _result: redirect(url_for("settings.business")),
+        template="settings/business.html",
+        context=lambda: {"form": form, "merchant": merchant},
     )
 
 

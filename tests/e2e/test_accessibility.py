@@ -37,6 +37,7 @@ PANEL_PAGES = [
     "/panel/settings/custom-fields",
     "/panel/settings/discounts",
     "/panel/settings/branding",
+    "/panel/settings/business",
     "/panel/settings/storefront",
     "/panel/settings/storefront/products",
     "/panel/settings/storefront/categories",

@@ -50,6 +50,7 @@ from tests.support.invoices import add_customer as add_invoice_customer
 from tests.support.invoices import open_invoice
 from tests.support.mailbox import Mailbox
 from tests.support.settings import (
+    BUSINESS_DETAILS,
     add_currency,
     add_custom_field,
     add_payment_link,
@@ -482,6 +483,12 @@ FORMS = [
         settings_forms.BrandingForm,
         owner_page("/panel/settings/branding"),
         {"display_name": "Lindqvist", "accent_color": "#1d4ed8"},
+    ),
+    FormCase(
+        settings_forms.BusinessDetailsForm,
+        owner_page("/panel/settings/business"),
+        BUSINESS_DETAILS,
+        optional=set(BUSINESS_DETAILS),  # all optional: invoices warn while they are missing
     ),
     FormCase(
         catalog_forms.NewProductForm,

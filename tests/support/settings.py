@@ -123,3 +123,23 @@ def list_in_shop(client: FlaskClient, product_id: int, category: str = "") -> Te
 def add_shop_category(client: FlaskClient, name_en: str, name_sv: str = "") -> TestResponse:
     page = f"{STOREFRONT}/categories"
     return post_form(client, page, page, {"name_en": name_en, "name_sv": name_sv or name_en})
+
+
+BUSINESS_DETAILS = {
+    "legal_name": "Acme Aktiebolag",
+    "address_line1": "Storgatan 12",
+    "address_line2": "Box 345",
+    "address_postal_code": "411 38",
+    "address_city": "Goteborg",
+    "address_state": "Vastra Gotaland",
+    "address_country": "SE",
+    "vat_number": "SE556677889901",
+    "company_number": "556677-8899",
+    "invoice_email": "billing@acme.example",
+}
+
+
+def save_business_details(client: FlaskClient, **fields: str) -> TestResponse:
+    """Settings > Business details, as the owner fills it in (``BUSINESS_DETAILS`` by default)."""
+    page = "/panel/settings/business"
+    return post_form(client, page, page, {**BUSINESS_DETAILS, **fields})
