@@ -67,8 +67,8 @@ def bill_them(page: Page) -> str:
 def test_a_merchant_bills_a_customer_who_pays_in_two_parts(
     page: Page,
     browser: Browser,
-    werkstatt: Shop,
-    mailbox: Mailbox,  # noqa: F811
+    werkstatt: Shop,  # noqa: F811  (the fixture imported above)
+    mailbox: Mailbox,
 ) -> None:
     werkstatt.add_tax_rate("MwSt", "19")
     log_in(page, werkstatt.base_url, OWNER, DEFAULT_PASSWORD)
