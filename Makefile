@@ -7,10 +7,11 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HTMX := static/vendor/htmx.min.js
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
-# Tests run in one process per core (each with its own database, sandbox and servers).
-PYTEST_ARGS ?= -n auto --dist loadfile
+# Tests run in one process per core (each with its own database, sandbox and servers); the
+# slowest are named at the end so a creeping suite is seen.
+PYTEST_ARGS ?= -n auto --dist loadfile --durations=20
 
-.PHONY: help setup setup-dev run test lint bench wrk pdf-libraries translations-extract translations-update translations chromium clean
+.PHONY: help setup setup-dev run test test-database lint bench wrk pdf-libraries translations-extract translations-update translations chromium clean
 
 help:
 	@echo "make run    set up and serve the demo on http://127.0.0.1:5000"
@@ -67,6 +68,11 @@ pdf-libraries:
 
 test: setup-dev chromium pdf-libraries
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Only the tests that reach Kassa's database, for a second engine (KASSA_TEST_DATABASE_URL):
+# the sandbox's own tests and pure units are the same on any engine.
+test-database: setup-dev chromium pdf-libraries
+	$(PY) -m pytest $(PYTEST_ARGS) --database-tests-only
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .

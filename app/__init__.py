@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import PROJECT_ROOT, Settings
 from app.core.files import private_sqlite_file
+from app.core.passwords import use_hashing_cost
 from app.extensions import babel, csrf, db, htmx, huey, limiter, migrate
 
 
@@ -27,6 +28,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings.flask_config())
     app.config["KASSA_LOGIN_RATE_LIMIT"] = settings.login_rate_limit
     app.extensions["kassa_settings"] = settings
+    use_hashing_cost(settings.hash_cost)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     if database_file := settings.sqlite_file:
         private_sqlite_file(database_file)

@@ -98,6 +98,17 @@ def _ratelimit_storage_url(configured: str, instance_path: Path, env: str) -> st
     return url
 
 
+def _password_hashing(value: str, env: str) -> str:
+    """The cost of password hashes: ``standard``, or ``cheapest`` for a test suite only."""
+    if value not in ("standard", "cheapest"):
+        raise RuntimeError(
+            f"KASSA_PASSWORD_HASHING must be 'standard' or 'cheapest', not {value!r}."
+        )
+    if value == "cheapest" and env != "testing":
+        raise RuntimeError("KASSA_PASSWORD_HASHING=cheapest is for tests (KASSA_ENV=testing).")
+    return value
+
+
 def _stripe_mode(value: str) -> str:
     if value not in ("test", "live"):
         raise RuntimeError(f"KASSA_STRIPE_MODE must be 'test' or 'live', not {value!r}.")
@@ -118,6 +129,7 @@ class Settings:
     redis_url: str = ""
     ratelimit_storage_url: str = ""
     login_rate_limit: str = "10 per minute"
+    hash_cost: str = "standard"
     tasks_immediate: bool = True
     smtp_host: str = ""
     smtp_port: int = 25
@@ -172,6 +184,7 @@ class Settings:
                 get("RATELIMIT_STORAGE_URL") or redis_url, instance_path, env
             ),
             login_rate_limit=get("LOGIN_RATE_LIMIT", "10 per minute"),
+            hash_cost=_password_hashing(get("PASSWORD_HASHING", "standard"), env),
             tasks_immediate=flag("TASKS_IMMEDIATE", env != "production"),
             smtp_host=get("SMTP_HOST"),
             smtp_port=int(get("SMTP_PORT", "25") or 25),

@@ -23,6 +23,30 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "test-secret-key-not-for-production-0123456789"
 
 
+# The fixtures through which a test reaches Kassa's database (directly, in-process or served).
+DATABASE_FIXTURES = {"database_url", "app_settings", "app", "live_server"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that reach Kassa's database (CI's second engine runs these; "
+        "the sandbox's own tests and pure units do not change with the engine)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    kept, other = [], []
+    for item in items:
+        reaches = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        (kept if reaches else other).append(item)
+    config.hook.pytest_deselected(items=other)
+    items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """An empty database for this run: PostgreSQL when KASSA_TEST_DATABASE_URL says so."""
@@ -97,6 +121,8 @@ def app_settings(
         "KASSA_SMTP_HOST": "127.0.0.1",
         "KASSA_SMTP_PORT": str(smtp_server.port),
         "KASSA_LOGIN_RATE_LIMIT": "1000 per minute",
+        # The same argon2id at its lowest cost: full-cost hashing is most of a sign-up's time.
+        "KASSA_PASSWORD_HASHING": "cheapest",
         "KASSA_LOG_LEVEL": "WARNING",
         "KASSA_PUBLIC_URL": "http://localhost",
         "KASSA_STRIPE_API_BASE": stripe_sandbox.api_base,

@@ -6,28 +6,55 @@ import enum
 import re
 from collections.abc import Sequence
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
-_hasher = PasswordHasher()
-# Verified against when no user matches, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("kassa-timing-equaliser")
+# The cost of every stored hash, by the name a setting gives (``KASSA_PASSWORD_HASHING``):
+# RFC 9106's recommendation for machines with little memory (argon2-cffi's default), or, for a
+# test suite only, the same algorithm at its lowest cost (thousands of sign-ups would otherwise
+# spend most of the suite's time hashing). Hashes name their own cost, so either verifies both.
+HASHING_COSTS: dict[str, Parameters] = {
+    "standard": profiles.RFC_9106_LOW_MEMORY,
+    "cheapest": profiles.CHEAPEST,
+}
+
+
+class _Hashing:
+    """The process's hasher and its timing dummy (verified against when no user matches, so a
+    wrong email takes as long as a wrong password)."""
+
+    def __init__(self, cost: str) -> None:
+        self.cost = cost
+        self.hasher = PasswordHasher.from_parameters(HASHING_COSTS[cost])
+        self.dummy_hash = self.hasher.hash("kassa-timing-equaliser")
+
+
+_hashing = _Hashing("standard")
+
+
+def use_hashing_cost(cost: str) -> None:
+    """Hash new passwords at ``cost`` (a key of ``HASHING_COSTS``) from now on in this process."""
+    global _hashing
+    if cost != _hashing.cost:
+        _hashing = _Hashing(cost)
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hashing.hasher.hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
+    hashing = _hashing
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        verified = hashing.hasher.verify(stored_hash or hashing.dummy_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+    return verified and stored_hash is not None
 
 
 def needs_rehash(stored_hash: str) -> bool:
-    return _hasher.check_needs_rehash(stored_hash)
+    return _hashing.hasher.check_needs_rehash(stored_hash)
 
 
 class PasswordWeakness(enum.StrEnum):

@@ -36,6 +36,10 @@ from app.settings.labels import METHOD_LABELS
 from app.settings.models import CheckoutSettings
 from app.settings.service import checkout_settings
 
+_METHOD_LABELS_BY_TYPE: dict[str, LazyString] = {
+    m.value: label for m, label in METHOD_LABELS.items()
+}
+
 
 def customer_opened(
     session: DbSession, invoice: Invoice, now: datetime, *, viewer_merchant_id: int | None
@@ -92,7 +96,7 @@ def invoice_payments(session: DbSession, invoice: Invoice) -> list[ShownPayment]
         ShownPayment(
             on=payment.created_at.date(),
             amount=Money(payment.amount - payment.amount_refunded, payment.currency),
-            method=METHOD_LABELS.get(payment.method_type, payment.method_type),
+            method=_METHOD_LABELS_BY_TYPE.get(payment.method_type, payment.method_type),
             processing=payment.status is PaymentStatus.PROCESSING,
             reference=payment.intent_id,
         )

@@ -69,6 +69,22 @@ def test_production_refuses_rate_limits_counted_per_process() -> None:
         )
 
 
+def test_passwords_are_hashed_at_full_cost_unless_a_test_suite_asks() -> None:
+    assert Settings.load({"KASSA_SECRET_KEY": "k" * 40}).hash_cost == "standard"
+    testing = {"KASSA_ENV": "testing", "KASSA_PASSWORD_HASHING": "cheapest"}
+    assert Settings.load({"KASSA_SECRET_KEY": "k" * 40, **testing}).hash_cost == "cheapest"
+
+
+@pytest.mark.parametrize(
+    ("env", "cost"), [("production", "cheapest"), ("development", "cheapest"), ("testing", "md5")]
+)
+def test_cheap_or_unknown_password_hashing_is_refused(env: str, cost: str) -> None:
+    with pytest.raises(RuntimeError, match="KASSA_PASSWORD_HASHING"):
+        Settings.load(
+            {"KASSA_ENV": env, "KASSA_SECRET_KEY": "k" * 40, "KASSA_PASSWORD_HASHING": cost}
+        )
+
+
 def test_outside_production_a_missing_key_is_made_once_and_kept(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("KASSA_SECRET_KEY", raising=False)
     first = Settings.load({"KASSA_INSTANCE_PATH": str(tmp_path), "KASSA_SECRET_KEY": ""})
