@@ -81,13 +81,13 @@ class CheckoutConfirmation:
         checkout.status = CheckoutStatus.PAID if paid else CheckoutStatus.PROCESSING
         document_of(session, checkout).paid(session, payment)
 
-    def settled(self, session: DbSession, payment: Payment) -> None:
+    def settled(self, session: DbSession, payment: Payment) -> bool:
         """The money is in (a debit that cleared: its checkout is paid now, not processing)."""
         checkout = _checkout_of(session, payment)
         if checkout is None:
-            return
+            return False
         checkout.status = CheckoutStatus.PAID
-        document_of(session, checkout).settled(session, payment)
+        return document_of(session, checkout).settled(session, payment)
 
     def refunded(self, session: DbSession, payment: Payment, change: int) -> None:
         checkout = _checkout_of(session, payment)

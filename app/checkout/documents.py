@@ -160,11 +160,12 @@ class Document(Protocol):
         is processing). Called once per accepted payment."""
         return None
 
-    def settled(self, session: DbSession, payment: Payment) -> None:
+    def settled(self, session: DbSession, payment: Payment) -> bool:
         """An accepted payment's money is in: paid at once, or a bank debit that cleared
         (after ``paid``, days later). Called once per accepted payment; never for a debit
-        that bounced."""
-        return None
+        that bounced. True when the document sent the payer a receipt of its own for it (the
+        payment's receipt email is then not sent too)."""
+        return False
 
     def refunded(self, session: DbSession, payment: Payment, change: int) -> None:
         """Part of a settled payment went back to the buyer (``change`` minor units; below

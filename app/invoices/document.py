@@ -193,8 +193,8 @@ class InvoiceDocument(Document):
     def paid(self, session: DbSession, payment: Payment) -> None:
         payment_taken(session, self.invoice, payment)
 
-    def settled(self, session: DbSession, payment: Payment) -> None:
-        payment_settled(session, self.invoice, payment)
+    def settled(self, session: DbSession, payment: Payment) -> bool:
+        return payment_settled(session, self.invoice, payment)
 
     def refunded(self, session: DbSession, payment: Payment, change: int) -> None:
         payment_refunded(session, self.invoice, payment, change)

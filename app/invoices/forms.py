@@ -89,6 +89,8 @@ class InvoiceForm(KassaForm):
         validate_choice=True,
     )
     due_date = DateInputField(_l("Due date"), description=_l("For terms on a chosen date."))
+    # The language the memo and footer were last filled in for (see ``texts_in_language``).
+    texts_locale = HiddenField()
     memo = TextAreaField(
         _l("Memo"),
         description=_l("Shown above the lines."),

@@ -103,7 +103,21 @@ def _editor_form(invoice: Invoice | None = None, **kwargs: Any) -> InvoiceForm:
     )
     if not form.is_submitted():
         _fill_unposted(form, invoice)
+    else:
+        _texts_follow_language(form)
     return form
+
+
+def _texts_follow_language(form: InvoiceForm) -> None:
+    """A posted editor whose language changed gets that language's default memo and footer
+    where the merchant had not typed their own (live by HTMX, or when saved without it)."""
+    was, now = form.texts_locale.data or "", form.locale.data or ""
+    if not was or was == now or now not in shipped_locales():
+        return
+    typed = (form.memo.data or "", form.footer.data or "")
+    texts = service.texts_in_language(db.session, current_merchant(), typed, was, now)
+    form.memo.data, form.footer.data = texts
+    form.texts_locale.data = now
 
 
 def _fill_unposted(form: InvoiceForm, invoice: Invoice | None) -> None:
@@ -121,8 +135,10 @@ def _fill_unposted(form: InvoiceForm, invoice: Invoice | None) -> None:
         form.locale.data = locale
         form.terms.data = settings.terms.value
         form.memo.data, form.footer.data = service.default_texts(db.session, merchant, locale)
+        form.texts_locale.data = locale
         form.prepare_lines()
         return
+    form.texts_locale.data = invoice.locale
     form.customer.data = str(invoice.customer_id)
     form.terms.data = invoice.terms.value
     form.payment_methods.data = list(invoice.payment_methods or [])
@@ -251,6 +267,14 @@ def invoice_totals() -> Response:
     form = _editor_form()
     form.validate()
     return render("invoices/_totals.html", "invoices/_totals.html", totals=_totals(form))
+
+
+@blueprint.post("/texts")
+@login_required
+def invoice_texts() -> Response:
+    """The editor's memo and footer after its language changed (HTMX): nothing is saved."""
+    form = _editor_form()
+    return render("invoices/_texts.html", "invoices/_texts.html", form=form)
 
 
 def _totals(form: InvoiceForm) -> Invoice | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+from app.customers.models import email_key
 from app.extensions import DbSession
 from app.invoices import balance
 from app.invoices.delivery import send_receipt
@@ -32,16 +33,18 @@ def payment_taken(session: DbSession, invoice: Invoice, payment: Payment) -> Non
         record_event(session, invoice, "payment_processing", detail)
 
 
-def payment_settled(session: DbSession, invoice: Invoice, payment: Payment) -> None:
+def payment_settled(session: DbSession, invoice: Invoice, payment: Payment) -> bool:
     """The money of an accepted payment is in: what it claimed counts as paid, and the owners
-    are told (paid in full, or a part and what is left)."""
+    are told (paid in full, or a part and what is left). When it paid the invoice in full the
+    customer gets the invoice's receipt with its PDF; True when that went to the payer (who
+    then needs no second receipt of the payment)."""
     if not balance.settle(session, invoice, payment.amount):
         # Only a payment whose claim was not kept could get here: never lose it silently.
         log.error(
             "settled payment had no claim on the invoice",
             extra={"fields": {"invoice_id": invoice.id, "payment_id": payment.id}},
         )
-        return
+        return False
     in_full = invoice.status is InvoiceStatus.PAID
     record_event(
         session,
@@ -50,8 +53,9 @@ def payment_settled(session: DbSession, invoice: Invoice, payment: Payment) -> N
         {"payment": payment.id, "amount": payment.amount, "balance": invoice.balance},
     )
     notify_owners(invoice.merchant, "merchant_invoice_paid", invoice, payment=payment)
-    if in_full:
-        send_receipt(session, invoice)
+    if not in_full or send_receipt(session, invoice) is None:
+        return False
+    return email_key(invoice.customer.email) == email_key(payment.buyer_email)
 
 
 def payment_released(session: DbSession, invoice: Invoice, payment: Payment) -> None:

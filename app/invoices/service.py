@@ -804,6 +804,18 @@ def default_texts(session: DbSession, merchant: Merchant, locale: str) -> tuple[
     return (settings.memo or {}).get(locale, ""), (settings.footer or {}).get(locale, "")
 
 
+def texts_in_language(
+    session: DbSession, merchant: Merchant, typed: tuple[str, str], was: str, now: str
+) -> tuple[str, str]:
+    """The memo and footer once an invoice's language changes from ``was`` to ``now``: a
+    text that is still the merchant's default for ``was`` becomes the default for ``now``;
+    anything the merchant typed stays as typed."""
+    before, after = default_texts(session, merchant, was), default_texts(session, merchant, now)
+    pairs = zip(typed, before, after, strict=True)
+    memo, footer = (new if text.strip() == old.strip() else text for text, old, new in pairs)
+    return memo, footer
+
+
 @dataclass(frozen=True)
 class SettingsInput:
     invoice_pattern: str

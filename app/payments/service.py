@@ -87,9 +87,10 @@ class CheckoutHooks(Protocol):
     def taken(self, session: DbSession, payment: Payment) -> None:
         """An accepted payment was paid, or its bank debit started."""
 
-    def settled(self, session: DbSession, payment: Payment) -> None:
+    def settled(self, session: DbSession, payment: Payment) -> bool:
         """An accepted payment's money is in: paid at once (right after ``taken``), or a bank
-        debit that cleared. Once per accepted payment."""
+        debit that cleared. Once per accepted payment. True when its document sent the payer a
+        receipt of its own (then the payment's receipt is not sent)."""
 
     def released(self, session: DbSession, payment: Payment) -> None:
         """An accepted bank debit bounced: give back what ``confirm`` claimed."""
@@ -399,9 +400,8 @@ def _after_status_change(
         if payment.rejection is not None:
             _refund_rejected(session, payment, gateway_for)
             return
-        for hooks in _checkout_hooks:
-            hooks.settled(session, payment)
-        if payment.buyer_email:
+        receipted = _settle(session, payment)
+        if payment.buyer_email and not receipted:
             send_email(
                 payment.buyer_email, "receipt", payment.buyer_locale, merchant=merchant,
                 payment=payment,
@@ -414,14 +414,19 @@ def _after_status_change(
     _link_customer(session, payment)
     for hooks in _checkout_hooks:
         hooks.taken(session, payment)
-        if payment.status in PAID:
-            hooks.settled(session, payment)
-    if payment.buyer_email:
+    receipted = payment.status in PAID and _settle(session, payment)
+    if payment.buyer_email and not receipted:
         template = "receipt" if payment.status in PAID else "payment_processing"
         send_email(
             payment.buyer_email, template, payment.buyer_locale, merchant=merchant, payment=payment
         )
     _notify_merchant(merchant, payment)
+
+
+def _settle(session: DbSession, payment: Payment) -> bool:
+    """Tell the checkout the payment's money is in; True when its document sent the payer a
+    receipt of its own."""
+    return any([hooks.settled(session, payment) for hooks in _checkout_hooks])
 
 
 def _link_customer(session: DbSession, payment: Payment) -> None:

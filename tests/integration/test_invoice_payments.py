@@ -123,10 +123,10 @@ def test_an_invoice_is_paid_in_full_by_card_without_fees_or_codes(
     assert "Receipts" in paid_page and payment.intent_id in paid_page
     assert "/pay" not in paid_page and "Pay €" not in paid_page
     assert mailbox.take("owner@example.com", f"Invoice {number} is paid")
-    # The payment's receipt, and the paid invoice's with its PDF (sent by a task).
+    # One receipt: the paid invoice's with its PDF (sent by a task), not the payment's too.
     paid_receipt = mailbox.wait_for("grace@example.com", subject=f"Receipt: invoice {number}")
     assert any(part.get_filename() == f"{number}.pdf" for part in paid_receipt.message.walk())
-    assert len(mailbox.messages("grace@example.com")) == 2
+    assert len(mailbox.messages("grace@example.com")) == 1
 
 
 def test_a_part_then_the_rest(
@@ -165,6 +165,33 @@ def test_a_part_then_the_rest(
     assert mailbox.take("owner@example.com", f"Invoice {number} is paid")
     assert event_kinds(app, invoice_id).count("paid_in_part") == 1
     assert event_kinds(app, invoice_id).count("paid") == 1
+    # The part's receipt, then for the rest only the paid invoice's: one receipt a payment.
+    mailbox.wait_for("grace@example.com", subject=f"Receipt: invoice {number}")
+    subjects = sorted(m.subject for m in mailbox.messages("grace@example.com"))
+    assert len(subjects) == 2, subjects
+    assert subjects[0].startswith(f"Receipt: invoice {number}")
+    assert subjects[1].startswith("Your receipt from")
+
+
+def test_a_payer_other_than_the_customer_gets_the_payments_receipt(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    account, _merchant = invoicing_merchant(client, app, stripe_sandbox)
+    invoice_id, token = open_invoice(app, currency="EUR")
+    number = invoice_of(app, invoice_id).number
+    accountant = app.test_client()
+    checkout = open_checkout(accountant, token)
+    details = {"email": "books@example.com", "name": "Ada Books"}
+    assert post_form(accountant, checkout, checkout + "/details", details).status_code == 302
+    assert PAID_THANKS in pay(app, stripe_sandbox, account, accountant, checkout)
+
+    assert invoice_of(app, invoice_id).status is InvoiceStatus.PAID
+    payer = mailbox.wait_for("books@example.com")
+    assert payer.subject.startswith("Your receipt from")
+    customer = mailbox.wait_for("grace@example.com", subject=f"Receipt: invoice {number}")
+    assert any(part.get_filename() == f"{number}.pdf" for part in customer.message.walk())
+    assert len(mailbox.messages("books@example.com")) == 1
+    assert len(mailbox.messages("grace@example.com")) == 1
 
 
 def test_a_part_above_the_balance_or_below_the_minimum_is_refused_and_kept(

@@ -429,3 +429,39 @@ def test_a_draft_whose_tax_rate_was_removed_is_not_finalized(
     assert invoice_row(app, draft).number is None
     with app.app_context():
         assert db.session.scalars(select(Invoice.number)).all() == [None]
+
+
+def test_the_memo_and_footer_follow_the_language_unless_typed(
+    app: Flask, merchant: FlaskClient
+) -> None:
+    page = "/panel/invoices/settings"
+    texts = {"memo_en": "Thank you!", "memo_sv": "Tack!", "footer_en": "Bank account 123",
+             "footer_sv": "Bankkonto 123"}  # fmt: skip
+    settings = {"invoice_pattern": "INV-{YYYY}-", "invoice_padding": "4",
+                "credit_note_pattern": "CN-{YYYY}-", "credit_note_padding": "4",
+                "terms": "net_14", "reminder_days": "", **texts}  # fmt: skip
+    assert post_form(merchant, page, page, settings).status_code == 302
+    customer = add_customer(app)
+    editor = merchant.get("/panel/invoices/new").get_data(as_text=True)
+    assert "Thank you!" in editor and 'name="texts_locale" type="hidden" value="en"' in editor
+
+    english = {"memo": "Thank you!", "footer": "Bank account 123", "texts_locale": "en"}
+    swapped = post_form(merchant, "/panel/invoices/new", "/panel/invoices/texts",
+                        editor_data(customer, locale="sv", **english), headers=HTMX)  # fmt: skip
+    body = swapped.get_data(as_text=True)
+    assert swapped.status_code == 200 and "<html" not in body
+    assert "Tack!" in body and "Bankkonto 123" in body and "Thank you!" not in body
+    assert 'name="texts_locale" type="hidden" value="sv"' in body
+
+    typed = {**english, "memo": "Thanks for the quick turnaround"}
+    kept = post_form(merchant, "/panel/invoices/new", "/panel/invoices/texts",
+                     editor_data(customer, locale="sv", **typed), headers=HTMX).text  # fmt: skip
+    assert "Thanks for the quick turnaround" in kept and "Bankkonto 123" in kept
+
+    # Saved without the live swap (no JavaScript): the same rule when the draft is saved.
+    saved = new_draft(merchant, editor_data(customer, locale="sv", **english))
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    invoice = only_invoice(app)
+    assert (invoice.locale, invoice.memo, invoice.footer) == ("sv", "Tack!", "Bankkonto 123")
+    editor = merchant.get(f"/panel/invoices/{invoice.id}/edit").get_data(as_text=True)
+    assert 'name="texts_locale" type="hidden" value="sv"' in editor
