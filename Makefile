@@ -49,7 +49,6 @@ setup-dev: $(VENV)/.installed-dev $(HTMX) translations
 
 run: setup pdf-libraries
 	$(FLASK) db upgrade
-	$(FLASK) kassa seed-demo
 	$(PY) demo.py
 
 chromium:

@@ -1,4 +1,6 @@
-"""The demo server behind `make run`: Kassa and the Stripe sandbox on one local port.
+"""The demo server behind `make run`: Kassa and the Stripe sandbox on one local port
+(``KASSA_DEMO_HOST`` and ``KASSA_DEMO_PORT``, 127.0.0.1:5000 by default), with the demo
+merchant, its payment link and shop made once and printed at the address actually served.
 
 The sandbox is mounted at /_sandbox/stripe and Kassa reaches it only through its settings
 (KASSA_STRIPE_API_BASE, KASSA_STRIPE_JS_URL), as it would reach Stripe. The sandbox keeps its
@@ -19,7 +21,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import run_simple
 
 from app import create_app
-from app.cli import DEMO_EMAIL
+from app.cli import DEMO_EMAIL, seed_demo_merchant
 from app.extensions import db
 from app.merchants.service import find_user_by_email
 from app.processors import connection
@@ -97,6 +99,8 @@ def main() -> None:
         allow_private_webhook_urls=True,
     )
     served = DispatcherMiddleware(kassa, {SANDBOX_PREFIX: sandbox})
+    with kassa.app_context():
+        print("\n".join(seed_demo_merchant()), flush=True)
     threading.Thread(target=connect_demo_merchant, args=(kassa, sandbox_url), daemon=True).start()
     print(
         f"\nKassa demo\n"

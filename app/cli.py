@@ -45,6 +45,13 @@ def kassa_group() -> None:
 @kassa_group.command("seed-demo")
 def seed_demo() -> None:
     """Create the demo merchant once; print its login either way."""
+    for line in seed_demo_merchant():
+        click.echo(line)
+
+
+def seed_demo_merchant() -> list[str]:
+    """Create the demo merchant, its payment link and shop once (in the current app); the
+    lines that tell a person how to log in and what to open, at the app's public address."""
     password_file = Path(current_app.instance_path) / "demo-password.txt"
     try:
         password = password_file.read_text().strip()
@@ -56,10 +63,12 @@ def seed_demo() -> None:
     db.session.commit()
     if created:
         write_private_text(password_file, password)
-    click.echo(f"Demo merchant: {DEMO_EMAIL} / {password}" + (" (created)" if created else ""))
     public_url = current_app.extensions["kassa_settings"].public_url
-    click.echo(f"Demo payment link: {public_url}/l/{link.slug}")
-    click.echo(f"Demo shop: {public_url}{shop}")
+    return [
+        f"Demo merchant: {DEMO_EMAIL} / {password}" + (" (created)" if created else ""),
+        f"Demo payment link: {public_url}/l/{link.slug}",
+        f"Demo shop: {public_url}{shop}",
+    ]
 
 
 @kassa_group.command("rotate-secret-key")
