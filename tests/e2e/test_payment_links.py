@@ -16,11 +16,10 @@ from tests.support.stripe_sandbox import StripeSandbox
 OWNER = "owner@links.example"
 
 
-def test_duplicate_deactivate_reactivate_and_an_optional_item(
-    page: Page, browser: Browser, base_url: str, stripe_sandbox: StripeSandbox
-) -> None:
+def merchant_with_a_link(base_url: str, stripe_sandbox: StripeSandbox, owner: str) -> None:
+    """A connected merchant with one active link, "Workshop" (SEK 500)."""
     account = stripe_sandbox.create_account("SE", "sek", name="Verkstan AB")
-    merchant = connect_through_live_server(base_url, account, OWNER)
+    merchant = connect_through_live_server(base_url, account, owner)
     new_link = f"{base_url}/panel/links/new"
     created = merchant.post(new_link, data={
         "csrf_token": csrf_token_from(merchant.get(new_link, timeout=10).text),
@@ -30,6 +29,11 @@ def test_duplicate_deactivate_reactivate_and_an_optional_item(
     }, timeout=10)  # fmt: skip
     assert created.ok
 
+
+def test_duplicate_deactivate_reactivate_and_an_optional_item(
+    page: Page, browser: Browser, base_url: str, stripe_sandbox: StripeSandbox
+) -> None:
+    merchant_with_a_link(base_url, stripe_sandbox, OWNER)
     log_in(page, base_url, OWNER, DEFAULT_PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Payment links").click()
     page.get_by_role("link", name="Workshop", exact=True).click()
@@ -85,4 +89,27 @@ def test_duplicate_deactivate_reactivate_and_an_optional_item(
     buyer.get_by_role("button", name="Remove Lunch").click()
     expect(due_now).to_have_text("SEK500.00")
     expect(buyer.get_by_role("button", name="Add Lunch")).to_be_visible()
+    buyer.close()
+
+
+def test_the_buyer_address_is_copied_and_opened_from_the_editor(
+    page: Page, base_url: str, stripe_sandbox: StripeSandbox
+) -> None:
+    owner = "copy@links.example"
+    merchant_with_a_link(base_url, stripe_sandbox, owner)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    log_in(page, base_url, owner, DEFAULT_PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Payment links").click()
+    page.get_by_role("link", name="Workshop", exact=True).click()
+
+    sharing = page.get_by_role("region", name="Address for buyers")
+    address = sharing.get_by_text(re.compile(r"/l/pl_")).inner_text()
+    sharing.get_by_role("button", name="Copy address").click()
+    expect(sharing.get_by_role("status")).to_have_text("Address copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == address
+
+    with page.expect_popup() as opened:
+        sharing.get_by_role("link", name="Open buyer page (opens in a new tab)").click()
+    buyer = opened.value
+    expect(buyer.get_by_role("heading", name="Workshop")).to_be_visible()
     buyer.close()
