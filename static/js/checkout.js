@@ -18,8 +18,25 @@
   // Stripe orders the methods for each buyer unless told otherwise: the server's order puts the
   // method the summary is priced for first, so the buyer first sees the method priced.
   const methodOrder = (data.methodOrder || "").split(",").filter(Boolean);
+  // The name and email the buyer gave on the details step: the element does not ask for them
+  // again (bank debits would), and they go with the payment method when it is confirmed.
+  const buyer = {};
+  if (data.buyerName) {
+    buyer.name = data.buyerName;
+  }
+  if (data.buyerEmail) {
+    buyer.email = data.buyerEmail;
+  }
   const paymentElement = elements.create("payment", {
     paymentMethodOrder: methodOrder,
+    business: { name: data.businessName },
+    defaultValues: { billingDetails: buyer },
+    fields: {
+      billingDetails: {
+        name: buyer.name ? "never" : "auto",
+        email: buyer.email ? "never" : "auto",
+      },
+    },
     wallets: { link: "never", applePay: "never", googlePay: "never" },
   });
   paymentElement.mount("#payment-element");
@@ -128,7 +145,10 @@
     await elements.fetchUpdates();
     const result = await stripe.confirmPayment({
       elements: elements,
-      confirmParams: { return_url: data.returnUrl },
+      confirmParams: {
+        return_url: data.returnUrl,
+        payment_method_data: { billing_details: buyer },
+      },
     });
     if (result.error && result.error.code === "payment_intent_unexpected_state") {
       // Paid (or being paid) meanwhile, in another tab: the return page says where it stands.

@@ -124,6 +124,8 @@ def test_sepa_is_processing_then_succeeds(
 ) -> None:
     panel = panel_of(eu_shop)
     element = enter_details(page, eu_shop.add_link(amount="50"))
+    element.get_by_role("button", name="SEPA Debit").click()
+    expect(element.get_by_text("you authorise (A) Live Shop AB and Stripe")).to_be_visible()
     pay_by_sepa(page, element, "DE89370400440532013000")
     expect(page.get_by_text("SEPA debits take up to 14 business days to clear.")).to_be_visible()
     expect_processing(page, mailbox, panel, "€50.00")
@@ -246,7 +248,7 @@ def test_bacs_debit_succeeds(
 ) -> None:
     panel = panel_of(gb_shop)
     element = enter_details(page, gb_shop.add_link(amount="40"))
-    pay_by_bacs(page, element, "00012345")
+    pay_by_bacs(page, element, "00012345", business="Live Shop AB")
     expect(page.get_by_text("Bacs debits take 3 to 7 business days to clear.")).to_be_visible()
     expect_processing(page, mailbox, panel, "£40.00")
     expect_cleared(page, mailbox, panel, "£40.00")

@@ -192,36 +192,46 @@ def processing(page: Page) -> None:
     )
 
 
+def not_asked_again(element: FrameLocator) -> None:
+    """The element does not ask for the name and email the details step took."""
+    expect(element.get_by_role("textbox", name="Full name")).to_have_count(0)
+    expect(element.get_by_role("textbox", name="Email")).to_have_count(0)
+
+
 def pay_by_sepa(page: Page, element: FrameLocator, iban: str) -> None:
-    """Choose SEPA, fill it in, pay, and wait for the processing page."""
+    """Choose SEPA (the name and email are the details step's), fill it in, pay, and wait for
+    the processing page."""
     element.get_by_role("button", name="SEPA Debit").click()
-    element.get_by_role("textbox", name="Full name").fill("Ada Buyer")
-    element.get_by_role("textbox", name="Email").fill(BUYER)
     element.get_by_role("textbox", name="IBAN").fill(iban)
+    not_asked_again(element)
     pay_button(page).click()
     processing(page)
 
 
-def pay_by_bacs(page: Page, element: FrameLocator, account_number: str) -> None:
-    """Choose Bacs, fill it in, pay, confirm the Direct Debit, wait for the processing page."""
+def pay_by_bacs(
+    page: Page, element: FrameLocator, account_number: str, business: str | None = None
+) -> None:
+    """Choose Bacs, fill it in, pay, confirm the Direct Debit (whose mandate names
+    ``business``, when given), wait for the processing page."""
     element.get_by_role("button", name="Bacs Direct Debit").click()
     element.get_by_role("textbox", name="Sort code").fill("108800")
     element.get_by_role("textbox", name="Account number").fill(account_number)
-    element.get_by_role("textbox", name="Full name").fill("Ada Buyer")
-    element.get_by_role("textbox", name="Email").fill(BUYER)
+    not_asked_again(element)
     element.get_by_role("textbox", name="Address line 1").fill("1 High Street")
     element.get_by_role("textbox", name="City").fill("London")
     element.get_by_role("textbox", name="Postal code").fill("EC1A 1BB")
     pay_button(page).click()
-    element.get_by_role("dialog").get_by_role("button", name="Confirm").click()
+    dialog = element.get_by_role("dialog")
+    if business:
+        expect(dialog).to_contain_text(f"you agree that {business} will collect Direct Debit")
+    dialog.get_by_role("button", name="Confirm").click()
     processing(page)
 
 
 def link_us_bank_account(page: Page, element: FrameLocator, account_number: str) -> None:
     """Choose the US bank account tab and enter the account by hand (routing 110000000)."""
     element.get_by_role("button", name="US bank account").click()
-    element.get_by_role("textbox", name="Full name").fill("Ada Buyer")
-    element.get_by_role("textbox", name="Email").fill(BUYER)
+    not_asked_again(element)
     element.get_by_role("button", name="Enter bank details manually").click()
     linking = page.frame_locator(BANK_LINKING_FRAME)
     linking.get_by_label("Routing number").fill("110000000")
