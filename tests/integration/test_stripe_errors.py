@@ -79,7 +79,9 @@ def test_a_confirm_holding_the_intent_is_waited_out_and_the_buyer_pays_once(
         line_id = db.session.scalars(select(PaymentLinkLine.id)).one()
     client_secret = _client_secret(faults, account, checkout.payment_intent_id)
 
-    faults.faults(confirm_hold_ms=2000)
+    # Long enough for the quantity change to reach Stripe while the confirm holds the intent,
+    # also on a busy machine (the buyer's confirm waits it out either way).
+    faults.faults(confirm_hold_ms=6000)
     confirmed: list[dict[str, Any]] = []
     browser = threading.Thread(
         target=lambda: confirmed.append(

@@ -91,13 +91,15 @@ def test_a_queued_invitation_is_delivered_by_the_consumer(
             "password": "harbour lantern 7",
         },
     )
-    confirmation = sign_up_link_path("q@example.com")  # delivered by the consumer too
+    # Delivered by the consumer too, which may still be starting on a busy machine.
+    mailbox.wait_for("q@example.com", timeout=60)
+    confirmation = sign_up_link_path("q@example.com")
     owner.submit(confirmation, confirmation, {})
     page = owner.submit(
         "/panel/team", "/panel/team/invitations", {"email": "later@example.com", "locale": "en"}
     )
     assert "Invitation sent to later@example.com." in page
 
-    email = mailbox.wait_for("later@example.com", timeout=20)
+    email = mailbox.wait_for("later@example.com", timeout=60)
     assert email.subject == "You are invited to join Queue AB on Kassa"
     assert f"{queued_server.url}/invitations/" in email.text
