@@ -33,11 +33,15 @@ from app.core.money import Money, is_currency
 from app.core.tokens import new_secret_token, token_digest
 from app.customers.models import Customer
 from app.extensions import DbSession
-from app.invoices.models import SeriesKind
+from app.invoices.models import Invoice, ManualMethod, SeriesKind
 from app.invoices.numbering import take_number
+from app.invoices.service import LineInput as InvoiceLineInput
+from app.invoices.service import create_invoice, finalize_invoice, record_manual_payment
 from app.merchants.models import Merchant, User
 from app.quotes.models import (
+    ACCEPTED_STATUSES,
     AcceptanceMode,
+    PartStatus,
     PaymentMode,
     Quote,
     QuoteEvent,
@@ -403,6 +407,7 @@ def _apply(session: DbSession, merchant: Merchant, quote: Quote, given: QuoteInp
         tuple(given.parts) if given.payment_mode is PaymentMode.SCHEDULE else (),
     )
     _check_plan(plan)
+    _check_dates(given.expires_on, plan, utcnow().date())
 
     quote.customer = customer
     quote.customer_id = customer.id
@@ -451,6 +456,15 @@ def _apply(session: DbSession, merchant: Merchant, quote: Quote, given: QuoteInp
     ]
     _store_price(quote, _priced_defaults(quote, rates))
     _check_payable(quote)
+
+
+def _check_dates(expires_on: date | None, plan: PaymentPlan, today: date) -> None:
+    if expires_on is not None and expires_on < today:
+        raise ServiceError(_l("The expiry date is in the past."), "expires_on")
+    if expires_on is not None and expires_on > today + timedelta(days=MAX_VALIDITY_DAYS):
+        raise ServiceError(_l("A quote is valid for at most a year."), "expires_on")
+    if any(part.due_on is not None and part.due_on < today for part in plan.parts):
+        raise ServiceError(_l("A part of the schedule is due in the past."), "payment_mode")
 
 
 def _priced_defaults(quote: Quote, rates: Mapping[int, TaxRate]) -> QuotePrice:
@@ -510,9 +524,9 @@ def _checked_texts(texts: Mapping[str, str], name: str) -> dict[str, str]:
     kept = {}
     for code, text in texts.items():
         if code not in shipped_locales():
-            raise ServiceError(_l("Choose a language."), name)
+            raise ServiceError(_l("Choose a language."))
         if len(text) > MAX_TEXT:
-            raise ServiceError(_l("At most %(n)d characters.", n=MAX_TEXT), name)
+            raise ServiceError(_l("At most %(n)d characters.", n=MAX_TEXT), f"{name}_{code}")
         if text.strip():
             kept[code] = text.strip()
     return kept
@@ -1095,4 +1109,86 @@ def quotable_customers(session: DbSession, merchant: Merchant) -> list[Customer]
             .where(Customer.merchant_id == merchant.id, Customer.erased_at.is_(None))
             .order_by(func.lower(Customer.name), Customer.id)
         )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Into an invoice
+
+
+def convert_to_invoice(
+    session: DbSession,
+    quote: Quote,
+    today: date,
+    secret_key: str,
+    *,
+    user_id: int | None = None,
+) -> Invoice:
+    """An accepted quote (nothing paid at acceptance, a deposit, or paid in full) as an
+    invoice of the lines and quantities accepted, finalized; what was paid on the quote is
+    carried over as a payment. Once per quote: a guarded UPDATE claims the conversion, so a
+    double submit (or two staff at once) makes one invoice; the loser's invoice and its number
+    are rolled back with its transaction."""
+    if quote.status not in ACCEPTED_STATUSES:
+        raise ServiceError(_l("Only an accepted quote can be converted into an invoice."))
+    if quote.payment_mode is PaymentMode.SCHEDULE:
+        raise ServiceError(_l("A payment schedule invoices each of its parts by itself."))
+    if quote.converted_invoice_id is not None:
+        raise ServiceError(_l("This quote was converted already."))
+    quantities = current_quantities(quote)
+    lines = [
+        InvoiceLineInput(
+            description=line.description,
+            quantity=quantities[str(line.position)],
+            unit_amount=line.unit_amount,
+            product_id=line.product_id,
+            discount_percent=line.discount_percent,
+            tax_rate_ids=tuple(line.tax_rate_ids),
+        )
+        for line in quote.lines
+        if quantities.get(str(line.position), 0) > 0
+    ]
+    invoice = create_invoice(
+        session,
+        quote.merchant,
+        quote.customer,
+        currency=quote.currency,
+        lines=lines,
+        locale=quote.locale,
+        memo=quote.notes.get(quote.locale, ""),
+        payment_methods=quote.payment_methods,
+        discount_percent=quote.discount_percent,
+        discount_amount=quote.discount_amount,
+    )
+    finalize_invoice(session, invoice, today, secret_key, user_id=user_id)
+    claimed = session.execute(
+        update(Quote)
+        .where(Quote.id == quote.id, Quote.converted_invoice_id.is_(None))
+        .values(converted_invoice_id=invoice.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ServiceError(_l("This quote was converted already."))
+    session.refresh(quote)
+    if quote.amount_paid:
+        record_manual_payment(
+            session,
+            invoice,
+            today,
+            amount=min(quote.amount_paid, invoice.total),
+            paid_on=today,
+            method=ManualMethod.OTHER,
+            reference=quote.shown_number,
+            user_id=user_id,
+        )
+    record_event(session, quote, "converted", {"invoice": invoice.number}, user_id=user_id)
+    session.flush()
+    return invoice
+
+
+def next_charge(quote: Quote) -> QuotePaymentPart | None:
+    """The schedule's next part to be charged (none once every part is paid or invoiced)."""
+    waiting = (PartStatus.SCHEDULED, PartStatus.NOTIFIED, PartStatus.FAILED)
+    return next(
+        (part for part in quote.parts if part.due_on is not None and part.status in waiting), None
     )
