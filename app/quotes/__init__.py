@@ -10,6 +10,12 @@ buyer_blueprint = Blueprint("quote_buyers", __name__, url_prefix="/q")
 
 __all__ = ["blueprint", "buyer_blueprint"]
 
-# The panel's and the customer's routes attach to the blueprints; the emails and the periodic
-# task.
-from app.quotes import buyer_routes, delivery, merchant_routes, tasks  # noqa: E402, F401
+# The panel's and the customer's routes attach to the blueprints; the quote's document
+# registers with the checkout; the emails and the periodic task.
+from app.quotes import (  # noqa: E402, F401
+    buyer_routes,
+    delivery,
+    document,
+    merchant_routes,
+    tasks,
+)

@@ -21,9 +21,10 @@ from app.extensions import db
 from app.merchants.auth import current_user
 from app.quotes import buyer_blueprint, buyer_service, service
 from app.quotes.delivery import send_acceptance
-from app.quotes.forms import AcceptQuoteForm, DeclineQuoteForm
+from app.quotes.forms import AcceptQuoteForm, DeclineQuoteForm, PayQuoteForm
 from app.quotes.models import Quote, QuoteStatus
 from app.quotes.pdf import quote_download_name, quote_pdf
+from app.web.browser import browser_key
 from app.web.form_views import submit_form
 from app.web.i18n import address_reader_in
 from app.web.rendering import go_to, render
@@ -43,6 +44,7 @@ def _page(
     accept_form: AcceptQuoteForm | None = None,
     decline_form: DeclineQuoteForm | None = None,
     quantities: dict[str, int] | None = None,
+    pay_form: PayQuoteForm | None = None,
 ) -> dict[str, Any]:
     page = buyer_service.quote_page(db.session, quote, utcnow().date(), quantities)
     accept_form = accept_form or AcceptQuoteForm(formdata=None, revision=str(quote.id))
@@ -52,6 +54,7 @@ def _page(
         "token": token,
         "accept_form": accept_form,
         "decline_form": decline_form,
+        "pay_form": pay_form or PayQuoteForm(formdata=None),
     }
 
 
@@ -143,6 +146,26 @@ def decline(token: str) -> Response:
         on_success=lambda _none: go_to(url_for("quote_buyers.quote_page", token=token)),
         template="quotes/buyer.html",
         context=lambda: _page(token, quote, decline_form=form),
+    )
+
+
+@buyer_blueprint.post("/<token>/pay")
+def pay(token: str) -> Response:
+    """Pay what is due now: this browser's checkout of it, then ``/c/<token>``."""
+    quote = _quote_or_404(token)
+    form = PayQuoteForm()
+    return submit_form(
+        form,
+        lambda: buyer_service.open_quote_checkout(
+            db.session,
+            quote,
+            locale=str(get_locale()),
+            browser_key=browser_key(),
+            today=utcnow().date(),
+        ),
+        on_success=lambda checkout: go_to(url_for("checkout.checkout_page", token=checkout.token)),
+        template="quotes/buyer.html",
+        context=lambda: _page(token, quote, pay_form=form),
     )
 
 

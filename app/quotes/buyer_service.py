@@ -12,10 +12,15 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from app.checkout.models import CheckoutSession
+from app.checkout.service import document_closed, resume_or_open
+from app.core import pricing
 from app.core.errors import ServiceError
 from app.core.money import Money
 from app.extensions import DbSession
 from app.merchants.business import seller_details
+from app.quotes import paying
+from app.quotes.document import QuoteDocument, closed_reason
 from app.quotes.labels import INTERVAL_LABELS, STATUS_LABELS
 from app.quotes.models import Quote, QuoteStatus
 from app.quotes.pricing import PaymentPlan, QuotePrice, QuotePricingError, payment_parts
@@ -95,7 +100,11 @@ def quote_page(
         instalments=_instalments(priced, plan_of(quote)),
         status=shown_status(quote, today),
         closed=acceptance_refusal(quote, today, quote.id),
-        due_now=due_now(quote, today),
+        due_now=(
+            quote.money(paying.payable_now(quote, today))
+            if quote.status in paying.PAYABLE_STATUSES
+            else due_now(quote, today)
+        ),
     )
 
 
@@ -105,3 +114,20 @@ def _instalments(priced: QuotePrice, plan: PaymentPlan) -> list[tuple[Money, dat
     except QuotePricingError:
         return []
     return [(part.amount, part.due_on) for part in parts]
+
+
+def open_quote_checkout(
+    session: DbSession, quote: Quote, *, locale: str, browser_key: str, today: date
+) -> CheckoutSession:
+    """This browser's checkout of what is due now on the accepted quote (one open checkout per
+    browser and document), or the buyer's words for why it cannot be paid now."""
+    closed = closed_reason(quote, today)
+    if closed is not None:
+        raise ServiceError(closed.message)
+    document = QuoteDocument(quote, today)
+    reason = document_closed(session, document, today)
+    if isinstance(reason, pricing.Refusal):
+        raise ServiceError(document.refusal_messages[reason])
+    if reason is not None:
+        raise ServiceError(reason.message)
+    return resume_or_open(session, document, locale, browser_key)

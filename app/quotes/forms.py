@@ -321,3 +321,7 @@ class DeclineQuoteForm(KassaForm):
         description=_l("Tell the seller why, if you like."),
         validators=[max_length(MAX_TEXT), multiline_text],
     )
+
+
+class PayQuoteForm(KassaForm):
+    """ "Pay": what is due now, at the checkout (nothing to type)."""

@@ -666,6 +666,7 @@ FORMS += [
         quote_buyer_page,
         {"revision": "1", "agree": "y", "signature": "Grace Hopper"},
     ),
+    FormCase(quote_forms.PayQuoteForm, quote_buyer_page, {}),
     FormCase(
         quote_forms.DeclineQuoteForm,
         quote_buyer_page,
@@ -754,6 +755,7 @@ ACTIONS_BELOW_PAGE = {
     invoice_forms.VoidForm: "/void",
     quote_forms.AcceptQuoteForm: "/accept",
     quote_forms.DeclineQuoteForm: "/decline",
+    quote_forms.PayQuoteForm: "/pay",
 }
 
 
