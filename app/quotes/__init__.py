@@ -11,9 +11,12 @@ buyer_blueprint = Blueprint("quote_buyers", __name__, url_prefix="/q")
 __all__ = ["blueprint", "buyer_blueprint"]
 
 # The panel's and the customer's routes attach to the blueprints; the quote's document
-# registers with the checkout; the emails and the periodic task.
+# registers with the checkout; a customer's page lists their quotes (and their export and
+# erasure include what quotes keep of them); the emails and the periodic task.
 from app.quotes import (  # noqa: E402, F401
     buyer_routes,
+    customer_data,
+    customer_section,
     delivery,
     document,
     merchant_routes,

@@ -61,13 +61,15 @@ def send_quote_email(session: DbSession, quote: Quote) -> QuoteDelivery:
 def send_acceptance(session: DbSession, quote: Quote) -> list[QuoteDelivery]:
     """Queue the confirmation of an acceptance, with the signed PDF, to the customer and to
     each owner of the merchant; each once (unique per quote, kind and recipient)."""
-    recipients = [quote.customer.email] if quote.customer.email else []
-    recipients += [user.email for user in quote.merchant.users if user.is_owner]
+    recipients = [("customer", quote.customer.email)] if quote.customer.email else []
+    recipients += [
+        (f"user-{user.id}", user.email) for user in quote.merchant.users if user.is_owner
+    ]
     queued = []
-    for to in dict.fromkeys(recipients):
+    for once, to in recipients:
         try:
             with session.begin_nested():
-                delivery = _new(quote, QuoteDeliveryKind.ACCEPTED, to, once=to[:40])
+                delivery = _new(quote, QuoteDeliveryKind.ACCEPTED, to, once=once)
                 session.add(delivery)
         except IntegrityError:
             continue
@@ -149,7 +151,7 @@ def compose(session: Session, delivery: QuoteDelivery) -> Email:
     branding = checkout_settings(session, merchant)
     logo = branding.logo_filename
     secret_key = current_app.extensions["kassa_settings"].secret_key
-    to_customer = delivery.recipient == quote.customer.email
+    to_customer = delivery.kind is not QuoteDeliveryKind.ACCEPTED or delivery.once_key == "customer"
     context = {
         "quote": quote,
         "merchant": merchant,

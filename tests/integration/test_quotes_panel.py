@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceStatus, ManualPayment
-from app.quotes.models import PaymentMode, Quote, QuoteLine, QuoteStatus
+from app.quotes.models import PaymentMode, Quote, QuoteDelivery, QuoteLine, QuoteStatus
 from tests.integration.test_quote_core import accept
 from tests.support.accounts import post_form, sign_up
 from tests.support.invoices import add_customer
@@ -260,3 +260,33 @@ def test_the_list_filters_and_searches(app: Flask, merchant: FlaskClient) -> Non
     assert "Kitchen" in accepted and "Bathroom" not in accepted
     partial = merchant.get("/panel/quotes/?status=bogus", headers=HTMX)
     assert partial.status_code == 200 and 'id="quotes"' in partial.get_data(as_text=True)
+
+
+def test_a_customers_page_export_and_erasure_cover_their_quotes(
+    app: Flask, merchant: FlaskClient, mailbox: Mailbox
+) -> None:
+    customer = add_customer(app, name="Grace Hopper", email="grace@example.com")
+    quote_id, _token = open_quote(app, customer_id=customer, title="Kitchen")
+    accept(app, quote_id)
+    declined_id, token = open_quote(app, customer_id=customer)
+    buyer = app.test_client()
+    reason = {"revision": str(declined_id), "reason": "Grace found it too dear"}
+    assert post_form(buyer, f"/q/{token}", f"/q/{token}/decline", reason).status_code == 302
+    page = f"/panel/customers/{customer}"
+    shown = merchant.get(page).get_data(as_text=True)
+    assert f"Q-{YEAR}-0001" in shown and f"Q-{YEAR}-0002" in shown and "New quote" in shown
+    exported = post_form(merchant, page, f"{page}/export", {}).get_data(as_text=True)
+    assert "203.0.113.9" in exported and "Grace found it too dear" in exported
+    erased = post_form(merchant, f"{page}/erase", f"{page}/erase", {"confirm": "y"})
+    assert erased.status_code == 302
+    with app.app_context():
+        rows = db.session.execute(
+            select(
+                Quote.signer_name, Quote.signer_ip, Quote.signer_user_agent, Quote.decline_reason
+            )  # fmt: skip
+        ).all()
+        left = " ".join(str(value) for row in rows for value in row)
+        recipients = db.session.scalars(select(QuoteDelivery.recipient)).all()
+    assert "Grace" not in left and "203.0.113.9" not in left and "Mozilla" not in left
+    assert all(recipient == "" for recipient in recipients)
+    assert quote_row(app, quote_id).shown_digest  # that it was signed, and what, stays
