@@ -283,7 +283,7 @@ def test_a_customers_page_export_and_erasure_cover_their_quotes(
         rows = db.session.execute(
             select(
                 Quote.signer_name, Quote.signer_ip, Quote.signer_user_agent, Quote.decline_reason
-            )  # fmt: skip
+            )
         ).all()
         left = " ".join(str(value) for row in rows for value in row)
         recipients = db.session.scalars(select(QuoteDelivery.recipient)).all()
