@@ -5,7 +5,7 @@ One line priced at what is due at acceptance and not paid or clearing yet: the w
 discounts are inside its total, so the line carries none, and it takes neither discount codes
 nor the merchant's fees. The confirmation claims the amount from what is due now (one guarded
 UPDATE, so two tabs cannot both pay it), settles it when the money is in and gives it back
-when a debit bounces; a paid buyer goes back to the quote, which shows it paid.
+when a debit bounces; the receipt links back to the quote, which shows it paid.
 """
 
 from __future__ import annotations
@@ -119,10 +119,6 @@ class QuoteDocument(Document):
     def address(self) -> str:
         token = buyer_token(self.quote, current_app.extensions["kassa_settings"].secret_key)
         return url_for("quote_buyers.quote_page", token=token)
-
-    @property
-    def redirect_url(self) -> str:  # type: ignore[override]
-        return self.address
 
     @property
     def back_link(self) -> PageLink:  # type: ignore[override]
