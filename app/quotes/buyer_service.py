@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -28,11 +29,12 @@ from app.quotes.service import (
     acceptance_refusal,
     buyer_quantities,
     current_quantities,
-    due_now,
+    due_at_acceptance_of,
     next_charge,
     plan_of,
     price_with,
     shown_status,
+    shown_text,
 )
 from app.settings.service import checkout_settings
 
@@ -84,6 +86,8 @@ class QuotePage:
             "interval_labels": INTERVAL_LABELS,
             "priced_lines": {line.reference: line for line in self.priced.lines},
             "next_charge": next_charge(self.quote),
+            "terms": shown_text(self.quote.terms, str(get_locale()), self.quote.locale),
+            "notes": shown_text(self.quote.notes, str(get_locale()), self.quote.locale),
         }
 
 
@@ -103,7 +107,7 @@ def quote_page(
         due_now=(
             quote.money(paying.payable_now(quote, today))
             if quote.status in paying.PAYABLE_STATUSES
-            else due_now(quote, today)
+            else due_at_acceptance_of(quote, today)
         ),
     )
 

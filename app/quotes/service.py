@@ -299,21 +299,13 @@ def instalments(quote: Quote) -> list[tuple[Money, date | None]]:
     return [(part.amount, part.due_on) for part in parts]
 
 
-def due_now(quote: Quote, today: date) -> Money:
-    """What is due at acceptance and not paid or clearing yet."""
-    if quote.parts and quote.accepted_at is not None:
-        owed = sum(
-            part.amount
-            for part in quote.parts
-            if (part.due_on is None or part.due_on <= today) and part.invoice_id is None
-        )
-    else:
-        owed = sum(
-            amount.amount
-            for amount, due_on in instalments(quote)
-            if due_on is None or due_on <= today
-        )
-    return quote.money(max(owed - quote.amount_paid - quote.amount_pending, 0))
+def due_at_acceptance_of(quote: Quote, today: date) -> Money:
+    """What accepting the quote as it stands asks to pay at once (its plan's parts without a
+    date or due by ``today``); once accepted, ``paying.payable_now`` says what is left."""
+    owed = sum(
+        amount.amount for amount, due_on in instalments(quote) if due_on is None or due_on <= today
+    )
+    return quote.money(owed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -823,6 +815,11 @@ def record_first_view(session: DbSession, quote: Quote, now: datetime) -> bool:
     return True
 
 
+def shown_text(texts: Mapping[str, str], locale: str, fallback: str) -> str:
+    """Terms or notes as the buyer reads them: in their language, else the quote's."""
+    return texts.get(locale) or texts.get(fallback, "")
+
+
 def shown_digest(quote: Quote, priced: QuotePrice, locale: str) -> str:
     """SHA-256 (hex) of the quote as the buyer is shown it: number and revision, customer,
     lines with the chosen quantities, totals, terms and notes in the language shown, expiry
@@ -849,8 +846,8 @@ def shown_digest(quote: Quote, priced: QuotePrice, locale: str) -> str:
         "discount": priced.discount.amount,
         "tax": priced.tax_total.amount,
         "total": priced.total.amount,
-        "terms": quote.terms.get(locale, ""),
-        "notes": quote.notes.get(locale, ""),
+        "terms": shown_text(quote.terms, locale, quote.locale),
+        "notes": shown_text(quote.notes, locale, quote.locale),
         "expires_on": quote.expires_on.isoformat() if quote.expires_on else None,
         "plan": _plan_content(quote, priced),
     }

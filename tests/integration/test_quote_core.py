@@ -19,6 +19,7 @@ from app.core.errors import ServiceError
 from app.extensions import db
 from app.merchants.models import User
 from app.quotes.models import PartStatus, PaymentMode, Quote, QuoteEvent, QuoteStatus
+from app.quotes.paying import payable_now
 from app.quotes.pricing import PartSpec
 from app.quotes.service import (
     Evidence,
@@ -28,7 +29,6 @@ from app.quotes.service import (
     cancel_quote,
     countersign_quote,
     decline_quote,
-    due_now,
     duplicate_quote,
     expire_quotes,
     quote_by_token,
@@ -156,7 +156,7 @@ def test_accepting_keeps_the_evidence_and_fixes_the_parts(app: Flask, merchant: 
         assert quote is not None
         assert [part.amount for part in quote.parts] == [240000, 320000, 240000]
         assert all(part.status is PartStatus.SCHEDULED for part in quote.parts)
-        assert due_now(quote, TODAY).amount == 240000
+        assert payable_now(quote, TODAY) == 240000
     assert events(app, quote_id)[-1] == "accepted"
 
 
