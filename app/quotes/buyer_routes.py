@@ -17,17 +17,26 @@ from werkzeug.wrappers import Response
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
 from app.documents.pdf import pdf_response
-from app.extensions import db
+from app.extensions import db, limiter
 from app.merchants.auth import current_user
 from app.quotes import buyer_blueprint, buyer_service, service
 from app.quotes.delivery import send_acceptance
 from app.quotes.forms import AcceptQuoteForm, DeclineQuoteForm, PayQuoteForm
 from app.quotes.models import Quote, QuoteStatus
 from app.quotes.pdf import quote_download_name, quote_pdf
+from app.web import rate_limits
 from app.web.browser import browser_key
 from app.web.form_views import submit_form
 from app.web.i18n import address_reader_in
 from app.web.rendering import go_to, render
+
+# One budget for all of a quote's posts (pricing, accepting, declining, paying).
+QUOTE_POSTS_PER_ADDRESS = limiter.shared_limit(
+    rate_limits.QUOTE_POSTS_PER_ADDRESS, scope="quote-posts-per-address"
+)
+QUOTE_POSTS_PER_QUOTE = limiter.shared_limit(
+    rate_limits.QUOTE_POSTS_PER_QUOTE, scope="quote-posts", key_func=rate_limits.quote_token
+)
 
 
 def _quote_or_404(token: str) -> Quote:
@@ -84,6 +93,8 @@ def _choices(quote: Quote) -> dict[str, int] | None:
 
 
 @buyer_blueprint.post("/<token>/price")
+@QUOTE_POSTS_PER_ADDRESS
+@QUOTE_POSTS_PER_QUOTE
 def price_choices(token: str) -> Response:
     """The totals for the posted choices (HTMX, or "Update totals" without JavaScript)."""
     quote = _quote_or_404(token)
@@ -118,6 +129,8 @@ def _accept(quote: Quote, form: AcceptQuoteForm) -> Quote:
 
 
 @buyer_blueprint.post("/<token>/accept")
+@QUOTE_POSTS_PER_ADDRESS
+@QUOTE_POSTS_PER_QUOTE
 def accept(token: str) -> Response:
     quote = _quote_or_404(token)
     form = AcceptQuoteForm()
@@ -131,6 +144,8 @@ def accept(token: str) -> Response:
 
 
 @buyer_blueprint.post("/<token>/decline")
+@QUOTE_POSTS_PER_ADDRESS
+@QUOTE_POSTS_PER_QUOTE
 def decline(token: str) -> Response:
     quote = _quote_or_404(token)
     form = DeclineQuoteForm()
@@ -150,6 +165,8 @@ def decline(token: str) -> Response:
 
 
 @buyer_blueprint.post("/<token>/pay")
+@QUOTE_POSTS_PER_ADDRESS
+@QUOTE_POSTS_PER_QUOTE
 def pay(token: str) -> Response:
     """Pay what is due now: this browser's checkout of it, then ``/c/<token>``."""
     quote = _quote_or_404(token)
