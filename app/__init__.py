@@ -74,6 +74,8 @@ def _register_features(app: Flask) -> None:
     from app.merchants.public_version import watch_public_content
     from app.payments import blueprint as payments
     from app.processors import blueprint as processors
+    from app.quotes import blueprint as quotes
+    from app.quotes import buyer_blueprint as quote_buyers
     from app.settings import blueprint as settings
     from app.storefront import blueprint as storefront
     from app.storefront import shop_blueprint as shop
@@ -99,6 +101,8 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(customers)
     app.register_blueprint(invoices)
     app.register_blueprint(invoice_buyers)
+    app.register_blueprint(quotes)
+    app.register_blueprint(quote_buyers)
     app.register_blueprint(storefront)
     app.register_blueprint(shop)
     app.before_request(load_current_user)

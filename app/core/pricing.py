@@ -230,6 +230,20 @@ def spread_by_largest_remainder(total: int, weights: Sequence[Decimal | int]) ->
     return parts
 
 
+def discounted_by_percentage(subtotal: Money, percentage: Decimal | None) -> Money:
+    """``subtotal`` less ``percentage`` of it, rounded as a cart's percentage discount is: the
+    line discounts of invoices and quotes, priced before the document's own discount."""
+    if not percentage:
+        return subtotal
+    one_line = Cart(
+        currency=subtotal.currency,
+        today=date(2000, 1, 1),
+        lines=(Line(Price("line", subtotal)),),
+        discount=Discount("line", percentage=Decimal(percentage)),
+    )
+    return subtotal - price(one_line).discount
+
+
 def add_months(day: date, months: int) -> date:
     """``day`` moved by ``months``, clamped to the last day of the month it lands in."""
     year, month_index = divmod(day.month - 1 + months, 12)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort
 from werkzeug.wrappers import Response
 
+from app.documents.pdf import pdf_response
 from app.extensions import db
 from app.invoices import blueprint, buyer_blueprint
 from app.invoices.models import CreditNote, Invoice, InvoiceStatus
@@ -13,14 +14,6 @@ from app.invoices.pdf import credit_note_pdf, download_name, invoice_pdf
 from app.invoices.service import invoice_by_token
 from app.merchants.auth import login_required
 from app.merchants.scoping import get_owned_or_404
-
-
-def pdf_response(data: bytes, name: str) -> Response:
-    """A PDF download, never cached by a shared cache (it is one customer's document)."""
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @blueprint.get("/<int:invoice_id>/pdf")

@@ -239,15 +239,7 @@ def price_invoice(invoice: Invoice, tax_rates: Iterable[TaxRate] | Mapping[int, 
 
 def _discounted_amount(line: InvoiceLine, currency: str, today: date) -> int:
     subtotal = Money(line.unit_amount * line.quantity, currency)
-    if not line.discount_percent:
-        return subtotal.amount
-    one_line = pricing.Cart(
-        currency=currency,
-        today=today,
-        lines=(pricing.Line(pricing.Price("line", subtotal)),),
-        discount=pricing.Discount("line", percentage=Decimal(line.discount_percent)),
-    )
-    return subtotal.amount - pricing.price(one_line).discount.amount
+    return pricing.discounted_by_percentage(subtotal, line.discount_percent).amount
 
 
 def _rates_of(line: InvoiceLine, rates: Mapping[int, TaxRate]) -> list[pricing.TaxRate]:

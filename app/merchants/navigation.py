@@ -29,7 +29,7 @@ PANEL_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Payments"), "payments.payments"),
     NavItem(_l("Payment links"), "links.links", also=("links.",)),
     NavItem(_l("Customers"), "customers.customers", also=("customers.",)),
-    NavItem(_l("Quotes"), None),
+    NavItem(_l("Quotes"), "quotes.quotes", also=("quotes.",)),
     NavItem(_l("Invoices"), "invoices.invoices", also=("invoices.",)),
     NavItem(_l("Subscriptions"), None),
     NavItem(_l("Products"), "catalog.products", also=("catalog.",)),

@@ -39,6 +39,10 @@ RETURN_PAGE_PER_CHECKOUT = "10 per minute"
 # "Pay" on an invoice opens (or brings up to date) a checkout: a row each time.
 INVOICE_PAY_PER_ADDRESS = "30 per minute"
 INVOICE_PAY_PER_INVOICE = "20 per minute"
+# A quote's posts (pay opens a checkout row; accept, decline and the priced choices write or
+# price): per client address, and per quote whoever sends them.
+QUOTE_POSTS_PER_ADDRESS = "30 per minute"
+QUOTE_POSTS_PER_QUOTE = "20 per minute"
 
 
 def login_limit_per_address() -> str:
@@ -60,6 +64,10 @@ def checkout_token() -> str:
 
 def invoice_token() -> str:
     return "invoice:" + str((request.view_args or {}).get("token", ""))
+
+
+def quote_token() -> str:
+    return "quote:" + str((request.view_args or {}).get("token", ""))
 
 
 class SQLiteStorage(Storage):

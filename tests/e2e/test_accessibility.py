@@ -18,6 +18,7 @@ from tests.support.accessibility import axe_violations
 from tests.support.accounts import DEFAULT_PASSWORD
 from tests.support.invoices import open_invoice
 from tests.support.payments import connect_through_live_server
+from tests.support.quotes import open_quote
 from tests.support.servers import browser_like_session
 from tests.support.storefront import open_shop
 from tests.support.stripe_sandbox import StripeSandbox
@@ -50,6 +51,8 @@ PANEL_PAGES = [
     "/panel/invoices/",
     "/panel/invoices/new",
     "/panel/invoices/settings",
+    "/panel/quotes/",
+    "/panel/quotes/new",
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
 
@@ -109,6 +112,25 @@ def test_invoice_pages_with_content(axe_page: Page, base_url: str, app: Flask) -
         axe_page.goto(base_url + path)
         assert axe_violations(axe_page) == [], path
     axe_page.goto(base_url + "/panel/invoices/new")
+    axe_page.get_by_role("button", name="Save draft").click()
+    expect(axe_page.get_by_text("Please correct the highlighted fields.")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the editor with errors"
+
+
+def test_quote_pages_with_content(axe_page: Page, base_url: str, app: Flask) -> None:
+    """An open quote's page, its editor, the list with it, the editor's errors, and the
+    customer's page of the quote with the acceptance's errors."""
+    sign_up(axe_page, base_url)
+    expect(axe_page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    quote_id, token = open_quote(app, OWNER_EMAIL)
+    for path in (f"/panel/quotes/{quote_id}", f"/panel/quotes/{quote_id}/edit", "/panel/quotes/",
+                 f"/q/{token}"):  # fmt: skip
+        axe_page.goto(base_url + path)
+        assert axe_violations(axe_page) == [], path
+    axe_page.get_by_role("button", name="Accept and sign").click()
+    expect(axe_page.get_by_text("Tick the box to agree to the terms.")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the acceptance with errors"
+    axe_page.goto(base_url + "/panel/quotes/new")
     axe_page.get_by_role("button", name="Save draft").click()
     expect(axe_page.get_by_text("Please correct the highlighted fields.")).to_be_visible()
     assert axe_violations(axe_page) == [], "the editor with errors"

@@ -38,6 +38,7 @@ from app.links.service import never_payable
 from app.merchants import forms as merchant_forms
 from app.merchants.models import Merchant
 from app.processors import forms as processor_forms
+from app.quotes import forms as quote_forms
 from app.settings import forms as settings_forms
 from app.storefront import forms as storefront_forms
 from app.web.forms import DateInputField, KassaForm
@@ -49,6 +50,7 @@ from tests.support.invoice_buyers import invoicing_merchant
 from tests.support.invoices import add_customer as add_invoice_customer
 from tests.support.invoices import open_invoice
 from tests.support.mailbox import Mailbox
+from tests.support.quotes import open_quote
 from tests.support.settings import (
     BUSINESS_DETAILS,
     add_currency,
@@ -169,6 +171,22 @@ def invoice_buyer_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> st
     invoicing_merchant(app.test_client(), app, session_sandbox())
     _invoice_id, token = open_invoice(app, currency="EUR", allow_partial=True, minimum_part=10000)
     return f"/i/{token}"
+
+
+def quote_editor_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """A new quote for the merchant's one customer (id 1)."""
+    sign_up(client, email="owner@example.com")
+    add_invoice_customer(app)
+    return "/panel/quotes/new"
+
+
+def quote_buyer_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """A customer's open quote (id 1), signed by a typed name."""
+    owner = app.test_client()
+    sign_up(owner, email="owner@example.com")
+    quote_id, token = open_quote(app)
+    assert quote_id == 1
+    return f"/q/{token}"
 
 
 def unregistered_events_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
@@ -625,6 +643,38 @@ FORMS += [
     ),
 ]
 
+QUOTE_FIELDS = {
+    "customer": "1", "currency": "SEK", "locale": "en", "title": "Kitchen",
+    "expires_on": IN_A_MONTH, "lines-0-product": "", "lines-0-description": "Cabinets",
+    "lines-0-quantity": "4", "lines-0-unit_amount": "500", "lines-0-discount_percent": "10",
+    "lines-0-interval": "", "lines-0-adjustable": "y", "lines-0-min_quantity": "2",
+    "lines-0-max_quantity": "8", "discount_percent": "", "discount_amount": "5",
+    "terms_en": "Net 30", "terms_sv": "", "notes_en": "", "notes_sv": "",
+    "acceptance_mode": "signature", "countersigner": "", "payment_methods": "card",
+    "payment_mode": "deposit", "deposit_percent": "30", "deposit_amount": "",
+}  # fmt: skip
+QUOTE_OPTIONAL = {
+    "lines-0-product", "lines-0-discount_percent", "lines-0-interval", "lines-0-adjustable",
+    "lines-0-min_quantity", "lines-0-max_quantity", "discount_percent", "discount_amount",
+    "title", "expires_on", "terms_en", "terms_sv", "notes_en", "notes_sv", "countersigner",
+    "payment_methods", "deposit_amount",
+}  # fmt: skip
+FORMS += [
+    FormCase(quote_forms.QuoteForm, quote_editor_page, QUOTE_FIELDS, optional=QUOTE_OPTIONAL),
+    FormCase(
+        quote_forms.AcceptQuoteForm,
+        quote_buyer_page,
+        {"revision": "1", "agree": "y", "signature": "Grace Hopper"},
+    ),
+    FormCase(quote_forms.PayQuoteForm, quote_buyer_page, {}),
+    FormCase(
+        quote_forms.DeclineQuoteForm,
+        quote_buyer_page,
+        {"revision": "1", "reason": "Too dear"},
+        optional={"reason"},
+    ),
+]
+
 CUSTOMER_OPTIONAL = {name for name in CUSTOMER if name not in ("name", "locale", "currency")}
 FORMS += [
     FormCase(
@@ -703,6 +753,9 @@ ACTIONS_BELOW_PAGE = {
     PayInvoiceForm: "/pay",
     invoice_forms.ManualPaymentForm: "/payments",
     invoice_forms.VoidForm: "/void",
+    quote_forms.AcceptQuoteForm: "/accept",
+    quote_forms.DeclineQuoteForm: "/decline",
+    quote_forms.PayQuoteForm: "/pay",
 }
 
 

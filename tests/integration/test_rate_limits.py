@@ -237,3 +237,23 @@ def test_wrong_passwords_for_one_account_stop_at_the_limit_across_addresses(
     assert (
         _wrong_password(workers_server.url, "other@example.com", "198.51.100.1").status_code == 422
     )
+
+
+def test_posts_to_one_quote_stop_at_the_limit(client: FlaskClient, app: Flask) -> None:
+    """Pricing, accepting and paying a quote's address as fast as a script can: the quote's
+    own limit holds whatever address they come from, and says how long to wait."""
+    from tests.support.quotes import open_quote
+
+    sign_up(client)
+    quote_id, token = open_quote(app)
+    page = f"/q/{token}"
+    per_quote = amount_of(rate_limits.QUOTE_POSTS_PER_QUOTE)
+    statuses = []
+    for n in range(per_quote):
+        prober = from_address(app, f"203.0.113.{100 + n % 2}")
+        form = {"revision": str(quote_id), "quantity-1": "99"}
+        statuses.append(post_form(prober, page, f"{page}/price", form).status_code)
+    assert set(statuses) == {200}
+    late = from_address(app, "203.0.113.200")
+    refused = post_form(late, page, f"{page}/accept", {"revision": str(quote_id)})
+    assert_refused_for_now(refused)

@@ -27,8 +27,9 @@ from app.invoices import balance
 from app.invoices.models import Invoice
 from app.invoices.service import DOCUMENT_TYPE, finalize_invoice, void_invoice
 from app.links.models import PaymentLink, PaymentLinkLine
-from app.merchants.models import Invitation, Role, User
+from app.merchants.models import Invitation, Merchant, Role, User
 from app.payments.models import Payment, PaymentStatus
+from app.quotes.models import Quote, QuoteStatus
 from app.settings.models import CustomField, Discount, Fee, TaxRate
 from app.storefront.models import StorefrontCategory, StorefrontProduct
 from tests.conftest import SECRET_KEY
@@ -39,6 +40,7 @@ from tests.support.invoice_buyers import invoicing_merchant
 from tests.support.invoices import add_customer as add_invoice_customer
 from tests.support.invoices import draft_invoice, invoice_row, open_invoice
 from tests.support.mailbox import Mailbox
+from tests.support.quotes import open_quote, quote_row
 from tests.support.settings import (
     add_custom_field,
     add_discount,
@@ -192,6 +194,16 @@ def credit_note_of_a(t: Tenants) -> int:
         return note.id
 
 
+def quote_of_a(t: Tenants) -> int:
+    """An open (sent) quote of merchant A to one of A's customers."""
+    with t.app.app_context():
+        existing = db.session.scalars(select(Quote.id)).first()
+    if existing is None:
+        customer_id = add_invoice_customer(t.app, "a@example.com")
+        existing, _token = open_quote(t.app, "a@example.com", customer_id=customer_id)
+    return existing
+
+
 # URL argument name -> makes merchant A's object and returns the value for the URL.
 OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "member_id": staff_member,
@@ -210,6 +222,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "customer_id": customer,
     "invoice_id": invoice_of_a,
     "note_id": credit_note_of_a,
+    "quote_id": quote_of_a,
 }
 
 
@@ -358,3 +371,53 @@ def test_another_merchants_tax_rates_and_products_stay_out_of_an_invoice(
     assert draft.status_code == 302
     invoice_id = int(draft.headers["Location"].rsplit("/", 1)[-1])
     assert invoice_row(app, invoice_id).total == 1000
+
+
+def test_a_quote_cannot_be_addressed_to_another_merchants_customer_or_countersigner(
+    app: Flask, mailbox: Mailbox
+) -> None:
+    """B's quote editor neither lists nor accepts A's customer or A's staff as countersigner,
+    and B's editor prices nothing for them."""
+    owner_a, owner_b = app.test_client(), app.test_client()
+    sign_up(owner_a, email="a@example.com", business_name="Merchant A")
+    sign_up(owner_b, email="b@example.com", business_name="Merchant B")
+    customer_of_a = add_invoice_customer(app, "a@example.com", name="Secret Customer")
+    editor = owner_b.get(f"/panel/quotes/new?customer={customer_of_a}").get_data(as_text=True)
+    assert "Secret Customer" not in editor and "a@example.com" not in editor
+    from tests.integration.test_quotes_panel import editor_data
+
+    page = "/panel/quotes/new"
+    refused = post_form(owner_b, page, page, editor_data(customer_of_a))
+    assert refused.status_code == 422
+    with app.app_context():
+        staff_of_a = db.session.scalars(
+            select(User.id).join(Merchant).where(Merchant.name == "Merchant A")
+        ).one()
+    customer_of_b = add_invoice_customer(app, "b@example.com")
+    foreign_signer = editor_data(customer_of_b, countersigner=str(staff_of_a))
+    assert post_form(owner_b, page, page, foreign_signer).status_code == 422
+    with app.app_context():
+        assert db.session.scalars(select(Quote)).all() == []
+
+
+def test_a_quote_address_reaches_only_its_quote(app: Flask, mailbox: Mailbox) -> None:
+    """A quote's buyer address is its token: another merchant's staff signed in change
+    nothing, a token of a draft or a made-up one is a 404, and what it accepts is that
+    quote only."""
+    owner_a, owner_b = app.test_client(), app.test_client()
+    sign_up(owner_a, email="a@example.com", business_name="Merchant A")
+    sign_up(owner_b, email="b@example.com", business_name="Merchant B")
+    customer_of_a = add_invoice_customer(app, "a@example.com")
+    quote_id, token = open_quote(app, "a@example.com", customer_id=customer_of_a)
+    other_id, _other = open_quote(app, "a@example.com", customer_id=customer_of_a)
+    assert owner_b.get(f"/q/{token}x").status_code == 404
+    page = owner_b.get(f"/q/{token}")
+    assert page.status_code == 200
+    assert quote_row(app, quote_id).first_viewed_at is not None  # B is not A's staff
+    accepted = post_form(
+        owner_b, f"/q/{token}", f"/q/{token}/accept",
+        {"revision": str(other_id), "agree": "y", "signature": "Mallory"},
+    )  # fmt: skip
+    assert accepted.status_code == 422
+    assert quote_row(app, other_id).status is QuoteStatus.OPEN
+    assert quote_row(app, quote_id).status is QuoteStatus.OPEN

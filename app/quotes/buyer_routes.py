@@ -1,0 +1,192 @@
+"""The customer's address of a quote, ``/q/<token>``: the quote as a document in the customer's
+language with the merchant's branding, the choices priced on the server, Accept (the terms
+ticked, then the typed name) and Decline, and the PDF.
+
+Found by the token only (its digest; a revision takes the address over, so an old link shows
+the newest revision): an unknown token, like a draft's, is a plain 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, request, url_for
+from flask_babel import get_locale
+from werkzeug.wrappers import Response
+
+from app.core.clock import utcnow
+from app.core.errors import ServiceError
+from app.documents.pdf import pdf_response
+from app.extensions import db, limiter
+from app.merchants.auth import current_user
+from app.quotes import buyer_blueprint, buyer_service, service
+from app.quotes.delivery import send_acceptance
+from app.quotes.forms import AcceptQuoteForm, DeclineQuoteForm, PayQuoteForm
+from app.quotes.models import Quote, QuoteStatus
+from app.quotes.pdf import quote_download_name, quote_pdf
+from app.web import rate_limits
+from app.web.browser import browser_key
+from app.web.form_views import submit_form
+from app.web.i18n import address_reader_in
+from app.web.rendering import go_to, render
+
+# One budget for all of a quote's posts (pricing, accepting, declining, paying).
+QUOTE_POSTS_PER_ADDRESS = limiter.shared_limit(
+    rate_limits.QUOTE_POSTS_PER_ADDRESS, scope="quote-posts-per-address"
+)
+QUOTE_POSTS_PER_QUOTE = limiter.shared_limit(
+    rate_limits.QUOTE_POSTS_PER_QUOTE, scope="quote-posts", key_func=rate_limits.quote_token
+)
+
+
+def _quote_or_404(token: str) -> Quote:
+    quote = service.quote_by_token(db.session, token)
+    if quote is None or quote.status is QuoteStatus.DRAFT:
+        abort(404)
+    address_reader_in(quote.locale)
+    return quote
+
+
+def _page(
+    token: str,
+    quote: Quote,
+    accept_form: AcceptQuoteForm | None = None,
+    decline_form: DeclineQuoteForm | None = None,
+    quantities: dict[str, int] | None = None,
+    pay_form: PayQuoteForm | None = None,
+) -> dict[str, Any]:
+    page = buyer_service.quote_page(db.session, quote, utcnow().date(), quantities)
+    accept_form = accept_form or AcceptQuoteForm(formdata=None, revision=str(quote.id))
+    decline_form = decline_form or DeclineQuoteForm(formdata=None, revision=str(quote.id))
+    return {
+        **page.context(db.session),
+        "token": token,
+        "accept_form": accept_form,
+        "decline_form": decline_form,
+        "pay_form": pay_form or PayQuoteForm(formdata=None),
+    }
+
+
+def _first_view(quote: Quote) -> None:
+    """The customer's first view is noted once; the merchant's own staff are not the
+    customer, and later views write nothing."""
+    viewer = current_user()
+    if viewer is not None and viewer.merchant_id == quote.merchant_id:
+        return
+    if quote.first_viewed_at is None and service.record_first_view(db.session, quote, utcnow()):
+        db.session.commit()
+
+
+@buyer_blueprint.get("/<token>")
+def quote_page(token: str) -> Response:
+    quote = _quote_or_404(token)
+    _first_view(quote)
+    return render("quotes/buyer.html", **_page(token, quote))
+
+
+def _choices(quote: Quote) -> dict[str, int] | None:
+    """The posted choices, or None (the page shows its error) when they are refused."""
+    try:
+        return buyer_service.posted_quantities(quote, request.form)
+    except ServiceError:
+        return None
+
+
+@buyer_blueprint.post("/<token>/price")
+@QUOTE_POSTS_PER_ADDRESS
+@QUOTE_POSTS_PER_QUOTE
+def price_choices(token: str) -> Response:
+    """The totals for the posted choices (HTMX, or "Update totals" without JavaScript)."""
+    quote = _quote_or_404(token)
+    form = AcceptQuoteForm()
+    choices = None
+    if form.validate_on_submit():
+        try:
+            choices = buyer_service.posted_quantities(quote, request.form)
+        except ServiceError as refused:
+            form.add_error(refused.field, str(refused.message))
+    context = _page(token, quote, accept_form=form, quantities=choices)
+    return render("quotes/buyer.html", "quotes/_buyer_totals.html", **context)
+
+
+def _accept(quote: Quote, form: AcceptQuoteForm) -> Quote:
+    accepted = service.accept_quote(
+        db.session,
+        quote,
+        utcnow().date(),
+        revision_id=int(form.revision.data) if (form.revision.data or "").isdigit() else 0,
+        posted_quantities=buyer_service.posted_quantities(quote, request.form),
+        agreed_to_terms=bool(form.agree.data),
+        evidence=service.Evidence(
+            signer_name=form.signature.data or "",
+            ip=request.remote_addr or "",
+            user_agent=request.headers.get("User-Agent", ""),
+            locale=str(get_locale()),
+        ),
+    )
+    send_acceptance(db.session, accepted)
+    return accepted
+
+
+@buyer_blueprint.post("/<token>/accept")
+@QUOTE_POSTS_PER_ADDRESS
+@QUOTE_POSTS_PER_QUOTE
+def accept(token: str) -> Response:
+    quote = _quote_or_404(token)
+    form = AcceptQuoteForm()
+    return submit_form(
+        form,
+        lambda: _accept(quote, form),
+        on_success=lambda _quote: go_to(url_for("quote_buyers.quote_page", token=token)),
+        template="quotes/buyer.html",
+        context=lambda: _page(token, quote, accept_form=form, quantities=_choices(quote)),
+    )
+
+
+@buyer_blueprint.post("/<token>/decline")
+@QUOTE_POSTS_PER_ADDRESS
+@QUOTE_POSTS_PER_QUOTE
+def decline(token: str) -> Response:
+    quote = _quote_or_404(token)
+    form = DeclineQuoteForm()
+    return submit_form(
+        form,
+        lambda: service.decline_quote(
+            db.session,
+            quote,
+            utcnow().date(),
+            revision_id=int(form.revision.data) if (form.revision.data or "").isdigit() else 0,
+            reason=form.reason.data or "",
+        ),
+        on_success=lambda _none: go_to(url_for("quote_buyers.quote_page", token=token)),
+        template="quotes/buyer.html",
+        context=lambda: _page(token, quote, decline_form=form),
+    )
+
+
+@buyer_blueprint.post("/<token>/pay")
+@QUOTE_POSTS_PER_ADDRESS
+@QUOTE_POSTS_PER_QUOTE
+def pay(token: str) -> Response:
+    """Pay what is due now: this browser's checkout of it, then ``/c/<token>``."""
+    quote = _quote_or_404(token)
+    form = PayQuoteForm()
+    return submit_form(
+        form,
+        lambda: buyer_service.open_quote_checkout(
+            db.session,
+            quote,
+            locale=str(get_locale()),
+            browser_key=browser_key(),
+            today=utcnow().date(),
+        ),
+        on_success=lambda checkout: go_to(url_for("checkout.checkout_page", token=checkout.token)),
+        template="quotes/buyer.html",
+        context=lambda: _page(token, quote, pay_form=form),
+    )
+
+
+@buyer_blueprint.get("/<token>/pdf", endpoint="pdf")
+def pdf_for_buyer(token: str) -> Response:
+    quote = _quote_or_404(token)
+    return pdf_response(quote_pdf(quote), quote_download_name(quote))

@@ -1,0 +1,137 @@
+"""The customer's side of a quote (``/q/<token>``): the choices they post read and checked, the
+page's figures priced on the server with them, and what the page says about the quote's
+state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from app.checkout.models import CheckoutSession
+from app.checkout.service import document_closed, resume_or_open
+from app.core import pricing
+from app.core.errors import ServiceError
+from app.core.money import Money
+from app.extensions import DbSession
+from app.merchants.business import seller_details
+from app.quotes import paying
+from app.quotes.document import QuoteDocument, closed_reason
+from app.quotes.labels import INTERVAL_LABELS, STATUS_LABELS
+from app.quotes.models import Quote, QuoteStatus
+from app.quotes.pricing import PaymentPlan, QuotePrice, QuotePricingError, payment_parts
+from app.quotes.service import (
+    acceptance_refusal,
+    buyer_quantities,
+    current_quantities,
+    due_at_acceptance_of,
+    next_charge,
+    plan_of,
+    price_with,
+    shown_status,
+    shown_text,
+)
+from app.settings.service import checkout_settings
+
+MAX_TYPED = 7  # digits of a typed quantity
+
+
+def posted_quantities(quote: Quote, form: Mapping[str, str]) -> dict[str, int]:
+    """The quantities the buyer posted: ``quantity-<line>`` for a line whose quantity they may
+    change, ``add-<line>`` ticked for an optional line they add. Lines they may not change are
+    not read. Mistyped numbers are refused with the buyer's words."""
+    posted: dict[str, int] = {}
+    for line in quote.lines:
+        reference = str(line.position)
+        quantity = line.quantity
+        if line.adjustable:
+            typed = (form.get(f"quantity-{reference}") or "").strip()
+            if not typed.isdigit() or len(typed) > MAX_TYPED:
+                raise ServiceError(_l("Enter each quantity as a whole number."), "lines")
+            quantity = int(typed)
+        if line.optional and not form.get(f"add-{reference}"):
+            quantity = 0
+        if line.adjustable or line.optional:
+            posted[reference] = quantity
+    return buyer_quantities(quote, posted)
+
+
+@dataclass(frozen=True)
+class QuotePage:
+    """What the customer's page shows: the quote priced with the choices, the plan, its state
+    in words, and the branding."""
+
+    quote: Quote
+    quantities: dict[str, int]
+    priced: QuotePrice
+    instalments: list[tuple[Money, date | None]]
+    status: QuoteStatus
+    closed: str | LazyString | None  # why it can no longer be accepted, when it is open no more
+    due_now: Money
+
+    def context(self, session: DbSession) -> dict[str, Any]:
+        merchant = self.quote.merchant
+        return {
+            "view": self,
+            "quote": self.quote,
+            "merchant": merchant,
+            "branding": checkout_settings(session, merchant),
+            "seller": seller_details(merchant),
+            "status_label": STATUS_LABELS[self.status],
+            "interval_labels": INTERVAL_LABELS,
+            "priced_lines": {line.reference: line for line in self.priced.lines},
+            "next_charge": next_charge(self.quote),
+            "terms": shown_text(self.quote.terms, str(get_locale()), self.quote.locale),
+            "notes": shown_text(self.quote.notes, str(get_locale()), self.quote.locale),
+        }
+
+
+def quote_page(
+    session: DbSession, quote: Quote, today: date, quantities: dict[str, int] | None = None
+) -> QuotePage:
+    """The page for ``quantities`` (checked already), else the quote's current ones."""
+    chosen = quantities if quantities is not None else current_quantities(quote)
+    priced = price_with(session, quote, chosen, today)
+    return QuotePage(
+        quote=quote,
+        quantities=chosen,
+        priced=priced,
+        instalments=_instalments(priced, plan_of(quote)),
+        status=shown_status(quote, today),
+        closed=acceptance_refusal(quote, today, quote.id),
+        due_now=(
+            quote.money(paying.payable_now(quote, today))
+            if quote.status in paying.PAYABLE_STATUSES
+            else due_at_acceptance_of(quote, today)
+        ),
+    )
+
+
+def _instalments(priced: QuotePrice, plan: PaymentPlan) -> list[tuple[Money, date | None]]:
+    try:
+        parts = payment_parts(priced.total, plan)
+    except QuotePricingError:
+        return []
+    return [(part.amount, part.due_on) for part in parts]
+
+
+def open_quote_checkout(
+    session: DbSession, quote: Quote, *, locale: str, browser_key: str, today: date
+) -> CheckoutSession:
+    """This browser's checkout of what is due now on the accepted quote (one open checkout per
+    browser and document), or the buyer's words for why it cannot be paid now."""
+    closed = closed_reason(quote, today)
+    if closed is not None:
+        raise ServiceError(closed.message)
+    document = QuoteDocument(quote, today)
+    reason = document_closed(session, document, today)
+    if isinstance(reason, pricing.Refusal):
+        raise ServiceError(document.refusal_messages[reason])
+    if reason is not None:
+        raise ServiceError(reason.message)
+    return resume_or_open(session, document, locale, browser_key)
