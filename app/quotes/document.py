@@ -153,18 +153,20 @@ class QuoteDocument(Document):
         if payment.status is PaymentStatus.PROCESSING:
             record_event(session, self.quote, "payment_processing", {"payment": payment.id})
 
-    def settled(self, session: DbSession, payment: Payment) -> None:
+    def settled(self, session: DbSession, payment: Payment) -> bool:
+        """The payment's amount counts as paid; the payer gets the payment's own receipt."""
         if not paying.settle(session, self.quote, payment.amount):
             log.error(
                 "settled payment had no claim on the quote",
                 extra={"fields": {"quote_id": self.quote.id, "payment_id": payment.id}},
             )
-            return
+            return False
         in_full = self.quote.status is QuoteStatus.PAID
         record_event(
             session, self.quote, "paid" if in_full else "paid_in_part",
             {"payment": payment.id, "amount": payment.amount},
         )  # fmt: skip
+        return False
 
     def refunded(self, session: DbSession, payment: Payment, change: int) -> None:
         if change > 0:

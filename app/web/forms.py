@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -385,6 +385,8 @@ class DateInputField(DateField):
     first charge) is a day in a business's future, and the calendar's end (9999-12-31) has no
     day after it for "valid until" to end on.
     """
+
+    data: date | None
 
     def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("render_kw", {"type": "date"})
