@@ -67,6 +67,10 @@ from app.settings.service import (
 )
 from app.web.safety import redirect_address_problem
 
+# A change the buyer makes to their checkout (a quantity, a code, their details...): it sets
+# values on the checkout, or raises ``ServiceError`` before setting any.
+Change = Callable[[CheckoutSession, Document], None]
+
 NOT_CONNECTED = Closed(
     "not_connected",
     _l(
@@ -127,18 +131,24 @@ def open_checkout(
     browser_key: str | None,
     *,
     discount_code: str = "",
+    first_change: Change | None = None,
 ) -> CheckoutSession:
     """This browser's open checkout of ``document``, or a new one at the document's own
-    quantities (optional lines left out).
+    quantities (optional lines left out), with ``first_change`` made to it before it is
+    written: a change the service refuses leaves nothing behind.
 
     One open checkout per browser and document, made atomically: when the browser asks twice at
-    the same moment, the unique index lets one insert win and the other returns the winner's.
+    the same moment, the unique index lets one insert win and the other returns the winner's
+    (with its own change made there).
     """
-    existing = _open_checkout_of(session, document, browser_key)
+    existing = open_checkout_of(session, document, browser_key)
     if existing is not None:
+        if first_change is not None:
+            first_change(existing, document)
         return existing
     checkout = CheckoutSession(
         merchant_id=document.merchant.id,
+        merchant=document.merchant,
         public_id=new_public_id("chk"),
         token=new_secret_token(),
         browser_key=browser_key,
@@ -147,31 +157,55 @@ def open_checkout(
         locale=locale,
     )
     _take_document(checkout, document, discount_code)
+    if first_change is not None:
+        first_change(checkout, document)
     try:
         with session.begin_nested():
             session.add(checkout)
     except IntegrityError:
-        existing = _open_checkout_of(session, document, browser_key)
+        existing = open_checkout_of(session, document, browser_key)
         if existing is None:
             raise
+        if first_change is not None:
+            first_change(existing, document)
         return existing
     return checkout
 
 
-def _open_checkout_of(
+def open_checkout_of(
     session: DbSession, document: Document, browser_key: str | None
 ) -> CheckoutSession | None:
+    """The browser's open checkout of the document, if it has one."""
     if browser_key is None:
         return None
+    return _browsers_open_checkout(
+        session, document.merchant.id, document.type, document.id, browser_key
+    )
+
+
+def _browsers_open_checkout(
+    session: DbSession, merchant_id: int, document_type: str, document_id: str, browser_key: str
+) -> CheckoutSession | None:
     return session.scalar(
         select(CheckoutSession).where(
-            CheckoutSession.merchant_id == document.merchant.id,
+            CheckoutSession.merchant_id == merchant_id,
             CheckoutSession.browser_key == browser_key,
-            CheckoutSession.document_type == document.type,
-            CheckoutSession.document_id == document.id,
+            CheckoutSession.document_type == document_type,
+            CheckoutSession.document_id == document_id,
             CheckoutSession.status == CheckoutStatus.OPEN,
         )
     )
+
+
+def open_checkout_token(
+    session: DbSession, merchant_id: int, document_type: str, document_id: str, *, browser_key: str
+) -> str | None:
+    """The token of the browser's open checkout of a document, found without loading the
+    document (a returning buyer on the document's cached first view)."""
+    checkout = _browsers_open_checkout(
+        session, merchant_id, document_type, document_id, browser_key
+    )
+    return checkout.token if checkout is not None else None
 
 
 def _take_document(checkout: CheckoutSession, document: Document, discount_code: str) -> None:
@@ -756,7 +790,7 @@ def apply_change(
     session: DbSession,
     checkout: CheckoutSession,
     document: Document,
-    change: Callable[[CheckoutSession, Document], None],
+    change: Change,
     today: date,
 ) -> None:
     """One change to the summary and, while paying, the intent that follows it. A second tab
