@@ -313,6 +313,19 @@ def _changed(
     return checkout
 
 
+def _commit_keeping_what_was_read() -> None:
+    """Commit a change without expiring the rows the request loaded: the summary that answers
+    it shows what this request just wrote, and reading it all again would double the
+    request's queries."""
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
+
+
 def _carry_on(checkout: CheckoutSession, response: Response, first: bool) -> Response:
     """After a first action the buyer's address is the checkout's: HTMX replaces the one
     shown, so a reload opens the checkout (a plain post is redirected there already)."""
@@ -346,7 +359,7 @@ def _change(
         except GatewayError as error:
             form.add_error(None, gateway_failure_message(error))
         else:
-            db.session.commit()
+            _commit_keeping_what_was_read()
             response = render_after_change(
                 "checkout/_summary.html",
                 url_for("checkout.checkout_page", token=changed.token),

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
 
 from app.catalog.service import pricing_discount, pricing_fees
 from app.checkout.documents import Closed, Document
@@ -32,6 +33,7 @@ from app.core.money import Money, format_typed_decimal
 from app.core.tokens import new_public_id, new_secret_token, token_digest
 from app.extensions import DbSession
 from app.merchants.models import Merchant
+from app.merchants.public_version import as_of_version
 from app.payments.models import Payment
 from app.payments.service import (
     BuyerDetails,
@@ -55,6 +57,7 @@ from app.settings.models import (
     Collect,
     CustomField,
     CustomFieldKind,
+    Discount,
     Policy,
 )
 from app.settings.service import (
@@ -62,10 +65,13 @@ from app.settings.service import (
     connected_account,
     list_custom_fields,
     list_fees,
-    policies_for_locale,
+    list_policies,
+    policies_in,
     usable_discount,
 )
 from app.web.safety import redirect_address_problem
+
+Row = TypeVar("Row")
 
 # A change the buyer makes to their checkout (a quantity, a code, their details...): it sets
 # values on the checkout, or raises ``ServiceError`` before setting any.
@@ -113,10 +119,21 @@ def settings_refusal(session: DbSession, document: Document, today: date) -> pri
 
 
 def _fees_of(session: DbSession, merchant: Merchant, document: Document) -> tuple[pricing.Fee, ...]:
-    """The merchant's fees in the document's currency, unless the document opts out."""
+    """The merchant's fees in the document's currency, unless the document opts out (read once
+    per ``public_version``; a fee the engine refuses raises every time)."""
     if not document.takes_fees:
         return ()
-    return pricing_fees(list_fees(session, merchant), document.currency)
+    currency = document.currency
+    return as_of_version(
+        merchant, ("fees", currency), lambda: pricing_fees(list_fees(session, merchant), currency)
+    )
+
+
+def _detached(session: DbSession, read: Callable[[DbSession], list[Row]]) -> tuple[Row, ...]:
+    """Rows read in a session of their own and detached from it, so that they may be kept
+    beyond this request (``as_of_version``) and read by any request, never written."""
+    with Session(bind=session.get_bind()) as own:
+        return tuple(read(own))
 
 
 def merchant_of(session: DbSession, row: Document | CheckoutSession) -> Merchant:
@@ -295,8 +312,19 @@ def rotate_checkout_tokens(session: DbSession, rotation: Rotation) -> None:
 
 
 def checkout_by_token(session: DbSession, token: str) -> CheckoutSession | None:
+    """The checkout of this token, with its merchant, settings, Stripe connection and the
+    discount of its code (one query: every buyer page reads them all)."""
     digest = token_digest(token)
-    return session.scalar(select(CheckoutSession).where(CheckoutSession.token_digest == digest))
+    merchant = joinedload(CheckoutSession.merchant)
+    return session.scalar(
+        select(CheckoutSession)
+        .options(
+            merchant.joinedload(Merchant.checkout_settings),  # type: ignore[attr-defined]
+            merchant.joinedload(Merchant.processor_connection),  # type: ignore[attr-defined]
+            joinedload(CheckoutSession.discount),
+        )
+        .where(CheckoutSession.token_digest == digest)
+    )
 
 
 # What the buyer may change
@@ -493,13 +521,22 @@ def questions_of(session: DbSession, document: Document) -> Questions:
         shipping_address=document.shipping_address or settings.shipping_address,
         phone=document.phone or settings.phone,
         consent_required=settings.require_policy_consent,
-        custom_fields=list_custom_fields(session, merchant),
+        custom_fields=list(
+            as_of_version(
+                merchant,
+                "custom_fields",
+                lambda: _detached(session, lambda own: list_custom_fields(own, merchant)),
+            )
+        ),
     )
 
 
 def policies_of(session: DbSession, document: Document, locale: str) -> list[Policy]:
     merchant = merchant_of(session, document)
-    return list(policies_for_locale(session, merchant, locale).values())
+    policies = as_of_version(
+        merchant, "policies", lambda: _detached(session, lambda own: list_policies(own, merchant))
+    )
+    return list(policies_in(policies, merchant.default_locale, locale).values())
 
 
 def is_test_mode(session: DbSession, document: Document) -> bool:
@@ -533,6 +570,8 @@ class Choices:
     discount_code: str = ""
     method: str | None = None
     country: str | None = None
+    # The discount of ``discount_code`` as the checkout read it (None: look it up).
+    discount: Discount | None = None
 
 
 def choices_of(checkout: CheckoutSession) -> Choices:
@@ -541,6 +580,7 @@ def choices_of(checkout: CheckoutSession) -> Choices:
         discount_code=checkout.discount_code,
         method=checkout.method,
         country=checkout.country,
+        discount=checkout.discount if checkout.discount_code else None,
     )
 
 
@@ -555,7 +595,7 @@ def checkout_cart(
     """The cart priced for ``choices``, and the id of the discount it carries (if any)."""
     merchant = merchant_of(session, document)
     code = choices.discount_code if document.takes_discount_codes else ""
-    discount = usable_discount(session, merchant, code)
+    discount = usable_discount(session, merchant, code, known=choices.discount)
     applied = pricing_discount(discount, document.currency) if discount else None
     cart = document.cart(
         choices.quantities,

@@ -12,7 +12,8 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Engine, Select, bindparam, func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from app.catalog.models import Product
 from app.catalog.service import pricing_price
@@ -87,14 +88,15 @@ def buyer_link(session: DbSession, slug: str) -> PaymentLink | None:
     """The link as its buyer page shows it: its lines, their products and prices loaded with
     it, so the page reads them without a query per line."""
     return session.scalar(
-        select(PaymentLink)
-        .options(
-            selectinload(PaymentLink.lines)
-            .joinedload(PaymentLinkLine.product)
-            .selectinload(Product.prices)
-        )
-        .where(PaymentLink.slug == slug)
+        select(PaymentLink).options(*buyer_page_loads()).where(PaymentLink.slug == slug)
     )
+
+
+def buyer_page_loads() -> tuple[LoaderOption, ...]:
+    """A link with what its buyer page shows, in the one query: lines, their products, prices
+    and tax rates (joined: a link has a handful of lines)."""
+    product = joinedload(PaymentLink.lines).joinedload(PaymentLinkLine.product)
+    return (product.joinedload(Product.prices), product.joinedload(Product.tax_rate))
 
 
 @dataclass(frozen=True)
