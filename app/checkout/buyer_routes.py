@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from werkzeug.wrappers import Response
@@ -53,7 +53,7 @@ from app.web import rate_limits
 from app.web.browser import browser_key, known_browser_key, remember_browser
 from app.web.forms import KassaForm
 from app.web.i18n import address_reader_in
-from app.web.page_cache import cached_page
+from app.web.page_cache import public_page
 from app.web.rendering import go_to, render, render_after_change, wants_partial
 
 # Where the page's forms post, by change: a checkout's own addresses.
@@ -118,10 +118,7 @@ def serve_first_view(
     its id in its cookie now (no row is written), so its first actions, even sent at once,
     share one checkout."""
     remember_browser()
-    if cache_key is None or "_flashes" in session:
-        return first_view_page(load_document(), first_view)
-    key = (cache_key, request.path, str(get_locale()))
-    return cached_page(key, lambda: first_view_page(load_document(), first_view))
+    return public_page(cache_key, lambda: first_view_page(load_document(), first_view))
 
 
 def first_view_page(document: Document, first_view: FirstView) -> Response:
