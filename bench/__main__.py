@@ -281,7 +281,7 @@ def main() -> None:
         process, base, env = serve(Path(folder))
         try:
             rows: list[tuple[str, Measured, int | None]] = []
-            measured_pages = [
+            measured_pages: list[tuple[str, str, str, Post | None]] = [
                 (f"{name} (`{path}`)", path, "", None) for name, path in PAGES.items()
             ]
             cookie = cart_cookie(base, PAGES[CART_PAGE])
@@ -340,8 +340,8 @@ def main() -> None:
     lines.append("")
     for page, page_scores in scores.items():
         if page_scores:
-            figures = ", ".join(f"{name} {score}" for name, score in page_scores.items())
-            lines.append(f"Lighthouse (mobile) of the {page}: {figures}.")
+            shown = ", ".join(f"{name} {score}" for name, score in page_scores.items())
+            lines.append(f"Lighthouse (mobile) of the {page}: {shown}.")
         else:
             lines.append(
                 f"Lighthouse was not run on the {page} (KASSA_LIGHTHOUSE unset: `make bench` "

@@ -319,8 +319,8 @@ def checkout_by_token(session: DbSession, token: str) -> CheckoutSession | None:
     return session.scalar(
         select(CheckoutSession)
         .options(
-            merchant.joinedload(Merchant.checkout_settings),  # type: ignore[attr-defined]
-            merchant.joinedload(Merchant.processor_connection),  # type: ignore[attr-defined]
+            merchant.joinedload(Merchant.checkout_settings),
+            merchant.joinedload(Merchant.processor_connection),
             joinedload(CheckoutSession.discount),
         )
         .where(CheckoutSession.token_digest == digest)

@@ -82,7 +82,9 @@ class InvoiceStamp:
 
 
 @cache
-def _stamp_query() -> Select[tuple[Any, ...]]:
+def _stamp_query() -> Select[
+    int, int, InvoiceStatus, str, datetime | None, int, int, datetime, datetime, str
+]:
     # Built once: constructing the statement costs more than running it on this hot path.
     return (
         select(

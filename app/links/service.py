@@ -115,7 +115,7 @@ class LinkStamp:
 
 
 @cache
-def _stamp_query() -> Select[tuple[int, int, bool, date | None, int | None, int, str, str]]:
+def _stamp_query() -> Select[int, int, bool, date | None, int | None, int, str, str]:
     # Built once: constructing the statement costs more than running it on this hot path.
     return (
         select(
