@@ -143,6 +143,8 @@ class Settings:
     stripe_mode: str = "test"
     stripe_countries: tuple[str, ...] = ()
     reconcile_after_minutes: int = 10
+    # Open checkouts nothing changed for this many days are deleted (checkout.cleanup).
+    abandoned_checkout_days: int = 30
     page_cache_entries: int = 200
     log_level: str = "INFO"
     log_format: str = "json"
@@ -200,6 +202,7 @@ class Settings:
                 c.strip().upper() for c in get("STRIPE_COUNTRIES").split(",") if c.strip()
             ),
             reconcile_after_minutes=int(get("RECONCILE_AFTER_MINUTES", "10") or 10),
+            abandoned_checkout_days=int(get("ABANDONED_CHECKOUT_DAYS", "30") or 30),
             page_cache_entries=int(get("PAGE_CACHE_ENTRIES", "200") or 0),
             log_level=get("LOG_LEVEL", "INFO").upper(),
             log_format=get("LOG_FORMAT", "json"),

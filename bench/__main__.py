@@ -8,7 +8,11 @@ for any page, with the workers mostly idle (waiting, not computing). So each pag
 alternation with hello-world (``KASSA_BENCH_ROUNDS`` rounds of hello then the page) and the best
 run of each is kept, as ``timeit`` keeps the fastest: the best is the run nothing interfered with.
 Shop pages are measured twice: as a first-time visitor gets them (from the page cache, after
-the first) and as a buyer with a cart does (rendered for them on every view).
+the first) and as a buyer with a cart does (rendered for them on every view). A payment link's
+page and an invoice's are measured as a new visitor gets them (the page cache), a buyer's
+checkout with choices made as that buyer gets it, and an HTMX quantity change as that buyer
+posts it (wrk with ``bench/post.lua``). Beside the best run, every page's spread over the
+rounds is reported: its lowest and highest share of the hello-world run just before it.
 First-party bytes are what a browser transfers for a page (HTML, CSS, JS), gzip-compressed as
 a front proxy would send them. Figures go to ``bench/results.md``.
 """
@@ -39,6 +43,7 @@ DURATION = os.environ.get("KASSA_BENCH_DURATION", "3s")
 ROUNDS = int(os.environ.get("KASSA_BENCH_ROUNDS", "3"))
 CONNECTIONS = os.environ.get("KASSA_BENCH_CONNECTIONS", "16")
 HELLO = "/livez"
+POST_SCRIPT = ROOT / "bench" / "post.lua"
 PAGES = {"login page (a public form)": "/login"}
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 
@@ -55,14 +60,30 @@ def _milliseconds(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def load(url: str, cookie: str = "") -> Load:
-    """wrk's requests/second and latency percentiles for ``url`` (sending ``cookie``, if any)."""
+@dataclass(frozen=True)
+class Post:
+    """A form posted under load: its fields (with the page's CSRF token), as HTMX sends it."""
+
+    form: str
+
+
+def load(url: str, cookie: str = "", post: Post | None = None) -> Load:
+    """wrk's requests/second and latency percentiles for ``url`` (sending ``cookie``, if any;
+    posting ``post`` instead of a GET)."""
     header = ["-H", f"Cookie: {cookie}"] if cookie else []
+    if post is not None:
+        header += ["-s", str(POST_SCRIPT), "-H", "HX-Request: true",
+                   "-H", "Content-Type: application/x-www-form-urlencoded"]  # fmt: skip
+    env = {**os.environ, "KASSA_BENCH_FORM": post.form} if post is not None else None
     subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", "-d1s", *header, url], check=True, capture_output=True
+        ["wrk", "-t2", f"-c{CONNECTIONS}", "-d1s", *header, url],
+        check=True,
+        capture_output=True,
+        env=env,
     )  # warm-up
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", *header, url],
+        env=env,
         check=True,
         capture_output=True,
         text=True,
@@ -91,14 +112,48 @@ def _best(loads: list[Load]) -> Load:
     return max(loads, key=lambda run: run.requests_per_second)
 
 
-def beside_hello(base: str, path: str, cookie: str = "") -> tuple[Load, Load]:
-    """The page's best run and hello-world's, measured in alternation."""
+@dataclass(frozen=True)
+class Measured:
+    """A page's runs and the hello-world run before each."""
+
+    page: list[Load]
+    hello: list[Load]
+
+    @property
+    def best(self) -> Load:
+        return _best(self.page)
+
+    @property
+    def shares(self) -> list[float]:
+        """Each round's share of hello-world: the page's run over the hello-world run before."""
+        return [
+            p.requests_per_second / h.requests_per_second
+            for p, h in zip(self.page, self.hello, strict=True)
+        ]
+
+
+def beside_hello(base: str, path: str, cookie: str = "", post: Post | None = None) -> Measured:
+    """The page's runs and hello-world's, measured in alternation."""
     hello: list[Load] = []
     page: list[Load] = []
     for _ in range(ROUNDS):
         hello.append(load(base + HELLO))
-        page.append(load(base + path, cookie))
-    return _best(page), _best(hello)
+        page.append(load(base + path, cookie, post))
+    return Measured(page, hello)
+
+
+def quantity_post(base: str, checkout: str) -> tuple[str, Post]:
+    """The cookies and the quantity form of the buyer of ``checkout``, as their browser has
+    them after opening the page."""
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with browser.open(base + checkout, timeout=10) as response:
+        page = response.read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    line = re.search(r'name="line" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    form = urllib.parse.urlencode({"csrf_token": token, "line": line}) + "&quantity="
+    cookie = "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+    return cookie, Post(form)
 
 
 def cart_cookie(base: str, product_path: str) -> str:
@@ -116,8 +171,8 @@ def cart_cookie(base: str, product_path: str) -> str:
 
 
 def seed(env: dict[str, str]) -> None:
-    """The buyer page of a three-line payment link, a shop home and a product page of a shop
-    listing 20 products join the pages (``bench/seed.py``)."""
+    """A three-line payment link's page and a buyer's checkout of it, an invoice's page, a shop
+    home and a product page of a shop listing 20 products join the pages (``bench/seed.py``)."""
     made = subprocess.run(
         [sys.executable, "-m", "bench.seed"],
         cwd=ROOT,
@@ -126,13 +181,17 @@ def seed(env: dict[str, str]) -> None:
         capture_output=True,
         text=True,
     )
-    checkout, shop, product = made.stdout.strip().splitlines()[-3:]
-    PAGES["buyer page of a 3-line payment link"] = checkout
+    checkout, shop, product, link, invoice = made.stdout.strip().splitlines()[-5:]
+    PAGES[LINK_PAGE] = link
+    PAGES[CHECKOUT_PAGE] = checkout
+    PAGES["invoice page (3 lines), a customer's view"] = invoice
     PAGES["shop home (20 products listed)"] = shop
     PAGES["shop product page (of 20 listed)"] = product
 
 
-LIGHTHOUSE_PAGE = "shop home (20 products listed)"
+LINK_PAGE = "payment link page (3 lines), first view"
+CHECKOUT_PAGE = "checkout page of a buyer with choices made (3-line link)"
+LIGHTHOUSE_PAGES = ("shop home (20 products listed)", LINK_PAGE)
 CART_PAGE = "shop product page (of 20 listed)"
 LIGHTHOUSE_CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 
@@ -221,43 +280,54 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kassa-bench-") as folder:
         process, base, env = serve(Path(folder))
         try:
-            hellos: list[Load] = []
-            rows: list[tuple[str, Load, float | None, int | None]] = []
-            measured_pages = [(f"{name} (`{path}`)", path, "") for name, path in PAGES.items()]
+            rows: list[tuple[str, Measured, int | None]] = []
+            measured_pages: list[tuple[str, str, str, Post | None]] = [
+                (f"{name} (`{path}`)", path, "", None) for name, path in PAGES.items()
+            ]
             cookie = cart_cookie(base, PAGES[CART_PAGE])
             measured_pages += [
-                (f"{name}, for a buyer with a cart", PAGES[name], cookie)
-                for name in (LIGHTHOUSE_PAGE, CART_PAGE)
+                (f"{name}, for a buyer with a cart", PAGES[name], cookie, None)
+                for name in ("shop home (20 products listed)", CART_PAGE)
             ]
-            for label, path, with_cookie in measured_pages:
-                page, hello = beside_hello(base, path, with_cookie)
-                hellos.append(hello)
-                ratio = page.requests_per_second / hello.requests_per_second
+            buyer, post = quantity_post(base, PAGES[CHECKOUT_PAGE])
+            measured_pages.append(
+                ("HTMX quantity change of that checkout (POST, summary partial)",
+                 PAGES[CHECKOUT_PAGE] + "/quantity", buyer, post)
+            )  # fmt: skip
+            for label, path, with_cookie, posted in measured_pages:
+                measured = beside_hello(base, path, with_cookie, posted)
                 size = None if with_cookie else first_party_bytes(base, path)
-                rows.append((label, page, ratio, size))
-            rows.insert(0, ("hello-world (`/livez`), best run of all",
-                            _best(hellos), None, None))  # fmt: skip
-            scores = lighthouse(base + PAGES[LIGHTHOUSE_PAGE], Path(folder))
+                rows.append((label, measured, size))
+            scores = {
+                name: lighthouse(base + PAGES[name], Path(folder)) for name in LIGHTHOUSE_PAGES
+            }
         finally:
             process.terminate()
-            process.wait(timeout=10)
+            process.wait(timeout=60)  # workers finish their keep-alive connections first
         first, median, best, median_cpu, best_cpu, runs = pdf_render_times(env)
+    hello = _best([run for _label, measured, _size in rows for run in measured.hello])
     lines = [
         "# Kassa benchmark figures",
         "",
         f"Run at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores: "
-        f"gunicorn 2 workers, wrk 2 threads, {CONNECTIONS} connections, {DURATION} per run, "
-        f"{ROUNDS} rounds of hello-world then the page, the best run of each kept; each page "
-        "is compared with the hello-world runs beside it.",
+        f"gunicorn 2 workers (gunicorn.conf.py), wrk 2 threads, {CONNECTIONS} connections, "
+        f"{DURATION} per run, {ROUNDS} rounds of hello-world then the page; the best run of each "
+        "page is compared with the best hello-world run beside it, and the spread is each "
+        "round's share of the hello-world run just before it (lowest to highest).",
         "",
-        "| page | requests/s | vs hello-world | p50 ms | p99 ms | first-party bytes (gzip) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| page | requests/s | vs hello-world | spread over rounds | p50 ms | p99 ms "
+        "| first-party bytes (gzip) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| hello-world (`/livez`), best run of all | {hello.requests_per_second:.0f} | 100% | - "
+        f"| {hello.p50_ms:.2f} | {hello.p99_ms:.2f} | - |",
     ]
-    for name, figures, ratio, size in rows:
-        share = f"{ratio:.0%}" if ratio else "100%"
+    for name, measured, size in rows:
+        figures = measured.best
+        ratio = figures.requests_per_second / _best(measured.hello).requests_per_second
+        spread = f"{min(measured.shares):.0%} to {max(measured.shares):.0%}"
         weight = f"{size / 1024:.1f} KB" if size else "-"
         lines.append(
-            f"| {name} | {figures.requests_per_second:.0f} | {share} | "
+            f"| {name} | {figures.requests_per_second:.0f} | {ratio:.0%} | {spread} | "
             f"{figures.p50_ms:.2f} | {figures.p99_ms:.2f} | {weight} |"
         )
     lines.append("")
@@ -268,11 +338,15 @@ def main() -> None:
         f"{first:.0f} ms. Target: under {PDF_TARGET_MS} ms."
     )
     lines.append("")
-    if scores:
-        figures = ", ".join(f"{name} {score}" for name, score in scores.items())
-        lines.append(f"Lighthouse (mobile) of the {LIGHTHOUSE_PAGE}: {figures}.")
-    else:
-        lines.append("Lighthouse was not run (KASSA_LIGHTHOUSE unset: `make bench` installs it).")
+    for page, page_scores in scores.items():
+        if page_scores:
+            shown = ", ".join(f"{name} {score}" for name, score in page_scores.items())
+            lines.append(f"Lighthouse (mobile) of the {page}: {shown}.")
+        else:
+            lines.append(
+                f"Lighthouse was not run on the {page} (KASSA_LIGHTHOUSE unset: `make bench` "
+                "installs it)."
+            )
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

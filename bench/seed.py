@@ -2,25 +2,31 @@
 
 ``python -m bench.seed`` (with the bench's environment) makes a merchant with a test-mode
 Stripe connection (stored keys only: the buyer page does not call Stripe before the pay step),
-a payment link of three lines, and one buyer's checkout of it; an open storefront listing 20
-products. It prints the checkout's path, the shop home's and a product page's, one a line.
+a payment link of three lines (the first one's quantity adjustable), and one buyer's checkout
+of it with choices made (a quantity and a method); an open storefront listing 20 products; a
+customer's open invoice. It prints the checkout's path, the shop home's, a product page's,
+the link's and the invoice's, one a line.
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 from flask import current_app
 
 from app import create_app
 from app.catalog.service import ProductDetails, create_product
-from app.checkout.service import open_checkout
+from app.checkout.service import open_checkout, set_method, set_quantity
 from app.core.crypto import encrypt
 from app.core.money import Money
 from app.core.passwords import hash_password
+from app.customers.models import Customer
 from app.extensions import db
+from app.invoices.service import LineInput, create_invoice, finalize_invoice
 from app.links.document import LinkDocument
 from app.links.service import LineDetails, LinkDetails, add_line, create_link
+from app.merchants.models import Merchant
 from app.merchants.service import open_account
 from app.processors.models import ProcessorConnection
 from app.settings.service import checkout_settings
@@ -63,10 +69,16 @@ def main() -> None:
         _connect(merchant.id)
         checkout_settings(db.session, merchant).accent_color = "#7a4b2a"  # its branding
         lines = [LineDetails(None, name, Money(amount, "SEK")) for name, amount in ITEMS]
+        lines[0] = LineDetails(
+            None, ITEMS[0][0], Money(ITEMS[0][1], "SEK"), adjustable_quantity=True, max_quantity=9
+        )
         link = create_link(db.session, merchant, "SEK", LinkDetails(name="Table set"), lines[0])
         for line in lines[1:]:
             add_line(db.session, merchant, link, line)
-        checkout = open_checkout(db.session, LinkDocument(link), "en", browser_key=None)
+        document = LinkDocument(link)
+        checkout = open_checkout(db.session, document, "en", browser_key=None)
+        set_quantity(checkout, link.lines[0], 2)
+        set_method(db.session, checkout, document, "card")
         shop = storefront_of(db.session, merchant)
         update_storefront(
             db.session, merchant, shop,
@@ -80,10 +92,27 @@ def main() -> None:
                 Money(10000 + 100 * number, "SEK"),
             )  # fmt: skip
             list_product(db.session, shop, product.id)
+        invoice_token = _open_invoice(merchant)
         db.session.commit()
         print(f"/c/{checkout.token}")
         print("/s/bench-shop")
         print("/s/bench-shop/p/bowl-10")
+        print(f"/l/{link.slug}")
+        print(f"/i/{invoice_token}")
+
+
+def _open_invoice(merchant: Merchant) -> str:
+    """A customer's open invoice of three lines; the token of its page."""
+    customer = Customer(
+        merchant_id=merchant.id, name="Invoice Reader", email="reader@kassa.test",
+        email_key="reader@kassa.test", billing_address={"line1": "Storgatan 1",
+        "postal_code": "111 22", "city": "Stockholm", "country": "SE"},
+    )  # fmt: skip
+    db.session.add(customer)
+    lines = [LineInput(name, quantity=2, unit_amount=amount) for name, amount in ITEMS]
+    invoice = create_invoice(db.session, merchant, customer, currency="SEK", lines=lines)
+    secret_key = current_app.extensions["kassa_settings"].secret_key
+    return finalize_invoice(db.session, invoice, date.today(), secret_key)
 
 
 if __name__ == "__main__":

@@ -3,15 +3,18 @@
 Found by token, never by id: the token is the buyer's only key. Each change posts one small
 form; HTMX gets the summary back, a plain post a redirect to the page.
 
-A document's own package opens its checkouts (a link's ``/l/<slug>`` through
-``open_document``, a cart's "Go to checkout") and may show its merchant a preview of the buyer
-page (``preview_page``): the same page from the same context, for a new buyer and without a
-checkout, where nothing can be sent or paid.
+A document's own package opens its checkouts. A link's ``/l/<slug>`` is a *first view*
+(``first_view_page``): the page a new buyer sees, priced like the merchant's preview and
+written nowhere, whose forms post to the document's own first-action addresses
+(``first_action``); the first action opens this browser's checkout and makes the change, and the
+buyer carries on at ``/c/<token>``. A cart's "Go to checkout" and an invoice's "Pay" open the
+checkout themselves. A document may show its merchant a preview of the buyer page
+(``preview_page``): the same page from the same context, where nothing can be sent or paid.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,22 +50,104 @@ from app.processors.access import publishable_key
 from app.processors.gateway import GatewayError, IntentState
 from app.settings.labels import METHOD_LABELS, POLICY_LABELS
 from app.web import rate_limits
-from app.web.browser import browser_key
+from app.web.browser import browser_key, known_browser_key, remember_browser
 from app.web.forms import KassaForm
 from app.web.i18n import address_reader_in
-from app.web.rendering import go_to, render, render_after_change
+from app.web.page_cache import public_page
+from app.web.rendering import go_to, render, render_after_change, wants_partial
+
+# Where the page's forms post, by change: a checkout's own addresses.
+CHECKOUT_ACTIONS = {
+    "quantity": "checkout.change_quantity",
+    "discount": "checkout.apply_discount",
+    "method": "checkout.choose_method",
+    "country": "checkout.choose_country",
+    "add": "checkout.add_item",
+    "remove": "checkout.remove_item",
+    "details": "checkout.save_details",
+}
+# The changes a first view's forms post (``add`` and ``remove`` name an optional line too).
+FIRST_ACTIONS = frozenset(CHECKOUT_ACTIONS)
 
 
-def open_document(document: Document) -> Response:
-    """What a document's public address does: a page saying why nobody can pay it now, or
-    this browser's open checkout of it, else a new one. A checkout paid (or being paid) is never
-    resumed, so a new visit after paying is a new purchase."""
+@dataclass(frozen=True)
+class FirstView:
+    """A document's public page as a buyer without a checkout of it sees it (``page_url``).
+    Its forms post to ``endpoint`` with ``values`` and the change's name (``change``, and
+    ``line_id`` for an optional line): the document's route that calls ``first_action``."""
+
+    page_url: str
+    endpoint: str
+    values: Mapping[str, Any]
+
+    def url(self, change: str, **params: Any) -> str:
+        return url_for(self.endpoint, change=change, **self.values, **params)
+
+
+ActionUrl = Callable[..., str]
+
+
+def _action_url(checkout: CheckoutSession | None, first_view: FirstView | None) -> ActionUrl | None:
+    """Where the page's forms post: the checkout's addresses, the first view's, or nowhere (the
+    merchant's preview)."""
+    if checkout is not None:
+        token = checkout.token
+        return lambda change, **params: url_for(CHECKOUT_ACTIONS[change], token=token, **params)
+    return first_view.url if first_view is not None else None
+
+
+def resumed_checkout(document_type: str, document_id: str, merchant_id: int) -> str | None:
+    """The address of this browser's open checkout of the document, if it has one: a buyer
+    who acted on the page before comes back to it. A browser Kassa never saw is not looked
+    up, so a first view reads nothing here."""
+    key = known_browser_key()
+    if key is None:
+        return None
+    token = service.open_checkout_token(
+        db.session, merchant_id, document_type, document_id, browser_key=key
+    )
+    return url_for("checkout.checkout_page", token=token) if token else None
+
+
+def serve_first_view(
+    first_view: FirstView, load_document: Callable[[], Document], cache_key: Hashable | None
+) -> Response:
+    """A document's first view, from the page cache under ``cache_key`` (with the path and
+    the language) when the caller proved every new buyer sees it alike (None: rendered for
+    this request). A buyer with a message to read gets it rendered for them. The browser gets
+    its id in its cookie now (no row is written), so its first actions, even sent at once,
+    share one checkout."""
+    remember_browser()
+    return public_page(cache_key, lambda: first_view_page(load_document(), first_view))
+
+
+def first_view_page(document: Document, first_view: FirstView) -> Response:
+    """The document's page for a new buyer: why nobody can pay it now, or the summary priced
+    for a new buyer's choices and the details form, with no checkout: nothing is written."""
     closed = service.document_closed(db.session, document, utcnow().date())
     if closed is not None:
         return _closed_page(document, closed)
-    checkout = service.open_checkout(db.session, document, str(get_locale()), browser_key())
-    db.session.commit()
-    return redirect(url_for("checkout.checkout_page", token=checkout.token))
+    public_url = current_app.extensions["kassa_settings"].public_url
+    return render(
+        "checkout/checkout.html",
+        canonical_url=public_url + first_view.page_url,
+        public_url=public_url,
+        **_page_context(None, document, first_view=first_view),
+    )
+
+
+def first_action(
+    document: Document, first_view: FirstView, change: str, line_id: int | None
+) -> Response:
+    """A change posted from a first view: the buyer's first action opens this browser's
+    checkout of the document (or finds the one it opened meanwhile) and makes the change
+    there; a refused change opens nothing. Then the buyer carries on at ``/c/<token>``."""
+    if service.document_closed(db.session, document, utcnow().date()) is not None:
+        return go_to(first_view.page_url)
+    if change == "details":
+        return _save_details(None, document, first_view)
+    form, form_name, apply = _change_of(change, document, line_id)
+    return _change(None, document, form, form_name, apply, first_view=first_view)
 
 
 def _checkout_or_404(token: str) -> tuple[CheckoutSession, Document]:
@@ -107,10 +192,13 @@ def _shell(document: Document) -> dict[str, Any]:
 
 
 def _summary_context(
-    checkout: CheckoutSession | None, document: Document, **forms: Any
+    checkout: CheckoutSession | None,
+    document: Document,
+    first_view: FirstView | None = None,
+    **forms: Any,
 ) -> dict[str, Any]:
-    """The order summary of a buyer's checkout, or of the merchant's preview (``checkout``
-    None: what a new buyer sees, with nothing that can be sent)."""
+    """The order summary of a buyer's checkout, of a new buyer's first view (``first_view``:
+    no checkout yet), or of the merchant's preview (neither: nothing can be sent)."""
     choices = service.choices_of(checkout) if checkout else service.new_buyer_choices(document)
     summary = service.summarize(db.session, document, choices, utcnow().date())
     adjustable = [line.id for line in document.lines if line.adjustable_quantity]
@@ -123,9 +211,11 @@ def _summary_context(
     country_form = forms.get("country_form") or CountryForm(formdata=None)
     if not country_form.is_submitted():
         country_form.country.data = choices.country or ""
+    action_url = _action_url(checkout, first_view)
     return {
         "checkout": checkout,
-        "preview": checkout is None,
+        "action_url": action_url,
+        "preview": action_url is None,
         "choices": choices,
         "summary": summary,
         "refusal_message": (
@@ -148,6 +238,7 @@ def _page_context(
     checkout: CheckoutSession | None,
     document: Document,
     buyer_form: BuyerForm | None = None,
+    first_view: FirstView | None = None,
     **forms: Any,
 ) -> dict[str, Any]:
     questions = service.questions_of(db.session, document)
@@ -158,11 +249,12 @@ def _page_context(
             custom_fields=questions.custom_fields,
         )
     return {
-        **_summary_context(checkout, document, **forms),
+        **_summary_context(checkout, document, first_view, **forms),
         "buyer_form": buyer_form,
         "questions": questions,
         "policies": service.policies_of(db.session, document, str(get_locale())),
         "policy_labels": POLICY_LABELS,
+        "first_view": first_view,
     }
 
 
@@ -202,127 +294,177 @@ def preview_page(document: Document, preview: Preview) -> Response:
     )
 
 
+def _changed(
+    checkout: CheckoutSession | None, document: Document, change: service.Change
+) -> CheckoutSession:
+    """Make ``change`` to the buyer's checkout; without one (a first action), to this
+    browser's open checkout of the document, or a new one made with the change, so a refused
+    first action writes nothing."""
+    if checkout is None:
+        checkout = service.open_checkout_of(db.session, document, browser_key())
+    if checkout is None:
+        return service.open_checkout(
+            db.session, document, str(get_locale()), browser_key(), first_change=change
+        )
+    service.apply_change(db.session, checkout, document, change, utcnow().date())
+    return checkout
+
+
+def _commit_keeping_what_was_read() -> None:
+    """Commit a change without expiring the rows the request loaded: the summary that answers
+    it shows what this request just wrote, and reading it all again would double the
+    request's queries."""
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
+
+
+def _carry_on(checkout: CheckoutSession, response: Response, first: bool) -> Response:
+    """After a first action the buyer's address is the checkout's: HTMX replaces the one
+    shown, so a reload opens the checkout (a plain post is redirected there already)."""
+    if first and wants_partial():
+        response.headers["HX-Replace-Url"] = url_for("checkout.checkout_page", token=checkout.token)
+    return response
+
+
 def _change(
-    token: str,
+    checkout: CheckoutSession | None,
+    document: Document,
     form: KassaForm,
     form_name: str,
-    apply: Callable[[CheckoutSession, Document], None],
+    apply: service.Change,
+    first_view: FirstView | None = None,
     **extra: Any,
 ) -> Response:
     """One change to the summary: validate, apply through the service, answer with the summary.
     A checkout paid (or being paid by a bank debit) takes no changes: the buyer is sent to
-    where it stands; nor does one the pricing engine cannot price: its page says why."""
-    checkout, document = _checkout_or_404(token)
-    if checkout.status is not CheckoutStatus.OPEN:
-        return go_to(url_for("checkout.returned", token=token))
-    if _unpriceable(document):
-        return go_to(url_for("checkout.checkout_page", token=token))
+    where it stands; nor does one the pricing engine cannot price: its page says why. Without a
+    checkout (a first action) a valid change opens one; a refused one leaves nothing behind."""
+    if checkout is not None and checkout.status is not CheckoutStatus.OPEN:
+        return go_to(url_for("checkout.returned", token=checkout.token))
+    if checkout is not None and _unpriceable(document):
+        return go_to(url_for("checkout.checkout_page", token=checkout.token))
     if form.validate_on_submit():
         try:
-            service.apply_change(db.session, checkout, document, apply, utcnow().date())
+            changed = _changed(checkout, document, apply)
         except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         except GatewayError as error:
             form.add_error(None, gateway_failure_message(error))
         else:
-            db.session.commit()
-            return render_after_change(
+            _commit_keeping_what_was_read()
+            response = render_after_change(
                 "checkout/_summary.html",
-                url_for("checkout.checkout_page", token=token),
-                **_summary_context(checkout, document),
+                url_for("checkout.checkout_page", token=changed.token),
+                **_summary_context(changed, document),
                 **extra,
             )
+            return _carry_on(changed, response, first=checkout is None)
     return render(
         "checkout/checkout.html",
         "checkout/_summary.html",
         status=422,
-        **_page_context(checkout, document, **{form_name: form}),
+        **_page_context(checkout, document, first_view=first_view, **{form_name: form}),
         **extra,
     )
 
 
-def _adjustable_lines(token: str) -> list[int]:
-    _checkout, document = _checkout_or_404(token)
+def _adjustable_lines(document: Document) -> list[int]:
     return [line.id for line in document.lines if line.adjustable_quantity]
 
 
-@blueprint.post("/c/<token>/quantity")
-def change_quantity(token: str) -> Response:
-    form = QuantityForm(line_ids=_adjustable_lines(token))
-
-    def apply(checkout: CheckoutSession, document: Document) -> None:
-        line = next(line for line in document.lines if str(line.id) == form.line.data)
-        service.set_quantity(checkout, line, form.quantity.value or 0)
-
-    return _change(token, form, "quantity_form", apply)
-
-
-def _line_of(document: Document, line_id: int) -> Any:
+def _line_of(document: Document, line_id: int | None) -> Any:
     line = next((line for line in document.lines if line.id == line_id), None)
     if line is None:
         abort(404)
     return line
 
 
+def _change_of(
+    change: str, document: Document, line_id: int | None = None
+) -> tuple[KassaForm, str, service.Change]:
+    """The form a change posts, its name on the page, and what it does to the checkout."""
+    if change == "quantity":
+        quantity_form = QuantityForm(line_ids=_adjustable_lines(document))
+
+        def set_quantity(checkout: CheckoutSession, document: Document) -> None:
+            chosen = quantity_form.line.data
+            line = next(line for line in document.lines if str(line.id) == chosen)
+            service.set_quantity(checkout, line, quantity_form.quantity.value or 0)
+
+        return quantity_form, "quantity_form", set_quantity
+    if change in ("add", "remove"):
+        line = _line_of(document, line_id)
+        act = service.add_item if change == "add" else service.remove_item
+        return KassaForm(), "item_form", lambda checkout, _document: act(checkout, line)
+    if change == "discount":
+        code_form = DiscountCodeForm()
+        return (
+            code_form,
+            "code_form",
+            lambda checkout, document: service.apply_discount_code(
+                db.session, checkout, document, code_form.code.data or ""
+            ),
+        )
+    if change == "method":
+        method_form = MethodForm(methods=service.offered_methods(db.session, document))
+        return (
+            method_form,
+            "method_form",
+            lambda checkout, document: service.set_method(
+                db.session, checkout, document, method_form.method.data or ""
+            ),
+        )
+    if change == "country":
+        country_form = CountryForm()
+        return (
+            country_form,
+            "country_form",
+            lambda checkout, _document: service.set_country(checkout, country_form.country.data),
+        )
+    abort(404)
+
+
+def _checkout_change(token: str, change: str, line_id: int | None = None, **extra: Any) -> Response:
+    checkout, document = _checkout_or_404(token)
+    return _change(checkout, document, *_change_of(change, document, line_id), **extra)
+
+
+@blueprint.post("/c/<token>/quantity")
+def change_quantity(token: str) -> Response:
+    return _checkout_change(token, "quantity")
+
+
 @blueprint.post("/c/<token>/items/<int:line_id>/add")
 def add_item(token: str, line_id: int) -> Response:
     """The buyer adds an optional line; the form carries nothing but the CSRF token."""
-    return _change(
-        token,
-        KassaForm(),
-        "item_form",
-        lambda checkout, document: service.add_item(checkout, _line_of(document, line_id)),
-    )
+    return _checkout_change(token, "add", line_id)
 
 
 @blueprint.post("/c/<token>/items/<int:line_id>/remove")
 def remove_item(token: str, line_id: int) -> Response:
-    return _change(
-        token,
-        KassaForm(),
-        "item_form",
-        lambda checkout, document: service.remove_item(checkout, _line_of(document, line_id)),
-    )
+    return _checkout_change(token, "remove", line_id)
 
 
 @blueprint.post("/c/<token>/discount")
 @limiter.limit(rate_limits.DISCOUNT_CODES_PER_ADDRESS)
 @limiter.limit(rate_limits.DISCOUNT_CODES_PER_CHECKOUT, key_func=rate_limits.checkout_token)
 def apply_discount(token: str) -> Response:
-    form = DiscountCodeForm()
-    return _change(
-        token,
-        form,
-        "code_form",
-        lambda checkout, document: service.apply_discount_code(
-            db.session, checkout, document, form.code.data or ""
-        ),
-    )
+    return _checkout_change(token, "discount")
 
 
 @blueprint.post("/c/<token>/method")
 def choose_method(token: str) -> Response:
-    _checkout, document = _checkout_or_404(token)
-    form = MethodForm(methods=service.offered_methods(db.session, document))
-    return _change(
-        token,
-        form,
-        "method_form",
-        lambda checkout, document: service.set_method(
-            db.session, checkout, document, form.method.data or ""
-        ),
-    )
+    return _checkout_change(token, "method")
 
 
 @blueprint.post("/c/<token>/country")
 def choose_country(token: str) -> Response:
-    form = CountryForm()
-    return _change(
-        token,
-        form,
-        "country_form",
-        lambda checkout, _document: service.set_country(checkout, form.country.data),
-    )
+    return _checkout_change(token, "country")
 
 
 def _buyer_input(form: BuyerForm) -> service.BuyerInput:
@@ -340,27 +482,42 @@ def _buyer_input(form: BuyerForm) -> service.BuyerInput:
 
 @blueprint.post("/c/<token>/details")
 def save_details(token: str) -> Response:
-    """The buyer's details and answers. HTMX gets the details partial back with the errors (or
-    is sent on to the pay step); a plain post the whole page, or a redirect."""
     checkout, document = _checkout_or_404(token)
-    if checkout.status is not CheckoutStatus.OPEN:  # paid: what the merchant got stays as it was
-        return go_to(url_for("checkout.returned", token=token))
-    if _unpriceable(document):
-        return go_to(url_for("checkout.checkout_page", token=token))
+    return _save_details(checkout, document)
+
+
+def _save_details(
+    checkout: CheckoutSession | None, document: Document, first_view: FirstView | None = None
+) -> Response:
+    """The buyer's details and answers. HTMX gets the details partial back with the errors (or
+    is sent on to the pay step); a plain post the whole page, or a redirect. From a first view
+    (no checkout yet) details that are refused open nothing."""
+    if checkout is not None and checkout.status is not CheckoutStatus.OPEN:
+        # paid: what the merchant got stays as it was
+        return go_to(url_for("checkout.returned", token=checkout.token))
+    if checkout is not None and _unpriceable(document):
+        return go_to(url_for("checkout.checkout_page", token=checkout.token))
     form = BuyerForm(custom_fields=service.questions_of(db.session, document).custom_fields)
     if form.validate_on_submit():
+        buyer = _buyer_input(form)
         try:
-            service.save_buyer(db.session, checkout, document, _buyer_input(form))
+            saved = _changed(
+                checkout,
+                document,
+                lambda checkout, document: service.save_buyer(
+                    db.session, checkout, document, buyer
+                ),
+            )
         except ServiceError as refusal:
             form.add_error(refusal.field, str(refusal.message))
         else:
             db.session.commit()
-            return go_to(url_for("checkout.pay", token=token))
+            return go_to(url_for("checkout.pay", token=saved.token))
     return render(
         "checkout/checkout.html",
         "checkout/_details.html",
         status=422,
-        **_page_context(checkout, document, form),
+        **_page_context(checkout, document, form, first_view=first_view),
     )
 
 
@@ -403,18 +560,7 @@ def pay(token: str) -> Response:
 @blueprint.post("/c/<token>/pay/method")
 def report_method(token: str) -> Response:
     """The Payment Element's chosen method: the summary and the intent take its fee."""
-    _checkout, document = _checkout_or_404(token)
-    form = MethodForm(methods=service.offered_methods(db.session, document))
-
-    return _change(
-        token,
-        form,
-        "method_form",
-        lambda checkout, document: service.set_method(
-            db.session, checkout, document, form.method.data or ""
-        ),
-        paying=True,
-    )
+    return _checkout_change(token, "method", paying=True)
 
 
 def _rejected_page(

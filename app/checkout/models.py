@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, and_, text
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship, remote
 
 from app.core.clock import utcnow
 from app.core.crypto import Purpose, decrypt, encrypt
@@ -18,6 +18,7 @@ from app.core.tokens import token_digest
 from app.data.bases import MerchantOwned
 from app.extensions import db, str_enum
 from app.merchants.models import Merchant
+from app.settings.models import Discount
 
 # The parts of an address a checkout asks, in the order the form shows them.
 ADDRESS_PARTS = ("line1", "postal_code", "city", "country")
@@ -117,6 +118,17 @@ class CheckoutSession(MerchantOwned, db.Model):  # type: ignore[name-defined]
     )
 
     merchant: Mapped[Merchant] = relationship()
+    # The merchant's discount of ``discount_code`` (kept as the discount's own code), read with
+    # the checkout by the buyer's pages, which price it on every request. Whether it still
+    # works is the service's to say (``settings.service.usable_discount``).
+    discount: Mapped[Discount | None] = relationship(
+        primaryjoin=lambda: and_(
+            remote(Discount.merchant_id) == foreign(CheckoutSession.merchant_id),
+            remote(Discount.code) == foreign(CheckoutSession.discount_code),
+        ),
+        viewonly=True,
+        uselist=False,
+    )
 
     @property
     def token(self) -> str:

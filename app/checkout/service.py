@@ -9,12 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
 
 from app.catalog.service import pricing_discount, pricing_fees
 from app.checkout.documents import Closed, Document
@@ -32,6 +33,7 @@ from app.core.money import Money, format_typed_decimal
 from app.core.tokens import new_public_id, new_secret_token, token_digest
 from app.extensions import DbSession
 from app.merchants.models import Merchant
+from app.merchants.public_version import as_of_version
 from app.payments.models import Payment
 from app.payments.service import (
     BuyerDetails,
@@ -55,6 +57,7 @@ from app.settings.models import (
     Collect,
     CustomField,
     CustomFieldKind,
+    Discount,
     Policy,
 )
 from app.settings.service import (
@@ -62,10 +65,17 @@ from app.settings.service import (
     connected_account,
     list_custom_fields,
     list_fees,
-    policies_for_locale,
+    list_policies,
+    policies_in,
     usable_discount,
 )
 from app.web.safety import redirect_address_problem
+
+Row = TypeVar("Row")
+
+# A change the buyer makes to their checkout (a quantity, a code, their details...): it sets
+# values on the checkout, or raises ``ServiceError`` before setting any.
+Change = Callable[[CheckoutSession, Document], None]
 
 NOT_CONNECTED = Closed(
     "not_connected",
@@ -109,10 +119,21 @@ def settings_refusal(session: DbSession, document: Document, today: date) -> pri
 
 
 def _fees_of(session: DbSession, merchant: Merchant, document: Document) -> tuple[pricing.Fee, ...]:
-    """The merchant's fees in the document's currency, unless the document opts out."""
+    """The merchant's fees in the document's currency, unless the document opts out (read once
+    per ``public_version``; a fee the engine refuses raises every time)."""
     if not document.takes_fees:
         return ()
-    return pricing_fees(list_fees(session, merchant), document.currency)
+    currency = document.currency
+    return as_of_version(
+        merchant, ("fees", currency), lambda: pricing_fees(list_fees(session, merchant), currency)
+    )
+
+
+def _detached(session: DbSession, read: Callable[[DbSession], list[Row]]) -> tuple[Row, ...]:
+    """Rows read in a session of their own and detached from it, so that they may be kept
+    beyond this request (``as_of_version``) and read by any request, never written."""
+    with Session(bind=session.get_bind()) as own:
+        return tuple(read(own))
 
 
 def merchant_of(session: DbSession, row: Document | CheckoutSession) -> Merchant:
@@ -127,18 +148,24 @@ def open_checkout(
     browser_key: str | None,
     *,
     discount_code: str = "",
+    first_change: Change | None = None,
 ) -> CheckoutSession:
     """This browser's open checkout of ``document``, or a new one at the document's own
-    quantities (optional lines left out).
+    quantities (optional lines left out), with ``first_change`` made to it before it is
+    written: a change the service refuses leaves nothing behind.
 
     One open checkout per browser and document, made atomically: when the browser asks twice at
-    the same moment, the unique index lets one insert win and the other returns the winner's.
+    the same moment, the unique index lets one insert win and the other returns the winner's
+    (with its own change made there).
     """
-    existing = _open_checkout_of(session, document, browser_key)
+    existing = open_checkout_of(session, document, browser_key)
     if existing is not None:
+        if first_change is not None:
+            first_change(existing, document)
         return existing
     checkout = CheckoutSession(
         merchant_id=document.merchant.id,
+        merchant=document.merchant,
         public_id=new_public_id("chk"),
         token=new_secret_token(),
         browser_key=browser_key,
@@ -147,31 +174,55 @@ def open_checkout(
         locale=locale,
     )
     _take_document(checkout, document, discount_code)
+    if first_change is not None:
+        first_change(checkout, document)
     try:
         with session.begin_nested():
             session.add(checkout)
     except IntegrityError:
-        existing = _open_checkout_of(session, document, browser_key)
+        existing = open_checkout_of(session, document, browser_key)
         if existing is None:
             raise
+        if first_change is not None:
+            first_change(existing, document)
         return existing
     return checkout
 
 
-def _open_checkout_of(
+def open_checkout_of(
     session: DbSession, document: Document, browser_key: str | None
 ) -> CheckoutSession | None:
+    """The browser's open checkout of the document, if it has one."""
     if browser_key is None:
         return None
+    return _browsers_open_checkout(
+        session, document.merchant.id, document.type, document.id, browser_key
+    )
+
+
+def _browsers_open_checkout(
+    session: DbSession, merchant_id: int, document_type: str, document_id: str, browser_key: str
+) -> CheckoutSession | None:
     return session.scalar(
         select(CheckoutSession).where(
-            CheckoutSession.merchant_id == document.merchant.id,
+            CheckoutSession.merchant_id == merchant_id,
             CheckoutSession.browser_key == browser_key,
-            CheckoutSession.document_type == document.type,
-            CheckoutSession.document_id == document.id,
+            CheckoutSession.document_type == document_type,
+            CheckoutSession.document_id == document_id,
             CheckoutSession.status == CheckoutStatus.OPEN,
         )
     )
+
+
+def open_checkout_token(
+    session: DbSession, merchant_id: int, document_type: str, document_id: str, *, browser_key: str
+) -> str | None:
+    """The token of the browser's open checkout of a document, found without loading the
+    document (a returning buyer on the document's cached first view)."""
+    checkout = _browsers_open_checkout(
+        session, merchant_id, document_type, document_id, browser_key
+    )
+    return checkout.token if checkout is not None else None
 
 
 def _take_document(checkout: CheckoutSession, document: Document, discount_code: str) -> None:
@@ -261,8 +312,19 @@ def rotate_checkout_tokens(session: DbSession, rotation: Rotation) -> None:
 
 
 def checkout_by_token(session: DbSession, token: str) -> CheckoutSession | None:
+    """The checkout of this token, with its merchant, settings, Stripe connection and the
+    discount of its code (one query: every buyer page reads them all)."""
     digest = token_digest(token)
-    return session.scalar(select(CheckoutSession).where(CheckoutSession.token_digest == digest))
+    merchant = joinedload(CheckoutSession.merchant)
+    return session.scalar(
+        select(CheckoutSession)
+        .options(
+            merchant.joinedload(Merchant.checkout_settings),
+            merchant.joinedload(Merchant.processor_connection),
+            joinedload(CheckoutSession.discount),
+        )
+        .where(CheckoutSession.token_digest == digest)
+    )
 
 
 # What the buyer may change
@@ -459,13 +521,22 @@ def questions_of(session: DbSession, document: Document) -> Questions:
         shipping_address=document.shipping_address or settings.shipping_address,
         phone=document.phone or settings.phone,
         consent_required=settings.require_policy_consent,
-        custom_fields=list_custom_fields(session, merchant),
+        custom_fields=list(
+            as_of_version(
+                merchant,
+                "custom_fields",
+                lambda: _detached(session, lambda own: list_custom_fields(own, merchant)),
+            )
+        ),
     )
 
 
 def policies_of(session: DbSession, document: Document, locale: str) -> list[Policy]:
     merchant = merchant_of(session, document)
-    return list(policies_for_locale(session, merchant, locale).values())
+    policies = as_of_version(
+        merchant, "policies", lambda: _detached(session, lambda own: list_policies(own, merchant))
+    )
+    return list(policies_in(policies, merchant.default_locale, locale).values())
 
 
 def is_test_mode(session: DbSession, document: Document) -> bool:
@@ -499,6 +570,8 @@ class Choices:
     discount_code: str = ""
     method: str | None = None
     country: str | None = None
+    # The discount of ``discount_code`` as the checkout read it (None: look it up).
+    discount: Discount | None = None
 
 
 def choices_of(checkout: CheckoutSession) -> Choices:
@@ -507,6 +580,7 @@ def choices_of(checkout: CheckoutSession) -> Choices:
         discount_code=checkout.discount_code,
         method=checkout.method,
         country=checkout.country,
+        discount=checkout.discount if checkout.discount_code else None,
     )
 
 
@@ -521,7 +595,7 @@ def checkout_cart(
     """The cart priced for ``choices``, and the id of the discount it carries (if any)."""
     merchant = merchant_of(session, document)
     code = choices.discount_code if document.takes_discount_codes else ""
-    discount = usable_discount(session, merchant, code)
+    discount = usable_discount(session, merchant, code, known=choices.discount)
     applied = pricing_discount(discount, document.currency) if discount else None
     cart = document.cart(
         choices.quantities,
@@ -756,7 +830,7 @@ def apply_change(
     session: DbSession,
     checkout: CheckoutSession,
     document: Document,
-    change: Callable[[CheckoutSession, Document], None],
+    change: Change,
     today: date,
 ) -> None:
     """One change to the summary and, while paying, the intent that follows it. A second tab

@@ -19,8 +19,9 @@ class MerchantOwned:
 
 
 class ShownToBuyers:
-    """Marks a model whose rows the cached public pages (the shop's) show: saving, adding or
-    deleting one renews its merchant's ``public_version``, so no cached page outlives it."""
+    """Marks a model whose rows the cached public pages (the shop's, a link's, an invoice's) or
+    the settings buyer pages keep per version show: saving, adding or deleting one renews its
+    merchant's ``public_version``, so nothing cached outlives it."""
 
     @property
     def owning_merchant_id(self) -> int | None:

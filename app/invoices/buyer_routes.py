@@ -25,6 +25,7 @@ from app.web import rate_limits
 from app.web.browser import browser_key
 from app.web.form_views import submit_form
 from app.web.i18n import address_reader_in
+from app.web.page_cache import public_page
 from app.web.rendering import go_to, render
 
 
@@ -47,12 +48,27 @@ def _page(token: str, invoice: Invoice, form: PayInvoiceForm | None = None) -> d
 
 @buyer_blueprint.get("/<token>")
 def invoice_page(token: str) -> Response:
+    """The first view by the customer is recorded (once); every view after writes nothing and,
+    like the first view of a link, comes from the page cache while nothing it shows changed."""
+    stamp = buyer_service.invoice_stamp(db.engine, token)
+    if stamp is None or stamp.status is InvoiceStatus.DRAFT:
+        abort(404)
+    address_reader_in(stamp.locale)
+    if not stamp.first_viewed:
+        _note_first_view(token)
+    key = ("invoice", stamp.invoice_id, stamp.status, stamp.first_viewed, *stamp.shown,
+           utcnow().date())  # fmt: skip
+    return public_page(
+        key, lambda: render("invoices/buyer.html", **_page(token, _invoice_or_404(token)))
+    )
+
+
+def _note_first_view(token: str) -> None:
     invoice = _invoice_or_404(token)
     viewer = current_user()
     merchant_id = viewer.merchant_id if viewer is not None else None
     if buyer_service.customer_opened(db.session, invoice, utcnow(), viewer_merchant_id=merchant_id):
         db.session.commit()
-    return render("invoices/buyer.html", **_page(token, invoice))
 
 
 @buyer_blueprint.post("/<token>/pay")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import select, update
+from sqlalchemy import Engine, Select, bindparam, select, update
 
 from app.checkout.models import CheckoutSession
 from app.checkout.service import document_closed, is_test_mode, resume_or_open
@@ -23,6 +24,8 @@ from app.core.money import (
     format_typed_decimal,
     minimum_charge,
 )
+from app.core.tokens import token_digest
+from app.customers.models import Customer
 from app.extensions import DbSession
 from app.invoices.document import InvoiceDocument, closed_reason
 from app.invoices.labels import MANUAL_METHOD_LABELS, SHOWN_STATUS_LABELS
@@ -30,6 +33,7 @@ from app.invoices.models import Invoice, InvoiceStatus
 from app.invoices.paying import notify_owners
 from app.invoices.service import DOCUMENT_TYPE, ShownStatus, record_event, shown_status
 from app.merchants.business import seller_details
+from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentStatus
 from app.payments.service import PAID
 from app.settings.labels import METHOD_LABELS
@@ -50,6 +54,8 @@ def customer_opened(
     of the person signed in, if anyone is. Returns whether this was the first view."""
     if invoice.status is InvoiceStatus.DRAFT or viewer_merchant_id == invoice.merchant_id:
         return False
+    if invoice.first_viewed_at is not None:  # seen before: nothing to write
+        return False
     first = session.execute(
         update(Invoice)
         .where(Invoice.id == invoice.id, Invoice.first_viewed_at.is_(None))
@@ -62,6 +68,52 @@ def customer_opened(
     record_event(session, invoice, "viewed", {})
     notify_owners(invoice.merchant, "merchant_invoice_viewed", invoice)
     return True
+
+
+@dataclass(frozen=True)
+class InvoiceStamp:
+    """What decides whether the customer's page may come from the page cache, and under which
+    key: everything the page shows that can change, read in one small query (its merchant's
+    ``public_version`` covers the seller, branding and connection; the invoice's amounts and
+    status move by guarded UPDATEs that renew nothing)."""
+
+    invoice_id: int
+    merchant_id: int
+    status: InvoiceStatus
+    locale: str
+    first_viewed: bool
+    shown: tuple[Any, ...]  # the rest of the page's state, for the cache key
+
+
+@cache
+def _stamp_query() -> Select[
+    int, int, InvoiceStatus, str, datetime | None, int, int, datetime, datetime, str
+]:
+    # Built once: constructing the statement costs more than running it on this hot path.
+    return (
+        select(
+            Invoice.id, Invoice.merchant_id, Invoice.status, Invoice.locale,
+            Invoice.first_viewed_at, Invoice.amount_paid, Invoice.amount_pending,
+            Invoice.updated_at, Customer.updated_at, Merchant.public_version,
+        )
+        .join(Merchant, Merchant.id == Invoice.merchant_id)
+        .join(Customer, Customer.id == Invoice.customer_id)
+        .where(Invoice.token_digest == bindparam("digest"))
+    )  # fmt: skip
+
+
+def invoice_stamp(engine: Engine, token: str) -> InvoiceStamp | None:
+    """The stamp of the invoice at ``/i/<token>``, on a connection of its own (no objects)."""
+    if not token:
+        return None
+    with engine.connect() as connection:
+        row = connection.execute(_stamp_query(), {"digest": token_digest(token)}).one_or_none()
+    if row is None:
+        return None
+    invoice_id, merchant_id, status, locale, first_viewed_at, *shown = row
+    return InvoiceStamp(
+        invoice_id, merchant_id, status, locale, first_viewed_at is not None, tuple(shown)
+    )
 
 
 @dataclass(frozen=True)

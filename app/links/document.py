@@ -17,6 +17,7 @@ from app.links.labels import BUYER_REFUSALS, CLOSED
 from app.links.models import PaymentLink
 from app.links.service import (
     DOCUMENT_TYPE,
+    buyer_page_loads,
     claim_link_payment,
     initial_quantities,
     link_cart,
@@ -81,11 +82,17 @@ class LinkDocument(Document):
 
 
 def load_link_document(session: DbSession, checkout: CheckoutSession) -> LinkDocument | None:
-    link = session.scalar(
-        select(PaymentLink).where(
-            PaymentLink.id == int(checkout.document_id),
-            PaymentLink.merchant_id == checkout.merchant_id,
+    link = (
+        session.scalars(
+            select(PaymentLink)
+            .options(*buyer_page_loads())
+            .where(
+                PaymentLink.id == int(checkout.document_id),
+                PaymentLink.merchant_id == checkout.merchant_id,
+            )
         )
+        .unique()
+        .one_or_none()
     )
     return LinkDocument(link) if link is not None else None
 

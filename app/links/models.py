@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.catalog.models import Product
 from app.core.clock import utcnow
 from app.core.money import Money
-from app.data.bases import MerchantOwned
+from app.data.bases import MerchantOwned, ShownToBuyers
 from app.extensions import db, str_enum
 from app.merchants.models import Merchant
 from app.settings.models import Collect
@@ -24,7 +24,7 @@ class LinkStatus(enum.StrEnum):
     COMPLETED = "completed"  # its limit of payments is reached
 
 
-class PaymentLink(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class PaymentLink(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     """Sold at ``/l/<slug>``. A setting left as None follows the merchant's checkout settings."""
 
     __tablename__ = "payment_links"
@@ -53,7 +53,7 @@ class PaymentLink(MerchantOwned, db.Model):  # type: ignore[name-defined]
     )
 
 
-class PaymentLinkLine(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class PaymentLinkLine(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     """A product (priced in the link's currency) or a described amount, with its quantity."""
 
     __tablename__ = "payment_link_lines"

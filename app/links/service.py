@@ -8,9 +8,12 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Engine, Select, bindparam, func, or_, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from app.catalog.models import Product
 from app.catalog.service import pricing_price
@@ -79,6 +82,62 @@ class LinkSales:
 
 def link_by_slug(session: DbSession, slug: str) -> PaymentLink | None:
     return session.scalar(select(PaymentLink).where(PaymentLink.slug == slug))
+
+
+def buyer_link(session: DbSession, slug: str) -> PaymentLink | None:
+    """The link as its buyer page shows it: its lines, their products and prices loaded with
+    it, so the page reads them without a query per line."""
+    return session.scalar(
+        select(PaymentLink).options(*buyer_page_loads()).where(PaymentLink.slug == slug)
+    )
+
+
+def buyer_page_loads() -> tuple[LoaderOption, ...]:
+    """A link with what its buyer page shows, in the one query: lines, their products, prices
+    and tax rates (joined: a link has a handful of lines)."""
+    product = joinedload(PaymentLink.lines).joinedload(PaymentLinkLine.product)
+    return (product.joinedload(Product.prices), product.joinedload(Product.tax_rate))
+
+
+@dataclass(frozen=True)
+class LinkStamp:
+    """What decides whether a link's page may come from the page cache, and under which key:
+    whether buyers can pay it now by its own state (the page cache keeps only open links'
+    pages), how many payments it counted (claimed by an UPDATE that renews no version), and
+    its merchant's ``public_version`` and language."""
+
+    link_id: int
+    merchant_id: int
+    open: bool
+    paid_count: int
+    default_locale: str
+    public_version: str
+
+
+@cache
+def _stamp_query() -> Select[int, int, bool, date | None, int | None, int, str, str]:
+    # Built once: constructing the statement costs more than running it on this hot path.
+    return (
+        select(
+            PaymentLink.id, PaymentLink.merchant_id, PaymentLink.active, PaymentLink.last_day,
+            PaymentLink.payment_limit, PaymentLink.paid_count, Merchant.default_locale,
+            Merchant.public_version,
+        )
+        .join(Merchant, Merchant.id == PaymentLink.merchant_id)
+        .where(PaymentLink.slug == bindparam("slug"))
+    )  # fmt: skip
+
+
+def link_stamp(engine: Engine, slug: str, now: datetime) -> LinkStamp | None:
+    """One small query on a connection of its own (it loads no objects), made before anything
+    else on a link's page."""
+    with engine.connect() as connection:
+        row = connection.execute(_stamp_query(), {"slug": slug}).one_or_none()
+    if row is None:
+        return None
+    link_id, merchant_id, active, last_day, limit, paid, locale, version = row
+    status = status_of(active, last_day, limit, paid, now)
+    return LinkStamp(link_id, merchant_id, status is LinkStatus.ACTIVE, paid, locale, version)
 
 
 def link_address(public_url: str, link: PaymentLink) -> str:
@@ -427,11 +486,17 @@ def _sales(session: DbSession, link: PaymentLink) -> tuple[int, int]:
 
 
 def link_status(link: PaymentLink, paid: int, now: datetime | None = None) -> LinkStatus:
-    if not link.active:
+    return status_of(link.active, link.last_day, link.payment_limit, paid, now or utcnow())
+
+
+def status_of(
+    active: bool, last_day: date | None, limit: int | None, paid: int, now: datetime
+) -> LinkStatus:
+    if not active:
         return LinkStatus.INACTIVE
-    if link.last_day is not None and end_of_day(link.last_day) <= (now or utcnow()):
+    if last_day is not None and end_of_day(last_day) <= now:
         return LinkStatus.EXPIRED
-    if link.payment_limit is not None and paid >= link.payment_limit:
+    if limit is not None and paid >= limit:
         return LinkStatus.COMPLETED
     return LinkStatus.ACTIVE
 

@@ -83,7 +83,7 @@ class AccountCurrency(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[n
     currency: Mapped[str] = mapped_column(String(3))
 
 
-class Fee(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class Fee(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     """A surcharge for paying with one method: a fixed amount, a percentage, or both."""
 
     __tablename__ = "fees"
@@ -112,7 +112,7 @@ class Fee(MerchantOwned, db.Model):  # type: ignore[name-defined]
         return not fixed or fixed.currency == currency
 
 
-class TaxRate(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class TaxRate(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     __tablename__ = "tax_rates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,7 +123,7 @@ class TaxRate(MerchantOwned, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Policy(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class Policy(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     """Terms, refund or cancellation policy in one locale: a link, a text, or both."""
 
     __tablename__ = "policies"
@@ -136,7 +136,7 @@ class Policy(MerchantOwned, db.Model):  # type: ignore[name-defined]
     text: Mapped[str] = mapped_column(Text, default="")
 
 
-class CustomField(MerchantOwned, db.Model):  # type: ignore[name-defined]
+class CustomField(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]
     """A question the checkout asks; ``labels`` maps each shipped locale to its label."""
 
     __tablename__ = "custom_fields"

@@ -7,6 +7,7 @@ functions here (``checkout_settings``, ``account_currencies``, ``accepted_method
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from app.core.methods import PaymentMethod, Unavailable, method_availability, re
 from app.core.money import Money, is_currency
 from app.extensions import DbSession
 from app.merchants.models import Merchant
+from app.merchants.public_version import as_of_version
 from app.settings.labels import METHOD_LABELS
 from app.settings.models import (
     AccountCurrency,
@@ -94,13 +96,18 @@ def checkout_settings(session: DbSession, merchant: Merchant) -> CheckoutSetting
 
 
 def account_currencies(session: DbSession, merchant: Merchant) -> list[str]:
-    """The currencies the merchant sells in: the default one first, then the added ones."""
-    added = session.scalars(
-        select(AccountCurrency.currency)
-        .where(AccountCurrency.merchant_id == merchant.id)
-        .order_by(AccountCurrency.currency)
-    ).all()
-    return [merchant.default_currency, *(c for c in added if c != merchant.default_currency)]
+    """The currencies the merchant sells in: the default one first, then the added ones (read
+    once per ``public_version``: every buyer page asks)."""
+
+    def read() -> tuple[str, ...]:
+        added = session.scalars(
+            select(AccountCurrency.currency)
+            .where(AccountCurrency.merchant_id == merchant.id)
+            .order_by(AccountCurrency.currency)
+        ).all()
+        return (merchant.default_currency, *(c for c in added if c != merchant.default_currency))
+
+    return list(as_of_version(merchant, "account_currencies", read))
 
 
 def ensure_account_currency(session: DbSession, merchant: Merchant, currency: str) -> None:
@@ -378,11 +385,17 @@ def policies_for_locale(
 ) -> dict[PolicyKind, Policy]:
     """Each policy the merchant has, in ``locale`` where written, else in its default locale,
     else in any locale (what a buyer's checkout shows)."""
-    preference = {locale: 0, merchant.default_locale: 1}
+    return policies_in(list_policies(session, merchant), merchant.default_locale, locale)
+
+
+def policies_in(
+    policies: Iterable[Policy], default_locale: str, locale: str
+) -> dict[PolicyKind, Policy]:
+    """Of ``policies``, each kind in ``locale`` where written, else in ``default_locale``,
+    else in any locale."""
+    preference = {locale: 0, default_locale: 1}
     chosen: dict[PolicyKind, Policy] = {}
-    for policy in sorted(
-        list_policies(session, merchant), key=lambda p: preference.get(p.locale, 2)
-    ):
+    for policy in sorted(policies, key=lambda p: preference.get(p.locale, 2)):
         chosen.setdefault(policy.kind, policy)
     return chosen
 
@@ -529,16 +542,24 @@ def add_discount(
 
 
 def usable_discount(
-    session: DbSession, merchant: Merchant, code: str, now: datetime | None = None
+    session: DbSession,
+    merchant: Merchant,
+    code: str,
+    now: datetime | None = None,
+    *,
+    known: Discount | None = None,
 ) -> Discount | None:
-    """The merchant's discount with this code (any case) if it has not expired or run out."""
+    """The merchant's discount with this code (any case) if it has not expired or run out;
+    ``known`` is that discount when the caller read it already (a checkout loads its code's)."""
     if not code.strip():
         return None
-    discount = session.scalar(
-        select(Discount).where(
-            Discount.merchant_id == merchant.id, Discount.code == code.strip().upper()
+    wanted = code.strip().upper()
+    if known is not None and known.merchant_id == merchant.id and known.code == wanted:
+        discount: Discount | None = known
+    else:
+        discount = session.scalar(
+            select(Discount).where(Discount.merchant_id == merchant.id, Discount.code == wanted)
         )
-    )
     if discount is None or not discount.is_usable(now or utcnow()):
         return None
     return discount

@@ -1,7 +1,7 @@
 """Which browser a request comes from, for buyers who have no account: a random id kept in the
 browser's signed session cookie.
 
-The id is made the first time a buyer page needs it (opening a link, making a cart). Requests a
+The id is made the first time a buyer page needs it (a link's first view, making a cart). Requests a
 browser sends before it holds the cookie (its very first ones, even at the same moment) cannot
 be told apart from other browsers'; every request after carries the same id.
 """
@@ -22,6 +22,12 @@ def remember_browser() -> str:
         browser_id = new_secret_token()
         session[BROWSER_ID] = browser_id
     return browser_id
+
+
+def known_browser_key() -> str | None:
+    """This browser's key if it holds an id already, else None (and none is made)."""
+    browser_id = session.get(BROWSER_ID)
+    return token_digest(browser_id) if isinstance(browser_id, str) and browser_id else None
 
 
 def browser_key() -> str:

@@ -16,7 +16,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, request, session
+from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -91,6 +92,17 @@ def cached_page(key: Hashable, render: Callable[[], BaseResponse]) -> BaseRespon
     if response.status_code == 200 and not response.direct_passthrough:
         cache.put(key, _stored(response))
     return response
+
+
+def public_page(key: Hashable | None, render: Callable[[], BaseResponse]) -> BaseResponse:
+    """A public document page (a link's first view, an invoice, a quote) as every visitor
+    without state of their own sees it: from the cache under ``key`` (what the caller's stamp
+    says the page shows), the path and the language; rendered for this request when ``key``
+    is None (the caller saw something that must not be shared) or the visitor has a message
+    to read."""
+    if key is None or "_flashes" in session:
+        return render()
+    return cached_page((key, request.path, str(get_locale())), render)
 
 
 def init_page_cache(app: Flask, entries: int) -> None:

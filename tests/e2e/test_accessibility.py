@@ -220,16 +220,17 @@ def test_a_payment_page(axe_page: Page, base_url: str, stripe_sandbox: StripeSan
         "name": "Ada Buyer", "billing_line1": "Storgatan 1", "billing_postal_code": "111 22",
         "billing_city": "Stockholm", "billing_country": "SE", first: "Verkstan AB", second: "M",
     }  # fmt: skip
-    pay_page = buyer.post(checkout.url + "/details", data=details, timeout=30)
+    pay_page = buyer.post(checkout.url + "/details", data=details, timeout=30)  # opens it
     intent_id = re.search(r'data-client-secret="(pi_[A-Za-z0-9]+)_secret', pay_page.text)
     assert intent_id, pay_page.text
+    checkout_url = pay_page.url.removesuffix("/pay")  # /c/<token>
     stripe.StripeClient(
         account.secret_key, base_addresses={"api": stripe_sandbox.api_base}
     ).v1.payment_intents.confirm(
         intent_id.group(1),
-        params={"payment_method": "pm_card_visa", "return_url": checkout.url + "/return"},
+        params={"payment_method": "pm_card_visa", "return_url": checkout_url + "/return"},
     )
-    assert "Thank you" in buyer.get(checkout.url + "/return", timeout=30).text
+    assert "Thank you" in buyer.get(checkout_url + "/return", timeout=30).text
     listing = merchant.get(f"{base_url}/panel/payments", timeout=10).text
     payment = re.search(r'href="(/panel/payments/\d+)"', listing)
     assert payment, listing

@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.conftest import csrf_token_from
 from tests.e2e.test_merchant_journey import log_in
 from tests.support.accounts import DEFAULT_PASSWORD
+from tests.support.checkout import Shop
 from tests.support.payments import connect_through_live_server
 from tests.support.stripe_sandbox import StripeSandbox
 
@@ -113,3 +114,42 @@ def test_the_buyer_address_is_copied_and_opened_from_the_editor(
     buyer = opened.value
     expect(buyer.get_by_role("heading", name="Workshop")).to_be_visible()
     buyer.close()
+
+
+def test_the_first_action_opens_the_checkout_and_a_reload_resumes_it(
+    page: Page, browser: Browser, shop: Shop
+) -> None:
+    """The link's page opens nothing; the first change (by HTMX) opens the buyer's checkout and
+    puts its address in the bar, so a reload, or the link opened again, finds it. Without
+    JavaScript the same form opens it too."""
+    link = shop.add_link(adjustable_quantity="y", min_quantity="1", max_quantity="5")
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Workshop")).to_be_visible()
+    due_now = page.get_by_test_id("due-now")
+    expect(due_now).to_have_text("SEK500.00")
+    quantity = page.get_by_label("Quantity of Seat")
+    quantity.fill("3")
+    quantity.press("Enter")
+    expect(due_now).to_have_text("SEK1,500.00")
+    expect(page).to_have_url(re.compile(r"/c/[\w-]{43,}$"))
+    checkout = page.url
+
+    page.reload()
+    expect(page.get_by_label("Quantity of Seat")).to_have_value("3")
+    expect(due_now).to_have_text("SEK1,500.00")
+    page.goto(link)
+    expect(page).to_have_url(checkout)
+    expect(due_now).to_have_text("SEK1,500.00")
+
+    without_js = browser.new_context(java_script_enabled=False)
+    try:
+        other = without_js.new_page()
+        other.goto(link)
+        expect(other.get_by_test_id("due-now")).to_have_text("SEK500.00")
+        other.get_by_label("Quantity of Seat").fill("2")
+        other.get_by_role("button", name="Update").first.click()
+        expect(other).to_have_url(re.compile(r"/c/[\w-]{43,}$"))
+        assert other.url != checkout  # another buyer, another checkout
+        expect(other.get_by_test_id("due-now")).to_have_text("SEK1,000.00")
+    finally:
+        without_js.close()

@@ -44,6 +44,7 @@ from app.storefront import forms as storefront_forms
 from app.web.forms import DateInputField, KassaForm
 from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
+from tests.integration.test_processor_connection import connect
 from tests.support.accounts import DEFAULT_PASSWORD, emailed_link, post_form, sign_up
 from tests.support.customers import CUSTOMER, add_customer
 from tests.support.invoice_buyers import invoicing_merchant
@@ -151,6 +152,10 @@ def checkout_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
     and the merchant's three questions: a text (answer_1), a number and a dropdown."""
     owner = app.test_client()
     sign_up(owner, email="owner@example.com")
+    return _checkout_of_a_link(owner, app)
+
+
+def _checkout_of_a_link(owner: FlaskClient, app: Flask) -> str:
     add_payment_link(
         owner, billing_address="required", shipping_address="required", phone="optional",
         quantity="2", adjustable_quantity="y", max_quantity="5",
@@ -163,6 +168,19 @@ def checkout_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
         token = open_checkout(db.session, LinkDocument(link), "en", browser_key=None).token
         db.session.commit()
     return f"/c/{token}"
+
+
+def link_first_view(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """The same link's page as a new buyer sees it, before any checkout (its merchant
+    connected to the sandbox, so the page takes buyers): its forms post to ``/l/<slug>/...``,
+    where the first action opens the checkout."""
+    owner = app.test_client()
+    sign_up(owner, email="owner@example.com")
+    assert connect(owner, session_sandbox().create_account("SE", "sek")).status_code == 302
+    _checkout_of_a_link(owner, app)
+    with app.app_context():
+        slug = db.session.scalars(select(PaymentLink.slug)).one()
+    return f"/l/{slug}"
 
 
 def invoice_buyer_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
@@ -308,6 +326,12 @@ ADDRESSES = {
     for part, value in (("line1", "Storgatan 1"), ("postal_code", "11122"),
                         ("city", "Stockholm"), ("country", "SE"))
 }  # fmt: skip
+
+BUYER_DETAILS = {
+    "email": "ada@example.com", "name": "Ada Buyer", "phone": "+46701234567", **ADDRESSES,
+    "answer_1": "Acme", "answer_2": "3", "answer_3": "M", "consent": "",
+}  # fmt: skip
+BUYER_DETAILS_OPTIONAL = {"name", "phone", "answer_2", "consent"}
 
 LINK_DETAILS = {
     "name": "Consultation",
@@ -546,19 +570,19 @@ FORMS = [
     FormCase(checkout_forms.MethodForm, checkout_page, {"method": "card"}),
     FormCase(checkout_forms.CountryForm, checkout_page, {"country": "SE"}, optional={"country"}),
     FormCase(
-        checkout_forms.BuyerForm,
-        checkout_page,
-        {
-            "email": "ada@example.com",
-            "name": "Ada Buyer",
-            "phone": "+46701234567",
-            **ADDRESSES,
-            "answer_1": "Acme",
-            "answer_2": "3",
-            "answer_3": "M",
-            "consent": "",
-        },
-        optional={"name", "phone", "answer_2", "consent"},
+        checkout_forms.BuyerForm, checkout_page, BUYER_DETAILS, optional=BUYER_DETAILS_OPTIONAL
+    ),
+]
+# The same forms on a link's page before any checkout: the buyer's first action.
+FORMS += [
+    FormCase(checkout_forms.QuantityForm, link_first_view, {"line": "1", "quantity": "2"}),
+    FormCase(
+        checkout_forms.DiscountCodeForm, link_first_view, {"code": "SPRING25"}, optional={"code"}
+    ),
+    FormCase(checkout_forms.MethodForm, link_first_view, {"method": "card"}),
+    FormCase(checkout_forms.CountryForm, link_first_view, {"country": "SE"}, optional={"country"}),
+    FormCase(
+        checkout_forms.BuyerForm, link_first_view, BUYER_DETAILS, optional=BUYER_DETAILS_OPTIONAL
     ),
 ]
 

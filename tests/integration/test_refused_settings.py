@@ -33,6 +33,7 @@ from app.settings.models import Discount, Fee, TaxRate
 from app.storefront import labels as shop_labels
 from tests.integration.test_payments import connected
 from tests.support.accounts import post_form
+from tests.support.link_buyers import start_checkout
 from tests.support.settings import (
     add_discount,
     add_fee,
@@ -87,10 +88,9 @@ def world(owner: FlaskClient, buyer: FlaskClient, app: Flask, sandbox: StripeSan
     with app.app_context():
         link = db.session.scalars(select(PaymentLink)).one()
         slug, link_id = link.slug, link.id
-    opened = buyer.get(f"/l/{slug}")
-    assert opened.status_code == 302
+    opened = start_checkout(buyer, slug)
     post_form(buyer, "/s/acme/p/mug", "/s/acme/p/mug/add", {"quantity": "1"})
-    return World(merchant_id, slug, link_id, opened.headers["Location"])
+    return World(merchant_id, slug, link_id, opened)
 
 
 def mug(merchant_id: int) -> Product:
@@ -240,6 +240,11 @@ def visit_every_buyer_page(buyer: FlaskClient, the_world: World, code: str) -> d
         bodies[what] = html.unescape(response.get_data(as_text=True))
 
     keep("link page", buyer.get(f"/l/{the_world.link_slug}", follow_redirects=True))
+    link_page = f"/l/{the_world.link_slug}"
+    newcomer = buyer.application.test_client()  # a first view, and a first action on it
+    keep("first view", newcomer.get(link_page))
+    keep("first action", post_form(newcomer, link_page, link_page + "/discount", {"code": code},
+                                   follow_redirects=True))  # fmt: skip
     keep("checkout page", buyer.get(page))
     keep("code", post_form(buyer, page, page + "/discount", {"code": code},
                            follow_redirects=True))  # fmt: skip

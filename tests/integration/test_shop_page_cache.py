@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from app.catalog.models import Price, Product
@@ -26,23 +24,8 @@ from app.web.page_cache import CachedPage, PageCache
 from tests.conftest import csrf_token_from
 from tests.integration.test_storefront_shop import names_on, open_shop
 from tests.support.accounts import post_form
+from tests.support.queries import counted_queries
 from tests.support.settings import add_shop_category, save_storefront
-
-
-@contextmanager
-def counted_queries(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def nonce_of(response: TestResponse) -> str:

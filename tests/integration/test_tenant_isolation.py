@@ -34,11 +34,14 @@ from app.settings.models import CustomField, Discount, Fee, TaxRate
 from app.storefront.models import StorefrontCategory, StorefrontProduct
 from tests.conftest import SECRET_KEY
 from tests.integration.test_invitations import invite, invite_and_join
+from tests.integration.test_payments import connected
+from tests.integration.test_processor_connection import connect
 from tests.support.accounts import post_form, sign_up
 from tests.support.customers import add_customer
 from tests.support.invoice_buyers import invoicing_merchant
 from tests.support.invoices import add_customer as add_invoice_customer
 from tests.support.invoices import draft_invoice, invoice_row, open_invoice
+from tests.support.link_buyers import start_checkout
 from tests.support.mailbox import Mailbox
 from tests.support.quotes import open_quote, quote_row
 from tests.support.settings import (
@@ -421,3 +424,34 @@ def test_a_quote_address_reaches_only_its_quote(app: Flask, mailbox: Mailbox) ->
     assert accepted.status_code == 422
     assert quote_row(app, other_id).status is QuoteStatus.OPEN
     assert quote_row(app, quote_id).status is QuoteStatus.OPEN
+
+
+def test_a_links_first_action_reaches_only_its_own_lines_codes_and_checkouts(
+    app: Flask, mailbox: Mailbox, stripe_sandbox: StripeSandbox
+) -> None:
+    """On merchant A's link page a buyer's first action cannot add merchant B's optional line,
+    use B's discount code, or resume a checkout the same browser opened of B's link."""
+    owner_a, owner_b = app.test_client(), app.test_client()
+    connected(owner_a, app, stripe_sandbox, "SE", "sek")
+    add_payment_link(owner_a, "Of A")
+    sign_up(owner_b, email="b@example.com", business_name="Merchant B")
+    assert connect(owner_b, stripe_sandbox.create_account("SE", "sek")).status_code == 302
+    add_payment_link(owner_b, "Of B")
+    add_discount(owner_b, "BONLY")
+    with app.app_context():
+        links = {link.name: link for link in db.session.scalars(select(PaymentLink))}
+        slug_a, slug_b = links["Of A"].slug, links["Of B"].slug
+        line_b = links["Of B"].lines[0].id
+        db.session.get(PaymentLinkLine, line_b).optional = True  # type: ignore[union-attr]
+        db.session.commit()
+    buyer = app.test_client()
+    page_a = f"/l/{slug_a}"
+    assert post_form(buyer, page_a, f"{page_a}/items/{line_b}/add", {}).status_code == 404
+    code = post_form(buyer, page_a, page_a + "/discount", {"code": "BONLY"})
+    assert code.status_code == 422
+    assert "This code does not work here." in code.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(CheckoutSession)).all() == []
+    of_b = start_checkout(buyer, slug_b)
+    assert buyer.get(page_a).status_code == 200  # B's checkout is not A's page's to resume
+    assert start_checkout(buyer, slug_a) != of_b
