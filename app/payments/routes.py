@@ -7,24 +7,40 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.extensions import csrf, db
-from app.merchants.auth import login_required
-from app.merchants.scoping import get_owned_or_404, scoped_select
-from app.payments import blueprint, webhooks
+from app.merchants.auth import current_merchant, login_required
+from app.merchants.scoping import get_owned_or_404
+from app.payments import blueprint, queries, webhooks
+from app.payments.forms import PaymentFilterForm
 from app.payments.models import Payment, PaymentEvent
+from app.settings.service import account_currencies
 from app.web.rendering import render
-
-PAGE_SIZE = 100
 
 
 @blueprint.get("/panel/payments")
 @login_required
 def payments() -> Response:
-    rows = db.session.scalars(
-        scoped_select(Payment)
-        .order_by(Payment.created_at.desc(), Payment.id.desc())
-        .limit(PAGE_SIZE)
-    ).all()
-    return render("payments/list.html", payments=rows)
+    merchant = current_merchant()
+    form = PaymentFilterForm(request.args, currencies=account_currencies(db.session, merchant))
+    valid = form.validate()
+    index = queries.payment_index(db.session, merchant.id, request.args) if valid else None
+    return render(
+        "payments/list.html", "payments/_results.html", status=200 if valid else 422,
+        form=form, index=index,
+    )  # fmt: skip
+
+
+@blueprint.get("/panel/payments/totals")
+@login_required
+def payment_totals() -> Response:
+    merchant = current_merchant()
+    form = PaymentFilterForm(request.args, currencies=account_currencies(db.session, merchant))
+    valid = form.validate()
+    filters = queries.PaymentFilters.from_query(request.args)
+    totals = queries.totals_by_currency(db.session, merchant.id, filters) if valid else None
+    return render(
+        "payments/totals.html", "payments/_totals.html", status=200 if valid else 422,
+        form=form, filters=filters, totals=totals,
+    )  # fmt: skip
 
 
 @blueprint.get("/panel/payments/<int:payment_id>")

@@ -170,10 +170,12 @@ def start_payment(
     document_id: str,
     checkout_reference: str,
     buyer: BuyerDetails,
+    document_number: str = "",
 ) -> Payment:
     """The ``pending`` payment for an intent the checkout just created (or updated).
 
     Calling it again for the same intent updates the buyer details and records the intent.
+    ``document_number`` is the document's own number, when it has one (an invoice's).
     """
     payment = payment_for_intent(session, merchant.id, intent.id)
     if payment is None:
@@ -181,6 +183,7 @@ def start_payment(
         payment.document_type = document_type
         payment.document_id = document_id
         payment.checkout_reference = checkout_reference
+        payment.document_number = document_number
         session.add(payment)
         session.flush()
         _append(session, payment, "created", {"amount": intent.amount.amount})

@@ -37,6 +37,7 @@ from app.links.models import PaymentLink
 from app.links.service import never_payable
 from app.merchants import forms as merchant_forms
 from app.merchants.models import Merchant
+from app.payments import forms as payment_forms
 from app.processors import forms as processor_forms
 from app.settings import forms as settings_forms
 from app.storefront import forms as storefront_forms
@@ -651,6 +652,27 @@ FORMS += [
     ),
 ]
 
+PAYMENT_FILTERS = {
+    "q": "Ada",
+    "status": "succeeded",
+    "method": "card",
+    "currency": "SEK",
+    "document": "payment_link",
+    "start": "2026-01-01",
+    "end": "2026-12-31",
+    "sort": "largest",
+    "customer": "12",
+}
+FORMS += [
+    FormCase(
+        payment_forms.PaymentFilterForm,
+        owner_page("/panel/payments"),
+        PAYMENT_FILTERS,
+        optional=set(PAYMENT_FILTERS),  # each filter may be left out; the order is the newest
+        sent_with_get=True,
+    ),
+]
+
 
 def test_every_form_is_covered() -> None:
     for module in sorted(Path(app_package.__file__).parent.rglob("forms.py")):
@@ -989,3 +1011,22 @@ def test_a_20000_pixel_square_png_is_refused_for_its_size(
     assert response.status_code == 422
     assert "Choose an image of at most 4000 pixels wide and high." in body
     assert "Choose a PNG, JPEG or WebP image." not in body
+
+
+@pytest.mark.parametrize("field_name", sorted(PAYMENT_FILTERS))
+def test_the_payment_totals_refuse_bad_filters_with_reasons(
+    field_name: str, client: FlaskClient
+) -> None:
+    """The totals the payments index loads take the same filters: each bad value is a 422 that
+    names the field, never a server error (the empty value is "any")."""
+    sign_up(client, email="owner@example.com")
+    for kind, value in BAD_VALUES.items():
+        query = {**PAYMENT_FILTERS, field_name: value}
+        response = client.get("/panel/payments/totals", query_string=query)
+        body = response.get_data(as_text=True)
+        assert SCRIPT not in body
+        if kind == "empty":
+            assert response.status_code == 200 if field_name != "sort" else 422
+            continue
+        assert response.status_code == 422, (field_name, kind)
+        assert 'class="alert alert-error" role="alert"' in body

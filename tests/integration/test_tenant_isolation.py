@@ -358,3 +358,40 @@ def test_another_merchants_tax_rates_and_products_stay_out_of_an_invoice(
     assert draft.status_code == 302
     invoice_id = int(draft.headers["Location"].rsplit("/", 1)[-1])
     assert invoice_row(app, invoice_id).total == 1000
+
+
+def test_the_payments_index_shows_only_the_signed_in_merchants_payments(
+    app: Flask, mailbox: Mailbox
+) -> None:
+    """Whatever B filters or searches by (A's customer id, A's buyer, A's intent id, its last
+    four digits), B's index lists none of A's payments and counts none in its totals."""
+    owner_a, owner_b = app.test_client(), app.test_client()
+    sign_up(owner_a, email="a@example.com", business_name="Merchant A")
+    sign_up(owner_b, email="b@example.com", business_name="Merchant B")
+    tenants = Tenants(app, owner_a, owner_b, mailbox)
+    customer_of_a = customer(tenants)
+    payment_id = payment_of_a(tenants)
+    with app.app_context():
+        payment = db.session.get_one(Payment, payment_id)
+        payment.customer_id = customer_of_a
+        payment.buyer_email, payment.buyer_name = "secret@example.com", "Secret Buyer"
+        payment.method_type, payment.method_details = "card", {"last4": "4242"}
+        db.session.commit()
+    queries = [
+        {},
+        {"customer": str(customer_of_a)},
+        {"q": "secret"},
+        {"q": "pi_of_merchant_a"},
+        {"q": "4242"},
+        {"currency": "SEK", "status": "succeeded", "method": "card"},
+    ]
+    for query in queries:
+        page = owner_b.get("/panel/payments", query_string=query).get_data(as_text=True)
+        assert f"/panel/payments/{payment_id}" not in page, query
+        assert "Secret Buyer" not in page and "secret@example.com" not in page, query
+        totals = owner_b.get("/panel/payments/totals", query_string=query)
+        assert 'data-testid="totals-SEK"' not in totals.get_data(as_text=True), query
+    own = owner_a.get("/panel/payments", query_string={"q": "secret"}).get_data(as_text=True)
+    assert "Secret Buyer" in own
+    own_totals = owner_a.get("/panel/payments/totals", query_string={"q": "secret"})
+    assert 'data-testid="totals-SEK"' in own_totals.get_data(as_text=True)

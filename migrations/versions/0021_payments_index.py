@@ -1,0 +1,102 @@
+"""payments index: search columns and the indexes of its keyset pages
+
+Revision ID: 0021
+Revises: 0018
+Created: 2026-12-07 05:06:57.742070
+
+The panel's payments index sorts a merchant's payments by date or amount a keyset page at a
+time, and searches the buyer's email and name, the document number, the last four digits and
+Stripe's ids. Existing payments get their search columns filled in here: the folded email, name
+and invoice number (``search_text``), and the last four digits of their method.
+"""
+
+import json
+import unicodedata
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0021'
+down_revision = '0018'
+branch_labels = None
+depends_on = None
+
+BATCH = 1000
+
+
+def _fold(text):
+    return unicodedata.normalize("NFKC", text or "").casefold()
+
+
+def _fill_search_columns() -> None:
+    bind = op.get_bind()
+    payments = sa.table(
+        'payments',
+        sa.column('id', sa.Integer),
+        sa.column('merchant_id', sa.Integer),
+        sa.column('buyer_email', sa.String),
+        sa.column('buyer_name', sa.String),
+        sa.column('document_type', sa.String),
+        sa.column('document_id', sa.String),
+        sa.column('method_details', sa.JSON),
+        sa.column('document_number', sa.String),
+        sa.column('last4', sa.String),
+        sa.column('search_text', sa.Text),
+    )
+    invoices = sa.table(
+        'invoices', sa.column('id', sa.Integer), sa.column('merchant_id', sa.Integer),
+        sa.column('number', sa.String),
+    )
+    numbers = {
+        (merchant, str(invoice)): number or ''
+        for invoice, merchant, number in bind.execute(
+            sa.select(invoices.c.id, invoices.c.merchant_id, invoices.c.number)
+        )
+    }
+    last_id = 0
+    while True:
+        rows = bind.execute(
+            sa.select(
+                payments.c.id, payments.c.merchant_id, payments.c.buyer_email,
+                payments.c.buyer_name, payments.c.document_type, payments.c.document_id,
+                payments.c.method_details,
+            ).where(payments.c.id > last_id).order_by(payments.c.id).limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            details = row.method_details
+            details = json.loads(details) if isinstance(details, str) else (details or {})
+            number = numbers.get((row.merchant_id, row.document_id), '') if row.document_type == 'invoice' else ''
+            last4 = details.get('last4')
+            bind.execute(
+                payments.update().where(payments.c.id == row.id).values(
+                    document_number=number,
+                    last4=str(last4)[-4:] if last4 else None,
+                    search_text='\n'.join(_fold(part) for part in (row.buyer_email, row.buyer_name, number)),
+                )
+            )
+        last_id = rows[-1].id
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('document_number', sa.String(length=64), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('last4', sa.String(length=4), nullable=True))
+        batch_op.add_column(sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
+        batch_op.create_index('ix_payments_merchant_amount', ['merchant_id', 'amount', 'id'], unique=False)
+        batch_op.create_index('ix_payments_merchant_charge', ['merchant_id', 'latest_charge_id'], unique=False)
+        batch_op.create_index('ix_payments_merchant_created', ['merchant_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_payments_merchant_last4', ['merchant_id', 'last4'], unique=False)
+    _fill_search_columns()
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_index('ix_payments_merchant_last4')
+        batch_op.drop_index('ix_payments_merchant_created')
+        batch_op.drop_index('ix_payments_merchant_charge')
+        batch_op.drop_index('ix_payments_merchant_amount')
+        batch_op.drop_column('search_text')
+        batch_op.drop_column('last4')
+        batch_op.drop_column('document_number')
