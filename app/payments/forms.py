@@ -10,14 +10,17 @@ from wtforms.validators import Optional, Regexp, ValidationError
 
 from app.core.methods import PaymentMethod
 from app.core.money import is_currency
+from app.core.tokens import new_public_id
 from app.payments.models import PaymentStatus
 from app.payments.queries import EARLIEST_DATE, SEARCH_MAX, Sort
 from app.web.forms import (
+    AmountField,
     ChoiceField,
     DateInputField,
     KassaForm,
     max_length,
     plain_text,
+    required,
     strip_whitespace,
 )
 
@@ -106,3 +109,34 @@ class PaymentFilterForm(KassaForm):
     def validate_end(self, field: DateInputField) -> None:
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError(_l("Choose a day on or after the first day."))
+
+
+REASON_LABELS = {
+    "requested_by_customer": _l("The buyer asked for it"),
+    "duplicate": _l("The buyer paid twice"),
+    "fraudulent": _l("The payment looks fraudulent"),
+}
+
+
+class RefundForm(KassaForm):
+    """A refund of a payment, in full or in part. ``request`` is made when the form is shown:
+    sent twice, it is one refund."""
+
+    amount = AmountField(
+        _l("Amount to refund"),
+        validators=[required()],
+        currency_field="currency",
+        description=_l("At most what is left to refund; several parts may follow."),
+    )
+    reason = ChoiceField(_l("Reason"), validate_choice=True, default="")
+    currency = HiddenField()
+    request = HiddenField(
+        validators=[required(), max_length(64), Regexp(r"^[A-Za-z0-9_-]+$")],
+        default=lambda: new_public_id("rfd"),
+    )
+
+    def __init__(self, *args: Any, payment_currency: str, **kwargs: Any) -> None:
+        # The currency is the payment's, never what a post says (it is not in the page).
+        super().__init__(*args, currency=payment_currency, **kwargs)
+        self.currency.data = payment_currency
+        self.reason.choices = [("", _l("No reason given")), *REASON_LABELS.items()]

@@ -84,6 +84,10 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     settlement_currency: Mapped[str | None] = mapped_column(String(3))
     exchange_rate: Mapped[str | None] = mapped_column(String(32))
     amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
+    # What the merchant's refunds from the panel hold of the amount (``Refund``): raised by one
+    # guarded UPDATE before Stripe is asked, lowered when a refund fails, so refunds requested
+    # at the same moment never pass the amount together.
+    refund_reserved: Mapped[int] = mapped_column(Integer, default=0)
     method_type: Mapped[str] = mapped_column(String(32), default="")
     method_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     mandate_id: Mapped[str | None] = mapped_column(String(255), index=True)
@@ -226,6 +230,55 @@ class PaymentEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
     payment: Mapped[Payment] = relationship(back_populates="events")
 
 
+class RefundStatus(enum.StrEnum):
+    """A refund the merchant asked for in the panel: Stripe's statuses, and ``requested`` until
+    Stripe answered (or ``failed`` when it refused the request)."""
+
+    REQUESTED = "requested"
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class Refund(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """A refund asked for in the panel. ``request_id`` is made when the refund form is shown,
+    so a form sent twice is one refund, and it is the Stripe request's idempotency key."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "request_id", name="uq_refunds_merchant_request"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    request_id: Mapped[str] = mapped_column(String(64))
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    amount: Mapped[int] = mapped_column(Integer)  # minor units of the payment's currency
+    reason: Mapped[str | None] = mapped_column(String(32))  # Stripe's refund reason
+    status: Mapped[RefundStatus] = mapped_column(_enum_column(RefundStatus))
+    failure_reason: Mapped[str | None] = mapped_column(String(64))  # Stripe's, or Kassa's
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    payment: Mapped[Payment] = relationship()
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.payment.currency)
+
+    @property
+    def holds_its_amount(self) -> bool:
+        """Whether it still counts against what may be refunded (not failed or canceled)."""
+        return self.status not in (RefundStatus.FAILED, RefundStatus.CANCELED)
+
+
 class WebhookOutcome(enum.StrEnum):
     RECEIVED = "received"  # stored, not handled yet (or handling failed and Stripe retries)
     APPLIED = "applied"
@@ -252,4 +305,8 @@ class WebhookEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[WebhookOutcome] = mapped_column(
         _enum_column(WebhookOutcome), default=WebhookOutcome.RECEIVED
+    )
+    # The payment the event was recorded on, when it was one of Kassa's (its page lists them).
+    payment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payments.id", ondelete="SET NULL"), index=True
     )

@@ -20,8 +20,10 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tup
 from app.core.money import Money, is_currency
 from app.customers.models import Customer, search_fold
 from app.extensions import DbSession
-from app.payments.models import Payment, PaymentStatus
+from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, WebhookEvent
+from app.payments.refunds import refunds_of
 from app.payments.service import PAID
+from app.processors.connection import current_connection, payment_dashboard_url
 
 PAGE_SIZE = 50
 # Earlier dates are refused by the filter form: no payment of Kassa's is older.
@@ -363,3 +365,43 @@ def payment_index(session: DbSession, merchant_id: int, args: Mapping[str, str])
             )
         )
     return PaymentIndex(filters, page, customer)
+
+
+# A payment's page
+
+
+@dataclass(frozen=True)
+class PaymentDetail:
+    """What a payment's page shows besides the payment itself."""
+
+    events: list[PaymentEvent]
+    refunds: list[Refund]
+    webhooks: list[WebhookEvent]
+    dashboard_url: str | None  # the payment in Stripe's dashboard, while Stripe is connected
+
+
+def payment_detail(session: DbSession, payment: Payment) -> PaymentDetail:
+    of_payment = (
+        PaymentEvent.merchant_id == payment.merchant_id,
+        PaymentEvent.payment_id == payment.id,
+    )
+    events = list(
+        session.scalars(select(PaymentEvent).where(*of_payment).order_by(PaymentEvent.id))
+    )
+    webhooks = list(
+        session.scalars(
+            select(WebhookEvent)
+            .where(
+                WebhookEvent.merchant_id == payment.merchant_id,
+                WebhookEvent.payment_id == payment.id,
+            )
+            .order_by(WebhookEvent.id)
+        )
+    )
+    connection = current_connection(session, payment.merchant_id)
+    dashboard = (
+        payment_dashboard_url(connection.account_id, payment.intent_id, payment.livemode)
+        if connection is not None
+        else None
+    )
+    return PaymentDetail(events, refunds_of(session, payment), webhooks, dashboard)

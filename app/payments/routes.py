@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from flask import request
-from sqlalchemy import select
+from typing import Any
+
+from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from app.extensions import csrf, db
-from app.merchants.auth import current_merchant, login_required
+from app.merchants.auth import current_merchant, login_required, signed_in_user
 from app.merchants.scoping import get_owned_or_404
 from app.payments import blueprint, queries, webhooks
-from app.payments.forms import PaymentFilterForm
-from app.payments.models import Payment, PaymentEvent
+from app.payments.documents import document_page
+from app.payments.forms import REASON_LABELS, PaymentFilterForm, RefundForm
+from app.payments.labels import refund_message
+from app.payments.models import Payment
+from app.payments.refunds import refund_payment, refundable
 from app.settings.service import account_currencies
+from app.web.form_views import submit_form
 from app.web.rendering import render
 
 
@@ -43,16 +48,40 @@ def payment_totals() -> Response:
     )  # fmt: skip
 
 
+def _payment_page(payment: Payment, form: RefundForm | None = None) -> dict[str, Any]:
+    return {
+        "payment": payment,
+        "detail": queries.payment_detail(db.session, payment),
+        "document_url": document_page(payment),
+        "refundable": refundable(payment),
+        "refund_form": form or RefundForm(payment_currency=payment.currency, formdata=None),
+        "refund_reason_labels": REASON_LABELS,
+    }
+
+
 @blueprint.get("/panel/payments/<int:payment_id>")
 @login_required
 def payment(payment_id: int) -> Response:
+    return render("payments/detail.html", **_payment_page(get_owned_or_404(Payment, payment_id)))
+
+
+@blueprint.route("/panel/payments/<int:payment_id>/refund", methods=["GET", "POST"])
+@login_required
+def refund(payment_id: int) -> Response:
     found = get_owned_or_404(Payment, payment_id)
-    events = db.session.scalars(
-        select(PaymentEvent)
-        .where(PaymentEvent.merchant_id == found.merchant_id, PaymentEvent.payment_id == found.id)
-        .order_by(PaymentEvent.id)
-    ).all()
-    return render("payments/detail.html", payment=found, events=events)
+    form = RefundForm(payment_currency=found.currency)
+    return submit_form(
+        form,
+        lambda: refund_payment(
+            db.session, current_merchant(), found, amount=form.amount.money,
+            reason=form.reason.data or None, request_id=form.request.data,
+            user_id=signed_in_user().id,
+        ),
+        message=refund_message,
+        on_success=lambda _refund: redirect(url_for("payments.payment", payment_id=found.id)),
+        template="payments/detail.html",
+        context=lambda: _payment_page(found, form),
+    )  # fmt: skip
 
 
 @blueprint.post("/webhooks/stripe/<merchant_public_id>")

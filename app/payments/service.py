@@ -352,8 +352,9 @@ def _record_refunds(session: DbSession, payment: Payment, intent: IntentState) -
 
 
 def _after_refund_change(session: DbSession, payment: Payment, change: int) -> None:
-    """Part of an accepted, paid payment went back to the buyer (``change`` above zero), or a
-    refund failed and the money came back (below zero): its document counts it. A refused
+    """Part of an accepted, paid payment went back to the buyer (``change`` above zero: they
+    are emailed), or a refund failed and the money came back (below zero): its document
+    counts it. A refused
     payment's refund never counted for it. After the status change, so a payment first seen
     paid and refunded at once has been settled before its refund counts."""
     accepted = payment.rejection is None and payment.duplicate_of_id is None
@@ -361,6 +362,12 @@ def _after_refund_change(session: DbSession, payment: Payment, change: int) -> N
         return
     for hooks in _checkout_hooks:
         hooks.refunded(session, payment, change)
+    if change > 0 and payment.buyer_email:
+        merchant = session.get(Merchant, payment.merchant_id)
+        send_email(
+            payment.buyer_email, "refund", payment.buyer_locale, merchant=merchant,
+            payment=payment, refunded=payment.money(change),
+        )  # fmt: skip
 
 
 def _status_detail(

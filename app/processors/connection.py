@@ -398,3 +398,9 @@ def disconnect(
         extra={"fields": {"merchant_id": merchant.id, "webhook_removed": removed}},
     )
     return removed
+
+
+def payment_dashboard_url(account_id: str, intent_id: str, livemode: bool) -> str:
+    """Where Stripe's dashboard shows a PaymentIntent: under the account, in test or live mode."""
+    mode = "" if livemode else "test/"
+    return f"https://dashboard.stripe.com/{account_id}/{mode}payments/{intent_id}"

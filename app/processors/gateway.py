@@ -154,9 +154,11 @@ MICRODEPOSITS = "verify_with_microdeposits"
 @dataclass(frozen=True)
 class RefundResult:
     id: str
-    status: str
+    status: str  # Stripe's: pending, requires_action, succeeded, failed, canceled
     amount: Money
     charge_id: str | None
+    payment_intent_id: str | None = None
+    failure_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,3 +219,5 @@ class PaymentGateway(Protocol):
         reason: str | None = None,
         metadata: dict[str, str] | None = None,
     ) -> RefundResult: ...
+
+    def retrieve_refund(self, refund_id: str) -> RefundResult: ...

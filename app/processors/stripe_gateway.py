@@ -319,13 +319,22 @@ class StripeGateway:
                 params=params, options={"idempotency_key": idempotency_key}
             )
         )
-        data: dict[str, Any] = refund.to_dict()
-        return RefundResult(
-            id=data["id"],
-            status=str(data.get("status") or ""),
-            amount=from_stripe_amount(int(data["amount"]), data["currency"]),
-            charge_id=_id_of(data.get("charge")),
-        )
+        return _refund_result(refund.to_dict())
+
+    def retrieve_refund(self, refund_id: str) -> RefundResult:
+        refund = self._call(lambda: self._client.v1.refunds.retrieve(refund_id))
+        return _refund_result(refund.to_dict())
+
+
+def _refund_result(data: dict[str, Any]) -> RefundResult:
+    return RefundResult(
+        id=data["id"],
+        status=str(data.get("status") or ""),
+        amount=from_stripe_amount(int(data["amount"]), data["currency"]),
+        charge_id=_id_of(data.get("charge")),
+        payment_intent_id=_id_of(data.get("payment_intent")),
+        failure_reason=data.get("failure_reason") or None,
+    )
 
 
 def _intent_params(request: IntentRequest) -> dict[str, Any]:

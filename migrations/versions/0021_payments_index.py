@@ -1,4 +1,4 @@
-"""payments index: search columns and the indexes of its keyset pages
+"""payments index and refunds: search columns, the indexes of keyset pages, refunds asked in the panel
 
 Revision ID: 0021
 Revises: 0018
@@ -8,6 +8,10 @@ The panel's payments index sorts a merchant's payments by date or amount a keyse
 time, and searches the buyer's email and name, the document number, the last four digits and
 Stripe's ids. Existing payments get their search columns filled in here: the folded email, name
 and invoice number (``search_text``), and the last four digits of their method.
+
+Refunds the merchant asks for in the panel (``refunds``), what they hold of a payment
+(``payments.refund_reserved``), what of an invoice was refunded (``invoices.amount_refunded``,
+zero for invoices before), and the payment a received webhook event was about.
 """
 
 import json
@@ -80,18 +84,59 @@ def _fill_search_columns() -> None:
 
 
 def upgrade() -> None:
+    op.create_table('refunds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.String(length=64), nullable=False),
+    sa.Column('stripe_refund_id', sa.String(length=255), nullable=True),
+    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=32), nullable=True),
+    sa.Column('status', sa.Enum('requested', 'pending', 'requires_action', 'succeeded', 'failed', 'canceled', name='refundstatus', native_enum=False, length=24), nullable=False),
+    sa.Column('failure_reason', sa.String(length=64), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_refunds_merchant_id_merchants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_refunds_payment_id_payments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_refunds_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_refunds')),
+    sa.UniqueConstraint('merchant_id', 'request_id', name=op.f('uq_refunds_merchant_request'))
+    )
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_refunds_merchant_id'), ['merchant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refunds_payment_id'), ['payment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refunds_stripe_refund_id'), ['stripe_refund_id'], unique=False)
+
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('document_number', sa.String(length=64), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('refund_reserved', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('last4', sa.String(length=4), nullable=True))
         batch_op.add_column(sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
         batch_op.create_index('ix_payments_merchant_amount', ['merchant_id', 'amount', 'id'], unique=False)
         batch_op.create_index('ix_payments_merchant_charge', ['merchant_id', 'latest_charge_id'], unique=False)
         batch_op.create_index('ix_payments_merchant_created', ['merchant_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_payments_merchant_last4', ['merchant_id', 'last4'], unique=False)
+
+    with op.batch_alter_table('webhook_events', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('payment_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_webhook_events_payment_id'), ['payment_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_webhook_events_payment_id_payments'), 'payments', ['payment_id'], ['id'], ondelete='SET NULL')
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('amount_refunded', sa.Integer(), nullable=False, server_default='0'))
+
     _fill_search_columns()
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_column('amount_refunded')
+
+    with op.batch_alter_table('webhook_events', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_webhook_events_payment_id_payments'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_webhook_events_payment_id'))
+        batch_op.drop_column('payment_id')
+
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_index('ix_payments_merchant_last4')
         batch_op.drop_index('ix_payments_merchant_created')
@@ -99,4 +144,13 @@ def downgrade() -> None:
         batch_op.drop_index('ix_payments_merchant_amount')
         batch_op.drop_column('search_text')
         batch_op.drop_column('last4')
+        batch_op.drop_column('refund_reserved')
         batch_op.drop_column('document_number')
+
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_refunds_stripe_refund_id'))
+        batch_op.drop_index(batch_op.f('ix_refunds_payment_id'))
+        batch_op.drop_index(batch_op.f('ix_refunds_merchant_id'))
+
+    op.drop_table('refunds')
+

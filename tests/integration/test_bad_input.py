@@ -663,7 +663,23 @@ PAYMENT_FILTERS = {
     "sort": "largest",
     "customer": "12",
 }
+
+
+def paid_payment_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """The page of a SEK 125 card payment that succeeded, where the refund form is."""
+    from tests.integration.test_refunds import paid_by_card
+
+    _account, payment_id, _intent = paid_by_card(client, app, session_sandbox())
+    return f"/panel/payments/{payment_id}"
+
+
 FORMS += [
+    FormCase(
+        payment_forms.RefundForm,
+        paid_payment_page,
+        {"amount": "10", "reason": "requested_by_customer", "request": "rfd_one_request"},
+        optional={"reason"},
+    ),
     FormCase(
         payment_forms.PaymentFilterForm,
         owner_page("/panel/payments"),
@@ -725,6 +741,7 @@ ACTIONS_BELOW_PAGE = {
     PayInvoiceForm: "/pay",
     invoice_forms.ManualPaymentForm: "/payments",
     invoice_forms.VoidForm: "/void",
+    payment_forms.RefundForm: "/refund",
 }
 
 
