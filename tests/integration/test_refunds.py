@@ -14,9 +14,14 @@ from sqlalchemy import select
 
 from app.core.money import Money
 from app.extensions import db
+from app.invoices.models import InvoiceStatus
 from app.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from tests.conftest import csrf_token_from
+from tests.integration.test_invoice_payments import PAID_THANKS, TOTAL, shown
 from tests.integration.test_payments import connected, record
+from tests.support.invoice_buyers import checkout_row, invoice_of, invoicing_merchant, pay
+from tests.support.invoice_buyers import open_checkout as open_invoice_checkout
+from tests.support.invoices import open_invoice
 from tests.support.mailbox import Mailbox
 from tests.support.payments import (
     event_kinds,
@@ -216,3 +221,38 @@ def test_only_a_payment_that_went_through_can_be_refunded(
     assert refunds_of(stripe_sandbox, account, checkout.intent.id) == []
     with app.app_context():
         assert db.session.scalars(select(Payment.refund_reserved)).all() == [0]
+
+
+def test_an_invoice_refunded_in_full_from_its_payments_page_says_so_and_stays_open(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    """The whole invoice paid by card, refunded from the payment's page: the invoice shows it
+    refunded (its list, its page, the customer's page), and nothing was voided or cancelled."""
+    account, _merchant = invoicing_merchant(client, app, stripe_sandbox)
+    invoice_id, token = open_invoice(app, currency="EUR")
+    customer = app.test_client()
+    checkout = open_invoice_checkout(customer, token)
+    assert PAID_THANKS in pay(app, stripe_sandbox, account, customer, checkout)
+    intent_id = checkout_row(app, checkout).payment_intent_id
+    with app.app_context():
+        payment_id = db.session.scalars(
+            select(Payment.id).where(Payment.intent_id == intent_id)
+        ).one()
+
+    payment_page = client.get(f"/panel/payments/{payment_id}").get_data(as_text=True)
+    assert f'href="/panel/invoices/{invoice_id}"' in payment_page
+    assert refund(client, payment_id, "1125").status_code == 302
+
+    invoice = invoice_of(app, invoice_id)
+    assert (invoice.status, invoice.amount_paid, invoice.amount_refunded) == (
+        InvoiceStatus.OPEN, 0, TOTAL
+    )  # fmt: skip
+    merchant_page = client.get(f"/panel/invoices/{invoice_id}").get_data(as_text=True)
+    assert "Refunded" in merchant_page and shown(merchant_page, "amount-refunded") == "€1,125.00"
+    listed = client.get("/panel/invoices/?status=refunded").get_data(as_text=True)
+    assert f"/panel/invoices/{invoice_id}" in listed
+    assert f'/panel/invoices/{invoice_id}"' not in client.get(
+        "/panel/invoices/?status=open"
+    ).get_data(as_text=True)
+    buyer_page = customer.get(f"/i/{token}").get_data(as_text=True)
+    assert shown(buyer_page, "amount-refunded") == "€1,125.00"
