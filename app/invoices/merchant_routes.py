@@ -302,6 +302,7 @@ def _invoice_context(invoice: Invoice, **forms: Any) -> dict[str, Any]:
         "can_void": service.can_void(invoice),
         # Warned, never blocked: an invoice without them is still owed.
         "seller_incomplete": not seller_details(invoice.merchant).complete,
+        "disputed_payments": service.disputed_payments(db.session, invoice),
         "payment_form": forms.get("payment_form")
         or ManualPaymentForm(formdata=None, currency=invoice.currency),
         "void_form": forms.get("void_form") or VoidForm(formdata=None),

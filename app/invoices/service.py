@@ -47,6 +47,7 @@ from app.invoices.models import (
 )
 from app.invoices.numbering import period_of, series_of, take_number
 from app.merchants.models import Merchant
+from app.payments.models import Payment, PaymentStatus
 from app.settings.models import TaxRate
 from app.settings.service import account_currencies
 from app.web.i18n import shipped_locales
@@ -881,3 +882,17 @@ def _set_series(
         )
     series.pattern = pattern
     series.period = period_of(pattern, today)
+
+
+def disputed_payments(session: DbSession, invoice: Invoice) -> list[int]:
+    """The ids of the invoice's Stripe payments a buyer's bank disputes: the invoice flags them."""
+    return list(
+        session.scalars(
+            select(Payment.id).where(
+                Payment.merchant_id == invoice.merchant_id,
+                Payment.document_type == DOCUMENT_TYPE,
+                Payment.document_id == str(invoice.id),
+                Payment.status == PaymentStatus.DISPUTED,
+            )
+        )
+    )

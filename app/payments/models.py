@@ -279,6 +279,40 @@ class Refund(MerchantOwned, db.Model):  # type: ignore[name-defined]
         return self.status not in (RefundStatus.FAILED, RefundStatus.CANCELED)
 
 
+class Dispute(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """A dispute of a payment, as Stripe last reported it (``disputes.record_dispute``)."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "stripe_dispute_id", name="uq_disputes_merchant_dispute"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    stripe_dispute_id: Mapped[str] = mapped_column(String(255))
+    amount: Mapped[int] = mapped_column(Integer)  # minor units of ``currency``
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(64))  # Stripe's
+    status: Mapped[str] = mapped_column(String(32))  # Stripe's
+    evidence_due_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    payment: Mapped[Payment] = relationship()
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    @property
+    def open(self) -> bool:
+        return self.status not in ("won", "lost", "warning_closed")
+
+
 class WebhookOutcome(enum.StrEnum):
     RECEIVED = "received"  # stored, not handled yet (or handling failed and Stripe retries)
     APPLIED = "applied"

@@ -20,7 +20,15 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tup
 from app.core.money import Money, is_currency
 from app.customers.models import Customer, search_fold
 from app.extensions import DbSession
-from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, WebhookEvent
+from app.payments.disputes import payment_disputes
+from app.payments.models import (
+    Dispute,
+    Payment,
+    PaymentEvent,
+    PaymentStatus,
+    Refund,
+    WebhookEvent,
+)
 from app.payments.refunds import refunds_of
 from app.payments.service import PAID
 from app.processors.connection import current_connection, payment_dashboard_url
@@ -378,6 +386,7 @@ class PaymentDetail:
     refunds: list[Refund]
     webhooks: list[WebhookEvent]
     dashboard_url: str | None  # the payment in Stripe's dashboard, while Stripe is connected
+    disputes: list[Dispute]
 
 
 def payment_detail(session: DbSession, payment: Payment) -> PaymentDetail:
@@ -404,4 +413,10 @@ def payment_detail(session: DbSession, payment: Payment) -> PaymentDetail:
         if connection is not None
         else None
     )
-    return PaymentDetail(events, refunds_of(session, payment), webhooks, dashboard)
+    return PaymentDetail(
+        events,
+        refunds_of(session, payment),
+        webhooks,
+        dashboard,
+        payment_disputes(session, payment),
+    )

@@ -11,6 +11,7 @@ from app.extensions import csrf, db
 from app.merchants.auth import current_merchant, login_required, signed_in_user
 from app.merchants.scoping import get_owned_or_404
 from app.payments import blueprint, queries, webhooks
+from app.payments.disputes import disputes_of
 from app.payments.documents import document_page
 from app.payments.forms import REASON_LABELS, PaymentFilterForm, RefundForm
 from app.payments.labels import refund_message
@@ -57,6 +58,12 @@ def _payment_page(payment: Payment, form: RefundForm | None = None) -> dict[str,
         "refund_form": form or RefundForm(payment_currency=payment.currency, formdata=None),
         "refund_reason_labels": REASON_LABELS,
     }
+
+
+@blueprint.get("/panel/payments/disputes")
+@login_required
+def disputes() -> Response:
+    return render("payments/disputes.html", disputes=disputes_of(db.session, current_merchant().id))
 
 
 @blueprint.get("/panel/payments/<int:payment_id>")

@@ -22,7 +22,7 @@ from app.core.clock import utcnow
 from app.core.crypto import InvalidToken
 from app.extensions import DbSession
 from app.merchants.models import Merchant
-from app.payments import refunds, service
+from app.payments import disputes, refunds, service
 from app.payments.models import WebhookEvent, WebhookOutcome
 from app.processors.access import connected_gateway, verified_webhook
 from app.processors.connection import current_connection
@@ -86,6 +86,17 @@ def _refund_event(
     return _charge_event(session, merchant, event)
 
 
+def _dispute_event(
+    session: DbSession, merchant: Merchant, event: WebhookEventData
+) -> WebhookOutcome:
+    """A dispute opened, changed or was decided: its payment is recorded first (its charge says
+    it is disputed), then the dispute as Stripe has it now."""
+    outcome = _charge_event(session, merchant, event)
+    if outcome is WebhookOutcome.APPLIED:
+        disputes.follow_dispute(session, merchant, event.object_id)
+    return outcome
+
+
 def _mandate_event(
     session: DbSession, merchant: Merchant, event: WebhookEventData
 ) -> WebhookOutcome:
@@ -105,7 +116,11 @@ HANDLERS: dict[str, Handler] = {
     "charge.succeeded": _charge_event,
     "charge.failed": _charge_event,
     "charge.refunded": _charge_event,
-    "charge.dispute.created": _charge_event,
+    "charge.dispute.created": _dispute_event,
+    "charge.dispute.updated": _dispute_event,
+    "charge.dispute.closed": _dispute_event,
+    "charge.dispute.funds_withdrawn": _dispute_event,
+    "charge.dispute.funds_reinstated": _dispute_event,
     # A refund can fail days later (bank debits): Stripe then lowers the charge's refunded
     # amount, which the re-read intent carries.
     "refund.updated": _refund_event,

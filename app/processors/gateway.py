@@ -162,6 +162,20 @@ class RefundResult:
 
 
 @dataclass(frozen=True)
+class DisputeState:
+    """A dispute as Stripe reports it: the buyer's bank took the amount back until it decides."""
+
+    id: str
+    amount: Money
+    reason: str  # Stripe's: fraudulent, product_not_received, debit_not_authorized, ...
+    status: str  # Stripe's: needs_response, under_review, won, lost, warning_*
+    payment_intent_id: str | None
+    charge_id: str | None
+    evidence_due_by: datetime | None
+    created: datetime
+
+
+@dataclass(frozen=True)
 class WebhookEventData:
     """A verified webhook event, in our terms."""
 
@@ -221,3 +235,5 @@ class PaymentGateway(Protocol):
     ) -> RefundResult: ...
 
     def retrieve_refund(self, refund_id: str) -> RefundResult: ...
+
+    def retrieve_dispute(self, dispute_id: str) -> DisputeState: ...

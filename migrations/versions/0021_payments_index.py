@@ -1,4 +1,4 @@
-"""payments index and refunds: search columns, the indexes of keyset pages, refunds asked in the panel
+"""payments back office: search columns and keyset indexes, refunds asked in the panel, disputes
 
 Revision ID: 0021
 Revises: 0018
@@ -11,7 +11,8 @@ and invoice number (``search_text``), and the last four digits of their method.
 
 Refunds the merchant asks for in the panel (``refunds``), what they hold of a payment
 (``payments.refund_reserved``), what of an invoice was refunded (``invoices.amount_refunded``,
-zero for invoices before), and the payment a received webhook event was about.
+zero for invoices before), the payment a received webhook event was about, and disputes as
+Stripe last reported them.
 """
 
 import json
@@ -108,6 +109,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_refunds_payment_id'), ['payment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_refunds_stripe_refund_id'), ['stripe_refund_id'], unique=False)
 
+    op.create_table('disputes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('stripe_dispute_id', sa.String(length=255), nullable=False),
+    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('reason', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('evidence_due_by', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_disputes_merchant_id_merchants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_disputes_payment_id_payments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disputes')),
+    sa.UniqueConstraint('merchant_id', 'stripe_dispute_id', name='uq_disputes_merchant_dispute')
+    )
+    with op.batch_alter_table('disputes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_disputes_merchant_id'), ['merchant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_disputes_payment_id'), ['payment_id'], unique=False)
+
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('document_number', sa.String(length=64), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('refund_reserved', sa.Integer(), nullable=False, server_default='0'))
@@ -146,6 +168,12 @@ def downgrade() -> None:
         batch_op.drop_column('last4')
         batch_op.drop_column('refund_reserved')
         batch_op.drop_column('document_number')
+
+    with op.batch_alter_table('disputes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_disputes_payment_id'))
+        batch_op.drop_index(batch_op.f('ix_disputes_merchant_id'))
+
+    op.drop_table('disputes')
 
     with op.batch_alter_table('refunds', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_refunds_stripe_refund_id'))

@@ -28,7 +28,7 @@ from app.invoices.models import Invoice
 from app.invoices.service import DOCUMENT_TYPE, finalize_invoice, void_invoice
 from app.links.models import PaymentLink, PaymentLinkLine
 from app.merchants.models import Invitation, Role, User
-from app.payments.models import Payment, PaymentStatus
+from app.payments.models import Dispute, Payment, PaymentStatus
 from app.settings.models import CustomField, Discount, Fee, TaxRate
 from app.storefront.models import StorefrontCategory, StorefrontProduct
 from tests.conftest import SECRET_KEY
@@ -395,3 +395,27 @@ def test_the_payments_index_shows_only_the_signed_in_merchants_payments(
     assert "Secret Buyer" in own
     own_totals = owner_a.get("/panel/payments/totals", query_string={"q": "secret"})
     assert 'data-testid="totals-SEK"' in own_totals.get_data(as_text=True)
+
+
+def test_the_disputes_list_shows_only_the_signed_in_merchants_disputes(
+    app: Flask, mailbox: Mailbox
+) -> None:
+    owner_a, owner_b = app.test_client(), app.test_client()
+    sign_up(owner_a, email="a@example.com", business_name="Merchant A")
+    sign_up(owner_b, email="b@example.com", business_name="Merchant B")
+    payment_id = payment_of_a(Tenants(app, owner_a, owner_b, mailbox))
+    with app.app_context():
+        payment = db.session.get_one(Payment, payment_id)
+        payment.buyer_name = "Disputing Buyer"
+        db.session.add(
+            Dispute(
+                merchant_id=payment.merchant_id, payment_id=payment_id,
+                stripe_dispute_id="dp_of_merchant_a", amount=12500, currency="SEK",
+                reason="fraudulent", status="needs_response",
+            )
+        )  # fmt: skip
+        db.session.commit()
+    theirs = owner_b.get("/panel/payments/disputes").get_data(as_text=True)
+    assert "Disputing Buyer" not in theirs and "No disputes." in theirs
+    own = owner_a.get("/panel/payments/disputes").get_data(as_text=True)
+    assert "Disputing Buyer" in own and "Needs your response" in own
