@@ -95,3 +95,4 @@ def test_a_disputed_bank_debit_is_lost_at_once_and_said_so(
     with pytest.raises(HTTPError) as refused:  # a lost dispute is decided: it cannot be won
         stripe_sandbox.control("POST", f"/_sandbox/disputes/{dispute.stripe_dispute_id}/win")
     assert refused.value.code == 400
+    wait_until(lambda: settled_deliveries(stripe_sandbox, account), what="deliveries")
