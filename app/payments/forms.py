@@ -140,3 +140,7 @@ class RefundForm(KassaForm):
         super().__init__(*args, currency=payment_currency, **kwargs)
         self.currency.data = payment_currency
         self.reason.choices = [("", _l("No reason given")), *REASON_LABELS.items()]
+
+
+class ResendReceiptForm(KassaForm):
+    """The button that emails the buyer their receipt again (nothing but its CSRF token)."""

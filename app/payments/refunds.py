@@ -8,7 +8,7 @@ sent twice carries one ``request_id`` (made when it was shown): it is one refund
 the Stripe request's idempotency key. A refund Stripe refuses, or that fails later (a bank
 refund can, days later), gives its amount back. A refund changes the payment through the one
 recording path (the intent re-read), so its document counts it as it counts any refund, and
-nothing else is cancelled.
+nothing else is cancelled. The receipt can be sent again from the same page.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from sqlalchemy.exc import IntegrityError
 from app.core.errors import ServiceError
 from app.core.money import Money, format_money
 from app.extensions import DbSession
+from app.mail import send_email
 from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
-from app.payments.service import GatewayLookup, refresh_from_stripe
+from app.payments.service import PAID, GatewayLookup, refresh_from_stripe
 from app.processors.access import connected_gateway
 from app.processors.gateway import GatewayError, RefundResult
 from app.processors.idempotency import idempotency_key
@@ -232,3 +233,24 @@ def follow_refund(
     result = gateway_for(session, merchant.id).retrieve_refund(refund_id)
     _follow(session, refund.payment, refund, result)
     return refund
+
+
+def resend_receipt(session: DbSession, merchant: Merchant, payment: Payment) -> str:
+    """Email the buyer the receipt of a payment that went through, again; the address it went
+    to. An event on the payment says so."""
+    if payment.status not in PAID or not payment.accepted:
+        raise ServiceError(_l("Only a payment that went through has a receipt."))
+    if not payment.buyer_email:
+        raise ServiceError(_l("The buyer left no email address."))
+    send_email(
+        payment.buyer_email, "receipt", payment.buyer_locale, merchant=merchant, payment=payment
+    )
+    session.add(
+        PaymentEvent(
+            merchant_id=payment.merchant_id,
+            payment_id=payment.id,
+            kind="receipt_resent",
+            detail={"to": payment.buyer_email},
+        )
+    )
+    return payment.buyer_email

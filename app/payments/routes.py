@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.extensions import csrf, db
 from app.merchants.auth import current_merchant, login_required, signed_in_user
 from app.merchants.scoping import get_owned_or_404
-from app.payments import blueprint, queries, webhooks
+from app.payments import blueprint, queries, refunds, webhooks
 from app.payments.disputes import disputes_of
 from app.payments.documents import document_page
-from app.payments.forms import REASON_LABELS, PaymentFilterForm, RefundForm
+from app.payments.forms import REASON_LABELS, PaymentFilterForm, RefundForm, ResendReceiptForm
 from app.payments.labels import refund_message
 from app.payments.models import Payment
 from app.payments.refunds import refund_payment, refundable
@@ -49,7 +50,9 @@ def payment_totals() -> Response:
     )  # fmt: skip
 
 
-def _payment_page(payment: Payment, form: RefundForm | None = None) -> dict[str, Any]:
+def _payment_page(
+    payment: Payment, form: RefundForm | None = None, receipt_form: ResendReceiptForm | None = None
+) -> dict[str, Any]:
     return {
         "payment": payment,
         "detail": queries.payment_detail(db.session, payment),
@@ -57,6 +60,7 @@ def _payment_page(payment: Payment, form: RefundForm | None = None) -> dict[str,
         "refundable": refundable(payment),
         "refund_form": form or RefundForm(payment_currency=payment.currency, formdata=None),
         "refund_reason_labels": REASON_LABELS,
+        "receipt_form": receipt_form or ResendReceiptForm(formdata=None),
     }
 
 
@@ -89,6 +93,21 @@ def refund(payment_id: int) -> Response:
         template="payments/detail.html",
         context=lambda: _payment_page(found, form),
     )  # fmt: skip
+
+
+@blueprint.post("/panel/payments/<int:payment_id>/receipt")
+@login_required
+def resend_receipt(payment_id: int) -> Response:
+    found = get_owned_or_404(Payment, payment_id)
+    form = ResendReceiptForm()
+    return submit_form(
+        form,
+        lambda: refunds.resend_receipt(db.session, current_merchant(), found),
+        message=lambda to: _("The receipt was sent again to %(email)s.", email=to),
+        on_success=lambda _to: redirect(url_for("payments.payment", payment_id=found.id)),
+        template="payments/detail.html",
+        context=lambda: _payment_page(found, receipt_form=form),
+    )
 
 
 @blueprint.post("/webhooks/stripe/<merchant_public_id>")

@@ -680,6 +680,7 @@ FORMS += [
         {"amount": "10", "reason": "requested_by_customer", "request": "rfd_one_request"},
         optional={"reason"},
     ),
+    FormCase(payment_forms.ResendReceiptForm, paid_payment_page, {}),
     FormCase(
         payment_forms.PaymentFilterForm,
         owner_page("/panel/payments"),
@@ -742,6 +743,7 @@ ACTIONS_BELOW_PAGE = {
     invoice_forms.ManualPaymentForm: "/payments",
     invoice_forms.VoidForm: "/void",
     payment_forms.RefundForm: "/refund",
+    payment_forms.ResendReceiptForm: "/receipt",
 }
 
 

@@ -29,6 +29,7 @@ from tests.support.payments import (
     pay_as_buyer,
     payment_row,
     refunds_of,
+    wait_until,
 )
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
@@ -256,3 +257,37 @@ def test_an_invoice_refunded_in_full_from_its_payments_page_says_so_and_stays_op
     ).get_data(as_text=True)
     buyer_page = customer.get(f"/i/{token}").get_data(as_text=True)
     assert shown(buyer_page, "amount-refunded") == "€1,125.00"
+
+
+def test_the_receipt_is_sent_again_only_for_a_payment_that_went_through(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    account, payment_id, _intent = paid_by_card(client, app, stripe_sandbox)
+    mailbox.wait_for("buyer@example.com")
+    page = client.get(f"/panel/payments/{payment_id}").get_data(as_text=True)
+    assert "Send the buyer their receipt again, to buyer@example.com." in page
+    sent = client.post(
+        f"/panel/payments/{payment_id}/receipt", data={"csrf_token": csrf_token_from(page)}
+    )
+    assert sent.status_code == 302
+    assert "The receipt was sent again to buyer@example.com." in client.get(
+        f"/panel/payments/{payment_id}"
+    ).get_data(as_text=True)
+    wait_until(lambda: len(mailbox.messages("buyer@example.com")) == 2, what="second receipt")
+    receipts = [m.subject for m in mailbox.messages("buyer@example.com")]
+    assert receipts == ["Ditt kvitto från Acme AB"] * 2
+    assert event_kinds(app, payment_id).count("receipt_resent") == 1
+
+    merchant = payment_row(app, payment_id).merchant_id
+    declined = open_checkout(app, merchant, Money(5000, "SEK"), reference="chk_declined")
+    pay_as_buyer(stripe_sandbox, account, declined.intent, payment_method="pm_card_chargeDeclined")
+    record(app, merchant, declined.intent.id)
+    page = client.get(f"/panel/payments/{declined.payment_id}").get_data(as_text=True)
+    assert "Resend the receipt" not in page
+    refused = client.post(
+        f"/panel/payments/{declined.payment_id}/receipt",
+        data={"csrf_token": csrf_token_from(page)},
+    )
+    assert refused.status_code == 422
+    assert "Only a payment that went through has a receipt." in refused.get_data(as_text=True)
+    assert len(mailbox.messages("buyer@example.com")) == 2
