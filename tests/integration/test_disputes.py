@@ -9,12 +9,17 @@ from urllib.error import HTTPError
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.core.money import Money
 from app.extensions import db
 from app.payments.models import Dispute, PaymentStatus
 from tests.integration.test_payment_webhooks import OWNER, settled_deliveries, status_is
+from tests.integration.test_payments import record
+from tests.support.invoice_buyers import checkout_row, invoicing_merchant, pay
+from tests.support.invoice_buyers import open_checkout as open_invoice_checkout
+from tests.support.invoices import open_invoice
 from tests.support.mailbox import Mailbox
 from tests.support.payments import (
     connect_through_live_server,
@@ -96,3 +101,27 @@ def test_a_disputed_bank_debit_is_lost_at_once_and_said_so(
         stripe_sandbox.control("POST", f"/_sandbox/disputes/{dispute.stripe_dispute_id}/win")
     assert refused.value.code == 400
     wait_until(lambda: settled_deliveries(stripe_sandbox, account), what="deliveries")
+
+
+def test_a_disputed_invoice_payment_is_flagged_on_the_invoice(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    """An invoice paid by the SEPA test number that is disputed once it clears: the invoice's
+    page says a payment of it is disputed, and links to the payment."""
+    account, merchant = invoicing_merchant(client, app, stripe_sandbox)
+    invoice_id, token = open_invoice(app, currency="EUR")
+    customer = app.test_client()
+    checkout = open_invoice_checkout(customer, token)
+    pay(app, stripe_sandbox, account, customer, checkout, "sepa_debit", "AT591904300235473203")
+    assert 'data-testid="disputed-payment"' not in client.get(
+        f"/panel/invoices/{invoice_id}"
+    ).get_data(as_text=True)
+    stripe_sandbox.control("POST", "/_sandbox/advance")
+    intent_id = checkout_row(app, checkout).payment_intent_id
+    assert intent_id is not None
+    payment = record(app, merchant, intent_id)
+    assert payment.status is PaymentStatus.DISPUTED
+
+    page = client.get(f"/panel/invoices/{invoice_id}").get_data(as_text=True)
+    assert 'data-testid="disputed-payment"' in page
+    assert f'href="/panel/payments/{payment.id}"' in page
