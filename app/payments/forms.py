@@ -8,11 +8,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SearchField
 from wtforms.validators import Optional, Regexp, ValidationError
 
-from app.core.methods import PaymentMethod
-from app.core.money import is_currency
+from app.core.money import Money, is_currency
 from app.core.tokens import new_public_id
 from app.payments.models import PaymentStatus
 from app.payments.queries import EARLIEST_DATE, SEARCH_MAX, Sort
+from app.settings.labels import METHOD_LABELS
 from app.web.forms import (
     AmountField,
     ChoiceField,
@@ -33,12 +33,6 @@ STATUS_LABELS = {
     PaymentStatus.PARTIALLY_REFUNDED: _l("Partially refunded"),
     PaymentStatus.REFUNDED: _l("Refunded"),
     PaymentStatus.DISPUTED: _l("Disputed"),
-}
-METHOD_LABELS = {
-    PaymentMethod.CARD: _l("Card"),
-    PaymentMethod.SEPA_DEBIT: _l("SEPA Direct Debit"),
-    PaymentMethod.ACH_DEBIT: _l("ACH Direct Debit"),
-    PaymentMethod.BACS_DEBIT: _l("Bacs Direct Debit"),
 }
 # Payment.document_type of each kind of document buyers pay at the checkout.
 DOCUMENT_LABELS = {
@@ -140,6 +134,11 @@ class RefundForm(KassaForm):
         super().__init__(*args, currency=payment_currency, **kwargs)
         self.currency.data = payment_currency
         self.reason.choices = [("", _l("No reason given")), *REASON_LABELS.items()]
+
+    def refund_amount(self) -> Money:
+        """The amount typed, once the form validated (it is required, so it is there)."""
+        assert self.amount.money is not None
+        return self.amount.money
 
 
 class ResendReceiptForm(KassaForm):

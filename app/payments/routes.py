@@ -84,7 +84,7 @@ def refund(payment_id: int) -> Response:
     return submit_form(
         form,
         lambda: refund_payment(
-            db.session, current_merchant(), found, amount=form.amount.money,
+            db.session, current_merchant(), found, amount=form.refund_amount(),
             reason=form.reason.data or None, request_id=form.request.data,
             user_id=signed_in_user().id,
         ),
