@@ -16,6 +16,7 @@ from .api import Ctx
 from .errors import StripeError
 from .params import parse_pairs
 from .resources.billing import seed
+from .resources.disputes import close_dispute
 from .resources.intents import (
     awaits_microdeposit_verification,
     microdeposit_type,
@@ -131,6 +132,26 @@ def fail_refund_later(refund_id: str) -> Any:
             return jsonify(error.body()), error.status
         sandbox.store.save()
         return jsonify(ctx.render(refund))
+
+
+@control_blueprint.post("/_sandbox/disputes/<dispute_id>/<outcome>")
+def decide_dispute(dispute_id: str, outcome: str) -> Any:
+    """The card network or bank decides a dispute: ``win`` or ``lose``. Returns the dispute."""
+    if outcome not in ("win", "lose"):
+        return _control_error("Decide a dispute with /win or /lose", 404)
+    sandbox = _sandbox()
+    found = _find(sandbox, dispute_id)
+    if found is None or found[1].get("object") != "dispute":
+        return _control_error(f"No such dispute: '{dispute_id}'", 404)
+    account_id, dispute = found
+    with sandbox.store.lock:
+        ctx = _page_ctx(sandbox, account_id, {})
+        try:
+            close_dispute(ctx, dispute, "won" if outcome == "win" else "lost")
+        except StripeError as error:
+            return jsonify(error.body()), error.status
+        sandbox.store.save()
+        return jsonify(ctx.render(dispute))
 
 
 @control_blueprint.route("/_sandbox/faults", methods=["GET", "POST"])

@@ -91,6 +91,7 @@ class Document(Protocol):
     merchant: Merchant
     currency: str
     title: str  # the heading of every checkout page, and the intent's description
+    number: str = ""  # its own number, if it has one (an invoice's): its payments keep it
     # What the summary lists: ``DocumentLine``s, or rows with the same attributes.
     lines: Sequence[Any]
     # What its buyers read when the pricing engine refuses the order (``pricing.Refusal``).

@@ -822,6 +822,7 @@ def prepare_intent(
         document_id=checkout.document_id,
         checkout_reference=checkout.public_id,
         buyer=_buyer_details(checkout),
+        document_number=document.number,
     )
     return intent
 

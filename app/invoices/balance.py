@@ -126,6 +126,7 @@ def refund(session: DbSession, invoice: Invoice, amount: int) -> bool:
         invoice.id,
         Invoice.amount_paid >= amount,
         amount_paid=Invoice.amount_paid - amount,
+        amount_refunded=Invoice.amount_refunded + amount,
     )
     if refunded:
         _guarded(
@@ -138,3 +139,18 @@ def refund(session: DbSession, invoice: Invoice, amount: int) -> bool:
         )
     _refresh_loaded(session, invoice.id)
     return refunded
+
+
+def refund_failed(session: DbSession, invoice: Invoice, amount: int) -> bool:
+    """A refund failed and the money came back: paid again (while that much is payable), and
+    no longer counted as refunded."""
+    counted = add_paid(session, invoice, amount)
+    if counted:
+        _guarded(
+            session,
+            invoice.id,
+            Invoice.amount_refunded >= amount,
+            amount_refunded=Invoice.amount_refunded - amount,
+        )
+        _refresh_loaded(session, invoice.id)
+    return counted

@@ -125,7 +125,7 @@ class InvoiceDocument(Document):
         self.currency = invoice.currency
         self.reader_locale = invoice.locale
         self.amount = min(part, invoice.payable) if part is not None else invoice.payable
-        number = invoice.number or ""
+        number = self.number = invoice.number or ""
         if self.amount < invoice.payable or invoice.amount_paid or invoice.amount_pending:
             self.title = _("Payment towards invoice %(number)s", number=number)
         else:

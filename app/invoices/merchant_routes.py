@@ -28,10 +28,11 @@ from app.invoices.models import (
     SeriesKind,
 )
 from app.invoices.numbering import peek_number, series_of
-from app.invoices.service import ShownStatus
+from app.invoices.service import DOCUMENT_TYPE, ShownStatus
 from app.merchants.auth import current_merchant, login_required, signed_in_user
 from app.merchants.business import seller_details
 from app.merchants.scoping import get_owned_or_404, scoped_select
+from app.payments.documents import register_document_page
 from app.settings.service import accepted_methods, account_currencies, list_tax_rates
 from app.web.form_views import submit_form
 from app.web.i18n import number, shipped_locales
@@ -325,6 +326,7 @@ def _invoice_context(invoice: Invoice, **forms: Any) -> dict[str, Any]:
         "can_void": service.can_void(invoice),
         # Warned, never blocked: an invoice without them is still owed.
         "seller_incomplete": not seller_details(invoice.merchant).complete,
+        "disputed_payments": service.disputed_payments(db.session, invoice),
         "payment_form": forms.get("payment_form")
         or ManualPaymentForm(formdata=None, currency=invoice.currency),
         "void_form": forms.get("void_form") or VoidForm(formdata=None),
@@ -500,3 +502,8 @@ def _next_numbers() -> dict[str, str]:
         kind.value: peek_number(db.session, merchant_id, kind, _today())
         for kind in (SeriesKind.INVOICE, SeriesKind.CREDIT_NOTE)
     }
+
+
+register_document_page(
+    DOCUMENT_TYPE, lambda payment: url_for("invoices.invoice", invoice_id=int(payment.document_id))
+)

@@ -124,6 +124,9 @@ class Invoice(MerchantOwned, db.Model):  # type: ignore[name-defined]
     # claimed atomically, so two buyers never pay more than the balance between them.
     amount_paid: Mapped[int] = mapped_column(Integer, default=0)
     amount_pending: Mapped[int] = mapped_column(Integer, default=0)
+    # What went back to the customer of its Stripe payments (refunds; a refund that failed comes
+    # off again): an invoice refunded in full says so.
+    amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
     # The buyer's address /i/<token>: the digest finds it, the sealed copy re-sends it.
     token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     token_encrypted: Mapped[str | None] = mapped_column(Text)

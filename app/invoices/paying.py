@@ -74,7 +74,7 @@ def payment_refunded(session: DbSession, invoice: Invoice, payment: Payment, cha
         counted = balance.refund(session, invoice, change)
         kind = "payment_refunded"
     else:
-        counted = balance.add_paid(session, invoice, -change)
+        counted = balance.refund_failed(session, invoice, -change)
         kind = "refund_failed"
     if not counted:
         log.error(

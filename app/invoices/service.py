@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from app.catalog.models import Product
 from app.catalog.service import pricing_tax_rate
@@ -47,6 +47,7 @@ from app.invoices.models import (
 )
 from app.invoices.numbering import period_of, series_of, take_number
 from app.merchants.models import Merchant
+from app.payments.models import Payment, PaymentStatus
 from app.settings.models import TaxRate
 from app.settings.service import account_currencies
 from app.web.i18n import shipped_locales
@@ -72,6 +73,7 @@ class ShownStatus(enum.StrEnum):
     PARTIALLY_PAID = "partially_paid"
     PROCESSING = "processing"  # a bank debit is clearing
     PAID = "paid"
+    REFUNDED = "refunded"  # open, nothing paid: what was paid went back to the customer
     VOID = "void"
     UNCOLLECTIBLE = "uncollectible"
 
@@ -83,6 +85,7 @@ SHOWN_STATUS_LABELS = {
     ShownStatus.PARTIALLY_PAID: _l("Partially paid"),
     ShownStatus.PROCESSING: _l("Payment processing"),
     ShownStatus.PAID: _l("Paid"),
+    ShownStatus.REFUNDED: _l("Refunded"),
     ShownStatus.VOID: _l("Void"),
     ShownStatus.UNCOLLECTIBLE: _l("Uncollectible"),
 }
@@ -131,6 +134,8 @@ def shown_status(invoice: Invoice, today: date) -> ShownStatus:
         return ShownStatus(invoice.status.value)
     if invoice.amount_pending > 0:
         return ShownStatus.PROCESSING
+    if invoice.amount_paid == 0 and invoice.amount_refunded >= invoice.total > 0:
+        return ShownStatus.REFUNDED
     if invoice.due_date is not None and today > invoice.due_date:
         return ShownStatus.OVERDUE
     if invoice.amount_paid > 0:
@@ -742,13 +747,18 @@ def _shown_status_filter(shown: ShownStatus, today: date) -> list[Any]:
     if shown is ShownStatus.PROCESSING:
         return [is_open, Invoice.amount_pending > 0]
     not_clearing = Invoice.amount_pending == 0
+    refunded = and_(
+        Invoice.amount_paid == 0, Invoice.total > 0, Invoice.amount_refunded >= Invoice.total
+    )
+    if shown is ShownStatus.REFUNDED:
+        return [is_open, not_clearing, refunded]
     overdue = Invoice.due_date < today
     if shown is ShownStatus.OVERDUE:
-        return [is_open, not_clearing, overdue]
+        return [is_open, not_clearing, ~refunded, overdue]
     in_time = or_(Invoice.due_date.is_(None), Invoice.due_date >= today)
     if shown is ShownStatus.PARTIALLY_PAID:
         return [is_open, not_clearing, in_time, Invoice.amount_paid > 0]
-    return [is_open, not_clearing, in_time, Invoice.amount_paid == 0]
+    return [is_open, not_clearing, ~refunded, in_time, Invoice.amount_paid == 0]
 
 
 def list_invoices(
@@ -876,3 +886,17 @@ def _set_series(
         )
     series.pattern = pattern
     series.period = period_of(pattern, today)
+
+
+def disputed_payments(session: DbSession, invoice: Invoice) -> list[int]:
+    """The ids of the invoice's Stripe payments a buyer's bank disputes: the invoice flags them."""
+    return list(
+        session.scalars(
+            select(Payment.id).where(
+                Payment.merchant_id == invoice.merchant_id,
+                Payment.document_type == DOCUMENT_TYPE,
+                Payment.document_id == str(invoice.id),
+                Payment.status == PaymentStatus.DISPUTED,
+            )
+        )
+    )

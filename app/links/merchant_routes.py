@@ -23,8 +23,10 @@ from app.links.document import LinkDocument
 from app.links.forms import FOLLOW_SETTINGS, LineForm, LinkForm, NewLinkForm
 from app.links.labels import REFUSAL_MESSAGES, STATUS_EXPLANATIONS, STATUS_LABELS
 from app.links.models import PaymentLink, PaymentLinkLine
+from app.links.service import DOCUMENT_TYPE
 from app.merchants.auth import current_merchant, login_required
 from app.merchants.scoping import get_owned_or_404
+from app.payments.documents import register_document_page
 from app.settings.models import Collect
 from app.settings.service import accepted_methods, account_currencies
 from app.web.form_views import submit_form
@@ -340,3 +342,8 @@ def preview(link_id: int) -> Response:
             refusal_notes=REFUSAL_MESSAGES,
         ),
     )
+
+
+register_document_page(
+    DOCUMENT_TYPE, lambda payment: url_for("links.edit_link", link_id=int(payment.document_id))
+)

@@ -55,6 +55,7 @@ def render_payments(session: DbSession, customer: Customer) -> Markup:
     return Markup(  # noqa: S704
         render_template(
             "payments/_customer_payments.html",
+            customer=customer,
             payments=customer_payments(session, customer),
             totals=totals_paid(session, customer),
         )

@@ -13,15 +13,18 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
 from app.core.money import Money
+from app.customers.models import search_fold
 from app.data.bases import MerchantOwned
 from app.extensions import db
 
@@ -55,12 +58,22 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     """
 
     __tablename__ = "payments"
+    # What the panel's index reads (``queries.py``): a merchant's payments by date or by amount,
+    # one keyset page at a time, and a payment found by the last four digits or its charge.
+    __table_args__ = (
+        Index("ix_payments_merchant_created", "merchant_id", "created_at", "id"),
+        Index("ix_payments_merchant_amount", "merchant_id", "amount", "id"),
+        Index("ix_payments_merchant_last4", "merchant_id", "last4"),
+        Index("ix_payments_merchant_charge", "merchant_id", "latest_charge_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     intent_id: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[PaymentStatus] = mapped_column(_enum_column(PaymentStatus), index=True)
     document_type: Mapped[str] = mapped_column(String(32), default="")
     document_id: Mapped[str] = mapped_column(String(64), default="")
+    # The document's own number where it has one (an invoice's), as the buyer saw it: searchable.
+    document_number: Mapped[str] = mapped_column(String(64), default="")
     checkout_reference: Mapped[str] = mapped_column(String(128), default="", index=True)
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[int] = mapped_column(Integer)
@@ -71,9 +84,15 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     settlement_currency: Mapped[str | None] = mapped_column(String(3))
     exchange_rate: Mapped[str | None] = mapped_column(String(32))
     amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
+    # What the merchant's refunds from the panel hold of the amount (``Refund``): raised by one
+    # guarded UPDATE before Stripe is asked, lowered when a refund fails, so refunds requested
+    # at the same moment never pass the amount together.
+    refund_reserved: Mapped[int] = mapped_column(Integer, default=0)
     method_type: Mapped[str] = mapped_column(String(32), default="")
     method_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     mandate_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The method's last four digits (card or bank account), from ``method_details``.
+    last4: Mapped[str | None] = mapped_column(String(4))
     latest_charge_id: Mapped[str | None] = mapped_column(String(255))
     failure_code: Mapped[str | None] = mapped_column(String(64))
     failure_message: Mapped[str | None] = mapped_column(Text)
@@ -83,6 +102,9 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     buyer_locale: Mapped[str] = mapped_column(String(10), default="en")
     billing_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The buyer's email and name and the document number, folded by ``search_fold``: what the
+    # index's search compares, kept by a mapper event on every write (``_keep_search_columns``).
+    search_text: Mapped[str] = mapped_column(Text, default="")
     # Whose payment this is (``customers``): found or created by the buyer's email
     # when an accepted payment is taken, or set by the document (an invoice's customer).
     customer_id: Mapped[int | None] = mapped_column(
@@ -173,6 +195,25 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
         return self.checkout.answers if self.checkout is not None else []
 
 
+# Between the searchable fields in ``Payment.search_text``: a search term is one line.
+SEARCH_SEPARATOR = "\n"
+
+
+def payment_search_text(email: str, name: str, document_number: str) -> str:
+    return SEARCH_SEPARATOR.join(search_fold(part or "") for part in (email, name, document_number))
+
+
+@event.listens_for(Payment, "before_insert")
+@event.listens_for(Payment, "before_update")
+def _keep_search_columns(_mapper: object, _connection: object, payment: Payment) -> None:
+    """Whoever writes a payment (the recording path, an erasure), the index finds it."""
+    payment.search_text = payment_search_text(
+        payment.buyer_email, payment.buyer_name, payment.document_number
+    )
+    last4 = (payment.method_details or {}).get("last4")
+    payment.last4 = str(last4)[-4:] if last4 else None
+
+
 class PaymentEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
     """Append-only (DESIGN rule 7): written once, never updated or deleted."""
 
@@ -187,6 +228,89 @@ class PaymentEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     payment: Mapped[Payment] = relationship(back_populates="events")
+
+
+class RefundStatus(enum.StrEnum):
+    """A refund the merchant asked for in the panel: Stripe's statuses, and ``requested`` until
+    Stripe answered (or ``failed`` when it refused the request)."""
+
+    REQUESTED = "requested"
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class Refund(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """A refund asked for in the panel. ``request_id`` is made when the refund form is shown,
+    so a form sent twice is one refund, and it is the Stripe request's idempotency key."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "request_id", name="uq_refunds_merchant_request"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    request_id: Mapped[str] = mapped_column(String(64))
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    amount: Mapped[int] = mapped_column(Integer)  # minor units of the payment's currency
+    reason: Mapped[str | None] = mapped_column(String(32))  # Stripe's refund reason
+    status: Mapped[RefundStatus] = mapped_column(_enum_column(RefundStatus))
+    failure_reason: Mapped[str | None] = mapped_column(String(64))  # Stripe's, or Kassa's
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    payment: Mapped[Payment] = relationship()
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.payment.currency)
+
+    @property
+    def holds_its_amount(self) -> bool:
+        """Whether it still counts against what may be refunded (not failed or canceled)."""
+        return self.status not in (RefundStatus.FAILED, RefundStatus.CANCELED)
+
+
+class Dispute(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """A dispute of a payment, as Stripe last reported it (``disputes.record_dispute``)."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "stripe_dispute_id", name="uq_disputes_merchant_dispute"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    stripe_dispute_id: Mapped[str] = mapped_column(String(255))
+    amount: Mapped[int] = mapped_column(Integer)  # minor units of ``currency``
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(64))  # Stripe's
+    status: Mapped[str] = mapped_column(String(32))  # Stripe's
+    evidence_due_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    payment: Mapped[Payment] = relationship()
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    @property
+    def open(self) -> bool:
+        return self.status not in ("won", "lost", "warning_closed")
 
 
 class WebhookOutcome(enum.StrEnum):
@@ -215,4 +339,8 @@ class WebhookEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[WebhookOutcome] = mapped_column(
         _enum_column(WebhookOutcome), default=WebhookOutcome.RECEIVED
+    )
+    # The payment the event was recorded on, when it was one of Kassa's (its page lists them).
+    payment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payments.id", ondelete="SET NULL"), index=True
     )

@@ -2,41 +2,112 @@
 
 from __future__ import annotations
 
-from flask import request
-from sqlalchemy import select
+from typing import Any
+
+from flask import redirect, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.extensions import csrf, db
-from app.merchants.auth import login_required
-from app.merchants.scoping import get_owned_or_404, scoped_select
-from app.payments import blueprint, webhooks
-from app.payments.models import Payment, PaymentEvent
+from app.merchants.auth import current_merchant, login_required, signed_in_user
+from app.merchants.scoping import get_owned_or_404
+from app.payments import blueprint, queries, refunds, webhooks
+from app.payments.disputes import disputes_of
+from app.payments.documents import document_page
+from app.payments.forms import REASON_LABELS, PaymentFilterForm, RefundForm, ResendReceiptForm
+from app.payments.labels import refund_message
+from app.payments.models import Payment
+from app.payments.refunds import refund_payment, refundable
+from app.settings.service import account_currencies
+from app.web.form_views import submit_form
 from app.web.rendering import render
-
-PAGE_SIZE = 100
 
 
 @blueprint.get("/panel/payments")
 @login_required
 def payments() -> Response:
-    rows = db.session.scalars(
-        scoped_select(Payment)
-        .order_by(Payment.created_at.desc(), Payment.id.desc())
-        .limit(PAGE_SIZE)
-    ).all()
-    return render("payments/list.html", payments=rows)
+    merchant = current_merchant()
+    form = PaymentFilterForm(request.args, currencies=account_currencies(db.session, merchant))
+    valid = form.validate()
+    index = queries.payment_index(db.session, merchant.id, request.args) if valid else None
+    return render(
+        "payments/list.html", "payments/_results.html", status=200 if valid else 422,
+        form=form, index=index,
+    )  # fmt: skip
+
+
+@blueprint.get("/panel/payments/totals")
+@login_required
+def payment_totals() -> Response:
+    merchant = current_merchant()
+    form = PaymentFilterForm(request.args, currencies=account_currencies(db.session, merchant))
+    valid = form.validate()
+    filters = queries.PaymentFilters.from_query(request.args)
+    totals = queries.totals_by_currency(db.session, merchant.id, filters) if valid else None
+    return render(
+        "payments/totals.html", "payments/_totals.html", status=200 if valid else 422,
+        form=form, filters=filters, totals=totals,
+    )  # fmt: skip
+
+
+def _payment_page(
+    payment: Payment, form: RefundForm | None = None, receipt_form: ResendReceiptForm | None = None
+) -> dict[str, Any]:
+    return {
+        "payment": payment,
+        "detail": queries.payment_detail(db.session, payment),
+        "document_url": document_page(payment),
+        "refundable": refundable(payment),
+        "refund_form": form or RefundForm(payment_currency=payment.currency, formdata=None),
+        "refund_reason_labels": REASON_LABELS,
+        "receipt_form": receipt_form or ResendReceiptForm(formdata=None),
+    }
+
+
+@blueprint.get("/panel/payments/disputes")
+@login_required
+def disputes() -> Response:
+    return render("payments/disputes.html", disputes=disputes_of(db.session, current_merchant().id))
 
 
 @blueprint.get("/panel/payments/<int:payment_id>")
 @login_required
 def payment(payment_id: int) -> Response:
+    return render("payments/detail.html", **_payment_page(get_owned_or_404(Payment, payment_id)))
+
+
+@blueprint.route("/panel/payments/<int:payment_id>/refund", methods=["GET", "POST"])
+@login_required
+def refund(payment_id: int) -> Response:
     found = get_owned_or_404(Payment, payment_id)
-    events = db.session.scalars(
-        select(PaymentEvent)
-        .where(PaymentEvent.merchant_id == found.merchant_id, PaymentEvent.payment_id == found.id)
-        .order_by(PaymentEvent.id)
-    ).all()
-    return render("payments/detail.html", payment=found, events=events)
+    form = RefundForm(payment_currency=found.currency)
+    return submit_form(
+        form,
+        lambda: refund_payment(
+            db.session, current_merchant(), found, amount=form.refund_amount(),
+            reason=form.reason.data or None, request_id=form.request.data,
+            user_id=signed_in_user().id,
+        ),
+        message=refund_message,
+        on_success=lambda _refund: redirect(url_for("payments.payment", payment_id=found.id)),
+        template="payments/detail.html",
+        context=lambda: _payment_page(found, form),
+    )  # fmt: skip
+
+
+@blueprint.post("/panel/payments/<int:payment_id>/receipt")
+@login_required
+def resend_receipt(payment_id: int) -> Response:
+    found = get_owned_or_404(Payment, payment_id)
+    form = ResendReceiptForm()
+    return submit_form(
+        form,
+        lambda: refunds.resend_receipt(db.session, current_merchant(), found),
+        message=lambda to: _("The receipt was sent again to %(email)s.", email=to),
+        on_success=lambda _to: redirect(url_for("payments.payment", payment_id=found.id)),
+        template="payments/detail.html",
+        context=lambda: _payment_page(found, receipt_form=form),
+    )
 
 
 @blueprint.post("/webhooks/stripe/<merchant_public_id>")

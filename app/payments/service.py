@@ -171,10 +171,12 @@ def start_payment(
     document_id: str,
     checkout_reference: str,
     buyer: BuyerDetails,
+    document_number: str = "",
 ) -> Payment:
     """The ``pending`` payment for an intent the checkout just created (or updated).
 
     Calling it again for the same intent updates the buyer details and records the intent.
+    ``document_number`` is the document's own number, when it has one (an invoice's).
     """
     payment = payment_for_intent(session, merchant.id, intent.id)
     if payment is None:
@@ -182,6 +184,7 @@ def start_payment(
         payment.document_type = document_type
         payment.document_id = document_id
         payment.checkout_reference = checkout_reference
+        payment.document_number = document_number
         session.add(payment)
         session.flush()
         _append(session, payment, "created", {"amount": intent.amount.amount})
@@ -350,8 +353,9 @@ def _record_refunds(session: DbSession, payment: Payment, intent: IntentState) -
 
 
 def _after_refund_change(session: DbSession, payment: Payment, change: int) -> None:
-    """Part of an accepted, paid payment went back to the buyer (``change`` above zero), or a
-    refund failed and the money came back (below zero): its document counts it. A refused
+    """Part of an accepted, paid payment went back to the buyer (``change`` above zero: they
+    are emailed), or a refund failed and the money came back (below zero): its document
+    counts it. A refused
     payment's refund never counted for it. After the status change, so a payment first seen
     paid and refunded at once has been settled before its refund counts."""
     accepted = payment.rejection is None and payment.duplicate_of_id is None
@@ -359,6 +363,12 @@ def _after_refund_change(session: DbSession, payment: Payment, change: int) -> N
         return
     for hooks in _checkout_hooks:
         hooks.refunded(session, payment, change)
+    if change > 0 and payment.buyer_email:
+        merchant = session.get(Merchant, payment.merchant_id)
+        send_email(
+            payment.buyer_email, "refund", payment.buyer_locale, merchant=merchant,
+            payment=payment, refunded=payment.money(change),
+        )  # fmt: skip
 
 
 def _status_detail(

@@ -22,7 +22,7 @@ from app.core.clock import utcnow
 from app.core.crypto import InvalidToken
 from app.extensions import DbSession
 from app.merchants.models import Merchant
-from app.payments import service
+from app.payments import disputes, refunds, service
 from app.payments.models import WebhookEvent, WebhookOutcome
 from app.processors.access import connected_gateway, verified_webhook
 from app.processors.connection import current_connection
@@ -78,6 +78,25 @@ def _charge_event(
     return _record_intent_by_id(session, merchant, str(intent_id) if intent_id else None)
 
 
+def _refund_event(
+    session: DbSession, merchant: Merchant, event: WebhookEventData
+) -> WebhookOutcome:
+    """A refund changed: the panel's refund follows its status, and its payment is recorded."""
+    refunds.follow_refund(session, merchant, event.object_id)
+    return _charge_event(session, merchant, event)
+
+
+def _dispute_event(
+    session: DbSession, merchant: Merchant, event: WebhookEventData
+) -> WebhookOutcome:
+    """A dispute opened, changed or was decided: its payment is recorded first (its charge says
+    it is disputed), then the dispute as Stripe has it now."""
+    outcome = _charge_event(session, merchant, event)
+    if outcome is WebhookOutcome.APPLIED:
+        disputes.follow_dispute(session, merchant, event.object_id)
+    return outcome
+
+
 def _mandate_event(
     session: DbSession, merchant: Merchant, event: WebhookEventData
 ) -> WebhookOutcome:
@@ -97,14 +116,29 @@ HANDLERS: dict[str, Handler] = {
     "charge.succeeded": _charge_event,
     "charge.failed": _charge_event,
     "charge.refunded": _charge_event,
-    "charge.dispute.created": _charge_event,
+    "charge.dispute.created": _dispute_event,
+    "charge.dispute.updated": _dispute_event,
+    "charge.dispute.closed": _dispute_event,
+    "charge.dispute.funds_withdrawn": _dispute_event,
+    "charge.dispute.funds_reinstated": _dispute_event,
     # A refund can fail days later (bank debits): Stripe then lowers the charge's refunded
     # amount, which the re-read intent carries.
-    "refund.updated": _charge_event,
-    "refund.failed": _charge_event,
-    "charge.refund.updated": _charge_event,
+    "refund.updated": _refund_event,
+    "refund.failed": _refund_event,
+    "charge.refund.updated": _refund_event,
     "mandate.updated": _mandate_event,
 }
+
+
+def _payment_id(session: DbSession, merchant: Merchant, event: WebhookEventData) -> int | None:
+    """The payment an event is about (its intent, or the intent its charge, refund or dispute
+    names), for the payment's page."""
+    intent_id = event.object_id if event.object_type == "payment_intent" else None
+    intent_id = intent_id or event.data_object.get("payment_intent")
+    if not isinstance(intent_id, str) or not intent_id:
+        return None
+    payment = service.payment_for_intent(session, merchant.id, intent_id)
+    return payment.id if payment is not None else None
 
 
 def _merchant(session: DbSession, public_id: str) -> Merchant | None:
@@ -182,6 +216,7 @@ def receive(session: DbSession, merchant_public_id: str, payload: bytes, signatu
         return Answer(503, "try again")
     stored = session.merge(stored)
     stored.outcome = outcome
+    stored.payment_id = _payment_id(session, merchant, event)
     stored.processed_at = utcnow()
     session.commit()
     return Answer(200, outcome.value)

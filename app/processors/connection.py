@@ -43,6 +43,10 @@ WEBHOOK_EVENTS: tuple[str, ...] = (
     "charge.failed",
     "charge.refunded",
     "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.closed",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
     "refund.updated",
     "refund.failed",
     "charge.refund.updated",
@@ -398,3 +402,9 @@ def disconnect(
         extra={"fields": {"merchant_id": merchant.id, "webhook_removed": removed}},
     )
     return removed
+
+
+def payment_dashboard_url(account_id: str, intent_id: str, livemode: bool) -> str:
+    """Where Stripe's dashboard shows a PaymentIntent: under the account, in test or live mode."""
+    mode = "" if livemode else "test/"
+    return f"https://dashboard.stripe.com/{account_id}/{mode}payments/{intent_id}"

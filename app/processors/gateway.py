@@ -154,9 +154,25 @@ MICRODEPOSITS = "verify_with_microdeposits"
 @dataclass(frozen=True)
 class RefundResult:
     id: str
-    status: str
+    status: str  # Stripe's: pending, requires_action, succeeded, failed, canceled
     amount: Money
     charge_id: str | None
+    payment_intent_id: str | None = None
+    failure_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DisputeState:
+    """A dispute as Stripe reports it: the buyer's bank took the amount back until it decides."""
+
+    id: str
+    amount: Money
+    reason: str  # Stripe's: fraudulent, product_not_received, debit_not_authorized, ...
+    status: str  # Stripe's: needs_response, under_review, won, lost, warning_*
+    payment_intent_id: str | None
+    charge_id: str | None
+    evidence_due_by: datetime | None
+    created: datetime
 
 
 @dataclass(frozen=True)
@@ -217,3 +233,7 @@ class PaymentGateway(Protocol):
         reason: str | None = None,
         metadata: dict[str, str] | None = None,
     ) -> RefundResult: ...
+
+    def retrieve_refund(self, refund_id: str) -> RefundResult: ...
+
+    def retrieve_dispute(self, dispute_id: str) -> DisputeState: ...

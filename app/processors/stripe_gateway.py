@@ -19,6 +19,7 @@ from app.core.money import Money, from_stripe_amount, to_stripe_amount
 from app.processors.gateway import (
     MICRODEPOSITS,
     AccountInfo,
+    DisputeState,
     GatewayError,
     GatewayFailure,
     IntentRequest,
@@ -319,13 +320,37 @@ class StripeGateway:
                 params=params, options={"idempotency_key": idempotency_key}
             )
         )
-        data: dict[str, Any] = refund.to_dict()
-        return RefundResult(
+        return _refund_result(refund.to_dict())
+
+    def retrieve_refund(self, refund_id: str) -> RefundResult:
+        refund = self._call(lambda: self._client.v1.refunds.retrieve(refund_id))
+        return _refund_result(refund.to_dict())
+
+    def retrieve_dispute(self, dispute_id: str) -> DisputeState:
+        dispute = self._call(lambda: self._client.v1.disputes.retrieve(dispute_id))
+        data: dict[str, Any] = dispute.to_dict()
+        due = (data.get("evidence_details") or {}).get("due_by")
+        return DisputeState(
             id=data["id"],
-            status=str(data.get("status") or ""),
             amount=from_stripe_amount(int(data["amount"]), data["currency"]),
+            reason=str(data.get("reason") or "general"),
+            status=str(data.get("status") or ""),
+            payment_intent_id=_id_of(data.get("payment_intent")),
             charge_id=_id_of(data.get("charge")),
+            evidence_due_by=_moment(due) if due else None,
+            created=_moment(data.get("created")),
         )
+
+
+def _refund_result(data: dict[str, Any]) -> RefundResult:
+    return RefundResult(
+        id=data["id"],
+        status=str(data.get("status") or ""),
+        amount=from_stripe_amount(int(data["amount"]), data["currency"]),
+        charge_id=_id_of(data.get("charge")),
+        payment_intent_id=_id_of(data.get("payment_intent")),
+        failure_reason=data.get("failure_reason") or None,
+    )
 
 
 def _intent_params(request: IntentRequest) -> dict[str, Any]:

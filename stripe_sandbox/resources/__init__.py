@@ -6,6 +6,7 @@ from . import (  # noqa: F401 - imported for their endpoint registrations
     billing,
     charges,
     customers,
+    disputes,
     events,
     mandates,
     payment_intents,

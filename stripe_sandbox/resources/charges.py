@@ -8,6 +8,7 @@ from ..api import Ctx, endpoint
 from ..params import STR
 from ..state import new_id, now
 from .balance_transactions import create_balance_transaction
+from .disputes import withdraw_funds
 
 _APPROVED = {
     "advice_code": None,
@@ -261,13 +262,16 @@ def open_dispute(ctx: Ctx, charge: dict[str, Any]) -> dict[str, Any]:
         "metadata": {},
         "payment_intent": charge["payment_intent"],
         "payment_method_details": {"type": method_type, method_type: {}},
-        "reason": "general",
+        # Stripe's test card is disputed as fraudulent; a bank debit's payer says they did not
+        # authorise it, and has no dispute process: it is lost at once.
+        "reason": "fraudulent" if method_type == "card" else "debit_not_authorized",
         "status": "lost" if method_type != "card" else "needs_response",
     }
     ctx.add(dispute)
     charge["disputed"] = True
     ctx.emit("charge.dispute.created", dispute)
     ctx.emit("charge.updated", charge, {"disputed": False})
+    withdraw_funds(ctx, dispute, method_type)
     return dispute
 
 

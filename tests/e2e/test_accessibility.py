@@ -53,6 +53,9 @@ PANEL_PAGES = [
     "/panel/invoices/settings",
     "/panel/quotes/",
     "/panel/quotes/new",
+    "/panel/payments",
+    "/panel/payments/totals",
+    "/panel/payments/disputes",
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
 
@@ -239,6 +242,15 @@ def test_a_payment_page(axe_page: Page, base_url: str, stripe_sandbox: StripeSan
     axe_page.goto(base_url + payment.group(1))
     expect(axe_page.get_by_role("heading", name="Answers to your questions")).to_be_visible()
     expect(axe_page.get_by_text("Verkstan AB")).to_be_visible()
+    assert axe_violations(axe_page) == []
+    # The index with a payment and its totals, and the refund form refusing an amount.
+    axe_page.goto(base_url + "/panel/payments?q=ada")
+    expect(axe_page.get_by_role("table", name="Totals per currency")).to_be_visible()
+    assert axe_violations(axe_page) == []
+    axe_page.goto(base_url + payment.group(1))
+    axe_page.get_by_label("Amount to refund").fill("100000")
+    axe_page.get_by_role("button", name="Refund").click()
+    expect(axe_page.get_by_text(re.compile("can be refunded"))).to_be_visible()
     assert axe_violations(axe_page) == []
 
 

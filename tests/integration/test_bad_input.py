@@ -37,6 +37,7 @@ from app.links.models import PaymentLink
 from app.links.service import never_payable
 from app.merchants import forms as merchant_forms
 from app.merchants.models import Merchant
+from app.payments import forms as payment_forms
 from app.processors import forms as processor_forms
 from app.quotes import forms as quote_forms
 from app.settings import forms as settings_forms
@@ -725,6 +726,44 @@ FORMS += [
     ),
 ]
 
+PAYMENT_FILTERS = {
+    "q": "Ada",
+    "status": "succeeded",
+    "method": "card",
+    "currency": "SEK",
+    "document": "payment_link",
+    "start": "2026-01-01",
+    "end": "2026-12-31",
+    "sort": "largest",
+    "customer": "12",
+}
+
+
+def paid_payment_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """The page of a SEK 125 card payment that succeeded, where the refund form is."""
+    from tests.integration.test_refunds import paid_by_card
+
+    _account, payment_id, _intent = paid_by_card(client, app, session_sandbox())
+    return f"/panel/payments/{payment_id}"
+
+
+FORMS += [
+    FormCase(
+        payment_forms.RefundForm,
+        paid_payment_page,
+        {"amount": "10", "reason": "requested_by_customer", "request": "rfd_one_request"},
+        optional={"reason"},
+    ),
+    FormCase(payment_forms.ResendReceiptForm, paid_payment_page, {}),
+    FormCase(
+        payment_forms.PaymentFilterForm,
+        owner_page("/panel/payments"),
+        PAYMENT_FILTERS,
+        optional=set(PAYMENT_FILTERS),  # each filter may be left out; the order is the newest
+        sent_with_get=True,
+    ),
+]
+
 
 def test_every_form_is_covered() -> None:
     for module in sorted(Path(app_package.__file__).parent.rglob("forms.py")):
@@ -780,6 +819,8 @@ ACTIONS_BELOW_PAGE = {
     quote_forms.AcceptQuoteForm: "/accept",
     quote_forms.DeclineQuoteForm: "/decline",
     quote_forms.PayQuoteForm: "/pay",
+    payment_forms.RefundForm: "/refund",
+    payment_forms.ResendReceiptForm: "/receipt",
 }
 
 
@@ -1066,3 +1107,22 @@ def test_a_20000_pixel_square_png_is_refused_for_its_size(
     assert response.status_code == 422
     assert "Choose an image of at most 4000 pixels wide and high." in body
     assert "Choose a PNG, JPEG or WebP image." not in body
+
+
+@pytest.mark.parametrize("field_name", sorted(PAYMENT_FILTERS))
+def test_the_payment_totals_refuse_bad_filters_with_reasons(
+    field_name: str, client: FlaskClient
+) -> None:
+    """The totals the payments index loads take the same filters: each bad value is a 422 that
+    names the field, never a server error (the empty value is "any")."""
+    sign_up(client, email="owner@example.com")
+    for kind, value in BAD_VALUES.items():
+        query = {**PAYMENT_FILTERS, field_name: value}
+        response = client.get("/panel/payments/totals", query_string=query)
+        body = response.get_data(as_text=True)
+        assert SCRIPT not in body
+        if kind == "empty":
+            assert response.status_code == 200 if field_name != "sort" else 422
+            continue
+        assert response.status_code == 422, (field_name, kind)
+        assert 'class="alert alert-error" role="alert"' in body

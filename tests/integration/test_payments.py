@@ -316,11 +316,20 @@ def test_the_panel_lists_payments_newest_first_in_the_viewers_locale(
         buyer=BuyerDetails(email="second@example.com", locale="en"),
     )
 
+    # The newer checkout's buyer has not tried to pay yet: not a payment of the index.
+    page = client.get("/panel/payments", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "second@example.com" not in page and "300,00" not in page
+    declined = pay_as_buyer(
+        stripe_sandbox, account, newer.intent, payment_method="pm_card_chargeDeclined"
+    )
+    assert declined == {"declined": "card_declined"}
+    record(app, merchant, newer.intent.id)
+
     page = client.get("/panel/payments", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert page.index("second@example.com") < page.index("buyer@example.com")
     assert "125,00" in page and "300,00" in page
     assert f"{paid.fee / 100:.2f}".replace(".", ",") in page
-    assert "Genomförd" in page and "Väntar" in page and "Kort Visa •••• 4242" in page
+    assert "Genomförd" in page and "Misslyckad" in page and "Kort Visa •••• 4242" in page
     assert 'href="/panel/payments"' in page
 
     detail = client.get(f"/panel/payments/{paid.id}").get_data(as_text=True)

@@ -28,7 +28,7 @@ from app.invoices.models import Invoice
 from app.invoices.service import DOCUMENT_TYPE, finalize_invoice, void_invoice
 from app.links.models import PaymentLink, PaymentLinkLine
 from app.merchants.models import Invitation, Merchant, Role, User
-from app.payments.models import Payment, PaymentStatus
+from app.payments.models import Dispute, Payment, PaymentStatus
 from app.quotes.models import Quote, QuoteStatus
 from app.settings.models import CustomField, Discount, Fee, TaxRate
 from app.storefront.models import StorefrontCategory, StorefrontProduct
@@ -455,3 +455,64 @@ def test_a_links_first_action_reaches_only_its_own_lines_codes_and_checkouts(
     of_b = start_checkout(buyer, slug_b)
     assert buyer.get(page_a).status_code == 200  # B's checkout is not A's page's to resume
     assert start_checkout(buyer, slug_a) != of_b
+
+
+def test_the_payments_index_shows_only_the_signed_in_merchants_payments(
+    app: Flask, mailbox: Mailbox
+) -> None:
+    """Whatever B filters or searches by (A's customer id, A's buyer, A's intent id, its last
+    four digits), B's index lists none of A's payments and counts none in its totals."""
+    owner_a, owner_b = app.test_client(), app.test_client()
+    sign_up(owner_a, email="a@example.com", business_name="Merchant A")
+    sign_up(owner_b, email="b@example.com", business_name="Merchant B")
+    tenants = Tenants(app, owner_a, owner_b, mailbox)
+    customer_of_a = customer(tenants)
+    payment_id = payment_of_a(tenants)
+    with app.app_context():
+        payment = db.session.get_one(Payment, payment_id)
+        payment.customer_id = customer_of_a
+        payment.buyer_email, payment.buyer_name = "secret@example.com", "Secret Buyer"
+        payment.method_type, payment.method_details = "card", {"last4": "4242"}
+        db.session.commit()
+    queries = [
+        {},
+        {"customer": str(customer_of_a)},
+        {"q": "secret"},
+        {"q": "pi_of_merchant_a"},
+        {"q": "4242"},
+        {"currency": "SEK", "status": "succeeded", "method": "card"},
+    ]
+    for query in queries:
+        page = owner_b.get("/panel/payments", query_string=query).get_data(as_text=True)
+        assert f"/panel/payments/{payment_id}" not in page, query
+        assert "Secret Buyer" not in page and "secret@example.com" not in page, query
+        totals = owner_b.get("/panel/payments/totals", query_string=query)
+        assert 'data-testid="totals-SEK"' not in totals.get_data(as_text=True), query
+    own = owner_a.get("/panel/payments", query_string={"q": "secret"}).get_data(as_text=True)
+    assert "Secret Buyer" in own
+    own_totals = owner_a.get("/panel/payments/totals", query_string={"q": "secret"})
+    assert 'data-testid="totals-SEK"' in own_totals.get_data(as_text=True)
+
+
+def test_the_disputes_list_shows_only_the_signed_in_merchants_disputes(
+    app: Flask, mailbox: Mailbox
+) -> None:
+    owner_a, owner_b = app.test_client(), app.test_client()
+    sign_up(owner_a, email="a@example.com", business_name="Merchant A")
+    sign_up(owner_b, email="b@example.com", business_name="Merchant B")
+    payment_id = payment_of_a(Tenants(app, owner_a, owner_b, mailbox))
+    with app.app_context():
+        payment = db.session.get_one(Payment, payment_id)
+        payment.buyer_name = "Disputing Buyer"
+        db.session.add(
+            Dispute(
+                merchant_id=payment.merchant_id, payment_id=payment_id,
+                stripe_dispute_id="dp_of_merchant_a", amount=12500, currency="SEK",
+                reason="fraudulent", status="needs_response",
+            )
+        )  # fmt: skip
+        db.session.commit()
+    theirs = owner_b.get("/panel/payments/disputes").get_data(as_text=True)
+    assert "Disputing Buyer" not in theirs and "No disputes." in theirs
+    own = owner_a.get("/panel/payments/disputes").get_data(as_text=True)
+    assert "Disputing Buyer" in own and "Needs your response" in own

@@ -468,6 +468,8 @@ def test_every_endpoint_is_exercised_by_these_tests() -> None:
         "DELETE /v1/subscriptions/<subscription_exposed_id>": "subscriptions.cancel",
         "GET /v1/charges/<charge>": "charges.retrieve",
         "GET /v1/charges": "charges.list",
+        "GET /v1/disputes/<dispute>": "disputes.retrieve",
+        "GET /v1/disputes": "disputes.list",
         "GET /v1/events/<id>": "events.retrieve",
         "GET /v1/events": "events.list",
         "GET /v1/mandates/<mandate>": "mandates.retrieve",
