@@ -72,6 +72,7 @@ def _register_features(app: Flask) -> None:
     from app.merchants.public_version import watch_public_content
     from app.payments import blueprint as payments
     from app.processors import blueprint as processors
+    from app.reports import blueprint as reports
     from app.settings import blueprint as settings
     from app.storefront import blueprint as storefront
     from app.storefront import shop_blueprint as shop
@@ -97,6 +98,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(customers)
     app.register_blueprint(invoices)
     app.register_blueprint(invoice_buyers)
+    app.register_blueprint(reports)
     app.register_blueprint(storefront)
     app.register_blueprint(shop)
     app.before_request(load_current_user)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -70,6 +71,9 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     # ``exchange_rate`` settlement units per charge unit, kept as the decimal's exact text.
     settlement_currency: Mapped[str | None] = mapped_column(String(3))
     exchange_rate: Mapped[str | None] = mapped_column(String(32))
+    # The day (UTC) Stripe expects the net in the available balance (the balance transaction's
+    # ``available_on``): the payout that carries it is made on or after it.
+    available_on: Mapped[date | None] = mapped_column(Date)
     amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
     method_type: Mapped[str] = mapped_column(String(32), default="")
     method_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -38,6 +38,7 @@ from app.links.service import never_payable
 from app.merchants import forms as merchant_forms
 from app.merchants.models import Merchant
 from app.processors import forms as processor_forms
+from app.reports import forms as report_forms
 from app.settings import forms as settings_forms
 from app.storefront import forms as storefront_forms
 from app.web.forms import DateInputField, KassaForm
@@ -647,6 +648,16 @@ FORMS += [
         owner_page("/panel/customers/"),
         {"q": "Zebulon"},
         optional={"q"},
+        sent_with_get=True,
+    ),
+]
+
+FORMS += [
+    FormCase(
+        report_forms.RevenueReportForm,
+        owner_page("/panel/reports/"),
+        {"period": "week", "start": "2026-01-05", "end": "2026-03-01"},
+        optional={"period", "start", "end"},  # left out: this year so far, by month
         sent_with_get=True,
     ),
 ]

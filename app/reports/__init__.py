@@ -1,0 +1,14 @@
+"""Reports and exports: the revenue report (panel pages under ``/panel/reports/``).
+
+service.py adds up payments (one grouped query per report); views.py names periods and lays out
+the charts; charts.py is the charts' pure geometry; subscriptions.py is where subscription
+figures will join.
+"""
+
+from flask import Blueprint
+
+blueprint = Blueprint("reports", __name__, url_prefix="/panel/reports")
+
+from app.reports import routes  # noqa: E402, F401  (registers the routes)
+
+__all__ = ["blueprint"]
