@@ -21,6 +21,7 @@ from app.links import models as links
 from app.merchants import models as merchants
 from app.payments import models as payments
 from app.processors import models as processors
+from app.reports import models as reports
 from app.settings import models as settings
 from app.storefront import models as storefront
 
@@ -33,6 +34,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     merchants,
     payments,
     processors,
+    reports,
     settings,
     storefront,
 )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -56,6 +57,18 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     """
 
     __tablename__ = "payments"
+    # The index and exports read a merchant's payments newest first, often narrowed to a method
+    # and currency over a range of days (``queries.filtered_payments``).
+    __table_args__ = (
+        Index("ix_payments_merchant_created", "merchant_id", "created_at", "id"),
+        Index(
+            "ix_payments_merchant_method_currency_created",
+            "merchant_id",
+            "method_type",
+            "currency",
+            "created_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     intent_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -92,8 +105,9 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )
+    # Indexed: deleting payments (a merchant's, by cascade) looks up the duplicates of each.
     duplicate_of_id: Mapped[int | None] = mapped_column(
-        ForeignKey("payments.id", ondelete="SET NULL")
+        ForeignKey("payments.id", ondelete="SET NULL"), index=True
     )
     # Why the confirmation refused this payment (``payments.service.Rejection``): it is
     # refunded and never counts as paid for its document.
@@ -181,6 +195,8 @@ class PaymentEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
     """Append-only (DESIGN rule 7): written once, never updated or deleted."""
 
     __tablename__ = "payment_events"
+    # Exports find a merchant's refunds by kind among millions of events.
+    __table_args__ = (Index("ix_payment_events_merchant_kind", "merchant_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(

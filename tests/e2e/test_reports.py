@@ -3,7 +3,10 @@ figures as a table, in English and in Swedish."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from pathlib import Path
 
 from flask import Flask
 from playwright.sync_api import expect
@@ -52,3 +55,24 @@ def test_the_merchant_reads_the_weeks_revenue_as_a_chart_and_a_table(
     expect(page.get_by_role("radio", name="Per vecka")).to_be_checked()
     expect(page.get_by_role("img", name=re.compile("^Brutto och netto i"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"425,00"))).not_to_have_count(0)
+
+
+def test_the_merchant_downloads_the_payments_as_csv_for_their_country(
+    app: Flask, shop: Shop, panel: MerchantPanel
+) -> None:
+    paid_payments(app, shop, [(12550, "payment_link")])
+    page = panel.page
+    page.goto(shop.base_url + "/panel/reports/")
+    page.get_by_role("navigation", name="Reports").get_by_role("link", name="Exports").click()
+    expect(page.get_by_role("heading", name="Exports", level=1)).to_be_visible()
+    expect(page.get_by_role("radio", name="Semicolons")).to_be_checked()  # Sweden's
+    page.get_by_role("radio", name="Payments").check()
+    page.get_by_label("Method").select_option(label="Card")
+    with page.expect_download() as started:
+        page.get_by_role("button", name="Download", exact=True).click()
+    download = started.value
+    assert download.suggested_filename.startswith("payments-")
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    header, charge = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert header[:2] == ["Type", "Date"] and charge[0] == "Charge"
+    assert charge[7] == "125,50" and charge[12] == "Card"

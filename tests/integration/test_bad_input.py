@@ -660,6 +660,26 @@ FORMS += [
         optional={"period", "start", "end"},  # left out: this year so far, by month
         sent_with_get=True,
     ),
+    FormCase(
+        report_forms.ExportFormatForm,
+        owner_page("/panel/reports/exports"),
+        {"delimiter": ";", "decimal_mark": ","},
+    ),
+    FormCase(
+        report_forms.ExportForm,
+        owner_page("/panel/reports/exports"),
+        {
+            "kind": "payments",
+            "status": "succeeded",
+            "method": "card",
+            "currency": "SEK",
+            "document_type": "cart",
+            "start": "2026-01-05",
+            "end": "2026-02-01",
+        },
+        # left out: payments, and a filter left out does not narrow
+        optional={"kind", "status", "method", "currency", "document_type", "start", "end"},
+    ),
 ]
 
 
@@ -698,6 +718,8 @@ ACTIONS = {
     storefront_forms.CartDiscountForm: "/s/acme/cart/discount",
     storefront_forms.ShopCurrencyForm: "/s/acme/currency",
     invoice_delivery_forms.SendInvoiceForm: "/panel/invoices/1/send",
+    report_forms.ExportFormatForm: "/panel/reports/exports/format",
+    report_forms.ExportForm: "/panel/reports/exports",
 }
 
 
