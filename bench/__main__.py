@@ -10,7 +10,8 @@ run of each is kept, as ``timeit`` keeps the fastest: the best is the run nothin
 Shop pages are measured twice: as a first-time visitor gets them (from the page cache, after
 the first) and as a buyer with a cart does (rendered for them on every view).
 First-party bytes are what a browser transfers for a page (HTML, CSS, JS), gzip-compressed as
-a front proxy would send them. Figures go to ``bench/results.md``.
+a front proxy would send them. Then the back office at a million payments on PostgreSQL
+(``bench/payments.py``). Figures go to ``bench/results.md``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.payments import payment_figures
 from tests.support.servers import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -273,6 +275,7 @@ def main() -> None:
         lines.append(f"Lighthouse (mobile) of the {LIGHTHOUSE_PAGE}: {figures}.")
     else:
         lines.append("Lighthouse was not run (KASSA_LIGHTHOUSE unset: `make bench` installs it).")
+    lines += payment_figures()
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
