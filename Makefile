@@ -11,7 +11,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 # slowest are named at the end so a creeping suite is seen.
 PYTEST_ARGS ?= -n auto --dist loadfile --durations=20
 
-.PHONY: help setup setup-dev run test test-database lint bench wrk pdf-libraries translations-extract translations-update translations chromium clean
+.PHONY: help setup setup-dev run test test-database lint bench wrk postgresql pdf-libraries translations-extract translations-update translations chromium clean
 
 help:
 	@echo "make run    set up and serve the demo on http://127.0.0.1:5000"
@@ -83,13 +83,19 @@ wrk:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; fi; }
 
+# The back office's figures (bench/payments.py) run on a throwaway PostgreSQL cluster.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; fi; }
+
 # Lighthouse measures the shop home for `make bench`; a tool, kept out of package.json so
 # `make run` does not download it.
 LIGHTHOUSE := .tools/lighthouse/node_modules/.bin/lighthouse
 $(LIGHTHOUSE):
 	npm install --prefix .tools/lighthouse --no-audit --no-fund --loglevel=error lighthouse@12.8.2
 
-bench: setup-dev wrk chromium pdf-libraries $(LIGHTHOUSE)
+bench: setup-dev wrk chromium pdf-libraries postgresql $(LIGHTHOUSE)
 	KASSA_LIGHTHOUSE=$(LIGHTHOUSE) $(PY) -m bench
 
 translations-extract: setup-dev

@@ -76,6 +76,7 @@ def _register_features(app: Flask) -> None:
     from app.processors import blueprint as processors
     from app.quotes import blueprint as quotes
     from app.quotes import buyer_blueprint as quote_buyers
+    from app.reports import blueprint as reports
     from app.settings import blueprint as settings
     from app.storefront import blueprint as storefront
     from app.storefront import shop_blueprint as shop
@@ -103,6 +104,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(invoice_buyers)
     app.register_blueprint(quotes)
     app.register_blueprint(quote_buyers)
+    app.register_blueprint(reports)
     app.register_blueprint(storefront)
     app.register_blueprint(shop)
     app.before_request(load_current_user)

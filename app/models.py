@@ -22,6 +22,7 @@ from app.merchants import models as merchants
 from app.payments import models as payments
 from app.processors import models as processors
 from app.quotes import models as quotes
+from app.reports import models as reports
 from app.settings import models as settings
 from app.storefront import models as storefront
 
@@ -35,6 +36,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     payments,
     processors,
     quotes,
+    reports,
     settings,
     storefront,
 )

@@ -18,6 +18,7 @@ from app.extensions import huey
 from app.invoices import tasks as _invoice_tasks  # noqa: F401  (invoice emails, reminders)
 from app.payments import tasks as _payment_tasks  # noqa: F401  (declares reconciliation)
 from app.quotes import tasks as _quote_tasks  # noqa: F401  (quote expiry and reminders)
+from app.reports import tasks as _report_tasks  # noqa: F401  (exports in the background)
 
 flask_app = create_app()
 _contexts: dict[str, AppContext] = {}

@@ -14,7 +14,8 @@ checkout with choices made as that buyer gets it, and an HTMX quantity change as
 posts it (wrk with ``bench/post.lua``). Beside the best run, every page's spread over the
 rounds is reported: its lowest and highest share of the hello-world run just before it.
 First-party bytes are what a browser transfers for a page (HTML, CSS, JS), gzip-compressed as
-a front proxy would send them. Figures go to ``bench/results.md``.
+a front proxy would send them. Then the back office at a million payments on PostgreSQL
+(``bench/payments.py``). Figures go to ``bench/results.md``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.payments import payment_figures
 from tests.support.servers import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -347,6 +349,7 @@ def main() -> None:
                 f"Lighthouse was not run on the {page} (KASSA_LIGHTHOUSE unset: `make bench` "
                 "installs it)."
             )
+    lines += payment_figures()
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

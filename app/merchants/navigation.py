@@ -33,7 +33,7 @@ PANEL_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Invoices"), "invoices.invoices", also=("invoices.",)),
     NavItem(_l("Subscriptions"), None),
     NavItem(_l("Products"), "catalog.products", also=("catalog.",)),
-    NavItem(_l("Reports"), None),
+    NavItem(_l("Reports"), "reports.revenue", also=("reports.",)),
     NavItem(_l("Team"), "merchants.team"),
     NavItem(_l("Settings"), "settings.hub", also=("settings.", "storefront.", "merchants.account")),
 )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -58,13 +59,21 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     """
 
     __tablename__ = "payments"
-    # What the panel's index reads (``queries.py``): a merchant's payments by date or by amount,
-    # one keyset page at a time, and a payment found by the last four digits or its charge.
+    # What the panel's index and the exports read (``queries.py``): a merchant's payments by
+    # date or by amount, one keyset page at a time, often narrowed to a method and currency over
+    # a range of days, and a payment found by the last four digits or its charge.
     __table_args__ = (
         Index("ix_payments_merchant_created", "merchant_id", "created_at", "id"),
         Index("ix_payments_merchant_amount", "merchant_id", "amount", "id"),
         Index("ix_payments_merchant_last4", "merchant_id", "last4"),
         Index("ix_payments_merchant_charge", "merchant_id", "latest_charge_id"),
+        Index(
+            "ix_payments_merchant_method_currency_created",
+            "merchant_id",
+            "method_type",
+            "currency",
+            "created_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +92,9 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     # ``exchange_rate`` settlement units per charge unit, kept as the decimal's exact text.
     settlement_currency: Mapped[str | None] = mapped_column(String(3))
     exchange_rate: Mapped[str | None] = mapped_column(String(32))
+    # The day (UTC) Stripe expects the net in the available balance (the balance transaction's
+    # ``available_on``): the payout that carries it is made on or after it.
+    available_on: Mapped[date | None] = mapped_column(Date)
     amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
     # What the merchant's refunds from the panel hold of the amount (``Refund``): raised by one
     # guarded UPDATE before Stripe is asked, lowered when a refund fails, so refunds requested
@@ -110,8 +122,9 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )
+    # Indexed: deleting payments (a merchant's, by cascade) looks up the duplicates of each.
     duplicate_of_id: Mapped[int | None] = mapped_column(
-        ForeignKey("payments.id", ondelete="SET NULL")
+        ForeignKey("payments.id", ondelete="SET NULL"), index=True
     )
     # Why the confirmation refused this payment (``payments.service.Rejection``): it is
     # refunded and never counts as paid for its document.
@@ -218,6 +231,8 @@ class PaymentEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
     """Append-only (DESIGN rule 7): written once, never updated or deleted."""
 
     __tablename__ = "payment_events"
+    # Exports find a merchant's refunds by kind among millions of events.
+    __table_args__ = (Index("ix_payment_events_merchant_kind", "merchant_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(

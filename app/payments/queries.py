@@ -134,7 +134,8 @@ def _whole_number(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) <= 18 else None
 
 
-def _start_of(day: date) -> datetime:
+def day_begins(day: date) -> datetime:
+    """Midnight UTC at the start of ``day``: the bound a created-at range compares with."""
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
@@ -161,9 +162,9 @@ def _conditions(merchant_id: int, filters: PaymentFilters) -> list[ColumnElement
     if filters.currency:
         conditions.append(Payment.currency == filters.currency)
     if filters.start:
-        conditions.append(Payment.created_at >= _start_of(filters.start))
+        conditions.append(Payment.created_at >= day_begins(filters.start))
     if filters.end:
-        conditions.append(Payment.created_at < _start_of(filters.end + timedelta(days=1)))
+        conditions.append(Payment.created_at < day_begins(filters.end + timedelta(days=1)))
     if filters.document:
         conditions.append(Payment.document_type == filters.document)
     if filters.customer is not None:

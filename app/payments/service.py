@@ -316,6 +316,9 @@ def _record_balance(session: DbSession, payment: Payment, intent: IntentState) -
     payment's: then with the exchange rate it converted at)."""
     if intent.fee is None or intent.net is None:
         return
+    # When the money is expected in the balance: a fact of Stripe's timing, not a change of
+    # money, so it is kept without an event.
+    payment.available_on = intent.available_on or payment.available_on
     settled = intent.settlement_currency or intent.fee.currency
     settlement = None if settled == payment.currency else settled
     rate = None if settlement is None or intent.exchange_rate is None else str(intent.exchange_rate)

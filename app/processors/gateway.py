@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -132,6 +132,9 @@ class IntentState:
     fee: Money | None = None  # fee and net are in the settlement currency
     net: Money | None = None
     balance_status: str | None = None  # pending or available
+    # The day (UTC) Stripe expects the net to be in the account's available balance, and so in
+    # a payout after it: the balance transaction's ``available_on``.
+    available_on: date | None = None
     # What the charge settled in (the balance transaction's currency) and, when Stripe
     # converted it, at how many settlement units per charge unit; None when not converted.
     settlement_currency: str | None = None

@@ -8,7 +8,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -442,6 +442,11 @@ def _moment(timestamp: Any) -> datetime:
     return datetime.fromtimestamp(int(timestamp or 0), UTC)
 
 
+def _day(timestamp: Any) -> date | None:
+    """A Unix timestamp Stripe gives for a day (``available_on``) as that day in UTC."""
+    return None if timestamp is None else _moment(timestamp).date()
+
+
 def _id_of(value: Any) -> str | None:
     """An expandable field's id, whether Stripe sent the id or the expanded object."""
     if isinstance(value, dict):
@@ -477,6 +482,7 @@ def intent_state(data: dict[str, Any]) -> IntentState:
         fee=from_stripe_amount(int(balance["fee"]), balance["currency"]) if balance else None,
         net=from_stripe_amount(int(balance["net"]), balance["currency"]) if balance else None,
         balance_status=balance.get("status") if balance else None,
+        available_on=_day(balance.get("available_on")) if balance else None,
         settlement_currency=str(balance["currency"]).upper() if balance else None,
         exchange_rate=_exchange_rate(balance),
         error_type=error.get("type"),

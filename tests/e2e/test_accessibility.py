@@ -56,6 +56,10 @@ PANEL_PAGES = [
     "/panel/payments",
     "/panel/payments/totals",
     "/panel/payments/disputes",
+    "/panel/reports/",
+    "/panel/reports/?period=week&start=2026-01-05&end=2026-12-06",
+    "/panel/reports/?period=week&start=2026-03-01&end=2026-02-01",  # refused: the errors
+    "/panel/reports/exports",
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
 

@@ -40,6 +40,7 @@ from app.merchants.models import Merchant
 from app.payments import forms as payment_forms
 from app.processors import forms as processor_forms
 from app.quotes import forms as quote_forms
+from app.reports import forms as report_forms
 from app.settings import forms as settings_forms
 from app.storefront import forms as storefront_forms
 from app.web.forms import DateInputField, KassaForm
@@ -762,6 +763,33 @@ FORMS += [
         optional=set(PAYMENT_FILTERS),  # each filter may be left out; the order is the newest
         sent_with_get=True,
     ),
+    FormCase(
+        report_forms.RevenueReportForm,
+        owner_page("/panel/reports/"),
+        {"period": "week", "start": "2026-01-05", "end": "2026-03-01"},
+        optional={"period", "start", "end"},  # left out: this year so far, by month
+        sent_with_get=True,
+    ),
+    FormCase(
+        report_forms.ExportFormatForm,
+        owner_page("/panel/reports/exports"),
+        {"delimiter": ";", "decimal_mark": ","},
+    ),
+    FormCase(
+        report_forms.ExportForm,
+        owner_page("/panel/reports/exports"),
+        {
+            "kind": "payments",
+            "status": "succeeded",
+            "method": "card",
+            "currency": "SEK",
+            "document_type": "cart",
+            "start": "2026-01-05",
+            "end": "2026-02-01",
+        },
+        # left out: payments, and a filter left out does not narrow
+        optional={"kind", "status", "method", "currency", "document_type", "start", "end"},
+    ),
 ]
 
 
@@ -800,6 +828,8 @@ ACTIONS = {
     storefront_forms.CartDiscountForm: "/s/acme/cart/discount",
     storefront_forms.ShopCurrencyForm: "/s/acme/currency",
     invoice_delivery_forms.SendInvoiceForm: "/panel/invoices/1/send",
+    report_forms.ExportFormatForm: "/panel/reports/exports/format",
+    report_forms.ExportForm: "/panel/reports/exports",
 }
 
 

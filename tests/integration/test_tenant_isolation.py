@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -30,6 +30,8 @@ from app.links.models import PaymentLink, PaymentLinkLine
 from app.merchants.models import Invitation, Merchant, Role, User
 from app.payments.models import Dispute, Payment, PaymentStatus
 from app.quotes.models import Quote, QuoteStatus
+from app.reports.jobs import download_token, exports_folder
+from app.reports.models import ExportJob, ExportKind, ExportStatus
 from app.settings.models import CustomField, Discount, Fee, TaxRate
 from app.storefront.models import StorefrontCategory, StorefrontProduct
 from tests.conftest import SECRET_KEY
@@ -207,6 +209,29 @@ def quote_of_a(t: Tenants) -> int:
     return existing
 
 
+def export_job_of_a(t: Tenants) -> int:
+    """Merchant A's finished background export, its file written (one, shared by the URLs that
+    name it and its download link)."""
+    with t.app.app_context():
+        existing = db.session.scalars(select(ExportJob.id)).first()
+        if existing is not None:
+            return existing
+        owner = db.session.scalars(select(User).where(User.email == "a@example.com")).one()
+        job = ExportJob(merchant_id=owner.merchant_id, user_id=owner.id, email=owner.email,
+                        kind=ExportKind.PAYMENTS, status=ExportStatus.DONE, file_name="a.csv",
+                        expires_at=utcnow() + timedelta(days=1))  # fmt: skip
+        db.session.add(job)
+        db.session.commit()
+        (exports_folder() / job.file_name).write_text("\ufeffType\r\n", encoding="utf-8")
+        return job.id
+
+
+def export_link_of_a(t: Tenants) -> str:
+    job_id = export_job_of_a(t)
+    with t.app.app_context():
+        return download_token(db.session.get_one(ExportJob, job_id))
+
+
 # URL argument name -> makes merchant A's object and returns the value for the URL.
 OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "member_id": staff_member,
@@ -226,6 +251,8 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "invoice_id": invoice_of_a,
     "note_id": credit_note_of_a,
     "quote_id": quote_of_a,
+    "job_id": export_job_of_a,
+    "token": export_link_of_a,
 }
 
 

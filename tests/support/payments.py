@@ -61,6 +61,7 @@ def open_checkout(
     reference: str = "chk_test_reference",
     buyer: BuyerDetails | None = None,
     version: int = 1,
+    document_type: str = "payment_link",
 ) -> Checkout:
     """What the checkout's pay step does: create the intent, start the pending payment."""
     with app.app_context():
@@ -73,7 +74,7 @@ def open_checkout(
                 methods,
                 metadata=intent_metadata(
                     owner,
-                    document_type="payment_link",
+                    document_type=document_type,
                     document_id="7",
                     checkout_reference=reference,
                 ),
@@ -84,7 +85,7 @@ def open_checkout(
             db.session,
             owner,
             intent=intent,
-            document_type="payment_link",
+            document_type=document_type,
             document_id="7",
             checkout_reference=reference,
             buyer=buyer or BuyerDetails(email="buyer@example.com", name="Ada Buyer", locale="sv"),

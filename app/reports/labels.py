@@ -1,0 +1,61 @@
+"""The words reports and exports use for Kassa's codes (methods, document types, periods)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from app.payments.models import PaymentStatus
+from app.reports.models import ExportKind, ExportStatus
+from app.reports.periods import Granularity
+
+METHOD_NAMES: dict[str, LazyString] = {
+    "card": _l("Card"),
+    "sepa_debit": _l("SEPA Direct Debit"),
+    "us_bank_account": _l("ACH Direct Debit"),
+    "bacs_debit": _l("Bacs Direct Debit"),
+}
+
+DOCUMENT_NAMES: dict[str, LazyString] = {
+    "payment_link": _l("Payment link"),
+    "cart": _l("Storefront"),
+    "invoice": _l("Invoice"),
+}
+
+# The statuses whose money Stripe took: the only payments exports and reports count.
+PAYMENT_STATUS_NAMES: dict[str, LazyString] = {
+    PaymentStatus.SUCCEEDED.value: _l("Succeeded"),
+    PaymentStatus.PARTIALLY_REFUNDED.value: _l("Partially refunded"),
+    PaymentStatus.REFUNDED.value: _l("Refunded"),
+    PaymentStatus.DISPUTED.value: _l("Disputed"),
+}
+
+GRANULARITY_NAMES: dict[Granularity, LazyString] = {
+    Granularity.DAY: _l("Daily"),
+    Granularity.WEEK: _l("Weekly"),
+    Granularity.MONTH: _l("Monthly"),
+}
+
+
+def method_name(code: str) -> str:
+    """A method's name; a code Kassa has no words for (or none: not paid yet) as it is."""
+    return str(METHOD_NAMES.get(code, code or "—"))
+
+
+def document_name(code: str) -> str:
+    return str(DOCUMENT_NAMES.get(code, code or "—"))
+
+
+EXPORT_NAMES: dict[str, LazyString] = {
+    ExportKind.PAYMENTS.value: _l("Payments"),
+    ExportKind.INVOICES.value: _l("Invoices"),
+    ExportKind.CUSTOMERS.value: _l("Customers"),
+}
+
+EXPORT_STATUS_NAMES: dict[str, LazyString] = {
+    ExportStatus.QUEUED.value: _l("Waiting"),
+    ExportStatus.RUNNING.value: _l("Writing"),
+    ExportStatus.DONE.value: _l("Ready"),
+    ExportStatus.FAILED.value: _l("Failed"),
+    ExportStatus.EXPIRED.value: _l("Expired"),
+}
