@@ -380,6 +380,13 @@ def _nothing_to_authenticate(intent: dict[str, Any], status: int = 200) -> Respo
     )
 
 
+def _answered_in_dialog(result: str) -> Response:
+    """Where a challenge shown in Stripe.js's dialog ends: on the sandbox's own page, as Stripe's
+    ends on its hooks page, never on the merchant's return page, which refuses to be framed.
+    The dialog sees the intent answered and closes."""
+    return _page("Authentication finished", f"<h1>Authentication {escape(result)}</h1>")
+
+
 @control_blueprint.route("/_sandbox/3ds/<intent_id>", methods=["GET", "POST"])
 def three_d_secure(intent_id: str) -> BaseResponse:
     sandbox = _sandbox()
@@ -402,7 +409,10 @@ def three_d_secure(intent_id: str) -> BaseResponse:
             else:
                 finish_setup_authentication(ctx, intent, success)
             sandbox.store.save()
-        return _redirect_back(intent, "succeeded" if success else "failed")
+        result = "succeeded" if success else "failed"
+        if request.args.get("dialog"):
+            return _answered_in_dialog(result)
+        return _redirect_back(intent, result)
     if not awaiting:
         return _nothing_to_authenticate(intent)
     what = ""

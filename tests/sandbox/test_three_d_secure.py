@@ -74,6 +74,16 @@ def test_complete_succeeds_and_redirects_like_stripe(account: Account) -> None:
     } <= types
 
 
+def test_a_challenge_answered_in_stripe_js_dialog_stays_on_the_sandbox(account: Account) -> None:
+    """The dialog frames the page: the merchant's return page, which refuses to be framed, is
+    never loaded in it; the dialog reads the answered intent and closes."""
+    intent = _needs_authentication(account)
+    status, headers = _press(intent.next_action.redirect_to_url.url + "?dialog=1", "complete")
+    assert status == 200 and "Location" not in headers
+    paid = account.client.v1.payment_intents.retrieve(intent.id)
+    assert paid.status == "succeeded"
+
+
 def test_fail_leaves_the_payment_unpaid(account: Account) -> None:
     intent = _needs_authentication(account)
     status, headers = _press(intent.next_action.redirect_to_url.url, "fail")

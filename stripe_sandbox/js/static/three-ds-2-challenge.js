@@ -38,10 +38,18 @@ async function checkIntent() {
   pollTimer = setTimeout(checkIntent, POLL_INTERVAL_MS);
 }
 
+/** The challenge page as this dialog shows it: answered, it ends on the sandbox's page rather
+ * than redirecting the frame to the merchant's return URL. */
+function dialogChallengeUrl() {
+  const url = new URL(challengeUrl);
+  url.searchParams.set('dialog', '1');
+  return url.toString();
+}
+
 function mountChallenge() {
   const frame = h('iframe', {
     id: 'challengeFrame', name: 'stripe-challenge-frame', class: 'p-ChallengeFrame',
-    title: t('threeds.frame_title'), src: challengeUrl, allow: 'payment',
+    title: t('threeds.frame_title'), src: dialogChallengeUrl(), allow: 'payment',
   });
   let loads = 0;
   frame.addEventListener('load', () => {
