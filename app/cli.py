@@ -11,6 +11,7 @@ import click
 from babel.messages.pofile import read_po, write_po
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from app.catalog.service import ProductDetails, create_product
 from app.checkout.service import rotate_checkout_tokens
@@ -23,6 +24,7 @@ from app.invoices.service import rotate_invoice_tokens
 from app.links.service import ensure_demo_link
 from app.merchants import service
 from app.merchants.models import Merchant
+from app.payments.totals import rebuild_daily_totals
 from app.processors.access import rotate_stored_secrets
 from app.storefront.service import (
     StorefrontDetails,
@@ -69,6 +71,24 @@ def seed_demo_merchant() -> list[str]:
         f"Demo payment link: {public_url}/l/{link.slug}",
         f"Demo shop: {public_url}{shop}",
     ]
+
+
+@kassa_group.command("rebuild-daily-totals")
+@click.argument("merchant_public_ids", nargs=-1)
+def rebuild_daily_totals_command(merchant_public_ids: tuple[str, ...]) -> None:
+    """Recompute the revenue report's daily totals from the payments: of the merchants named
+    by public id, or of every merchant. Idempotent; safe while payments are recorded."""
+    query = select(Merchant).order_by(Merchant.id)
+    if merchant_public_ids:
+        query = query.where(Merchant.public_id.in_(merchant_public_ids))
+    merchants = list(db.session.scalars(query))
+    unknown = set(merchant_public_ids) - {merchant.public_id for merchant in merchants}
+    if unknown:
+        raise click.ClickException(f"No merchant with the public id: {', '.join(sorted(unknown))}")
+    for merchant in merchants:
+        counted = rebuild_daily_totals(db.session, merchant.id)
+        db.session.commit()
+        click.echo(f"{merchant.public_id}: daily totals rebuilt from {counted} payments")
 
 
 @kassa_group.command("rotate-secret-key")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -359,3 +360,52 @@ class WebhookEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
     payment_id: Mapped[int | None] = mapped_column(
         ForeignKey("payments.id", ondelete="SET NULL"), index=True
     )
+
+
+class DailyTotal(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """The sums of a merchant's counted payments (``service.PAID``) created on one UTC day, per
+    currency, method, document type and the currency Stripe settled in: what the revenue
+    report reads instead of every payment (``totals.py`` keeps it, in the payment's
+    transaction). Amounts are minor units of ``currency``, except ``fee`` and ``net``: of
+    ``settled_in``. A row whose ``payments`` is 0 was emptied by a payment moving elsewhere."""
+
+    __tablename__ = "daily_totals"
+    __table_args__ = (
+        UniqueConstraint(
+            "merchant_id", "day", "currency", "method_type", "document_type", "settled_in",
+            name="uq_daily_totals_key",
+        ),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)  # the payment's creation, as a UTC day
+    currency: Mapped[str] = mapped_column(String(3))
+    method_type: Mapped[str] = mapped_column(String(32))
+    document_type: Mapped[str] = mapped_column(String(32))
+    settled_in: Mapped[str] = mapped_column(String(3))  # settlement_currency, else currency
+    payments: Mapped[int] = mapped_column(Integer, default=0)
+    gross: Mapped[int] = mapped_column(BigInteger, default=0)
+    fee: Mapped[int] = mapped_column(BigInteger, default=0)  # the fees Stripe booked so far
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0)
+    disputed: Mapped[int] = mapped_column(BigInteger, default=0)  # what disputes took
+    net: Mapped[int] = mapped_column(BigInteger, default=0)  # Stripe's net (balance transaction)
+
+
+class DailyAvailability(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """Stripe's nets of a merchant's counted payments created on one UTC day, by the day Stripe
+    expects them in the available balance and the currency it settled in: the report's
+    "available on" table. Only payments whose balance transaction is known count here."""
+
+    __tablename__ = "daily_availability"
+    __table_args__ = (
+        UniqueConstraint(
+            "merchant_id", "day", "available_on", "settled_in", name="uq_daily_availability_key"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    available_on: Mapped[date] = mapped_column(Date)
+    settled_in: Mapped[str] = mapped_column(String(3))
+    payments: Mapped[int] = mapped_column(Integer, default=0)
+    net: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -26,6 +26,7 @@ from app.mail import public_url_for, send_email
 from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentEvent, PaymentStatus
 from app.payments.reasons import failure_reason, rejection_reason
+from app.payments.totals import COUNTED, move_totals, share
 from app.processors.access import connected_gateway
 from app.processors.connection import current_connection
 from app.processors.gateway import GatewayError, GatewayFailure, IntentState, PaymentGateway
@@ -53,14 +54,7 @@ _STAGE = {
     PaymentStatus.DISPUTED: 7,
 }
 _REFUND_STAGES = (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
-PAID = frozenset(
-    {
-        PaymentStatus.SUCCEEDED,
-        PaymentStatus.PARTIALLY_REFUNDED,
-        PaymentStatus.REFUNDED,
-        PaymentStatus.DISPUTED,
-    }
-)
+PAID = frozenset(COUNTED)  # Stripe took the money: what the daily totals count
 
 
 class Rejection(enum.StrEnum):
@@ -263,7 +257,8 @@ def record_intent(
 ) -> Payment:
     """Record what Stripe says of this PaymentIntent: the one path that records money.
 
-    Idempotent: each real change appends one event; a replay appends none. The first time the
+    Idempotent: each real change appends one event; a replay appends none. The daily totals
+    the revenue report reads move with the payment, in its transaction. The first time the
     payment is taken (or starts processing, for bank debits) the buyer and the merchant are
     emailed. A second paid intent for the same checkout is flagged and refunded.
     """
@@ -274,6 +269,7 @@ def record_intent(
         session.flush()
         _append(session, payment, "created", {"amount": intent.amount.amount})
     previous, refunded_before = payment.status, payment.amount_refunded
+    counted_before = share(payment)
     _record_details(payment, intent)
     _record_amount(session, payment, intent)
     _record_balance(session, payment, intent)
@@ -286,6 +282,8 @@ def record_intent(
     if payment.status is not previous:
         _after_status_change(session, merchant, payment, previous, intent, gateway_for)
     _after_refund_change(session, payment, payment.amount_refunded - refunded_before)
+    session.flush()  # the version check first: a recording that lost moves no totals
+    move_totals(session, counted_before, share(payment))
     return payment
 
 

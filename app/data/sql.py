@@ -1,4 +1,4 @@
-"""SQL the reports need that the two databases spell differently."""
+"""SQL that the two databases spell differently."""
 
 from __future__ import annotations
 
