@@ -26,7 +26,8 @@ from app.extensions import DbSession, db
 from app.mail import public_url_for, send_email
 from app.merchants.models import Merchant
 from app.payments.queries import PaymentFilters
-from app.reports.exports import EXPORTS, csv_chunks, export_format
+from app.reports.csv_copy import Piece
+from app.reports.exports import EXPORTS, export_format, export_pieces
 from app.reports.labels import EXPORT_NAMES
 from app.reports.models import ExportJob, ExportKind, ExportStatus
 
@@ -72,13 +73,16 @@ def queue_export(
     return job
 
 
-def _counted(rows: Iterable[list[str]], progress: Session, job_id: int) -> Iterator[list[str]]:
-    """The rows as they pass, writing how many went to the file every ``PROGRESS_EVERY``."""
-    written = 0
-    for written, row in enumerate(rows, start=1):
-        yield row
-        if written % PROGRESS_EVERY == 0:
+def _counted(pieces: Iterable[Piece], progress: Session, job_id: int) -> Iterator[Piece]:
+    """The pieces as they pass, writing how many rows went to the file every
+    ``PROGRESS_EVERY``."""
+    written = reported = 0
+    for piece in pieces:
+        yield piece
+        written += piece.rows
+        if written - reported >= PROGRESS_EVERY:
             _set(progress, job_id, rows_written=written)
+            reported = written
     _set(progress, job_id, rows_written=written)
 
 
@@ -101,11 +105,10 @@ def run_export(job_id: int) -> ExportStatus:
         try:
             merchant = reader.get_one(Merchant, merchant_id)
             fmt = export_format(reader, merchant)
-            export = EXPORTS[kind]
             with force_locale(job.locale), partial.open("w", encoding="utf-8", newline="") as out:
-                rows = _counted(export.rows(reader, merchant_id, filters, fmt), progress, job_id)
-                for chunk in csv_chunks(export.header(), rows, fmt):
-                    out.write(chunk)
+                pieces = export_pieces(reader, kind, merchant_id, filters, fmt)
+                for piece in _counted(pieces, progress, job_id):
+                    out.write(piece.text)
             partial.chmod(0o600)
             partial.rename(target)
         except Exception as error:  # the merchant sees it failed; the log says why
