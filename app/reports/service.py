@@ -10,19 +10,20 @@ the buyer disputed: the amount not already refunded.
 
 The sums come from the daily totals (``payments.totals``: kept per day, currency, method,
 document type and settlement currency as payments are recorded), so a year is a few thousand
-rows, not every payment; days are gathered into weeks or months here, so one query serves
-every granularity.
+rows, not every payment. The database adds them up per day and currency (days are gathered
+into weeks or months here, so one query serves every granularity), and per method and per
+document type.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 
 from app.core.money import Money
 from app.extensions import DbSession
@@ -109,14 +110,13 @@ def _in_range(model: Any, merchant_id: int, first: date, last: date) -> list[Any
     ]
 
 
-def _daily_rows(session: DbSession, merchant_id: int, first: date, last: date) -> Iterable[Any]:
+def sums_query(merchant_id: int, first: date, last: date, *keys: Any) -> Select[*tuple[Any, ...]]:
+    """The range's sums per ``keys`` (columns of ``DailyTotal``): count, gross, own fees,
+    refunds and disputes after the keys."""
     own_fee = case((DailyTotal.settled_in == DailyTotal.currency, DailyTotal.fee), else_=0)
-    query = (
+    return (
         select(
-            DailyTotal.day,
-            DailyTotal.currency,
-            DailyTotal.method_type,
-            DailyTotal.document_type,
+            *keys,
             func.sum(DailyTotal.payments),
             func.sum(DailyTotal.gross),
             func.sum(own_fee),
@@ -124,11 +124,20 @@ def _daily_rows(session: DbSession, merchant_id: int, first: date, last: date) -
             func.sum(DailyTotal.disputed),
         )
         .where(*_in_range(DailyTotal, merchant_id, first, last))
-        .group_by(
-            DailyTotal.day, DailyTotal.currency, DailyTotal.method_type, DailyTotal.document_type
-        )
+        .group_by(*keys)
     )
-    return session.execute(query)
+
+
+def _sums(
+    session: DbSession, merchant_id: int, first: date, last: date, key: Any
+) -> Iterator[tuple[Any, Figures]]:
+    """(key, figures) of the range per currency and ``key``."""
+    query = sums_query(merchant_id, first, last, DailyTotal.currency, key)
+    for currency, value, count, gross, fees, refunds, disputes in session.execute(query):
+        yield (
+            value,
+            Figures(currency, int(gross), int(fees), int(refunds), int(disputes), int(count)),
+        )
 
 
 def _fees_elsewhere(
@@ -185,13 +194,12 @@ def revenue_report(
     by_period: dict[str, dict[date, Figures]] = defaultdict(dict)
     by_method: dict[str, dict[str, Figures]] = defaultdict(dict)
     by_document: dict[str, dict[str, Figures]] = defaultdict(dict)
-    for day, currency, method, document, count, gross, fees, refunds, disputes in _daily_rows(
-        session, merchant_id, first, last
-    ):
-        figures = Figures(currency, int(gross), int(fees), int(refunds), int(disputes), int(count))
-        _add(by_period[currency], period_start(day, granularity), figures)
-        _add(by_method[currency], method, figures)
-        _add(by_document[currency], document, figures)
+    for day, figures in _sums(session, merchant_id, first, last, DailyTotal.day):
+        _add(by_period[figures.currency], period_start(day, granularity), figures)
+    for method, figures in _sums(session, merchant_id, first, last, DailyTotal.method_type):
+        _add(by_method[figures.currency], method, figures)
+    for document, figures in _sums(session, merchant_id, first, last, DailyTotal.document_type):
+        _add(by_document[figures.currency], document, figures)
     elsewhere = _fees_elsewhere(session, merchant_id, first, last)
     currencies = []
     for currency in sorted(by_period):
