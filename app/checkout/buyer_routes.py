@@ -43,8 +43,10 @@ from app.core import pricing
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
 from app.extensions import db, limiter
-from app.payments.models import PaymentStatus
+from app.merchants.business import seller_details
+from app.payments.models import Payment, PaymentStatus
 from app.payments.reasons import gateway_failure_message, last_error_message, rejection_reason
+from app.payments.receipts import purchase_of
 from app.payments.service import PAID
 from app.processors.access import publishable_key
 from app.processors.gateway import GatewayError, IntentState
@@ -563,6 +565,20 @@ def report_method(token: str) -> Response:
     return _checkout_change(token, "method", paying=True)
 
 
+def _receipt_page(checkout: CheckoutSession, document: Document, payment: Payment) -> Response:
+    """The receipt: the seller's legal details, its number and date, what was bought with its
+    taxes, the total, the method and the document it pays."""
+    shell = _shell(document)
+    return render(
+        "checkout/receipt.html",
+        checkout=checkout,
+        payment=payment,
+        purchase=purchase_of(payment),
+        seller=seller_details(shell["merchant"]),
+        **shell,
+    )
+
+
 def _rejected_page(
     checkout: CheckoutSession, document: Document, settled: service.Settled
 ) -> Response:
@@ -571,9 +587,7 @@ def _rejected_page(
     payment = settled.payment
     if settled.counted is not None:
         flash(str(rejection_reason(payment.rejection)), "info")
-        return render(
-            "checkout/receipt.html", checkout=checkout, payment=settled.counted, **_shell(document)
-        )
+        return _receipt_page(checkout, document, settled.counted)
     return render(
         "checkout/rejected.html",
         checkout=checkout,
@@ -624,9 +638,7 @@ def returned(token: str) -> Response:
     if payment.status in PAID:
         if address := service.address_after_payment(document):
             return redirect(address)
-        return render(
-            "checkout/receipt.html", checkout=checkout, payment=payment, **_shell(document)
-        )
+        return _receipt_page(checkout, document, payment)
     if payment.status is PaymentStatus.PROCESSING:
         return render(
             "checkout/processing.html", checkout=checkout, payment=payment, **_shell(document)

@@ -35,6 +35,7 @@ from app.extensions import DbSession
 from app.merchants.models import Merchant
 from app.merchants.public_version import as_of_version
 from app.payments.models import Payment
+from app.payments.receipts import purchase_from_breakdown
 from app.payments.service import (
     BuyerDetails,
     GatewayLookup,
@@ -724,9 +725,11 @@ def _payment_request(
     )
 
 
-def _priced(summary: Summary) -> dict[str, Any]:
+def _priced(summary: Summary, title: str, discount_code: str) -> dict[str, Any]:
     """What the confirmation checks a payment against: the amount due now for each method the
-    intent allows (the intent's own amount is the chosen method's), and the discount in it."""
+    intent allows (the intent's own amount is the chosen method's), and the discount in it;
+    and what each method's payment buys (its receipt's lines, surcharge and taxes)."""
+    names = {str(line.id): str(line.title) for line, _priced_line in summary.lines}
     return {
         "currency": summary.breakdown.due_now.total.currency,
         "amounts": {
@@ -734,6 +737,10 @@ def _priced(summary: Summary) -> dict[str, Any]:
             for method, breakdown in summary.per_method.items()
         },
         "discount_id": summary.discount_id,
+        "purchases": {
+            method.value: purchase_from_breakdown(title, breakdown, names, discount_code).as_json()
+            for method, breakdown in summary.per_method.items()
+        },
     }
 
 
@@ -813,7 +820,7 @@ def prepare_intent(
                 gateway, intent.id, request, _next_intent_key(session, checkout)
             )
     if payable(intent):  # a confirmed intent keeps what it was confirmed at
-        checkout.priced = _priced(summary)
+        checkout.priced = _priced(summary, str(document.title), checkout.discount_code)
     start_payment(
         session,
         merchant_of(session, checkout),

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.merchants.business import seller_details
 from app.merchants.models import Merchant
 from app.settings.service import checkout_settings
-from app.web.i18n import basis_points
+from app.web.i18n import percentage
 from app.web.pdf import page_size_for, render_pdf
 
 
@@ -27,7 +27,7 @@ class CustomerDocument(Protocol):
 
 def percent(value: Decimal | str) -> str:
     """A stored percentage ("25", Decimal("12.5")) as the reader writes it: 25%, 25 %."""
-    return basis_points(int(Decimal(value) * 100))
+    return percentage(value)
 
 
 def render_document(document: CustomerDocument, template: str, **context: Any) -> bytes:

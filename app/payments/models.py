@@ -74,6 +74,7 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
             "currency",
             "created_at",
         ),
+        UniqueConstraint("merchant_id", "receipt_number", name="uq_payments_receipt_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,6 +130,13 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     # Why the confirmation refused this payment (``payments.service.Rejection``): it is
     # refunded and never counts as paid for its document.
     rejection: Mapped[str | None] = mapped_column(String(32))
+    # What the buyer bought, as priced and charged (``receipts.Purchase``): the lines, discount,
+    # surcharge, taxes per rate and total, kept when the payment is taken, so a product changed
+    # later never changes a receipt. None for payments taken before Kassa kept it.
+    purchase: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The receipt's number in the merchant's receipt series, taken when the money is in.
+    receipt_number: Mapped[str | None] = mapped_column(String(40))
+    receipt_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     livemode: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

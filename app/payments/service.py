@@ -26,6 +26,7 @@ from app.mail import public_url_for, send_email
 from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentEvent, PaymentStatus
 from app.payments.reasons import failure_reason, rejection_reason
+from app.payments.receipts import issue_receipt, send_receipt
 from app.processors.access import connected_gateway
 from app.processors.connection import current_connection
 from app.processors.gateway import GatewayError, GatewayFailure, IntentState, PaymentGateway
@@ -415,10 +416,7 @@ def _after_status_change(
             return
         receipted = _settle(session, payment)
         if payment.buyer_email and not receipted:
-            send_email(
-                payment.buyer_email, "receipt", payment.buyer_locale, merchant=merchant,
-                payment=payment,
-            )  # fmt: skip
+            send_receipt(merchant, payment)
         return
     rejection = _confirm(session, payment, intent)
     if rejection is not None:
@@ -428,17 +426,20 @@ def _after_status_change(
     for hooks in _checkout_hooks:
         hooks.taken(session, payment)
     receipted = payment.status in PAID and _settle(session, payment)
-    if payment.buyer_email and not receipted:
-        template = "receipt" if payment.status in PAID else "payment_processing"
+    if payment.buyer_email and not receipted and payment.status in PAID:
+        send_receipt(merchant, payment)
+    elif payment.buyer_email and not receipted:
         send_email(
-            payment.buyer_email, template, payment.buyer_locale, merchant=merchant, payment=payment
-        )
+            payment.buyer_email, "payment_processing", payment.buyer_locale, merchant=merchant,
+            payment=payment,
+        )  # fmt: skip
     _notify_merchant(merchant, payment)
 
 
 def _settle(session: DbSession, payment: Payment) -> bool:
-    """Tell the checkout the payment's money is in; True when its document sent the payer a
-    receipt of its own."""
+    """The payment's money is in: it takes its receipt number, and the checkout is told; True
+    when its document sent the payer a receipt of its own."""
+    issue_receipt(session, payment)
     return any([hooks.settled(session, payment) for hooks in _checkout_hooks])
 
 

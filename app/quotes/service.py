@@ -32,9 +32,10 @@ from app.core.methods import PaymentMethod
 from app.core.money import Money, is_currency
 from app.core.tokens import new_secret_token, token_digest
 from app.customers.models import Customer
+from app.documents.models import SeriesKind
+from app.documents.numbering import take_number
 from app.extensions import DbSession
-from app.invoices.models import Invoice, ManualMethod, SeriesKind
-from app.invoices.numbering import take_number
+from app.invoices.models import Invoice, ManualMethod
 from app.invoices.service import LineInput as InvoiceLineInput
 from app.invoices.service import create_invoice, finalize_invoice, record_manual_payment
 from app.merchants.models import Merchant, User
