@@ -17,6 +17,7 @@ from app.payments.documents import document_page
 from app.payments.forms import REASON_LABELS, PaymentFilterForm, RefundForm, ResendReceiptForm
 from app.payments.labels import refund_message
 from app.payments.models import Payment
+from app.payments.receipts import purchase_of
 from app.payments.refunds import refund_payment, refundable
 from app.settings.service import account_currencies
 from app.web.form_views import submit_form
@@ -32,7 +33,7 @@ def payments() -> Response:
     index = queries.payment_index(db.session, merchant.id, request.args) if valid else None
     return render(
         "payments/list.html", "payments/_results.html", status=200 if valid else 422,
-        form=form, index=index,
+        form=form, index=index, purchase_of=purchase_of, document_page=document_page,
     )  # fmt: skip
 
 
@@ -57,6 +58,7 @@ def _payment_page(
         "payment": payment,
         "detail": queries.payment_detail(db.session, payment),
         "document_url": document_page(payment),
+        "purchase": purchase_of(payment),
         "refundable": refundable(payment),
         "refund_form": form or RefundForm(payment_currency=payment.currency, formdata=None),
         "refund_reason_labels": REASON_LABELS,

@@ -87,6 +87,17 @@ def test_the_receipt_email_lists_the_lines_the_tax_and_the_sellers_legal_details
         assert detail in text and detail in receipt.html
     assert "Moms 25% of SEK200.00" in receipt.html and "Stoneware mug" in receipt.html
 
+    # The merchant sees what was paid for: the link, its lines, the tax and the receipt.
+    with app.app_context():
+        payment_id = db.session.scalars(select(Payment.id)).one()
+    detail = client.get(f"/panel/payments/{payment_id}").get_data(as_text=True)
+    assert "What was paid for" in detail and "Stoneware mug" in detail
+    assert f'<a href="/panel/links/{the_link(app).id}">Mugs</a>' in detail
+    assert "Moms 25% of SEK200.00" in detail and f"R-{YEAR}-0001" in detail
+    listing = client.get("/panel/payments").get_data(as_text=True)
+    assert '<td class="numeric">SEK50.00</td>' in listing  # the tax, beside the amount
+    assert f"Mugs: Stoneware mug {TIMES} 2" in listing
+
 
 def test_the_receipt_keeps_what_was_charged_when_the_product_changes_later(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox

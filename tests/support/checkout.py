@@ -278,7 +278,7 @@ class MerchantPanel:
         found = []
         for index in range(rows.count()):
             cells = [c.strip() for c in rows.nth(index).get_by_role("cell").all_inner_texts()]
-            _date, status, amount, fee, net, method, buyer, _sold_through = cells
+            _date, status, amount, _tax, _surcharge, fee, net, method, buyer, _sold = cells
             found.append(PanelPayment(status, amount, fee, net, method, buyer))
         return found
 
