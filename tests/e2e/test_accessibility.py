@@ -242,9 +242,16 @@ def test_a_payment_page(axe_page: Page, base_url: str, stripe_sandbox: StripeSan
     payment = re.search(r'href="(/panel/payments/\d+)"', listing)
     assert payment, listing
 
+    # The buyer's receipt: the seller, its number, what was bought.
+    axe_page.goto(checkout_url + "/return")
+    receipt_heading = re.compile(r"^Receipt R-\d{4}-0001$")
+    expect(axe_page.get_by_role("heading", name=receipt_heading)).to_be_visible()
+    assert axe_violations(axe_page) == []
+
     log_in(axe_page, base_url, "a11y-payment@example.com", DEFAULT_PASSWORD)
     axe_page.goto(base_url + payment.group(1))
     expect(axe_page.get_by_role("heading", name="Answers to your questions")).to_be_visible()
+    expect(axe_page.get_by_role("heading", name="What was paid for")).to_be_visible()
     expect(axe_page.get_by_text("Verkstan AB")).to_be_visible()
     assert axe_violations(axe_page) == []
     # The index with a payment and its totals, and the refund form refusing an amount.

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app.checkout.models import CheckoutSession
+from app.core.clock import utcnow
 from app.extensions import db
 from tests.support.checkout import (
     BUYER,
@@ -30,6 +31,7 @@ from tests.support.checkout import (
 )
 from tests.support.mailbox import Mailbox
 from tests.support.payments import confirm_as_browser, wait_until
+from tests.support.settings import BUSINESS_DETAILS
 
 
 def expect_one_receipt(mailbox: Mailbox, amount: str) -> None:
@@ -204,7 +206,7 @@ def test_a_tax_rate_shows_in_the_summary_and_is_charged(
     shop.add_tax_rate("Moms", "25")
     product = shop.add_product("Workshop seat", "500", tax_rate="Moms")
     page.goto(shop.add_link(product=product, description="", amount=""))
-    expect(page.get_by_text("Moms", exact=True)).to_be_visible()
+    expect(page.get_by_text("Moms 25%", exact=True)).to_be_visible()  # the rate with its name
     expect(page.get_by_text("SEK125.00")).to_be_visible()
     expect(page.get_by_test_id("due-now")).to_have_text("SEK625.00")
     page.get_by_label("Email").fill(BUYER)
@@ -218,6 +220,56 @@ def test_a_tax_rate_shows_in_the_summary_and_is_charged(
     assert [c["amount"] for c in shop.charges()] == [62500]
     expect_one_receipt(mailbox, "SEK625.00")
     assert expect_settled_in_panel(panel).amount == "SEK625.00"
+
+
+# The receipt as a buyer reads it, in English and in Swedish.
+RECEIPT_WORDS = {
+    "en": {"heading": "Receipt R-{year}-0001", "table": "What you bought", "unit": "SEK250.00",
+           "amount": "SEK500.00", "tax": "Moms 25% of SEK500.00", "total": "SEK625.00",
+           "method": "Card Visa ending in 4242"},
+    "sv": {"heading": "Kvitto R-{year}-0001", "table": "Det här köpte du", "unit": "250,00\xa0kr",
+           "amount": "500,00\xa0kr", "tax": "Moms 25\xa0% på 500,00\xa0kr",
+           "total": "625,00\xa0kr", "method": "Kort Visa slutar på 4242"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "language",
+    [
+        pytest.param("en", marks=pytest.mark.browser_context_args(locale="en-US")),
+        pytest.param("sv", marks=pytest.mark.browser_context_args(locale="sv-SE")),
+    ],
+)
+def test_the_receipt_lists_the_lines_and_the_tax_with_its_rate_in_the_buyers_language(
+    page: Page, shop: Shop, language: str
+) -> None:
+    shop.panel_post("/panel/settings/business", BUSINESS_DETAILS)
+    shop.add_tax_rate("Moms", "25")
+    product = shop.add_product("Workshop seat", "250", tax_rate="Moms")
+    page.goto(shop.add_link(product=product, description="", amount="", quantity="2",
+                            min_quantity="2", max_quantity="2"))  # fmt: skip
+    words, receipt_words = WORDS[language], RECEIPT_WORDS[language]
+    page.get_by_label(words["email"]).fill(BUYER)
+    page.get_by_label(words["name"]).fill("Ada Buyer")
+    page.get_by_role("button", name=words["continue"]).click()
+    fill_card(page.frame_locator(PAYMENT_FRAME).first, "4242424242424242", language)
+    pay = words["pay"].replace("500,00", "625,00").replace("500.00", "625.00")
+    page.get_by_role("button", name=pay).click()
+    expect(page.get_by_role("heading", name=words["thanks"])).to_be_visible(timeout=20_000)
+
+    receipt = page.get_by_test_id("receipt")
+    heading = receipt_words["heading"].format(year=utcnow().year)
+    expect(receipt.get_by_role("heading", name=heading)).to_be_visible()
+    expect(receipt.get_by_text("Acme Aktiebolag")).to_be_visible()
+    expect(receipt.get_by_text("SE556677889901")).to_be_visible()
+    lines = receipt.get_by_role("table", name=receipt_words["table"])
+    expect(lines.get_by_test_id("receipt-line")).to_have_count(1)
+    expect(lines.get_by_test_id("receipt-line").get_by_role("cell")).to_have_text(
+        ["Workshop seat", "2", receipt_words["unit"], receipt_words["amount"]]
+    )
+    expect(receipt.get_by_test_id("receipt-tax")).to_have_text(receipt_words["tax"])
+    expect(receipt.get_by_test_id("receipt-total")).to_have_text(receipt_words["total"])
+    expect(receipt.get_by_text(receipt_words["method"])).to_be_visible()
 
 
 def test_a_required_address_left_empty_is_pointed_out_and_nothing_typed_is_lost(
