@@ -7,10 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 from werkzeug.wrappers import Response
 
-from app.extensions import db
+from app.extensions import DbSession, db
 from app.merchants.business import seller_details
 from app.merchants.models import Merchant
 from app.settings.service import checkout_settings
@@ -33,11 +33,19 @@ def percent(value: Decimal | str) -> str:
 def render_document(document: CustomerDocument, template: str, **context: Any) -> bytes:
     """Render ``templates/pdf/<template>`` in ``document``'s language, with its merchant's
     branding and seller details."""
-    merchant = document.merchant
-    branding = checkout_settings(object_session(document) or db.session, merchant)
+    session = object_session(document) or db.session
+    return render_for_merchant(session, document.merchant, document.locale, template, **context)
+
+
+def render_for_merchant(
+    session: Session | DbSession, merchant: Merchant, locale: str, template: str, **context: Any
+) -> bytes:
+    """Render ``templates/pdf/<template>`` in ``locale`` with ``merchant``'s branding and seller
+    details (a payment's receipt, which is not a document of its own)."""
+    branding = checkout_settings(session, merchant)
     return render_pdf(
         template,
-        locale=document.locale,
+        locale=locale,
         page_size=page_size_for(merchant.country),
         merchant=merchant,
         branding=branding,

@@ -14,13 +14,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app.core import pricing
 from app.core.clock import utcnow
 from app.core.money import Money
+from app.data.after_commit import after_commit
 from app.documents.models import SeriesKind
 from app.documents.numbering import take_number
-from app.extensions import DbSession
-from app.mail import send_email
+from app.documents.pdf import download_name, render_for_merchant
+from app.extensions import DbSession, db, huey
+from app.mail import Attachment, Email, render_email, transmit
 from app.merchants.business import seller_details
 from app.merchants.models import Merchant
 from app.payments.models import Payment
@@ -203,15 +207,51 @@ def issue_receipt(session: DbSession, payment: Payment) -> str:
     return payment.receipt_number
 
 
-def send_receipt(merchant: Merchant, payment: Payment) -> None:
-    """Email the buyer the payment's receipt in their language: the seller's legal details,
-    the receipt number, what was bought with its taxes, the total and the method."""
-    send_email(
+def receipt_pdf(session: Session, merchant: Merchant, payment: Payment) -> bytes:
+    """The receipt as a PDF, in the buyer's language with the merchant's branding."""
+    return render_for_merchant(
+        session,
+        merchant,
+        payment.buyer_locale,
+        "payment_receipt.html",
+        payment=payment,
+        purchase=purchase_of(payment),
+        stamp="",
+    )
+
+
+def receipt_email(session: Session, payment: Payment) -> Email:
+    """The receipt email in the buyer's language: the seller's legal details, the receipt
+    number, what was bought with its taxes, the total and the method; the PDF attached."""
+    merchant = session.get_one(Merchant, payment.merchant_id)
+    name = download_name(payment.receipt_number, "receipt")
+    return render_email(
         payment.buyer_email,
         "receipt",
         payment.buyer_locale,
-        merchant=merchant,
-        payment=payment,
-        purchase=purchase_of(payment),
-        seller=seller_details(merchant),
+        {
+            "merchant": merchant,
+            "payment": payment,
+            "purchase": purchase_of(payment),
+            "seller": seller_details(merchant),
+        },
+        (Attachment(name, receipt_pdf(session, merchant, payment)),),
     )
+
+
+def send_receipt(session: DbSession, payment: Payment) -> None:
+    """Email the buyer the payment's receipt once the recording's transaction has committed
+    (a rolled-back recording sends nothing); rendered with its PDF in a task."""
+    payment_id = payment.id
+    after_commit(session, lambda: deliver_receipt(payment_id))  # type: ignore[arg-type]
+
+
+@huey.task(retries=3, retry_delay=30)
+def deliver_receipt(payment_id: int) -> None:
+    """Render the receipt and its PDF and hand them to the SMTP server. In a session of its
+    own: in immediate mode it runs inside the commit of the request that recorded the payment."""
+    with Session(db.engine) as session:
+        payment = session.get(Payment, payment_id)
+        if payment is None or not payment.buyer_email:
+            return
+        transmit(receipt_email(session, payment))

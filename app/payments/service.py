@@ -416,7 +416,7 @@ def _after_status_change(
             return
         receipted = _settle(session, payment)
         if payment.buyer_email and not receipted:
-            send_receipt(merchant, payment)
+            send_receipt(session, payment)
         return
     rejection = _confirm(session, payment, intent)
     if rejection is not None:
@@ -427,7 +427,7 @@ def _after_status_change(
         hooks.taken(session, payment)
     receipted = payment.status in PAID and _settle(session, payment)
     if payment.buyer_email and not receipted and payment.status in PAID:
-        send_receipt(merchant, payment)
+        send_receipt(session, payment)
     elif payment.buyer_email and not receipted:
         send_email(
             payment.buyer_email, "payment_processing", payment.buyer_locale, merchant=merchant,

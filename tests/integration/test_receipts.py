@@ -16,6 +16,7 @@ from app.core.clock import utcnow
 from app.extensions import db
 from app.payments.models import Payment
 from tests.integration.test_checkout import open_as_buyer, the_link
+from tests.integration.test_invoice_pdfs import pdf_text
 from tests.integration.test_payments import connected
 from tests.support.accounts import post_form
 from tests.support.mailbox import Mailbox
@@ -86,6 +87,13 @@ def test_the_receipt_email_lists_the_lines_the_tax_and_the_sellers_legal_details
     for detail in legal:
         assert detail in text and detail in receipt.html
     assert "Moms 25% of SEK200.00" in receipt.html and "Stoneware mug" in receipt.html
+    (attached,) = receipt.message.iter_attachments()
+    assert attached.get_filename() == f"R-{YEAR}-0001.pdf"
+    pdf = pdf_text(attached.get_content())
+    for shown in ("Receipt", f"R-{YEAR}-0001", "Acme Aktiebolag", "VAT number: SE556677889901",
+                  "Stoneware mug 2 SEK100.00 SEK200.00", "Moms 25% of SEK200.00 SEK50.00",
+                  "Total paid SEK250.00", "Card Visa ending in 4242"):  # fmt: skip
+        assert shown in pdf, shown
 
     # The merchant sees what was paid for: the link, its lines, the tax and the receipt.
     with app.app_context():
@@ -138,6 +146,9 @@ def test_the_receipt_is_in_the_buyers_language(
     assert "Moms 25 % på 200,00 kr: 50,00 kr" in text
     assert "Totalt: 250,00 kr" in text
     assert "Momsregistreringsnummer: SE556677889901" in text
+    (attached,) = receipt.message.iter_attachments()
+    pdf = pdf_text(attached.get_content())
+    assert "Kvittonummer" in pdf and "Moms 25 % på 200,00 kr 50,00 kr" in pdf
     swedish = app.test_client()
     swedish.set_cookie("kassa_locale", "sv")
     body = swedish.get(page + "/return").get_data(as_text=True)
