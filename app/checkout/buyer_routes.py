@@ -46,7 +46,7 @@ from app.extensions import db, limiter
 from app.merchants.business import seller_details
 from app.payments.models import Payment, PaymentStatus
 from app.payments.reasons import gateway_failure_message, last_error_message, rejection_reason
-from app.payments.receipts import purchase_of
+from app.payments.receipts import purchase_of, receipt_download
 from app.payments.service import PAID
 from app.processors.access import publishable_key
 from app.processors.gateway import GatewayError, IntentState
@@ -606,6 +606,16 @@ def _last_failure(intent: IntentState) -> str | None:
     return last_error_message(
         intent.error_type, intent.error_code, intent.decline_code, intent.error_message
     )
+
+
+@blueprint.get("/c/<token>/receipt.pdf")
+def receipt_pdf(token: str) -> Response:
+    """The receipt of the checkout's payment as a PDF (404 until its money is in)."""
+    checkout, document = _checkout_or_404(token)
+    payment = service.receipted_payment(db.session, checkout)
+    if payment is None:
+        abort(404)
+    return receipt_download(db.session, service.merchant_of(db.session, document), payment)
 
 
 @blueprint.get("/c/<token>/return")

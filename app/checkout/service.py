@@ -916,3 +916,17 @@ def _payment_of_checkout(
             Payment.intent_id == intent_id,
         )
     )
+
+
+def receipted_payment(session: DbSession, checkout: CheckoutSession) -> Payment | None:
+    """The checkout's payment that has a receipt (the accepted one whose money is in)."""
+    return session.scalar(
+        select(Payment)
+        .where(
+            Payment.merchant_id == checkout.merchant_id,
+            Payment.checkout_reference == checkout.public_id,
+            Payment.receipt_number.is_not(None),
+        )
+        .order_by(Payment.id)
+        .limit(1)
+    )

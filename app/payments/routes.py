@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from app.extensions import csrf, db
 from app.merchants.auth import current_merchant, login_required, signed_in_user
 from app.merchants.scoping import get_owned_or_404
-from app.payments import blueprint, queries, refunds, webhooks
+from app.payments import blueprint, queries, receipts, refunds, webhooks
 from app.payments.disputes import disputes_of
 from app.payments.documents import document_page
 from app.payments.forms import REASON_LABELS, PaymentFilterForm, RefundForm, ResendReceiptForm
@@ -95,6 +95,14 @@ def refund(payment_id: int) -> Response:
         template="payments/detail.html",
         context=lambda: _payment_page(found, form),
     )  # fmt: skip
+
+
+@blueprint.get("/panel/payments/<int:payment_id>/receipt.pdf")
+@login_required
+def receipt_download(payment_id: int) -> Response:
+    """The payment's receipt as a PDF (for the merchant's books), once it has a number."""
+    found = get_owned_or_404(Payment, payment_id)
+    return receipts.receipt_download(db.session, current_merchant(), found)
 
 
 @blueprint.post("/panel/payments/<int:payment_id>/receipt")
