@@ -131,6 +131,7 @@ def payment_of_a(t: Tenants) -> int:
             status=PaymentStatus.SUCCEEDED,
             currency="SEK",
             amount=12500,
+            receipt_number="R-2026-0001",  # paid: its receipt is numbered
         )
         db.session.add(payment)
         db.session.commit()
