@@ -5,7 +5,8 @@ The checkout prices every offered method (``checkout.service``) and keeps each m
 method that paid is kept on the payment (``keep_purchase``), so a product renamed or repriced
 later never changes a receipt. When its money is in, the payment takes the next number of the
 merchant's receipt series (``issue_receipt``: ``documents.numbering``, gap-free). The receipt
-page, the receipt email and the payment's page in the panel all read ``purchase_of``.
+page, the receipt email, the receipt PDF and the payment's page in the panel all read
+``purchase_of``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from app.documents.models import SeriesKind
 from app.documents.numbering import take_number
 from app.documents.pdf import download_name, pdf_response, render_for_merchant
 from app.extensions import DbSession, db, huey
-from app.mail import Email, render_email, transmit
+from app.mail import Email, public_url_for, render_email, transmit
 from app.merchants.business import seller_details
 from app.merchants.models import Merchant
 from app.payments.models import Payment
@@ -234,10 +235,13 @@ def receipt_download(
 
 def receipt_email(session: Session, payment: Payment) -> Email:
     """The receipt email in the buyer's language: the seller's legal details, the receipt
-    number, what was bought with its taxes, the total and the method. The PDF is a download
-    (the receipt page, the payment's page), not an attachment: rendering it takes seconds,
-    which a webhook's answer cannot wait for where tasks run inline (the demo, the tests)."""
+    number, what was bought with its taxes, the total and the method, and where its PDF is.
+    The PDF is a download (the receipt page, the payment's page), not an attachment: rendering
+    it takes seconds, which a webhook's answer cannot wait for where tasks run inline (the demo,
+    the tests)."""
     merchant = session.get_one(Merchant, payment.merchant_id)
+    checkout = payment.checkout
+    pdf_url = public_url_for("checkout.receipt_pdf", token=checkout.token) if checkout else None
     return render_email(
         payment.buyer_email,
         "receipt",
@@ -247,21 +251,22 @@ def receipt_email(session: Session, payment: Payment) -> Email:
             "payment": payment,
             "purchase": purchase_of(payment),
             "seller": seller_details(merchant),
+            "pdf_url": pdf_url,
         },
     )
 
 
 def send_receipt(session: DbSession, payment: Payment) -> None:
     """Email the buyer the payment's receipt once the recording's transaction has committed
-    (a rolled-back recording sends nothing); rendered with its PDF in a task."""
+    (a rolled-back recording sends nothing); rendered in a task."""
     payment_id = payment.id
     after_commit(session, lambda: deliver_receipt(payment_id))  # type: ignore[arg-type]
 
 
 @huey.task(retries=3, retry_delay=30)
 def deliver_receipt(payment_id: int) -> None:
-    """Render the receipt and its PDF and hand them to the SMTP server. In a session of its
-    own: in immediate mode it runs inside the commit of the request that recorded the payment."""
+    """Render the receipt email and hand it to the SMTP server. In a session of its own: in
+    immediate mode it runs inside the commit of the request that recorded the payment."""
     with Session(db.engine) as session:
         payment = session.get(Payment, payment_id)
         if payment is None or not payment.buyer_email:

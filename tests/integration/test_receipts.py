@@ -82,6 +82,7 @@ def test_the_receipt_email_lists_the_lines_the_tax_and_the_sellers_legal_details
     assert "Moms 25% of SEK200.00: SEK50.00" in text
     assert "Total: SEK250.00" in text
     assert "Paid with: Card Visa ending in 4242" in text
+    assert f"Your receipt as a PDF: http://localhost{page}/receipt.pdf" in text
     legal = ("Acme Aktiebolag", "Storgatan 12", "411 38 Goteborg", "VAT number: SE556677889901",
              "Company registration number: 556677-8899")  # fmt: skip
     for detail in legal:
