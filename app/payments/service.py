@@ -24,6 +24,7 @@ from app.customers.service import CustomerDetails, customer_for_buyer
 from app.extensions import DbSession
 from app.mail import public_url_for, send_email
 from app.merchants.models import Merchant
+from app.payments import health
 from app.payments.models import Payment, PaymentEvent, PaymentStatus
 from app.payments.reasons import failure_reason, rejection_reason
 from app.processors.access import connected_gateway
@@ -779,6 +780,7 @@ def reconcile(
     """
     read = 0
     readable: dict[int, bool] = {}
+    runs: dict[int, _ReconcileRun] = {}
     for payment in payments_to_reconcile(session, now, older_than):
         merchant_id = payment.merchant_id
         if merchant_id not in readable:
@@ -791,12 +793,29 @@ def reconcile(
         merchant = session.get(Merchant, merchant_id)
         if not readable[merchant_id] or merchant is None:
             continue
+        status_before = payment.status
         outcome = _read_and_record(session, merchant, payment, now, gateway_for)
+        run = runs.setdefault(merchant_id, _ReconcileRun())
         if outcome is _Read.RECORDED:
             read += 1
+            run.read += 1
+            run.recovered += payment.status != status_before
         elif outcome is _Read.STOP:
             readable[merchant_id] = False
+    for merchant_id, run in runs.items():
+        health.record_reconcile_run(
+            session, merchant_id, now, read=run.read, recovered=run.recovered
+        )
     return read
+
+
+@dataclass
+class _ReconcileRun:
+    """One merchant's part of a reconciliation run: payments read, and those found moved on
+    (what a webhook should have told, recovered here)."""
+
+    read: int = 0
+    recovered: int = 0
 
 
 @dataclass(frozen=True)

@@ -326,6 +326,10 @@ class StripeGateway:
         refund = self._call(lambda: self._client.v1.refunds.retrieve(refund_id))
         return _refund_result(refund.to_dict())
 
+    def retrieve_event(self, event_id: str) -> WebhookEventData:
+        event = self._call(lambda: self._client.v1.events.retrieve(event_id))
+        return _event_of(event.to_dict())
+
     def retrieve_dispute(self, dispute_id: str) -> DisputeState:
         dispute = self._call(lambda: self._client.v1.disputes.retrieve(dispute_id))
         data: dict[str, Any] = dispute.to_dict()
@@ -403,6 +407,12 @@ def _webhook_event(payload: bytes) -> WebhookEventData:
         raise WebhookPayloadError("the body is not JSON") from error
     if not isinstance(data, dict):
         raise WebhookPayloadError("the body is not a JSON object")
+    return _event_of(data)
+
+
+def _event_of(data: dict[str, Any]) -> WebhookEventData:
+    """An event object, delivered or read back from Stripe; ``WebhookPayloadError`` when its
+    fields are not an event's."""
     event_data = data.get("data")
     obj = event_data.get("object") if isinstance(event_data, dict) else None
     for name, value in (("id", data.get("id")), ("type", data.get("type"))):

@@ -56,6 +56,7 @@ PANEL_PAGES = [
     "/panel/payments",
     "/panel/payments/totals",
     "/panel/payments/disputes",
+    "/panel/settings/payments/events",
     "/panel/reports/",
     "/panel/reports/?period=week&start=2026-01-05&end=2026-12-06",
     "/panel/reports/?period=week&start=2026-03-01&end=2026-02-01",  # refused: the errors

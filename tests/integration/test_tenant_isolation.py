@@ -28,7 +28,7 @@ from app.invoices.models import Invoice
 from app.invoices.service import DOCUMENT_TYPE, finalize_invoice, void_invoice
 from app.links.models import PaymentLink, PaymentLinkLine
 from app.merchants.models import Invitation, Merchant, Role, User
-from app.payments.models import Dispute, Payment, PaymentStatus
+from app.payments.models import Dispute, Payment, PaymentStatus, WebhookEvent
 from app.quotes.models import Quote, QuoteStatus
 from app.reports.jobs import download_token, exports_folder
 from app.reports.models import ExportJob, ExportKind, ExportStatus
@@ -137,6 +137,20 @@ def payment_of_a(t: Tenants) -> int:
         return payment.id
 
 
+def webhook_event_of_a(t: Tenants) -> int:
+    """An event Stripe sent merchant A (its replay would read it from A's account)."""
+    with t.app.app_context():
+        merchant_a = db.session.scalars(
+            select(User.merchant_id).where(User.email == "a@example.com")
+        ).one()
+        event = WebhookEvent(
+            merchant_id=merchant_a, stripe_event_id="evt_of_merchant_a", type="charge.succeeded"
+        )
+        db.session.add(event)
+        db.session.commit()
+        return event.id
+
+
 def payment_link(t: Tenants) -> int:
     """Merchant A's link (one, shared by a URL that names it and its line)."""
     with t.app.app_context():
@@ -243,6 +257,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "product_id": product,
     "price_id": price,
     "payment_id": payment_of_a,
+    "event_id": webhook_event_of_a,
     "link_id": payment_link,
     "line_id": payment_link_line,
     "listing_id": listed_product,
