@@ -90,8 +90,17 @@ def _gateway_error(error: stripe.StripeError) -> GatewayError:
         param=_error_field(error, "param"),
         decline_code=_error_field(error, "decline_code"),
         buyer_message=detail if failure is GatewayFailure.CARD else None,
-        intent_id=_id_of(getattr(error.error, "payment_intent", None)) if error.error else None,
+        intent_id=_error_intent(error),
     )
+
+
+def _error_intent(error: stripe.StripeError) -> str | None:
+    """The PaymentIntent a declined confirmation names in its error (Stripe sends it whole)."""
+    intent = getattr(error.error, "payment_intent", None) if error.error is not None else None
+    if intent is None or isinstance(intent, str):
+        return intent
+    found = getattr(intent, "id", None)
+    return str(found) if found else None
 
 
 @contextmanager

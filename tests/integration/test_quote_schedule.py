@@ -12,35 +12,44 @@ email the link to update the method, and the part is charged once the method cha
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.extensions import db
 from app.invoices.models import InvoiceStatus
 from app.payments.models import Payment, PaymentStatus
-from app.quotes.models import PartStatus, QuoteStatus
+from app.processors.access import connected_gateway
+from app.processors.gateway import OffSessionCharge
+from app.quotes.models import PartStatus, Quote, QuoteStatus
+from app.quotes.schedule import charge_key, run_schedules
+from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_invoice_pdfs import pdf_text
-from tests.integration.test_payments import record
+from tests.integration.test_payments import connected, record
 from tests.support.invoice_buyers import invoicing_merchant
 from tests.support.mailbox import Mailbox
 from tests.support.payments import merchant_id
 from tests.support.quotes import quote_row
 from tests.support.schedules import (
+    BACS,
     accepted_schedule,
     advance_clock,
+    dated_parts,
     intents_of_part,
     part_invoice,
     parts_of,
     pay_first_part,
     run_task,
     save_method,
+    stripe_of,
     three_parts,
 )
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
 BUYER = "grace@example.com"
+SEPA_BOUNCES = "AT861904300235473202"  # processing, then failed (insufficient_funds)
 
 
 @pytest.fixture
@@ -119,3 +128,181 @@ def test_a_three_part_sepa_schedule_charges_itself_as_the_clock_moves(
     assert [part.status for part in parts_of(app, quote_id)] == [PartStatus.PAID] * 3
     numbers = {part_invoice(app, part).number for part in parts_of(app, quote_id)[1:]}
     assert len(numbers) == 2  # an invoice (numbered) per later part
+
+
+def charges_at_stripe(stripe_sandbox: StripeSandbox, account: SandboxAccount) -> list[str]:
+    """The idempotency keys of the off-session PaymentIntents Kassa created."""
+    return [
+        request["idempotency_key"]
+        for request in stripe_sandbox.requests(account)
+        if request["method"] == "POST"
+        and request["path"] == "/v1/payment_intents"
+        and ":quote:" in (request["idempotency_key"] or "")
+    ]
+
+
+def due_for_charge(
+    app: Flask, stripe_sandbox: StripeSandbox, merchant: SandboxAccount, method: str = "card",
+    locale: str = "en", **details: str,
+) -> tuple[int, str]:  # fmt: skip
+    """A two-part schedule, nothing at acceptance, the first part in 2 days paid by ``method``
+    (card: 3 days' notice, sent at once); the clock moved to the day it may be charged."""
+    buyer = app.test_client()
+    quote_id, token = accepted_schedule(app, buyer, dated_parts(date.today(), 2, 30), locale=locale)
+    save_method(app, stripe_sandbox, merchant, quote_id, method, **details)
+    assert run_task(app).notified == [parts_of(app, quote_id)[0].id]
+    advance_clock(app, 3)
+    return quote_id, token
+
+
+def test_the_task_run_twice_charges_once(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    quote_id, _token = due_for_charge(app, stripe_sandbox, merchant)
+    first = run_task(app)
+    second = run_task(app)
+    part = parts_of(app, quote_id)[0]
+    assert first.charged == [part.id] and second.charged == []
+    assert part.status is PartStatus.PAID and part.attempts == 1
+    assert len(charges_at_stripe(stripe_sandbox, merchant)) == 1
+    assert len(intents_of_part(app, part)) == 1
+    quote = quote_row(app, quote_id)
+    assert quote.status is QuoteStatus.PARTLY_PAID and quote.amount_paid == 500000
+    assert quote.amount_pending == 0
+
+
+def test_two_consumers_at_once_charge_once(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    quote_id, _token = due_for_charge(app, stripe_sandbox, merchant)
+
+    def consumer(_n: int) -> list[int]:
+        with app.app_context():
+            try:
+                return run_schedules(db.session).charged
+            finally:
+                db.session.remove()
+
+    results = in_threads(2, consumer)
+    part = parts_of(app, quote_id)[0]
+    assert sorted(results, key=len) == [[], [part.id]], results
+    assert len(charges_at_stripe(stripe_sandbox, merchant)) == 1
+    assert part.status is PartStatus.PAID and part.attempts == 1
+    assert quote_row(app, quote_id).amount_paid == 500000
+
+
+def test_the_same_charge_sent_twice_with_its_key_charges_once(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    quote_id, _token = due_for_charge(app, stripe_sandbox, merchant)
+    with app.app_context():
+        quote = db.session.get_one(Quote, quote_id)
+        part = quote.parts[0]
+        part.attempts = 1
+        gateway = connected_gateway(db.session, quote.merchant_id)
+        request = OffSessionCharge(
+            amount=quote.money(part.amount),
+            customer=quote.processor_customer_id,
+            payment_method=quote.saved_method_id,
+            method_type="card",
+            metadata={"kassa_quote": quote.shown_number, "kassa_quote_part": "1"},
+        )
+        key = charge_key(db.session, quote, part)
+        first = gateway.charge_off_session(request, key)
+        again = gateway.charge_off_session(request, key)
+    assert first.id == again.id and first.status == "succeeded"
+    assert key.endswith(f":quote:{quote_id}:part:0")
+    listed = stripe_of(stripe_sandbox, merchant).v1.payment_intents.list()
+    assert [intent.id for intent in listed.data] == [first.id]
+
+
+def test_a_declined_card_emails_the_link_and_the_part_is_charged_after_the_method_changes(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    quote_id, token = due_for_charge(
+        app, stripe_sandbox, merchant, card="pm_card_chargeCustomerFail"
+    )
+    mailbox.clear()
+    run = run_task(app)
+    part = parts_of(app, quote_id)[0]
+    assert run.failed == [part.id] and part.status is PartStatus.FAILED
+    assert part.last_error == "generic_decline" and part.failed_method_id
+    [failed_payment] = intents_of_part(app, part)
+    assert failed_payment.status is PaymentStatus.FAILED
+    email = mailbox.wait_for(BUYER, subject="Payment failed: update your payment method")
+    assert f"http://localhost/q/{token}" in email.text and "€5,000.00" in email.text
+    owner = mailbox.wait_for("owner@example.com", subject="A scheduled payment failed")
+    assert "could not be charged to Grace Hopper" in owner.text
+    quote = quote_row(app, quote_id)
+    assert quote.amount_pending == 0 and quote.status is QuoteStatus.ACCEPTED
+
+    assert run_task(app).charged == []  # the same method is not tried again
+    save_method(app, stripe_sandbox, merchant, quote_id, "card", card="pm_card_visa")
+    run = run_task(app)
+    part = parts_of(app, quote_id)[0]
+    assert run.charged == [part.id] and part.status is PartStatus.PAID and part.attempts == 2
+    keys = charges_at_stripe(stripe_sandbox, merchant)
+    assert len(keys) == 2 and keys[1] == f"{keys[0]}:attempt:2"
+    assert part_invoice(app, part).status is InvoiceStatus.PAID
+    assert quote_row(app, quote_id).amount_paid == 500000
+
+
+def test_a_card_that_needs_its_holder_fails_with_the_link_in_swedish(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    quote_id, token = due_for_charge(
+        app, stripe_sandbox, merchant, locale="sv", card="pm_card_authenticationRequired"
+    )
+    notice = mailbox.wait_for(BUYER, subject="kommer att dra")
+    assert "Del 1 av 2" in notice.text
+    mailbox.clear()
+    run_task(app)
+    part = parts_of(app, quote_id)[0]
+    assert part.status is PartStatus.FAILED and part.last_error == "authentication_required"
+    email = mailbox.wait_for(BUYER, subject="Betalningen misslyckades")
+    assert f"/q/{token}" in email.text
+
+
+def test_a_failed_sepa_debit_reverts_the_part(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    buyer = app.test_client()
+    quote_id, token = accepted_schedule(app, buyer, dated_parts(date.today(), 1, 30))
+    save_method(app, stripe_sandbox, merchant, quote_id, "sepa_debit", iban=SEPA_BOUNCES)
+    assert run_task(app).notified  # 14 days' notice: sent at once, the charge in 14 days
+    advance_clock(app, 13)
+    assert run_task(app).charged == []
+    advance_clock(app, 1)
+    run_task(app)
+    part = parts_of(app, quote_id)[0]
+    assert part.status is PartStatus.PROCESSING
+    assert quote_row(app, quote_id).amount_pending == 500000
+    [payment] = intents_of_part(app, part)
+    mailbox.clear()
+    settle(app, stripe_sandbox, payment.intent_id)
+    part = parts_of(app, quote_id)[0]
+    assert part.status is PartStatus.FAILED and part.last_error == "insufficient_funds"
+    quote = quote_row(app, quote_id)
+    assert quote.amount_pending == 0 and quote.amount_paid == 0
+    assert part_invoice(app, part).status is InvoiceStatus.OPEN
+    email = mailbox.wait_for(BUYER, subject="Payment failed: update your payment method")
+    assert f"/q/{token}" in email.text
+    assert run_task(app).charged == []
+
+
+def test_a_bacs_notice_given_on_a_friday_runs_ten_working_days(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    account, _merchant = connected(client, app, stripe_sandbox, "GB", "gbp")
+    friday = date.today() + timedelta(days=(4 - date.today().weekday()) % 7)
+    buyer = app.test_client()
+    quote_id, _token = accepted_schedule(app, buyer, dated_parts(friday, 1, 40), currency="GBP")
+    save_method(app, stripe_sandbox, account, quote_id, "bacs_debit", **BACS)
+    advance_clock(app, (friday - date.today()).days)
+    assert run_task(app).notified == [parts_of(app, quote_id)[0].id]  # on the Friday
+    advance_clock(app, 13)  # Thursday: nine working days
+    assert run_task(app).charged == []
+    advance_clock(app, 1)  # the second Friday after: ten working days
+    assert run_task(app).charged == [parts_of(app, quote_id)[0].id]
+    [payment] = intents_of_part(app, parts_of(app, quote_id)[0])
+    assert payment.method_type == "bacs_debit" and payment.status is PaymentStatus.PROCESSING

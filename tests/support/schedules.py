@@ -51,6 +51,14 @@ def three_parts(today: date, second: int = 20, third: int = 40) -> tuple[PartSpe
     )
 
 
+def dated_parts(today: date, first: int, second: int) -> tuple[PartSpec, ...]:
+    """Nothing at acceptance: half ``first`` days later, the rest ``second`` days later."""
+    return (
+        PartSpec(percent=Decimal(50), due_on=today + timedelta(days=first)),
+        PartSpec(due_on=today + timedelta(days=second)),
+    )
+
+
 def accepted_schedule(
     app: Flask, buyer: FlaskClient, parts: tuple[PartSpec, ...], **fields: Any
 ) -> tuple[int, str]:
@@ -81,26 +89,28 @@ def stripe_of(sandbox: StripeSandbox, account: SandboxAccount) -> stripe.StripeC
 def saved_method(
     sandbox: StripeSandbox, account: SandboxAccount, method: str, **details: str
 ) -> tuple[str, str]:
-    """A Stripe customer with a method set up for off-session use by a SetupIntent (under a
-    mandate for bank debits): (customer id, payment method id). ``details``: ``card`` (a test
-    method id), ``iban``, or Bacs ``sort_code`` and ``account_number``."""
+    """A Stripe customer with a method saved for off-session use: a card attached (``card``:
+    a test method id), a bank debit set up by a SetupIntent under a mandate (``iban``, or Bacs
+    ``sort_code`` and ``account_number``). (customer id, payment method id)."""
     client = stripe_of(sandbox, account)
-    customer = client.v1.customers.create(params={"email": "ada@example.com", "name": "Ada"})
-    params: dict[str, Any] = {
-        "customer": customer.id,
-        "usage": "off_session",
-        "payment_method_types": [method],
-        "confirm": True,
-    }
+    customer = client.v1.customers.create(params={"email": "grace@example.com", "name": "Grace"})
     if method == "card":
-        params["payment_method"] = details.get("card", "pm_card_visa")
-    else:
-        billing = {"name": "Ada Lovelace", "email": "ada@example.com"}
-        data: dict[str, Any] = {"type": method, "billing_details": billing}
-        data[method] = {"iban": details["iban"]} if method == "sepa_debit" else details
-        params["payment_method_data"] = data
-        params["mandate_data"] = MANDATE_DATA
-    setup = client.v1.setup_intents.create(params=params)
+        card = details.get("card", "pm_card_visa")
+        attached = client.v1.payment_methods.attach(card, params={"customer": customer.id})
+        return customer.id, attached.id
+    billing = {"name": "Grace Hopper", "email": "grace@example.com"}
+    data: dict[str, Any] = {"type": method, "billing_details": billing}
+    data[method] = {"iban": details["iban"]} if method == "sepa_debit" else details
+    setup = client.v1.setup_intents.create(
+        params={
+            "customer": customer.id,
+            "usage": "off_session",
+            "payment_method_types": [method],
+            "confirm": True,
+            "payment_method_data": data,
+            "mandate_data": MANDATE_DATA,
+        }
+    )
     assert setup.status == "succeeded", setup
     return customer.id, str(setup.payment_method)
 
