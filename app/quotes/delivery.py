@@ -248,7 +248,7 @@ def _method_shown(session: Session, quote: Quote) -> dict[str, object]:
     labels = {method.value: label for method, label in METHOD_LABELS.items()}
     kind = labels.get(quote.saved_method_type, quote.saved_method_type)
     try:
-        gateway = connected_gateway(session, quote.merchant_id)  # type: ignore[arg-type]
+        gateway = connected_gateway(session, quote.merchant_id)
         details = gateway.retrieve_method(quote.saved_method_id)
     except GatewayError:
         return {"method_name": kind, "method_last4": None}

@@ -43,7 +43,6 @@ from sqlalchemy import select, update
 from app.checkout.models import CheckoutSession, CheckoutStatus
 from app.checkout.service import open_checkout
 from app.core.clock import aware
-from app.core.methods import PaymentMethod
 from app.core.money import Money
 from app.data.clock import scheduler_now
 from app.extensions import DbSession
