@@ -132,6 +132,53 @@ def part_label(quote: Quote, part: QuotePaymentPart) -> str:
     )
 
 
+def planned_charge_on(session: DbSession, quote: Quote, part: QuotePaymentPart) -> date | None:
+    """The day the part is (or was to be) charged: its date, or later when the notice went
+    out late (None for the part due at acceptance)."""
+    if part.due_on is None:
+        return None
+    settings = session.scalar(
+        select(QuoteSettings).where(QuoteSettings.merchant_id == quote.merchant_id)
+    )
+    method = quote.saved_method_type
+    return charge_from(part, notice_days(settings, method), method) or part.due_on
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """A part as the merchant's quote page lists it."""
+
+    part: QuotePaymentPart
+    amount: Money
+    charge_on: date | None
+    invoice_id: int | None
+    invoice_number: str
+
+
+def schedule_rows(session: DbSession, quote: Quote) -> list[ScheduleRow]:
+    """An accepted schedule's parts with their charge dates and invoices (none before the
+    quote is accepted: the amounts are fixed then)."""
+    if quote.payment_mode is not PaymentMode.SCHEDULE or not paying.is_accepted(quote):
+        return []
+    ids = [part.invoice_id for part in quote.parts if part.invoice_id is not None]
+    rows = session.execute(
+        select(Invoice.id, Invoice.number).where(
+            Invoice.merchant_id == quote.merchant_id, Invoice.id.in_(ids)
+        )
+    )
+    numbers = {invoice_id: number for invoice_id, number in rows}
+    return [
+        ScheduleRow(
+            part=part,
+            amount=quote.money(part.amount),
+            charge_on=planned_charge_on(session, quote, part),
+            invoice_id=part.invoice_id,
+            invoice_number=numbers.get(part.invoice_id or 0) or "",
+        )
+        for part in quote.parts
+    ]
+
+
 def charge_key(session: DbSession, quote: Quote, part: QuotePaymentPart) -> str:
     """The part's idempotency key: one per attempt (a new one only after a failure)."""
     key = idempotency_key(session, "quote", quote.id, "part", part.position)

@@ -12,6 +12,7 @@ email the link to update the method, and the part is charged once the method cha
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -77,7 +78,11 @@ def settle(app: Flask, stripe_sandbox: StripeSandbox, intent_id: str) -> Payment
 
 
 def test_a_three_part_sepa_schedule_charges_itself_as_the_clock_moves(
-    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
 ) -> None:
     quote_id, token = scheduled(app, stripe_sandbox, merchant)
     save_method(app, stripe_sandbox, merchant, quote_id)
@@ -114,6 +119,13 @@ def test_a_three_part_sepa_schedule_charges_itself_as_the_clock_moves(
     [pdf] = [p for p in receipt.message.walk() if p.get_content_type() == "application/pdf"]
     assert "Part 2 of 3 of quote Q-" in pdf_text(pdf.get_payload(decode=True))
     assert quote_row(app, quote_id).status is QuoteStatus.PARTLY_PAID
+    panel = client.get(f"/panel/quotes/{quote_id}").get_data(as_text=True)
+    rows = re.findall(r'<tr data-testid="schedule-part">(.*?)</tr>', panel, re.S)
+    assert len(rows) == 3 and "Paid" in rows[0] and "Scheduled" in rows[2]
+    assert f">{invoice.number}</a>" in rows[1] and "Paid" in rows[1]
+    third_due = parts_of(app, quote_id)[2].due_on
+    assert third_due is not None and "Next scheduled charge" in panel
+    assert f"€3,000.00 · {third_due.strftime('%b')}" in panel
 
     advance_clock(app, 20)  # the third part's date: notice now, charge 14 days later
     run = run_task(app)
