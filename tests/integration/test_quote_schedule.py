@@ -19,6 +19,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.data.clock import advance_test_clock
 from app.extensions import db
 from app.invoices.models import InvoiceStatus
 from app.payments.models import Payment, PaymentStatus
@@ -318,3 +319,25 @@ def test_a_bacs_notice_given_on_a_friday_runs_ten_working_days(
     assert run_task(app).charged == [parts_of(app, quote_id)[0].id]
     [payment] = intents_of_part(app, parts_of(app, quote_id)[0])
     assert payment.method_type == "bacs_debit" and payment.status is PaymentStatus.PROCESSING
+
+
+def test_a_charge_stripe_did_not_answer_is_repeated_under_its_key(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    quote_id, _token = due_for_charge(app, stripe_sandbox, merchant)
+    stripe_sandbox.faults(error_rate=1)
+    try:
+        assert run_task(app).charged == [parts_of(app, quote_id)[0].id]
+    finally:
+        stripe_sandbox.faults(error_rate=0)
+    part = parts_of(app, quote_id)[0]
+    assert part.status is PartStatus.PROCESSING and part.intent_id == "" and part.attempts == 1
+    assert run_task(app).charged == []  # not before ten minutes
+    with app.app_context():
+        advance_test_clock(db.session, timedelta(minutes=11))
+        db.session.commit()
+    assert run_task(app).charged == [part.id]
+    part = parts_of(app, quote_id)[0]
+    assert part.status is PartStatus.PAID and part.attempts == 1
+    keys = charges_at_stripe(stripe_sandbox, merchant)
+    assert len(set(keys)) == 1 and len(intents_of_part(app, part)) == 1
