@@ -7,7 +7,9 @@ the 14 days, the charge on the date (never before the notice has run), an invoic
 the debit processing until the sandbox settles it, the receipt with the part's invoice PDF,
 the quote paid with its last part. The task run twice, or by two consumers at once, charges
 once; a declined card, a card that needs its holder and a bounced debit fail the part and
-email the link to update the method, and the part is charged once the method changed.
+email the link to update the method, and the part is charged once the method changed; a
+failed part the customer pays on its invoice is never charged again; a charge Stripe did not
+answer is repeated under its key.
 """
 
 from __future__ import annotations
@@ -21,16 +23,19 @@ from flask.testing import FlaskClient
 
 from app.data.clock import advance_test_clock
 from app.extensions import db
-from app.invoices.models import InvoiceStatus
+from app.invoices.models import Invoice, InvoiceStatus
+from app.invoices.service import buyer_token as invoice_buyer_token
 from app.payments.models import Payment, PaymentStatus
 from app.processors.access import connected_gateway
 from app.processors.gateway import OffSessionCharge
 from app.quotes.models import PartStatus, Quote, QuoteStatus
 from app.quotes.schedule import charge_key, run_schedules
+from tests.conftest import SECRET_KEY
 from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_invoice_pdfs import pdf_text
 from tests.integration.test_payments import connected, record
-from tests.support.invoice_buyers import invoicing_merchant
+from tests.support.invoice_buyers import invoicing_merchant, pay
+from tests.support.invoice_buyers import open_checkout as open_invoice_checkout
 from tests.support.mailbox import Mailbox
 from tests.support.payments import merchant_id
 from tests.support.quotes import quote_row
@@ -341,3 +346,27 @@ def test_a_charge_stripe_did_not_answer_is_repeated_under_its_key(
     assert part.status is PartStatus.PAID and part.attempts == 1
     keys = charges_at_stripe(stripe_sandbox, merchant)
     assert len(set(keys)) == 1 and len(intents_of_part(app, part)) == 1
+
+
+def test_a_failed_part_paid_by_the_customer_on_its_invoice_is_never_charged_again(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    quote_id, _token = due_for_charge(
+        app, stripe_sandbox, merchant, card="pm_card_chargeCustomerFail"
+    )
+    run_task(app)
+    part = parts_of(app, quote_id)[0]
+    assert part.status is PartStatus.FAILED
+    with app.app_context():
+        invoice_token = invoice_buyer_token(
+            db.session.get_one(Invoice, part.invoice_id), SECRET_KEY
+        )
+    buyer = app.test_client()
+    pay(app, stripe_sandbox, merchant, buyer, open_invoice_checkout(buyer, invoice_token))
+    part = parts_of(app, quote_id)[0]
+    assert part.status is PartStatus.PAID
+    quote = quote_row(app, quote_id)
+    assert quote.amount_paid == 500000 and quote.amount_pending == 0
+    save_method(app, stripe_sandbox, merchant, quote_id, "card", card="pm_card_visa")
+    assert run_task(app).charged == []  # the next part is not due yet; this one is paid
+    assert len(charges_at_stripe(stripe_sandbox, merchant)) == 1  # the declined one only
