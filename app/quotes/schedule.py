@@ -368,12 +368,11 @@ def charge(
             log.warning("quote part charge unanswered", extra={"fields": {"part_id": part.id}})
             return PartStatus.PROCESSING  # repeated later under the same key
         if error.intent_id:
-            _record(
-                session, quote, invoice, checkout, gateway.retrieve_payment_intent(error.intent_id)
-            )
+            failed = gateway.retrieve_payment_intent(error.intent_id)
+            _record(session, quote, part, invoice, checkout, failed)
         fail_part(session, quote, part, error.decline_code or error.code)
         return PartStatus.FAILED
-    _record(session, quote, invoice, checkout, intent)
+    _record(session, quote, part, invoice, checkout, intent)
     session.refresh(part)
     return part.status
 
@@ -381,6 +380,7 @@ def charge(
 def _record(
     session: DbSession,
     quote: Quote,
+    part: QuotePaymentPart,
     invoice: Invoice,
     checkout: CheckoutSession,
     intent: IntentState,
@@ -389,9 +389,7 @@ def _record(
     No buyer email: the customer hears from the quote's and the invoice's own emails (the
     notice, the invoice's receipt, the failure with the link to update the method)."""
     checkout.payment_intent_id = intent.id
-    part = session.scalar(select(QuotePaymentPart).where(QuotePaymentPart.invoice_id == invoice.id))
-    if part is not None:
-        part.intent_id = intent.id
+    part.intent_id = intent.id
     return start_payment(
         session,
         quote.merchant,
