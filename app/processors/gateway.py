@@ -41,6 +41,7 @@ class GatewayError(Exception):
         param: str | None = None,
         decline_code: str | None = None,
         buyer_message: str | None = None,
+        intent_id: str | None = None,
     ) -> None:
         super().__init__(f"{failure}: {detail}")
         self.failure = failure
@@ -49,6 +50,8 @@ class GatewayError(Exception):
         self.param = param
         self.decline_code = decline_code
         self.buyer_message = buyer_message
+        # The PaymentIntent a declined confirmation left behind (Stripe names it in the error).
+        self.intent_id = intent_id
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,20 @@ class IntentRequest:
     metadata: dict[str, str] = field(default_factory=dict)
     customer: str | None = None
     setup_future_usage: str | None = None  # "off_session" when a subscription follows
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class OffSessionCharge:
+    """A charge of a customer's saved method while they are away (a schedule's later part):
+    created and confirmed at once, under the method's mandate when it is a bank debit."""
+
+    amount: Money
+    customer: str
+    payment_method: str
+    method_type: str  # card, sepa_debit, us_bank_account, bacs_debit
+    metadata: dict[str, str] = field(default_factory=dict)
+    mandate: str | None = None
     description: str | None = None
 
 
@@ -224,6 +241,10 @@ class PaymentGateway(Protocol):
     ) -> IntentState: ...
 
     def retrieve_payment_intent(self, intent_id: str) -> IntentState: ...
+
+    def charge_off_session(self, charge: OffSessionCharge, idempotency_key: str) -> IntentState: ...
+
+    def retrieve_method(self, payment_method_id: str) -> MethodDetails: ...
 
     def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> IntentState: ...
 

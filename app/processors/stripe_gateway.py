@@ -25,6 +25,7 @@ from app.processors.gateway import (
     IntentRequest,
     IntentState,
     MethodDetails,
+    OffSessionCharge,
     RefundResult,
     WebhookEndpoint,
     WebhookEventData,
@@ -89,7 +90,17 @@ def _gateway_error(error: stripe.StripeError) -> GatewayError:
         param=_error_field(error, "param"),
         decline_code=_error_field(error, "decline_code"),
         buyer_message=detail if failure is GatewayFailure.CARD else None,
+        intent_id=_error_intent(error),
     )
+
+
+def _error_intent(error: stripe.StripeError) -> str | None:
+    """The PaymentIntent a declined confirmation names in its error (Stripe sends it whole)."""
+    intent = getattr(error.error, "payment_intent", None) if error.error is not None else None
+    if intent is None or isinstance(intent, str):
+        return intent
+    found = getattr(intent, "id", None)
+    return str(found) if found else None
 
 
 @contextmanager
@@ -288,6 +299,40 @@ class StripeGateway:
             lambda: self._client.v1.payment_intents.retrieve(intent_id, params=params)
         )
         return intent_state(intent.to_dict())
+
+    def charge_off_session(self, charge: OffSessionCharge, idempotency_key: str) -> IntentState:
+        """Create and confirm a PaymentIntent on the customer's saved method, the customer
+        away (``off_session``): a card succeeds or is declined at once (402, the decline and
+        ``authentication_required`` as a CARD ``GatewayError`` naming the intent), a bank debit
+        starts processing under its mandate."""
+        params: Any = {
+            "amount": to_stripe_amount(charge.amount),
+            "currency": charge.amount.currency.lower(),
+            "customer": charge.customer,
+            "payment_method": charge.payment_method,
+            "payment_method_types": [charge.method_type],
+            "metadata": dict(charge.metadata),
+            "off_session": True,
+            "confirm": True,
+            "expand": INTENT_EXPAND,
+        }
+        if charge.mandate:
+            params["mandate"] = charge.mandate
+        if charge.description:
+            params["description"] = charge.description
+        intent = self._call(
+            lambda: self._client.v1.payment_intents.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return intent_state(intent.to_dict())
+
+    def retrieve_method(self, payment_method_id: str) -> MethodDetails:
+        """A saved method's safe details (brand and last four, or bank and mandate)."""
+        method = self._call(lambda: self._client.v1.payment_methods.retrieve(payment_method_id))
+        data: dict[str, Any] = method.to_dict()
+        details = _method_details({"payment_method": data}, None)
+        return details or MethodDetails(type=str(data.get("type") or ""))
 
     def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> IntentState:
         params: Any = {"expand": INTENT_EXPAND}

@@ -261,6 +261,10 @@ class QuotePaymentPart(MerchantOwned, db.Model):  # type: ignore[name-defined]
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # The latest charge's PaymentIntent, and the saved method that failed (the part is tried
+    # again only once the quote's saved method is another one).
+    intent_id: Mapped[str] = mapped_column(String(255), default="")
+    failed_method_id: Mapped[str] = mapped_column(String(255), default="")
 
     quote: Mapped[Quote] = relationship(back_populates="parts")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 import requests
@@ -12,6 +13,7 @@ import stripe
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
+from app.quotes.models import PaymentMode
 from tests.conftest import csrf_token_from
 from tests.e2e.test_merchant_journey import OWNER_EMAIL, log_in, sign_up
 from tests.support.accessibility import axe_violations
@@ -19,6 +21,7 @@ from tests.support.accounts import DEFAULT_PASSWORD
 from tests.support.invoices import open_invoice
 from tests.support.payments import connect_through_live_server
 from tests.support.quotes import open_quote
+from tests.support.schedules import dated_parts
 from tests.support.servers import browser_like_session
 from tests.support.storefront import open_shop
 from tests.support.stripe_sandbox import StripeSandbox
@@ -142,6 +145,21 @@ def test_quote_pages_with_content(axe_page: Page, base_url: str, app: Flask) -> 
     axe_page.get_by_role("button", name="Save draft").click()
     expect(axe_page.get_by_text("Please correct the highlighted fields.")).to_be_visible()
     assert axe_violations(axe_page) == [], "the editor with errors"
+
+
+def test_an_accepted_quote_s_payment_schedule(axe_page: Page, base_url: str, app: Flask) -> None:
+    """The merchant's page of a quote accepted on a schedule: its parts, dates and statuses."""
+    sign_up(axe_page, base_url)
+    expect(axe_page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    parts = dated_parts(date.today(), 10, 40)
+    quote_id, token = open_quote(app, OWNER_EMAIL, payment_mode=PaymentMode.SCHEDULE, parts=parts)
+    axe_page.goto(f"{base_url}/q/{token}")
+    axe_page.get_by_label("I have read and agree to the terms of this quote").check()
+    axe_page.get_by_label("Type your full name to sign").fill("Grace Hopper")
+    axe_page.get_by_role("button", name="Accept and sign").click()
+    axe_page.goto(f"{base_url}/panel/quotes/{quote_id}")
+    expect(axe_page.get_by_role("table", name="Payment schedule")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the quote's payment schedule"
 
 
 def new_link(merchant: requests.Session, base_url: str, **fields: str) -> str:
