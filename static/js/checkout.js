@@ -83,7 +83,6 @@
     }
     paymentElement.update({ readOnly: locked });
     button.disabled = locked;
-    form.setAttribute("aria-busy", String(locked));
     status.textContent = locked ? data.processingMessage : "";
     status.classList.toggle("is-processing", locked);
   }
