@@ -161,6 +161,23 @@ def test_while_a_payment_is_on_its_way_the_buyer_is_told_and_the_order_is_locked
     assert [c["status"] for c in shop.charges()].count("succeeded") == 1
 
 
+@pytest.mark.browser_context_args(locale="sv-SE")
+def test_a_swedish_buyer_reads_that_the_payment_is_being_processed(page: Page, shop: Shop) -> None:
+    words = WORDS["sv"]
+    page.goto(shop.add_link())
+    page.get_by_label(words["email"]).fill(BUYER)
+    page.get_by_label(words["name"]).fill("Ada Buyer")
+    page.get_by_role("button", name=words["continue"]).click()
+    fill_card(page.frame_locator(PAYMENT_FRAME).first, "4000000000003220", "sv")
+    page.get_by_role("button", name=words["pay"]).click()
+    expect(page.get_by_role("status").filter(has_text="Din betalning behandlas.")).to_have_text(
+        "Din betalning behandlas. Håll den här sidan öppen."
+    )
+    challenge = page.frame_locator(CHALLENGE_FRAME).frame_locator("iframe#challengeFrame")
+    challenge.locator("#test-source-authorize-3ds").click()
+    expect(page.get_by_role("heading", name=words["thanks"])).to_be_visible(timeout=20_000)
+
+
 def test_back_after_paying_shows_the_receipt_not_the_pay_form(page: Page, shop: Shop) -> None:
     element = enter_details(page, shop.add_link())
     pay_by_card(page, element, "4242424242424242")
