@@ -545,7 +545,7 @@ def pay(token: str) -> Response:
     db.session.commit()
     if not service.payable(intent):
         return redirect(url_for("checkout.returned", token=token))
-    return render(
+    page = render(
         "checkout/pay.html",
         intent=intent,
         failure=_last_failure(intent),
@@ -555,6 +555,10 @@ def pay(token: str) -> Response:
         paying=True,
         **_summary_context(checkout, document),
     )
+    # Never kept for Back or Forward: the pay step is asked for again, and once paid it sends
+    # the buyer to the receipt (checkout.js reloads a page a browser kept all the same).
+    page.headers["Cache-Control"] = "private, no-store"
+    return page
 
 
 @blueprint.post("/c/<token>/pay/method")

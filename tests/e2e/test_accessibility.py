@@ -206,6 +206,43 @@ def test_a_buyer_checkout_page(
     assert axe_violations(axe_page) == []
 
 
+def test_the_pay_step_and_a_payment_on_its_way(
+    axe_page: Page, base_url: str, stripe_sandbox: StripeSandbox
+) -> None:
+    """The details step listing each method's total (a SEPA fee), the pay step, and the pay
+    step while a payment is on its way (a 3-D Secure challenge open over it)."""
+    account = stripe_sandbox.create_account("SE", "sek")
+    merchant = connect_through_live_server(base_url, account, "a11y-pay@example.com")
+    for page, data in (
+        ("/panel/settings/currencies", {"currency": "EUR"}),
+        ("/panel/settings/checkout", {"payment_methods": ["card", "sepa_debit"],
+         "billing_address": "off", "shipping_address": "off", "phone": "off"}),
+        ("/panel/settings/fees", {"name": "SEPA fee", "method": "sepa_debit",
+         "fixed_currency": "EUR", "fixed_amount": "1", "percent": ""}),
+    ):  # fmt: skip
+        url = base_url + page
+        token = csrf_token_from(merchant.get(url, timeout=10).text)
+        assert merchant.post(url, data={"csrf_token": token, **data}, timeout=10).ok
+    axe_page.goto(f"{base_url}/l/{new_link(merchant, base_url, currency='EUR', amount='50')}")
+    expect(axe_page.get_by_text("Total by payment method")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the details step"
+    axe_page.get_by_label("Email").fill("ada@example.com")
+    axe_page.get_by_label("Full name").fill("Ada Buyer")
+    axe_page.get_by_role("button", name="Continue").click()
+    element = axe_page.frame_locator('iframe[title="Secure payment input frame"]').first
+    expect(element.get_by_role("textbox", name="Card number")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the pay step"
+    element.get_by_role("textbox", name="Card number").fill("4000000000003220")
+    element.get_by_role("textbox", name="Expiration date MM / YY").fill("1235")
+    element.get_by_role("textbox", name="Security code").fill("123")
+    postal = element.get_by_role("textbox", name="ZIP code")
+    if postal.count():
+        postal.fill("12345")
+    axe_page.get_by_role("button", name="Pay €50.00").click()
+    expect(axe_page.get_by_text("Processing your payment.")).to_be_visible()
+    assert axe_violations(axe_page) == [], "a payment on its way"
+
+
 def test_the_shop_and_its_settings_with_content(axe_page: Page, base_url: str) -> None:
     """The shop home, a product page and a cart with items, and the storefront's settings
     pages once they list products and categories."""

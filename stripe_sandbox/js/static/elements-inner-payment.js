@@ -109,6 +109,16 @@ function restoreFocus(id, caret) {
   }
 }
 
+/** `readOnly` (Stripe's option): nothing can be typed, chosen or pressed; the details stay. */
+function readOnly() {
+  return Boolean(state.options.readOnly);
+}
+
+/** Buttons and selects are disabled while confirming or read-only; inputs only while confirming. */
+function disabledNow(tagName) {
+  return state.busy || (tagName !== 'input' && readOnly());
+}
+
 function isAccordion() {
   const layout = state.options.layout;
   return (typeof layout === 'string' ? layout : layout?.type) === 'accordion';
@@ -118,7 +128,7 @@ function methodButton(method, attributes) {
   return h(
     'button',
     {
-      type: 'button', id: `${method}-tab`, 'data-testid': method, disabled: state.busy,
+      type: 'button', id: `${method}-tab`, 'data-testid': method, disabled: disabledNow('button'),
       onclick: () => selectMethod(method), onkeydown: (event) => moveBetweenMethods(event, method),
       ...attributes,
     },
@@ -224,8 +234,9 @@ function renderField(method, field) {
   );
   const common = {
     id: inputId, name: field.name || field.key, autocomplete: field.autocomplete || null,
-    class: 'p-Input', 'aria-invalid': 'false', disabled: state.busy || null,
-    readonly: state.options.readOnly ? true : null,
+    class: 'p-Input', 'aria-invalid': 'false',
+    disabled: disabledNow(field.kind === 'select' ? 'select' : 'input') || null,
+    readonly: readOnly() || null,
   };
   let input;
   if (field.kind === 'select') {
@@ -256,10 +267,15 @@ function renderBrand(number) {
 
 function renderBankAccount() {
   if (!state.bankAccount) {
-    return h('button', {
-      type: 'button', class: 'p-Button p-Button--secondary', id: 'p-ManualEntryButton',
-      disabled: state.busy, onclick: openBankLinking,
-    }, t('ach.manual_entry'));
+    // Like a field's error, the missing account is said once, under the button that links one.
+    const error = state.errors.bankAccount;
+    return h('div', {class: `p-Field${error ? ' p-Field--invalid' : ''}`},
+      h('button', {
+        type: 'button', class: 'p-Button p-Button--secondary', id: 'p-ManualEntryButton',
+        disabled: disabledNow('button'), onclick: openBankLinking,
+        'aria-describedby': error ? 'Field-bankAccountError' : null,
+      }, t('ach.manual_entry')),
+      error ? h('p', {id: 'Field-bankAccountError', class: 'p-FieldError', role: 'alert'}, t(error)) : null);
   }
   const {bankName, last4} = state.bankAccount;
   return h('div', {class: 'p-LinkedAccount', id: 'p-LinkedAccount'},
@@ -267,7 +283,7 @@ function renderBankAccount() {
     h('span', {class: 'p-LinkedAccountName'}, `${bankName} •••• ${last4}`),
     h('button', {
       type: 'button', class: 'p-Button p-Button--link', id: 'p-ChangeBankAccountButton',
-      disabled: state.busy, onclick: openBankLinking,
+      disabled: disabledNow('button'), onclick: openBankLinking,
     }, t('ach.change')));
 }
 
@@ -366,7 +382,7 @@ function fieldSetChanged(method) {
 }
 
 function selectMethod(method) {
-  if (method === state.selected || state.busy) return;
+  if (method === state.selected || state.busy || readOnly()) return;
   state.selected = method;
   state.submitted = false;
   state.errors = {};
@@ -412,6 +428,8 @@ function validateSelectedMethod() {
     return validationError(first.errorKey, first.field.key);
   }
   if (method === 'us_bank_account' && !state.bankAccount) {
+    state.errors.bankAccount = 'error.bank_account_required';
+    render();
     document.getElementById('p-ManualEntryButton')?.focus();
     return validationError('error.bank_account_required');
   }
@@ -489,7 +507,9 @@ function showApiErrorInline(error) {
 
 function setBusy(busy) {
   state.busy = busy;
-  for (const element of root.querySelectorAll('input, select, button')) element.disabled = busy;
+  for (const element of root.querySelectorAll('input, select, button')) {
+    element.disabled = disabledNow(element.tagName.toLowerCase());
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -502,6 +522,7 @@ function openBankLinking() {
   channel.onmessage = (event) => {
     if (event.data?.type !== 'linked') return;
     state.bankAccount = event.data.account;
+    delete state.errors.bankAccount;
     state.submitted = false;
     channel.postMessage({type: 'linked-ack'});
     channel.close();
