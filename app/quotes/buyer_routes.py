@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import abort, request, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app.core.clock import utcnow
@@ -152,6 +153,7 @@ def accept(token: str) -> Response:
         on_success=lambda _quote: go_to(url_for("quote_buyers.quote_page", token=token)),
         template="quotes/buyer.html",
         context=lambda: _page(token, quote, accept_form=form, quantities=_choices(quote)),
+        message=str(_l("Thank you: your acceptance is recorded.")),
     )
 
 

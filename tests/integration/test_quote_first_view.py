@@ -122,6 +122,22 @@ def test_a_revision_and_a_cancel_show_on_the_next_view(client: FlaskClient, app:
     assert "This quote was withdrawn." in canceled and "Accept and sign" not in canceled
 
 
+def test_an_acceptance_shows_and_its_flash_is_not_cached_for_the_next_buyer(
+    client: FlaskClient, app: Flask
+) -> None:
+    sign_up(client)
+    quote_id, token = open_quote(app)
+    page = f"/q/{token}"
+    assert "Accept and sign" in cached_view(app, token)
+    buyer = app.test_client()
+    assert post_form(buyer, page, f"{page}/accept", accept_data(quote_id)).status_code == 302
+    own = buyer.get(page).get_data(as_text=True)
+    assert "Thank you: your acceptance is recorded." in own
+    for seen in (view(app, token), cached_view(app, token), buyer.get(page).get_data(as_text=True)):
+        assert "Accepted and signed by Grace Hopper" in seen and "Accept and sign" not in seen
+        assert "Thank you: your acceptance is recorded." not in seen
+
+
 def test_a_payment_shows_on_the_next_view(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
 ) -> None:
