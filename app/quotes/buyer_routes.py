@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import abort, request, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app.core.clock import utcnow
@@ -28,6 +29,7 @@ from app.web import rate_limits
 from app.web.browser import browser_key
 from app.web.form_views import submit_form
 from app.web.i18n import address_reader_in
+from app.web.page_cache import public_page
 from app.web.rendering import go_to, render
 
 # One budget for all of a quote's posts (pricing, accepting, declining, paying).
@@ -67,21 +69,32 @@ def _page(
     }
 
 
-def _first_view(quote: Quote) -> None:
-    """The customer's first view is noted once; the merchant's own staff are not the
-    customer, and later views write nothing."""
+def _staff_of(merchant_id: int) -> bool:
+    """Whether the visitor is the merchant's own staff (not the customer)."""
     viewer = current_user()
-    if viewer is not None and viewer.merchant_id == quote.merchant_id:
-        return
-    if quote.first_viewed_at is None and service.record_first_view(db.session, quote, utcnow()):
-        db.session.commit()
+    return viewer is not None and viewer.merchant_id == merchant_id
+
+
+def _rendered(token: str) -> Response:
+    return render("quotes/buyer.html", **_page(token, _quote_or_404(token)))
 
 
 @buyer_blueprint.get("/<token>")
 def quote_page(token: str) -> Response:
-    quote = _quote_or_404(token)
-    _first_view(quote)
-    return render("quotes/buyer.html", **_page(token, quote))
+    """The customer's first view is noted once; every view after writes nothing and, like an
+    invoice's, comes from the page cache while nothing it shows changed. The merchant's staff
+    are not the customer: their view is rendered for them and noted nowhere."""
+    stamp = buyer_service.quote_stamp(db.engine, token)
+    if stamp is None or stamp.status is QuoteStatus.DRAFT:
+        abort(404)
+    address_reader_in(stamp.locale)
+    if _staff_of(stamp.merchant_id):
+        return _rendered(token)
+    if not stamp.first_viewed and service.record_first_view(
+        db.session, _quote_or_404(token), utcnow()
+    ):
+        db.session.commit()
+    return public_page(stamp.key(utcnow().date()), lambda: _rendered(token))
 
 
 def _choices(quote: Quote) -> dict[str, int] | None:
@@ -140,6 +153,7 @@ def accept(token: str) -> Response:
         on_success=lambda _quote: go_to(url_for("quote_buyers.quote_page", token=token)),
         template="quotes/buyer.html",
         context=lambda: _page(token, quote, accept_form=form, quantities=_choices(quote)),
+        message=str(_l("Thank you: your acceptance is recorded.")),
     )
 
 
