@@ -108,7 +108,9 @@ def events_of(app: Flask, quote_id: int) -> list[str]:
     with app.app_context():
         return list(
             db.session.scalars(
-                select(QuoteEvent.kind).where(QuoteEvent.quote_id == quote_id).order_by(QuoteEvent.id)
+                select(QuoteEvent.kind)
+                .where(QuoteEvent.quote_id == quote_id)
+                .order_by(QuoteEvent.id)
             )
         )
 
@@ -122,7 +124,9 @@ def pay_due_now(
     assert pressed.status_code == 302, pressed.get_data(as_text=True)
     checkout = pressed.headers["Location"]
     intent = at_pay_step(app, sandbox, account, buyer, checkout, method)
-    confirm_as_browser(sandbox, account, intent["id"], intent["client_secret"], **METHODS[method][2])
+    confirm_as_browser(
+        sandbox, account, intent["id"], intent["client_secret"], **METHODS[method][2]
+    )
     buyer.get(f"{checkout}/return?payment_intent={intent['id']}")
     return intent
 
@@ -175,7 +179,9 @@ def test_a_recurring_line_saves_the_method_when_paid_in_full(
 ) -> None:
     account = merchant_taking(client, app, stripe_sandbox, "card")
     buyer = app.test_client()
-    monthly = LineInput("Maintenance", quantity=1, unit_amount=10000, interval=pricing.Interval.MONTH)
+    monthly = LineInput(
+        "Maintenance", quantity=1, unit_amount=10000, interval=pricing.Interval.MONTH
+    )
     quote_id, token = open_quote(app, currency="EUR", lines=(*LINES, monthly))
     page = f"/q/{token}"
     data = {"revision": str(quote_id), "agree": "y", "signature": "Grace Hopper"}
@@ -210,7 +216,9 @@ def test_nothing_due_now_saves_a_sepa_mandate_by_setup_intent(
     assert setup.metadata["kassa_document_type"] == "quote"
     assert setup.metadata["kassa_document_id"] == str(quote_id)
     assert set(setup.payment_method_types) == {"card", "sepa_debit"}
-    saved = save_method_as_browser(stripe_sandbox, account, secret, **sepa("DE89370400440532013000"))
+    saved = save_method_as_browser(
+        stripe_sandbox, account, secret, **sepa("DE89370400440532013000")
+    )
     assert saved["status"] == "succeeded"
 
     back = buyer.get(f"/q/{token}/method/return?setup_intent={setup.id}&redirect_status=succeeded")
@@ -248,7 +256,9 @@ def test_a_declined_card_is_said_and_another_one_saves(
     buyer.get(f"/q/{token}/method/return")
     quote = quote_row(app, quote_id)
     assert quote.saved_method_details["brand"] == "mastercard"
-    assert "mastercard card ending in 4444" in buyer.get(f"/q/{token}").get_data(as_text=True).lower()
+    assert (
+        "mastercard card ending in 4444" in buyer.get(f"/q/{token}").get_data(as_text=True).lower()
+    )
 
 
 def test_two_tabs_saving_at_once_save_one_method(
