@@ -29,13 +29,21 @@ from app.quotes.service import LineInput
 from tests.integration.test_payments import connected
 from tests.support.accounts import post_form
 from tests.support.invoice_buyers import at_pay_step
-from tests.support.payments import BILLING, MANDATE_DATA, confirm_as_browser, sepa
+from tests.support.payments import (
+    BILLING,
+    MANDATE_DATA,
+    confirm_as_browser,
+    connect_through_live_server,
+    sepa,
+    wait_until,
+)
 from tests.support.quotes import (
     open_quote,
     quote_row,
     save_method_as_browser,
     setup_secret_of,
 )
+from tests.support.servers import LiveServer
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
 TODAY = date.today()
@@ -360,3 +368,30 @@ def test_erasing_the_customer_empties_their_name_and_email_at_stripe(
     assert not after.name and not after.email
     with app.app_context():
         assert db.session.get_one(Customer, customer_id).erased_at is not None
+
+
+def test_webhooks_save_the_method_when_the_buyer_never_comes_back(
+    app: Flask, live_server: LiveServer, stripe_sandbox: StripeSandbox
+) -> None:
+    """``setup_intent.succeeded`` and ``setup_intent.setup_failed``, delivered by the sandbox to
+    Kassa under gunicorn: the buyer's tab closed after confirming, before the return page."""
+    owner = "live-owner@example.com"
+    account = stripe_sandbox.create_account("DE", "eur", name="Live Shop")
+    connect_through_live_server(live_server.url, account, owner, country="DE")
+    buyer = app.test_client()
+    quote_id, token = open_quote(
+        app, owner, currency="EUR", lines=LINES, payment_mode=PaymentMode.SCHEDULE, parts=ALL_LATER
+    )
+    page = f"/q/{token}"
+    data = {"revision": str(quote_id), "agree": "y", "signature": "Grace Hopper"}
+    assert post_form(buyer, page, f"{page}/accept", data).status_code == 302
+    secret = setup_secret_of(open_method_page(buyer, token))
+
+    save_method_as_browser(stripe_sandbox, account, secret, payment_method="pm_card_chargeDeclined")
+    wait_until(lambda: "method_setup_failed" in events_of(app, quote_id), what="setup_failed")
+    save_method_as_browser(stripe_sandbox, account, secret, payment_method="pm_card_visa")
+    saved = wait_until(lambda: quote_row(app, quote_id).saved_method_id, what="succeeded")
+    assert saved.startswith("pm_")
+    assert quote_row(app, quote_id).saved_method_details["brand"] == "visa"
+    buyer.get(f"{page}/method/return")  # a late return page changes nothing
+    assert events_of(app, quote_id).count("method_saved") == 1
