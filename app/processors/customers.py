@@ -34,6 +34,12 @@ def _stored_id(session: DbSession, customer: Customer, account_id: str) -> str |
     )
 
 
+def known_processor_customer_id(session: DbSession, customer: Customer) -> str | None:
+    """The Stripe customer made for ``customer`` in the connected account, if any (no call)."""
+    connection = current_connection(session, customer.merchant_id)
+    return _stored_id(session, customer, connection.account_id) if connection else None
+
+
 def processor_customer_id(session: DbSession, customer: Customer) -> str:
     """The Stripe customer of ``customer`` in the merchant's connected account, made once.
 

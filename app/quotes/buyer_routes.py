@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
@@ -235,7 +236,9 @@ def method_page(token: str) -> Response:
         return redirect(url_for("quote_buyers.method_returned", token=token))
     return_url = url_for("quote_buyers.method_returned", token=token)
     context = setup_page(db.session, QuoteDocument(quote), setup, return_url=return_url)
-    return render("checkout/setup.html", updating=bool(quote.saved_method_id), **context)
+    heading = _("Quote %(number)s", number=quote.shown_number)
+    updating = bool(quote.saved_method_id)
+    return render("checkout/setup.html", heading=heading, updating=updating, **context)
 
 
 @buyer_blueprint.get("/<token>/method/return")

@@ -39,6 +39,7 @@ from app.customers.models import Customer
 from app.extensions import DbSession
 from app.payments.models import Payment, PaymentStatus
 from app.payments.service import Rejection
+from app.processors.customers import known_processor_customer_id
 from app.quotes import paying
 from app.quotes.models import PaymentMode, Quote, QuoteStatus
 from app.quotes.saved_method import needs_saved_method, remember_method
@@ -163,8 +164,9 @@ class QuoteDocument(Document):
         if needs_saved_method(self.quote):
             details = payment.method_details or {}
             remember_method(
-                session, self.quote, str(details.get("id") or ""), details, {"payment": payment.id}
-            )
+                session, self.quote, str(details.get("id") or ""), details, {"payment": payment.id},
+                processor_customer=known_processor_customer_id(session, self.quote.customer),
+            )  # fmt: skip
         if payment.status is PaymentStatus.PROCESSING:
             record_event(session, self.quote, "payment_processing", {"payment": payment.id})
 

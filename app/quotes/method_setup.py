@@ -65,6 +65,7 @@ def record_setup(session: DbSession, quote: Quote, setup: SetupState) -> bool:
         setup.method.id or "",
         setup.method.as_dict(),
         {"setup_intent": setup.id},
+        processor_customer=setup.customer,
     )
     return quote.saved_method_id == setup.method.id
 

@@ -72,10 +72,13 @@ def remember_method(
     method_id: str,
     details: dict[str, Any],
     source: dict[str, Any],
+    *,
+    processor_customer: str | None,
 ) -> bool:
     """Keep ``method_id`` as the quote's saved method (the one its later parts are charged to),
-    with what may be shown of it; False when it is the saved one already (a replay)."""
-    if not method_id:
+    with what may be shown of it and the Stripe customer it is attached to; False when it is
+    the saved one already (a replay)."""
+    if not method_id or not processor_customer:
         return False
     shown = {key: details[key] for key in SHOWN_DETAILS if details.get(key) is not None}
     replaced = quote.saved_method_id
@@ -90,6 +93,7 @@ def remember_method(
             saved_method_id=method_id,
             saved_method_type=str(details.get("type") or ""),
             saved_method_details=shown,
+            processor_customer_id=processor_customer,
         )
         .execution_options(synchronize_session=False)
     )

@@ -161,6 +161,7 @@ def test_the_deposit_saves_the_method_for_the_later_part(
         quote.saved_method_id
     )
     assert saved.customer == customer.processor_customer_id  # reusable off-session
+    assert quote.processor_customer_id == customer.processor_customer_id
     assert quote.saved_method_details["last4"] and "number" not in quote.saved_method_details
     page = buyer.get(f"/q/{token}").get_data(as_text=True)
     assert 'data-testid="saved-method"' in page and quote.saved_method_details["last4"] in page
@@ -233,6 +234,7 @@ def test_nothing_due_now_saves_a_sepa_mandate_by_setup_intent(
     assert back.status_code == 302 and back.headers["Location"] == f"/q/{token}"
     quote = quote_row(app, quote_id)
     assert quote.setup_intent_id == setup.id and quote.saved_method_type == "sepa_debit"
+    assert quote.processor_customer_id == customer.processor_customer_id
     assert quote.saved_method_details["mandate_reference"]
     shown = buyer.get(f"/q/{token}").get_data(as_text=True)
     assert "Your payment method is saved." in shown
