@@ -52,4 +52,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "countersigned": _l("Countersigned"),
     "declined": _l("Declined by the customer"),
     "converted": _l("Converted into an invoice"),
+    "method_saved": _l("Payment method saved for the later payments"),
+    "method_updated": _l("Payment method replaced by the customer"),
+    "method_setup_failed": _l("The customer's payment method could not be saved"),
 }

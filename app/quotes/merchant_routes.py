@@ -26,6 +26,7 @@ from app.quotes.forms import QuoteForm
 from app.quotes.labels import EVENT_LABELS, INTERVAL_LABELS, PAYMENT_MODE_LABELS, STATUS_LABELS
 from app.quotes.models import Quote, QuoteStatus
 from app.quotes.pdf import quote_download_name, quote_pdf
+from app.settings.labels import METHOD_LABELS
 from app.settings.service import accepted_methods, account_currencies, list_tax_rates
 from app.web.form_views import submit_form
 from app.web.i18n import number, shipped_locales
@@ -296,6 +297,7 @@ def quote(quote_id: int) -> Response:
         quantities=service.current_quantities(quote),
         instalments=service.instalments(quote),
         next_charge=service.next_charge(quote),
+        method_labels=METHOD_LABELS,
         deliveries=deliveries_of(db.session, quote),
         address=_address(quote),
         revisions=revisions,

@@ -167,6 +167,9 @@ def test_the_deposit_saves_the_method_for_the_later_part(
     assert 'data-testid="saved-method"' in page and quote.saved_method_details["last4"] in page
     assert "Next payment:" in page and 'data-testid="quote-method"' not in page
     assert events_of(app, quote_id).count("method_saved") == 1
+    panel = client.get(f"/panel/quotes/{quote_id}").get_data(as_text=True)
+    assert "Saved payment method" in panel and quote.saved_method_details["last4"] in panel
+    assert "Payment method saved for the later payments" in panel
 
 
 def test_a_quote_charged_once_saves_nothing(
