@@ -6,6 +6,7 @@ method", reconciliation beside SetupIntents, and what erasing the customer does 
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -293,6 +294,35 @@ def test_two_tabs_saving_at_once_save_one_method(
         assert tab.get(f"/q/{token}/method/return").headers["Location"] == f"/q/{token}"
     assert quote_row(app, quote_id).saved_method_details["brand"] == "visa"
     assert events_of(app, quote_id).count("method_saved") == 1
+    assert len(processor_customers(app)) == 1
+
+
+def test_tabs_opening_the_method_page_at_the_same_moment_get_one_setup_intent(
+    app: Flask, client: FlaskClient, stripe_sandbox: StripeSandbox
+) -> None:
+    """Four tabs open the method page at once: one Stripe customer (one idempotency key, one
+    row), one SetupIntent (one key), and every tab mounts it."""
+    merchant_taking(client, app, stripe_sandbox, "card")
+    quote_id, token = accepted_quote(
+        app, app.test_client(), payment_mode=PaymentMode.SCHEDULE, parts=ALL_LATER
+    )
+    tabs = 4
+    start = threading.Barrier(tabs)
+    secrets: list[str] = []
+
+    def open_page() -> None:
+        tab = app.test_client()
+        start.wait()
+        secrets.append(setup_secret_of(open_method_page(tab, token)))
+
+    threads = [threading.Thread(target=open_page) for _ in range(tabs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(secrets) == tabs and len(set(secrets)) == 1
+    assert quote_row(app, quote_id).setup_intent_id == secrets[0].split("_secret_")[0]
     assert len(processor_customers(app)) == 1
 
 
