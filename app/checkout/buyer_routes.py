@@ -553,6 +553,7 @@ def pay(token: str) -> Response:
         stripe_js_url=current_app.extensions["kassa_settings"].stripe_js_url,
         public_url=current_app.extensions["kassa_settings"].public_url,
         paying=True,
+        saving=intent.setup_future_usage is not None,
         **_summary_context(checkout, document),
     )
     # Never kept for Back or Forward: the pay step is asked for again, and once paid it sends

@@ -29,7 +29,13 @@ from app.payments.models import Payment, PaymentEvent, PaymentStatus
 from app.payments.reasons import failure_reason, rejection_reason
 from app.processors.access import connected_gateway
 from app.processors.connection import current_connection
-from app.processors.gateway import GatewayError, GatewayFailure, IntentState, PaymentGateway
+from app.processors.gateway import (
+    GatewayError,
+    GatewayFailure,
+    IntentState,
+    PaymentGateway,
+    SetupState,
+)
 from app.processors.idempotency import idempotency_key
 
 log = logging.getLogger("kassa.payments")
@@ -109,6 +115,35 @@ _checkout_hooks: list[CheckoutHooks] = []
 
 def register_checkout_hooks(hooks: CheckoutHooks) -> None:
     _checkout_hooks[:] = [hooks]
+
+
+# SetupIntents: a document that saves a buyer's method without a payment (a quote with nothing
+# due at acceptance) registers what it does when one of its setups succeeds or fails; payments
+# do not import it. Found by the intent's ``kassa_document_type`` metadata.
+SetupHandler = Callable[[DbSession, Merchant, SetupState], bool]
+_setup_handlers: dict[str, SetupHandler] = {}
+
+
+def register_setup_handler(document_type: str, handler: SetupHandler) -> None:
+    _setup_handlers[document_type] = handler
+
+
+def setup_metadata(merchant: Merchant, *, document_type: str, document_id: str) -> dict[str, str]:
+    """The metadata a document puts on the SetupIntent it creates."""
+    return {
+        METADATA_MERCHANT: merchant.public_id,
+        METADATA_DOCUMENT_TYPE: document_type,
+        METADATA_DOCUMENT_ID: document_id,
+    }
+
+
+def record_setup_intent(session: DbSession, merchant: Merchant, setup: SetupState) -> bool:
+    """Hand a SetupIntent Kassa made for ``merchant`` to its document; False when it is not
+    one of Kassa's (made outside Kassa, or another merchant's) or its document ignored it."""
+    if setup.metadata.get(METADATA_MERCHANT) != merchant.public_id:
+        return False
+    handler = _setup_handlers.get(setup.metadata.get(METADATA_DOCUMENT_TYPE, ""))
+    return handler(session, merchant, setup) if handler is not None else False
 
 
 # A concurrent recording (a webhook, the return page) wrote the same payment first.

@@ -108,6 +108,19 @@ def _mandate_event(
     return WebhookOutcome.APPLIED if payment else WebhookOutcome.IGNORED
 
 
+def _setup_event(session: DbSession, merchant: Merchant, event: WebhookEventData) -> WebhookOutcome:
+    """A SetupIntent succeeded or failed: re-read it (order matters) and hand it to the
+    document that made it (a quote saving the method for its later parts)."""
+    try:
+        setup = connected_gateway(session, merchant.id).retrieve_setup_intent(event.object_id)
+    except GatewayError as error:
+        if error.failure is GatewayFailure.NOT_FOUND:
+            return WebhookOutcome.IGNORED  # another account's
+        raise
+    applied = service.record_setup_intent(session, merchant, setup)
+    return WebhookOutcome.APPLIED if applied else WebhookOutcome.IGNORED
+
+
 # Every type ``processors.connection.WEBHOOK_EVENTS`` subscribes to has a handler (a test
 # checks it): an event Kassa asks for and then ignores would be a change nobody records.
 HANDLERS: dict[str, Handler] = {
@@ -130,6 +143,8 @@ HANDLERS: dict[str, Handler] = {
     "refund.failed": _refund_event,
     "charge.refund.updated": _refund_event,
     "mandate.updated": _mandate_event,
+    "setup_intent.succeeded": _setup_event,
+    "setup_intent.setup_failed": _setup_event,
 }
 
 

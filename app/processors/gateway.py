@@ -116,6 +116,7 @@ class MethodDetails:
     """What may be shown of a payment method: never a full number."""
 
     type: str
+    id: str | None = None  # the payment method (pm_...), reusable when it was saved
     brand: str | None = None
     last4: str | None = None
     exp_month: int | None = None
@@ -163,6 +164,48 @@ class IntentState:
     next_action: str | None = None  # what ``requires_action`` waits for (Stripe's type)
     verification_url: str | None = None  # ACH micro-deposits: Stripe's hosted verification page
     microdeposit_type: str | None = None  # what was sent: "descriptor_code" or "amounts"
+    customer: str | None = None  # the processor's customer it is (to be) saved to
+    setup_future_usage: str | None = None  # "off_session" when the method is saved for later
+
+
+@dataclass(frozen=True)
+class CustomerRequest:
+    """A processor customer for one of the merchant's customers: a saved method belongs to it.
+    Empty strings clear the name and email (an erased customer)."""
+
+    name: str
+    email: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SetupRequest:
+    """A SetupIntent: save a method of ``customer`` for off-session payments, nothing charged."""
+
+    customer: str
+    payment_method_types: tuple[str, ...]
+    metadata: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class SetupState:
+    """A SetupIntent as Stripe reports it, with the method saved (or tried) and its mandate."""
+
+    id: str
+    client_secret: str
+    status: str  # requires_payment_method, requires_action, processing, succeeded, canceled
+    created: datetime
+    customer: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    payment_method_types: tuple[str, ...] = ()
+    method: MethodDetails | None = None
+    error_type: str | None = None  # of the last error (``last_setup_error``)
+    error_code: str | None = None
+    decline_code: str | None = None
+    error_message: str | None = None
+    next_action: str | None = None
+    verification_url: str | None = None
 
 
 # ``next_action`` of a bank account typed in by hand (ACH): the buyer confirms what Stripe sent to
@@ -265,3 +308,13 @@ class PaymentGateway(Protocol):
     def retrieve_event(self, event_id: str) -> WebhookEventData:
         """An event as Stripe keeps it (30 days), for replaying one a delivery failed on."""
         ...
+
+    def create_customer(self, request: CustomerRequest, idempotency_key: str) -> str: ...
+
+    def update_customer(
+        self, customer_id: str, request: CustomerRequest, idempotency_key: str
+    ) -> None: ...
+
+    def create_setup_intent(self, request: SetupRequest, idempotency_key: str) -> SetupState: ...
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupState: ...

@@ -19,6 +19,7 @@ from app.core.money import Money, from_stripe_amount, to_stripe_amount
 from app.processors.gateway import (
     MICRODEPOSITS,
     AccountInfo,
+    CustomerRequest,
     DisputeState,
     GatewayError,
     GatewayFailure,
@@ -27,6 +28,8 @@ from app.processors.gateway import (
     MethodDetails,
     OffSessionCharge,
     RefundResult,
+    SetupRequest,
+    SetupState,
     WebhookEndpoint,
     WebhookEventData,
     WebhookPayloadError,
@@ -42,6 +45,8 @@ RETRY_DELAYS = (0.5, 1.0, 2.0)
 T = TypeVar("T")
 # What every PaymentIntent read brings along: the fee and net, and the method's safe details.
 INTENT_EXPAND = ["latest_charge.balance_transaction", "payment_method"]
+# What every SetupIntent read brings along: the method saved and its mandate's reference.
+SETUP_EXPAND = ["payment_method", "mandate"]
 
 
 def _error_field(error: stripe.StripeError, name: str) -> str | None:
@@ -272,8 +277,6 @@ class StripeGateway:
             "currency": request.amount.currency.lower(),
             "expand": INTENT_EXPAND,
         }
-        if request.customer:
-            params["customer"] = request.customer
         intent = self._call(
             lambda: self._client.v1.payment_intents.create(
                 params=params, options={"idempotency_key": idempotency_key}
@@ -375,6 +378,57 @@ class StripeGateway:
         event = self._call(lambda: self._client.v1.events.retrieve(event_id))
         return _event_of(event.to_dict())
 
+    def create_customer(self, request: CustomerRequest, idempotency_key: str) -> str:
+        """A customer for saved methods; only its id is kept."""
+        params: Any = {
+            "name": request.name,
+            "email": request.email,
+            "metadata": dict(request.metadata),
+        }
+        customer = self._call(
+            lambda: self._client.v1.customers.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return str(customer.id)
+
+    def update_customer(
+        self, customer_id: str, request: CustomerRequest, idempotency_key: str
+    ) -> None:
+        params: Any = {"name": request.name, "email": request.email}
+        if request.metadata:
+            params["metadata"] = dict(request.metadata)
+        self._call(
+            lambda: self._client.v1.customers.update(
+                customer_id, params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+
+    def create_setup_intent(self, request: SetupRequest, idempotency_key: str) -> SetupState:
+        """Save a method for off-session payments; the buyer confirms it with Stripe.js."""
+        params: Any = {
+            "customer": request.customer,
+            "payment_method_types": list(request.payment_method_types),
+            "usage": "off_session",
+            "metadata": dict(request.metadata),
+            "expand": SETUP_EXPAND,
+        }
+        if request.description:
+            params["description"] = request.description
+        intent = self._call(
+            lambda: self._client.v1.setup_intents.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return setup_state(intent.to_dict())
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupState:
+        params: Any = {"expand": SETUP_EXPAND}
+        intent = self._call(
+            lambda: self._client.v1.setup_intents.retrieve(setup_intent_id, params=params)
+        )
+        return setup_state(intent.to_dict())
+
     def retrieve_dispute(self, dispute_id: str) -> DisputeState:
         dispute = self._call(lambda: self._client.v1.disputes.retrieve(dispute_id))
         data: dict[str, Any] = dispute.to_dict()
@@ -411,6 +465,8 @@ def _intent_params(request: IntentRequest) -> dict[str, Any]:
     }
     if request.setup_future_usage:
         params["setup_future_usage"] = request.setup_future_usage
+    if request.customer:
+        params["customer"] = request.customer
     if request.description:
         params["description"] = request.description
     return params
@@ -547,6 +603,54 @@ def intent_state(data: dict[str, Any]) -> IntentState:
         next_action=next_action.get("type"),
         verification_url=(next_action.get(MICRODEPOSITS) or {}).get("hosted_verification_url"),
         microdeposit_type=(next_action.get(MICRODEPOSITS) or {}).get("microdeposit_type"),
+        customer=_id_of(data.get("customer")),
+        setup_future_usage=data.get("setup_future_usage") or None,
+    )
+
+
+def setup_state(data: dict[str, Any]) -> SetupState:
+    """Our ``SetupState`` from a SetupIntent expanded with ``SETUP_EXPAND``."""
+    error = data.get("last_setup_error") or {}
+    next_action = data.get("next_action") or {}
+    return SetupState(
+        id=data["id"],
+        client_secret=str(data.get("client_secret") or ""),
+        status=str(data["status"]),
+        created=_moment(data.get("created")),
+        customer=_id_of(data.get("customer")),
+        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+        payment_method_types=tuple(data.get("payment_method_types") or ()),
+        method=_setup_method(data),
+        error_type=error.get("type"),
+        error_code=error.get("code"),
+        decline_code=error.get("decline_code"),
+        error_message=error.get("message"),
+        next_action=next_action.get("type"),
+        verification_url=(next_action.get(MICRODEPOSITS) or {}).get("hosted_verification_url"),
+    )
+
+
+def _setup_method(data: dict[str, Any]) -> MethodDetails | None:
+    """The saved method's safe details, with its mandate (a bank debit's) and reference."""
+    method = data.get("payment_method")
+    if not isinstance(method, dict) or not method.get("type"):
+        return None
+    kind = str(method["type"])
+    details: dict[str, Any] = method.get(kind) or {}
+    mandate = data.get("mandate")
+    reference = None
+    if isinstance(mandate, dict):
+        reference = ((mandate.get("payment_method_details") or {}).get(kind) or {}).get("reference")
+    return MethodDetails(
+        type=kind,
+        id=method.get("id"),
+        brand=details.get("brand"),
+        last4=details.get("last4"),
+        exp_month=details.get("exp_month"),
+        exp_year=details.get("exp_year"),
+        bank_name=details.get("bank_name"),
+        mandate_id=_id_of(mandate),
+        mandate_reference=reference,
     )
 
 
@@ -567,6 +671,7 @@ def _method_details(intent: dict[str, Any], charge: dict[str, Any] | None) -> Me
     mandate = details.get("mandate")
     return MethodDetails(
         type=kind,
+        id=_id_of(intent.get("payment_method")),
         brand=details.get("brand"),
         last4=details.get("last4"),
         exp_month=details.get("exp_month"),

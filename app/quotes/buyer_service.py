@@ -30,6 +30,7 @@ from app.quotes.document import QuoteDocument, closed_reason
 from app.quotes.labels import INTERVAL_LABELS, STATUS_LABELS
 from app.quotes.models import Quote, QuotePaymentPart, QuoteStatus
 from app.quotes.pricing import PaymentPlan, QuotePrice, QuotePricingError, payment_parts
+from app.quotes.saved_method import method_action
 from app.quotes.service import (
     acceptance_refusal,
     buyer_quantities,
@@ -41,6 +42,7 @@ from app.quotes.service import (
     shown_status,
     shown_text,
 )
+from app.settings.labels import METHOD_LABELS
 from app.settings.service import checkout_settings
 
 MAX_TYPED = 7  # digits of a typed quantity
@@ -157,6 +159,7 @@ class QuotePage:
     status: QuoteStatus
     closed: str | LazyString | None  # why it can no longer be accepted, when it is open no more
     due_now: Money
+    method_action: str | None  # save the method without paying, or replace a failed one
 
     def context(self, session: DbSession) -> dict[str, Any]:
         merchant = self.quote.merchant
@@ -170,6 +173,8 @@ class QuotePage:
             "interval_labels": INTERVAL_LABELS,
             "priced_lines": {line.reference: line for line in self.priced.lines},
             "next_charge": next_charge(self.quote),
+            "method_action": self.method_action,
+            "method_labels": METHOD_LABELS,
             "terms": shown_text(self.quote.terms, str(get_locale()), self.quote.locale),
             "notes": shown_text(self.quote.notes, str(get_locale()), self.quote.locale),
         }
@@ -193,6 +198,7 @@ def quote_page(
             if quote.status in paying.PAYABLE_STATUSES
             else due_at_acceptance_of(quote, today)
         ),
+        method_action=method_action(quote, today),
     )
 
 

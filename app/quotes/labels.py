@@ -56,6 +56,9 @@ EVENT_LABELS: dict[str, LazyString] = {
     "part_invoiced": _l("A scheduled part invoiced"),
     "part_paid": _l("A scheduled part paid"),
     "part_failed": _l("A scheduled charge failed"),
+    "method_saved": _l("Payment method saved for the later payments"),
+    "method_updated": _l("Payment method replaced by the customer"),
+    "method_setup_failed": _l("The customer's payment method could not be saved"),
 }
 
 PART_STATUS_LABELS: dict[PartStatus, LazyString] = {

@@ -33,6 +33,7 @@ from app.quotes.labels import (
 from app.quotes.models import Quote, QuoteStatus
 from app.quotes.pdf import quote_download_name, quote_pdf
 from app.quotes.schedule import schedule_rows
+from app.settings.labels import METHOD_LABELS
 from app.settings.service import accepted_methods, account_currencies, list_tax_rates
 from app.web.form_views import submit_form
 from app.web.i18n import number, shipped_locales
@@ -305,6 +306,7 @@ def quote(quote_id: int) -> Response:
         next_charge=service.next_charge(quote),
         schedule=schedule_rows(db.session, quote),
         part_status_labels=PART_STATUS_LABELS,
+        method_labels=METHOD_LABELS,
         deliveries=deliveries_of(db.session, quote),
         address=_address(quote),
         revisions=revisions,

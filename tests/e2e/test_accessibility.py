@@ -340,3 +340,42 @@ def test_a_payment_links_editor_preview_and_optional_item(
         axe_page.goto(url)
         expect(axe_page.get_by_role("heading", name="Workshop", level=1)).to_be_visible()
         assert axe_violations(axe_page) == [], url
+
+
+def test_a_quotes_method_pages(
+    axe_page: Page, base_url: str, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    """An accepted quote with nothing due now (its "Save your payment method"), the method page
+    with the Payment Element in setup mode, and the same page after a declined card."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from app.quotes.models import PaymentMode
+    from app.quotes.pricing import PartSpec
+    from tests.support.accounts import post_form
+    from tests.support.quotes import save_method_as_browser, setup_secret_of
+
+    email = "a11y-quote@example.com"
+    account = stripe_sandbox.create_account("DE", "eur")
+    connect_through_live_server(base_url, account, email, country="DE")
+    later = date.today() + timedelta(days=20)
+    parts = (PartSpec(percent=Decimal(50), due_on=later), PartSpec(due_on=later + timedelta(9)))
+    quote_id, token = open_quote(
+        app, email, currency="EUR", payment_mode=PaymentMode.SCHEDULE, parts=parts
+    )
+    customer = app.test_client()
+    accept = {"revision": str(quote_id), "agree": "y", "signature": "Grace Hopper",
+              "quantity-1": "4"}  # fmt: skip
+    assert post_form(customer, f"/q/{token}", f"/q/{token}/accept", accept).status_code == 302
+    axe_page.goto(f"{base_url}/q/{token}")
+    expect(axe_page.get_by_role("link", name="Save your payment method")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the quote with nothing due"
+    axe_page.get_by_role("link", name="Save your payment method").click()
+    expect(axe_page.frame_locator('iframe[title="Secure payment input frame"]').first.get_by_role(
+        "textbox", name="Card number")).to_be_visible()  # fmt: skip
+    assert axe_violations(axe_page) == [], "the method page"
+    secret = setup_secret_of(axe_page.content())
+    save_method_as_browser(stripe_sandbox, account, secret, payment_method="pm_card_chargeDeclined")
+    axe_page.goto(f"{base_url}/q/{token}/method/return")
+    expect(axe_page.get_by_test_id("last-failure")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the method page after a declined card"

@@ -52,6 +52,9 @@ const state = {
   errors: {},
   bankAccount: null,
   bacsConfirmed: false,
+  // Whether the method is saved for later: a SetupIntent, an intent with setup_future_usage,
+  // or a deferred group created so. A card then shows Stripe's consent text for saving.
+  saving: false,
   busy: false,
   submitted: false,
   dialog: null,
@@ -197,6 +200,7 @@ function renderPanel(method) {
 }
 
 function mandateText(method) {
+  if (method === 'card') return state.saving && showsTerms(method) ? t('mandate.card', {merchant: merchantName()}) : '';
   if (!MANDATE_METHODS.has(method) || !showsTerms(method)) return '';
   if (method === 'us_bank_account' && !state.bankAccount) return '';
   return t(`mandate.${method}`, {merchant: merchantName()});
@@ -561,12 +565,14 @@ function orderForBuyer(methods, intentId) {
 async function availableMethods() {
   let types = state.group.paymentMethodTypes;
   let intentId = null;
+  state.saving = state.group.mode === 'setup' || Boolean(state.group.setupFutureUsage);
   if (state.group.clientSecret) {
-    const {path, id} = intentFromSecret(state.group.clientSecret);
+    const {kind, path, id} = intentFromSecret(state.group.clientSecret);
     const response = await callApi(state.publishableKey, 'GET', path, {client_secret: state.group.clientSecret});
     if (!response.ok) return {error: response.body.error};
     types = response.body.payment_method_types;
     intentId = id;
+    state.saving = kind === 'setup' || Boolean(response.body.setup_future_usage);
   }
   const supported = (types && types.length ? types : ['card']).filter((type) => SUPPORTED_METHODS.includes(type));
   const methods = orderForBuyer(supported, intentId);
