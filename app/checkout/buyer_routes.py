@@ -547,7 +547,7 @@ def pay(token: str) -> Response:
     db.session.commit()
     if not service.payable(intent):
         return redirect(url_for("checkout.returned", token=token))
-    return render(
+    page = render(
         "checkout/pay.html",
         intent=intent,
         failure=_last_failure(intent),
@@ -555,8 +555,13 @@ def pay(token: str) -> Response:
         stripe_js_url=current_app.extensions["kassa_settings"].stripe_js_url,
         public_url=current_app.extensions["kassa_settings"].public_url,
         paying=True,
+        saving=intent.setup_future_usage is not None,
         **_summary_context(checkout, document),
     )
+    # Never kept for Back or Forward: the pay step is asked for again, and once paid it sends
+    # the buyer to the receipt (checkout.js reloads a page a browser kept all the same).
+    page.headers["Cache-Control"] = "private, no-store"
+    return page
 
 
 @blueprint.post("/c/<token>/pay/method")

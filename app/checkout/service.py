@@ -28,7 +28,7 @@ from app.checkout.models import (
 from app.core import pricing
 from app.core.crypto import Purpose, Rotation
 from app.core.errors import ServiceError
-from app.core.methods import PaymentMethod, required_currency
+from app.core.methods import REUSABLE_METHODS, PaymentMethod, required_currency
 from app.core.money import Money, format_typed_decimal
 from app.core.tokens import new_public_id, new_secret_token, token_digest
 from app.extensions import DbSession
@@ -45,6 +45,7 @@ from app.payments.service import (
     start_payment,
 )
 from app.processors.access import connected_gateway
+from app.processors.customers import processor_customer_id
 from app.processors.gateway import (
     MICRODEPOSITS,
     GatewayError,
@@ -551,11 +552,14 @@ def branding_of(session: DbSession, document: Document) -> CheckoutSettings:
 
 
 def offered_methods(session: DbSession, document: Document) -> list[PaymentMethod]:
-    """The document's methods (within what the merchant accepts) that its currency allows."""
+    """The document's methods (within what the merchant accepts) that its currency allows;
+    only reusable ones when the payment saves the method for later charges."""
+    saving = document.saves_method_for(session) is not None
     return [
         method
         for method in document.accepted(session)
         if required_currency(method) in (None, document.currency)
+        and (not saving or method in REUSABLE_METHODS)
     ]
 
 
@@ -687,6 +691,8 @@ def buyer_snapshot(checkout: CheckoutSession | None, locale: str) -> dict[str, A
 
 # The pay step
 
+OFF_SESSION = "off_session"  # the method is saved for charges made without the buyer
+
 
 def _next_intent_key(session: DbSession, checkout: CheckoutSession) -> str:
     """A new idempotency key for the next create or update of the checkout's intent.
@@ -712,6 +718,7 @@ def _payment_request(
         raise ServiceError(document.refusal_messages[summary.refusal])
     if not summary.methods:
         raise ServiceError(_l("This checkout cannot be paid. Please contact the seller."))
+    saver = document.saves_method_for(session)
     return IntentRequest(
         amount=summary.breakdown.due_now.total,
         payment_method_types=tuple(method.value for method in summary.methods),
@@ -722,6 +729,8 @@ def _payment_request(
             checkout_reference=checkout.public_id,
         ),
         description=document.title,
+        customer=processor_customer_id(session, saver) if saver is not None else None,
+        setup_future_usage=OFF_SESSION if saver is not None else None,
     )
 
 
@@ -774,6 +783,8 @@ def _out_of_date(intent: IntentState, request: IntentRequest) -> bool:
         intent.amount != request.amount
         or set(intent.payment_method_types) != set(request.payment_method_types)
         or any(intent.metadata.get(key) != value for key, value in request.metadata.items())
+        or intent.setup_future_usage != request.setup_future_usage
+        or (request.customer is not None and intent.customer != request.customer)
     )
 
 

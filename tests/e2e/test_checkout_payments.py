@@ -28,6 +28,7 @@ from tests.support.checkout import (
     paid,
     pay_button,
     pay_by_card,
+    payment_status,
 )
 from tests.support.mailbox import Mailbox
 from tests.support.payments import confirm_as_browser, wait_until
@@ -128,6 +129,67 @@ def test_three_d_secure_failed_then_another_card(page: Page, shop: Shop) -> None
     pay_by_card(page, element, "4242424242424242")
     paid(page)
     assert [c["status"] for c in shop.charges()].count("succeeded") == 1
+
+
+def test_while_a_payment_is_on_its_way_the_buyer_is_told_and_the_order_is_locked(
+    page: Page, shop: Shop
+) -> None:
+    """From Pay until the outcome (here a 3-D Secure challenge) the page says the payment is
+    being processed, and neither the order nor the card can be changed; a failed challenge
+    gives them back."""
+    element = enter_details(page, shop.add_link(adjustable_quantity="y", max_quantity="5"))
+    pay_by_card(page, element, "4000000000003220")
+    challenge = page.frame_locator(CHALLENGE_FRAME).frame_locator("iframe#challengeFrame")
+    expect(challenge.get_by_role("button", name="Fail")).to_be_visible()
+    expect(payment_status(page)).to_be_visible()
+    expect(pay_button(page)).to_be_disabled()
+    quantity = page.get_by_label("Quantity of Seat")
+    quantity.focus()
+    expect(quantity).not_to_be_focused()  # the summary is out of reach
+    details = page.get_by_role("link", name="Change your details")
+    details.focus()
+    expect(details).not_to_be_focused()
+    expect(element.get_by_role("textbox", name="Card number")).not_to_be_editable()
+
+    challenge.get_by_role("button", name="Fail").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(payment_status(page)).to_have_count(0)
+    expect(pay_button(page)).to_be_enabled()
+    quantity.focus()
+    expect(quantity).to_be_focused()
+    fill_card(element, "4242424242424242")
+    pay_button(page).click()
+    paid(page)
+    assert [c["status"] for c in shop.charges()].count("succeeded") == 1
+
+
+@pytest.mark.browser_context_args(locale="sv-SE")
+def test_a_swedish_buyer_reads_that_the_payment_is_being_processed(page: Page, shop: Shop) -> None:
+    words = WORDS["sv"]
+    page.goto(shop.add_link())
+    page.get_by_label(words["email"]).fill(BUYER)
+    page.get_by_label(words["name"]).fill("Ada Buyer")
+    page.get_by_role("button", name=words["continue"]).click()
+    fill_card(page.frame_locator(PAYMENT_FRAME).first, "4000000000003220", "sv")
+    page.get_by_role("button", name=words["pay"]).click()
+    expect(page.get_by_role("status").filter(has_text="Din betalning behandlas.")).to_have_text(
+        "Din betalning behandlas. Håll den här sidan öppen."
+    )
+    challenge = page.frame_locator(CHALLENGE_FRAME).frame_locator("iframe#challengeFrame")
+    challenge.locator("#test-source-authorize-3ds").click()
+    expect(page.get_by_role("heading", name=words["thanks"])).to_be_visible(timeout=20_000)
+
+
+def test_back_after_paying_shows_the_receipt_not_the_pay_form(page: Page, shop: Shop) -> None:
+    element = enter_details(page, shop.add_link())
+    pay_by_card(page, element, "4242424242424242")
+    paid(page)
+    page.go_back()
+    paid(page)
+    expect(pay_button(page)).to_have_count(0)
+    page.reload()
+    paid(page)
+    assert len(shop.charges()) == 1
 
 
 def test_a_reload_during_three_d_secure_lets_the_buyer_pay_again(page: Page, shop: Shop) -> None:

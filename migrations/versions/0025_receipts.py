@@ -1,7 +1,7 @@
 """receipts: what a payment bought, and its receipt number
 
-Revision ID: 0026
-Revises: 0021
+Revision ID: 0025
+Revises: 0024
 Created: 2026-12-07 13:30:00.000000
 
 A payment keeps what the buyer bought as it was priced and charged (``payments.purchase``: the
@@ -13,8 +13,8 @@ it was issued. Payments taken before have neither; their receipts show the amoun
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0026'
-down_revision = '0021'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
