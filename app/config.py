@@ -109,6 +109,13 @@ def _password_hashing(value: str, env: str) -> str:
     return value
 
 
+def _test_clock(value: bool, env: str) -> bool:
+    """The movable clock of the payment scheduler (``app/data/clock.py``): for tests only."""
+    if value and env != "testing":
+        raise RuntimeError("KASSA_TEST_CLOCK is for tests (KASSA_ENV=testing).")
+    return value
+
+
 def _stripe_mode(value: str) -> str:
     if value not in ("test", "live"):
         raise RuntimeError(f"KASSA_STRIPE_MODE must be 'test' or 'live', not {value!r}.")
@@ -130,6 +137,8 @@ class Settings:
     ratelimit_storage_url: str = ""
     login_rate_limit: str = "10 per minute"
     hash_cost: str = "standard"
+    # The scheduler's clock may be moved forward by a row (tests only; refused elsewhere).
+    test_clock: bool = False
     tasks_immediate: bool = True
     smtp_host: str = ""
     smtp_port: int = 25
@@ -187,6 +196,7 @@ class Settings:
             ),
             login_rate_limit=get("LOGIN_RATE_LIMIT", "10 per minute"),
             hash_cost=_password_hashing(get("PASSWORD_HASHING", "standard"), env),
+            test_clock=_test_clock(flag("TEST_CLOCK", False), env),
             tasks_immediate=flag("TASKS_IMMEDIATE", env != "production"),
             smtp_host=get("SMTP_HOST"),
             smtp_port=int(get("SMTP_PORT", "25") or 25),

@@ -16,6 +16,8 @@ from types import ModuleType
 from app.catalog import models as catalog
 from app.checkout import models as checkout
 from app.customers import models as customers
+from app.data import models as data
+from app.documents import models as documents
 from app.invoices import models as invoices
 from app.links import models as links
 from app.merchants import models as merchants
@@ -30,6 +32,8 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     catalog,
     checkout,
     customers,
+    data,
+    documents,
     invoices,
     links,
     merchants,

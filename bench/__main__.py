@@ -9,7 +9,7 @@ alternation with hello-world (``KASSA_BENCH_ROUNDS`` rounds of hello then the pa
 run of each is kept, as ``timeit`` keeps the fastest: the best is the run nothing interfered with.
 Shop pages are measured twice: as a first-time visitor gets them (from the page cache, after
 the first) and as a buyer with a cart does (rendered for them on every view). A payment link's
-page and an invoice's are measured as a new visitor gets them (the page cache), a buyer's
+page, an invoice's and a quote's are measured as a new visitor gets them (the page cache), a buyer's
 checkout with choices made as that buyer gets it, and an HTMX quantity change as that buyer
 posts it (wrk with ``bench/post.lua``). Beside the best run, every page's spread over the
 rounds is reported: its lowest and highest share of the hello-world run just before it.
@@ -173,8 +173,9 @@ def cart_cookie(base: str, product_path: str) -> str:
 
 
 def seed(env: dict[str, str]) -> None:
-    """A three-line payment link's page and a buyer's checkout of it, an invoice's page, a shop
-    home and a product page of a shop listing 20 products join the pages (``bench/seed.py``)."""
+    """A three-line payment link's page and a buyer's checkout of it, an invoice's page, a
+    quote's page, a shop home and a product page of a shop listing 20 products join the pages
+    (``bench/seed.py``)."""
     made = subprocess.run(
         [sys.executable, "-m", "bench.seed"],
         cwd=ROOT,
@@ -183,10 +184,11 @@ def seed(env: dict[str, str]) -> None:
         capture_output=True,
         text=True,
     )
-    checkout, shop, product, link, invoice = made.stdout.strip().splitlines()[-5:]
+    checkout, shop, product, link, invoice, quote = made.stdout.strip().splitlines()[-6:]
     PAGES[LINK_PAGE] = link
     PAGES[CHECKOUT_PAGE] = checkout
     PAGES["invoice page (3 lines), a customer's view"] = invoice
+    PAGES["quote page (3 lines), a customer's view"] = quote
     PAGES["shop home (20 products listed)"] = shop
     PAGES["shop product page (of 20 listed)"] = product
 

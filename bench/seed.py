@@ -4,8 +4,8 @@
 Stripe connection (stored keys only: the buyer page does not call Stripe before the pay step),
 a payment link of three lines (the first one's quantity adjustable), and one buyer's checkout
 of it with choices made (a quantity and a method); an open storefront listing 20 products; a
-customer's open invoice. It prints the checkout's path, the shop home's, a product page's,
-the link's and the invoice's, one a line.
+customer's open invoice and an open quote to them. It prints the checkout's path, the shop
+home's, a product page's, the link's, the invoice's and the quote's, one a line.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from app.links.service import LineDetails, LinkDetails, add_line, create_link
 from app.merchants.models import Merchant
 from app.merchants.service import open_account
 from app.processors.models import ProcessorConnection
+from app.quotes import service as quotes
 from app.settings.service import checkout_settings
 from app.storefront.service import StorefrontDetails, list_product, storefront_of, update_storefront
 
@@ -92,27 +93,48 @@ def main() -> None:
                 Money(10000 + 100 * number, "SEK"),
             )  # fmt: skip
             list_product(db.session, shop, product.id)
-        invoice_token = _open_invoice(merchant)
+        reader = _customer(merchant)
+        invoice_token = _open_invoice(merchant, reader)
+        quote_token = _open_quote(merchant, reader)
         db.session.commit()
         print(f"/c/{checkout.token}")
         print("/s/bench-shop")
         print("/s/bench-shop/p/bowl-10")
         print(f"/l/{link.slug}")
         print(f"/i/{invoice_token}")
+        print(f"/q/{quote_token}")
 
 
-def _open_invoice(merchant: Merchant) -> str:
-    """A customer's open invoice of three lines; the token of its page."""
+def _customer(merchant: Merchant) -> Customer:
+    """The customer the invoice and the quote are for."""
     customer = Customer(
         merchant_id=merchant.id, name="Invoice Reader", email="reader@kassa.test",
         email_key="reader@kassa.test", billing_address={"line1": "Storgatan 1",
         "postal_code": "111 22", "city": "Stockholm", "country": "SE"},
     )  # fmt: skip
     db.session.add(customer)
+    return customer
+
+
+def _open_invoice(merchant: Merchant, customer: Customer) -> str:
+    """A customer's open invoice of three lines; the token of its page."""
     lines = [LineInput(name, quantity=2, unit_amount=amount) for name, amount in ITEMS]
     invoice = create_invoice(db.session, merchant, customer, currency="SEK", lines=lines)
     secret_key = current_app.extensions["kassa_settings"].secret_key
     return finalize_invoice(db.session, invoice, date.today(), secret_key)
+
+
+def _open_quote(merchant: Merchant, customer: Customer) -> str:
+    """An open quote of three lines to the customer (the first adjustable, the last optional),
+    as sent; the token of its page."""
+    lines = [
+        quotes.LineInput(ITEMS[0][0], 2, ITEMS[0][1], adjustable=True, max_quantity=9),
+        quotes.LineInput(ITEMS[1][0], 2, ITEMS[1][1]),
+        quotes.LineInput(ITEMS[2][0], 2, ITEMS[2][1], optional=True),
+    ]
+    quote = quotes.create_quote(db.session, merchant, customer, currency="SEK", lines=lines)
+    secret_key = current_app.extensions["kassa_settings"].secret_key
+    return quotes.send_quote(db.session, quote, date.today(), secret_key)
 
 
 if __name__ == "__main__":

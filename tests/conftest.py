@@ -123,6 +123,8 @@ def app_settings(
         "KASSA_LOGIN_RATE_LIMIT": "1000 per minute",
         # The same argon2id at its lowest cost: full-cost hashing is most of a sign-up's time.
         "KASSA_PASSWORD_HASHING": "cheapest",
+        # The quote scheduler's clock, moved forward by tests (tests/support/schedules.py).
+        "KASSA_TEST_CLOCK": "1",
         "KASSA_LOG_LEVEL": "WARNING",
         "KASSA_PUBLIC_URL": "http://localhost",
         "KASSA_STRIPE_API_BASE": stripe_sandbox.api_base,

@@ -43,8 +43,10 @@ from app.core import pricing
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
 from app.extensions import db, limiter
-from app.payments.models import PaymentStatus
+from app.merchants.business import seller_details
+from app.payments.models import Payment, PaymentStatus
 from app.payments.reasons import gateway_failure_message, last_error_message, rejection_reason
+from app.payments.receipts import purchase_of, receipt_download
 from app.payments.service import PAID
 from app.processors.access import publishable_key
 from app.processors.gateway import GatewayError, IntentState
@@ -545,7 +547,7 @@ def pay(token: str) -> Response:
     db.session.commit()
     if not service.payable(intent):
         return redirect(url_for("checkout.returned", token=token))
-    return render(
+    page = render(
         "checkout/pay.html",
         intent=intent,
         failure=_last_failure(intent),
@@ -553,14 +555,33 @@ def pay(token: str) -> Response:
         stripe_js_url=current_app.extensions["kassa_settings"].stripe_js_url,
         public_url=current_app.extensions["kassa_settings"].public_url,
         paying=True,
+        saving=intent.setup_future_usage is not None,
         **_summary_context(checkout, document),
     )
+    # Never kept for Back or Forward: the pay step is asked for again, and once paid it sends
+    # the buyer to the receipt (checkout.js reloads a page a browser kept all the same).
+    page.headers["Cache-Control"] = "private, no-store"
+    return page
 
 
 @blueprint.post("/c/<token>/pay/method")
 def report_method(token: str) -> Response:
     """The Payment Element's chosen method: the summary and the intent take its fee."""
     return _checkout_change(token, "method", paying=True)
+
+
+def _receipt_page(checkout: CheckoutSession, document: Document, payment: Payment) -> Response:
+    """The receipt: the seller's legal details, its number and date, what was bought with its
+    taxes, the total, the method and the document it pays."""
+    shell = _shell(document)
+    return render(
+        "checkout/receipt.html",
+        checkout=checkout,
+        payment=payment,
+        purchase=purchase_of(payment),
+        seller=seller_details(shell["merchant"]),
+        **shell,
+    )
 
 
 def _rejected_page(
@@ -571,9 +592,7 @@ def _rejected_page(
     payment = settled.payment
     if settled.counted is not None:
         flash(str(rejection_reason(payment.rejection)), "info")
-        return render(
-            "checkout/receipt.html", checkout=checkout, payment=settled.counted, **_shell(document)
-        )
+        return _receipt_page(checkout, document, settled.counted)
     return render(
         "checkout/rejected.html",
         checkout=checkout,
@@ -592,6 +611,16 @@ def _last_failure(intent: IntentState) -> str | None:
     return last_error_message(
         intent.error_type, intent.error_code, intent.decline_code, intent.error_message
     )
+
+
+@blueprint.get("/c/<token>/receipt.pdf")
+def receipt_pdf(token: str) -> Response:
+    """The receipt of the checkout's payment as a PDF (404 until its money is in)."""
+    checkout, document = _checkout_or_404(token)
+    payment = service.receipted_payment(db.session, checkout)
+    if payment is None:
+        abort(404)
+    return receipt_download(db.session, service.merchant_of(db.session, document), payment)
 
 
 @blueprint.get("/c/<token>/return")
@@ -624,9 +653,7 @@ def returned(token: str) -> Response:
     if payment.status in PAID:
         if address := service.address_after_payment(document):
             return redirect(address)
-        return render(
-            "checkout/receipt.html", checkout=checkout, payment=payment, **_shell(document)
-        )
+        return _receipt_page(checkout, document, payment)
     if payment.status is PaymentStatus.PROCESSING:
         return render(
             "checkout/processing.html", checkout=checkout, payment=payment, **_shell(document)

@@ -18,6 +18,7 @@ from app.checkout.models import CheckoutSession, CheckoutStatus
 from app.checkout.service import reopen
 from app.extensions import DbSession
 from app.payments.models import Payment
+from app.payments.receipts import Purchase, keep_purchase
 from app.payments.service import PAID, Rejection, register_checkout_hooks
 from app.processors.gateway import IntentState
 from app.settings.service import claim_discount_use, release_discount_use
@@ -79,6 +80,9 @@ class CheckoutConfirmation:
             return
         paid = payment.status in PAID
         checkout.status = CheckoutStatus.PAID if paid else CheckoutStatus.PROCESSING
+        bought = ((checkout.priced or {}).get("purchases") or {}).get(payment.method_type)
+        if bought:
+            keep_purchase(payment, Purchase.from_json(bought))
         document_of(session, checkout).paid(session, payment)
 
     def settled(self, session: DbSession, payment: Payment) -> bool:

@@ -6,7 +6,8 @@ lines (for the summary) and those lines as a ``pricing.Cart`` for the buyer's qu
 methods it offers; the questions it decides itself; whether it is closed and what its buyers
 read then; the words its buyers read when pricing refuses; where the buyer goes after paying
 and the links back to its own pages; what changed since the checkout opened; what it opts out
-of (discount codes, the merchant's fees); the buyer it already knows; and the hooks the
+of (discount codes, the merchant's fees); the buyer it already knows; whose method the
+payment saves for later charges (``saves_method_for``, default none); and the hooks the
 confirmation calls with the payment being recorded (claim it, give it back, taken, settled,
 refunded).
 
@@ -30,6 +31,7 @@ from app.checkout.models import CheckoutSession
 from app.core import pricing
 from app.core.methods import PaymentMethod
 from app.core.money import Money
+from app.customers.models import Customer
 from app.extensions import DbSession
 from app.merchants.models import Merchant
 from app.payments.models import Payment
@@ -132,6 +134,13 @@ class Document(Protocol):
     def accepted(self, session: DbSession) -> list[PaymentMethod]:
         """The methods the document offers (the checkout keeps those its currency allows)."""
         return accepted_methods(session, self.merchant)
+
+    def saves_method_for(self, session: DbSession) -> Customer | None:
+        """The customer whose method this payment saves for later off-session charges (a
+        quote's later instalments): the intent then carries their Stripe customer and
+        ``setup_future_usage=off_session``, and only reusable methods are offered. None (the
+        default): the method pays once and is not kept."""
+        return None
 
     def closed(self, session: DbSession) -> Closed | None:
         """Why the document itself cannot be paid now (the checkout adds its own reasons: no

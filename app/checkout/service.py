@@ -28,13 +28,14 @@ from app.checkout.models import (
 from app.core import pricing
 from app.core.crypto import Purpose, Rotation
 from app.core.errors import ServiceError
-from app.core.methods import PaymentMethod, required_currency
+from app.core.methods import REUSABLE_METHODS, PaymentMethod, required_currency
 from app.core.money import Money, format_typed_decimal
 from app.core.tokens import new_public_id, new_secret_token, token_digest
 from app.extensions import DbSession
 from app.merchants.models import Merchant
 from app.merchants.public_version import as_of_version
 from app.payments.models import Payment
+from app.payments.receipts import purchase_from_breakdown
 from app.payments.service import (
     BuyerDetails,
     GatewayLookup,
@@ -44,6 +45,7 @@ from app.payments.service import (
     start_payment,
 )
 from app.processors.access import connected_gateway
+from app.processors.customers import processor_customer_id
 from app.processors.gateway import (
     MICRODEPOSITS,
     GatewayError,
@@ -550,11 +552,14 @@ def branding_of(session: DbSession, document: Document) -> CheckoutSettings:
 
 
 def offered_methods(session: DbSession, document: Document) -> list[PaymentMethod]:
-    """The document's methods (within what the merchant accepts) that its currency allows."""
+    """The document's methods (within what the merchant accepts) that its currency allows;
+    only reusable ones when the payment saves the method for later charges."""
+    saving = document.saves_method_for(session) is not None
     return [
         method
         for method in document.accepted(session)
         if required_currency(method) in (None, document.currency)
+        and (not saving or method in REUSABLE_METHODS)
     ]
 
 
@@ -686,6 +691,8 @@ def buyer_snapshot(checkout: CheckoutSession | None, locale: str) -> dict[str, A
 
 # The pay step
 
+OFF_SESSION = "off_session"  # the method is saved for charges made without the buyer
+
 
 def _next_intent_key(session: DbSession, checkout: CheckoutSession) -> str:
     """A new idempotency key for the next create or update of the checkout's intent.
@@ -711,6 +718,7 @@ def _payment_request(
         raise ServiceError(document.refusal_messages[summary.refusal])
     if not summary.methods:
         raise ServiceError(_l("This checkout cannot be paid. Please contact the seller."))
+    saver = document.saves_method_for(session)
     return IntentRequest(
         amount=summary.breakdown.due_now.total,
         payment_method_types=tuple(method.value for method in summary.methods),
@@ -721,12 +729,16 @@ def _payment_request(
             checkout_reference=checkout.public_id,
         ),
         description=document.title,
+        customer=processor_customer_id(session, saver) if saver is not None else None,
+        setup_future_usage=OFF_SESSION if saver is not None else None,
     )
 
 
-def _priced(summary: Summary) -> dict[str, Any]:
+def _priced(summary: Summary, title: str, discount_code: str) -> dict[str, Any]:
     """What the confirmation checks a payment against: the amount due now for each method the
-    intent allows (the intent's own amount is the chosen method's), and the discount in it."""
+    intent allows (the intent's own amount is the chosen method's), and the discount in it;
+    and what each method's payment buys (its receipt's lines, surcharge and taxes)."""
+    names = {str(line.id): str(line.title) for line, _priced_line in summary.lines}
     return {
         "currency": summary.breakdown.due_now.total.currency,
         "amounts": {
@@ -734,6 +746,10 @@ def _priced(summary: Summary) -> dict[str, Any]:
             for method, breakdown in summary.per_method.items()
         },
         "discount_id": summary.discount_id,
+        "purchases": {
+            method.value: purchase_from_breakdown(title, breakdown, names, discount_code).as_json()
+            for method, breakdown in summary.per_method.items()
+        },
     }
 
 
@@ -767,6 +783,8 @@ def _out_of_date(intent: IntentState, request: IntentRequest) -> bool:
         intent.amount != request.amount
         or set(intent.payment_method_types) != set(request.payment_method_types)
         or any(intent.metadata.get(key) != value for key, value in request.metadata.items())
+        or intent.setup_future_usage != request.setup_future_usage
+        or (request.customer is not None and intent.customer != request.customer)
     )
 
 
@@ -813,7 +831,7 @@ def prepare_intent(
                 gateway, intent.id, request, _next_intent_key(session, checkout)
             )
     if payable(intent):  # a confirmed intent keeps what it was confirmed at
-        checkout.priced = _priced(summary)
+        checkout.priced = _priced(summary, str(document.title), checkout.discount_code)
     start_payment(
         session,
         merchant_of(session, checkout),
@@ -908,4 +926,18 @@ def _payment_of_checkout(
             Payment.checkout_reference == checkout.public_id,
             Payment.intent_id == intent_id,
         )
+    )
+
+
+def receipted_payment(session: DbSession, checkout: CheckoutSession) -> Payment | None:
+    """The checkout's payment that has a receipt (the accepted one whose money is in)."""
+    return session.scalar(
+        select(Payment)
+        .where(
+            Payment.merchant_id == checkout.merchant_id,
+            Payment.checkout_reference == checkout.public_id,
+            Payment.receipt_number.is_not(None),
+        )
+        .order_by(Payment.id)
+        .limit(1)
     )

@@ -47,6 +47,11 @@ _RULES: dict[PaymentMethod, tuple[str | None, frozenset[str] | None, str]] = {
 }
 
 
+# Methods a payment can save for later off-session charges (``setup_future_usage``, a
+# SetupIntent): in Stripe, all four (a card, and each bank debit's mandate).
+REUSABLE_METHODS = frozenset(PaymentMethod)
+
+
 def required_currency(method: PaymentMethod) -> str | None:
     """The one currency a bank debit works in (None for cards, which take any)."""
     return _RULES[method][0]

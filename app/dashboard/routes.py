@@ -5,11 +5,13 @@ from __future__ import annotations
 from werkzeug.wrappers import Response
 
 from app.catalog.service import refused_settings
+from app.core.clock import utcnow
 from app.dashboard import blueprint
 from app.extensions import db
 from app.merchants.auth import current_merchant, login_required
 from app.merchants.models import User
 from app.merchants.scoping import scoped_select
+from app.payments.health import events_silent
 from app.processors.connection import current_connection
 from app.settings.labels import SETTING_REFUSALS
 from app.web.rendering import render
@@ -28,4 +30,5 @@ def dashboard() -> Response:
         stripe_connected=stripe_connected,
         refused=refused_settings(db.session, merchant),
         refusal_messages=SETTING_REFUSALS,
+        silent=events_silent(db.session, merchant.id, utcnow()),
     )

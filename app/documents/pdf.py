@@ -7,14 +7,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 from werkzeug.wrappers import Response
 
-from app.extensions import db
+from app.extensions import DbSession, db
 from app.merchants.business import seller_details
 from app.merchants.models import Merchant
 from app.settings.service import checkout_settings
-from app.web.i18n import basis_points
+from app.web.i18n import percentage
 from app.web.pdf import page_size_for, render_pdf
 
 
@@ -27,17 +27,25 @@ class CustomerDocument(Protocol):
 
 def percent(value: Decimal | str) -> str:
     """A stored percentage ("25", Decimal("12.5")) as the reader writes it: 25%, 25 %."""
-    return basis_points(int(Decimal(value) * 100))
+    return percentage(value)
 
 
 def render_document(document: CustomerDocument, template: str, **context: Any) -> bytes:
     """Render ``templates/pdf/<template>`` in ``document``'s language, with its merchant's
     branding and seller details."""
-    merchant = document.merchant
-    branding = checkout_settings(object_session(document) or db.session, merchant)
+    session = object_session(document) or db.session
+    return render_for_merchant(session, document.merchant, document.locale, template, **context)
+
+
+def render_for_merchant(
+    session: Session | DbSession, merchant: Merchant, locale: str, template: str, **context: Any
+) -> bytes:
+    """Render ``templates/pdf/<template>`` in ``locale`` with ``merchant``'s branding and seller
+    details (a payment's receipt, which is not a document of its own)."""
+    branding = checkout_settings(session, merchant)
     return render_pdf(
         template,
-        locale=document.locale,
+        locale=locale,
         page_size=page_size_for(merchant.country),
         merchant=merchant,
         branding=branding,

@@ -14,9 +14,9 @@ from app.catalog.models import Product
 from app.core.errors import ServiceError
 from app.core.methods import PaymentMethod
 from app.customers.models import Customer
+from app.documents.numbering import MAX_PADDING
 from app.invoices.labels import MANUAL_METHOD_LABELS, TERMS_LABELS
 from app.invoices.models import ManualMethod, PaymentTerms
-from app.invoices.numbering import MAX_PADDING
 from app.invoices.service import MAX_DESCRIPTION, MAX_LINES, MAX_QUANTITY, MAX_TEXT, LineInput
 from app.settings.forms import account_currency_choices
 from app.settings.labels import METHOD_LABELS

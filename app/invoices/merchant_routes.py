@@ -14,6 +14,8 @@ from app.catalog.service import list_products
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
 from app.customers.models import Customer
+from app.documents.models import SeriesKind
+from app.documents.numbering import peek_number, series_of
 from app.extensions import db
 from app.invoices import blueprint, service
 from app.invoices.delivery import send_credit_note
@@ -25,9 +27,7 @@ from app.invoices.models import (
     InvoiceDelivery,
     InvoiceStatus,
     PaymentTerms,
-    SeriesKind,
 )
-from app.invoices.numbering import peek_number, series_of
 from app.invoices.service import DOCUMENT_TYPE, ShownStatus
 from app.merchants.auth import current_merchant, login_required, signed_in_user
 from app.merchants.business import seller_details

@@ -56,27 +56,6 @@ class PaymentTerms(enum.StrEnum):
     CUSTOM = "custom"  # the due date is chosen
 
 
-class SeriesKind(enum.StrEnum):
-    INVOICE = "invoice"
-    CREDIT_NOTE = "credit_note"
-    QUOTE = "quote"
-
-
-class NumberSeries(MerchantOwned, db.Model):  # type: ignore[name-defined]
-    """A merchant's numbering for one kind of document: ``pattern`` with ``{YYYY}`` (the
-    counter restarts each year) and ``next_number`` taken at finalization under a row lock."""
-
-    __tablename__ = "number_series"
-    __table_args__ = (UniqueConstraint("merchant_id", "kind"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[SeriesKind] = mapped_column(str_enum(SeriesKind))
-    pattern: Mapped[str] = mapped_column(String(40))
-    padding: Mapped[int] = mapped_column(Integer, default=4)
-    next_number: Mapped[int] = mapped_column(Integer, default=1)
-    period: Mapped[str] = mapped_column(String(8), default="")  # the year the counter is in
-
-
 class InvoiceSettings(MerchantOwned, db.Model):  # type: ignore[name-defined]
     """A merchant's defaults for new invoices and the reminder schedule (days relative to the
     due date: -3 is three days before, 0 the day, 7 a week after)."""

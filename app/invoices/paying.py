@@ -10,7 +10,9 @@ per payment: ``claim`` when the money starts to move, then ``settle`` or ``relea
 
 from __future__ import annotations
 
+import enum
 import logging
+from collections.abc import Callable
 
 from app.customers.models import email_key
 from app.extensions import DbSession
@@ -23,6 +25,31 @@ from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentStatus
 
 log = logging.getLogger("kassa.invoices")
+
+
+class Movement(enum.StrEnum):
+    SETTLED = "settled"  # the payment's money is in
+    RELEASED = "released"  # an accepted bank debit bounced
+
+
+# What another feature does when a payment of an invoice it issued moves (a quote's schedule
+# part is paid by its invoice's payment); invoices import none of them.
+PaymentListener = Callable[[DbSession, Invoice, Payment, Movement], None]
+_listeners: list[PaymentListener] = []
+
+
+def listen_to_payments(listener: PaymentListener) -> None:
+    """Call ``listener`` whenever a checkout payment of an invoice settles or bounces, in the
+    recording transaction (registered once, at import)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _tell_listeners(
+    session: DbSession, invoice: Invoice, payment: Payment, movement: Movement
+) -> None:
+    for listener in _listeners:
+        listener(session, invoice, payment, movement)
 
 
 def payment_taken(session: DbSession, invoice: Invoice, payment: Payment) -> None:
@@ -53,6 +80,7 @@ def payment_settled(session: DbSession, invoice: Invoice, payment: Payment) -> b
         {"payment": payment.id, "amount": payment.amount, "balance": invoice.balance},
     )
     notify_owners(invoice.merchant, "merchant_invoice_paid", invoice, payment=payment)
+    _tell_listeners(session, invoice, payment, Movement.SETTLED)
     if not in_full or send_receipt(session, invoice) is None:
         return False
     return email_key(invoice.customer.email) == email_key(payment.buyer_email)
@@ -64,6 +92,7 @@ def payment_released(session: DbSession, invoice: Invoice, payment: Payment) -> 
     record_event(
         session, invoice, "payment_failed", {"payment": payment.id, "amount": payment.amount}
     )
+    _tell_listeners(session, invoice, payment, Movement.RELEASED)
 
 
 def payment_refunded(session: DbSession, invoice: Invoice, payment: Payment, change: int) -> None:

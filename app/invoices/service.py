@@ -31,6 +31,8 @@ from app.core.methods import PaymentMethod
 from app.core.money import Money, below_minimum, is_currency
 from app.core.tokens import new_secret_token, token_digest
 from app.customers.models import Customer
+from app.documents.models import SeriesKind
+from app.documents.numbering import period_of, series_of, take_number
 from app.extensions import DbSession
 from app.invoices import balance
 from app.invoices.models import (
@@ -43,9 +45,7 @@ from app.invoices.models import (
     ManualMethod,
     ManualPayment,
     PaymentTerms,
-    SeriesKind,
 )
-from app.invoices.numbering import period_of, series_of, take_number
 from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentStatus
 from app.settings.models import TaxRate

@@ -13,8 +13,8 @@ from app.core import pricing
 from app.core.methods import PaymentMethod
 from app.core.money import Money
 from app.extensions import DbSession
-from app.links.labels import BUYER_REFUSALS, CLOSED
-from app.links.models import PaymentLink
+from app.links.labels import BUYER_REFUSALS, CLOSED, unpayable_closed
+from app.links.models import LinkStatus, PaymentLink
 from app.links.service import (
     DOCUMENT_TYPE,
     buyer_page_loads,
@@ -23,6 +23,7 @@ from app.links.service import (
     link_cart,
     link_state,
     release_link_payment,
+    unpayable_because,
 )
 from app.payments.models import Payment
 from app.settings.service import accepted_methods
@@ -72,7 +73,9 @@ class LinkDocument(Document):
         ]
 
     def closed(self, session: DbSession) -> Closed | None:
-        return CLOSED.get(link_state(session, self.link))
+        status = link_state(session, self.link)
+        problem = unpayable_because(self.link) if status is LinkStatus.UNPAYABLE else None
+        return unpayable_closed(problem) if problem is not None else CLOSED.get(status)
 
     def claim(self, session: DbSession, payment: Payment) -> bool:
         return claim_link_payment(session, self.link)

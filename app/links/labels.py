@@ -16,6 +16,7 @@ STATUS_LABELS: dict[LinkStatus, LazyString] = {
     LinkStatus.INACTIVE: _l("Inactive"),
     LinkStatus.EXPIRED: _l("Expired"),
     LinkStatus.COMPLETED: _l("Limit reached"),
+    LinkStatus.UNPAYABLE: _l("Cannot be paid"),
 }
 
 # What each status means for buyers, shown in the link editor.
@@ -32,6 +33,11 @@ STATUS_EXPLANATIONS: dict[LinkStatus, LazyString] = {
     LinkStatus.COMPLETED: _l(
         "The limit of payments is reached: buyers see that the link is used up. Raise or clear "
         "the limit below to sell again."
+    ),
+    LinkStatus.UNPAYABLE: _l(
+        "No order of this link can be paid (see the warning with its lines): buyers see a page "
+        "saying it cannot be paid, before they fill anything in. Change its lines or prices to "
+        "sell again."
     ),
 }
 
@@ -111,3 +117,9 @@ CLOSED: dict[LinkStatus, Closed] = {
         _l("The link has reached its limit of payments: buyers see a page saying so instead."),
     ),
 }
+
+
+def unpayable_closed(problem: Refusal) -> Closed:
+    """The closed page of a link no order of which can be paid: the buyers' words for why,
+    and the editor's warning as the preview's note."""
+    return Closed("unpayable", BUYER_REFUSALS[problem], REFUSAL_MESSAGES[problem])

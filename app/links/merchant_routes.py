@@ -37,6 +37,7 @@ def _list_context() -> dict[str, Any]:
     return {
         "sales": service.list_links(db.session, current_merchant()),
         "status_labels": STATUS_LABELS,
+        "refusal_messages": REFUSAL_MESSAGES,
     }
 
 

@@ -22,6 +22,9 @@ class LinkStatus(enum.StrEnum):
     INACTIVE = "inactive"
     EXPIRED = "expired"
     COMPLETED = "completed"  # its limit of payments is reached
+    # Open by its own settings, but no order of it can be paid (below Stripe's minimum even at
+    # its largest, say, after a product's price was lowered): buyers get a closed page.
+    UNPAYABLE = "unpayable"
 
 
 class PaymentLink(MerchantOwned, ShownToBuyers, db.Model):  # type: ignore[name-defined]

@@ -78,6 +78,7 @@ class LinkSales:
     status: LinkStatus
     times_paid: int
     revenue: Money
+    problem: pricing.Refusal | None = None  # why some or all buyers could not pay it
 
 
 def link_by_slug(session: DbSession, slug: str) -> PaymentLink | None:
@@ -501,9 +502,19 @@ def status_of(
     return LinkStatus.ACTIVE
 
 
-def link_state(session: DbSession, link: PaymentLink) -> LinkStatus:
-    """The link's status now, counting the payments it accepted."""
-    return link_status(link, link.paid_count)
+def link_state(session: DbSession, link: PaymentLink, today: date | None = None) -> LinkStatus:
+    """The link's status now, counting the payments it accepted: unpayable when it is open by
+    its own settings but no order of it could be paid (``never_payable``)."""
+    status = link_status(link, link.paid_count)
+    if status is LinkStatus.ACTIVE and unpayable_because(link, today) is not None:
+        return LinkStatus.UNPAYABLE
+    return status
+
+
+def unpayable_because(link: PaymentLink, today: date | None = None) -> pricing.Refusal | None:
+    """Why no buyer could pay the link whatever they choose (editors refuse such a link, but a
+    product's price lowered in the library later can make one), or None."""
+    return never_payable(link.lines, link.currency, today or utcnow().date())
 
 
 def claim_link_payment(session: DbSession, link: PaymentLink) -> bool:
@@ -544,11 +555,12 @@ def list_links(session: DbSession, merchant: Merchant) -> list[LinkSales]:
         .order_by(PaymentLink.created_at.desc(), PaymentLink.id.desc())
     )
     result = []
+    today = utcnow().date()
     for link in links:
         count, total = _sales(session, link)
-        result.append(
-            LinkSales(link, link_status(link, link.paid_count), count, Money(total, link.currency))
-        )
+        status = link_state(session, link, today)
+        problem = pricing_problem(link, today)
+        result.append(LinkSales(link, status, count, Money(total, link.currency), problem))
     return result
 
 

@@ -143,3 +143,7 @@ class RefundForm(KassaForm):
 
 class ResendReceiptForm(KassaForm):
     """The button that emails the buyer their receipt again (nothing but its CSRF token)."""
+
+
+class ReplayEventForm(KassaForm):
+    """The button that has Kassa read one stored event from Stripe and handle it again."""

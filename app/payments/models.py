@@ -75,6 +75,7 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
             "currency",
             "created_at",
         ),
+        UniqueConstraint("merchant_id", "receipt_number", name="uq_payments_receipt_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,6 +131,13 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
     # Why the confirmation refused this payment (``payments.service.Rejection``): it is
     # refunded and never counts as paid for its document.
     rejection: Mapped[str | None] = mapped_column(String(32))
+    # What the buyer bought, as priced and charged (``receipts.Purchase``): the lines, discount,
+    # surcharge, taxes per rate and total, kept when the payment is taken, so a product changed
+    # later never changes a receipt. None for payments taken before Kassa kept it.
+    purchase: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The receipt's number in the merchant's receipt series, taken when the money is in.
+    receipt_number: Mapped[str | None] = mapped_column(String(40))
+    receipt_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     livemode: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -345,6 +353,8 @@ class WebhookEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
     __tablename__ = "webhook_events"
     __table_args__ = (
         UniqueConstraint("merchant_id", "stripe_event_id", name="uq_webhook_events_merchant_event"),
+        # The events page: a merchant's newest first.
+        Index("ix_webhook_events_merchant_received", "merchant_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -360,6 +370,29 @@ class WebhookEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
     payment_id: Mapped[int | None] = mapped_column(
         ForeignKey("payments.id", ondelete="SET NULL"), index=True
     )
+    # Why handling failed last (Stripe retries; the merchant may replay), and how long the
+    # handling that stored the outcome took.
+    error: Mapped[str] = mapped_column(String(500), default="")
+    handling_ms: Mapped[int | None] = mapped_column(Integer)
+    replayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookHealth(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """What the events page says besides the events themselves: deliveries refused for their
+    signature (no event to store: only counted), and what reconciliation last did for the
+    merchant. One row per merchant, made on first need; every change is one UPDATE that adds,
+    so concurrent deliveries and runs never lose a count."""
+
+    __tablename__ = "webhook_health"
+    __table_args__ = (UniqueConstraint("merchant_id", name="uq_webhook_health_merchant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signature_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_signature_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reconciled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_reconcile_read: Mapped[int] = mapped_column(Integer, default=0)
+    last_reconcile_recovered: Mapped[int] = mapped_column(Integer, default=0)
+    recovered_total: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DailyTotal(MerchantOwned, db.Model):  # type: ignore[name-defined]

@@ -24,9 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from app.core.errors import ServiceError
 from app.core.money import Money, format_money
 from app.extensions import DbSession
-from app.mail import send_email
 from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
+from app.payments.receipts import send_receipt
 from app.payments.service import PAID, GatewayLookup, refresh_from_stripe
 from app.processors.access import connected_gateway
 from app.processors.gateway import GatewayError, RefundResult
@@ -242,9 +242,7 @@ def resend_receipt(session: DbSession, merchant: Merchant, payment: Payment) -> 
         raise ServiceError(_l("Only a payment that went through has a receipt."))
     if not payment.buyer_email:
         raise ServiceError(_l("The buyer left no email address."))
-    send_email(
-        payment.buyer_email, "receipt", payment.buyer_locale, merchant=merchant, payment=payment
-    )
+    send_receipt(session, payment)
     session.add(
         PaymentEvent(
             merchant_id=payment.merchant_id,

@@ -8,15 +8,23 @@ from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from app.core.clock import utcnow
 from app.extensions import csrf, db
 from app.merchants.auth import current_merchant, login_required, signed_in_user
 from app.merchants.scoping import get_owned_or_404
-from app.payments import blueprint, queries, refunds, webhooks
+from app.payments import blueprint, health, queries, receipts, refunds, webhooks
 from app.payments.disputes import disputes_of
 from app.payments.documents import document_page
-from app.payments.forms import REASON_LABELS, PaymentFilterForm, RefundForm, ResendReceiptForm
-from app.payments.labels import refund_message
-from app.payments.models import Payment
+from app.payments.forms import (
+    REASON_LABELS,
+    PaymentFilterForm,
+    RefundForm,
+    ReplayEventForm,
+    ResendReceiptForm,
+)
+from app.payments.labels import OUTCOME_LABELS, refund_message, replay_message
+from app.payments.models import Payment, WebhookEvent
+from app.payments.receipts import purchase_of
 from app.payments.refunds import refund_payment, refundable
 from app.settings.service import account_currencies
 from app.web.form_views import submit_form
@@ -32,7 +40,8 @@ def payments() -> Response:
     index = queries.payment_index(db.session, merchant.id, request.args) if valid else None
     return render(
         "payments/list.html", "payments/_results.html", status=200 if valid else 422,
-        form=form, index=index,
+        form=form, index=index, purchase_of=purchase_of, document_page=document_page,
+        silent=health.events_silent(db.session, merchant.id, utcnow()),
     )  # fmt: skip
 
 
@@ -57,10 +66,12 @@ def _payment_page(
         "payment": payment,
         "detail": queries.payment_detail(db.session, payment),
         "document_url": document_page(payment),
+        "purchase": purchase_of(payment),
         "refundable": refundable(payment),
         "refund_form": form or RefundForm(payment_currency=payment.currency, formdata=None),
         "refund_reason_labels": REASON_LABELS,
         "receipt_form": receipt_form or ResendReceiptForm(formdata=None),
+        "outcome_labels": OUTCOME_LABELS,
     }
 
 
@@ -95,6 +106,14 @@ def refund(payment_id: int) -> Response:
     )  # fmt: skip
 
 
+@blueprint.get("/panel/payments/<int:payment_id>/receipt.pdf")
+@login_required
+def receipt_download(payment_id: int) -> Response:
+    """The payment's receipt as a PDF (for the merchant's books), once it has a number."""
+    found = get_owned_or_404(Payment, payment_id)
+    return receipts.receipt_download(db.session, current_merchant(), found)
+
+
 @blueprint.post("/panel/payments/<int:payment_id>/receipt")
 @login_required
 def resend_receipt(payment_id: int) -> Response:
@@ -107,6 +126,46 @@ def resend_receipt(payment_id: int) -> Response:
         on_success=lambda _to: redirect(url_for("payments.payment", payment_id=found.id)),
         template="payments/detail.html",
         context=lambda: _payment_page(found, receipt_form=form),
+    )
+
+
+def _events_page(form: ReplayEventForm | None = None) -> dict[str, Any]:
+    merchant_id = current_merchant().id
+    failures_only = request.args.get("show") == "failures"
+    before = request.args.get("before", type=int)
+    events = health.recent_events(
+        db.session, merchant_id, failures_only=failures_only, before_id=before
+    )
+    return {
+        "events": events,
+        "failures_only": failures_only,
+        "older": events[-1].id if len(events) == health.EVENTS_PER_PAGE else None,
+        "failure_count": health.failure_count(db.session, merchant_id),
+        "health": health.health_of(db.session, merchant_id),
+        "silent": health.events_silent(db.session, merchant_id, utcnow()),
+        "outcome_labels": OUTCOME_LABELS,
+        "replay_form": form or ReplayEventForm(formdata=None),
+    }
+
+
+@blueprint.get("/panel/settings/payments/events")
+@login_required
+def webhook_events() -> Response:
+    return render("payments/events.html", **_events_page())
+
+
+@blueprint.post("/panel/settings/payments/events/<int:event_id>/replay")
+@login_required
+def replay_event(event_id: int) -> Response:
+    stored = get_owned_or_404(WebhookEvent, event_id)
+    form = ReplayEventForm()
+    return submit_form(
+        form,
+        lambda: webhooks.replay(db.session, current_merchant(), stored),
+        message=replay_message,
+        on_success=lambda _outcome: redirect(url_for("payments.webhook_events")),
+        template="payments/events.html",
+        context=lambda: _events_page(form),
     )
 
 

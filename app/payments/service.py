@@ -24,12 +24,20 @@ from app.customers.service import CustomerDetails, customer_for_buyer
 from app.extensions import DbSession
 from app.mail import public_url_for, send_email
 from app.merchants.models import Merchant
+from app.payments import health
 from app.payments.models import Payment, PaymentEvent, PaymentStatus
 from app.payments.reasons import failure_reason, rejection_reason
+from app.payments.receipts import issue_receipt, send_receipt
 from app.payments.totals import COUNTED, move_totals, share
 from app.processors.access import connected_gateway
 from app.processors.connection import current_connection
-from app.processors.gateway import GatewayError, GatewayFailure, IntentState, PaymentGateway
+from app.processors.gateway import (
+    GatewayError,
+    GatewayFailure,
+    IntentState,
+    PaymentGateway,
+    SetupState,
+)
 from app.processors.idempotency import idempotency_key
 
 log = logging.getLogger("kassa.payments")
@@ -102,6 +110,35 @@ _checkout_hooks: list[CheckoutHooks] = []
 
 def register_checkout_hooks(hooks: CheckoutHooks) -> None:
     _checkout_hooks[:] = [hooks]
+
+
+# SetupIntents: a document that saves a buyer's method without a payment (a quote with nothing
+# due at acceptance) registers what it does when one of its setups succeeds or fails; payments
+# do not import it. Found by the intent's ``kassa_document_type`` metadata.
+SetupHandler = Callable[[DbSession, Merchant, SetupState], bool]
+_setup_handlers: dict[str, SetupHandler] = {}
+
+
+def register_setup_handler(document_type: str, handler: SetupHandler) -> None:
+    _setup_handlers[document_type] = handler
+
+
+def setup_metadata(merchant: Merchant, *, document_type: str, document_id: str) -> dict[str, str]:
+    """The metadata a document puts on the SetupIntent it creates."""
+    return {
+        METADATA_MERCHANT: merchant.public_id,
+        METADATA_DOCUMENT_TYPE: document_type,
+        METADATA_DOCUMENT_ID: document_id,
+    }
+
+
+def record_setup_intent(session: DbSession, merchant: Merchant, setup: SetupState) -> bool:
+    """Hand a SetupIntent Kassa made for ``merchant`` to its document; False when it is not
+    one of Kassa's (made outside Kassa, or another merchant's) or its document ignored it."""
+    if setup.metadata.get(METADATA_MERCHANT) != merchant.public_id:
+        return False
+    handler = _setup_handlers.get(setup.metadata.get(METADATA_DOCUMENT_TYPE, ""))
+    return handler(session, merchant, setup) if handler is not None else False
 
 
 # A concurrent recording (a webhook, the return page) wrote the same payment first.
@@ -413,10 +450,7 @@ def _after_status_change(
             return
         receipted = _settle(session, payment)
         if payment.buyer_email and not receipted:
-            send_email(
-                payment.buyer_email, "receipt", payment.buyer_locale, merchant=merchant,
-                payment=payment,
-            )  # fmt: skip
+            send_receipt(session, payment)
         return
     rejection = _confirm(session, payment, intent)
     if rejection is not None:
@@ -426,17 +460,20 @@ def _after_status_change(
     for hooks in _checkout_hooks:
         hooks.taken(session, payment)
     receipted = payment.status in PAID and _settle(session, payment)
-    if payment.buyer_email and not receipted:
-        template = "receipt" if payment.status in PAID else "payment_processing"
+    if payment.buyer_email and not receipted and payment.status in PAID:
+        send_receipt(session, payment)
+    elif payment.buyer_email and not receipted:
         send_email(
-            payment.buyer_email, template, payment.buyer_locale, merchant=merchant, payment=payment
-        )
+            payment.buyer_email, "payment_processing", payment.buyer_locale, merchant=merchant,
+            payment=payment,
+        )  # fmt: skip
     _notify_merchant(merchant, payment)
 
 
 def _settle(session: DbSession, payment: Payment) -> bool:
-    """Tell the checkout the payment's money is in; True when its document sent the payer a
-    receipt of its own."""
+    """The payment's money is in: it takes its receipt number, and the checkout is told; True
+    when its document sent the payer a receipt of its own."""
+    issue_receipt(session, payment)
     return any([hooks.settled(session, payment) for hooks in _checkout_hooks])
 
 
@@ -777,6 +814,7 @@ def reconcile(
     """
     read = 0
     readable: dict[int, bool] = {}
+    runs: dict[int, _ReconcileRun] = {}
     for payment in payments_to_reconcile(session, now, older_than):
         merchant_id = payment.merchant_id
         if merchant_id not in readable:
@@ -789,12 +827,29 @@ def reconcile(
         merchant = session.get(Merchant, merchant_id)
         if not readable[merchant_id] or merchant is None:
             continue
+        status_before = payment.status
         outcome = _read_and_record(session, merchant, payment, now, gateway_for)
+        run = runs.setdefault(merchant_id, _ReconcileRun())
         if outcome is _Read.RECORDED:
             read += 1
+            run.read += 1
+            run.recovered += payment.status != status_before
         elif outcome is _Read.STOP:
             readable[merchant_id] = False
+    for merchant_id, run in runs.items():
+        health.record_reconcile_run(
+            session, merchant_id, now, read=run.read, recovered=run.recovered
+        )
     return read
+
+
+@dataclass
+class _ReconcileRun:
+    """One merchant's part of a reconciliation run: payments read, and those found moved on
+    (what a webhook should have told, recovered here)."""
+
+    read: int = 0
+    recovered: int = 0
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,20 @@ answering an error would only make Stripe retry it for days.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core.clock import utcnow
 from app.core.crypto import InvalidToken
+from app.core.errors import ServiceError
 from app.extensions import DbSession
 from app.merchants.models import Merchant
-from app.payments import disputes, refunds, service
+from app.payments import disputes, health, refunds, service
 from app.payments.models import WebhookEvent, WebhookOutcome
 from app.processors.access import connected_gateway, verified_webhook
 from app.processors.connection import current_connection
@@ -105,6 +108,19 @@ def _mandate_event(
     return WebhookOutcome.APPLIED if payment else WebhookOutcome.IGNORED
 
 
+def _setup_event(session: DbSession, merchant: Merchant, event: WebhookEventData) -> WebhookOutcome:
+    """A SetupIntent succeeded or failed: re-read it (order matters) and hand it to the
+    document that made it (a quote saving the method for its later parts)."""
+    try:
+        setup = connected_gateway(session, merchant.id).retrieve_setup_intent(event.object_id)
+    except GatewayError as error:
+        if error.failure is GatewayFailure.NOT_FOUND:
+            return WebhookOutcome.IGNORED  # another account's
+        raise
+    applied = service.record_setup_intent(session, merchant, setup)
+    return WebhookOutcome.APPLIED if applied else WebhookOutcome.IGNORED
+
+
 # Every type ``processors.connection.WEBHOOK_EVENTS`` subscribes to has a handler (a test
 # checks it): an event Kassa asks for and then ignores would be a change nobody records.
 HANDLERS: dict[str, Handler] = {
@@ -127,6 +143,8 @@ HANDLERS: dict[str, Handler] = {
     "refund.failed": _refund_event,
     "charge.refund.updated": _refund_event,
     "mandate.updated": _mandate_event,
+    "setup_intent.succeeded": _setup_event,
+    "setup_intent.setup_failed": _setup_event,
 }
 
 
@@ -193,6 +211,8 @@ def receive(session: DbSession, merchant_public_id: str, payload: bytes, signatu
     try:
         event = verified_webhook(connection, payload, signature)
     except (WebhookSignatureError, InvalidToken):
+        health.count_signature_failure(session, merchant.id, utcnow())
+        session.commit()
         return Answer(400, "signature does not verify")
     except WebhookPayloadError as error:
         log.warning(
@@ -203,10 +223,12 @@ def receive(session: DbSession, merchant_public_id: str, payload: bytes, signatu
     stored = _stored(session, merchant, event)
     if stored is None:
         return Answer(200, "already received")
+    started = time.monotonic()
     try:
         outcome = _handle(session, merchant, connection, event)
     except (GatewayError, *service.CONFLICTS) as error:
         session.rollback()
+        _note_failure(session, stored.id, error)
         log.warning(
             "webhook not applied; Stripe will retry",
             extra={
@@ -214,9 +236,57 @@ def receive(session: DbSession, merchant_public_id: str, payload: bytes, signatu
             },
         )
         return Answer(503, "try again")
-    stored = session.merge(stored)
-    stored.outcome = outcome
-    stored.payment_id = _payment_id(session, merchant, event)
-    stored.processed_at = utcnow()
+    _note_outcome(session, session.merge(stored), merchant, event, outcome, started)
     session.commit()
     return Answer(200, outcome.value)
+
+
+def _note_outcome(
+    session: DbSession,
+    stored: WebhookEvent,
+    merchant: Merchant,
+    event: WebhookEventData,
+    outcome: WebhookOutcome,
+    started: float,
+) -> None:
+    stored.outcome = outcome
+    stored.payment_id = _payment_id(session, merchant, event)
+    stored.processed_at = stored.processed_at or utcnow()
+    stored.handling_ms = round((time.monotonic() - started) * 1000)
+    stored.error = ""
+
+
+def _note_failure(session: DbSession, event_row_id: int, error: Exception) -> None:
+    """Why handling failed, for the events page (the stored row stays unhandled, so Stripe's
+    retry or a replay applies it)."""
+    detail = f"{type(error).__name__}: {error}"[:500]
+    session.execute(
+        update(WebhookEvent).where(WebhookEvent.id == event_row_id).values(error=detail)
+    )
+    session.commit()
+
+
+def replay(session: DbSession, merchant: Merchant, stored: WebhookEvent) -> WebhookOutcome:
+    """Read a stored event from Stripe again and handle it as its delivery would have.
+
+    Handlers re-read the objects the event names and record what Stripe says now, so replaying
+    an event that was applied changes nothing; one whose handling failed is applied. Commits.
+    """
+    connection = current_connection(session, merchant.id)
+    if connection is None:
+        raise ServiceError(_l("Connect your Stripe account to replay its events."))
+    started = time.monotonic()
+    try:
+        event = connected_gateway(session, merchant.id).retrieve_event(stored.stripe_event_id)
+        outcome = _handle(session, merchant, connection, event)
+    except (GatewayError, *service.CONFLICTS) as error:
+        session.rollback()
+        _note_failure(session, stored.id, error)
+        raise ServiceError(
+            _l("Stripe could not be asked for this event now. Nothing changed; try again later.")
+        ) from error
+    stored = session.merge(stored)
+    _note_outcome(session, stored, merchant, event, outcome, started)
+    stored.replayed_at = utcnow()
+    session.commit()
+    return outcome

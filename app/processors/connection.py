@@ -51,6 +51,8 @@ WEBHOOK_EVENTS: tuple[str, ...] = (
     "refund.failed",
     "charge.refund.updated",
     "mandate.updated",
+    "setup_intent.succeeded",
+    "setup_intent.setup_failed",
 )
 
 # Operator policy: Stripe account countries Kassa refuses, with the reason the merchant sees.

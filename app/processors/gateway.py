@@ -41,6 +41,7 @@ class GatewayError(Exception):
         param: str | None = None,
         decline_code: str | None = None,
         buyer_message: str | None = None,
+        intent_id: str | None = None,
     ) -> None:
         super().__init__(f"{failure}: {detail}")
         self.failure = failure
@@ -49,6 +50,8 @@ class GatewayError(Exception):
         self.param = param
         self.decline_code = decline_code
         self.buyer_message = buyer_message
+        # The PaymentIntent a declined confirmation left behind (Stripe names it in the error).
+        self.intent_id = intent_id
 
 
 @dataclass(frozen=True)
@@ -95,10 +98,25 @@ class IntentRequest:
 
 
 @dataclass(frozen=True)
+class OffSessionCharge:
+    """A charge of a customer's saved method while they are away (a schedule's later part):
+    created and confirmed at once, under the method's mandate when it is a bank debit."""
+
+    amount: Money
+    customer: str
+    payment_method: str
+    method_type: str  # card, sepa_debit, us_bank_account, bacs_debit
+    metadata: dict[str, str] = field(default_factory=dict)
+    mandate: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class MethodDetails:
     """What may be shown of a payment method: never a full number."""
 
     type: str
+    id: str | None = None  # the payment method (pm_...), reusable when it was saved
     brand: str | None = None
     last4: str | None = None
     exp_month: int | None = None
@@ -146,6 +164,48 @@ class IntentState:
     next_action: str | None = None  # what ``requires_action`` waits for (Stripe's type)
     verification_url: str | None = None  # ACH micro-deposits: Stripe's hosted verification page
     microdeposit_type: str | None = None  # what was sent: "descriptor_code" or "amounts"
+    customer: str | None = None  # the processor's customer it is (to be) saved to
+    setup_future_usage: str | None = None  # "off_session" when the method is saved for later
+
+
+@dataclass(frozen=True)
+class CustomerRequest:
+    """A processor customer for one of the merchant's customers: a saved method belongs to it.
+    Empty strings clear the name and email (an erased customer)."""
+
+    name: str
+    email: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SetupRequest:
+    """A SetupIntent: save a method of ``customer`` for off-session payments, nothing charged."""
+
+    customer: str
+    payment_method_types: tuple[str, ...]
+    metadata: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class SetupState:
+    """A SetupIntent as Stripe reports it, with the method saved (or tried) and its mandate."""
+
+    id: str
+    client_secret: str
+    status: str  # requires_payment_method, requires_action, processing, succeeded, canceled
+    created: datetime
+    customer: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    payment_method_types: tuple[str, ...] = ()
+    method: MethodDetails | None = None
+    error_type: str | None = None  # of the last error (``last_setup_error``)
+    error_code: str | None = None
+    decline_code: str | None = None
+    error_message: str | None = None
+    next_action: str | None = None
+    verification_url: str | None = None
 
 
 # ``next_action`` of a bank account typed in by hand (ACH): the buyer confirms what Stripe sent to
@@ -225,6 +285,10 @@ class PaymentGateway(Protocol):
 
     def retrieve_payment_intent(self, intent_id: str) -> IntentState: ...
 
+    def charge_off_session(self, charge: OffSessionCharge, idempotency_key: str) -> IntentState: ...
+
+    def retrieve_method(self, payment_method_id: str) -> MethodDetails: ...
+
     def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> IntentState: ...
 
     def create_refund(
@@ -240,3 +304,17 @@ class PaymentGateway(Protocol):
     def retrieve_refund(self, refund_id: str) -> RefundResult: ...
 
     def retrieve_dispute(self, dispute_id: str) -> DisputeState: ...
+
+    def retrieve_event(self, event_id: str) -> WebhookEventData:
+        """An event as Stripe keeps it (30 days), for replaying one a delivery failed on."""
+        ...
+
+    def create_customer(self, request: CustomerRequest, idempotency_key: str) -> str: ...
+
+    def update_customer(
+        self, customer_id: str, request: CustomerRequest, idempotency_key: str
+    ) -> None: ...
+
+    def create_setup_intent(self, request: SetupRequest, idempotency_key: str) -> SetupState: ...
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupState: ...

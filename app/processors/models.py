@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.core.clock import utcnow
@@ -60,4 +60,22 @@ class Installation(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     installation_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProcessorCustomer(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """The Stripe customer of one of the merchant's customers, in one Stripe account: the
+    methods saved for later charges (a quote's schedule, subscriptions) belong to it. Made once
+    per customer and account (unique), so another Stripe account connected later gets its own.
+    """
+
+    __tablename__ = "processor_customers"
+    __table_args__ = (UniqueConstraint("customer_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[str] = mapped_column(String(64))
+    processor_customer_id: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -19,13 +19,17 @@ from app.core.money import Money, from_stripe_amount, to_stripe_amount
 from app.processors.gateway import (
     MICRODEPOSITS,
     AccountInfo,
+    CustomerRequest,
     DisputeState,
     GatewayError,
     GatewayFailure,
     IntentRequest,
     IntentState,
     MethodDetails,
+    OffSessionCharge,
     RefundResult,
+    SetupRequest,
+    SetupState,
     WebhookEndpoint,
     WebhookEventData,
     WebhookPayloadError,
@@ -41,6 +45,8 @@ RETRY_DELAYS = (0.5, 1.0, 2.0)
 T = TypeVar("T")
 # What every PaymentIntent read brings along: the fee and net, and the method's safe details.
 INTENT_EXPAND = ["latest_charge.balance_transaction", "payment_method"]
+# What every SetupIntent read brings along: the method saved and its mandate's reference.
+SETUP_EXPAND = ["payment_method", "mandate"]
 
 
 def _error_field(error: stripe.StripeError, name: str) -> str | None:
@@ -89,7 +95,17 @@ def _gateway_error(error: stripe.StripeError) -> GatewayError:
         param=_error_field(error, "param"),
         decline_code=_error_field(error, "decline_code"),
         buyer_message=detail if failure is GatewayFailure.CARD else None,
+        intent_id=_error_intent(error),
     )
+
+
+def _error_intent(error: stripe.StripeError) -> str | None:
+    """The PaymentIntent a declined confirmation names in its error (Stripe sends it whole)."""
+    intent = getattr(error.error, "payment_intent", None) if error.error is not None else None
+    if intent is None or isinstance(intent, str):
+        return intent
+    found = getattr(intent, "id", None)
+    return str(found) if found else None
 
 
 @contextmanager
@@ -261,8 +277,6 @@ class StripeGateway:
             "currency": request.amount.currency.lower(),
             "expand": INTENT_EXPAND,
         }
-        if request.customer:
-            params["customer"] = request.customer
         intent = self._call(
             lambda: self._client.v1.payment_intents.create(
                 params=params, options={"idempotency_key": idempotency_key}
@@ -288,6 +302,40 @@ class StripeGateway:
             lambda: self._client.v1.payment_intents.retrieve(intent_id, params=params)
         )
         return intent_state(intent.to_dict())
+
+    def charge_off_session(self, charge: OffSessionCharge, idempotency_key: str) -> IntentState:
+        """Create and confirm a PaymentIntent on the customer's saved method, the customer
+        away (``off_session``): a card succeeds or is declined at once (402, the decline and
+        ``authentication_required`` as a CARD ``GatewayError`` naming the intent), a bank debit
+        starts processing under its mandate."""
+        params: Any = {
+            "amount": to_stripe_amount(charge.amount),
+            "currency": charge.amount.currency.lower(),
+            "customer": charge.customer,
+            "payment_method": charge.payment_method,
+            "payment_method_types": [charge.method_type],
+            "metadata": dict(charge.metadata),
+            "off_session": True,
+            "confirm": True,
+            "expand": INTENT_EXPAND,
+        }
+        if charge.mandate:
+            params["mandate"] = charge.mandate
+        if charge.description:
+            params["description"] = charge.description
+        intent = self._call(
+            lambda: self._client.v1.payment_intents.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return intent_state(intent.to_dict())
+
+    def retrieve_method(self, payment_method_id: str) -> MethodDetails:
+        """A saved method's safe details (brand and last four, or bank and mandate)."""
+        method = self._call(lambda: self._client.v1.payment_methods.retrieve(payment_method_id))
+        data: dict[str, Any] = method.to_dict()
+        details = _method_details({"payment_method": data}, None)
+        return details or MethodDetails(type=str(data.get("type") or ""))
 
     def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> IntentState:
         params: Any = {"expand": INTENT_EXPAND}
@@ -326,6 +374,61 @@ class StripeGateway:
         refund = self._call(lambda: self._client.v1.refunds.retrieve(refund_id))
         return _refund_result(refund.to_dict())
 
+    def retrieve_event(self, event_id: str) -> WebhookEventData:
+        event = self._call(lambda: self._client.v1.events.retrieve(event_id))
+        return _event_of(event.to_dict())
+
+    def create_customer(self, request: CustomerRequest, idempotency_key: str) -> str:
+        """A customer for saved methods; only its id is kept."""
+        params: Any = {
+            "name": request.name,
+            "email": request.email,
+            "metadata": dict(request.metadata),
+        }
+        customer = self._call(
+            lambda: self._client.v1.customers.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return str(customer.id)
+
+    def update_customer(
+        self, customer_id: str, request: CustomerRequest, idempotency_key: str
+    ) -> None:
+        params: Any = {"name": request.name, "email": request.email}
+        if request.metadata:
+            params["metadata"] = dict(request.metadata)
+        self._call(
+            lambda: self._client.v1.customers.update(
+                customer_id, params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+
+    def create_setup_intent(self, request: SetupRequest, idempotency_key: str) -> SetupState:
+        """Save a method for off-session payments; the buyer confirms it with Stripe.js."""
+        params: Any = {
+            "customer": request.customer,
+            "payment_method_types": list(request.payment_method_types),
+            "usage": "off_session",
+            "metadata": dict(request.metadata),
+            "expand": SETUP_EXPAND,
+        }
+        if request.description:
+            params["description"] = request.description
+        intent = self._call(
+            lambda: self._client.v1.setup_intents.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return setup_state(intent.to_dict())
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupState:
+        params: Any = {"expand": SETUP_EXPAND}
+        intent = self._call(
+            lambda: self._client.v1.setup_intents.retrieve(setup_intent_id, params=params)
+        )
+        return setup_state(intent.to_dict())
+
     def retrieve_dispute(self, dispute_id: str) -> DisputeState:
         dispute = self._call(lambda: self._client.v1.disputes.retrieve(dispute_id))
         data: dict[str, Any] = dispute.to_dict()
@@ -362,6 +465,8 @@ def _intent_params(request: IntentRequest) -> dict[str, Any]:
     }
     if request.setup_future_usage:
         params["setup_future_usage"] = request.setup_future_usage
+    if request.customer:
+        params["customer"] = request.customer
     if request.description:
         params["description"] = request.description
     return params
@@ -403,6 +508,12 @@ def _webhook_event(payload: bytes) -> WebhookEventData:
         raise WebhookPayloadError("the body is not JSON") from error
     if not isinstance(data, dict):
         raise WebhookPayloadError("the body is not a JSON object")
+    return _event_of(data)
+
+
+def _event_of(data: dict[str, Any]) -> WebhookEventData:
+    """An event object, delivered or read back from Stripe; ``WebhookPayloadError`` when its
+    fields are not an event's."""
     event_data = data.get("data")
     obj = event_data.get("object") if isinstance(event_data, dict) else None
     for name, value in (("id", data.get("id")), ("type", data.get("type"))):
@@ -492,6 +603,54 @@ def intent_state(data: dict[str, Any]) -> IntentState:
         next_action=next_action.get("type"),
         verification_url=(next_action.get(MICRODEPOSITS) or {}).get("hosted_verification_url"),
         microdeposit_type=(next_action.get(MICRODEPOSITS) or {}).get("microdeposit_type"),
+        customer=_id_of(data.get("customer")),
+        setup_future_usage=data.get("setup_future_usage") or None,
+    )
+
+
+def setup_state(data: dict[str, Any]) -> SetupState:
+    """Our ``SetupState`` from a SetupIntent expanded with ``SETUP_EXPAND``."""
+    error = data.get("last_setup_error") or {}
+    next_action = data.get("next_action") or {}
+    return SetupState(
+        id=data["id"],
+        client_secret=str(data.get("client_secret") or ""),
+        status=str(data["status"]),
+        created=_moment(data.get("created")),
+        customer=_id_of(data.get("customer")),
+        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+        payment_method_types=tuple(data.get("payment_method_types") or ()),
+        method=_setup_method(data),
+        error_type=error.get("type"),
+        error_code=error.get("code"),
+        decline_code=error.get("decline_code"),
+        error_message=error.get("message"),
+        next_action=next_action.get("type"),
+        verification_url=(next_action.get(MICRODEPOSITS) or {}).get("hosted_verification_url"),
+    )
+
+
+def _setup_method(data: dict[str, Any]) -> MethodDetails | None:
+    """The saved method's safe details, with its mandate (a bank debit's) and reference."""
+    method = data.get("payment_method")
+    if not isinstance(method, dict) or not method.get("type"):
+        return None
+    kind = str(method["type"])
+    details: dict[str, Any] = method.get(kind) or {}
+    mandate = data.get("mandate")
+    reference = None
+    if isinstance(mandate, dict):
+        reference = ((mandate.get("payment_method_details") or {}).get(kind) or {}).get("reference")
+    return MethodDetails(
+        type=kind,
+        id=method.get("id"),
+        brand=details.get("brand"),
+        last4=details.get("last4"),
+        exp_month=details.get("exp_month"),
+        exp_year=details.get("exp_year"),
+        bank_name=details.get("bank_name"),
+        mandate_id=_id_of(mandate),
+        mandate_reference=reference,
     )
 
 
@@ -512,6 +671,7 @@ def _method_details(intent: dict[str, Any], charge: dict[str, Any] | None) -> Me
     mandate = details.get("mandate")
     return MethodDetails(
         type=kind,
+        id=_id_of(intent.get("payment_method")),
         brand=details.get("brand"),
         last4=details.get("last4"),
         exp_month=details.get("exp_month"),

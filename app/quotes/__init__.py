@@ -12,7 +12,8 @@ __all__ = ["blueprint", "buyer_blueprint"]
 
 # The panel's and the customer's routes attach to the blueprints; the quote's document
 # registers with the checkout; a customer's page lists their quotes (and their export and
-# erasure include what quotes keep of them); the emails and the periodic task.
+# erasure include what quotes keep of them); the emails and the periodic task; method_setup
+# handles the SetupIntents that save a method with nothing due.
 from app.quotes import (  # noqa: E402, F401
     buyer_routes,
     customer_data,
@@ -20,5 +21,6 @@ from app.quotes import (  # noqa: E402, F401
     delivery,
     document,
     merchant_routes,
+    method_setup,
     tasks,
 )

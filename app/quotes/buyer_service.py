@@ -6,25 +6,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from sqlalchemy import Engine, Select, String, bindparam, cast, func, select
 
 from app.checkout.models import CheckoutSession
 from app.checkout.service import document_closed, resume_or_open
 from app.core import pricing
 from app.core.errors import ServiceError
 from app.core.money import Money
+from app.core.tokens import token_digest
+from app.customers.models import Customer
 from app.extensions import DbSession
 from app.merchants.business import seller_details
+from app.merchants.models import Merchant
 from app.quotes import paying
 from app.quotes.document import QuoteDocument, closed_reason
 from app.quotes.labels import INTERVAL_LABELS, STATUS_LABELS
-from app.quotes.models import Quote, QuoteStatus
+from app.quotes.models import Quote, QuotePaymentPart, QuoteStatus
 from app.quotes.pricing import PaymentPlan, QuotePrice, QuotePricingError, payment_parts
+from app.quotes.saved_method import method_action
 from app.quotes.service import (
     acceptance_refusal,
     buyer_quantities,
@@ -36,9 +42,89 @@ from app.quotes.service import (
     shown_status,
     shown_text,
 )
+from app.settings.labels import METHOD_LABELS
 from app.settings.service import checkout_settings
 
 MAX_TYPED = 7  # digits of a typed quantity
+
+
+@dataclass(frozen=True)
+class QuoteStamp:
+    """What decides whether the customer's page may come from the page cache, and under which
+    key: everything the page shows that can change, read in one small query. Its merchant's
+    ``public_version`` covers the seller, branding and tax rates; its customer's ``updated_at``
+    their name; the quote's own columns (status, amounts, the saved method, ``updated_at``,
+    which every UPDATE of the row renews) what moves on it; a revision takes the address over,
+    so the token finds another quote. The schedule's parts move by guarded UPDATEs of their
+    own rows, so their statuses and amounts are read with it."""
+
+    quote_id: int
+    merchant_id: int
+    status: QuoteStatus
+    locale: str
+    first_viewed: bool
+    shown: tuple[Any, ...]  # the rest of the page's state, for the cache key
+
+    def key(self, today: date) -> tuple[Any, ...]:
+        """The page's cache key on ``today`` (expiry and what is due now are dates)."""
+        return ("quote", self.quote_id, self.status, self.first_viewed, *self.shown, today)
+
+
+@cache
+def _stamp_query() -> Select[
+    int,
+    int,
+    QuoteStatus,
+    str,
+    datetime | None,
+    int,
+    int,
+    date | None,
+    str,
+    str,
+    datetime,
+    datetime,
+    str,
+    str | None,
+]:
+    # Built once: constructing the statement costs more than running it on this hot path.
+    part = QuotePaymentPart
+    parts = (
+        select(func.aggregate_strings(
+            cast(part.position, String) + ":" + cast(part.status, String) + ":"
+            + cast(part.amount, String),
+            ",",
+        ))
+        .where(part.quote_id == Quote.id)
+        .correlate(Quote)
+        .scalar_subquery()
+    )  # fmt: skip
+    return (
+        select(
+            Quote.id, Quote.merchant_id, Quote.status, Quote.locale, Quote.first_viewed_at,
+            Quote.amount_paid, Quote.amount_pending, Quote.expires_on, Quote.saved_method_id,
+            Quote.saved_method_type, Quote.updated_at, Customer.updated_at,
+            Merchant.public_version, parts,
+        )
+        .join(Merchant, Merchant.id == Quote.merchant_id)
+        .join(Customer, Customer.id == Quote.customer_id)
+        .where(Quote.token_digest == bindparam("digest"))
+    )  # fmt: skip
+
+
+def quote_stamp(engine: Engine, token: str) -> QuoteStamp | None:
+    """The stamp of the quote at ``/q/<token>``, on a connection of its own (no objects)."""
+    if not token:
+        return None
+    with engine.connect() as connection:
+        row = connection.execute(_stamp_query(), {"digest": token_digest(token)}).one_or_none()
+    if row is None:
+        return None
+    quote_id, merchant_id, status, locale, first_viewed_at, *shown, parts = row
+    first_viewed = first_viewed_at is not None
+    # The parts in one order, whatever order the database aggregated them in.
+    in_order = tuple(sorted((parts or "").split(",")))
+    return QuoteStamp(quote_id, merchant_id, status, locale, first_viewed, (*shown, in_order))
 
 
 def posted_quantities(quote: Quote, form: Mapping[str, str]) -> dict[str, int]:
@@ -73,6 +159,7 @@ class QuotePage:
     status: QuoteStatus
     closed: str | LazyString | None  # why it can no longer be accepted, when it is open no more
     due_now: Money
+    method_action: str | None  # save the method without paying, or replace a failed one
 
     def context(self, session: DbSession) -> dict[str, Any]:
         merchant = self.quote.merchant
@@ -86,6 +173,8 @@ class QuotePage:
             "interval_labels": INTERVAL_LABELS,
             "priced_lines": {line.reference: line for line in self.priced.lines},
             "next_charge": next_charge(self.quote),
+            "method_action": self.method_action,
+            "method_labels": METHOD_LABELS,
             "terms": shown_text(self.quote.terms, str(get_locale()), self.quote.locale),
             "notes": shown_text(self.quote.notes, str(get_locale()), self.quote.locale),
         }
@@ -109,6 +198,7 @@ def quote_page(
             if quote.status in paying.PAYABLE_STATUSES
             else due_at_acceptance_of(quote, today)
         ),
+        method_action=method_action(quote, today),
     )
 
 

@@ -1,6 +1,8 @@
-"""Quote emails: the quote itself (link and PDF), the reminder before it expires, and the
+"""Quote emails: the quote itself (link and PDF), the reminder before it expires, the
 confirmation of an acceptance to the customer and to the merchant's owners (with the signed
-PDF, which shows the evidence).
+PDF, which shows the evidence), and for a schedule's later parts the notice before each charge
+and "payment failed, update your method" (with the link to the quote's page). A paid part's
+receipt is its invoice's (``invoices.delivery.send_receipt``, with the invoice's PDF).
 
 As with invoices, each email is a ``QuoteDelivery`` row first, queued in the caller's
 transaction and sent by the ``deliver`` task once that transaction committed
@@ -27,9 +29,20 @@ from app.data.after_commit import after_commit
 from app.extensions import DbSession, db, huey
 from app.mail import Attachment, Email, public_url_for, render_email, transmit
 from app.merchants.business import seller_details
-from app.quotes.models import Quote, QuoteDelivery, QuoteDeliveryKind, QuoteSettings, QuoteStatus
+from app.processors.access import connected_gateway
+from app.processors.gateway import GatewayError
+from app.quotes.models import (
+    Quote,
+    QuoteDelivery,
+    QuoteDeliveryKind,
+    QuotePaymentPart,
+    QuoteSettings,
+    QuoteStatus,
+)
+from app.quotes.notice import charge_from, notice_days
 from app.quotes.pdf import quote_download_name, quote_pdf
 from app.quotes.service import buyer_token, current_quantities, instalments
+from app.settings.labels import METHOD_LABELS
 from app.settings.service import checkout_settings
 
 log = logging.getLogger("kassa.quotes")
@@ -75,6 +88,35 @@ def send_acceptance(session: DbSession, quote: Quote) -> list[QuoteDelivery]:
             continue
         queued.append(_queue(session, delivery))
     return queued
+
+
+def _once_to_customer(
+    session: DbSession, quote: Quote, kind: QuoteDeliveryKind, once: str
+) -> QuoteDelivery | None:
+    """Queue ``kind`` to the customer unless a delivery with ``once`` went before (a second
+    run's insert fails on the unique row and sends nothing)."""
+    if not quote.customer.email or quote.customer.erased_at is not None:
+        return None
+    try:
+        with session.begin_nested():
+            delivery = _new(quote, kind, quote.customer.email, once=once)
+            session.add(delivery)
+    except IntegrityError:
+        return None
+    return _queue(session, delivery)
+
+
+def send_notice(session: DbSession, quote: Quote, part: QuotePaymentPart) -> QuoteDelivery | None:
+    """The notice before a later part is charged: amount, date and method; once per part."""
+    return _once_to_customer(session, quote, QuoteDeliveryKind.NOTICE, f"part-{part.id}")
+
+
+def send_part_failed(
+    session: DbSession, quote: Quote, part: QuotePaymentPart
+) -> QuoteDelivery | None:
+    """ "Payment failed, update your method", with the link to the quote; once per attempt."""
+    once = f"part-{part.id}-{part.attempts}"
+    return _once_to_customer(session, quote, QuoteDeliveryKind.PAYMENT_FAILED, once)
 
 
 def deliveries_of(session: DbSession, quote: Quote) -> list[QuoteDelivery]:
@@ -135,7 +177,11 @@ _TEMPLATES = {
     QuoteDeliveryKind.QUOTE: "quote",
     QuoteDeliveryKind.REMINDER: "quote_reminder",
     QuoteDeliveryKind.ACCEPTED: "quote_accepted",
+    QuoteDeliveryKind.NOTICE: "quote_part_notice",
+    QuoteDeliveryKind.PAYMENT_FAILED: "quote_part_failed",
 }
+# About one part of the schedule: no PDF of the quote with them.
+_PART_KINDS = (QuoteDeliveryKind.NOTICE, QuoteDeliveryKind.PAYMENT_FAILED)
 
 
 def buyer_address(token: str) -> str:
@@ -169,8 +215,45 @@ def compose(session: Session, delivery: QuoteDelivery) -> Email:
         "instalments": instalments(quote),
     }
     locale = quote.locale if to_customer else merchant.default_locale
+    if delivery.kind in _PART_KINDS:
+        context.update(_part_context(session, quote, delivery))
+        return render_email(delivery.recipient, _TEMPLATES[delivery.kind], locale, context)
     attachments = (Attachment(quote_download_name(quote), quote_pdf(quote)),)
     return render_email(delivery.recipient, _TEMPLATES[delivery.kind], locale, context, attachments)
+
+
+def _part_context(session: Session, quote: Quote, delivery: QuoteDelivery) -> dict[str, object]:
+    """The part a notice or a failure is about (its id is in the ``once_key``), its charge
+    date and the saved method as it may be shown (brand or bank, last four)."""
+    part_id = int((delivery.once_key or "").split("-")[1])
+    part = session.get_one(QuotePaymentPart, part_id)
+    settings = session.scalar(
+        select(QuoteSettings).where(QuoteSettings.merchant_id == quote.merchant_id)
+    )
+    method = quote.saved_method_type
+    return {
+        "part": part,
+        "part_number": part.position + 1,
+        "part_count": len(quote.parts),
+        "amount": quote.money(part.amount),
+        "charge_on": charge_from(part, notice_days(settings, method), method) or part.due_on,
+        **_method_shown(session, quote),
+    }
+
+
+def _method_shown(session: Session, quote: Quote) -> dict[str, object]:
+    """The saved method as it may be shown: its name (the card's brand, else the method's
+    label, rendered in the email's language) and last four (none when Stripe cannot be asked
+    now)."""
+    labels = {method.value: label for method, label in METHOD_LABELS.items()}
+    kind = labels.get(quote.saved_method_type, quote.saved_method_type)
+    try:
+        gateway = connected_gateway(session, quote.merchant_id)
+        details = gateway.retrieve_method(quote.saved_method_id)
+    except GatewayError:
+        return {"method_name": kind, "method_last4": None}
+    brand = (details.brand or "").title() if details.type == "card" else ""
+    return {"method_name": brand or kind, "method_last4": details.last4}
 
 
 @huey.task()

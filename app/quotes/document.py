@@ -3,9 +3,11 @@
 One line priced at what is due at acceptance and not paid or clearing yet: the whole quote
 ("Quote Q-2026-0007"), its deposit, or the schedule's parts due now. The quote's taxes and
 discounts are inside its total, so the line carries none, and it takes neither discount codes
-nor the merchant's fees. The confirmation claims the amount from what is due now (one guarded
-UPDATE, so two tabs cannot both pay it), settles it when the money is in and gives it back
-when a debit bounces; the receipt links back to the quote, which shows it paid.
+nor the merchant's fees. When later parts are charged without the customer, the payment saves
+its method for them (``saves_method_for``; ``paid`` keeps it on the quote). The confirmation
+claims the amount from what is due now (one guarded UPDATE, so two tabs cannot both pay it),
+settles it when the money is in and gives it back when a debit bounces; the receipt links back
+to the quote, which shows it paid.
 """
 
 from __future__ import annotations
@@ -33,11 +35,14 @@ from app.core import pricing
 from app.core.clock import utcnow
 from app.core.methods import PaymentMethod
 from app.core.money import Money
+from app.customers.models import Customer
 from app.extensions import DbSession
 from app.payments.models import Payment, PaymentStatus
 from app.payments.service import Rejection
+from app.processors.customers import known_processor_customer_id
 from app.quotes import paying
 from app.quotes.models import PaymentMode, Quote, QuoteStatus
+from app.quotes.saved_method import needs_saved_method, remember_method
 from app.quotes.service import DOCUMENT_TYPE, buyer_token, record_event
 from app.settings.labels import BUYER_SETTING_REFUSALS
 from app.settings.service import accepted_methods
@@ -141,6 +146,10 @@ class QuoteDocument(Document):
     def closed(self, session: DbSession) -> Closed | None:
         return closed_reason(self.quote, self.today)
 
+    def saves_method_for(self, session: DbSession) -> Customer | None:
+        """The customer, when later parts (or a subscription) are charged to the method."""
+        return self.quote.customer if needs_saved_method(self.quote) else None
+
     def claim(self, session: DbSession, payment: Payment) -> bool:
         payment.customer_id = self.quote.customer_id
         return paying.claim(session, self.quote, payment.amount, self.today)
@@ -150,6 +159,14 @@ class QuoteDocument(Document):
         record_event(session, self.quote, "payment_failed", {"payment": payment.id})
 
     def paid(self, session: DbSession, payment: Payment) -> None:
+        """The method that paid (or whose debit started) is the one the later parts are
+        charged to: the intent saved it (``saves_method_for``)."""
+        if needs_saved_method(self.quote):
+            details = payment.method_details or {}
+            remember_method(
+                session, self.quote, str(details.get("id") or ""), details, {"payment": payment.id},
+                processor_customer=known_processor_customer_id(session, self.quote.customer),
+            )  # fmt: skip
         if payment.status is PaymentStatus.PROCESSING:
             record_event(session, self.quote, "payment_processing", {"payment": payment.id})
 

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from app.core.pricing import Interval
-from app.quotes.models import AcceptanceMode, PaymentMode, QuoteStatus
+from app.quotes.models import AcceptanceMode, PartStatus, PaymentMode, QuoteStatus
 
 STATUS_LABELS: dict[QuoteStatus, LazyString] = {
     QuoteStatus.DRAFT: _l("Draft"),
@@ -52,4 +52,20 @@ EVENT_LABELS: dict[str, LazyString] = {
     "countersigned": _l("Countersigned"),
     "declined": _l("Declined by the customer"),
     "converted": _l("Converted into an invoice"),
+    "part_notified": _l("Notice of a scheduled charge sent"),
+    "part_invoiced": _l("A scheduled part invoiced"),
+    "part_paid": _l("A scheduled part paid"),
+    "part_failed": _l("A scheduled charge failed"),
+    "method_saved": _l("Payment method saved for the later payments"),
+    "method_updated": _l("Payment method replaced by the customer"),
+    "method_setup_failed": _l("The customer's payment method could not be saved"),
+}
+
+PART_STATUS_LABELS: dict[PartStatus, LazyString] = {
+    PartStatus.SCHEDULED: _l("Scheduled"),
+    PartStatus.NOTIFIED: _l("Notice sent"),
+    PartStatus.PROCESSING: _l("Processing"),
+    PartStatus.PAID: _l("Paid"),
+    PartStatus.FAILED: _l("Failed: waiting for a new payment method"),
+    PartStatus.CANCELED: _l("Canceled"),
 }

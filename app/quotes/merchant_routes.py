@@ -23,9 +23,17 @@ from app.merchants.scoping import get_owned_or_404, scoped_select
 from app.quotes import blueprint, service
 from app.quotes.delivery import deliveries_of, send_quote_email
 from app.quotes.forms import QuoteForm
-from app.quotes.labels import EVENT_LABELS, INTERVAL_LABELS, PAYMENT_MODE_LABELS, STATUS_LABELS
+from app.quotes.labels import (
+    EVENT_LABELS,
+    INTERVAL_LABELS,
+    PART_STATUS_LABELS,
+    PAYMENT_MODE_LABELS,
+    STATUS_LABELS,
+)
 from app.quotes.models import Quote, QuoteStatus
 from app.quotes.pdf import quote_download_name, quote_pdf
+from app.quotes.schedule import schedule_rows
+from app.settings.labels import METHOD_LABELS
 from app.settings.service import accepted_methods, account_currencies, list_tax_rates
 from app.web.form_views import submit_form
 from app.web.i18n import number, shipped_locales
@@ -296,6 +304,9 @@ def quote(quote_id: int) -> Response:
         quantities=service.current_quantities(quote),
         instalments=service.instalments(quote),
         next_charge=service.next_charge(quote),
+        schedule=schedule_rows(db.session, quote),
+        part_status_labels=PART_STATUS_LABELS,
+        method_labels=METHOD_LABELS,
         deliveries=deliveries_of(db.session, quote),
         address=_address(quote),
         revisions=revisions,

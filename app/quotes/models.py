@@ -157,6 +157,8 @@ class Quote(MerchantOwned, db.Model):  # type: ignore[name-defined]
     # pays the schedule's later parts, and the Stripe customer it is attached to.
     saved_method_id: Mapped[str] = mapped_column(String(255), default="")
     saved_method_type: Mapped[str] = mapped_column(String(32), default="")
+    # What may be shown of it: brand and last four, or bank, last four and mandate reference.
+    saved_method_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     processor_customer_id: Mapped[str] = mapped_column(String(255), default="")
     setup_intent_id: Mapped[str] = mapped_column(String(255), default="")
     converted_invoice_id: Mapped[int | None] = mapped_column(
@@ -261,6 +263,10 @@ class QuotePaymentPart(MerchantOwned, db.Model):  # type: ignore[name-defined]
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # The latest charge's PaymentIntent, and the saved method that failed (the part is tried
+    # again only once the quote's saved method is another one).
+    intent_id: Mapped[str] = mapped_column(String(255), default="")
+    failed_method_id: Mapped[str] = mapped_column(String(255), default="")
 
     quote: Mapped[Quote] = relationship(back_populates="parts")
 

@@ -32,9 +32,10 @@ from app.core.methods import PaymentMethod
 from app.core.money import Money, is_currency
 from app.core.tokens import new_secret_token, token_digest
 from app.customers.models import Customer
+from app.documents.models import SeriesKind
+from app.documents.numbering import take_number
 from app.extensions import DbSession
-from app.invoices.models import Invoice, ManualMethod, SeriesKind
-from app.invoices.numbering import take_number
+from app.invoices.models import Invoice, ManualMethod
 from app.invoices.service import LineInput as InvoiceLineInput
 from app.invoices.service import create_invoice, finalize_invoice, record_manual_payment
 from app.merchants.models import Merchant, User
@@ -800,8 +801,8 @@ def expire_quotes(session: DbSession, today: date) -> int:
 def record_first_view(session: DbSession, quote: Quote, now: datetime) -> bool:
     """Note the first time the customer opens the quote: one guarded UPDATE that writes only
     while ``first_viewed_at`` is empty, so later views (and a second tab at the same moment)
-    write nothing. Kept alone so it can move onto the buyer pages' shared first-view
-    mechanism. Returns whether this was the first view."""
+    write nothing. The page's route calls it only while the quote's stamp says it was never
+    viewed (``buyer_service.quote_stamp``). Returns whether this was the first view."""
     first = session.execute(
         update(Quote)
         .where(Quote.id == quote.id, Quote.first_viewed_at.is_(None))

@@ -94,6 +94,11 @@ def basis_points(value: int) -> str:
     )
 
 
+def percentage(value: Decimal | str) -> str:
+    """A percentage as stored (Decimal("19"), "12.5") as the reader writes it: 19%, 19 %."""
+    return basis_points(int(Decimal(value) * 100))
+
+
 def money(amount: Money | None) -> str:
     """Money formatted for the current locale (in an email: the recipient's); "—" when unknown."""
     return "—" if amount is None else format_money(amount, str(get_locale()))
@@ -118,5 +123,6 @@ def init_i18n(app: Flask) -> None:
         format_datetime=format_datetime,
         money=money,
         basis_points=basis_points,
+        percentage=percentage,
         number=number,
     )

@@ -4,6 +4,15 @@
 (function () {
   "use strict";
 
+  // The pay step is never shown from the browser's page cache: after paying, Back would show a
+  // form with an active Pay button. The server sends it with `no-store`; a browser that kept it
+  // anyway asks again, and a paid checkout's pay step sends the buyer to the receipt.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      window.location.reload();
+    }
+  });
+
   const form = document.getElementById("payment-form");
   if (!form || typeof window.Stripe !== "function") {
     return;
@@ -43,6 +52,8 @@
 
   const button = form.querySelector("button[type=submit]");
   const errors = document.getElementById("payment-errors");
+  const lastFailure = form.querySelector("[data-testid=last-failure]");
+  const status = document.getElementById("payment-status");
   let chosenMethod = data.method || null;
   let methodShown = false;
   let methodSaved = Promise.resolve(true);
@@ -50,6 +61,30 @@
   function showError(message) {
     errors.textContent = message;
     errors.hidden = !message;
+  }
+
+  // An error belongs to the method it was about: choosing another method clears it (the
+  // element clears its own field errors as Stripe's does).
+  function forgetErrors() {
+    showError("");
+    if (lastFailure) {
+      lastFailure.hidden = true;
+    }
+  }
+
+  // While a payment is on its way nothing that prices it can change: the summary, the way back
+  // to the details and the element are locked, and the buyer reads that it is being processed
+  // until Stripe answers (a redirect to the outcome, or an error and the form back).
+  function lockWhilePaying(locked) {
+    for (const part of document.querySelectorAll("[data-locked-while-paying]")) {
+      part.inert = locked;
+      part.classList.toggle("is-locked", locked);
+      part.setAttribute("aria-busy", String(locked));
+    }
+    paymentElement.update({ readOnly: locked });
+    button.disabled = locked;
+    status.textContent = locked ? data.processingMessage : "";
+    status.classList.toggle("is-processing", locked);
   }
 
   // The Pay button names the summary's total, whatever changed it (the method's fee here, a
@@ -102,7 +137,16 @@
       return;
     }
     chosenMethod = method;
-    methodSaved = reportMethod(method);
+    forgetErrors();
+    // One report at a time, and only of the method still chosen when its turn comes: a buyer
+    // switching tabs fast never sees an older answer arrive last and price another method.
+    methodSaved = methodSaved
+      .catch(function () {
+        return false;
+      })
+      .then(function () {
+        return method === chosenMethod ? reportMethod(method) : true;
+      });
   }
 
   paymentElement.on("change", function (event) {
@@ -118,28 +162,43 @@
     }
   });
 
+  // Stripe's words go to the buyer for card errors only: the element shows its own checks
+  // (an incomplete field) beside the field itself, and anything else (a busy or refused
+  // request, Stripe's own failure) gets Kassa's words.
+  function showPaymentError(error) {
+    if (error.type === "validation_error") {
+      return;
+    }
+    showError((error.type === "card_error" && error.message) || data.retryMessage);
+  }
+
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
-    button.disabled = true;
+    if (button.disabled) {
+      return;
+    }
+    lockWhilePaying(true);
     showError("");
     // Right before paying, the server makes the intent current for the method in the element
     // and answers with the summary: Stripe then charges exactly the amount on the button, or,
-    // when the total changed meanwhile (another tab, the seller), the buyer sees it first.
+    // when the total changed meanwhile (another tab, the seller, a method chosen a moment
+    // before), the buyer sees it first.
     const shown = button.textContent;
     await methodSaved.catch(function () {
       return false;
     });
-    const ready = await reportMethod(chosenMethod || "").catch(function () {
+    const checkedMethod = chosenMethod;
+    const ready = await reportMethod(checkedMethod || "").catch(function () {
       return false;
     });
     if (!ready) {
+      lockWhilePaying(false);
       showError(data.retryMessage);
-      button.disabled = false;
       return;
     }
-    if (button.textContent !== shown) {
+    if (button.textContent !== shown || chosenMethod !== checkedMethod) {
+      lockWhilePaying(false);
       showError(data.totalChangedMessage);
-      button.disabled = false;
       return;
     }
     await elements.fetchUpdates();
@@ -156,11 +215,8 @@
       return;
     }
     if (result.error) {
-      // Stripe's words are for the buyer only for card errors and the form's own checks;
-      // anything else (a busy or refused request, Stripe's own failure) gets Kassa's.
-      const forBuyer = ["card_error", "validation_error"].includes(result.error.type);
-      showError((forBuyer && result.error.message) || data.retryMessage);
-      button.disabled = false;
+      lockWhilePaying(false);
+      showPaymentError(result.error);
     }
   });
 })();

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 import requests
@@ -12,6 +13,7 @@ import stripe
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
+from app.quotes.models import PaymentMode
 from tests.conftest import csrf_token_from
 from tests.e2e.test_merchant_journey import OWNER_EMAIL, log_in, sign_up
 from tests.support.accessibility import axe_violations
@@ -19,6 +21,7 @@ from tests.support.accounts import DEFAULT_PASSWORD
 from tests.support.invoices import open_invoice
 from tests.support.payments import connect_through_live_server
 from tests.support.quotes import open_quote
+from tests.support.schedules import dated_parts
 from tests.support.servers import browser_like_session
 from tests.support.storefront import open_shop
 from tests.support.stripe_sandbox import StripeSandbox
@@ -56,6 +59,7 @@ PANEL_PAGES = [
     "/panel/payments",
     "/panel/payments/totals",
     "/panel/payments/disputes",
+    "/panel/settings/payments/events",
     "/panel/reports/",
     "/panel/reports/?period=week&start=2026-01-05&end=2026-12-06",
     "/panel/reports/?period=week&start=2026-03-01&end=2026-02-01",  # refused: the errors
@@ -143,6 +147,21 @@ def test_quote_pages_with_content(axe_page: Page, base_url: str, app: Flask) -> 
     assert axe_violations(axe_page) == [], "the editor with errors"
 
 
+def test_an_accepted_quote_s_payment_schedule(axe_page: Page, base_url: str, app: Flask) -> None:
+    """The merchant's page of a quote accepted on a schedule: its parts, dates and statuses."""
+    sign_up(axe_page, base_url)
+    expect(axe_page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    parts = dated_parts(date.today(), 10, 40)
+    quote_id, token = open_quote(app, OWNER_EMAIL, payment_mode=PaymentMode.SCHEDULE, parts=parts)
+    axe_page.goto(f"{base_url}/q/{token}")
+    axe_page.get_by_label("I have read and agree to the terms of this quote").check()
+    axe_page.get_by_label("Type your full name to sign").fill("Grace Hopper")
+    axe_page.get_by_role("button", name="Accept and sign").click()
+    axe_page.goto(f"{base_url}/panel/quotes/{quote_id}")
+    expect(axe_page.get_by_role("table", name="Payment schedule")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the quote's payment schedule"
+
+
 def new_link(merchant: requests.Session, base_url: str, **fields: str) -> str:
     """A payment link made in the panel; returns its slug."""
     page = f"{base_url}/panel/links/new"
@@ -185,6 +204,43 @@ def test_a_buyer_checkout_page(
     axe_page.get_by_role("button", name="Continue").click()  # the errors, swapped in by HTMX
     expect(axe_page.get_by_label("Company")).to_have_attribute("aria-invalid", "true")
     assert axe_violations(axe_page) == []
+
+
+def test_the_pay_step_and_a_payment_on_its_way(
+    axe_page: Page, base_url: str, stripe_sandbox: StripeSandbox
+) -> None:
+    """The details step listing each method's total (a SEPA fee), the pay step, and the pay
+    step while a payment is on its way (a 3-D Secure challenge open over it)."""
+    account = stripe_sandbox.create_account("SE", "sek")
+    merchant = connect_through_live_server(base_url, account, "a11y-pay@example.com")
+    for page, data in (
+        ("/panel/settings/currencies", {"currency": "EUR"}),
+        ("/panel/settings/checkout", {"payment_methods": ["card", "sepa_debit"],
+         "billing_address": "off", "shipping_address": "off", "phone": "off"}),
+        ("/panel/settings/fees", {"name": "SEPA fee", "method": "sepa_debit",
+         "fixed_currency": "EUR", "fixed_amount": "1", "percent": ""}),
+    ):  # fmt: skip
+        url = base_url + page
+        token = csrf_token_from(merchant.get(url, timeout=10).text)
+        assert merchant.post(url, data={"csrf_token": token, **data}, timeout=10).ok
+    axe_page.goto(f"{base_url}/l/{new_link(merchant, base_url, currency='EUR', amount='50')}")
+    expect(axe_page.get_by_text("Total by payment method")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the details step"
+    axe_page.get_by_label("Email").fill("ada@example.com")
+    axe_page.get_by_label("Full name").fill("Ada Buyer")
+    axe_page.get_by_role("button", name="Continue").click()
+    element = axe_page.frame_locator('iframe[title="Secure payment input frame"]').first
+    expect(element.get_by_role("textbox", name="Card number")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the pay step"
+    element.get_by_role("textbox", name="Card number").fill("4000000000003220")
+    element.get_by_role("textbox", name="Expiration date MM / YY").fill("1235")
+    element.get_by_role("textbox", name="Security code").fill("123")
+    postal = element.get_by_role("textbox", name="ZIP code")
+    if postal.count():
+        postal.fill("12345")
+    axe_page.get_by_role("button", name="Pay €50.00").click()
+    expect(axe_page.get_by_text("Processing your payment.")).to_be_visible()
+    assert axe_violations(axe_page) == [], "a payment on its way"
 
 
 def test_the_shop_and_its_settings_with_content(axe_page: Page, base_url: str) -> None:
@@ -242,9 +298,16 @@ def test_a_payment_page(axe_page: Page, base_url: str, stripe_sandbox: StripeSan
     payment = re.search(r'href="(/panel/payments/\d+)"', listing)
     assert payment, listing
 
+    # The buyer's receipt: the seller, its number, what was bought.
+    axe_page.goto(checkout_url + "/return")
+    receipt_heading = re.compile(r"^Receipt R-\d{4}-0001$")
+    expect(axe_page.get_by_role("heading", name=receipt_heading)).to_be_visible()
+    assert axe_violations(axe_page) == []
+
     log_in(axe_page, base_url, "a11y-payment@example.com", DEFAULT_PASSWORD)
     axe_page.goto(base_url + payment.group(1))
     expect(axe_page.get_by_role("heading", name="Answers to your questions")).to_be_visible()
+    expect(axe_page.get_by_role("heading", name="What was paid for")).to_be_visible()
     expect(axe_page.get_by_text("Verkstan AB")).to_be_visible()
     assert axe_violations(axe_page) == []
     # The index with a payment and its totals, and the refund form refusing an amount.
@@ -284,3 +347,42 @@ def test_a_payment_links_editor_preview_and_optional_item(
         axe_page.goto(url)
         expect(axe_page.get_by_role("heading", name="Workshop", level=1)).to_be_visible()
         assert axe_violations(axe_page) == [], url
+
+
+def test_a_quotes_method_pages(
+    axe_page: Page, base_url: str, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    """An accepted quote with nothing due now (its "Save your payment method"), the method page
+    with the Payment Element in setup mode, and the same page after a declined card."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from app.quotes.models import PaymentMode
+    from app.quotes.pricing import PartSpec
+    from tests.support.accounts import post_form
+    from tests.support.quotes import save_method_as_browser, setup_secret_of
+
+    email = "a11y-quote@example.com"
+    account = stripe_sandbox.create_account("DE", "eur")
+    connect_through_live_server(base_url, account, email, country="DE")
+    later = date.today() + timedelta(days=20)
+    parts = (PartSpec(percent=Decimal(50), due_on=later), PartSpec(due_on=later + timedelta(9)))
+    quote_id, token = open_quote(
+        app, email, currency="EUR", payment_mode=PaymentMode.SCHEDULE, parts=parts
+    )
+    customer = app.test_client()
+    accept = {"revision": str(quote_id), "agree": "y", "signature": "Grace Hopper",
+              "quantity-1": "4"}  # fmt: skip
+    assert post_form(customer, f"/q/{token}", f"/q/{token}/accept", accept).status_code == 302
+    axe_page.goto(f"{base_url}/q/{token}")
+    expect(axe_page.get_by_role("link", name="Save your payment method")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the quote with nothing due"
+    axe_page.get_by_role("link", name="Save your payment method").click()
+    expect(axe_page.frame_locator('iframe[title="Secure payment input frame"]').first.get_by_role(
+        "textbox", name="Card number")).to_be_visible()  # fmt: skip
+    assert axe_violations(axe_page) == [], "the method page"
+    secret = setup_secret_of(axe_page.content())
+    save_method_as_browser(stripe_sandbox, account, secret, payment_method="pm_card_chargeDeclined")
+    axe_page.goto(f"{base_url}/q/{token}/method/return")
+    expect(axe_page.get_by_test_id("last-failure")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the method page after a declined card"

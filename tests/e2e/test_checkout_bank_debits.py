@@ -18,6 +18,7 @@ from tests.support.checkout import (
     Shop,
     enter_details,
     expect_settled_in_panel,
+    fill_card,
     link_us_bank_account,
     open_shop,
     paid,
@@ -34,6 +35,9 @@ PROCESSING_EMAIL = "Your payment to Live Shop AB is being processed"
 RECEIPT_EMAIL = "Your receipt from Live Shop AB"
 FAILED_EMAIL = "Your payment to Live Shop AB did not go through"
 NOT_ENOUGH_FUNDS = "There were not enough funds. Try another card, account or payment method."
+SEPA_FEE = {"name": "SEPA fee", "method": "sepa_debit", "fixed_currency": "EUR",
+            "fixed_amount": "1", "percent": ""}  # fmt: skip
+IBAN = "DE89370400440532013000"
 
 
 @pytest.fixture
@@ -127,7 +131,10 @@ def test_sepa_is_processing_then_succeeds(
     element = enter_details(page, eu_shop.add_link(amount="50"))
     element.get_by_role("button", name="SEPA Debit").click()
     expect(element.get_by_text("you authorise (A) Live Shop AB and Stripe")).to_be_visible()
-    pay_by_sepa(page, element, "DE89370400440532013000")
+    pay_by_sepa(page, element, IBAN)
+    page.go_back()  # to the pay step, which is never shown from the cache once paid
+    processing(page)
+    expect(pay_button(page)).to_have_count(0)
     expect(page.get_by_text("SEPA debits take up to 14 business days to clear.")).to_be_visible()
     expect_processing(page, mailbox, panel, "€50.00")
     expect_cleared(page, mailbox, panel, "€50.00")
@@ -143,37 +150,90 @@ def test_a_bounced_sepa_debit_is_emailed_and_brings_the_buyer_back_to_pay(
     expect_bounced(page, mailbox, panel, "€50.00")
 
 
-def test_a_buyer_who_chose_sepa_sees_it_first_with_its_price_before_typing(
+def test_the_method_is_chosen_once_in_the_payment_form_with_its_surcharge_before_paying(
     page: Page, eu_shop: Shop
 ) -> None:
-    """The Payment Element opens on the method the summary is priced for: SEPA, chosen on the
-    details page, is the first tab, and the summary and the Pay button carry its fee before
-    anything is typed."""
-    eu_shop.panel_post("/panel/settings/fees", {"name": "SEPA fee", "method": "sepa_debit",
-                       "fixed_currency": "EUR", "fixed_amount": "1", "percent": ""})  # fmt: skip
-    element = enter_details(page, eu_shop.add_link(amount="50"), method="SEPA Direct Debit")
+    """The details step asks no method: it says what each costs and that the choice comes
+    next. In the Payment Element, choosing SEPA brings its fee into the summary and onto the
+    Pay button before anything is typed; back at the details and on again, the element opens
+    on SEPA, priced; the charge is the amount on the button."""
+    eu_shop.panel_post("/panel/settings/fees", SEPA_FEE)
+    link = eu_shop.add_link(amount="50")
+    page.goto(link)
+    expect(page.get_by_role("radio")).to_have_count(0)
+    totals = page.get_by_role("list", name="Total by payment method").get_by_role("listitem")
+    expect(totals).to_have_text([re.compile(r"^Card\s*€50\.00$"),
+                                 re.compile(r"^SEPA Direct Debit\s*€51\.00$")])  # fmt: skip
+    expect(page.get_by_text("You choose how to pay on the next step.")).to_be_visible()
+
+    element = enter_details(page, link)
+    expect(page.get_by_test_id("due-now")).to_have_text("€50.00")  # the card, shown first
+    element.get_by_role("button", name="SEPA Debit").click()
+    expect(page.get_by_test_id("due-now")).to_have_text("€51.00")
+    expect(page.get_by_text("SEPA fee")).to_be_visible()
+    expect(pay_button(page)).to_have_text("Pay €51.00")
+
+    page.get_by_role("link", name="Change your details").click()
+    expect(page.get_by_test_id("due-now")).to_have_text("€51.00")
+    page.get_by_role("button", name="Continue").click()
     tabs = element.get_by_role("group", name="Payment method").get_by_role("button")
     expect(tabs).to_have_text(["SEPA Debit", "Card"])
     expect(tabs.first).to_have_attribute("aria-pressed", "true")
     expect(element.get_by_role("textbox", name="IBAN")).to_be_visible()
-    expect(page.get_by_test_id("due-now")).to_have_text("€51.00")
-    expect(page.get_by_text("SEPA fee")).to_be_visible()
     expect(pay_button(page)).to_have_text("Pay €51.00")
-    pay_by_sepa(page, element, "DE89370400440532013000")
+    pay_by_sepa(page, element, IBAN)
     assert [c["amount"] for c in eu_shop.charges()] == [5100]
 
 
-def test_a_method_surcharge_appears_when_the_method_is_chosen(page: Page, eu_shop: Shop) -> None:
-    eu_shop.panel_post("/panel/settings/fees", {"name": "SEPA fee", "method": "sepa_debit",
-                       "fixed_currency": "EUR", "fixed_amount": "1", "percent": ""})  # fmt: skip
+def test_switching_methods_fast_then_paying_charges_the_amount_on_the_button(
+    page: Page, eu_shop: Shop
+) -> None:
+    """A careless buyer flicks between the tabs and presses Pay at once: the summary ends on
+    the method shown, and what is charged is what the button says (if the button had not
+    caught up when Pay was pressed, the buyer is told and presses again)."""
+    eu_shop.panel_post("/panel/settings/fees", SEPA_FEE)
     element = enter_details(page, eu_shop.add_link(amount="50"))
-    expect(page.get_by_test_id("due-now")).to_have_text("€50.00")
-    element.get_by_role("button", name="SEPA Debit").click()
-    expect(page.get_by_test_id("due-now")).to_have_text("€51.00")
-    expect(page.get_by_text("SEPA fee")).to_be_visible()
-    expect(page.get_by_role("button", name="Pay €51.00")).to_be_visible()
-    pay_by_sepa(page, element, "DE89370400440532013000")
+    sepa = element.get_by_role("button", name="SEPA Debit")
+    card = element.get_by_role("button", name="Card")
+    for _ in range(3):
+        sepa.click()
+        card.click()
+    sepa.click()
+    element.get_by_role("textbox", name="IBAN").fill(IBAN)
+    pay_button(page).click()
+    told = page.get_by_text("The total changed to the amount on the button.")
+    processing_page = page.get_by_role("heading", name="Your payment is being processed")
+    expect(told.or_(processing_page)).to_be_visible(timeout=SLOW)
+    if told.is_visible():
+        expect(pay_button(page)).to_have_text("Pay €51.00")
+        pay_button(page).click()
+    processing(page)
     assert [c["amount"] for c in eu_shop.charges()] == [5100]
+
+
+def test_an_error_is_shown_once_and_belongs_to_its_method(page: Page, eu_shop: Shop) -> None:
+    """An incomplete card number is said once, under the field; a declined card under the
+    element; neither stays when the buyer switches to SEPA, which then pays."""
+    element = enter_details(page, eu_shop.add_link(amount="50"))
+    incomplete = "Your card number is incomplete."
+    element.get_by_role("textbox", name="Card number").fill("4242")
+    pay_button(page).click()
+    expect(element.get_by_text(incomplete)).to_be_visible()
+    expect(pay_button(page)).to_be_enabled()
+    expect(page.get_by_text(incomplete)).to_have_count(0)  # not again below the element
+    element.get_by_role("button", name="SEPA Debit").click()
+    expect(element.get_by_role("textbox", name="IBAN")).to_be_visible()
+    expect(element.get_by_text(incomplete)).to_have_count(0)
+
+    element.get_by_role("button", name="Card").click()
+    fill_card(element, "4000000000000002")
+    pay_button(page).click()
+    declined = page.get_by_role("alert").filter(has_text="Your card was declined.")
+    expect(declined).to_be_visible()
+    element.get_by_role("button", name="SEPA Debit").click()
+    expect(declined).to_have_count(0)
+    pay_by_sepa(page, element, IBAN)
+    assert sorted(c["status"] for c in eu_shop.charges()) == ["failed", "pending"]
 
 
 # ACH Direct Debit: a bank account typed in is verified with micro-deposits first: one deposit

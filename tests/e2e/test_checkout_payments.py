@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app.checkout.models import CheckoutSession
+from app.core.clock import utcnow
 from app.extensions import db
 from tests.support.checkout import (
     BUYER,
@@ -27,9 +28,11 @@ from tests.support.checkout import (
     paid,
     pay_button,
     pay_by_card,
+    payment_status,
 )
 from tests.support.mailbox import Mailbox
 from tests.support.payments import confirm_as_browser, wait_until
+from tests.support.settings import BUSINESS_DETAILS
 
 
 def expect_one_receipt(mailbox: Mailbox, amount: str) -> None:
@@ -128,6 +131,67 @@ def test_three_d_secure_failed_then_another_card(page: Page, shop: Shop) -> None
     assert [c["status"] for c in shop.charges()].count("succeeded") == 1
 
 
+def test_while_a_payment_is_on_its_way_the_buyer_is_told_and_the_order_is_locked(
+    page: Page, shop: Shop
+) -> None:
+    """From Pay until the outcome (here a 3-D Secure challenge) the page says the payment is
+    being processed, and neither the order nor the card can be changed; a failed challenge
+    gives them back."""
+    element = enter_details(page, shop.add_link(adjustable_quantity="y", max_quantity="5"))
+    pay_by_card(page, element, "4000000000003220")
+    challenge = page.frame_locator(CHALLENGE_FRAME).frame_locator("iframe#challengeFrame")
+    expect(challenge.get_by_role("button", name="Fail")).to_be_visible()
+    expect(payment_status(page)).to_be_visible()
+    expect(pay_button(page)).to_be_disabled()
+    quantity = page.get_by_label("Quantity of Seat")
+    quantity.focus()
+    expect(quantity).not_to_be_focused()  # the summary is out of reach
+    details = page.get_by_role("link", name="Change your details")
+    details.focus()
+    expect(details).not_to_be_focused()
+    expect(element.get_by_role("textbox", name="Card number")).not_to_be_editable()
+
+    challenge.get_by_role("button", name="Fail").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(payment_status(page)).to_have_count(0)
+    expect(pay_button(page)).to_be_enabled()
+    quantity.focus()
+    expect(quantity).to_be_focused()
+    fill_card(element, "4242424242424242")
+    pay_button(page).click()
+    paid(page)
+    assert [c["status"] for c in shop.charges()].count("succeeded") == 1
+
+
+@pytest.mark.browser_context_args(locale="sv-SE")
+def test_a_swedish_buyer_reads_that_the_payment_is_being_processed(page: Page, shop: Shop) -> None:
+    words = WORDS["sv"]
+    page.goto(shop.add_link())
+    page.get_by_label(words["email"]).fill(BUYER)
+    page.get_by_label(words["name"]).fill("Ada Buyer")
+    page.get_by_role("button", name=words["continue"]).click()
+    fill_card(page.frame_locator(PAYMENT_FRAME).first, "4000000000003220", "sv")
+    page.get_by_role("button", name=words["pay"]).click()
+    expect(page.get_by_role("status").filter(has_text="Din betalning behandlas.")).to_have_text(
+        "Din betalning behandlas. Håll den här sidan öppen."
+    )
+    challenge = page.frame_locator(CHALLENGE_FRAME).frame_locator("iframe#challengeFrame")
+    challenge.locator("#test-source-authorize-3ds").click()
+    expect(page.get_by_role("heading", name=words["thanks"])).to_be_visible(timeout=20_000)
+
+
+def test_back_after_paying_shows_the_receipt_not_the_pay_form(page: Page, shop: Shop) -> None:
+    element = enter_details(page, shop.add_link())
+    pay_by_card(page, element, "4242424242424242")
+    paid(page)
+    page.go_back()
+    paid(page)
+    expect(pay_button(page)).to_have_count(0)
+    page.reload()
+    paid(page)
+    assert len(shop.charges()) == 1
+
+
 def test_a_reload_during_three_d_secure_lets_the_buyer_pay_again(page: Page, shop: Shop) -> None:
     element = enter_details(page, shop.add_link())
     pay_by_card(page, element, "4000000000003220")
@@ -204,7 +268,7 @@ def test_a_tax_rate_shows_in_the_summary_and_is_charged(
     shop.add_tax_rate("Moms", "25")
     product = shop.add_product("Workshop seat", "500", tax_rate="Moms")
     page.goto(shop.add_link(product=product, description="", amount=""))
-    expect(page.get_by_text("Moms", exact=True)).to_be_visible()
+    expect(page.get_by_text("Moms 25%", exact=True)).to_be_visible()  # the rate with its name
     expect(page.get_by_text("SEK125.00")).to_be_visible()
     expect(page.get_by_test_id("due-now")).to_have_text("SEK625.00")
     page.get_by_label("Email").fill(BUYER)
@@ -218,6 +282,56 @@ def test_a_tax_rate_shows_in_the_summary_and_is_charged(
     assert [c["amount"] for c in shop.charges()] == [62500]
     expect_one_receipt(mailbox, "SEK625.00")
     assert expect_settled_in_panel(panel).amount == "SEK625.00"
+
+
+# The receipt as a buyer reads it, in English and in Swedish.
+RECEIPT_WORDS = {
+    "en": {"heading": "Receipt R-{year}-0001", "table": "What you bought", "unit": "SEK250.00",
+           "amount": "SEK500.00", "tax": "Moms 25% of SEK500.00", "total": "SEK625.00",
+           "method": "Card Visa ending in 4242"},
+    "sv": {"heading": "Kvitto R-{year}-0001", "table": "Det här köpte du", "unit": "250,00\xa0kr",
+           "amount": "500,00\xa0kr", "tax": "Moms 25\xa0% på 500,00\xa0kr",
+           "total": "625,00\xa0kr", "method": "Kort Visa slutar på 4242"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "language",
+    [
+        pytest.param("en", marks=pytest.mark.browser_context_args(locale="en-US")),
+        pytest.param("sv", marks=pytest.mark.browser_context_args(locale="sv-SE")),
+    ],
+)
+def test_the_receipt_lists_the_lines_and_the_tax_with_its_rate_in_the_buyers_language(
+    page: Page, shop: Shop, language: str
+) -> None:
+    shop.panel_post("/panel/settings/business", BUSINESS_DETAILS)
+    shop.add_tax_rate("Moms", "25")
+    product = shop.add_product("Workshop seat", "250", tax_rate="Moms")
+    page.goto(shop.add_link(product=product, description="", amount="", quantity="2",
+                            min_quantity="2", max_quantity="2"))  # fmt: skip
+    words, receipt_words = WORDS[language], RECEIPT_WORDS[language]
+    page.get_by_label(words["email"]).fill(BUYER)
+    page.get_by_label(words["name"]).fill("Ada Buyer")
+    page.get_by_role("button", name=words["continue"]).click()
+    fill_card(page.frame_locator(PAYMENT_FRAME).first, "4242424242424242", language)
+    pay = words["pay"].replace("500,00", "625,00").replace("500.00", "625.00")
+    page.get_by_role("button", name=pay).click()
+    expect(page.get_by_role("heading", name=words["thanks"])).to_be_visible(timeout=20_000)
+
+    receipt = page.get_by_test_id("receipt")
+    heading = receipt_words["heading"].format(year=utcnow().year)
+    expect(receipt.get_by_role("heading", name=heading)).to_be_visible()
+    expect(receipt.get_by_text("Acme Aktiebolag")).to_be_visible()
+    expect(receipt.get_by_text("SE556677889901")).to_be_visible()
+    lines = receipt.get_by_role("table", name=receipt_words["table"])
+    expect(lines.get_by_test_id("receipt-line")).to_have_count(1)
+    expect(lines.get_by_test_id("receipt-line").get_by_role("cell")).to_have_text(
+        ["Workshop seat", "2", receipt_words["unit"], receipt_words["amount"]]
+    )
+    expect(receipt.get_by_test_id("receipt-tax")).to_have_text(receipt_words["tax"])
+    expect(receipt.get_by_test_id("receipt-total")).to_have_text(receipt_words["total"])
+    expect(receipt.get_by_text(receipt_words["method"])).to_be_visible()
 
 
 def test_a_required_address_left_empty_is_pointed_out_and_nothing_typed_is_lost(

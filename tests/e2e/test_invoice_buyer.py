@@ -10,7 +10,8 @@ and label.
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -19,12 +20,14 @@ from playwright.sync_api import Browser, Page, expect
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceStatus
 from app.invoices.service import void_invoice
+from app.invoices.tasks import send_reminders
 from tests.e2e.test_accessibility import VIEWPORTS
 from tests.support.accessibility import axe_violations
 from tests.support.checkout import (
     PAY,
     PAYMENT_FRAME,
     SLOW,
+    MerchantPanel,
     Shop,
     open_shop,
     paid,
@@ -134,6 +137,42 @@ def test_a_void_invoice_cannot_be_paid(page: Page, app: Flask, werkstatt: Shop) 
     page.goto(checkout)  # the old checkout's address
     expect(page.get_by_text("This invoice was cancelled, so it cannot be paid.")).to_be_visible()
     expect(page.get_by_role("button", name="Continue")).to_have_count(0)
+
+
+def test_an_overdue_invoice_says_so_and_its_reminder_arrives_once(
+    page: Page,
+    app: Flask,
+    werkstatt: Shop,
+    panel_of: Callable[[Shop], MerchantPanel],
+    mailbox: Mailbox,
+) -> None:
+    """Finalized 30 days ago on the default net 14 terms: 16 days past due. The hourly task
+    (run here twice, as a retry or a second consumer would) sends one reminder, whose link
+    brings the customer to the invoice, still payable."""
+    issued = date.today() - timedelta(days=30)
+    invoice_id, token = open_invoice(app, OWNER, currency="EUR", today=issued)
+    invoice = invoice_of(app, invoice_id)
+    assert invoice.due_date is not None and invoice.due_date < date.today()
+
+    merchant = panel_of(werkstatt).page
+    merchant.goto(f"{werkstatt.base_url}/panel/invoices/{invoice_id}")
+    expect(merchant.get_by_role("heading", name=str(invoice.number))).to_be_visible()
+    expect(merchant.get_by_text("Overdue", exact=True)).to_be_visible()
+
+    with app.app_context():
+        assert send_reminders.call_local() == 1
+        assert send_reminders.call_local() == 0
+    email = mailbox.wait_for("grace@example.com", subject=f"Overdue: invoice {invoice.number}")
+    assert len(mailbox.messages("grace@example.com")) == 1
+    link = re.search(r"https?://\S+(/i/\S+)", email.text)
+    assert link is not None, email.text
+
+    # The task ran in the test's app, whose public address is not the live server's: the path.
+    page.goto(werkstatt.base_url + link.group(1))
+    expect(page.get_by_test_id("invoice-status")).to_have_text("Overdue")
+    expect(page.get_by_text(re.compile(r"^This invoice was due on "))).to_be_visible()
+    expect(page.get_by_role("button", name=PAY)).to_be_visible()
+    assert page.url.endswith(f"/i/{token}")
 
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import re
 
+from flask import Flask
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
 
+from app.extensions import db
+from app.links.models import PaymentLinkLine
 from tests.conftest import csrf_token_from
 from tests.e2e.test_merchant_journey import log_in
 from tests.support.accounts import DEFAULT_PASSWORD
@@ -153,3 +157,34 @@ def test_the_first_action_opens_the_checkout_and_a_reload_resumes_it(
         expect(other.get_by_test_id("due-now")).to_have_text("SEK1,000.00")
     finally:
         without_js.close()
+
+
+def test_a_link_no_buyer_could_pay_is_closed_at_once_and_flagged_in_the_list(
+    page: Page, browser: Browser, base_url: str, stripe_sandbox: StripeSandbox, app: Flask
+) -> None:
+    """A link whose every order stays below Stripe's minimum (saved before the editor refused
+    such links, or a price lowered since): buyers read that at once, not after filling it in."""
+    owner = "minimum@links.example"
+    merchant_with_a_link(base_url, stripe_sandbox, owner)
+    with app.app_context():
+        line = db.session.scalars(select(PaymentLinkLine)).one()
+        line.unit_amount = 100  # SEK 1.00: below the SEK 3.00 Stripe takes at least
+        db.session.commit()
+    log_in(page, base_url, owner, DEFAULT_PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Payment links").click()
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Workshop"))
+    expect(row.get_by_role("cell").nth(1)).to_contain_text("Cannot be paid")
+    expect(row.get_by_test_id("link-warning")).to_contain_text("buyers could not pay")
+    expect(row.get_by_text("Active", exact=True)).to_have_count(0)
+
+    page.get_by_role("link", name="Workshop", exact=True).click()
+    address = page.get_by_role("region", name="Address for buyers")
+    buyer_url = address.get_by_text(re.compile(r"/l/pl_")).inner_text()
+    buyer = browser.new_page()
+    buyer.goto(buyer_url)
+    expect(buyer.get_by_role("heading", name="Workshop")).to_be_visible()
+    expect(
+        buyer.get_by_text("The amount due is below the smallest payment we can take")
+    ).to_be_visible()
+    expect(buyer.get_by_label("Email")).to_have_count(0)  # nothing to fill in first
+    buyer.close()

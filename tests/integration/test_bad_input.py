@@ -40,6 +40,7 @@ from app.merchants.models import Merchant
 from app.payments import forms as payment_forms
 from app.processors import forms as processor_forms
 from app.quotes import forms as quote_forms
+from app.quotes.models import Quote
 from app.reports import forms as report_forms
 from app.settings import forms as settings_forms
 from app.storefront import forms as storefront_forms
@@ -1156,3 +1157,22 @@ def test_the_payment_totals_refuse_bad_filters_with_reasons(
             continue
         assert response.status_code == 422, (field_name, kind)
         assert 'class="alert alert-error" role="alert"' in body
+
+
+def test_a_quotes_method_pages_refuse_what_cannot_be_saved_and_ignore_a_forged_setup_intent(
+    client: FlaskClient, app: Flask, mailbox: Mailbox
+) -> None:
+    """The method page of a quote not accepted (or with nothing to save) sends the customer
+    back to the quote with the reason; the return page reads the quote's own SetupIntent, never
+    one named in the address, so a forged or mistyped ``setup_intent`` saves nothing."""
+    page = quote_buyer_page(client, app, mailbox)
+    refused = client.get(f"{page}/method")
+    assert refused.status_code == 302 and refused.headers["Location"] == page
+    shown = client.get(page).get_data(as_text=True)
+    assert "There is no payment method to save on this quote now." in shown
+    for forged in ("seti_of_another_quote", SCRIPT, "", "x" * 5000):
+        back = client.get(f"{page}/method/return", query_string={"setup_intent": forged})
+        assert back.status_code == 302 and back.headers["Location"] == page
+    with app.app_context():
+        quote = db.session.scalars(select(Quote)).one()
+        assert quote.saved_method_id == "" and quote.setup_intent_id == ""

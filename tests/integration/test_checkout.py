@@ -305,6 +305,64 @@ def test_the_payment_element_lists_the_method_priced_first(
     assert (intent.amount, intent.payment_method_types) == (5000, ["card"])
 
 
+def test_the_details_step_lists_each_methods_total_and_leaves_the_choice_to_the_pay_step(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    """The method is chosen once, in the Payment Element: the details step asks for none, and
+    says what each method costs (the SEPA fee) and that the choice comes next, in English and
+    in Swedish."""
+    eu_shop(client, app, stripe_sandbox)
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    html = buyer.get(page).get_data(as_text=True)
+    assert 'name="method"' not in html and 'type="radio"' not in html
+    assert "Total by payment method" in html
+    assert re.search(r"<span>Card</span><span>€50.00</span>", html), html
+    assert re.search(r"<span>SEPA Direct Debit</span><span>€51.00</span>", html), html
+    assert "You choose how to pay on the next step." in html
+    swedish = buyer.get(page, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Totalt per betalningsmetod" in swedish
+    assert "Du väljer hur du betalar i nästa steg." in swedish
+
+
+def test_method_totals_are_listed_only_when_a_method_costs_more(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    """Without a fee every method costs the total shown: nothing to list. With a fee on every
+    method, each costs more than the total before a method is chosen: listed."""
+    connected(client, app, stripe_sandbox, "SE", "sek")
+    add_currency(client, "EUR")
+    page = "/panel/settings/checkout"
+    post_form(client, page, page, {"payment_methods": ["card", "sepa_debit"],
+              "billing_address": "off", "shipping_address": "off", "phone": "off"})  # fmt: skip
+    assert add_payment_link(client, currency="EUR", amount="50").status_code == 302
+    buyer = app.test_client()
+    checkout = open_as_buyer(app, buyer)
+    html = buyer.get(checkout).get_data(as_text=True)
+    assert "€50.00" in html and "Total by payment method" not in html
+    for method in ("card", "sepa_debit"):
+        add_fee(client, f"{method} fee", method=method, fixed_currency="EUR", fixed_amount="1",
+                percent="")  # fmt: skip
+    html = buyer.get(checkout).get_data(as_text=True)
+    assert "Total by payment method" in html
+    assert re.search(r"<span>Card</span><span>€51.00</span>", html), html
+    assert re.search(r"<span>SEPA Direct Debit</span><span>€51.00</span>", html), html
+
+
+def test_the_pay_step_is_never_kept_by_the_browser(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    """Back after paying asks for the pay step again (which then sends the buyer on to the
+    receipt), so its form with an active Pay button is never shown from a cache."""
+    eu_shop(client, app, stripe_sandbox)
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    post_form(buyer, page, page + "/details", {"email": "ada@example.com", "name": "Ada"})
+    response = buyer.get(page + "/pay")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
 def add_optional_line(client: FlaskClient, app: Flask, description: str, amount: str,
                       **fields: str) -> int:  # fmt: skip
     """The merchant adds an optional line to the (only) link; returns its id."""

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.support.servers import free_port, wait_until_healthy
+from tests.support.servers import free_port, stop_process, wait_until_healthy
 
 PRINTED_ADDRESS = re.compile(r"https?://[^\s)]+")
 
@@ -33,8 +33,7 @@ def demo(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     yield port, process
-    process.terminate()
-    process.wait(timeout=10)
+    stop_process(process)
 
 
 def printed_until_served(process: subprocess.Popen[str]) -> list[str]:

@@ -14,17 +14,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.core.clock import utcnow
+from app.documents.models import NumberSeries, SeriesKind
+from app.documents.numbering import take_number
 from app.extensions import db
 from app.invoices import balance
 from app.invoices.models import (
     Invoice,
     InvoiceEvent,
     InvoiceStatus,
-    NumberSeries,
     PaymentTerms,
-    SeriesKind,
 )
-from app.invoices.numbering import take_number
 from app.invoices.service import (
     ShownStatus,
     buyer_token,

@@ -1,6 +1,7 @@
 """The customer pays an invoice at ``/i/<token>`` through the shared checkout, against the
-Stripe sandbox: in full or in parts, by card or SEPA Direct Debit, never more than is due (also
-when two people pay at once), never once it is paid or void, and the owners hear of it.
+Stripe sandbox: in full or in parts, by card, SEPA, ACH or Bacs Direct Debit, never more than
+is due (also when two people pay at once), never once it is paid or void, and the owners hear
+of it.
 
 Every step is what a person does: the invoice page's form with its CSRF token, the checkout's
 pages, Stripe.js's confirm with the page's client secret, the return page, the sandbox
@@ -13,6 +14,7 @@ import re
 import threading
 from datetime import date, timedelta
 
+import pytest
 import stripe
 from flask import Flask
 from flask.testing import FlaskClient
@@ -23,7 +25,7 @@ from app.extensions import db
 from app.invoices.models import Invoice, InvoiceEvent, InvoiceStatus
 from app.invoices.service import void_invoice
 from app.payments.models import Payment, PaymentStatus
-from tests.integration.test_payments import record
+from tests.integration.test_payments import connected, record
 from tests.support.accounts import post_form
 from tests.support.invoice_buyers import (
     HTMX,
@@ -39,7 +41,7 @@ from tests.support.invoice_buyers import (
 )
 from tests.support.invoices import open_invoice
 from tests.support.mailbox import Mailbox
-from tests.support.payments import refunds_of
+from tests.support.payments import MANDATE_DATA, confirm_as_browser, refunds_of
 from tests.support.settings import add_discount, add_fee
 from tests.support.stripe_sandbox import StripeSandbox
 
@@ -362,6 +364,58 @@ def test_a_sepa_part_is_processing_until_it_settles(
     assert shown(page, "balance-due") == "€725.00"
     assert event_kinds(app, invoice_id).count("paid_in_part") == 1
     assert checkout_row(app, checkout).status == "paid"
+
+
+BANK_DEBITS = {
+    "us_bank_account": {"payment_method": "pm_usBankAccount_success"},
+    "bacs_debit": {
+        "payment_method_data": {
+            "type": "bacs_debit",
+            "bacs_debit": {"sort_code": "108800", "account_number": "00012345"},
+            "billing_details": {"name": "Grace Hopper", "email": "grace@example.com"},
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("country", "currency", "method"),
+    [("US", "usd", "us_bank_account"), ("GB", "gbp", "bacs_debit")],
+    ids=["ach", "bacs"],
+)
+def test_an_invoice_paid_by_ach_or_bacs_is_paid_once_the_debit_settles(
+    client: FlaskClient,
+    app: Flask,
+    stripe_sandbox: StripeSandbox,
+    country: str,
+    currency: str,
+    method: str,
+) -> None:
+    account, merchant = connected(client, app, stripe_sandbox, country, currency)
+    page = "/panel/settings/checkout"
+    post_form(client, page, page, {"payment_methods": ["card", method], "billing_address": "off",
+              "shipping_address": "off", "phone": "off"})  # fmt: skip
+    invoice_id, token = open_invoice(app, currency=currency.upper())
+    customer = app.test_client()
+    checkout = open_checkout(customer, token)
+    intent = at_pay_step(app, stripe_sandbox, account, customer, checkout, method)
+    assert intent["amount"] == TOTAL and method in intent["payment_method_types"]
+    confirm_as_browser(stripe_sandbox, account, intent["id"], intent["client_secret"],
+                       mandate_data=MANDATE_DATA, **BANK_DEBITS[method])  # fmt: skip
+    customer.get(f"{checkout}/return?payment_intent={intent['id']}")
+    invoice = invoice_of(app, invoice_id)
+    assert (invoice.amount_paid, invoice.amount_pending) == (0, TOTAL)
+    assert shown(customer.get(f"/i/{token}").get_data(as_text=True), "invoice-status") == (
+        "Payment processing"
+    )
+
+    stripe_sandbox.control("POST", "/_sandbox/advance")
+    record(app, merchant, intent["id"])  # what the webhook does
+    invoice = invoice_of(app, invoice_id)
+    assert (invoice.amount_paid, invoice.amount_pending, invoice.status) == (
+        TOTAL, 0, InvoiceStatus.PAID
+    )  # fmt: skip
+    assert shown(customer.get(f"/i/{token}").get_data(as_text=True), "invoice-status") == "Paid"
 
 
 def test_a_failed_debit_restores_the_balance(

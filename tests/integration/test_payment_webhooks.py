@@ -248,7 +248,10 @@ def test_a_bacs_mandate_update_is_an_event_on_its_payment(
 
 def test_every_subscribed_event_type_has_a_handler() -> None:
     assert set(WEBHOOK_EVENTS) <= set(HANDLERS)
-    assert not any(kind.startswith("setup_intent.") for kind in WEBHOOK_EVENTS)
+    # A quote saving a method with nothing due (a SetupIntent) learns of it by these two; the
+    # connect check's SetupIntent (canceled at once) sends neither.
+    setups = {kind for kind in WEBHOOK_EVENTS if kind.startswith("setup_intent.")}
+    assert setups == {"setup_intent.succeeded", "setup_intent.setup_failed"}
 
 
 def only_deliver(sandbox: StripeSandbox, account: SandboxAccount, event_type: str) -> None:

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import PROJECT_ROOT
 from tests.support.accounts import sign_up_link_path
 from tests.support.mailbox import Mailbox
-from tests.support.servers import LiveServer, free_port, start_gunicorn
+from tests.support.servers import LiveServer, free_port, start_gunicorn, stop_process
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -69,8 +69,7 @@ def queued_server(
         env={**os.environ, **settings},
     )
     yield server
-    consumer.terminate()
-    consumer.wait(timeout=10)
+    stop_process(consumer)
     server.stop()
 
 

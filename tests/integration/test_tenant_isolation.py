@@ -28,8 +28,8 @@ from app.invoices.models import Invoice
 from app.invoices.service import DOCUMENT_TYPE, finalize_invoice, void_invoice
 from app.links.models import PaymentLink, PaymentLinkLine
 from app.merchants.models import Invitation, Merchant, Role, User
-from app.payments.models import Dispute, Payment, PaymentStatus
-from app.quotes.models import Quote, QuoteStatus
+from app.payments.models import Dispute, Payment, PaymentStatus, WebhookEvent
+from app.quotes.models import PaymentMode, Quote, QuoteStatus
 from app.reports.jobs import download_token, exports_folder
 from app.reports.models import ExportJob, ExportKind, ExportStatus
 from app.settings.models import CustomField, Discount, Fee, TaxRate
@@ -131,10 +131,25 @@ def payment_of_a(t: Tenants) -> int:
             status=PaymentStatus.SUCCEEDED,
             currency="SEK",
             amount=12500,
+            receipt_number="R-2026-0001",  # paid: its receipt is numbered
         )
         db.session.add(payment)
         db.session.commit()
         return payment.id
+
+
+def webhook_event_of_a(t: Tenants) -> int:
+    """An event Stripe sent merchant A (its replay would read it from A's account)."""
+    with t.app.app_context():
+        merchant_a = db.session.scalars(
+            select(User.merchant_id).where(User.email == "a@example.com")
+        ).one()
+        event = WebhookEvent(
+            merchant_id=merchant_a, stripe_event_id="evt_of_merchant_a", type="charge.succeeded"
+        )
+        db.session.add(event)
+        db.session.commit()
+        return event.id
 
 
 def payment_link(t: Tenants) -> int:
@@ -243,6 +258,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "product_id": product,
     "price_id": price,
     "payment_id": payment_of_a,
+    "event_id": webhook_event_of_a,
     "link_id": payment_link,
     "line_id": payment_link_line,
     "listing_id": listed_product,
@@ -543,3 +559,40 @@ def test_the_disputes_list_shows_only_the_signed_in_merchants_disputes(
     assert "Disputing Buyer" not in theirs and "No disputes." in theirs
     own = owner_a.get("/panel/payments/disputes").get_data(as_text=True)
     assert "Disputing Buyer" in own and "Needs your response" in own
+
+
+def test_a_setup_intent_saves_a_method_only_on_its_own_merchants_quote(
+    app: Flask, mailbox: Mailbox, stripe_sandbox: StripeSandbox
+) -> None:
+    """A SetupIntent of merchant A's quote, handed to merchant B (a webhook of B's endpoint, a
+    forged one), saves nothing: B's account cannot read it and its metadata names A; B's
+    staff reach A's method page only through its token."""
+    from app.payments.service import record_setup_intent
+    from app.processors.access import connected_gateway
+    from app.processors.gateway import GatewayError
+    from tests.integration.test_quote_saved_methods import (
+        ALL_LATER,
+        accepted_quote,
+        merchant_taking,
+    )
+    from tests.support.quotes import save_method_as_browser, setup_secret_of
+
+    owner_a, owner_b, buyer = app.test_client(), app.test_client(), app.test_client()
+    account_a = merchant_taking(owner_a, app, stripe_sandbox, "card")
+    sign_up(owner_b, email="b@example.com", business_name="Merchant B")
+    assert connect(owner_b, stripe_sandbox.create_account("DE", "eur")).status_code == 302
+    quote_id, token = accepted_quote(app, buyer, payment_mode=PaymentMode.SCHEDULE, parts=ALL_LATER)
+    assert owner_b.get(f"/q/{token}x/method").status_code == 404
+    secret = setup_secret_of(buyer.get(f"/q/{token}/method").get_data(as_text=True))
+    save_method_as_browser(stripe_sandbox, account_a, secret, payment_method="pm_card_visa")
+    with app.app_context():
+        merchant_a = db.session.scalars(select(Merchant).where(Merchant.name != "Merchant B")).one()
+        merchant_b = db.session.scalars(select(Merchant).where(Merchant.name == "Merchant B")).one()
+        setup = connected_gateway(db.session, merchant_a.id).retrieve_setup_intent(
+            secret.split("_secret_")[0]
+        )
+        assert not record_setup_intent(db.session, merchant_b, setup)
+        with pytest.raises(GatewayError):
+            connected_gateway(db.session, merchant_b.id).retrieve_setup_intent(setup.id)
+        db.session.commit()
+    assert quote_row(app, quote_id).saved_method_id == ""

@@ -16,6 +16,7 @@ from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from stripe_sandbox import create_app
+from tests.support.servers import stop_process
 
 from .conftest import Account, SandboxServer, http, serve, wait_for
 from .helpers import post_form, sepa_payment
@@ -311,8 +312,7 @@ def test_command_line_serves_the_api(tmp_path: Path) -> None:
         )
         assert (tmp_path / "state.json").exists()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process(process)
 
 
 def _healthy(base: str) -> bool:

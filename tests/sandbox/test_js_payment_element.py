@@ -171,6 +171,52 @@ def test_incomplete_and_invalid_card_details_are_shown_under_the_fields(
     assert intent_status(account, intent_id) == "requires_payment_method"
 
 
+def test_errors_belong_to_their_method_and_go_when_the_tab_changes(
+    page: Page, merchant_site: MerchantSite
+) -> None:
+    """As in Stripe's element: an error is shown once, under its field, and choosing another
+    method clears it; coming back to the card shows what was typed, without the error."""
+    account = merchant_site.account("DE")
+    intent_id = create_intent(account, "eur", ["card", "sepa_debit"])
+    element = open_checkout(page, merchant_site, account, intent_id)
+
+    element.get_by_role("textbox", name="Card number").fill("4242")
+    pay(page)
+    incomplete = "Your card number is incomplete."
+    expect(element.get_by_role("alert").first).to_have_text(incomplete)
+    expect(element.get_by_text(incomplete)).to_have_count(1)
+
+    element.get_by_role("button", name="SEPA Debit").click()
+    expect(element.get_by_role("textbox", name="IBAN")).to_be_visible()
+    expect(element.get_by_role("alert")).to_have_count(0)
+    element.get_by_role("button", name="Card").click()
+    expect(element.get_by_role("textbox", name="Card number")).to_have_value("4242")
+    expect(element.get_by_role("alert")).to_have_count(0)
+
+
+def test_read_only_locks_the_methods_and_fields_and_keeps_what_was_typed(
+    page: Page, merchant_site: MerchantSite
+) -> None:
+    """``readOnly`` (as a page sets it while a payment is on its way): no tab can be chosen and
+    nothing typed; set back to false, the buyer carries on and pays."""
+    account = merchant_site.account("DE")
+    intent_id = create_intent(account, "eur", ["card", "sepa_debit"])
+    element = open_checkout(page, merchant_site, account, intent_id)
+    fill_card(element, "4242424242424242")
+
+    page.evaluate("shop.paymentElement.update({readOnly: true})")
+    expect(element.get_by_role("button", name="SEPA Debit")).to_be_disabled()
+    expect(element.get_by_role("textbox", name="Card number")).not_to_be_editable()
+    expect(element.get_by_role("combobox", name="Country")).to_be_disabled()
+
+    page.evaluate("shop.paymentElement.update({readOnly: false})")
+    expect(element.get_by_role("button", name="SEPA Debit")).to_be_enabled()
+    expect(element.get_by_role("textbox", name="Card number")).to_have_value("4242 4242 4242 4242")
+    pay(page)
+    expect_returned_with(page, "succeeded")
+    assert intent_status(account, intent_id) == "succeeded"
+
+
 def test_three_d_secure_complete_succeeds(page: Page, merchant_site: MerchantSite) -> None:
     account = merchant_site.account("US")
     intent_id = create_intent(account, "usd", ["card"])
@@ -323,6 +369,25 @@ def test_ach_manual_entry_links_the_account_then_microdeposits_verify_it(
         intent_id, params={"descriptor_code": "SM11AA"}
     )
     assert intent_status(account, intent_id) == "processing"
+
+
+def test_an_unlinked_bank_account_is_pointed_out_under_its_button(
+    page: Page, merchant_site: MerchantSite
+) -> None:
+    account = merchant_site.account("US")
+    intent_id = create_intent(account, "usd", ["card", "us_bank_account"])
+    element = open_checkout(page, merchant_site, account, intent_id)
+
+    element.get_by_role("button", name="US bank account").click()
+    fill_name_and_email(element)
+    pay(page)
+    manual = element.get_by_role("button", name="Enter bank details manually")
+    expect(manual).to_have_accessible_description("Please provide your bank account details.")
+    expect(manual).to_be_focused()
+    expect(element.get_by_role("alert")).to_have_count(1)
+    element.get_by_role("button", name="Card").click()
+    expect(element.get_by_role("alert")).to_have_count(0)
+    assert intent_status(account, intent_id) == "requires_payment_method"
 
 
 def test_bacs_debit_asks_for_confirmation_and_is_processing(page: Page,

@@ -141,12 +141,9 @@ def open_shop(
 # The buyer
 
 
-def enter_details(page: Page, link_url: str, method: str | None = None) -> FrameLocator:
-    """Open the link, choose ``method`` in the summary (its label, when given), give an email
-    and a name, continue to the Payment Element."""
+def enter_details(page: Page, link_url: str) -> FrameLocator:
+    """Open the link, give an email and a name, continue to the Payment Element."""
     page.goto(link_url)
-    if method is not None:
-        page.get_by_role("radio", name=re.compile(f"^{re.escape(method)}")).check()
     page.get_by_label("Email").fill(BUYER)
     page.get_by_label("Full name").fill("Ada Buyer")
     page.get_by_role("button", name="Continue").click()
@@ -156,6 +153,14 @@ def enter_details(page: Page, link_url: str, method: str | None = None) -> Frame
 
 def pay_button(page: Page) -> Locator:
     return page.get_by_role("button", name=PAY)
+
+
+PROCESSING_PAYMENT = "Processing your payment. Please keep this page open."
+
+
+def payment_status(page: Page) -> Locator:
+    """The line under the Pay button that says a payment is on its way."""
+    return page.get_by_role("status").filter(has_text=PROCESSING_PAYMENT)
 
 
 # The card fields' names in the Payment Element, by the buyer's language.
@@ -278,7 +283,7 @@ class MerchantPanel:
         found = []
         for index in range(rows.count()):
             cells = [c.strip() for c in rows.nth(index).get_by_role("cell").all_inner_texts()]
-            _date, status, amount, fee, net, method, buyer, _sold_through = cells
+            _date, status, amount, _tax, _surcharge, fee, net, method, buyer, _sold = cells
             found.append(PanelPayment(status, amount, fee, net, method, buyer))
         return found
 

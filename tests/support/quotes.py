@@ -1,13 +1,16 @@
 """Quotes for tests, made through the quotes service (the code path the panel's forms take):
 ``draft_quote`` and ``open_quote`` (sent: numbered, with the customer's address), to
-``invoices.add_customer``'s default customer unless another is named."""
+``invoices.add_customer``'s default customer unless another is named; and the confirm
+Stripe.js sends from a quote's method page (``save_method_as_browser``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import stripe
 from flask import Flask
 
 from app.customers.models import Customer
@@ -16,6 +19,7 @@ from app.quotes.models import Quote
 from app.quotes.service import LineInput, create_quote, send_quote
 from tests.conftest import SECRET_KEY
 from tests.support.invoices import default_customer, merchant_of
+from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
 DEFAULT_LINES = (
     LineInput("Kitchen design", quantity=1, unit_amount=400000),
@@ -78,3 +82,31 @@ def quote_row(app: Flask, quote_id: int) -> Quote:
         assert quote is not None
         db.session.expunge(quote)
         return quote
+
+
+def setup_secret_of(page: str) -> str:
+    """The SetupIntent's client secret the method page hands Stripe.js (``data-client-secret``)."""
+    found = re.search(r'data-client-secret="(seti_[^"]+)"', page)
+    assert found, "the method page mounts no SetupIntent"
+    return found.group(1)
+
+
+def save_method_as_browser(
+    sandbox: StripeSandbox, account: SandboxAccount, client_secret: str, **params: Any
+) -> dict[str, Any]:
+    """The confirm Stripe.js sends from the method page (``stripe.confirmSetup``): the
+    SetupIntent as Stripe answers it, or ``{"declined": code}`` for a card Stripe declined."""
+    browser = stripe.StripeClient(account.publishable_key, base_addresses={"api": sandbox.api_base})
+    setup_id = client_secret.split("_secret_")[0]
+    try:
+        confirmed = browser.v1.setup_intents.confirm(
+            setup_id,
+            params={
+                "client_secret": client_secret,
+                "return_url": "https://shop.example/return",
+                **params,
+            },  # type: ignore[arg-type]
+        )
+    except stripe.CardError as declined:
+        return {"declined": declined.code}
+    return confirmed.to_dict()

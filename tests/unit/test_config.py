@@ -85,6 +85,15 @@ def test_cheap_or_unknown_password_hashing_is_refused(env: str, cost: str) -> No
         )
 
 
+@pytest.mark.parametrize("env", ["production", "development"])
+def test_the_movable_scheduler_clock_is_refused_outside_tests(env: str) -> None:
+    with pytest.raises(RuntimeError, match="KASSA_TEST_CLOCK"):
+        Settings.load({"KASSA_ENV": env, "KASSA_SECRET_KEY": "k" * 40, "KASSA_TEST_CLOCK": "1"})
+    assert not Settings.load({"KASSA_ENV": env, "KASSA_SECRET_KEY": "k" * 40}).test_clock
+    testing = {"KASSA_ENV": "testing", "KASSA_TEST_CLOCK": "1"}
+    assert Settings.load({"KASSA_SECRET_KEY": "k" * 40, **testing}).test_clock
+
+
 def test_outside_production_a_missing_key_is_made_once_and_kept(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("KASSA_SECRET_KEY", raising=False)
     first = Settings.load({"KASSA_INSTANCE_PATH": str(tmp_path), "KASSA_SECRET_KEY": ""})

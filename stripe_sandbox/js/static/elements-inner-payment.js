@@ -52,6 +52,9 @@ const state = {
   errors: {},
   bankAccount: null,
   bacsConfirmed: false,
+  // Whether the method is saved for later: a SetupIntent, an intent with setup_future_usage,
+  // or a deferred group created so. A card then shows Stripe's consent text for saving.
+  saving: false,
   busy: false,
   submitted: false,
   dialog: null,
@@ -109,6 +112,16 @@ function restoreFocus(id, caret) {
   }
 }
 
+/** `readOnly` (Stripe's option): nothing can be typed, chosen or pressed; the details stay. */
+function readOnly() {
+  return Boolean(state.options.readOnly);
+}
+
+/** Buttons and selects are disabled while confirming or read-only; inputs only while confirming. */
+function disabledNow(tagName) {
+  return state.busy || (tagName !== 'input' && readOnly());
+}
+
 function isAccordion() {
   const layout = state.options.layout;
   return (typeof layout === 'string' ? layout : layout?.type) === 'accordion';
@@ -118,7 +131,7 @@ function methodButton(method, attributes) {
   return h(
     'button',
     {
-      type: 'button', id: `${method}-tab`, 'data-testid': method, disabled: state.busy,
+      type: 'button', id: `${method}-tab`, 'data-testid': method, disabled: disabledNow('button'),
       onclick: () => selectMethod(method), onkeydown: (event) => moveBetweenMethods(event, method),
       ...attributes,
     },
@@ -187,6 +200,7 @@ function renderPanel(method) {
 }
 
 function mandateText(method) {
+  if (method === 'card') return state.saving && showsTerms(method) ? t('mandate.card', {merchant: merchantName()}) : '';
   if (!MANDATE_METHODS.has(method) || !showsTerms(method)) return '';
   if (method === 'us_bank_account' && !state.bankAccount) return '';
   return t(`mandate.${method}`, {merchant: merchantName()});
@@ -224,8 +238,9 @@ function renderField(method, field) {
   );
   const common = {
     id: inputId, name: field.name || field.key, autocomplete: field.autocomplete || null,
-    class: 'p-Input', 'aria-invalid': 'false', disabled: state.busy || null,
-    readonly: state.options.readOnly ? true : null,
+    class: 'p-Input', 'aria-invalid': 'false',
+    disabled: disabledNow(field.kind === 'select' ? 'select' : 'input') || null,
+    readonly: readOnly() || null,
   };
   let input;
   if (field.kind === 'select') {
@@ -256,10 +271,15 @@ function renderBrand(number) {
 
 function renderBankAccount() {
   if (!state.bankAccount) {
-    return h('button', {
-      type: 'button', class: 'p-Button p-Button--secondary', id: 'p-ManualEntryButton',
-      disabled: state.busy, onclick: openBankLinking,
-    }, t('ach.manual_entry'));
+    // Like a field's error, the missing account is said once, under the button that links one.
+    const error = state.errors.bankAccount;
+    return h('div', {class: `p-Field${error ? ' p-Field--invalid' : ''}`},
+      h('button', {
+        type: 'button', class: 'p-Button p-Button--secondary', id: 'p-ManualEntryButton',
+        disabled: disabledNow('button'), onclick: openBankLinking,
+        'aria-describedby': error ? 'Field-bankAccountError' : null,
+      }, t('ach.manual_entry')),
+      error ? h('p', {id: 'Field-bankAccountError', class: 'p-FieldError', role: 'alert'}, t(error)) : null);
   }
   const {bankName, last4} = state.bankAccount;
   return h('div', {class: 'p-LinkedAccount', id: 'p-LinkedAccount'},
@@ -267,7 +287,7 @@ function renderBankAccount() {
     h('span', {class: 'p-LinkedAccountName'}, `${bankName} •••• ${last4}`),
     h('button', {
       type: 'button', class: 'p-Button p-Button--link', id: 'p-ChangeBankAccountButton',
-      disabled: state.busy, onclick: openBankLinking,
+      disabled: disabledNow('button'), onclick: openBankLinking,
     }, t('ach.change')));
 }
 
@@ -366,7 +386,7 @@ function fieldSetChanged(method) {
 }
 
 function selectMethod(method) {
-  if (method === state.selected || state.busy) return;
+  if (method === state.selected || state.busy || readOnly()) return;
   state.selected = method;
   state.submitted = false;
   state.errors = {};
@@ -412,6 +432,8 @@ function validateSelectedMethod() {
     return validationError(first.errorKey, first.field.key);
   }
   if (method === 'us_bank_account' && !state.bankAccount) {
+    state.errors.bankAccount = 'error.bank_account_required';
+    render();
     document.getElementById('p-ManualEntryButton')?.focus();
     return validationError('error.bank_account_required');
   }
@@ -489,7 +511,9 @@ function showApiErrorInline(error) {
 
 function setBusy(busy) {
   state.busy = busy;
-  for (const element of root.querySelectorAll('input, select, button')) element.disabled = busy;
+  for (const element of root.querySelectorAll('input, select, button')) {
+    element.disabled = disabledNow(element.tagName.toLowerCase());
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -502,6 +526,7 @@ function openBankLinking() {
   channel.onmessage = (event) => {
     if (event.data?.type !== 'linked') return;
     state.bankAccount = event.data.account;
+    delete state.errors.bankAccount;
     state.submitted = false;
     channel.postMessage({type: 'linked-ack'});
     channel.close();
@@ -540,12 +565,14 @@ function orderForBuyer(methods, intentId) {
 async function availableMethods() {
   let types = state.group.paymentMethodTypes;
   let intentId = null;
+  state.saving = state.group.mode === 'setup' || Boolean(state.group.setupFutureUsage);
   if (state.group.clientSecret) {
-    const {path, id} = intentFromSecret(state.group.clientSecret);
+    const {kind, path, id} = intentFromSecret(state.group.clientSecret);
     const response = await callApi(state.publishableKey, 'GET', path, {client_secret: state.group.clientSecret});
     if (!response.ok) return {error: response.body.error};
     types = response.body.payment_method_types;
     intentId = id;
+    state.saving = kind === 'setup' || Boolean(response.body.setup_future_usage);
   }
   const supported = (types && types.length ? types : ['card']).filter((type) => SUPPORTED_METHODS.includes(type));
   const methods = orderForBuyer(supported, intentId);

@@ -1,7 +1,7 @@
 """daily totals: each merchant's counted payments summed per UTC day, for the revenue report
 
-Revision ID: 0024
-Revises: 0021
+Revision ID: 0026
+Revises: 0025
 Created: 2026-12-07 13:30:00
 
 ``daily_totals``: per merchant, day (the payment's creation, UTC), currency, method, document
@@ -15,8 +15,8 @@ filled now from the payments (``payments.totals.rebuild_daily_totals`` does the 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0024'
-down_revision = '0021'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
-"""Document numbers: one series per merchant and kind (invoice, credit note, quote), taken only
-when a document is finalized, in the finalizing transaction, so numbers have no gaps and never
-repeat.
+"""Document numbers: one series per merchant and kind (invoice, credit note, quote, receipt),
+taken only when a document is finalized (a receipt: when its payment's money is in), in that
+transaction, so numbers have no gaps and never repeat.
 
 The counter moves in one guarded UPDATE on a row that is locked first (``SELECT ... FOR UPDATE``
 on PostgreSQL; SQLite lets one writer at a time), so two finalizations at once wait for each
@@ -15,14 +15,15 @@ from datetime import date
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.documents.models import NumberSeries, SeriesKind
 from app.extensions import DbSession
-from app.invoices.models import NumberSeries, SeriesKind
 
 YEAR = "{YYYY}"
 DEFAULT_PATTERNS = {
     SeriesKind.INVOICE: "INV-{YYYY}-",
     SeriesKind.CREDIT_NOTE: "CN-{YYYY}-",
     SeriesKind.QUOTE: "Q-{YYYY}-",
+    SeriesKind.RECEIPT: "R-{YYYY}-",
 }
 DEFAULT_PADDING = 4
 MAX_PADDING = 10
