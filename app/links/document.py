@@ -17,6 +17,7 @@ from app.links.labels import BUYER_REFUSALS, CLOSED, unpayable_closed
 from app.links.models import LinkStatus, PaymentLink
 from app.links.service import (
     DOCUMENT_TYPE,
+    SETTING_REFUSALS_OF_ITEMS,
     buyer_page_loads,
     claim_link_payment,
     initial_quantities,
@@ -73,8 +74,13 @@ class LinkDocument(Document):
         ]
 
     def closed(self, session: DbSession) -> Closed | None:
+        """Closed by the link's own state, or because no order of it could be paid. A product
+        setting the engine refuses is left to the checkout's ``settings_refusal``, whose
+        closed page needs no price (a preview cannot render a summary of such a line)."""
         status = link_state(session, self.link)
         problem = unpayable_because(self.link) if status is LinkStatus.UNPAYABLE else None
+        if problem in SETTING_REFUSALS_OF_ITEMS:
+            return None
         return unpayable_closed(problem) if problem is not None else CLOSED.get(status)
 
     def claim(self, session: DbSession, payment: Payment) -> bool:

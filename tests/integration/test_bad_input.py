@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -38,6 +39,7 @@ from app.links.service import never_payable
 from app.merchants import forms as merchant_forms
 from app.merchants.models import Merchant
 from app.payments import forms as payment_forms
+from app.payments.models import Payment, WebhookEvent
 from app.processors import forms as processor_forms
 from app.quotes import forms as quote_forms
 from app.quotes.models import Quote
@@ -749,7 +751,30 @@ def paid_payment_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str
     return f"/panel/payments/{payment_id}"
 
 
+def stored_event_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
+    """The events page of a merchant whose card payment's event Kassa stored (a delivery that
+    failed): replaying it is the form. The page lists events before the id in ``before``."""
+    from tests.integration.test_refunds import paid_by_card
+    from tests.integration.test_webhook_probes import paid_event
+
+    sandbox = session_sandbox()
+    account, payment_id, intent_id = paid_by_card(client, app, sandbox)
+    event_id = json.loads(paid_event(sandbox, account, intent_id))["id"]
+    with app.app_context():
+        payment = db.session.get_one(Payment, payment_id)
+        event = WebhookEvent(
+            merchant_id=payment.merchant_id,
+            stripe_event_id=event_id,
+            type="payment_intent.succeeded",
+            error="GatewayError: down",
+        )
+        db.session.add(event)
+        db.session.commit()
+        return f"/panel/settings/payments/events?before={event.id + 1}"
+
+
 FORMS += [
+    FormCase(payment_forms.ReplayEventForm, stored_event_page, {}),
     FormCase(
         payment_forms.RefundForm,
         paid_payment_page,
@@ -857,6 +882,9 @@ ACTIONS_BELOW_PAGE = {
 
 def action_of(case: FormCase, url: str) -> str:
     """Where the form posts, when that is not the page it is on."""
+    if case.form is payment_forms.ReplayEventForm:  # the event the page lists first
+        listed_before = int(url.rsplit("before=", 1)[1])
+        return f"/panel/settings/payments/events/{listed_before - 1}/replay"
     if case.form in ACTIONS_BELOW_PAGE:
         return url + ACTIONS_BELOW_PAGE[case.form]
     return ACTIONS.get(case.form, url)

@@ -303,7 +303,8 @@ class MerchantPanel:
     def open_latest(self) -> Page:
         """The newest payment's detail page."""
         self.page.goto(self.shop.base_url + "/panel/payments")
-        self._payments_found().locator("tbody tr").first.get_by_role("link").click()
+        newest = self._payments_found().locator("tbody tr").first
+        newest.get_by_role("cell").first.get_by_role("link").click()  # its date opens it
         return self.page
 
 
