@@ -15,7 +15,12 @@ from app.core.money import Money
 from app.extensions import db
 from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentStatus
-from app.payments.service import BuyerDetails, record_intent, refresh_from_stripe
+from app.payments.service import (
+    BuyerDetails,
+    record_intent,
+    refresh_from_stripe,
+    retry_on_conflict,
+)
 from app.payments.tasks import reconcile_payments
 from app.processors.access import connected_gateway
 from app.processors.gateway import IntentRequest
@@ -53,12 +58,18 @@ def connected(
 
 
 def record(app: Flask, merchant: int, intent_id: str) -> Payment:
-    """What the return page, a webhook and reconciliation all do: re-read, then record."""
+    """What the return page, a webhook and reconciliation all do: re-read, then record; like
+    them, on fresh data again when a concurrent recording (a live server's webhook) won."""
     with app.app_context():
         owner = db.session.get(Merchant, merchant)
         assert owner is not None
-        payment = refresh_from_stripe(db.session, owner, intent_id)
-        db.session.commit()
+
+        def read_and_record() -> Payment:
+            recorded = refresh_from_stripe(db.session, owner, intent_id)
+            db.session.commit()
+            return recorded
+
+        payment = retry_on_conflict(db.session, read_and_record)
         db.session.refresh(payment)
         db.session.expunge(payment)
         return payment
