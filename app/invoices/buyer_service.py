@@ -24,8 +24,8 @@ from app.core.money import (
     format_typed_decimal,
     minimum_charge,
 )
-from app.core.tokens import token_digest
 from app.customers.models import Customer
+from app.data.token_rows import row_by_token
 from app.extensions import DbSession
 from app.invoices.document import InvoiceDocument, closed_reason
 from app.invoices.labels import MANUAL_METHOD_LABELS, SHOWN_STATUS_LABELS
@@ -104,10 +104,7 @@ def _stamp_query() -> Select[
 
 def invoice_stamp(engine: Engine, token: str) -> InvoiceStamp | None:
     """The stamp of the invoice at ``/i/<token>``, on a connection of its own (no objects)."""
-    if not token:
-        return None
-    with engine.connect() as connection:
-        row = connection.execute(_stamp_query(), {"digest": token_digest(token)}).one_or_none()
+    row = row_by_token(engine, _stamp_query(), token)
     if row is None:
         return None
     invoice_id, merchant_id, status, locale, first_viewed_at, *shown = row

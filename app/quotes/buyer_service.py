@@ -20,8 +20,8 @@ from app.checkout.service import document_closed, resume_or_open
 from app.core import pricing
 from app.core.errors import ServiceError
 from app.core.money import Money
-from app.core.tokens import token_digest
 from app.customers.models import Customer
+from app.data.token_rows import row_by_token
 from app.extensions import DbSession
 from app.merchants.business import seller_details
 from app.merchants.models import Merchant
@@ -114,10 +114,7 @@ def _stamp_query() -> Select[
 
 def quote_stamp(engine: Engine, token: str) -> QuoteStamp | None:
     """The stamp of the quote at ``/q/<token>``, on a connection of its own (no objects)."""
-    if not token:
-        return None
-    with engine.connect() as connection:
-        row = connection.execute(_stamp_query(), {"digest": token_digest(token)}).one_or_none()
+    row = row_by_token(engine, _stamp_query(), token)
     if row is None:
         return None
     quote_id, merchant_id, status, locale, first_viewed_at, *shown, parts = row
