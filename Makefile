@@ -65,13 +65,18 @@ pdf-libraries:
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
 	fi
 
+# Bytecode is kept between runs even where the environment says not to write it: each worker,
+# gunicorn and task consumer otherwise compiles the app and the tests again (about half of a
+# worker's start).
+test test-database: export PYTHONDONTWRITEBYTECODE :=
 test: setup-dev chromium pdf-libraries
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Only the tests that reach Kassa's database, for a second engine (KASSA_TEST_DATABASE_URL):
-# the sandbox's own tests and pure units are the same on any engine.
+# the sandbox's own tests and pure units are the same on any engine, and the browser tests
+# (a third of the time) drive the same services the integration tests run on both engines.
 test-database: setup-dev chromium pdf-libraries
-	$(PY) -m pytest $(PYTEST_ARGS) --database-tests-only
+	$(PY) -m pytest $(PYTEST_ARGS) --database-tests-only -m "not e2e"
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from tests.support.checkout import MerchantPanel, Shop, merchant_panel, open_shop
 from tests.support.servers import LiveServer
 from tests.support.stripe_sandbox import StripeSandbox
+
+# A person waits longer than Playwright's five seconds for a page on a busy machine (CI's two
+# cores run a browser, gunicorn, the sandbox and the tests at once): an assertion still fails,
+# only later. Passing tests are not slowed.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
