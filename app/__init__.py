@@ -78,6 +78,7 @@ def _register_features(app: Flask) -> None:
     from app.quotes import buyer_blueprint as quote_buyers
     from app.reports import blueprint as reports
     from app.settings import blueprint as settings
+    from app.settings.labels import method_name
     from app.storefront import blueprint as storefront
     from app.storefront import shop_blueprint as shop
     from app.web import errors, health, i18n, logs, page_cache, security, uploads
@@ -117,6 +118,7 @@ def _register_features(app: Flask) -> None:
         panel_navigation=PANEL_NAVIGATION,
         wants_partial=wants_partial,
         image_size=uploads.image_size,
+        method_name=method_name,
     )
     cli.init_cli(app)
 

@@ -36,13 +36,9 @@ from app.merchants.business import seller_details
 from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentStatus
 from app.payments.service import PAID
-from app.settings.labels import METHOD_LABELS
+from app.settings.labels import method_name
 from app.settings.models import CheckoutSettings
 from app.settings.service import checkout_settings
-
-_METHOD_LABELS_BY_TYPE: dict[str, LazyString] = {
-    m.value: label for m, label in METHOD_LABELS.items()
-}
 
 
 def customer_opened(
@@ -145,7 +141,7 @@ def invoice_payments(session: DbSession, invoice: Invoice) -> list[ShownPayment]
         ShownPayment(
             on=payment.created_at.date(),
             amount=Money(payment.amount - payment.amount_refunded, payment.currency),
-            method=_METHOD_LABELS_BY_TYPE.get(payment.method_type, payment.method_type),
+            method=method_name(payment.method_type),
             processing=payment.status is PaymentStatus.PROCESSING,
             reference=payment.intent_id,
         )

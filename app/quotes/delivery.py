@@ -42,7 +42,7 @@ from app.quotes.models import (
 from app.quotes.notice import charge_from, notice_days
 from app.quotes.pdf import quote_download_name, quote_pdf
 from app.quotes.service import buyer_token, current_quantities, instalments
-from app.settings.labels import METHOD_LABELS
+from app.settings.labels import method_name
 from app.settings.service import checkout_settings
 
 log = logging.getLogger("kassa.quotes")
@@ -245,8 +245,7 @@ def _method_shown(session: Session, quote: Quote) -> dict[str, object]:
     """The saved method as it may be shown: its name (the card's brand, else the method's
     label, rendered in the email's language) and last four (none when Stripe cannot be asked
     now)."""
-    labels = {method.value: label for method, label in METHOD_LABELS.items()}
-    kind = labels.get(quote.saved_method_type, quote.saved_method_type)
+    kind = method_name(quote.saved_method_type)
     try:
         gateway = connected_gateway(session, quote.merchant_id)
         details = gateway.retrieve_method(quote.saved_method_id)

@@ -42,8 +42,8 @@ def blank_as_null(value: Any) -> ColumnElement[Any]:
 
 
 def words_for(code: Any, words: dict[str, str], missing: str) -> ColumnElement[Any]:
-    """The word for a code (``labels.method_name``'s rule: an unknown code as it is, none as
-    ``missing``)."""
+    """The word for a code (``app.settings.labels.method_name``'s rule: an unknown code as it
+    is, none as ``missing``)."""
     return case(
         *((code == key, literal(word, String)) for key, word in words.items()),
         (code == "", literal(missing, String)),

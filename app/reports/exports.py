@@ -52,9 +52,10 @@ from app.reports.csv_copy import (
     floor_share,
     words_for,
 )
-from app.reports.labels import DOCUMENT_NAMES, METHOD_NAMES, document_name, method_name
+from app.reports.labels import DOCUMENT_NAMES, document_name
 from app.reports.models import ExportKind, ExportSettings
 from app.reports.service import COUNTED
+from app.settings.labels import METHOD_NAMES, method_name
 
 BATCH = 2000  # rows a cursor fetches at a time, and rows per chunk of text handed on
 BOM = "\ufeff"

@@ -14,11 +14,11 @@ from app.reports.labels import (
     DOCUMENT_NAMES,
     EXPORT_NAMES,
     GRANULARITY_NAMES,
-    METHOD_NAMES,
     PAYMENT_STATUS_NAMES,
 )
 from app.reports.models import ExportKind
 from app.reports.periods import Granularity
+from app.settings.labels import METHOD_NAMES
 from app.web.forms import ChoiceField, DateInputField, KassaForm, RadioChoiceField
 
 # The most periods a chart draws: a year of days, ten years of weeks or months.

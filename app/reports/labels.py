@@ -1,4 +1,5 @@
-"""The words reports and exports use for Kassa's codes (methods, document types, periods)."""
+"""The words reports and exports use for Kassa's codes (document types, periods); methods
+are named by ``app.settings.labels.method_name``."""
 
 from __future__ import annotations
 
@@ -8,13 +9,6 @@ from flask_babel.speaklater import LazyString
 from app.payments.models import PaymentStatus
 from app.reports.models import ExportKind, ExportStatus
 from app.reports.periods import Granularity
-
-METHOD_NAMES: dict[str, LazyString] = {
-    "card": _l("Card"),
-    "sepa_debit": _l("SEPA Direct Debit"),
-    "us_bank_account": _l("ACH Direct Debit"),
-    "bacs_debit": _l("Bacs Direct Debit"),
-}
 
 DOCUMENT_NAMES: dict[str, LazyString] = {
     "payment_link": _l("Payment link"),
@@ -35,11 +29,6 @@ GRANULARITY_NAMES: dict[Granularity, LazyString] = {
     Granularity.WEEK: _l("Weekly"),
     Granularity.MONTH: _l("Monthly"),
 }
-
-
-def method_name(code: str) -> str:
-    """A method's name; a code Kassa has no words for (or none: not paid yet) as it is."""
-    return str(METHOD_NAMES.get(code, code or "—"))
 
 
 def document_name(code: str) -> str:

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.merchants.auth import current_merchant, login_required
 from app.reports import blueprint, service
 from app.reports.forms import RevenueReportForm
-from app.reports.labels import EXPORT_NAMES, EXPORT_STATUS_NAMES, document_name, method_name
+from app.reports.labels import EXPORT_NAMES, EXPORT_STATUS_NAMES, document_name
 from app.reports.views import period_label, revenue_chart
 from app.web.rendering import render
 
@@ -37,7 +37,6 @@ def report_words() -> dict[str, Any]:
     return {
         "period_label": period_label,
         "revenue_chart": revenue_chart,
-        "method_name": method_name,
         "document_name": document_name,
         "export_names": EXPORT_NAMES,
         "export_status_names": EXPORT_STATUS_NAMES,

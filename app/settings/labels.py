@@ -16,6 +16,18 @@ METHOD_LABELS: dict[PaymentMethod, LazyString] = {
     PaymentMethod.BACS_DEBIT: _l("Bacs Direct Debit"),
 }
 
+# The same words by Stripe's method type, as payments store it.
+METHOD_NAMES: dict[str, LazyString] = {
+    method.value: label for method, label in METHOD_LABELS.items()
+}
+
+
+def method_name(code: str | None) -> str:
+    """A method's name; a code Kassa has no words for as it is, and none (not paid yet) as a
+    dash. The one way pages, emails, receipts, reports and exports name a method."""
+    return str(METHOD_NAMES.get(code, code)) if code else "—"
+
+
 COLLECT_LABELS: dict[Collect, LazyString] = {
     Collect.OFF: _l("Don't ask"),
     Collect.OPTIONAL: _l("Optional"),
