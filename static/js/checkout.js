@@ -18,37 +18,9 @@
     return;
   }
   const data = form.dataset;
-  const stripe = window.Stripe(data.publishableKey, { locale: data.locale });
-  const elements = stripe.elements({
-    clientSecret: data.clientSecret,
-    locale: data.locale,
-    appearance: { variables: { colorPrimary: data.accent } },
-  });
-  // Stripe orders the methods for each buyer unless told otherwise: the server's order puts the
-  // method the summary is priced for first, so the buyer first sees the method priced.
-  const methodOrder = (data.methodOrder || "").split(",").filter(Boolean);
-  // The name and email the buyer gave on the details step: the element does not ask for them
-  // again (bank debits would), and they go with the payment method when it is confirmed.
-  const buyer = {};
-  if (data.buyerName) {
-    buyer.name = data.buyerName;
-  }
-  if (data.buyerEmail) {
-    buyer.email = data.buyerEmail;
-  }
-  const paymentElement = elements.create("payment", {
-    paymentMethodOrder: methodOrder,
-    business: { name: data.businessName },
-    defaultValues: { billingDetails: buyer },
-    fields: {
-      billingDetails: {
-        name: buyer.name ? "never" : "auto",
-        email: buyer.email ? "never" : "auto",
-      },
-    },
-    wallets: { link: "never", applePay: "never", googlePay: "never" },
-  });
-  paymentElement.mount("#payment-element");
+  // The name and email the buyer gave on the details step go with the payment method when it
+  // is confirmed (payment-element.js mounts the element).
+  const { stripe, elements, paymentElement, buyer } = window.Kassa.mountPaymentElement(form);
 
   const button = form.querySelector("button[type=submit]");
   const errors = document.getElementById("payment-errors");
@@ -158,7 +130,7 @@
   // before the buyer types anything.
   paymentElement.on("ready", function () {
     if (!methodShown) {
-      showing(methodOrder[0]);
+      showing((data.methodOrder || "").split(",")[0] || null);
     }
   });
 

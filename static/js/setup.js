@@ -1,6 +1,6 @@
 // The checkout's setup mode: mount Stripe's Payment Element on a SetupIntent and save the
 // buyer's method with stripe.confirmSetup; nothing is charged. Everything it needs comes from
-// data attributes on #setup-form; no inline script.
+// data attributes on #setup-form (payment-element.js mounts the element); no inline script.
 (function () {
   "use strict";
 
@@ -9,33 +9,7 @@
     return;
   }
   const data = form.dataset;
-  const stripe = window.Stripe(data.publishableKey, { locale: data.locale });
-  const elements = stripe.elements({
-    clientSecret: data.clientSecret,
-    locale: data.locale,
-    appearance: { variables: { colorPrimary: data.accent } },
-  });
-  // The name and email the merchant knows go with the method; the element asks for the rest.
-  const buyer = {};
-  if (data.buyerName) {
-    buyer.name = data.buyerName;
-  }
-  if (data.buyerEmail) {
-    buyer.email = data.buyerEmail;
-  }
-  const paymentElement = elements.create("payment", {
-    paymentMethodOrder: (data.methodOrder || "").split(",").filter(Boolean),
-    business: { name: data.businessName },
-    defaultValues: { billingDetails: buyer },
-    fields: {
-      billingDetails: {
-        name: buyer.name ? "never" : "auto",
-        email: buyer.email ? "never" : "auto",
-      },
-    },
-    wallets: { link: "never", applePay: "never", googlePay: "never" },
-  });
-  paymentElement.mount("#payment-element");
+  const { stripe, elements, buyer } = window.Kassa.mountPaymentElement(form);
 
   const button = form.querySelector("button[type=submit]");
   const errors = document.getElementById("setup-errors");
