@@ -2,9 +2,9 @@
 a merchant adds a customer and makes a quote from the panel (a line whose quantity the
 customer may change, a 30 % deposit), sends it; the email arrives with the PDF; the customer
 follows its link in a browser of their own, changes the quantity, ticks the terms, types their
-name, accepts, and pays the deposit by card with 3-D Secure; both see it partly paid. A UK merchant's customer pays the
-deposit with 3-D Secure, the merchant converts the balance into an invoice and the customer
-pays it by Bacs Direct Debit, which settles."""
+name, accepts, and pays the deposit by card with 3-D Secure; both see it partly paid. A UK
+merchant's customer pays the deposit with 3-D Secure, the merchant converts the balance into
+an invoice and the customer pays it by Bacs Direct Debit, which settles."""
 
 from __future__ import annotations
 
