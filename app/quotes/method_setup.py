@@ -12,7 +12,7 @@ method on the quote (``saved_method.remember_method``: once).
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -24,6 +24,7 @@ from app.merchants.models import Merchant
 from app.payments.service import METADATA_DOCUMENT_ID, register_setup_handler
 from app.processors.access import connected_gateway
 from app.processors.gateway import MICRODEPOSITS, SetupState
+from app.quotes import paying
 from app.quotes.document import QuoteDocument
 from app.quotes.models import Quote
 from app.quotes.saved_method import method_action, remember_method
@@ -117,4 +118,26 @@ def _from_webhook(session: DbSession, merchant: Merchant, setup: SetupState) -> 
     return False
 
 
-register_setup_handler(DOCUMENT_TYPE, _from_webhook)
+def awaited_setups(
+    session: DbSession, now: datetime, older_than: timedelta
+) -> list[tuple[Merchant, str]]:
+    """For reconciliation: each quote's current SetupIntent while the quote still waits on a
+    method (``method_action``: none saved yet, or one to replace after a failed part) and
+    nothing moved the quote for ``older_than`` (its return page and webhook come first)."""
+    quotes = session.scalars(
+        select(Quote)
+        .where(
+            Quote.setup_intent_id != "",
+            Quote.status.in_(paying.PAYABLE_STATUSES),
+            Quote.updated_at <= now - older_than,
+        )
+        .order_by(Quote.id)
+    )
+    return [
+        (quote.merchant, quote.setup_intent_id)
+        for quote in quotes
+        if method_action(quote, now.date()) is not None
+    ]
+
+
+register_setup_handler(DOCUMENT_TYPE, _from_webhook, awaited_setups)
