@@ -76,8 +76,8 @@ def remember_method(
     processor_customer: str | None,
 ) -> bool:
     """Keep ``method_id`` as the quote's saved method (the one its later parts are charged to),
-    with what may be shown of it and the Stripe customer it is attached to; False when it is
-    the saved one already (a replay)."""
+    with what may be shown of it, a bank debit's mandate (``details["mandate_id"]``) and the
+    Stripe customer it is attached to; False when it is the saved one already (a replay)."""
     if not method_id or not processor_customer:
         return False
     shown = {key: details[key] for key in SHOWN_DETAILS if details.get(key) is not None}
@@ -93,6 +93,7 @@ def remember_method(
             saved_method_id=method_id,
             saved_method_type=str(details.get("type") or ""),
             saved_method_details=shown,
+            saved_mandate_id=str(details.get("mandate_id") or ""),
             processor_customer_id=processor_customer,
         )
         .execution_options(synchronize_session=False)

@@ -359,6 +359,7 @@ def charge(
             METADATA_QUOTE: quote.shown_number,
             METADATA_PART: str(part.position + 1),
         },
+        mandate=quote.saved_mandate_id or None,
         description=invoice.lines[0].description if invoice.lines else None,
     )
     try:

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from app.data.clock import advance_test_clock
 from app.extensions import db
@@ -34,10 +35,11 @@ from tests.conftest import SECRET_KEY
 from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_invoice_pdfs import pdf_text
 from tests.integration.test_payments import connected, record
+from tests.support.accounts import post_form
 from tests.support.invoice_buyers import invoicing_merchant, pay
 from tests.support.invoice_buyers import open_checkout as open_invoice_checkout
 from tests.support.mailbox import Mailbox
-from tests.support.payments import merchant_id
+from tests.support.payments import MANDATE_DATA, merchant_id
 from tests.support.quotes import quote_row
 from tests.support.schedules import (
     BACS,
@@ -112,6 +114,8 @@ def test_a_three_part_sepa_schedule_charges_itself_as_the_clock_moves(
     assert run.charged == [second.id] and second.status is PartStatus.PROCESSING
     invoice = part_invoice(app, second)
     assert invoice.number and invoice.total == 400000 and invoice.status is InvoiceStatus.OPEN
+    second = parts_of(app, quote_id)[1]
+    assert second.status is PartStatus.PROCESSING  # its invoice made, the debit clearing
     [payment] = intents_of_part(app, second)
     assert payment.status is PaymentStatus.PROCESSING and payment.method_type == "sepa_debit"
     clearing = quote_row(app, quote_id)
@@ -370,3 +374,57 @@ def test_a_failed_part_paid_by_the_customer_on_its_invoice_is_never_charged_agai
     save_method(app, stripe_sandbox, merchant, quote_id, "card", card="pm_card_visa")
     assert run_task(app).charged == []  # the next part is not due yet; this one is paid
     assert len(charges_at_stripe(stripe_sandbox, merchant)) == 1  # the declined one only
+
+
+def test_a_later_sepa_part_is_charged_under_the_mandate_saved_with_the_deposit(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    """The deposit paid by SEPA through the checkout saves the method with its mandate; the
+    same account then signs another mandate (a later SetupIntent of the method), so the charge
+    proves which one Kassa named: the one the customer gave this quote."""
+    buyer = app.test_client()
+    quote_id, token = accepted_schedule(app, buyer, three_parts(date.today()))
+    pressed = post_form(buyer, f"/q/{token}", f"/q/{token}/pay", {})
+    pay(app, stripe_sandbox, merchant, buyer, pressed.headers["Location"], "sepa_debit")
+    saved = quote_row(app, quote_id)
+    assert saved.saved_method_type == "sepa_debit" and saved.saved_mandate_id.startswith("mandate_")
+    with app.app_context():
+        deposit = db.session.scalars(select(Payment).where(Payment.document_type == "quote")).one()
+    settle(app, stripe_sandbox, deposit.intent_id)
+    client = stripe_of(stripe_sandbox, merchant)
+    newer = client.v1.setup_intents.create(
+        params={
+            "customer": saved.processor_customer_id,
+            "payment_method": saved.saved_method_id,
+            "payment_method_types": ["sepa_debit"],
+            "usage": "off_session",
+            "confirm": True,
+            "mandate_data": MANDATE_DATA,
+        }
+    )
+    assert newer.mandate and newer.mandate != saved.saved_mandate_id
+
+    advance_clock(app, 6)  # the notice
+    run_task(app)
+    advance_clock(app, 14)  # the part's date
+    second = parts_of(app, quote_id)[1]
+    assert run_task(app).charged == [second.id]
+    second = parts_of(app, quote_id)[1]
+    assert second.status is PartStatus.PROCESSING  # its invoice made, the debit clearing
+    [payment] = intents_of_part(app, second)
+    intent = client.v1.payment_intents.retrieve(
+        payment.intent_id, params={"expand": ["latest_charge"]}
+    )
+    assert intent.latest_charge.payment_method_details.sepa_debit.mandate == saved.saved_mandate_id
+
+
+def test_a_card_saved_with_the_deposit_names_no_mandate(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    quote_id, _token = scheduled(app, stripe_sandbox, merchant)
+    saved = quote_row(app, quote_id)
+    assert saved.saved_method_type == "card" and saved.saved_mandate_id == ""
+    advance_clock(app, 17)  # 3 days before the second part: the card's notice
+    run_task(app)
+    advance_clock(app, 3)
+    assert run_task(app).charged == [parts_of(app, quote_id)[1].id]
