@@ -49,7 +49,13 @@ from app.extensions import DbSession
 from app.invoices.document import InvoiceDocument
 from app.invoices.models import Invoice, PaymentTerms
 from app.invoices.paying import Movement, listen_to_payments
-from app.invoices.service import LineInput, create_invoice, finalize_invoice
+from app.invoices.service import (
+    IncludedTax,
+    LineInput,
+    create_invoice,
+    finalize_invoice,
+    show_included_taxes,
+)
 from app.mail import send_email
 from app.payments.models import Payment
 from app.payments.reasons import failure_reason
@@ -81,6 +87,7 @@ from app.quotes.models import (
     QuoteSettings,
 )
 from app.quotes.notice import charge_from, notice_days, notice_from
+from app.quotes.pricing import part_taxes
 from app.quotes.service import record_event
 
 log = logging.getLogger("kassa.quotes")
@@ -410,8 +417,9 @@ def _record(
 
 def part_invoice(session: DbSession, quote: Quote, part: QuotePaymentPart, today: date) -> Invoice:
     """The part's invoice, issued (numbered) on its first charge: the quote's customer, one
-    line for the part's amount (the quote's taxes are inside it, as they are in the quote's
-    total), in the quote's language."""
+    line for the part's amount, in the quote's language. The quote's taxes are inside that
+    amount, as they are in the quote's total: the invoice shows the part's share of each
+    (``pricing.part_taxes``: the parts' shares add up to the quote's taxes)."""
     if part.invoice_id is not None:
         return session.get_one(Invoice, part.invoice_id)
     with force_locale(quote.locale):
@@ -427,6 +435,12 @@ def part_invoice(session: DbSession, quote: Quote, part: QuotePaymentPart, today
         payment_methods=[quote.saved_method_type],
     )
     finalize_invoice(session, invoice, today, current_app.extensions["kassa_settings"].secret_key)
+    shares = part_taxes(
+        quote.tax_breakdown, [each.amount for each in quote.parts], quote.parts.index(part)
+    )
+    show_included_taxes(
+        invoice, [IncludedTax(tax.name, tax.percent, tax.base, tax.amount) for tax in shares]
+    )
     part.invoice_id = invoice.id
     record_event(
         session, quote, "part_invoiced", {"part": part.position + 1, "invoice": invoice.number}

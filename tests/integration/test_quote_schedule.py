@@ -30,7 +30,10 @@ from app.payments.models import Payment, PaymentStatus
 from app.processors.access import connected_gateway
 from app.processors.gateway import OffSessionCharge
 from app.quotes.models import PartStatus, Quote, QuoteStatus
+from app.quotes.pricing import part_taxes
 from app.quotes.schedule import charge_key, run_schedules
+from app.quotes.service import LineInput
+from app.settings.models import TaxRate
 from tests.conftest import SECRET_KEY
 from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_invoice_pdfs import pdf_text
@@ -55,6 +58,7 @@ from tests.support.schedules import (
     stripe_of,
     three_parts,
 )
+from tests.support.settings import add_tax_rate
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
 BUYER = "grace@example.com"
@@ -428,3 +432,53 @@ def test_a_card_saved_with_the_deposit_names_no_mandate(
     run_task(app)
     advance_clock(app, 3)
     assert run_task(app).charged == [parts_of(app, quote_id)[1].id]
+
+
+def test_each_part_invoice_shows_its_share_of_the_quote_taxes(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    """A taxed line at an awkward price: the parts' invoices (page and PDF) show the rate, the
+    part's base and tax, included; with the first part's share the taxes add up to the quote's
+    exactly, the remainders on the last part."""
+    assert add_tax_rate(client, "MwSt", "19").status_code == 302
+    with app.app_context():
+        rate_id = db.session.scalars(select(TaxRate.id)).one()
+    taxed = (LineInput("Kitchen renovation", quantity=3, unit_amount=333333,
+                       tax_rate_ids=(rate_id,)),)  # fmt: skip
+    quote_id, _token = scheduled(app, stripe_sandbox, merchant, lines=taxed)
+    advance_clock(app, 17)
+    run_task(app)
+    advance_clock(app, 3)
+    assert run_task(app).charged == [parts_of(app, quote_id)[1].id]
+    advance_clock(app, 17)
+    run_task(app)
+    advance_clock(app, 3)
+    assert run_task(app).charged == [parts_of(app, quote_id)[2].id]
+
+    quote = quote_row(app, quote_id)
+    [quote_tax] = quote.tax_breakdown
+    assert quote_tax["base"] == 999999 and quote_tax["amount"] == quote.tax_total == 190000
+    parts = parts_of(app, quote_id)
+    [first] = part_taxes(quote.tax_breakdown, [part.amount for part in parts], 0)
+    invoices = [part_invoice(app, part) for part in parts[1:]]
+    shares = [invoice.tax_breakdown[0] for invoice in invoices]
+    assert first.amount + sum(share["amount"] for share in shares) == quote_tax["amount"]
+    assert first.base + sum(share["base"] for share in shares) == quote_tax["base"]
+    second, third = shares
+    assert second["amount"] == quote_tax["amount"] * parts[1].amount // quote.total
+    assert all(share["inclusive"] for share in shares)
+    assert [invoice.tax_total for invoice in invoices] == [second["amount"], third["amount"]]
+    assert [invoice.total for invoice in invoices] == [parts[1].amount, parts[2].amount]
+
+    page = client.get(f"/panel/invoices/{invoices[0].id}").get_data(as_text=True)
+    base = f"€{second['base'] / 100:,.2f}"
+    assert f"MwSt 19 % (included) on {base}" in page
+    assert f"€{second['amount'] / 100:,.2f}" in page
+    pdf = client.get(f"/panel/invoices/{invoices[0].id}/pdf")
+    text = pdf_text(pdf.data)  # the rate's cell wraps its base under it
+    assert "MwSt 19% (included) on" in text and base in text
+    assert f"€{second['amount'] / 100:,.2f}" in text
