@@ -189,6 +189,8 @@ class QuoteDocument(Document):
         if change > 0:
             paying.refund(session, self.quote, change)
             record_event(session, self.quote, "payment_refunded", {"amount": change})
+        elif paying.refund_failed(session, self.quote, -change):
+            record_event(session, self.quote, "refund_failed", {"amount": -change})
 
 
 def load_quote_document(session: DbSession, checkout: CheckoutSession) -> QuoteDocument | None:

@@ -532,7 +532,7 @@ def part_paid(session: DbSession, quote: Quote, part: QuotePaymentPart) -> None:
 
 
 def _invoice_payment_moved(
-    session: DbSession, invoice: Invoice, payment: Payment, movement: Movement
+    session: DbSession, invoice: Invoice, payment: Payment, movement: Movement, amount: int
 ) -> None:
     part = session.scalar(
         select(QuotePaymentPart).where(
@@ -545,8 +545,24 @@ def _invoice_payment_moved(
     quote = part.quote
     if movement is Movement.SETTLED:
         part_paid(session, quote, part)
+    elif movement is Movement.REFUNDED:
+        part_refunded(session, quote, part, amount)
     else:
         fail_part(session, quote, part, payment.failure_code)
+
+
+def part_refunded(session: DbSession, quote: Quote, part: QuotePaymentPart, change: int) -> None:
+    """A refund of the part's payment (``change`` > 0; below 0 a failed refund coming back)
+    moves the quote's amount paid as it moves the invoice's balance: a paid quote is partly
+    paid again."""
+    moved = (
+        paying.refund(session, quote, change)
+        if change > 0
+        else paying.refund_failed(session, quote, -change)
+    )
+    if moved:
+        kind = "part_refunded" if change > 0 else "part_refund_failed"
+        record_event(session, quote, kind, {"part": part.position + 1, "amount": abs(change)})
 
 
 listen_to_payments(_invoice_payment_moved)

@@ -29,7 +29,7 @@ from app.invoices.service import buyer_token as invoice_buyer_token
 from app.payments.models import Payment, PaymentStatus
 from app.processors.access import connected_gateway
 from app.processors.gateway import OffSessionCharge
-from app.quotes.models import PartStatus, Quote, QuoteStatus
+from app.quotes.models import PartStatus, Quote, QuoteEvent, QuoteStatus
 from app.quotes.pricing import part_taxes
 from app.quotes.schedule import charge_key, run_schedules
 from app.quotes.service import LineInput
@@ -38,6 +38,7 @@ from tests.conftest import SECRET_KEY
 from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_invoice_pdfs import pdf_text
 from tests.integration.test_payments import connected, record
+from tests.integration.test_refunds import refund
 from tests.support.accounts import post_form
 from tests.support.invoice_buyers import invoicing_merchant, pay
 from tests.support.invoice_buyers import open_checkout as open_invoice_checkout
@@ -482,3 +483,51 @@ def test_each_part_invoice_shows_its_share_of_the_quote_taxes(
     text = pdf_text(pdf.data)  # the rate's cell wraps its base under it
     assert "MwSt 19% (included) on" in text and base in text
     assert f"€{second['amount'] / 100:,.2f}" in text
+
+
+def paid_in_three_parts(app: Flask, stripe_sandbox: StripeSandbox, merchant: SandboxAccount) -> int:
+    """A three-part schedule, the first part paid by card at acceptance (the card saved), the
+    later two charged to it on their dates: the quote paid."""
+    quote_id, _token = scheduled(app, stripe_sandbox, merchant)
+    for position in (1, 2):
+        advance_clock(app, 17)  # the card's 3 days' notice before the part's date
+        run_task(app)
+        advance_clock(app, 3)
+        assert run_task(app).charged == [parts_of(app, quote_id)[position].id]
+    assert quote_row(app, quote_id).status is QuoteStatus.PAID
+    return quote_id
+
+
+def test_refunding_a_parts_payment_lowers_what_the_quote_has_been_paid(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    """From the payment's page in the panel: part of the last part's payment, then the rest;
+    the quote follows the invoice's balance (paid, then partly paid), once per refund."""
+    quote_id = paid_in_three_parts(app, stripe_sandbox, merchant)
+    third = parts_of(app, quote_id)[2]
+    [payment] = intents_of_part(app, third)
+
+    assert refund(client, payment.id, "1000").status_code == 302
+    quote = quote_row(app, quote_id)
+    assert (quote.status, quote.amount_paid) == (QuoteStatus.PARTLY_PAID, 900000)
+    assert quote.paid_at is None
+    assert part_invoice(app, third).balance == 100000
+    panel = client.get(f"/panel/quotes/{quote_id}").get_data(as_text=True)
+    assert 'data-testid="quote-status">Partly paid<' in panel
+
+    assert refund(client, payment.id, "2000").status_code == 302  # the rest of it
+    quote = quote_row(app, quote_id)
+    assert (quote.status, quote.amount_paid, quote.amount_pending) == (
+        QuoteStatus.PARTLY_PAID, 700000, 0
+    )  # fmt: skip
+    invoice = part_invoice(app, third)
+    assert (invoice.balance, invoice.amount_refunded) == (300000, 300000)
+    with app.app_context():
+        events = db.session.scalars(
+            select(QuoteEvent.kind).where(QuoteEvent.quote_id == quote_id)
+        ).all()
+    assert events.count("part_refunded") == 2
