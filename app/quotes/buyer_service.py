@@ -26,7 +26,7 @@ from app.extensions import DbSession
 from app.merchants.business import seller_details
 from app.merchants.models import Merchant
 from app.quotes import paying
-from app.quotes.document import QuoteDocument, closed_reason
+from app.quotes.document import CLOSED, QuoteDocument, closed_reason
 from app.quotes.labels import INTERVAL_LABELS, PART_STATUS_LABELS, STATUS_LABELS
 from app.quotes.models import PaymentMode, Quote, QuotePaymentPart, QuoteStatus
 from app.quotes.pricing import PaymentPlan, QuotePrice, QuotePricingError, payment_parts
@@ -158,6 +158,7 @@ class QuotePage:
     closed: str | LazyString | None  # why it can no longer be accepted, when it is open no more
     due_now: Money
     method_action: str | None  # save the method without paying, or replace a failed one
+    unpayable: str | LazyString | None  # why an accepted quote can be paid no more (erased)
 
     def context(self, session: DbSession) -> dict[str, Any]:
         merchant = self.quote.merchant
@@ -199,6 +200,11 @@ def quote_page(
             else due_at_acceptance_of(quote, today)
         ),
         method_action=method_action(quote, today),
+        unpayable=(
+            CLOSED["erased"].message
+            if quote.customer.erased_at is not None and quote.status in paying.PAYABLE_STATUSES
+            else None
+        ),
     )
 
 

@@ -25,7 +25,7 @@ from app.payments.service import METADATA_DOCUMENT_ID, register_setup_handler
 from app.processors.access import connected_gateway
 from app.processors.gateway import MICRODEPOSITS, SetupState
 from app.quotes import paying
-from app.quotes.document import QuoteDocument
+from app.quotes.document import CLOSED, QuoteDocument
 from app.quotes.models import Quote
 from app.quotes.saved_method import method_action, remember_method
 from app.quotes.service import DOCUMENT_TYPE, record_event
@@ -35,6 +35,8 @@ NOTHING_TO_SAVE = _l("There is no payment method to save on this quote now.")
 
 def open_method_setup(session: DbSession, quote: Quote, today: date) -> SetupState:
     """The SetupIntent the customer confirms on the quote's method page."""
+    if quote.customer.erased_at is not None:
+        raise ServiceError(CLOSED["erased"].message)
     if method_action(quote, today) is None:
         raise ServiceError(NOTHING_TO_SAVE)
     before = quote.setup_intent_id

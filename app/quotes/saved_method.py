@@ -57,6 +57,8 @@ def method_action(quote: Quote, today: date) -> MethodAction | None:
     method) or when nothing is to be done."""
     if quote.status not in paying.PAYABLE_STATUSES or not needs_saved_method(quote):
         return None
+    if quote.customer.erased_at is not None:
+        return None
     if paying.payable_now(quote, today) > 0:
         return None
     if not quote.saved_method_id:

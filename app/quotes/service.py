@@ -968,6 +968,8 @@ def acceptance_refusal(quote: Quote, today: date, revision_id: int) -> Any:
         return _l("This quote was revised: read the new version before accepting it.")
     if is_expired(quote, today):
         return _l("This quote has expired.")
+    if quote.customer.erased_at is not None:
+        return _l("This quote can no longer be accepted. Please contact the seller.")
     if quote.status is QuoteStatus.DECLINED:
         return _l("This quote was declined.")
     if quote.status is QuoteStatus.CANCELED:

@@ -487,3 +487,43 @@ def test_webhooks_save_the_method_when_the_buyer_never_comes_back(
     assert quote_row(app, quote_id).saved_method_details["brand"] == "visa"
     buyer.get(f"{page}/method/return")  # a late return page changes nothing
     assert events_of(app, quote_id).count("method_saved") == 1
+
+
+CANNOT_BE_PAID = "This quote can no longer be paid here. Please contact the seller."
+
+
+def test_a_quote_whose_customer_was_erased_is_paid_and_saves_nothing_more(
+    app: Flask, client: FlaskClient, stripe_sandbox: StripeSandbox
+) -> None:
+    """Erased after accepting: neither the method page, nor Pay, nor a checkout opened before
+    the erasure makes a Stripe customer under the erasure's placeholder; the customer is told
+    the quote can no longer be paid here."""
+    account = merchant_taking(client, app, stripe_sandbox, "sepa_debit")
+    buyer = app.test_client()
+    saving_id, saving = accepted_quote(
+        app, buyer, payment_mode=PaymentMode.SCHEDULE, parts=ALL_LATER
+    )
+    _paying_id, paying = accepted_quote(
+        app, buyer, payment_mode=PaymentMode.SCHEDULE, parts=DEPOSIT_THEN_LATER
+    )
+    opened = post_form(buyer, f"/q/{paying}", f"/q/{paying}/pay", {})
+    assert opened.status_code == 302
+    checkout = opened.headers["Location"]  # left open in another tab
+    with app.app_context():
+        customer_id = db.session.get_one(Quote, saving_id).customer_id
+    page = f"/panel/customers/{customer_id}"
+    assert post_form(client, f"{page}/erase", f"{page}/erase", {"confirm": "y"}).status_code == 302
+
+    shown = buyer.get(f"/q/{saving}").get_data(as_text=True)
+    assert CANNOT_BE_PAID in shown and "Save your payment method" not in shown
+    method = buyer.get(f"/q/{saving}/method", follow_redirects=True)
+    assert method.request.path == f"/q/{saving}" and CANNOT_BE_PAID in method.get_data(as_text=True)
+    shown = buyer.get(f"/q/{paying}").get_data(as_text=True)
+    assert CANNOT_BE_PAID in shown and 'data-testid="quote-pay"' not in shown
+    pressed = post_form(buyer, f"/q/{paying}", f"/q/{paying}/pay", {})
+    assert pressed.status_code == 422 and CANNOT_BE_PAID in pressed.get_data(as_text=True)
+    assert CANNOT_BE_PAID in buyer.get(checkout, follow_redirects=True).get_data(as_text=True)
+
+    assert processor_customers(app) == []
+    assert merchant_stripe(stripe_sandbox, account).v1.customers.list().data == []
+    assert quote_row(app, saving_id).setup_intent_id == ""
