@@ -196,7 +196,7 @@ class QuoteDocument(Document):
         if change > 0:
             paying.refund(session, self.quote, change)
             record_event(session, self.quote, "payment_refunded", {"amount": change})
-        elif paying.refund_failed(session, self.quote, -change):
+        elif paying.paid_again(session, self.quote, -change):
             record_event(session, self.quote, "refund_failed", {"amount": -change})
 
 

@@ -135,9 +135,10 @@ def refund(session: DbSession, quote: Quote, amount: int) -> bool:
     return refunded
 
 
-def refund_failed(session: DbSession, quote: Quote, amount: int) -> bool:
-    """A refund that failed (a bank refund can, days later): its amount is paid again, and the
-    quote paid once all of it is."""
+def paid_again(session: DbSession, quote: Quote, amount: int) -> bool:
+    """What a refund took back is paid again: the refund failed (a bank refund can, days
+    later), or the customer paid a refunded part's invoice again. The quote is paid once all
+    of it is."""
     restored = _guarded(
         session,
         quote.id,

@@ -543,7 +543,11 @@ def _invoice_payment_moved(
     if part is None:
         return
     quote = part.quote
-    if movement is Movement.SETTLED:
+    if movement is Movement.SETTLED and part.status is PartStatus.PAID:
+        # A refunded part's invoice paid again by the customer.
+        if paying.paid_again(session, quote, amount):
+            record_event(session, quote, "part_paid", {"part": part.position + 1})
+    elif movement is Movement.SETTLED:
         part_paid(session, quote, part)
     elif movement is Movement.REFUNDED:
         part_refunded(session, quote, part, amount)
@@ -558,7 +562,7 @@ def part_refunded(session: DbSession, quote: Quote, part: QuotePaymentPart, chan
     moved = (
         paying.refund(session, quote, change)
         if change > 0
-        else paying.refund_failed(session, quote, -change)
+        else paying.paid_again(session, quote, -change)
     )
     if moved:
         kind = "part_refunded" if change > 0 else "part_refund_failed"

@@ -531,3 +531,11 @@ def test_refunding_a_parts_payment_lowers_what_the_quote_has_been_paid(
             select(QuoteEvent.kind).where(QuoteEvent.quote_id == quote_id)
         ).all()
     assert events.count("part_refunded") == 2
+
+    with app.app_context():  # the customer pays the part's invoice again: the quote is paid
+        invoice_token = invoice_buyer_token(db.session.get_one(Invoice, invoice.id), SECRET_KEY)
+    buyer = app.test_client()
+    pay(app, stripe_sandbox, merchant, buyer, open_invoice_checkout(buyer, invoice_token))
+    quote = quote_row(app, quote_id)
+    assert (quote.status, quote.amount_paid) == (QuoteStatus.PAID, 1000000)
+    assert part_invoice(app, third).status is InvoiceStatus.PAID
