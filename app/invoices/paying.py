@@ -30,26 +30,28 @@ log = logging.getLogger("kassa.invoices")
 class Movement(enum.StrEnum):
     SETTLED = "settled"  # the payment's money is in
     RELEASED = "released"  # an accepted bank debit bounced
+    REFUNDED = "refunded"  # part or all of a settled payment went back (or, below 0, came back)
 
 
 # What another feature does when a payment of an invoice it issued moves (a quote's schedule
 # part is paid by its invoice's payment); invoices import none of them.
-PaymentListener = Callable[[DbSession, Invoice, Payment, Movement], None]
+# The amount is the payment's for SETTLED and RELEASED, the refund's change for REFUNDED.
+PaymentListener = Callable[[DbSession, Invoice, Payment, Movement, int], None]
 _listeners: list[PaymentListener] = []
 
 
 def listen_to_payments(listener: PaymentListener) -> None:
-    """Call ``listener`` whenever a checkout payment of an invoice settles or bounces, in the
-    recording transaction (registered once, at import)."""
+    """Call ``listener`` whenever a checkout payment of an invoice settles, bounces or is
+    refunded, in the recording transaction (registered once, at import)."""
     if listener not in _listeners:
         _listeners.append(listener)
 
 
 def _tell_listeners(
-    session: DbSession, invoice: Invoice, payment: Payment, movement: Movement
+    session: DbSession, invoice: Invoice, payment: Payment, movement: Movement, amount: int
 ) -> None:
     for listener in _listeners:
-        listener(session, invoice, payment, movement)
+        listener(session, invoice, payment, movement, amount)
 
 
 def payment_taken(session: DbSession, invoice: Invoice, payment: Payment) -> None:
@@ -80,7 +82,7 @@ def payment_settled(session: DbSession, invoice: Invoice, payment: Payment) -> b
         {"payment": payment.id, "amount": payment.amount, "balance": invoice.balance},
     )
     notify_owners(invoice.merchant, "merchant_invoice_paid", invoice, payment=payment)
-    _tell_listeners(session, invoice, payment, Movement.SETTLED)
+    _tell_listeners(session, invoice, payment, Movement.SETTLED, payment.amount)
     if not in_full or send_receipt(session, invoice) is None:
         return False
     return email_key(invoice.customer.email) == email_key(payment.buyer_email)
@@ -92,7 +94,7 @@ def payment_released(session: DbSession, invoice: Invoice, payment: Payment) -> 
     record_event(
         session, invoice, "payment_failed", {"payment": payment.id, "amount": payment.amount}
     )
-    _tell_listeners(session, invoice, payment, Movement.RELEASED)
+    _tell_listeners(session, invoice, payment, Movement.RELEASED, payment.amount)
 
 
 def payment_refunded(session: DbSession, invoice: Invoice, payment: Payment, change: int) -> None:
@@ -115,6 +117,8 @@ def payment_refunded(session: DbSession, invoice: Invoice, payment: Payment, cha
     record_event(
         session, invoice, kind, {"payment": payment.id, "amount": abs(change), "counted": counted}
     )
+    if counted:
+        _tell_listeners(session, invoice, payment, Movement.REFUNDED, change)
 
 
 def notify_owners(merchant: Merchant, template: str, invoice: Invoice, **context: object) -> None:

@@ -242,6 +242,30 @@ def price_invoice(invoice: Invoice, tax_rates: Iterable[TaxRate] | Mapping[int, 
     invoice.tax_breakdown = [_tax_entry(tax) for tax in breakdown.due_now.taxes]
 
 
+@dataclass(frozen=True)
+class IncludedTax:
+    """A tax inside an issued invoice's amounts that its lines do not carry (a quote part's
+    share of the quote's taxes): its rate as shown, the base it is on and its amount."""
+
+    name: str
+    percent: str
+    base: int
+    amount: int
+
+
+def show_included_taxes(invoice: Invoice, taxes: Sequence[IncludedTax]) -> None:
+    """Show ``taxes`` in the issued invoice's totals (rate, base, amount; included in the
+    total, which does not change) and count them in its ``tax_total``."""
+    if invoice.status is InvoiceStatus.DRAFT:
+        raise ValueError("a draft is priced again when it is issued")  # a programming error
+    invoice.tax_breakdown = [
+        {"name": tax.name, "percent": tax.percent, "inclusive": True, "amount": tax.amount,
+         "base": tax.base}
+        for tax in taxes
+    ]  # fmt: skip
+    invoice.tax_total = sum(tax.amount for tax in taxes)
+
+
 def _discounted_amount(line: InvoiceLine, currency: str, today: date) -> int:
     subtotal = Money(line.unit_amount * line.quantity, currency)
     return pricing.discounted_by_percentage(subtotal, line.discount_percent).amount

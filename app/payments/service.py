@@ -117,10 +117,19 @@ def register_checkout_hooks(hooks: CheckoutHooks) -> None:
 # do not import it. Found by the intent's ``kassa_document_type`` metadata.
 SetupHandler = Callable[[DbSession, Merchant, SetupState], bool]
 _setup_handlers: dict[str, SetupHandler] = {}
+# The SetupIntents a document still waits on (the buyer confirmed, never came back, and the
+# webhook was lost), listed for reconciliation: (merchant, SetupIntent id) pairs, given the
+# run's ``now`` and how long a SetupIntent is left to its return page and webhook first.
+AwaitedSetups = Callable[[DbSession, datetime, timedelta], list[tuple[Merchant, str]]]
+_awaited_setups: dict[str, AwaitedSetups] = {}
 
 
-def register_setup_handler(document_type: str, handler: SetupHandler) -> None:
+def register_setup_handler(
+    document_type: str, handler: SetupHandler, awaited: AwaitedSetups | None = None
+) -> None:
     _setup_handlers[document_type] = handler
+    if awaited is not None:
+        _awaited_setups[document_type] = awaited
 
 
 def setup_metadata(merchant: Merchant, *, document_type: str, document_id: str) -> dict[str, str]:
@@ -841,6 +850,44 @@ def reconcile(
             session, merchant_id, now, read=run.read, recovered=run.recovered
         )
     return read
+
+
+def reconcile_setups(
+    session: DbSession,
+    now: datetime,
+    older_than: timedelta,
+    *,
+    gateway_for: GatewayLookup = connected_gateway,
+) -> int:
+    """Read the SetupIntents documents still wait on from Stripe and hand each that succeeded
+    to its document, as its ``setup_intent.succeeded`` webhook would (``record_setup_intent``:
+    the same handler, which saves a method once); how many were handed over.
+
+    A failed one is left alone: its buyer saw why on the page. Each is handled in its own
+    savepoint; a merchant whose keys Stripe refuses, or when Stripe cannot be reached, is not
+    read further in this run.
+    """
+    handed = 0
+    stopped: set[int] = set()
+    for awaited in _awaited_setups.values():
+        for merchant, setup_id in awaited(session, now, older_than):
+            if merchant.id in stopped:
+                continue
+            try:
+                with session.begin_nested():
+                    setup = gateway_for(session, merchant.id).retrieve_setup_intent(setup_id)
+                    if setup.status == "succeeded" and record_setup_intent(
+                        session, merchant, setup
+                    ):
+                        handed += 1
+            except GatewayError as error:
+                log.warning(
+                    "reconcile could not read a SetupIntent",
+                    extra={"fields": {"setup_intent": setup_id, "failure": str(error.failure)}},
+                )
+                if error.failure in _STOPS_READING:
+                    stopped.add(merchant.id)
+    return handed
 
 
 @dataclass

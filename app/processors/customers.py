@@ -43,7 +43,10 @@ def known_processor_customer_id(session: DbSession, customer: Customer) -> str |
 def processor_customer_id(session: DbSession, customer: Customer) -> str:
     """The Stripe customer of ``customer`` in the merchant's connected account, made once.
 
-    Raises ``GatewayError`` (NOT_FOUND without a connection; Stripe's own failures)."""
+    Raises ``GatewayError`` (NOT_FOUND without a connection; Stripe's own failures). An erased
+    customer gets none (it would carry the erasure's placeholder): documents refuse first."""
+    if customer.erased_at is not None:
+        raise ValueError("an erased customer gets no Stripe customer")  # a programming error
     connection = current_connection(session, customer.merchant_id)
     if connection is None:
         raise GatewayError(GatewayFailure.NOT_FOUND, "no payment processor is connected")

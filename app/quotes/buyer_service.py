@@ -26,9 +26,9 @@ from app.extensions import DbSession
 from app.merchants.business import seller_details
 from app.merchants.models import Merchant
 from app.quotes import paying
-from app.quotes.document import QuoteDocument, closed_reason
-from app.quotes.labels import INTERVAL_LABELS, STATUS_LABELS
-from app.quotes.models import Quote, QuotePaymentPart, QuoteStatus
+from app.quotes.document import CLOSED, QuoteDocument, closed_reason
+from app.quotes.labels import INTERVAL_LABELS, PART_STATUS_LABELS, STATUS_LABELS
+from app.quotes.models import PaymentMode, Quote, QuotePaymentPart, QuoteStatus
 from app.quotes.pricing import PaymentPlan, QuotePrice, QuotePricingError, payment_parts
 from app.quotes.saved_method import method_action
 from app.quotes.service import (
@@ -153,10 +153,12 @@ class QuotePage:
     quantities: dict[str, int]
     priced: QuotePrice
     instalments: list[tuple[Money, date | None]]
+    parts: list[QuotePaymentPart]  # an accepted schedule's parts, each with its status
     status: QuoteStatus
     closed: str | LazyString | None  # why it can no longer be accepted, when it is open no more
     due_now: Money
     method_action: str | None  # save the method without paying, or replace a failed one
+    unpayable: str | LazyString | None  # why an accepted quote can be paid no more (erased)
 
     def context(self, session: DbSession) -> dict[str, Any]:
         merchant = self.quote.merchant
@@ -168,6 +170,7 @@ class QuotePage:
             "seller": seller_details(merchant),
             "status_label": STATUS_LABELS[self.status],
             "interval_labels": INTERVAL_LABELS,
+            "part_status_labels": PART_STATUS_LABELS,
             "priced_lines": {line.reference: line for line in self.priced.lines},
             "next_charge": next_charge(self.quote),
             "method_action": self.method_action,
@@ -188,6 +191,7 @@ def quote_page(
         quantities=chosen,
         priced=priced,
         instalments=_instalments(priced, plan_of(quote)),
+        parts=_accepted_parts(quote),
         status=shown_status(quote, today),
         closed=acceptance_refusal(quote, today, quote.id),
         due_now=(
@@ -196,7 +200,20 @@ def quote_page(
             else due_at_acceptance_of(quote, today)
         ),
         method_action=method_action(quote, today),
+        unpayable=(
+            CLOSED["erased"].message
+            if quote.customer.erased_at is not None and quote.status in paying.PAYABLE_STATUSES
+            else None
+        ),
     )
+
+
+def _accepted_parts(quote: Quote) -> list[QuotePaymentPart]:
+    """The parts of an accepted schedule (their amounts are fixed then, their statuses move as
+    each is charged); none before acceptance or for another plan."""
+    if quote.payment_mode is not PaymentMode.SCHEDULE or not paying.is_accepted(quote):
+        return []
+    return list(quote.parts)
 
 
 def _instalments(priced: QuotePrice, plan: PaymentPlan) -> list[tuple[Money, date | None]]:

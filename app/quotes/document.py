@@ -55,6 +55,11 @@ CLOSED = {
     ),
     "nothing_due": Closed("nothing_due", _l("Nothing is due on this quote now.")),
     "paid": Closed("paid", _l("This quote is paid. Nothing more is due.")),
+    # The customer's personal data was erased: nothing more is paid or saved for them (a
+    # Stripe customer would be made under the erased placeholder).
+    "erased": Closed(
+        "erased", _l("This quote can no longer be paid here. Please contact the seller.")
+    ),
 }
 
 BUYER_REFUSALS: dict[pricing.Refusal, LazyString] = {
@@ -81,7 +86,9 @@ LINE_ID = 1
 
 def closed_reason(quote: Quote, today: date) -> Closed | None:
     """Why the customer cannot pay ``quote`` now: not accepted (or countersigned) yet, paid,
-    or what is due now is paid or clearing."""
+    or what is due now is paid or clearing; or its customer's data was erased."""
+    if quote.customer.erased_at is not None:
+        return CLOSED["erased"]
     if quote.status is QuoteStatus.PAID:
         return CLOSED["paid"]
     if quote.status not in paying.PAYABLE_STATUSES:
@@ -189,6 +196,8 @@ class QuoteDocument(Document):
         if change > 0:
             paying.refund(session, self.quote, change)
             record_event(session, self.quote, "payment_refunded", {"amount": change})
+        elif paying.paid_again(session, self.quote, -change):
+            record_event(session, self.quote, "refund_failed", {"amount": -change})
 
 
 def load_quote_document(session: DbSession, checkout: CheckoutSession) -> QuoteDocument | None:

@@ -12,7 +12,7 @@ method on the quote (``saved_method.remember_method``: once).
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -24,7 +24,8 @@ from app.merchants.models import Merchant
 from app.payments.service import METADATA_DOCUMENT_ID, register_setup_handler
 from app.processors.access import connected_gateway
 from app.processors.gateway import MICRODEPOSITS, SetupState
-from app.quotes.document import QuoteDocument
+from app.quotes import paying
+from app.quotes.document import CLOSED, QuoteDocument
 from app.quotes.models import Quote
 from app.quotes.saved_method import method_action, remember_method
 from app.quotes.service import DOCUMENT_TYPE, record_event
@@ -34,6 +35,8 @@ NOTHING_TO_SAVE = _l("There is no payment method to save on this quote now.")
 
 def open_method_setup(session: DbSession, quote: Quote, today: date) -> SetupState:
     """The SetupIntent the customer confirms on the quote's method page."""
+    if quote.customer.erased_at is not None:
+        raise ServiceError(CLOSED["erased"].message)
     if method_action(quote, today) is None:
         raise ServiceError(NOTHING_TO_SAVE)
     before = quote.setup_intent_id
@@ -117,4 +120,26 @@ def _from_webhook(session: DbSession, merchant: Merchant, setup: SetupState) -> 
     return False
 
 
-register_setup_handler(DOCUMENT_TYPE, _from_webhook)
+def awaited_setups(
+    session: DbSession, now: datetime, older_than: timedelta
+) -> list[tuple[Merchant, str]]:
+    """For reconciliation: each quote's current SetupIntent while the quote still waits on a
+    method (``method_action``: none saved yet, or one to replace after a failed part) and
+    nothing moved the quote for ``older_than`` (its return page and webhook come first)."""
+    quotes = session.scalars(
+        select(Quote)
+        .where(
+            Quote.setup_intent_id != "",
+            Quote.status.in_(paying.PAYABLE_STATUSES),
+            Quote.updated_at <= now - older_than,
+        )
+        .order_by(Quote.id)
+    )
+    return [
+        (quote.merchant, quote.setup_intent_id)
+        for quote in quotes
+        if method_action(quote, now.date()) is not None
+    ]
+
+
+register_setup_handler(DOCUMENT_TYPE, _from_webhook, awaited_setups)

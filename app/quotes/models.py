@@ -160,6 +160,8 @@ class Quote(MerchantOwned, db.Model):  # type: ignore[name-defined]
     # What may be shown of it: brand and last four, or bank, last four and mandate reference.
     saved_method_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     processor_customer_id: Mapped[str] = mapped_column(String(255), default="")
+    # A bank debit's mandate (from the intent that saved it), named on each later charge.
+    saved_mandate_id: Mapped[str] = mapped_column(String(255), default="")
     setup_intent_id: Mapped[str] = mapped_column(String(255), default="")
     converted_invoice_id: Mapped[int | None] = mapped_column(
         ForeignKey("invoices.id", ondelete="SET NULL"), index=True

@@ -119,15 +119,38 @@ def release(session: DbSession, quote: Quote, amount: int) -> bool:
 
 
 def refund(session: DbSession, quote: Quote, amount: int) -> bool:
-    """Part of what was paid went back to the customer (a refund from Stripe's dashboard)."""
+    """Part of what was paid went back to the customer (a refund from the panel or Stripe's
+    dashboard): it is paid no more, and a paid quote is partly paid again."""
     refunded = _guarded(
         session,
         quote.id,
         Quote.amount_paid >= amount,
         amount_paid=Quote.amount_paid - amount,
     )
+    _guarded(
+        session, quote.id, Quote.status == QuoteStatus.PAID, Quote.amount_paid < Quote.total,
+        status=QuoteStatus.PARTLY_PAID, paid_at=None,
+    )  # fmt: skip
     _refresh(session, quote)
     return refunded
+
+
+def paid_again(session: DbSession, quote: Quote, amount: int) -> bool:
+    """What a refund took back is paid again: the refund failed (a bank refund can, days
+    later), or the customer paid a refunded part's invoice again. The quote is paid once all
+    of it is."""
+    restored = _guarded(
+        session,
+        quote.id,
+        Quote.amount_paid + amount <= Quote.total,
+        amount_paid=Quote.amount_paid + amount,
+    )
+    _guarded(
+        session, quote.id, Quote.status == QuoteStatus.PARTLY_PAID,
+        Quote.amount_paid >= Quote.total, status=QuoteStatus.PAID, paid_at=utcnow(),
+    )  # fmt: skip
+    _refresh(session, quote)
+    return restored
 
 
 def record_subscriptions(session: DbSession, quote: Quote, paid_on: date) -> int:

@@ -343,3 +343,54 @@ def due_at_acceptance(instalments: Sequence[Instalment], currency: str, today: d
 def unpayable_part(instalments: Sequence[Instalment]) -> Instalment | None:
     """The first part Stripe could not charge (below its minimum), if any."""
     return next((part for part in instalments if below_minimum(part.amount)), None)
+
+
+def tax_bases(priced: QuotePrice) -> tuple[int, ...]:
+    """Each of ``priced.taxes``' base: the amount, net of every tax, of the lines that carry
+    its rate (after the lines' and the quote's discounts), in minor units."""
+    return tuple(
+        sum(
+            line.total.amount - sum(tax.amount.amount for tax in line.taxes)
+            for line in priced.lines
+            if any(tax.rate == shown.rate for tax in line.taxes)
+        )
+        for shown in priced.taxes
+    )
+
+
+def split_by_parts(amount: int, part_amounts: Sequence[int]) -> tuple[int, ...]:
+    """``amount`` shared out in proportion to the parts: each part but the last rounded down,
+    the last taking the remainder, so the shares add up to ``amount`` exactly."""
+    whole = sum(part_amounts)
+    if whole <= 0:
+        raise QuotePricingError("the parts add up to nothing", "schedule_total")
+    shares = [amount * part // whole for part in part_amounts[:-1]]
+    return (*shares, amount - sum(shares))
+
+
+@dataclass(frozen=True, slots=True)
+class TaxShare:
+    """A part's share of one of the quote's taxes: the rate as the quote shows it, and the
+    part's share of the tax's base and amount (inside the part's amount)."""
+
+    name: str
+    percent: str
+    base: int
+    amount: int
+
+
+def part_taxes(
+    taxes: Sequence[Mapping[str, object]], part_amounts: Sequence[int], position: int
+) -> tuple[TaxShare, ...]:
+    """The part at ``position``'s share of each of the quote's taxes (its kept
+    ``tax_breakdown``: name, percent, amount, base), in proportion to the parts' amounts,
+    the remainders on the last part: over all parts each tax's shares add up to it exactly."""
+    return tuple(
+        TaxShare(
+            name=str(tax["name"]),
+            percent=str(tax["percent"]),
+            base=split_by_parts(int(str(tax.get("base") or 0)), part_amounts)[position],
+            amount=split_by_parts(int(str(tax["amount"])), part_amounts)[position],
+        )
+        for tax in taxes
+    )

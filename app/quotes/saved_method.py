@@ -57,6 +57,8 @@ def method_action(quote: Quote, today: date) -> MethodAction | None:
     method) or when nothing is to be done."""
     if quote.status not in paying.PAYABLE_STATUSES or not needs_saved_method(quote):
         return None
+    if quote.customer.erased_at is not None:
+        return None
     if paying.payable_now(quote, today) > 0:
         return None
     if not quote.saved_method_id:
@@ -76,8 +78,8 @@ def remember_method(
     processor_customer: str | None,
 ) -> bool:
     """Keep ``method_id`` as the quote's saved method (the one its later parts are charged to),
-    with what may be shown of it and the Stripe customer it is attached to; False when it is
-    the saved one already (a replay)."""
+    with what may be shown of it, a bank debit's mandate (``details["mandate_id"]``) and the
+    Stripe customer it is attached to; False when it is the saved one already (a replay)."""
     if not method_id or not processor_customer:
         return False
     shown = {key: details[key] for key in SHOWN_DETAILS if details.get(key) is not None}
@@ -93,6 +95,7 @@ def remember_method(
             saved_method_id=method_id,
             saved_method_type=str(details.get("type") or ""),
             saved_method_details=shown,
+            saved_mandate_id=str(details.get("mandate_id") or ""),
             processor_customer_id=processor_customer,
         )
         .execution_options(synchronize_session=False)

@@ -49,7 +49,13 @@ from app.extensions import DbSession
 from app.invoices.document import InvoiceDocument
 from app.invoices.models import Invoice, PaymentTerms
 from app.invoices.paying import Movement, listen_to_payments
-from app.invoices.service import LineInput, create_invoice, finalize_invoice
+from app.invoices.service import (
+    IncludedTax,
+    LineInput,
+    create_invoice,
+    finalize_invoice,
+    show_included_taxes,
+)
 from app.mail import send_email
 from app.payments.models import Payment
 from app.payments.reasons import failure_reason
@@ -81,6 +87,7 @@ from app.quotes.models import (
     QuoteSettings,
 )
 from app.quotes.notice import charge_from, notice_days, notice_from
+from app.quotes.pricing import part_taxes
 from app.quotes.service import record_event
 
 log = logging.getLogger("kassa.quotes")
@@ -359,6 +366,7 @@ def charge(
             METADATA_QUOTE: quote.shown_number,
             METADATA_PART: str(part.position + 1),
         },
+        mandate=quote.saved_mandate_id or None,
         description=invoice.lines[0].description if invoice.lines else None,
     )
     try:
@@ -409,8 +417,9 @@ def _record(
 
 def part_invoice(session: DbSession, quote: Quote, part: QuotePaymentPart, today: date) -> Invoice:
     """The part's invoice, issued (numbered) on its first charge: the quote's customer, one
-    line for the part's amount (the quote's taxes are inside it, as they are in the quote's
-    total), in the quote's language."""
+    line for the part's amount, in the quote's language. The quote's taxes are inside that
+    amount, as they are in the quote's total: the invoice shows the part's share of each
+    (``pricing.part_taxes``: the parts' shares add up to the quote's taxes)."""
     if part.invoice_id is not None:
         return session.get_one(Invoice, part.invoice_id)
     with force_locale(quote.locale):
@@ -426,6 +435,12 @@ def part_invoice(session: DbSession, quote: Quote, part: QuotePaymentPart, today
         payment_methods=[quote.saved_method_type],
     )
     finalize_invoice(session, invoice, today, current_app.extensions["kassa_settings"].secret_key)
+    shares = part_taxes(
+        quote.tax_breakdown, [each.amount for each in quote.parts], quote.parts.index(part)
+    )
+    show_included_taxes(
+        invoice, [IncludedTax(tax.name, tax.percent, tax.base, tax.amount) for tax in shares]
+    )
     part.invoice_id = invoice.id
     record_event(
         session, quote, "part_invoiced", {"part": part.position + 1, "invoice": invoice.number}
@@ -517,7 +532,7 @@ def part_paid(session: DbSession, quote: Quote, part: QuotePaymentPart) -> None:
 
 
 def _invoice_payment_moved(
-    session: DbSession, invoice: Invoice, payment: Payment, movement: Movement
+    session: DbSession, invoice: Invoice, payment: Payment, movement: Movement, amount: int
 ) -> None:
     part = session.scalar(
         select(QuotePaymentPart).where(
@@ -528,10 +543,30 @@ def _invoice_payment_moved(
     if part is None:
         return
     quote = part.quote
-    if movement is Movement.SETTLED:
+    if movement is Movement.SETTLED and part.status is PartStatus.PAID:
+        # A refunded part's invoice paid again by the customer.
+        if paying.paid_again(session, quote, amount):
+            record_event(session, quote, "part_paid", {"part": part.position + 1})
+    elif movement is Movement.SETTLED:
         part_paid(session, quote, part)
+    elif movement is Movement.REFUNDED:
+        part_refunded(session, quote, part, amount)
     else:
         fail_part(session, quote, part, payment.failure_code)
+
+
+def part_refunded(session: DbSession, quote: Quote, part: QuotePaymentPart, change: int) -> None:
+    """A refund of the part's payment (``change`` > 0; below 0 a failed refund coming back)
+    moves the quote's amount paid as it moves the invoice's balance: a paid quote is partly
+    paid again."""
+    moved = (
+        paying.refund(session, quote, change)
+        if change > 0
+        else paying.paid_again(session, quote, -change)
+    )
+    if moved:
+        kind = "part_refunded" if change > 0 else "part_refund_failed"
+        record_event(session, quote, kind, {"part": part.position + 1, "amount": abs(change)})
 
 
 listen_to_payments(_invoice_payment_moved)

@@ -64,6 +64,7 @@ from app.quotes.pricing import (
     default_quantities,
     payment_parts,
     price_quote,
+    tax_bases,
     unpayable_part,
 )
 from app.settings.models import TaxRate
@@ -278,7 +279,10 @@ def _store_price(quote: Quote, priced: QuotePrice) -> None:
     quote.discount_total = priced.discount.amount
     quote.tax_total = priced.tax_total.amount
     quote.total = priced.total.amount
-    quote.tax_breakdown = [_tax_entry(tax) for tax in priced.taxes]
+    quote.tax_breakdown = [
+        {**_tax_entry(tax), "base": base}
+        for tax, base in zip(priced.taxes, tax_bases(priced), strict=True)
+    ]
 
 
 def _tax_entry(tax: pricing.TaxAmount) -> dict[str, Any]:
@@ -964,6 +968,8 @@ def acceptance_refusal(quote: Quote, today: date, revision_id: int) -> Any:
         return _l("This quote was revised: read the new version before accepting it.")
     if is_expired(quote, today):
         return _l("This quote has expired.")
+    if quote.customer.erased_at is not None:
+        return _l("This quote can no longer be accepted. Please contact the seller.")
     if quote.status is QuoteStatus.DECLINED:
         return _l("This quote was declined.")
     if quote.status is QuoteStatus.CANCELED:

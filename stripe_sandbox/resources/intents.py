@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..api import Ctx
-from ..errors import StripeError, invalid_request, parameter_missing
+from ..errors import StripeError, invalid_request, parameter_missing, resource_missing
 from ..params import INT, STR
 from ..rules import PAYMENT_METHOD_RULES, method_unavailable_reason
 from ..state import now, public_view
@@ -234,8 +234,11 @@ def mandate_for(
     amount: int | None,
     currency: str | None,
 ) -> dict[str, Any]:
-    """The mandate a bank debit runs under: a new one from ``mandate_data`` or the
-    PaymentMethod's existing one."""
+    """The mandate a bank debit runs under: the one named by ``mandate`` (it must be this
+    PaymentMethod's and not inactive), a new one from ``mandate_data``, or the PaymentMethod's
+    existing one."""
+    if params.get("mandate"):
+        return named_mandate(ctx, method, params["mandate"])
     if params.get("mandate_data"):
         acceptance = customer_acceptance(ctx, params["mandate_data"])
         return create_mandate(
@@ -256,6 +259,29 @@ def mandate_for(
         code="parameter_missing",
         param="mandate_data",
     )
+
+
+def named_mandate(ctx: Ctx, method: dict[str, Any], mandate_id: str) -> dict[str, Any]:
+    """The mandate a payment names (``mandate``), refused as Stripe does when it is unknown,
+    another PaymentMethod's or no longer active; the debit runs under it."""
+    mandate = ctx.store.get(ctx.account_id, mandate_id, "mandate")
+    if mandate is None:
+        raise resource_missing("mandate", mandate_id, param="mandate")
+    if mandate["payment_method"] != method["id"]:
+        raise invalid_request(
+            f"The mandate {mandate_id} is not associated with the PaymentMethod "
+            f"{method['id']}. Pass a mandate of this PaymentMethod.",
+            code="payment_intent_mandate_invalid",
+            param="mandate",
+        )
+    if mandate["status"] == "inactive":
+        raise invalid_request(
+            f"The mandate {mandate_id} is inactive and cannot be used for a payment.",
+            code="payment_intent_mandate_invalid",
+            param="mandate",
+        )
+    method["_mandate"] = mandate["id"]
+    return mandate
 
 
 # -- confirming ----------------------------------------------------------------------------

@@ -58,6 +58,7 @@ CONFIRM_PARAMS: dict[str, Any] = {
     "payment_method": STR,
     "payment_method_data": PAYMENT_METHOD_DATA,
     "payment_method_options": PAYMENT_METHOD_OPTIONS,
+    "mandate": STR,
     "mandate_data": MANDATE_DATA,
     "return_url": STR,
     "off_session": Either(BOOL, Enum("one_off", "recurring")),
@@ -83,6 +84,7 @@ UPDATE_PARAMS: dict[str, Any] = {
 CREATE_PARAMS: dict[str, Any] = {
     **UPDATE_PARAMS,
     "confirm": BOOL,
+    "mandate": STR,
     "mandate_data": MANDATE_DATA,
     "return_url": STR,
     "off_session": Either(BOOL, Enum("one_off", "recurring")),
@@ -325,10 +327,11 @@ def create_payment_intent(ctx: Ctx) -> dict[str, Any]:
     ) is False and automatic_methods:
         raise parameter_missing("payment_method_types")
     types = method_types_to_create(ctx, params, currency)
-    if params.get("off_session") and not params.get("confirm"):
-        raise invalid_request(
-            "off_session can only be used when confirm is true.", param="off_session"
-        )
+    for only_confirming in ("off_session", "mandate"):
+        if params.get(only_confirming) and not params.get("confirm"):
+            raise invalid_request(
+                f"{only_confirming} can only be used when confirm is true.", param=only_confirming
+            )
     if params.get("customer"):
         ctx.get("customer", params["customer"], "customer")
     intent_id = new_id("pi")

@@ -7,7 +7,7 @@ method", reconciliation beside SetupIntents, and what erasing the customer does 
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from app.core.clock import utcnow
 from app.customers.models import Customer
 from app.extensions import db
 from app.payments.models import Payment
-from app.payments.service import reconcile
+from app.payments.service import reconcile, reconcile_setups
 from app.processors.models import ProcessorCustomer
 from app.quotes.models import PartStatus, PaymentMode, Quote, QuoteEvent, QuotePaymentPart
 from app.quotes.pricing import PartSpec
@@ -384,6 +384,63 @@ def test_reconciliation_reads_payments_beside_setup_intents(
     assert quote_row(app, saving_id).setup_intent_id  # no payment was made of the SetupIntent
 
 
+def reconcile_setups_at(app: Flask, now: datetime) -> int:
+    """Reconciliation's SetupIntent pass at ``now``, leaving 10 minutes to the webhook."""
+    with app.app_context():
+        handed = reconcile_setups(db.session, now, timedelta(minutes=10))
+        db.session.commit()
+        return handed
+
+
+def test_reconciliation_saves_the_method_when_the_webhook_is_lost_and_the_buyer_never_returns(
+    app: Flask, client: FlaskClient, stripe_sandbox: StripeSandbox
+) -> None:
+    """No webhook reaches this app (it has no endpoint at the sandbox): the buyer confirms the
+    mandate and closes the tab before the return page."""
+    account = merchant_taking(client, app, stripe_sandbox, "sepa_debit")
+    buyer = app.test_client()
+    quote_id, token = accepted_quote(app, buyer, payment_mode=PaymentMode.SCHEDULE, parts=ALL_LATER)
+    secret = setup_secret_of(open_method_page(buyer, token))
+    saved = save_method_as_browser(
+        stripe_sandbox, account, secret, **sepa("DE89370400440532013000")
+    )
+    assert saved["status"] == "succeeded" and quote_row(app, quote_id).saved_method_id == ""
+
+    assert reconcile_setups_at(app, utcnow()) == 0  # left to the webhook for 10 minutes
+    assert quote_row(app, quote_id).saved_method_id == ""
+    later = utcnow() + timedelta(minutes=11)
+    assert reconcile_setups_at(app, later) == 1
+    quote = quote_row(app, quote_id)
+    assert quote.saved_method_id == saved["payment_method"]
+    assert quote.saved_method_type == "sepa_debit"
+    assert quote.processor_customer_id == saved["customer"]
+    assert quote.saved_method_details["mandate_reference"]
+
+    assert reconcile_setups_at(app, later + timedelta(minutes=5)) == 0  # nothing waits now
+    buyer.get(f"/q/{token}/method/return")  # the buyer comes back after all
+    after = quote_row(app, quote_id)
+    assert (after.saved_method_id, after.updated_at) == (quote.saved_method_id, quote.updated_at)
+    assert events_of(app, quote_id).count("method_saved") == 1
+    shown = buyer.get(f"/q/{token}").get_data(as_text=True)
+    assert "Save your payment method" not in shown and "Next payment:" in shown
+
+
+def test_reconciliation_leaves_a_declined_setup_to_the_buyer(
+    app: Flask, client: FlaskClient, stripe_sandbox: StripeSandbox
+) -> None:
+    account = merchant_taking(client, app, stripe_sandbox, "card")
+    buyer = app.test_client()
+    quote_id, token = accepted_quote(app, buyer, payment_mode=PaymentMode.SCHEDULE, parts=ALL_LATER)
+    secret = setup_secret_of(open_method_page(buyer, token))
+    declined = save_method_as_browser(
+        stripe_sandbox, account, secret, payment_method="pm_card_chargeDeclined"
+    )
+    assert declined == {"declined": "card_declined"}
+    assert reconcile_setups_at(app, utcnow() + timedelta(hours=1)) == 0
+    assert quote_row(app, quote_id).saved_method_id == ""
+    assert "method_setup_failed" not in events_of(app, quote_id)
+
+
 def test_erasing_the_customer_empties_their_name_and_email_at_stripe(
     app: Flask, client: FlaskClient, stripe_sandbox: StripeSandbox
 ) -> None:
@@ -430,3 +487,43 @@ def test_webhooks_save_the_method_when_the_buyer_never_comes_back(
     assert quote_row(app, quote_id).saved_method_details["brand"] == "visa"
     buyer.get(f"{page}/method/return")  # a late return page changes nothing
     assert events_of(app, quote_id).count("method_saved") == 1
+
+
+CANNOT_BE_PAID = "This quote can no longer be paid here. Please contact the seller."
+
+
+def test_a_quote_whose_customer_was_erased_is_paid_and_saves_nothing_more(
+    app: Flask, client: FlaskClient, stripe_sandbox: StripeSandbox
+) -> None:
+    """Erased after accepting: neither the method page, nor Pay, nor a checkout opened before
+    the erasure makes a Stripe customer under the erasure's placeholder; the customer is told
+    the quote can no longer be paid here."""
+    account = merchant_taking(client, app, stripe_sandbox, "sepa_debit")
+    buyer = app.test_client()
+    saving_id, saving = accepted_quote(
+        app, buyer, payment_mode=PaymentMode.SCHEDULE, parts=ALL_LATER
+    )
+    _paying_id, paying = accepted_quote(
+        app, buyer, payment_mode=PaymentMode.SCHEDULE, parts=DEPOSIT_THEN_LATER
+    )
+    opened = post_form(buyer, f"/q/{paying}", f"/q/{paying}/pay", {})
+    assert opened.status_code == 302
+    checkout = opened.headers["Location"]  # left open in another tab
+    with app.app_context():
+        customer_id = db.session.get_one(Quote, saving_id).customer_id
+    page = f"/panel/customers/{customer_id}"
+    assert post_form(client, f"{page}/erase", f"{page}/erase", {"confirm": "y"}).status_code == 302
+
+    shown = buyer.get(f"/q/{saving}").get_data(as_text=True)
+    assert CANNOT_BE_PAID in shown and "Save your payment method" not in shown
+    method = buyer.get(f"/q/{saving}/method", follow_redirects=True)
+    assert method.request.path == f"/q/{saving}" and CANNOT_BE_PAID in method.get_data(as_text=True)
+    shown = buyer.get(f"/q/{paying}").get_data(as_text=True)
+    assert CANNOT_BE_PAID in shown and 'data-testid="quote-pay"' not in shown
+    pressed = post_form(buyer, f"/q/{paying}", f"/q/{paying}/pay", {})
+    assert pressed.status_code == 422 and CANNOT_BE_PAID in pressed.get_data(as_text=True)
+    assert CANNOT_BE_PAID in buyer.get(checkout, follow_redirects=True).get_data(as_text=True)
+
+    assert processor_customers(app) == []
+    assert merchant_stripe(stripe_sandbox, account).v1.customers.list().data == []
+    assert quote_row(app, saving_id).setup_intent_id == ""

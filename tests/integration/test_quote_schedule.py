@@ -20,6 +20,7 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from app.data.clock import advance_test_clock
 from app.extensions import db
@@ -28,16 +29,21 @@ from app.invoices.service import buyer_token as invoice_buyer_token
 from app.payments.models import Payment, PaymentStatus
 from app.processors.access import connected_gateway
 from app.processors.gateway import OffSessionCharge
-from app.quotes.models import PartStatus, Quote, QuoteStatus
+from app.quotes.models import PartStatus, Quote, QuoteEvent, QuoteStatus
+from app.quotes.pricing import part_taxes
 from app.quotes.schedule import charge_key, run_schedules
+from app.quotes.service import LineInput
+from app.settings.models import TaxRate
 from tests.conftest import SECRET_KEY
 from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_invoice_pdfs import pdf_text
 from tests.integration.test_payments import connected, record
+from tests.integration.test_refunds import refund
+from tests.support.accounts import post_form
 from tests.support.invoice_buyers import invoicing_merchant, pay
 from tests.support.invoice_buyers import open_checkout as open_invoice_checkout
 from tests.support.mailbox import Mailbox
-from tests.support.payments import merchant_id
+from tests.support.payments import MANDATE_DATA, merchant_id
 from tests.support.quotes import quote_row
 from tests.support.schedules import (
     BACS,
@@ -53,6 +59,7 @@ from tests.support.schedules import (
     stripe_of,
     three_parts,
 )
+from tests.support.settings import add_tax_rate
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
 BUYER = "grace@example.com"
@@ -112,6 +119,8 @@ def test_a_three_part_sepa_schedule_charges_itself_as_the_clock_moves(
     assert run.charged == [second.id] and second.status is PartStatus.PROCESSING
     invoice = part_invoice(app, second)
     assert invoice.number and invoice.total == 400000 and invoice.status is InvoiceStatus.OPEN
+    second = parts_of(app, quote_id)[1]
+    assert second.status is PartStatus.PROCESSING  # its invoice made, the debit clearing
     [payment] = intents_of_part(app, second)
     assert payment.status is PaymentStatus.PROCESSING and payment.method_type == "sepa_debit"
     clearing = quote_row(app, quote_id)
@@ -370,3 +379,163 @@ def test_a_failed_part_paid_by_the_customer_on_its_invoice_is_never_charged_agai
     save_method(app, stripe_sandbox, merchant, quote_id, "card", card="pm_card_visa")
     assert run_task(app).charged == []  # the next part is not due yet; this one is paid
     assert len(charges_at_stripe(stripe_sandbox, merchant)) == 1  # the declined one only
+
+
+def test_a_later_sepa_part_is_charged_under_the_mandate_saved_with_the_deposit(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    """The deposit paid by SEPA through the checkout saves the method with its mandate; the
+    same account then signs another mandate (a later SetupIntent of the method), so the charge
+    proves which one Kassa named: the one the customer gave this quote."""
+    buyer = app.test_client()
+    quote_id, token = accepted_schedule(app, buyer, three_parts(date.today()))
+    pressed = post_form(buyer, f"/q/{token}", f"/q/{token}/pay", {})
+    pay(app, stripe_sandbox, merchant, buyer, pressed.headers["Location"], "sepa_debit")
+    saved = quote_row(app, quote_id)
+    assert saved.saved_method_type == "sepa_debit" and saved.saved_mandate_id.startswith("mandate_")
+    with app.app_context():
+        deposit = db.session.scalars(select(Payment).where(Payment.document_type == "quote")).one()
+    settle(app, stripe_sandbox, deposit.intent_id)
+    client = stripe_of(stripe_sandbox, merchant)
+    newer = client.v1.setup_intents.create(
+        params={
+            "customer": saved.processor_customer_id,
+            "payment_method": saved.saved_method_id,
+            "payment_method_types": ["sepa_debit"],
+            "usage": "off_session",
+            "confirm": True,
+            "mandate_data": MANDATE_DATA,
+        }
+    )
+    assert newer.mandate and newer.mandate != saved.saved_mandate_id
+
+    advance_clock(app, 6)  # the notice
+    run_task(app)
+    advance_clock(app, 14)  # the part's date
+    second = parts_of(app, quote_id)[1]
+    assert run_task(app).charged == [second.id]
+    second = parts_of(app, quote_id)[1]
+    assert second.status is PartStatus.PROCESSING  # its invoice made, the debit clearing
+    [payment] = intents_of_part(app, second)
+    intent = client.v1.payment_intents.retrieve(
+        payment.intent_id, params={"expand": ["latest_charge"]}
+    )
+    assert intent.latest_charge.payment_method_details.sepa_debit.mandate == saved.saved_mandate_id
+
+
+def test_a_card_saved_with_the_deposit_names_no_mandate(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox, mailbox: Mailbox
+) -> None:
+    quote_id, _token = scheduled(app, stripe_sandbox, merchant)
+    saved = quote_row(app, quote_id)
+    assert saved.saved_method_type == "card" and saved.saved_mandate_id == ""
+    advance_clock(app, 17)  # 3 days before the second part: the card's notice
+    run_task(app)
+    advance_clock(app, 3)
+    assert run_task(app).charged == [parts_of(app, quote_id)[1].id]
+
+
+def test_each_part_invoice_shows_its_share_of_the_quote_taxes(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    """A taxed line at an awkward price: the parts' invoices (page and PDF) show the rate, the
+    part's base and tax, included; with the first part's share the taxes add up to the quote's
+    exactly, the remainders on the last part."""
+    assert add_tax_rate(client, "MwSt", "19").status_code == 302
+    with app.app_context():
+        rate_id = db.session.scalars(select(TaxRate.id)).one()
+    taxed = (LineInput("Kitchen renovation", quantity=3, unit_amount=333333,
+                       tax_rate_ids=(rate_id,)),)  # fmt: skip
+    quote_id, _token = scheduled(app, stripe_sandbox, merchant, lines=taxed)
+    advance_clock(app, 17)
+    run_task(app)
+    advance_clock(app, 3)
+    assert run_task(app).charged == [parts_of(app, quote_id)[1].id]
+    advance_clock(app, 17)
+    run_task(app)
+    advance_clock(app, 3)
+    assert run_task(app).charged == [parts_of(app, quote_id)[2].id]
+
+    quote = quote_row(app, quote_id)
+    [quote_tax] = quote.tax_breakdown
+    assert quote_tax["base"] == 999999 and quote_tax["amount"] == quote.tax_total == 190000
+    parts = parts_of(app, quote_id)
+    [first] = part_taxes(quote.tax_breakdown, [part.amount for part in parts], 0)
+    invoices = [part_invoice(app, part) for part in parts[1:]]
+    shares = [invoice.tax_breakdown[0] for invoice in invoices]
+    assert first.amount + sum(share["amount"] for share in shares) == quote_tax["amount"]
+    assert first.base + sum(share["base"] for share in shares) == quote_tax["base"]
+    second, third = shares
+    assert second["amount"] == quote_tax["amount"] * parts[1].amount // quote.total
+    assert all(share["inclusive"] for share in shares)
+    assert [invoice.tax_total for invoice in invoices] == [second["amount"], third["amount"]]
+    assert [invoice.total for invoice in invoices] == [parts[1].amount, parts[2].amount]
+
+    page = client.get(f"/panel/invoices/{invoices[0].id}").get_data(as_text=True)
+    base = f"€{second['base'] / 100:,.2f}"
+    assert f"MwSt 19 % (included) on {base}" in page
+    assert f"€{second['amount'] / 100:,.2f}" in page
+    pdf = client.get(f"/panel/invoices/{invoices[0].id}/pdf")
+    text = pdf_text(pdf.data)  # the rate's cell wraps its base under it
+    assert "MwSt 19% (included) on" in text and base in text
+    assert f"€{second['amount'] / 100:,.2f}" in text
+
+
+def paid_in_three_parts(app: Flask, stripe_sandbox: StripeSandbox, merchant: SandboxAccount) -> int:
+    """A three-part schedule, the first part paid by card at acceptance (the card saved), the
+    later two charged to it on their dates: the quote paid."""
+    quote_id, _token = scheduled(app, stripe_sandbox, merchant)
+    for position in (1, 2):
+        advance_clock(app, 17)  # the card's 3 days' notice before the part's date
+        run_task(app)
+        advance_clock(app, 3)
+        assert run_task(app).charged == [parts_of(app, quote_id)[position].id]
+    assert quote_row(app, quote_id).status is QuoteStatus.PAID
+    return quote_id
+
+
+def test_refunding_a_parts_payment_lowers_what_the_quote_has_been_paid(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    """From the payment's page in the panel: part of the last part's payment, then the rest;
+    the quote follows the invoice's balance (paid, then partly paid), once per refund."""
+    quote_id = paid_in_three_parts(app, stripe_sandbox, merchant)
+    third = parts_of(app, quote_id)[2]
+    [payment] = intents_of_part(app, third)
+
+    assert refund(client, payment.id, "1000").status_code == 302
+    quote = quote_row(app, quote_id)
+    assert (quote.status, quote.amount_paid) == (QuoteStatus.PARTLY_PAID, 900000)
+    assert quote.paid_at is None
+    assert part_invoice(app, third).balance == 100000
+    panel = client.get(f"/panel/quotes/{quote_id}").get_data(as_text=True)
+    assert 'data-testid="quote-status">Partly paid<' in panel
+
+    assert refund(client, payment.id, "2000").status_code == 302  # the rest of it
+    quote = quote_row(app, quote_id)
+    assert (quote.status, quote.amount_paid, quote.amount_pending) == (
+        QuoteStatus.PARTLY_PAID, 700000, 0
+    )  # fmt: skip
+    invoice = part_invoice(app, third)
+    assert (invoice.balance, invoice.amount_refunded) == (300000, 300000)
+    with app.app_context():
+        events = db.session.scalars(
+            select(QuoteEvent.kind).where(QuoteEvent.quote_id == quote_id)
+        ).all()
+    assert events.count("part_refunded") == 2
+
+    with app.app_context():  # the customer pays the part's invoice again: the quote is paid
+        invoice_token = invoice_buyer_token(db.session.get_one(Invoice, invoice.id), SECRET_KEY)
+    buyer = app.test_client()
+    pay(app, stripe_sandbox, merchant, buyer, open_invoice_checkout(buyer, invoice_token))
+    quote = quote_row(app, quote_id)
+    assert (quote.status, quote.amount_paid) == (QuoteStatus.PAID, 1000000)
+    assert part_invoice(app, third).status is InvoiceStatus.PAID

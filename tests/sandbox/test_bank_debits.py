@@ -271,6 +271,72 @@ def test_sepa_setup_intent_saves_a_mandate(sandbox: SandboxServer) -> None:
     assert _final(sandbox, account, later.id).status == "succeeded"
 
 
+def _saved_sepa(account: Account, iban: str = "AT611904300234573201") -> tuple[str, Any]:
+    """A customer and a SEPA method saved by a SetupIntent under a multi-use mandate."""
+    customer = account.client.v1.customers.create(params={"email": "jenny@example.com"})
+    setup = account.client.v1.setup_intents.create(
+        params={
+            "customer": customer.id,
+            "payment_method_types": ["sepa_debit"],
+            "confirm": True,
+            "mandate_data": MANDATE_DATA,
+            "payment_method_data": {
+                "type": "sepa_debit",
+                "billing_details": BILLING,
+                "sepa_debit": {"iban": iban},
+            },
+        }
+    )
+    assert setup.status == "succeeded"
+    return customer.id, setup
+
+
+def _off_session_debit(account: Account, customer: str, method: str, **params: Any) -> Any:
+    return account.client.v1.payment_intents.create(
+        params={
+            "amount": 900,
+            "currency": "eur",
+            "customer": customer,
+            "payment_method_types": ["sepa_debit"],
+            "payment_method": method,
+            "off_session": True,
+            "confirm": True,
+            "expand": ["latest_charge"],
+            **params,
+        }
+    )
+
+
+def test_an_off_session_debit_runs_under_the_mandate_it_names(sandbox: SandboxServer) -> None:
+    account = sandbox.new_account("FR")
+    customer, setup = _saved_sepa(account)
+    later = _off_session_debit(account, customer, setup.payment_method, mandate=setup.mandate)
+    assert later.status == "processing"
+    assert later.latest_charge.payment_method_details.sepa_debit.mandate == setup.mandate
+
+
+def test_a_wrong_mandate_is_refused(sandbox: SandboxServer) -> None:
+    account = sandbox.new_account("FR")
+    customer, setup = _saved_sepa(account)
+    other_customer, other = _saved_sepa(account, "DE89370400440532013000")
+    with pytest.raises(stripe.InvalidRequestError) as unknown:
+        _off_session_debit(account, customer, setup.payment_method, mandate="mandate_nope")
+    assert (unknown.value.code, unknown.value.param) == ("resource_missing", "mandate")
+    with pytest.raises(stripe.InvalidRequestError) as another:
+        _off_session_debit(account, customer, setup.payment_method, mandate=other.mandate)
+    assert (another.value.code, another.value.param) == (
+        "payment_intent_mandate_invalid",
+        "mandate",
+    )
+    with pytest.raises(stripe.InvalidRequestError) as unconfirmed:
+        account.client.v1.payment_intents.create(
+            params={"amount": 900, "currency": "eur", "payment_method_types": ["sepa_debit"],
+                    "mandate": setup.mandate}
+        )  # fmt: skip
+    assert unconfirmed.value.param == "mandate"
+    assert other_customer != customer
+
+
 def test_ach_setup_intent_with_microdeposits(account: Account) -> None:
     customer = account.client.v1.customers.create()
     setup = account.client.v1.setup_intents.create(

@@ -64,9 +64,8 @@ def accepted_schedule(
 ) -> tuple[int, str]:
     """A quote paid on ``parts``, sent and accepted by the buyer with a typed name."""
     fields.setdefault("currency", "EUR")
-    quote_id, token = open_quote(
-        app, lines=LINES, payment_mode=PaymentMode.SCHEDULE, parts=parts, **fields
-    )
+    fields.setdefault("lines", LINES)
+    quote_id, token = open_quote(app, payment_mode=PaymentMode.SCHEDULE, parts=parts, **fields)
     page = f"/q/{token}"
     data = {"revision": str(quote_id), "agree": "y", "signature": "Grace Hopper"}
     assert post_form(buyer, page, f"{page}/accept", data).status_code == 302

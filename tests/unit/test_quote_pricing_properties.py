@@ -26,8 +26,10 @@ from app.quotes.pricing import (
     chosen_quantities,
     default_quantities,
     due_at_acceptance,
+    part_taxes,
     payment_parts,
     price_quote,
+    tax_bases,
 )
 
 TODAY = date(2026, 12, 7)
@@ -277,3 +279,58 @@ def test_plans_no_total_could_use_are_refused(plan: PaymentPlan, code: str) -> N
     with pytest.raises(QuotePricingError) as refused:
         check_plan(plan)
     assert refused.value.code == code
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(st.integers(min_value=1, max_value=10**9), min_size=1, max_size=6),
+    taxes=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=10**9)
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_the_parts_shares_of_each_tax_add_up_to_it_with_the_remainders_on_the_last(
+    parts: list[int], taxes: list[tuple[int, int]]
+) -> None:
+    breakdown = [
+        {"name": f"Tax {index}", "percent": "19", "amount": amount, "base": base}
+        for index, (amount, base) in enumerate(taxes)
+    ]
+    shares = [part_taxes(breakdown, parts, position) for position in range(len(parts))]
+    whole = sum(parts)
+    for index, (amount, base) in enumerate(taxes):
+        of_tax = [shares[position][index] for position in range(len(parts))]
+        assert sum(share.amount for share in of_tax) == amount
+        assert sum(share.base for share in of_tax) == base
+        assert all(share.amount >= 0 and share.base >= 0 for share in of_tax)
+        for position, share in enumerate(of_tax[:-1]):  # rounded down: the rest goes last
+            assert share.amount == amount * parts[position] // whole
+        assert {share.name for share in of_tax} == {f"Tax {index}"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    quantities=st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=4),
+    prices=st.lists(st.integers(min_value=1, max_value=10**6), min_size=4, max_size=4),
+)
+def test_a_tax_base_is_what_its_lines_cost_before_the_tax(
+    quantities: list[int], prices: list[int]
+) -> None:
+    """Without discounts: the exclusive rate's base is its lines' price, the inclusive one's
+    its lines' price less the tax inside it; each tax is its rate of its base, to a unit."""
+    items = tuple(
+        QuoteItem(str(index), prices[index], quantity, tax_rates=(RATES[index % 2],))
+        for index, quantity in enumerate(quantities)
+    )
+    terms = QuoteTerms("SEK", items)
+    priced = price_quote(terms, default_quantities(items), TODAY)
+    bases = dict(zip([tax.rate for tax in priced.taxes], tax_bases(priced), strict=True))
+    for rate in set(item.tax_rates[0] for item in items):
+        price = sum(item.unit_amount * item.quantity for item in items if item.tax_rates == (rate,))
+        [tax] = [tax.amount.amount for tax in priced.taxes if tax.rate == rate]
+        inside = tax if rate.behavior is pricing.TaxBehavior.INCLUSIVE else 0
+        assert bases[rate] == price - inside
+        assert abs(tax - bases[rate] * rate.percentage / 100) <= len(items)
