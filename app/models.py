@@ -27,6 +27,7 @@ from app.quotes import models as quotes
 from app.reports import models as reports
 from app.settings import models as settings
 from app.storefront import models as storefront
+from app.subscriptions import models as subscriptions
 
 MODEL_MODULES: tuple[ModuleType, ...] = (
     catalog,
@@ -43,4 +44,5 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     reports,
     settings,
     storefront,
+    subscriptions,
 )
