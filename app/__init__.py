@@ -60,6 +60,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 def _register_features(app: Flask) -> None:
     from app import cli
     from app import models as _models  # noqa: F401  (every table in db.metadata)
+    from app.billing_import import blueprint as billing_import
     from app.catalog import blueprint as catalog
     from app.checkout import blueprint as checkout
     from app.customers import blueprint as customers
@@ -93,6 +94,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(dashboard)
     app.register_blueprint(processors)
     app.register_blueprint(settings)
+    app.register_blueprint(billing_import)
     app.register_blueprint(catalog)
     app.register_blueprint(uploads.blueprint)
     app.register_blueprint(payments)

@@ -13,6 +13,7 @@ from flask.ctx import AppContext
 from app import create_app
 from app import mail as _mail  # noqa: F401  (declares the email task)
 from app import models as _models  # noqa: F401  (every model, whatever the tasks import)
+from app.billing_import import tasks as _import_tasks  # noqa: F401  (Stripe Billing imports)
 from app.checkout import tasks as _checkout_tasks  # noqa: F401  (abandoned checkouts)
 from app.extensions import huey
 from app.invoices import tasks as _invoice_tasks  # noqa: F401  (invoice emails, reminders)

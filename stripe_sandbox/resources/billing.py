@@ -11,7 +11,7 @@ from ..api import Ctx, endpoint, metadata_update
 from ..errors import invalid_request
 from ..params import BOOL, MAP, STR, Enum
 from ..rules import BANK_DEBIT_TYPES
-from ..state import new_id, now
+from ..state import new_id, now, public_view
 from .customers import new_customer
 from .setup_intents import create_setup_intent
 
@@ -69,8 +69,7 @@ def _price(data: dict[str, Any]) -> dict[str, Any]:
             "trial_period_days": recurring.get("trial_period_days"),
             "usage_type": recurring.get("usage_type", "licensed"),
         }
-    # Tiers are priced by Stripe, not here: a tiered price only says it is one (Stripe, too,
-    # shows ``tiers`` only to a request that expands them).
+    # Stripe shows ``tiers`` only to a request that expands them: kept hidden, to bill by.
     tiers = data.get("tiers")
     amount = None if tiers else int(data["unit_amount"])
     price: dict[str, Any] = {
@@ -93,8 +92,29 @@ def _price(data: dict[str, Any]) -> dict[str, Any]:
         "type": "recurring" if recurring else "one_time",
         "unit_amount": amount,
         "unit_amount_decimal": None if amount is None else str(amount),
+        "_tiers": tiers or [],
     }
     return price
+
+
+def _line_amount(price: dict[str, Any], quantity: int) -> int:
+    """What Stripe bills for ``quantity`` of a price: per unit, or by its tiers (``volume``:
+    every unit at the tier the quantity falls in; ``graduated``: each tier's units at its own)."""
+    if not price["_tiers"]:
+        return int(price["unit_amount"]) * quantity
+    total, below = 0, 0
+    for tier in price["_tiers"]:
+        up_to = quantity if tier.get("up_to") in (None, "inf") else int(tier["up_to"])
+        in_tier = max(0, min(quantity, up_to) - below)
+        tier_amount = int(tier.get("unit_amount") or 0)
+        flat = int(tier.get("flat_amount") or 0)
+        if price["tiers_mode"] == "volume":
+            if quantity <= up_to:
+                return tier_amount * quantity + flat
+        elif in_tier:
+            total += tier_amount * in_tier + flat
+        below = max(below, up_to)
+    return total
 
 
 def _as_plan(price: dict[str, Any]) -> dict[str, Any]:
@@ -193,20 +213,23 @@ def _tax_rate(given: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _invoice(subscription: dict[str, Any], billed: bool) -> dict[str, Any]:
+def _invoice(ctx: Ctx, subscription: dict[str, Any], billed: bool) -> dict[str, Any]:
     """The subscription's latest invoice, paid; for 0 when nothing was billed yet (a trial, or
     a first charge put off to a later billing date), as Stripe's $0 invoice is."""
     items = subscription["items"]["data"]
     invoice_id = new_id("in")
     period_start = items[0]["current_period_start"]
     moment = subscription["created"]
-    total = sum((item["price"]["unit_amount"] or 0) * item["quantity"] for item in items)
-    amount = total if billed else 0
+    amounts = [
+        _line_amount(ctx.get("price", item["price"]["id"]), item["quantity"]) if billed else 0
+        for item in items
+    ]
+    amount = sum(amounts)
     lines = [
         {
             "id": new_id("il"),
             "object": "line_item",
-            "amount": (item["price"]["unit_amount"] or 0) * item["quantity"] if amount else 0,
+            "amount": line_amount,
             "currency": subscription["currency"],
             "description": None,
             "discount_amounts": [],
@@ -239,10 +262,10 @@ def _invoice(subscription: dict[str, Any], billed: bool) -> dict[str, Any]:
             "quantity": item["quantity"],
             "quantity_decimal": str(item["quantity"]),
             "subscription": subscription["id"],
-            "subtotal": (item["price"]["unit_amount"] or 0) * item["quantity"] if amount else 0,
+            "subtotal": line_amount,
             "taxes": [],
         }
-        for item in items
+        for item, line_amount in zip(items, amounts, strict=True)
     ]
     return {
         "id": invoice_id,
@@ -375,7 +398,7 @@ def _subscription(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
                 ],
                 "metadata": dict(item.get("metadata") or {}),
                 "plan": _as_plan(price),
-                "price": dict(price),
+                "price": public_view(price),
                 "quantity": int(item.get("quantity", 1)),
                 "subscription": subscription_id,
                 "tax_rates": [_tax_rate(given) for given in item.get("tax_rates") or []],
@@ -458,7 +481,7 @@ def _subscription(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
         "trial_start": data.get("trial_start"),
     }
     billed = bool(data.get("first_billed", status != "trialing"))
-    invoice = ctx.add(_invoice(subscription, billed))
+    invoice = ctx.add(_invoice(ctx, subscription, billed))
     subscription["latest_invoice"] = invoice["id"]
     return subscription
 
