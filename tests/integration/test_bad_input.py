@@ -21,6 +21,7 @@ from sqlalchemy import select
 from wtforms.fields.core import UnboundField
 
 import app as app_package
+from app.billing_import import forms as billing_import_forms
 from app.catalog import forms as catalog_forms
 from app.catalog.models import Product
 from app.catalog.service import refused_settings
@@ -234,6 +235,14 @@ def unregistered_events_page(client: FlaskClient, app: Flask, _mailbox: Mailbox)
         )  # fmt: skip
         db.session.commit()
     return "/panel/settings/payments"
+
+
+def import_from_stripe_page(client: FlaskClient, _app: Flask, _mailbox: Mailbox) -> str:
+    """Settings → Import from Stripe of a merchant connected to a sandbox account (with no
+    subscriptions: a run started by a valid post finds nothing to move)."""
+    sign_up(client, email="owner@example.com")
+    assert connect(client, session_sandbox().create_account("SE", "sek")).status_code == 302
+    return "/panel/settings/import-from-stripe/"
 
 
 def storefront_products_page(client: FlaskClient, _app: Flask, _mailbox: Mailbox) -> str:
@@ -815,6 +824,15 @@ FORMS += [
         },
         # left out: payments, and a filter left out does not narrow
         optional={"kind", "status", "method", "currency", "document_type", "start", "end"},
+    ),
+]
+
+FORMS += [
+    FormCase(
+        billing_import_forms.StartRunForm,
+        import_from_stripe_page,
+        {"kind": "import"},
+        optional={"kind"},  # left out: a dry run, which changes nothing
     ),
 ]
 
