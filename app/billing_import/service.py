@@ -224,8 +224,8 @@ def _decide(session: Session, visit: Visit, result: BillingImportResult) -> None
         return
     assert method is not None  # no refusal: it has one
     move = _claim(session, visit, customer, method)
-    if move is None:
-        result.outcome = Outcome.ALREADY_MOVED  # another import moved it at the same moment
+    if move is None:  # another import moved it at the same moment
+        result.outcome = Outcome.ALREADY_MOVED
         return
     result.subscription_id = move.subscription_id
     _end_in_stripe(session, visit, move)
@@ -246,7 +246,22 @@ def _claim(
     session: Session, visit: Visit, stripe_customer: BillingCustomer, method: MethodDetails
 ) -> BillingImportMove | None:
     """Everything Kassa keeps of the subscription, committed with its move row; None when
-    that row exists already (another import won)."""
+    that row exists already (another import won). Another import making the product of the
+    same price at the same moment fails this one's insert too: then it is made once more,
+    with that product."""
+    for _attempt in range(2):
+        try:
+            return _save_move(session, visit, stripe_customer, method)
+        except IntegrityError:
+            session.rollback()
+            if _move_of(session, visit.run.account_id, visit.subscription.id) is not None:
+                return None
+    raise ServiceError(_l("It could not be saved. Run the import again."))
+
+
+def _save_move(
+    session: Session, visit: Visit, stripe_customer: BillingCustomer, method: MethodDetails
+) -> BillingImportMove:
     merchant, subscription = visit.merchant, visit.subscription
     details = CustomerDetails(name=stripe_customer.name, email=stripe_customer.email)
     customer = customer_for_buyer(session, merchant.id, details)
@@ -267,20 +282,16 @@ def _claim(
             )
         )
     session.add(kassa)
+    session.flush()
     move = BillingImportMove(
         merchant_id=merchant.id,
         account_id=visit.run.account_id,
         stripe_subscription_id=subscription.id,
+        subscription_id=kassa.id,
     )
-    try:
-        session.flush()
-        move.subscription_id = kassa.id
-        session.add(move)
-        _event(session, kassa, "imported", stripe_subscription=subscription.id)
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return None
+    session.add(move)
+    _event(session, kassa, "imported", stripe_subscription=subscription.id)
+    session.commit()
     return move
 
 

@@ -7,6 +7,7 @@ then); a rerun moves nothing; one failing is listed while the others move."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -368,3 +369,48 @@ def test_without_stripe_connected_nothing_can_start(client: FlaskClient, app: Fl
     assert refused.status_code == 422
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(BillingImportRun)) == 0
+
+
+def test_two_imports_at_once_move_each_subscription_once(
+    app: Flask, stripe_sandbox: StripeSandbox, seeded: tuple[Any, int]
+) -> None:
+    """Two task consumers each running an import at the same moment (the page allows one at
+    a time; two queued before that check, or a run retried by the queue, meet here)."""
+    account, merchant = seeded
+    with app.app_context():
+        runs = [
+            BillingImportRun(merchant_id=merchant, kind=RunKind.IMPORT, account_id=account.id)
+            for _ in range(2)
+        ]
+        db.session.add_all(runs)
+        db.session.commit()
+        run_ids = [run.id for run in runs]
+
+    def consume(run_id: int) -> None:
+        with app.app_context():
+            service.run_billing_import(run_id)
+
+    threads = [threading.Thread(target=consume, args=(run_id,)) for run_id in run_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    outcomes = [results(app, run_id) for run_id in run_ids]
+    for sub_id in ELIGIBLE:
+        seen = sorted(found[sub_id].outcome.value for found in outcomes)
+        assert seen in (["already_moved", "moved"], ["moved", "already_moved"]), (sub_id, seen)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Subscription)) == 3
+        assert db.session.scalar(select(func.count()).select_from(BillingImportMove)) == 3
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Product).where(Product.merchant_id == merchant)
+            )
+            == 2
+        )
+        assert {status for status in db.session.scalars(select(Subscription.status))} == {
+            SubscriptionStatus.ACTIVE
+        }
+    for sub_id in ELIGIBLE:
+        assert stripe_subscription(stripe_sandbox, account, sub_id).cancel_at_period_end is True
