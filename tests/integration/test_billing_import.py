@@ -414,3 +414,51 @@ def test_two_imports_at_once_move_each_subscription_once(
         }
     for sub_id in ELIGIBLE:
         assert stripe_subscription(stripe_sandbox, account, sub_id).cancel_at_period_end is True
+
+
+def test_stripe_refusing_to_end_one_leaves_it_paused_until_the_next_import_finishes_it(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, seeded: tuple[Any, int]
+) -> None:
+    """Kassa claimed the subscriptions, then Stripe could not be told to stop them: Stripe
+    still bills the next period, so Kassa must not (they wait, paused). The next import tells
+    Stripe under the same key, and only then does Kassa bill them."""
+    account, merchant = seeded
+    stripe_sandbox.faults(failing_writes=["/v1/subscriptions/"])
+    try:
+        run_id = start(client, "import")
+    finally:
+        stripe_sandbox.faults(failing_writes=[])
+    found = results(app, run_id)
+    assert {sub for sub, row in found.items() if row.outcome is Outcome.FAILED} == ELIGIBLE
+    assert all("unavailable" in found[sub].error for sub in ELIGIBLE)
+    with app.app_context():
+        waiting = db.session.scalars(select(Subscription)).all()
+        assert {row.status for row in waiting} == {SubscriptionStatus.PAUSED}
+        assert {row.paused_until for row in waiting} == {None}
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(BillingImportMove)
+                .where(BillingImportMove.stripe_ended_at.is_(None))
+            )
+            == 3
+        )
+    for sub_id in ELIGIBLE:
+        assert stripe_subscription(stripe_sandbox, account, sub_id).cancel_at_period_end is False
+
+    rerun = start(client, "import")
+    again = results(app, rerun)
+    assert {sub for sub, row in again.items() if row.outcome is Outcome.ALREADY_MOVED} == ELIGIBLE
+    with app.app_context():
+        moved = db.session.scalars(
+            select(Subscription).where(Subscription.merchant_id == merchant)
+        ).all()
+        assert len(moved) == 3
+        assert {row.status for row in moved} == {SubscriptionStatus.ACTIVE}
+    for sub_id in ELIGIBLE:
+        assert stripe_subscription(stripe_sandbox, account, sub_id).cancel_at_period_end is True
+        tries = [
+            r for r in stripe_sandbox.requests(account)
+            if r["method"] == "POST" and r["path"] == f"/v1/subscriptions/{sub_id}"
+        ]  # fmt: skip
+        assert len(tries) > 1 and len({r["idempotency_key"] for r in tries}) == 1
