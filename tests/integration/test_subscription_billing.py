@@ -18,14 +18,21 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
+from app.data.clock import scheduler_now
 from app.extensions import db
 from app.invoices.models import InvoiceStatus
 from app.links.models import PaymentLink, PaymentLinkLine
 from app.payments.models import Payment, PaymentStatus
-from app.subscriptions import service
+from app.subscriptions import billing, service
 from app.subscriptions.billing import run_billing
-from app.subscriptions.models import PeriodStatus, Subscription, SubscriptionStatus
+from app.subscriptions.models import (
+    PeriodStatus,
+    Subscription,
+    SubscriptionPeriod,
+    SubscriptionStatus,
+)
 from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_invoice_pdfs import pdf_text
 from tests.integration.test_payments import record
@@ -387,3 +394,30 @@ def test_the_first_subscription_is_recorded_once_whoever_records_the_payment(
     subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
     record(app, merchant_id(app), payments_of_checkout_intent(app, subscription))
     assert len(subscriptions_of(app)) == 1
+
+
+def test_of_two_consumers_that_both_read_a_period_as_due_one_claims_it(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    """The race the threads above may or may not meet, made certain: both consumers read the
+    period notified (due), then each claims it; the guarded UPDATE lets one through."""
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    to_day(app, subscription.period_start(1))
+    with app.app_context():
+        row = db.session.get_one(Subscription, subscription.id)
+        period = billing.period_row(db.session, row, 1)
+        now = scheduler_now(db.session)
+        notice = billing.notice_of(row, service.billing_settings(db.session, row.merchant_id))
+        billing.notify(db.session, row, period, now, notice)
+        db.session.commit()
+        period_id = period.id
+    with app.app_context(), Session(db.engine) as first, Session(db.engine) as second:
+        read_first = first.get_one(SubscriptionPeriod, period_id)
+        read_second = second.get_one(SubscriptionPeriod, period_id)
+        assert read_first.status is read_second.status is PeriodStatus.NOTIFIED
+        assert billing.claim(first, read_first, now)
+        first.commit()
+        assert not billing.claim(second, read_second, now)
+        second.commit()
+    [claimed] = [p for p in periods_of(app, subscription.id) if p.number == 1]
+    assert claimed.status is PeriodStatus.PROCESSING and claimed.attempts == 1
