@@ -267,6 +267,7 @@ def _start_from_quote(session: DbSession, row: SubscriptionToBe) -> bool:
     )
     if subscription is None:
         return False
-    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.status = SubscriptionStatus.ACTIVE  # the quote paid the period before
+    subscription.started_at = utcnow()
     record_event(session, subscription, "from_quote", {"quote": quote.shown_number})
     return True

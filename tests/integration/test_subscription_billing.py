@@ -36,7 +36,8 @@ from app.subscriptions.models import (
 from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_invoice_pdfs import pdf_text
 from tests.integration.test_payments import record
-from tests.support.invoice_buyers import invoicing_merchant
+from tests.integration.test_quote_payments import accepted_quote, press_pay
+from tests.support.invoice_buyers import invoicing_merchant, pay
 from tests.support.mailbox import Mailbox
 from tests.support.payments import merchant_id
 from tests.support.schedules import advance_clock
@@ -421,3 +422,32 @@ def test_of_two_consumers_that_both_read_a_period_as_due_one_claims_it(
         second.commit()
     [claimed] = [p for p in periods_of(app, subscription.id) if p.number == 1]
     assert claimed.status is PeriodStatus.PROCESSING and claimed.attempts == 1
+
+
+def test_a_paid_quotes_recurring_line_becomes_a_subscription_once_and_renews(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    buyer = app.test_client()
+    quote_id, token = accepted_quote(app, buyer)
+    pay(app, stripe_sandbox, merchant, buyer, press_pay(buyer, token))
+    assert subscriptions_of(app) == []  # the billing task starts it
+
+    run_billing_task(app)
+    subscription = the_subscription(app)
+    assert subscription.status is SubscriptionStatus.ACTIVE
+    assert subscription.source_reference.startswith("quote-line:")
+    assert subscription.period_amount == 10000 and subscription.payment_method_type == "card"
+    assert subscription.payment_method_id and subscription.processor_customer_id
+    run_billing_task(app)
+    assert len(subscriptions_of(app)) == 1  # once
+
+    to_day(app, subscription.anchor_on)
+    run = run_billing_task(app)
+    [first] = periods_of(app, subscription.id)
+    assert run.charged == [first.id] and first.status is PeriodStatus.PAID
+    assert invoice_of(app, first.invoice_id).total == 10000
+    assert [event.kind for event in events_of(app, subscription.id)][:2] == [
+        "scheduled",
+        "from_quote",
+    ]
+    assert quote_id
