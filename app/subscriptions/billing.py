@@ -23,6 +23,9 @@ charge is near (``LOOKAHEAD``), each in a transaction of its own, and takes its 
    it clear) makes it paid and the next period current; a decline or a bounced debit follows
    the dunning plan for its method and reason (``dunning.py``).
 
+Each step first locks its subscription row with ``SELECT ... FOR UPDATE SKIP LOCKED`` (on
+PostgreSQL; SQLite has one writer), so a second consumer passes over a subscription the first
+is working on instead of waiting for it; the guarded UPDATEs keep it right without the lock.
 A call to Stripe that got no answer leaves the period processing without an intent; a later
 run repeats it under the same key, so Stripe makes it once.
 """
@@ -210,7 +213,14 @@ def bill_subscription(
 def _advance(
     session: DbSession, subscription_id: int, run: BillingRun, gateway_for: GatewayLookup
 ) -> None:
-    subscription = session.get_one(Subscription, subscription_id)
+    subscription = session.scalar(
+        select(Subscription)
+        .where(Subscription.id == subscription_id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    if subscription is None:
+        return  # another consumer is on it (PostgreSQL): its claim decides, this one moves on
     now = scheduler_now(session)
     today = now.date()
     if subscription.status is SubscriptionStatus.PAUSED:
