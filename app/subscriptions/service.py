@@ -298,6 +298,44 @@ def cover_period(subscription: Subscription, period: SubscriptionPeriod) -> None
 
 
 # ---------------------------------------------------------------------------------------------
+# The saved method
+
+
+def replace_payment_method(
+    session: DbSession,
+    subscription: Subscription,
+    method: MethodSpec,
+    *,
+    user_id: int | None = None,
+    by: str = BY_CUSTOMER,
+) -> bool:
+    """Charge ``method`` from now on (the customer set a new one: a SetupIntent in the portal,
+    or staff). A failed period becomes claimable at once with it (the billing run, or
+    ``billing.bill_subscription`` right after, charges what is past due). False when it is the
+    saved one already (a replay) or the subscription has ended."""
+    if not method.id or not method.processor_customer_id:
+        return False
+    replaced = subscription.payment_method_type
+    if not _guarded(
+        session,
+        subscription,
+        Subscription.status.not_in(ENDED_STATUSES),
+        Subscription.payment_method_id != method.id,
+        payment_method_id=method.id,
+        payment_method_type=method.type,
+        payment_method_details=method.details,
+        processor_customer_id=method.processor_customer_id,
+        needs_new_method=False,
+    ):
+        return False
+    record_event(
+        session, subscription, "method_updated",
+        {"type": method.type, "replaced": replaced, "by": by}, user_id,
+    )  # fmt: skip
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
 # Pause, resume, cancel
 
 

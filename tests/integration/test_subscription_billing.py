@@ -40,7 +40,7 @@ from tests.integration.test_quote_payments import accepted_quote, press_pay
 from tests.support.invoice_buyers import invoicing_merchant, pay
 from tests.support.mailbox import Mailbox
 from tests.support.payments import merchant_id
-from tests.support.schedules import advance_clock
+from tests.support.schedules import advance_clock, stripe_of
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 from tests.support.subscriptions import (
     BUYER,
@@ -451,3 +451,38 @@ def test_a_paid_quotes_recurring_line_becomes_a_subscription_once_and_renews(
         "from_quote",
     ]
     assert quote_id
+
+
+def test_a_new_method_after_a_hard_decline_charges_the_past_due_period_at_once(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    method_outcome(
+        stripe_sandbox, subscription.payment_method_id,
+        code="expired_card", decline_code="expired_card",
+    )  # fmt: skip
+    to_day(app, subscription.period_start(1))
+    assert len(run_billing_task(app).failed) == 1
+    assert run_billing_task(app).charged == []  # not again on the same card
+
+    client_stripe = stripe_of(stripe_sandbox, merchant)
+    card = client_stripe.v1.payment_methods.attach(
+        "pm_card_mastercard", params={"customer": subscription.processor_customer_id}
+    )
+    with app.app_context():
+        row = db.session.get_one(Subscription, subscription.id)
+        new_method = service.MethodSpec(
+            card.id, "card", {"type": "card", "brand": "mastercard", "last4": "4444"},
+            subscription.processor_customer_id,
+        )  # fmt: skip
+        assert service.replace_payment_method(db.session, row, new_method)
+        assert not service.replace_payment_method(db.session, row, new_method)  # a replay
+        db.session.commit()
+        run = billing.bill_subscription(db.session, subscription.id)
+        db.session.remove()
+    second = periods_of(app, subscription.id)[1]
+    assert run.charged == [second.id] and second.status is PeriodStatus.PAID
+    assert second.attempts == 2 and second.failed_method_id == subscription.payment_method_id
+    recovered = the_subscription(app)
+    assert recovered.status is SubscriptionStatus.ACTIVE and not recovered.needs_new_method
+    assert recovered.payment_method_details["last4"] == "4444"
