@@ -723,11 +723,11 @@ def refusal(breakdown: Breakdown, *, later_charges: bool = False) -> Refusal | N
     a subscription makes those charges): else the checkout would promise charges that never
     happen. With nothing due now it is refused too: the method is saved with the first
     payment, and the checkout opens no SetupIntent for a cart yet. A payment of zero (a free
-    line, a code worth everything) is refused: Stripe takes none, and there is no free order to record
-    instead. Stripe refuses a positive charge below its minimum for the currency, and one above
-    its maximum; when only the chosen method's fee takes the total above the maximum, that is
-    said apart (another method may do). Check the breakdown priced without a method first: fees
-    only add to it.
+    line, a code worth everything) is refused: Stripe takes none, and there is no free order to
+    record instead. Stripe refuses a positive charge below its minimum for the currency, and
+    one above its maximum; when only the chosen method's fee takes the total above the maximum,
+    that is said apart (another method may do). Check the breakdown priced without a method
+    first: fees only add to it.
     """
     if not breakdown.lines:
         return Refusal.EMPTY_CART
