@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -59,12 +58,13 @@ from app.processors.gateway import GatewayError, MethodDetails, PaymentGateway
 from app.processors.idempotency import idempotency_key
 from app.processors.models import ProcessorCustomer
 from app.settings.service import account_currencies
-from app.subscriptions.models import (
-    Subscription,
-    SubscriptionEvent,
-    SubscriptionLine,
-    SubscriptionSource,
-    SubscriptionStatus,
+from app.subscriptions.models import Subscription, SubscriptionSource, SubscriptionStatus
+from app.subscriptions.service import (
+    LineSpec,
+    MethodSpec,
+    NewSubscription,
+    record_event,
+    start_subscription,
 )
 
 log = logging.getLogger("kassa.billing_import")
@@ -252,11 +252,15 @@ def _claim(
     for _attempt in range(2):
         try:
             return _save_move(session, visit, stripe_customer, method)
-        except IntegrityError:
+        except (IntegrityError, _TakenError):
             session.rollback()
             if _move_of(session, visit.run.account_id, visit.subscription.id) is not None:
                 return None
     raise ServiceError(_l("It could not be saved. Run the import again."))
+
+
+class _TakenError(Exception):
+    """Another import made the Kassa subscription of this Stripe subscription first."""
 
 
 def _save_move(
@@ -268,21 +272,29 @@ def _save_move(
     assert customer is not None  # eligible: it has an email
     _keep_processor_customer(session, customer.id, merchant.id, visit.run.account_id,
                              stripe_customer.id)  # fmt: skip
-    kassa = _new_subscription(subscription, merchant.id, customer.id, customer.locale, method)
-    for position, item in enumerate(subscription.items):
+    lines = []
+    for item in subscription.items:
         product = _product_for(session, visit, item.price_id, item.product_id)
-        kassa.lines.append(
-            SubscriptionLine(
-                merchant_id=merchant.id,
-                position=position,
-                product_id=product.id,
-                description=product.name,
-                quantity=item.quantity,
-                unit_amount=item.unit_amount.amount if item.unit_amount else 0,
-            )
-        )
-    session.add(kassa)
-    session.flush()
+        amount = item.unit_amount.amount if item.unit_amount else 0
+        lines.append(LineSpec(product.name, item.quantity, amount, product_id=product.id))
+    first = subscription.items[0]
+    spec = NewSubscription(
+        customer=customer,
+        source=SubscriptionSource.IMPORT,
+        source_reference=subscription.id,
+        currency=subscription.currency,
+        interval=first.interval,
+        interval_count=first.interval_count,
+        anchor_on=subscription.current_period_end.date(),
+        lines=tuple(lines),
+        period_amount=_period_amount(subscription) or 0,
+        method=MethodSpec(method.id or "", method.type, method.as_dict(), subscription.customer_id),
+        locale=customer.locale,
+    )
+    kassa = start_subscription(session, merchant, spec)
+    if kassa is None:
+        raise _TakenError
+    _wait_for_stripe(kassa, subscription)
     move = BillingImportMove(
         merchant_id=merchant.id,
         account_id=visit.run.account_id,
@@ -290,7 +302,7 @@ def _save_move(
         subscription_id=kassa.id,
     )
     session.add(move)
-    _event(session, kassa, "imported", stripe_subscription=subscription.id)
+    record_event(session, kassa, "imported", {"stripe_subscription": subscription.id})
     session.commit()
     return move
 
@@ -351,38 +363,12 @@ def _product_for(session: Session, visit: Visit, price_id: str, product_id: str)
     return product
 
 
-def _new_subscription(
-    found: BillingSubscription,
-    merchant_id: int,
-    customer_id: int,
-    locale: str,
-    method: MethodDetails,
-) -> Subscription:
-    """Kassa's subscription, waiting (paused) until Stripe confirms it ends at its period's
-    end; Kassa's period 0 starts the day Stripe's current period ends."""
-    first = found.items[0]
-    now = utcnow()
-    subscription = Subscription(
-        merchant_id=merchant_id,
-        customer_id=customer_id,
-        status=SubscriptionStatus.PAUSED,
-        source=SubscriptionSource.IMPORT,
-        source_reference=found.id,
-        currency=found.currency,
-        locale=locale,
-        interval=first.interval,
-        interval_count=first.interval_count,
-        next_period=0,
-        period_amount=_period_amount(found) or 0,
-        payment_method_id=method.id or "",
-        payment_method_type=method.type,
-        payment_method_details=method.as_dict(),
-        processor_customer_id=found.customer_id,
-        started_at=now,
-        paused_at=now,
-    )
+def _wait_for_stripe(subscription: Subscription, found: BillingSubscription) -> None:
+    """Paused (not billed) until Stripe confirms it stops at its period's end; the period it
+    covers now is Stripe's."""
     _anchor(subscription, found)
-    return subscription
+    subscription.status = SubscriptionStatus.PAUSED
+    subscription.paused_at, subscription.paused_until = utcnow(), None
 
 
 def _anchor(subscription: Subscription, found: BillingSubscription) -> None:
@@ -391,17 +377,6 @@ def _anchor(subscription: Subscription, found: BillingSubscription) -> None:
     subscription.next_charge_on = subscription.anchor_on
     subscription.current_period_start = found.current_period_start.date()
     subscription.current_period_end = (found.current_period_end - timedelta(days=1)).date()
-
-
-def _event(session: Session, subscription: Subscription, kind: str, **detail: Any) -> None:
-    session.add(
-        SubscriptionEvent(
-            merchant_id=subscription.merchant_id,
-            subscription_id=subscription.id,
-            kind=kind,
-            detail=detail,
-        )
-    )
 
 
 # -- step 2: Stripe stops at the period's end, Kassa starts -----------------------------------
@@ -417,8 +392,9 @@ def _end_in_stripe(session: Session, visit: Visit, move: BillingImportMove) -> N
     if kassa.status is SubscriptionStatus.PAUSED and kassa.paused_until is None:
         _anchor(kassa, ended)
         kassa.status, kassa.paused_at = SubscriptionStatus.ACTIVE, None
+        kassa.started_at = kassa.started_at or utcnow()
         first_charge = kassa.next_charge_on.isoformat() if kassa.next_charge_on else None
-        _event(session, kassa, "import_completed", first_charge_on=first_charge)
+        record_event(session, kassa, "import_completed", {"first_charge_on": first_charge})
     move.stripe_ended_at = utcnow()
     session.commit()
 
