@@ -90,7 +90,8 @@ def refusals(
     )
     checks = {
         Refusal.NO_ITEMS: not items,
-        Refusal.NOT_ACTIVE: subscription.status not in ("active", "trialing"),
+        Refusal.NOT_ACTIVE: subscription.status not in ("active", "trialing")
+        or subscription.collection_paused,
         Refusal.TRIAL: trialing,
         Refusal.NOT_BILLED: not subscription.first_billed,
         Refusal.METERED: any(item.metered for item in items),

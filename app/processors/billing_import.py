@@ -65,6 +65,7 @@ class BillingSubscription:
     cancel_at_period_end: bool
     cancel_at: datetime | None
     scheduled_changes: bool  # a subscription schedule will change it
+    collection_paused: bool  # Stripe's ``pause_collection``: active, but not charged
     first_billed: bool  # its latest invoice was paid for more than nothing
 
     @property
@@ -160,6 +161,7 @@ def billing_subscription(data: dict[str, Any]) -> BillingSubscription:
         cancel_at_period_end=bool(data.get("cancel_at_period_end")),
         cancel_at=moment(data["cancel_at"]) if data.get("cancel_at") else None,
         scheduled_changes=bool(data.get("schedule")),
+        collection_paused=bool(data.get("pause_collection")),
         first_billed=invoice.get("status") == "paid" and int(invoice.get("amount_paid") or 0) > 0,
     )
 

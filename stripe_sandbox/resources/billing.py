@@ -190,6 +190,13 @@ def _discount(ctx: Ctx, given: dict[str, Any], customer: str, subscription_id: s
     return str(discount["id"])
 
 
+def _pause_collection(given: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Stripe's paused collection: active, but its invoices are not charged."""
+    if not given:
+        return None
+    return {"behavior": given.get("behavior", "void"), "resumes_at": given.get("resumes_at")}
+
+
 def _tax_rate(given: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": given.get("id") or new_id("txr"),
@@ -462,7 +469,7 @@ def _subscription(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
         "metadata": dict(data.get("metadata") or {}),
         "next_pending_invoice_item_invoice": None,
         "on_behalf_of": None,
-        "pause_collection": None,
+        "pause_collection": _pause_collection(data.get("pause_collection")),
         "payment_settings": {
             "payment_method_options": None,
             "payment_method_types": None,

@@ -145,6 +145,9 @@ SEED: dict[str, Any] = {
         _subscription("sub_currencies", "cus_other", "price_sek", "price_eur"),
         _subscription("sub_nomethod", "cus_none", "price_sek"),
         _subscription("sub_past_due", "cus_other", "price_sek", status="past_due"),
+        _subscription(
+            "sub_paused", "cus_other", "price_sek", pause_collection={"behavior": "void"}
+        ),
     ],
 }
 ELIGIBLE = {"sub_card", "sub_sepa", "sub_known"}
@@ -159,6 +162,7 @@ REFUSED = {
     "sub_currencies": {"currencies"},
     "sub_nomethod": {"no_method"},
     "sub_past_due": {"not_active"},
+    "sub_paused": {"not_active"},
 }
 
 
@@ -222,7 +226,7 @@ def test_the_dry_run_lists_every_subscription_with_its_reasons_and_changes_nothi
         assert db.session.scalar(select(func.count()).select_from(Subscription)) == 0
 
     page = client.get(f"{PAGE}runs/{run_id}").get_data(as_text=True)
-    assert "Can move: 3" in page and "Cannot move: 10" in page
+    assert "Can move: 3" in page and "Cannot move: 11" in page
     assert "It has a metered (usage-based) price." in page
     assert "A trial is in progress." in page
     assert "Its customer has no saved payment method." in page
@@ -354,7 +358,7 @@ def test_a_queued_run_shows_its_progress_and_polls_until_it_is_done(
     partial = client.get(f"{PAGE}runs/{run_id}", headers={"HX-Request": "true"})
     done = partial.get_data(as_text=True)
     assert "<html" not in done  # the partial the poll swaps in
-    assert "Checked 13 of 13 subscriptions" in done
+    assert "Checked 14 of 14 subscriptions" in done
     assert 'hx-trigger="every 2s"' not in done
     with app.app_context():
         assert db.session.get_one(BillingImportRun, run_id).finished_at is not None

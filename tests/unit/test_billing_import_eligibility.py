@@ -33,6 +33,7 @@ def subscription(**changes: object) -> BillingSubscription:
         automatic_tax=False, discounts=(), trial_end=None,
         current_period_start=NOW - timedelta(days=10), current_period_end=NOW + timedelta(days=20),
         cancel_at_period_end=False, cancel_at=None, scheduled_changes=False, first_billed=True,
+        collection_paused=False,
     )  # fmt: skip
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
@@ -82,6 +83,7 @@ def test_each_defect_alone_gives_its_own_reason() -> None:
     assert reasons(subscription(items=(item(taxed=True),))) == {Refusal.TAX}
     assert reasons(subscription(items=(item(discounts=(FOREVER,)),))) == {Refusal.DISCOUNT}
     assert reasons(subscription(scheduled_changes=True)) == {Refusal.CHANGING_DISCOUNT}
+    assert reasons(subscription(collection_paused=True)) == {Refusal.NOT_ACTIVE}
     assert reasons(subscription(
         items=(item(), item(id="si_2", interval="year")))) == {Refusal.INTERVAL}  # fmt: skip
 
