@@ -70,6 +70,9 @@ from app.subscriptions.service import (
 log = logging.getLogger("kassa.billing_import")
 
 RECENT_RUNS = 10
+# A run still queued or running this long after it was made lost its worker (a restart): it
+# no longer keeps another from starting, which is safe since each move is made once.
+ABANDONED_AFTER = timedelta(hours=2)
 
 
 def recent_runs(session: DbSession, merchant_id: int) -> list[BillingImportRun]:
@@ -87,7 +90,8 @@ def start_run(
     session: DbSession, merchant: Merchant, kind: RunKind, user_id: int | None
 ) -> BillingImportRun:
     """A queued run for the task (``tasks.run_billing_import``, once the caller committed).
-    Refused without a Stripe connection, and while another run of the merchant is going."""
+    Refused without a Stripe connection, and while another run of the merchant is going
+    (unless that one was abandoned)."""
     connection = current_connection(session, merchant.id)
     if connection is None:
         raise ServiceError(_l("Connect your Stripe account first."))
@@ -95,6 +99,7 @@ def start_run(
         select(BillingImportRun.id).where(
             BillingImportRun.merchant_id == merchant.id,
             BillingImportRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING)),
+            BillingImportRun.created_at > utcnow() - ABANDONED_AFTER,
         )
     )
     if going is not None:

@@ -24,8 +24,10 @@ from app.billing_import.models import (
     BillingImportRun,
     Outcome,
     RunKind,
+    RunStatus,
 )
 from app.catalog.models import Product
+from app.core.clock import utcnow
 from app.customers.models import Customer
 from app.extensions import db
 from app.merchants.models import Merchant
@@ -466,3 +468,19 @@ def test_stripe_refusing_to_end_one_leaves_it_paused_until_the_next_import_finis
             if r["method"] == "POST" and r["path"] == f"/v1/subscriptions/{sub_id}"
         ]  # fmt: skip
         assert len(tries) > 1 and len({r["idempotency_key"] for r in tries}) == 1
+
+
+def test_a_run_abandoned_by_its_worker_does_not_block_the_next(
+    client: FlaskClient, app: Flask, seeded: tuple[Any, int]
+) -> None:
+    """A worker restarted mid-run leaves its run "running"; hours later it blocks nothing."""
+    account, merchant = seeded
+    with app.app_context():
+        stuck = BillingImportRun(merchant_id=merchant, kind=RunKind.IMPORT, account_id=account.id,
+                                 status=RunStatus.RUNNING,
+                                 created_at=utcnow() - service.ABANDONED_AFTER)  # fmt: skip
+        db.session.add(stuck)
+        db.session.commit()
+    run_id = start(client, "import")
+    found = results(app, run_id)
+    assert {sub for sub, row in found.items() if row.outcome is Outcome.MOVED} == ELIGIBLE
