@@ -19,6 +19,7 @@ from flask import current_app
 from app.checkout.documents import Document
 from app.checkout.service import branding_of, is_test_mode, merchant_of, offered_methods
 from app.core.errors import ServiceError
+from app.customers.models import Customer
 from app.extensions import DbSession
 from app.payments.reasons import last_error_message
 from app.payments.service import setup_metadata
@@ -48,12 +49,18 @@ def setup_failure(setup: SetupState) -> str | None:
 
 
 def open_setup(
-    session: DbSession, document: Document, *, current_id: str, key: tuple[object, ...]
+    session: DbSession,
+    document: Document,
+    *,
+    current_id: str,
+    key: tuple[object, ...],
+    saver: Customer | None = None,
 ) -> SetupState:
     """The document's SetupIntent the buyer confirms: ``current_id`` while it can still be
     confirmed, else a new one made with ``key`` (the document's, from values durable before the
-    call: two tabs opening it at once get the same SetupIntent from Stripe)."""
-    saver = document.saves_method_for(session)
+    call: two tabs opening it at once get the same SetupIntent from Stripe). The method is
+    saved for ``saver`` (default: the customer ``saves_method_for`` names)."""
+    saver = saver or document.saves_method_for(session)
     if saver is None:
         raise ServiceError("this document saves no method")  # a programming error: not shown
     gateway = connected_gateway(session, document.merchant.id)

@@ -37,9 +37,12 @@ from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_invoice_pdfs import pdf_text
 from tests.integration.test_payments import record
 from tests.integration.test_quote_payments import accepted_quote, press_pay
+from tests.support.accounts import post_form
 from tests.support.invoice_buyers import invoicing_merchant, pay
+from tests.support.link_buyers import start_checkout
 from tests.support.mailbox import Mailbox
 from tests.support.payments import merchant_id
+from tests.support.quotes import save_method_as_browser, setup_secret_of
 from tests.support.schedules import advance_clock, stripe_of
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 from tests.support.subscriptions import (
@@ -486,3 +489,41 @@ def test_a_new_method_after_a_hard_decline_charges_the_past_due_period_at_once(
     recovered = the_subscription(app)
     assert recovered.status is SubscriptionStatus.ACTIVE and not recovered.needs_new_method
     assert recovered.payment_method_details["last4"] == "4444"
+
+
+def test_a_trial_with_nothing_due_now_saves_the_card_by_setup_intent_and_charges_at_its_end(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    slug = add_link(client, app, add_product(client, name="Coffee club", trial_days="30"))
+    buyer = app.test_client()
+    page = start_checkout(buyer, slug)
+    saved = post_form(buyer, page, page + "/details", {"email": BUYER, "name": "Grace Hopper"})
+    assert saved.status_code == 302
+    step = buyer.get(page + "/pay").get_data(as_text=True)
+    assert "Nothing is charged now" in step
+    secret = setup_secret_of(step)
+    again = setup_secret_of(buyer.get(page + "/pay").get_data(as_text=True))
+    assert again == secret  # one SetupIntent for the checkout
+    assert save_method_as_browser(
+        stripe_sandbox, merchant, secret, payment_method="pm_card_visa"
+    )["status"] == "succeeded"  # fmt: skip
+
+    back = buyer.get(f"{page}/setup/return?setup_intent={secret.split('_secret_')[0]}")
+    body = back.get_data(as_text=True)
+    assert back.status_code == 200 and "Your subscription has started" in body, body
+    assert "Nothing was charged today" in body
+    subscription = the_subscription(app)
+    assert subscription.status is SubscriptionStatus.SCHEDULED and subscription.periods == []
+    assert subscription.anchor_on == date.today() + timedelta(days=30)
+    assert subscription.payment_method_id and subscription.payment_method_type == "card"
+    assert subscription.processor_customer_id.startswith("cus_")
+    assert buyer.get(f"{page}/setup/return").status_code == 200  # a reload starts nothing more
+    assert len(subscriptions_of(app)) == 1
+    with app.app_context():
+        assert db.session.scalars(db.select(Payment)).all() == []  # nothing was charged
+
+    to_day(app, subscription.anchor_on)
+    run = run_billing_task(app)
+    [first] = periods_of(app, subscription.id)
+    assert run.charged == [first.id] and first.status is PeriodStatus.PAID
+    assert the_subscription(app).status is SubscriptionStatus.ACTIVE
