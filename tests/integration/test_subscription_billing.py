@@ -527,3 +527,39 @@ def test_a_trial_with_nothing_due_now_saves_the_card_by_setup_intent_and_charges
     [first] = periods_of(app, subscription.id)
     assert run.charged == [first.id] and first.status is PeriodStatus.PAID
     assert the_subscription(app).status is SubscriptionStatus.ACTIVE
+
+
+def test_the_merchants_plan_decides_the_retries_and_the_last_try_cancels(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    page = "/panel/subscriptions/settings"
+    assert "1, 3, 5, 7" in client.get(page).get_data(as_text=True)
+    saved = post_form(client, page, page, {
+        "card_retry_days": "2", "retry_bank_debits": "y", "after_last_try": "cancel",
+        "reminder_week": "0", "reminder_month": "0", "reminder_quarter": "0",
+        "reminder_year": "14", "customers_may_cancel": "y", "customers_may_pause": "",
+    })  # fmt: skip
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    method_outcome(
+        stripe_sandbox, subscription.payment_method_id,
+        code="card_declined", decline_code="insufficient_funds",
+    )  # fmt: skip
+    due = subscription.period_start(1)
+    to_day(app, due)
+    mailbox.clear()
+    assert len(run_billing_task(app).failed) == 1
+    assert periods_of(app, subscription.id)[1].retry_on == due + timedelta(days=2)
+    advance_clock(app, 2)
+    assert len(run_billing_task(app).failed) == 1  # the last try
+    ended = the_subscription(app)
+    assert ended.status is SubscriptionStatus.CANCELED and ended.canceled_by == "kassa"
+    assert periods_of(app, subscription.id)[1].status is PeriodStatus.UNCOLLECTIBLE
+    mailbox.wait_for(BUYER, subject="Your subscription was canceled")
+    advance_clock(app, 40)
+    assert run_billing_task(app).failed == []
+    assert len(subscription_charges(stripe_sandbox, merchant)) == 2
