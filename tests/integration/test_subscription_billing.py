@@ -13,6 +13,7 @@ period's end, and a trial that starts as scheduled and is charged at its end.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -563,3 +564,33 @@ def test_the_merchants_plan_decides_the_retries_and_the_last_try_cancels(
     advance_clock(app, 40)
     assert run_billing_task(app).failed == []
     assert len(subscription_charges(stripe_sandbox, merchant)) == 2
+
+
+def test_the_revenue_report_shows_the_monthly_recurring_revenue(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    monthly_subscriber(client, app, stripe_sandbox, merchant)
+    yearly = add_link(client, app, add_product(client, "Annual", "120.00", interval="year"))
+    subscribe(app, stripe_sandbox, merchant, yearly)
+    today = date.today()
+    body = client.get(f"/panel/reports/?period=week&start={today}&end={today}").get_data(
+        as_text=True
+    )
+    section = body.split('id="subscriptions"', 1)[1].split("</section>", 1)[0]
+    cells = re.findall(r'<td class="num">(.*?)</td>', section)
+    assert cells == ["€30.00", "2", "2", "0"], section  # 20 a month + 120 a year / 12
+
+
+def test_the_clock_command_moves_the_schedulers_clock_and_bills(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    days = (subscription.period_start(1) - date.today()).days
+    result = app.test_cli_runner().invoke(
+        args=["kassa", "advance-clock", "--days", str(days), "--bill"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "charged 1" in result.output
+    assert periods_of(app, subscription.id)[1].status is PeriodStatus.PAID
+    backwards = app.test_cli_runner().invoke(args=["kassa", "advance-clock", "--days", "-1"])
+    assert backwards.exit_code != 0
