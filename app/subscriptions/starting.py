@@ -33,6 +33,7 @@ from app.customers.models import Customer
 from app.extensions import DbSession
 from app.payments.models import Payment, PaymentStatus
 from app.processors.customers import known_processor_customer_id
+from app.processors.gateway import shown_method_details
 from app.quotes.models import Quote, SubscriptionToBe
 from app.quotes.service import merchant_tax_rates
 from app.subscriptions.models import (
@@ -53,21 +54,6 @@ from app.subscriptions.service import (
 )
 
 log = logging.getLogger("kassa.subscriptions")
-
-SHOWN_METHOD_DETAILS = (
-    "type",
-    "brand",
-    "last4",
-    "exp_month",
-    "exp_year",
-    "bank_name",
-    "mandate_reference",
-)
-
-
-def shown_details(details: dict[str, Any]) -> dict[str, Any]:
-    """What may be kept and shown of a saved method (never a full number)."""
-    return {key: details[key] for key in SHOWN_METHOD_DETAILS if details.get(key) is not None}
 
 
 def _schedule_key(charge: dict[str, Any]) -> tuple[str, int, str]:
@@ -104,7 +90,7 @@ class CheckoutSubscriptions:
         method = MethodSpec(
             id=str(details.get("id") or ""),
             type=payment.method_type or str(details.get("type") or ""),
-            details=shown_details(details),
+            details=shown_method_details(details),
             processor_customer_id=known_processor_customer_id(session, customer) or "",
         )
         _start_checkout_subscriptions(
@@ -127,7 +113,7 @@ class CheckoutSubscriptions:
         saved = MethodSpec(
             id=str(method.get("id") or ""),
             type=str(method.get("type") or ""),
-            details=shown_details(method),
+            details=shown_method_details(method),
             processor_customer_id=processor_customer,
         )
         _start_checkout_subscriptions(
