@@ -12,7 +12,6 @@ later-charges listeners start what follows with the saved method.
 
 from __future__ import annotations
 
-import enum
 from datetime import date
 
 from sqlalchemy import select, update
@@ -26,7 +25,7 @@ from app.checkout.later import (
 )
 from app.checkout.models import CheckoutSession, CheckoutStatus
 from app.checkout.service import choices_of, summarize
-from app.checkout.setup import open_setup
+from app.checkout.setup import SetupOutcome, open_setup
 from app.core.errors import ServiceError
 from app.extensions import DbSession
 from app.merchants.models import Merchant
@@ -105,12 +104,6 @@ def record_later_setup(session: DbSession, checkout: CheckoutSession, setup: Set
     customer = later_charges_customer(session, checkout)
     later_saved(session, checkout, customer, details, setup.customer or "", later)
     return True
-
-
-class SetupOutcome(enum.StrEnum):
-    SAVED = "saved"
-    VERIFYING = "verifying"  # a bank account waiting for micro-deposits, or processing
-    TRY_AGAIN = "try_again"  # declined or not confirmed: the pay step shows why
 
 
 def settle_later_setup(session: DbSession, checkout: CheckoutSession) -> SetupOutcome:

@@ -12,6 +12,7 @@ was saved; webhooks reach it through ``payments.service.register_setup_handler``
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from flask import current_app
@@ -29,6 +30,14 @@ from app.processors.gateway import MICRODEPOSITS, SetupRequest, SetupState
 from app.processors.idempotency import idempotency_key
 
 UNCONFIRMED = ("requires_payment_method", "requires_confirmation")
+
+
+class SetupOutcome(enum.StrEnum):
+    """Where the buyer stands after a SetupIntent's return page."""
+
+    SAVED = "saved"
+    VERIFYING = "verifying"  # a bank account waiting for micro-deposits, or processing
+    TRY_AGAIN = "try_again"  # declined or not confirmed: the page shows why
 
 
 def confirmable(setup: SetupState) -> bool:
