@@ -54,7 +54,12 @@ from app.processors.billing_import import (
     all_subscriptions,
 )
 from app.processors.connection import current_connection
-from app.processors.gateway import GatewayError, MethodDetails, PaymentGateway
+from app.processors.gateway import (
+    GatewayError,
+    MethodDetails,
+    PaymentGateway,
+    shown_method_details,
+)
 from app.processors.idempotency import idempotency_key
 from app.processors.models import ProcessorCustomer
 from app.settings.service import account_currencies
@@ -293,7 +298,12 @@ def _save_move(
         anchor_on=subscription.current_period_end.date(),
         lines=tuple(lines),
         period_amount=_period_amount(subscription) or 0,
-        method=MethodSpec(method.id or "", method.type, method.as_dict(), subscription.customer_id),
+        method=MethodSpec(
+            method.id or "",
+            method.type,
+            shown_method_details(method.as_dict()),
+            subscription.customer_id,
+        ),
         locale=customer.locale,
     )
     kassa = start_subscription(session, merchant, spec)

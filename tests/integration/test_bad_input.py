@@ -47,6 +47,7 @@ from app.quotes.models import Quote
 from app.reports import forms as report_forms
 from app.settings import forms as settings_forms
 from app.storefront import forms as storefront_forms
+from app.subscriptions import forms as subscription_forms
 from app.web.forms import DateInputField, KassaForm
 from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
@@ -833,6 +834,25 @@ FORMS += [
         import_from_stripe_page,
         {"kind": "import"},
         optional={"kind"},  # left out: a dry run, which changes nothing
+    ),
+]
+
+BILLING_SETTINGS = {
+    "card_retry_days": "1, 3, 5, 7", "retry_bank_debits": "y", "after_last_try": "cancel",
+    "reminder_week": "0", "reminder_month": "3", "reminder_quarter": "7", "reminder_year": "14",
+    "customers_may_cancel": "y", "customers_may_pause": "y",
+}  # fmt: skip
+FORMS += [
+    FormCase(
+        subscription_forms.BillingSettingsForm,
+        owner_page("/panel/subscriptions/settings"),
+        BILLING_SETTINGS,
+        optional={
+            "card_retry_days",
+            "retry_bank_debits",
+            "customers_may_cancel",
+            "customers_may_pause",
+        },
     ),
 ]
 

@@ -270,8 +270,8 @@ def test_the_import_moves_the_eligible_ones_once_and_a_rerun_moves_nothing(
         assert card.processor_customer_id == "cus_card"
         sepa = moved["sub_sepa"]
         assert sepa.payment_method_type == "sepa_debit"
-        assert sepa.payment_method_details["mandate_id"].startswith("mandate_")
         assert sepa.payment_method_details["mandate_reference"]
+        assert sepa.payment_method_id.startswith("pm_")
         # The customer Kassa knew is matched by email, not made again.
         known = db.session.scalars(
             select(Customer).where(
