@@ -60,6 +60,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 def _register_features(app: Flask) -> None:
     from app import cli
     from app import models as _models  # noqa: F401  (every table in db.metadata)
+    from app.billing_import import blueprint as billing_import
     from app.catalog import blueprint as catalog
     from app.checkout import blueprint as checkout
     from app.customers import blueprint as customers
@@ -81,6 +82,7 @@ def _register_features(app: Flask) -> None:
     from app.settings.labels import method_name
     from app.storefront import blueprint as storefront
     from app.storefront import shop_blueprint as shop
+    from app.subscriptions import blueprint as subscriptions
     from app.web import errors, health, i18n, logs, page_cache, security, uploads
     from app.web.rendering import wants_partial
 
@@ -94,6 +96,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(dashboard)
     app.register_blueprint(processors)
     app.register_blueprint(settings)
+    app.register_blueprint(billing_import)
     app.register_blueprint(catalog)
     app.register_blueprint(uploads.blueprint)
     app.register_blueprint(payments)
@@ -108,6 +111,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(reports)
     app.register_blueprint(storefront)
     app.register_blueprint(shop)
+    app.register_blueprint(subscriptions)
     app.before_request(load_current_user)
     watch_public_content()
     app.jinja_env.add_extension("jinja2.ext.do")

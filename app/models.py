@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from app.billing_import import models as billing_import
 from app.catalog import models as catalog
 from app.checkout import models as checkout
 from app.customers import models as customers
@@ -27,8 +28,10 @@ from app.quotes import models as quotes
 from app.reports import models as reports
 from app.settings import models as settings
 from app.storefront import models as storefront
+from app.subscriptions import models as subscriptions
 
 MODEL_MODULES: tuple[ModuleType, ...] = (
+    billing_import,
     catalog,
     checkout,
     customers,
@@ -43,4 +46,5 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     reports,
     settings,
     storefront,
+    subscriptions,
 )

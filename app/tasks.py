@@ -13,12 +13,14 @@ from flask.ctx import AppContext
 from app import create_app
 from app import mail as _mail  # noqa: F401  (declares the email task)
 from app import models as _models  # noqa: F401  (every model, whatever the tasks import)
+from app.billing_import import tasks as _import_tasks  # noqa: F401  (Stripe Billing imports)
 from app.checkout import tasks as _checkout_tasks  # noqa: F401  (abandoned checkouts)
 from app.extensions import huey
 from app.invoices import tasks as _invoice_tasks  # noqa: F401  (invoice emails, reminders)
 from app.payments import tasks as _payment_tasks  # noqa: F401  (declares reconciliation)
 from app.quotes import tasks as _quote_tasks  # noqa: F401  (quote expiry and reminders)
 from app.reports import tasks as _report_tasks  # noqa: F401  (exports in the background)
+from app.subscriptions import tasks as _subscription_tasks  # noqa: F401  (the billing run)
 
 flask_app = create_app()
 _contexts: dict[str, AppContext] = {}

@@ -84,6 +84,7 @@ KIND_LABELS = {
     "subscription": "subscription",
     "price": "price",
     "product": "product",
+    "invoice": "invoice",
 }
 
 

@@ -215,6 +215,11 @@ def _apply_faults(sandbox: Sandbox) -> None:
         raise rate_limited()
     if random.random() < float(sandbox.faults.get("error_rate") or 0):  # noqa: S311
         raise api_error()
+    if request.method != "GET" and any(
+        request.path.startswith(str(prefix))
+        for prefix in sandbox.faults.get("failing_writes") or ()
+    ):
+        raise api_error()
 
 
 def _object_written(endpoint: Endpoint, path_args: dict[str, str]) -> str | None:

@@ -35,6 +35,9 @@ DEFAULT_FAULTS: dict[str, Any] = {
     "confirm_hold_ms": 0,
     # The next N API requests are answered 429 ``rate_limit`` before doing anything.
     "rate_limited_requests": 0,
+    # Writes (POST, DELETE) to paths starting with one of these answer 500 ``api_error``
+    # before doing anything, reads still work: a call that fails after the reads before it.
+    "failing_writes": [],
 }
 
 # The request an event comes from (Stripe puts its id and idempotency key on the event).

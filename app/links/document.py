@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.checkout.documents import Closed, Document, register_document_type
+from app.checkout.later_setup import later_setup_from_webhook
 from app.checkout.models import CheckoutSession
 from app.core import pricing
 from app.core.methods import PaymentMethod
@@ -22,11 +23,13 @@ from app.links.service import (
     claim_link_payment,
     initial_quantities,
     link_cart,
+    link_charges_later,
     link_state,
     release_link_payment,
     unpayable_because,
 )
 from app.payments.models import Payment
+from app.payments.service import register_setup_handler
 from app.settings.service import accepted_methods
 
 
@@ -49,6 +52,7 @@ class LinkDocument(Document):
         self.shipping_address = link.shipping_address
         self.phone = link.phone
         self.redirect_url = link.redirect_url
+        self.charges_later = link_charges_later(link)
 
     def initial_quantities(self) -> dict[int, int]:
         return initial_quantities(self.link)
@@ -107,3 +111,4 @@ def load_link_document(session: DbSession, checkout: CheckoutSession) -> LinkDoc
 
 
 register_document_type(DOCUMENT_TYPE, load_link_document)
+register_setup_handler(DOCUMENT_TYPE, later_setup_from_webhook)

@@ -10,9 +10,17 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.core.money import Money
+
+if TYPE_CHECKING:
+    from app.processors.billing_import import (
+        BillingCustomer,
+        BillingProduct,
+        BillingSubscription,
+        BillingSubscriptionPage,
+    )
 
 
 class GatewayFailure(enum.StrEnum):
@@ -127,6 +135,24 @@ class MethodDetails:
 
     def as_dict(self) -> dict[str, Any]:
         return {key: value for key, value in self.__dict__.items() if value is not None}
+
+
+# What a document keeps of a method saved for later charges, to show its customer.
+SHOWN_METHOD_DETAILS = (
+    "type",
+    "brand",
+    "last4",
+    "exp_month",
+    "exp_year",
+    "bank_name",
+    "mandate_reference",
+)
+
+
+def shown_method_details(details: dict[str, Any]) -> dict[str, Any]:
+    """What may be kept and shown of a saved method (``MethodDetails.as_dict``, or a payment's
+    ``method_details``): never a full number, no ids."""
+    return {key: details[key] for key in SHOWN_METHOD_DETAILS if details.get(key) is not None}
 
 
 @dataclass(frozen=True)
@@ -318,3 +344,17 @@ class PaymentGateway(Protocol):
     def create_setup_intent(self, request: SetupRequest, idempotency_key: str) -> SetupState: ...
 
     def retrieve_setup_intent(self, setup_intent_id: str) -> SetupState: ...
+
+    def list_billing_subscriptions(self, starting_after: str | None) -> BillingSubscriptionPage: ...
+
+    def retrieve_billing_subscription(self, subscription_id: str) -> BillingSubscription: ...
+
+    def retrieve_billing_customer(self, customer_id: str) -> BillingCustomer: ...
+
+    def retrieve_billing_product(self, product_id: str) -> BillingProduct: ...
+
+    def retrieve_saved_method(self, payment_method_id: str) -> MethodDetails: ...
+
+    def end_billing_subscription_at_period_end(
+        self, subscription_id: str, idempotency_key: str
+    ) -> BillingSubscription: ...

@@ -16,6 +16,18 @@ import stripe
 
 from app.config import STRIPE_API_VERSION
 from app.core.money import Money, from_stripe_amount, to_stripe_amount
+from app.processors.billing_import import (
+    PAGE_SIZE,
+    SUBSCRIPTION_EXPAND,
+    BillingCustomer,
+    BillingProduct,
+    BillingSubscription,
+    BillingSubscriptionPage,
+    billing_customer,
+    billing_product,
+    billing_subscription,
+    saved_method,
+)
 from app.processors.gateway import (
     MICRODEPOSITS,
     AccountInfo,
@@ -443,6 +455,59 @@ class StripeGateway:
             evidence_due_by=_moment(due) if due else None,
             created=_moment(data.get("created")),
         )
+
+    # -- reading Stripe Billing, to move its subscriptions to Kassa (billing_import.py) --------
+    def list_billing_subscriptions(self, starting_after: str | None) -> BillingSubscriptionPage:
+        """One page of the account's subscriptions (all but canceled ones), oldest id order
+        as Stripe lists them, after ``starting_after``."""
+        params: Any = {
+            "limit": PAGE_SIZE,
+            "expand": [f"data.{path}" for path in SUBSCRIPTION_EXPAND],
+        }
+        if starting_after:
+            params["starting_after"] = starting_after
+        listing = self._call(lambda: self._client.v1.subscriptions.list(params=params))
+        return BillingSubscriptionPage(
+            subscriptions=tuple(billing_subscription(item.to_dict()) for item in listing.data),
+            has_more=bool(listing.has_more),
+        )
+
+    def retrieve_billing_subscription(self, subscription_id: str) -> BillingSubscription:
+        params: Any = {"expand": list(SUBSCRIPTION_EXPAND)}
+        found = self._call(
+            lambda: self._client.v1.subscriptions.retrieve(subscription_id, params=params)
+        )
+        return billing_subscription(found.to_dict())
+
+    def retrieve_billing_customer(self, customer_id: str) -> BillingCustomer:
+        found = self._call(lambda: self._client.v1.customers.retrieve(customer_id))
+        return billing_customer(found.to_dict())
+
+    def retrieve_billing_product(self, product_id: str) -> BillingProduct:
+        found = self._call(lambda: self._client.v1.products.retrieve(product_id))
+        return billing_product(found.to_dict())
+
+    def retrieve_saved_method(self, payment_method_id: str) -> MethodDetails:
+        """A saved method with the mandate it was saved under (a bank debit's)."""
+        method = self._call(lambda: self._client.v1.payment_methods.retrieve(payment_method_id))
+        params: Any = {"payment_method": payment_method_id, "expand": ["data.mandate"]}
+        setups = self._call(lambda: self._client.v1.setup_intents.list(params=params))
+        return saved_method(method.to_dict(), [setup.to_dict() for setup in setups.data])
+
+    def end_billing_subscription_at_period_end(
+        self, subscription_id: str, idempotency_key: str
+    ) -> BillingSubscription:
+        """Stripe bills the current period (already paid) and no other: the next is Kassa's."""
+        params: Any = {
+            "cancel_at_period_end": True,
+            "expand": list(SUBSCRIPTION_EXPAND),
+        }
+        updated = self._call(
+            lambda: self._client.v1.subscriptions.update(
+                subscription_id, params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return billing_subscription(updated.to_dict())
 
 
 def _refund_result(data: dict[str, Any]) -> RefundResult:

@@ -97,6 +97,11 @@ SETTINGS_SECTIONS: tuple[SettingsSection, ...] = (
         _l("Your public shop: its address, texts, products and categories."),
         "storefront.settings",
     ),
+    SettingsSection(
+        _l("Import from Stripe"),
+        _l("Move your subscriptions from Stripe Billing to Kassa."),
+        "billing_import.index",
+    ),
     SettingsSection(_l("Password"), _l("Your login and password."), "merchants.account"),
 )
 

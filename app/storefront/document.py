@@ -24,12 +24,14 @@ from app.checkout.documents import (
     PageLink,
     register_document_type,
 )
+from app.checkout.later_setup import later_setup_from_webhook
 from app.checkout.models import CheckoutSession
 from app.core import pricing
 from app.core.methods import PaymentMethod
 from app.core.money import Money
 from app.extensions import DbSession
 from app.payments.models import Payment
+from app.payments.service import register_setup_handler
 from app.storefront.labels import BUYER_REFUSALS
 from app.storefront.models import Cart, Storefront, StorefrontProduct
 from app.storefront.service import empty_cart, is_on_sale, listings, shop_methods
@@ -77,6 +79,13 @@ class CartDocument(Document):
         self.on_sale = {
             listing.product_id: listing for listing in listed if is_on_sale(listing, currency)
         }
+        self.charges_later = any(
+            listing.product.is_recurring
+            or listing.product.trial_days
+            or listing.product.first_charge_on
+            for product_id, listing in self.on_sale.items()
+            if quantities.get(product_id, 0) > 0
+        )
         self.lines = [
             DocumentLine(product_id, self.on_sale[product_id].product.name, quantity)
             for product_id, quantity in quantities.items()
@@ -191,3 +200,4 @@ def load_cart_document(session: DbSession, checkout: CheckoutSession) -> CartDoc
 
 
 register_document_type(DOCUMENT_TYPE, load_cart_document)
+register_setup_handler(DOCUMENT_TYPE, later_setup_from_webhook)

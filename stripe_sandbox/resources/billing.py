@@ -1,5 +1,7 @@
-"""Products, prices and subscriptions: read-only data seeded into an account (so Kassa can
-import a merchant's Stripe catalogue and subscriptions), plus subscription cancellation."""
+"""Products, prices, subscriptions and their invoices: data seeded into an account (so Kassa
+can import a merchant's Stripe catalogue and subscriptions), with each customer's saved method
+(through a SetupIntent, so a bank debit carries its mandate), plus the two writes an import
+makes: ``cancel_at_period_end`` and cancellation."""
 
 from __future__ import annotations
 
@@ -7,12 +9,19 @@ from typing import Any
 
 from ..api import Ctx, endpoint, metadata_update
 from ..errors import invalid_request
-from ..params import BOOL, STR, Enum
-from ..state import new_id, now
+from ..params import BOOL, MAP, STR, Enum
+from ..rules import BANK_DEBIT_TYPES
+from ..state import new_id, now, public_view
 from .customers import new_customer
+from .setup_intents import create_setup_intent
 
 DAY = 86_400
 _INTERVAL_SECONDS = {"day": DAY, "week": 7 * DAY, "month": 30 * DAY, "year": 365 * DAY}
+# How a seeded bank debit's mandate was accepted: online, in the Checkout that started it.
+SEEDED_ACCEPTANCE = {
+    "type": "online",
+    "online": {"ip_address": "192.0.2.10", "user_agent": "Mozilla/5.0 (seeded mandate)"},
+}
 SUBSCRIPTION_STATUSES = (
     "active",
     "past_due",
@@ -56,16 +65,18 @@ def _price(data: dict[str, Any]) -> dict[str, Any]:
         recurring = {
             "interval": recurring.get("interval", "month"),
             "interval_count": int(recurring.get("interval_count", 1)),
-            "meter": None,
+            "meter": new_id("mtr") if recurring.get("usage_type") == "metered" else None,
             "trial_period_days": recurring.get("trial_period_days"),
-            "usage_type": "licensed",
+            "usage_type": recurring.get("usage_type", "licensed"),
         }
-    amount = int(data["unit_amount"])
-    return {
+    # Stripe shows ``tiers`` only to a request that expands them: kept hidden, to bill by.
+    tiers = data.get("tiers")
+    amount = None if tiers else int(data["unit_amount"])
+    price: dict[str, Any] = {
         "id": data.get("id") or new_id("price"),
         "object": "price",
         "active": data.get("active", True),
-        "billing_scheme": "per_unit",
+        "billing_scheme": "tiered" if tiers else "per_unit",
         "created": data.get("created") or now(),
         "currency": data["currency"].lower(),
         "custom_unit_amount": None,
@@ -75,13 +86,35 @@ def _price(data: dict[str, Any]) -> dict[str, Any]:
         "nickname": data.get("nickname"),
         "product": data["product"],
         "recurring": recurring,
-        "tax_behavior": "unspecified",
-        "tiers_mode": None,
+        "tax_behavior": data.get("tax_behavior", "unspecified"),
+        "tiers_mode": data.get("tiers_mode", "graduated") if tiers else None,
         "transform_quantity": None,
         "type": "recurring" if recurring else "one_time",
         "unit_amount": amount,
-        "unit_amount_decimal": str(amount),
+        "unit_amount_decimal": None if amount is None else str(amount),
+        "_tiers": tiers or [],
     }
+    return price
+
+
+def _line_amount(price: dict[str, Any], quantity: int) -> int:
+    """What Stripe bills for ``quantity`` of a price: per unit, or by its tiers (``volume``:
+    every unit at the tier the quantity falls in; ``graduated``: each tier's units at its own)."""
+    if not price["_tiers"]:
+        return int(price["unit_amount"]) * quantity
+    total, below = 0, 0
+    for tier in price["_tiers"]:
+        up_to = quantity if tier.get("up_to") in (None, "inf") else int(tier["up_to"])
+        in_tier = max(0, min(quantity, up_to) - below)
+        tier_amount = int(tier.get("unit_amount") or 0)
+        flat = int(tier.get("flat_amount") or 0)
+        if price["tiers_mode"] == "volume":
+            if quantity <= up_to:
+                return tier_amount * quantity + flat
+        elif in_tier:
+            total += tier_amount * in_tier + flat
+        below = max(below, up_to)
+    return total
 
 
 def _as_plan(price: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +125,7 @@ def _as_plan(price: dict[str, Any]) -> dict[str, Any]:
         "active": price["active"],
         "amount": price["unit_amount"],
         "amount_decimal": price["unit_amount_decimal"],
-        "billing_scheme": "per_unit",
+        "billing_scheme": price["billing_scheme"],
         "created": price["created"],
         "currency": price["currency"],
         "interval": recurring.get("interval"),
@@ -102,10 +135,245 @@ def _as_plan(price: dict[str, Any]) -> dict[str, Any]:
         "meter": None,
         "nickname": price["nickname"],
         "product": price["product"],
-        "tiers_mode": None,
+        "tiers_mode": price["tiers_mode"],
         "transform_usage": None,
         "trial_period_days": recurring.get("trial_period_days"),
-        "usage_type": "licensed",
+        "usage_type": recurring.get("usage_type", "licensed"),
+    }
+
+
+def _discount(ctx: Ctx, given: dict[str, Any], customer: str, subscription_id: str) -> str:
+    """A coupon applied to a subscription (its ``discounts`` hold the ids): ``forever``, or
+    ``once`` / ``repeating`` (``duration_in_months``), which end."""
+    coupon_data = given.get("coupon") or {}
+    duration = coupon_data.get("duration", "forever")
+    months = coupon_data.get("duration_in_months")
+    start = int(given.get("start") or now())
+    coupon = ctx.add(
+        {
+            "id": coupon_data.get("id") or new_id("coupon"),
+            "object": "coupon",
+            "amount_off": coupon_data.get("amount_off"),
+            "created": start,
+            "currency": coupon_data.get("currency"),
+            "duration": duration,
+            "duration_in_months": months,
+            "livemode": False,
+            "max_redemptions": None,
+            "metadata": {},
+            "name": coupon_data.get("name"),
+            "percent_off": coupon_data.get("percent_off"),
+            "redeem_by": None,
+            "times_redeemed": 1,
+            "valid": True,
+        }
+    )
+    months_on = {"forever": 0, "once": 1}.get(duration, int(months or 1))
+    end = start + 30 * DAY * months_on if months_on else None
+    discount = ctx.add(
+        {
+            "id": new_id("di"),
+            "object": "discount",
+            "checkout_session": None,
+            "customer": customer,
+            "customer_account": None,
+            "end": end,
+            "invoice": None,
+            "invoice_item": None,
+            "promotion_code": None,
+            "source": {"coupon": coupon["id"], "type": "coupon"},
+            "start": start,
+            "subscription": subscription_id,
+            "subscription_item": None,
+        }
+    )
+    return str(discount["id"])
+
+
+def _pause_collection(given: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Stripe's paused collection: active, but its invoices are not charged."""
+    if not given:
+        return None
+    return {"behavior": given.get("behavior", "void"), "resumes_at": given.get("resumes_at")}
+
+
+def _tax_rate(given: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": given.get("id") or new_id("txr"),
+        "object": "tax_rate",
+        "active": True,
+        "country": given.get("country"),
+        "created": now(),
+        "description": given.get("description"),
+        "display_name": given.get("display_name", "VAT"),
+        "effective_percentage": given.get("percentage"),
+        "flat_amount": None,
+        "inclusive": bool(given.get("inclusive", False)),
+        "jurisdiction": given.get("jurisdiction"),
+        "jurisdiction_level": None,
+        "livemode": False,
+        "metadata": {},
+        "percentage": given.get("percentage"),
+        "rate_type": "percentage",
+        "state": None,
+        "tax_type": given.get("tax_type", "vat"),
+    }
+
+
+def _invoice(ctx: Ctx, subscription: dict[str, Any], billed: bool) -> dict[str, Any]:
+    """The subscription's latest invoice, paid; for 0 when nothing was billed yet (a trial, or
+    a first charge put off to a later billing date), as Stripe's $0 invoice is."""
+    items = subscription["items"]["data"]
+    invoice_id = new_id("in")
+    period_start = items[0]["current_period_start"]
+    moment = subscription["created"]
+    amounts = [
+        _line_amount(ctx.get("price", item["price"]["id"]), item["quantity"]) if billed else 0
+        for item in items
+    ]
+    amount = sum(amounts)
+    lines = [
+        {
+            "id": new_id("il"),
+            "object": "line_item",
+            "amount": line_amount,
+            "currency": subscription["currency"],
+            "description": None,
+            "discount_amounts": [],
+            "discountable": True,
+            "discounts": [],
+            "invoice": invoice_id,
+            "livemode": False,
+            "metadata": {},
+            "parent": {
+                "invoice_item_details": None,
+                "subscription_item_details": {
+                    "invoice_item": None,
+                    "proration": False,
+                    "proration_details": {"credited_items": None},
+                    "subscription": subscription["id"],
+                    "subscription_item": item["id"],
+                },
+                "type": "subscription_item_details",
+            },
+            "period": {"end": item["current_period_end"], "start": item["current_period_start"]},
+            "pretax_credit_amounts": [],
+            "pricing": {
+                "price_details": {
+                    "price": item["price"]["id"],
+                    "product": item["price"]["product"],
+                },
+                "type": "price_details",
+                "unit_amount_decimal": item["price"]["unit_amount_decimal"],
+            },
+            "quantity": item["quantity"],
+            "quantity_decimal": str(item["quantity"]),
+            "subscription": subscription["id"],
+            "subtotal": line_amount,
+            "taxes": [],
+        }
+        for item, line_amount in zip(items, amounts, strict=True)
+    ]
+    return {
+        "id": invoice_id,
+        "object": "invoice",
+        "account_country": None,
+        "account_name": None,
+        "account_tax_ids": None,
+        "amount_due": amount,
+        "amount_overpaid": 0,
+        "amount_paid": amount,
+        "amount_remaining": 0,
+        "amount_shipping": 0,
+        "application": None,
+        "attempt_count": 1 if amount else 0,
+        "attempted": bool(amount),
+        "auto_advance": False,
+        "automatic_tax": {
+            "disabled_reason": None,
+            "enabled": subscription["automatic_tax"]["enabled"],
+            "liability": None,
+            "provider": None,
+            "status": None,
+        },
+        "automatically_finalizes_at": None,
+        "billing_reason": "subscription_create",
+        "collection_method": subscription["collection_method"],
+        "created": moment,
+        "currency": subscription["currency"],
+        "custom_fields": None,
+        "customer": subscription["customer"],
+        "customer_account": None,
+        "customer_address": None,
+        "customer_email": None,
+        "customer_name": None,
+        "customer_phone": None,
+        "customer_shipping": None,
+        "customer_tax_exempt": "none",
+        "customer_tax_ids": [],
+        "default_payment_method": None,
+        "default_source": None,
+        "default_tax_rates": [],
+        "description": None,
+        "discounts": [],
+        "due_date": None,
+        "effective_at": moment,
+        "ending_balance": 0,
+        "footer": None,
+        "from_invoice": None,
+        "hosted_invoice_url": None,
+        "invoice_pdf": None,
+        "issuer": {"type": "self"},
+        "last_finalization_error": None,
+        "latest_revision": None,
+        "lines": {
+            "object": "list",
+            "data": lines,
+            "has_more": False,
+            "url": f"/v1/invoices/{invoice_id}/lines",
+        },
+        "livemode": False,
+        "metadata": {},
+        "next_payment_attempt": None,
+        "number": None,
+        "on_behalf_of": None,
+        "parent": {
+            "quote_details": None,
+            "subscription_details": {"metadata": {}, "subscription": subscription["id"]},
+            "type": "subscription_details",
+        },
+        "payment_settings": {
+            "default_mandate": None,
+            "payment_method_options": None,
+            "payment_method_types": None,
+        },
+        "period_end": period_start,
+        "period_start": period_start,
+        "post_payment_credit_notes_amount": 0,
+        "pre_payment_credit_notes_amount": 0,
+        "receipt_number": None,
+        "rendering": None,
+        "shipping_cost": None,
+        "shipping_details": None,
+        "starting_balance": 0,
+        "statement_descriptor": None,
+        "status": "paid",
+        "status_transitions": {
+            "finalized_at": moment,
+            "marked_uncollectible_at": None,
+            "paid_at": moment,
+            "voided_at": None,
+        },
+        "subscription": subscription["id"],
+        "subtotal": amount,
+        "subtotal_excluding_tax": amount,
+        "test_clock": None,
+        "total": amount,
+        "total_discount_amounts": [],
+        "total_excluding_tax": amount,
+        "total_pretax_credit_amounts": [],
+        "total_taxes": [],
+        "webhooks_delivered_at": moment,
     }
 
 
@@ -131,24 +399,32 @@ def _subscription(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
                 "created": start,
                 "current_period_end": period_end,
                 "current_period_start": period_start,
-                "discounts": [],
+                "discounts": [
+                    _discount(ctx, given, data["customer"], subscription_id)
+                    for given in item.get("discounts") or []
+                ],
                 "metadata": dict(item.get("metadata") or {}),
                 "plan": _as_plan(price),
-                "price": dict(price),
+                "price": public_view(price),
                 "quantity": int(item.get("quantity", 1)),
                 "subscription": subscription_id,
-                "tax_rates": [],
+                "tax_rates": [_tax_rate(given) for given in item.get("tax_rates") or []],
             }
         )
     if not items:
         raise invalid_request("A seeded subscription needs at least one item.", param="items")
     status = data.get("status", "active")
-    return {
+    automatic_tax = bool(data.get("automatic_tax", False))
+    subscription = {
         "id": subscription_id,
         "object": "subscription",
         "application": None,
         "application_fee_percent": None,
-        "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
+        "automatic_tax": {
+            "disabled_reason": None,
+            "enabled": automatic_tax,
+            "liability": {"type": "self"} if automatic_tax else None,
+        },
         "billing_cycle_anchor": period_start,
         "billing_cycle_anchor_config": None,
         "billing_mode": {"flexible": None, "type": "classic"},
@@ -168,7 +444,10 @@ def _subscription(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
         "default_source": None,
         "default_tax_rates": [],
         "description": data.get("description"),
-        "discounts": [],
+        "discounts": [
+            _discount(ctx, given, data["customer"], subscription_id)
+            for given in data.get("discounts") or []
+        ],
         "ended_at": data.get("ended_at"),
         "invoice_settings": {
             "account_tax_ids": None,
@@ -190,7 +469,7 @@ def _subscription(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
         "metadata": dict(data.get("metadata") or {}),
         "next_pending_invoice_item_invoice": None,
         "on_behalf_of": None,
-        "pause_collection": None,
+        "pause_collection": _pause_collection(data.get("pause_collection")),
         "payment_settings": {
             "payment_method_options": None,
             "payment_method_types": None,
@@ -208,11 +487,46 @@ def _subscription(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
         "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
         "trial_start": data.get("trial_start"),
     }
+    billed = bool(data.get("first_billed", status != "trialing"))
+    invoice = ctx.add(_invoice(ctx, subscription, billed))
+    subscription["latest_invoice"] = invoice["id"]
+    return subscription
+
+
+def _save_method(ctx: Ctx, given: dict[str, Any]) -> None:
+    """A customer's method saved as Stripe Billing saves one: a confirmed SetupIntent (a bank
+    debit's with its mandate), the customer's default when ``default`` is true."""
+    method_type = given["type"]
+    customer = ctx.get("customer", given["customer"], "customer")
+    ctx.params = {
+        "customer": customer["id"],
+        "payment_method_types": [method_type],
+        "payment_method_data": {
+            "type": method_type,
+            method_type: given[method_type],
+            "billing_details": given.get("billing_details")
+            or {"name": customer["name"], "email": customer["email"]},
+        },
+        "usage": "off_session",
+        "confirm": True,
+    }
+    if method_type in BANK_DEBIT_TYPES:
+        ctx.params["mandate_data"] = {"customer_acceptance": SEEDED_ACCEPTANCE}
+    intent = create_setup_intent(ctx)
+    ctx.params = {}
+    if given.get("default"):
+        customer["invoice_settings"]["default_payment_method"] = intent["payment_method"]
 
 
 def seed(ctx: Ctx, data: dict[str, Any]) -> dict[str, int]:
     """Import customers, products, prices and subscriptions (ids kept when given)."""
-    counts = {"customers": 0, "products": 0, "prices": 0, "subscriptions": 0}
+    counts = {
+        "customers": 0,
+        "payment_methods": 0,
+        "products": 0,
+        "prices": 0,
+        "subscriptions": 0,
+    }
     for given in data.get("customers") or []:
         customer = new_customer(given.get("id"))
         for key in ("email", "name", "phone", "description"):
@@ -220,6 +534,9 @@ def seed(ctx: Ctx, data: dict[str, Any]) -> dict[str, int]:
         customer["metadata"] = dict(given.get("metadata") or {})
         ctx.add(customer)
         counts["customers"] += 1
+    for given in data.get("payment_methods") or []:
+        _save_method(ctx, given)
+        counts["payment_methods"] += 1
     for given in data.get("products") or []:
         ctx.add(_product(given))
         counts["products"] += 1
@@ -347,3 +664,43 @@ def cancel_subscription(ctx: Ctx, subscription_exposed_id: str) -> dict[str, Any
     record["metadata"] = metadata_update(record["metadata"], None)
     ctx.emit("customer.subscription.deleted", record, previous)
     return ctx.render(record)
+
+
+@endpoint(
+    "POST",
+    "/v1/subscriptions/<subscription_exposed_id>",
+    {
+        "cancel_at_period_end": BOOL,
+        "metadata": MAP,
+        "proration_behavior": Enum("always_invoice", "create_prorations", "none"),
+    },
+)
+def update_subscription(ctx: Ctx, subscription_exposed_id: str) -> dict[str, Any]:
+    """What an import changes: ``cancel_at_period_end`` (``cancel_at`` follows: the end of
+    the current period, or none again), and metadata."""
+    record = ctx.get("subscription", subscription_exposed_id)
+    if record["status"] == "canceled":
+        raise invalid_request(
+            f"A canceled subscription can only update its cancellation_details and metadata. "
+            f"({record['id']})"
+        )
+    before = ctx.render(record, [])
+    if "cancel_at_period_end" in ctx.params:
+        ending = bool(ctx.params["cancel_at_period_end"])
+        record["cancel_at_period_end"] = ending
+        period_end = record["items"]["data"][0]["current_period_end"]
+        record["cancel_at"] = period_end if ending else None
+        record["canceled_at"] = now() if ending else None
+        record["cancellation_details"]["reason"] = "cancellation_requested" if ending else None
+    if "metadata" in ctx.params:
+        record["metadata"] = metadata_update(record["metadata"], ctx.params["metadata"])
+    after = ctx.render(record, [])
+    changed = {key: before[key] for key in before if before[key] != after[key]}
+    if changed:
+        ctx.emit("customer.subscription.updated", record, changed)
+    return ctx.render(record)
+
+
+@endpoint("GET", "/v1/invoices/<invoice>")
+def retrieve_invoice(ctx: Ctx, invoice: str) -> dict[str, Any]:
+    return ctx.render(ctx.get("invoice", invoice))

@@ -45,6 +45,7 @@ PANEL_PAGES = [
     "/panel/settings/storefront",
     "/panel/settings/storefront/products",
     "/panel/settings/storefront/categories",
+    "/panel/settings/import-from-stripe/",
     "/panel/products/",
     "/panel/products/new",
     "/panel/links/",
@@ -386,3 +387,25 @@ def test_a_quotes_method_pages(
     axe_page.goto(f"{base_url}/q/{token}/method/return")
     expect(axe_page.get_by_test_id("last-failure")).to_be_visible()
     assert axe_violations(axe_page) == [], "the method page after a declined card"
+
+
+def test_the_import_from_stripe_pages_with_results(
+    axe_page: Page, base_url: str, stripe_sandbox: StripeSandbox
+) -> None:
+    """A dry run's results (each subscription's reasons) and the page with the recent runs."""
+    from tests.integration.test_billing_import import SEED
+
+    account = stripe_sandbox.create_account("SE", "sek")
+    merchant = connect_through_live_server(base_url, account, "a11y-import@example.com")
+    url = base_url + "/panel/settings/currencies"
+    token = csrf_token_from(merchant.get(url, timeout=10).text)
+    assert merchant.post(url, data={"csrf_token": token, "currency": "EUR"}, timeout=10).ok
+    stripe_sandbox.control("POST", "/_sandbox/seed", {"account": account.id, **SEED})
+    log_in(axe_page, base_url, "a11y-import@example.com", DEFAULT_PASSWORD)
+    axe_page.goto(base_url + "/panel/settings/import-from-stripe/")
+    axe_page.get_by_role("button", name="Start").click()
+    expect(axe_page.get_by_text("It has a tiered price.")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the dry run's results"
+    axe_page.get_by_role("link", name="Back to Import from Stripe").click()
+    expect(axe_page.get_by_role("table", name="Recent runs")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the recent runs"

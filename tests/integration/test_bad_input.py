@@ -21,6 +21,7 @@ from sqlalchemy import select
 from wtforms.fields.core import UnboundField
 
 import app as app_package
+from app.billing_import import forms as billing_import_forms
 from app.catalog import forms as catalog_forms
 from app.catalog.models import Product
 from app.catalog.service import refused_settings
@@ -46,6 +47,7 @@ from app.quotes.models import Quote
 from app.reports import forms as report_forms
 from app.settings import forms as settings_forms
 from app.storefront import forms as storefront_forms
+from app.subscriptions import forms as subscription_forms
 from app.web.forms import DateInputField, KassaForm
 from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
@@ -234,6 +236,14 @@ def unregistered_events_page(client: FlaskClient, app: Flask, _mailbox: Mailbox)
         )  # fmt: skip
         db.session.commit()
     return "/panel/settings/payments"
+
+
+def import_from_stripe_page(client: FlaskClient, _app: Flask, _mailbox: Mailbox) -> str:
+    """Settings → Import from Stripe of a merchant connected to a sandbox account (with no
+    subscriptions: a run started by a valid post finds nothing to move)."""
+    sign_up(client, email="owner@example.com")
+    assert connect(client, session_sandbox().create_account("SE", "sek")).status_code == 302
+    return "/panel/settings/import-from-stripe/"
 
 
 def storefront_products_page(client: FlaskClient, _app: Flask, _mailbox: Mailbox) -> str:
@@ -815,6 +825,34 @@ FORMS += [
         },
         # left out: payments, and a filter left out does not narrow
         optional={"kind", "status", "method", "currency", "document_type", "start", "end"},
+    ),
+]
+
+FORMS += [
+    FormCase(
+        billing_import_forms.StartRunForm,
+        import_from_stripe_page,
+        {"kind": "import"},
+        optional={"kind"},  # left out: a dry run, which changes nothing
+    ),
+]
+
+BILLING_SETTINGS = {
+    "card_retry_days": "1, 3, 5, 7", "retry_bank_debits": "y", "after_last_try": "cancel",
+    "reminder_week": "0", "reminder_month": "3", "reminder_quarter": "7", "reminder_year": "14",
+    "customers_may_cancel": "y", "customers_may_pause": "y",
+}  # fmt: skip
+FORMS += [
+    FormCase(
+        subscription_forms.BillingSettingsForm,
+        owner_page("/panel/subscriptions/settings"),
+        BILLING_SETTINGS,
+        optional={
+            "card_retry_days",
+            "retry_bank_debits",
+            "customers_may_cancel",
+            "customers_may_pause",
+        },
     ),
 ]
 

@@ -17,6 +17,13 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from app import create_app
+from app.billing_import.models import (
+    BillingImportResult,
+    BillingImportRun,
+    Outcome,
+    RunKind,
+    RunStatus,
+)
 from app.catalog.models import Price, Product
 from app.checkout.models import CheckoutSession
 from app.core.clock import utcnow
@@ -241,6 +248,33 @@ def export_job_of_a(t: Tenants) -> int:
         return job.id
 
 
+def import_run_of_a(t: Tenants) -> int:
+    """Merchant A's finished dry run of an import from Stripe, with one subscription found."""
+    with t.app.app_context():
+        owner = db.session.scalars(select(User).where(User.email == "a@example.com")).one()
+        run = BillingImportRun(
+            merchant_id=owner.merchant_id,
+            kind=RunKind.DRY_RUN,
+            status=RunStatus.DONE,
+            account_id="acct_a",
+            total=1,
+            done=1,
+        )
+        db.session.add(run)
+        db.session.flush()
+        db.session.add(
+            BillingImportResult(
+                merchant_id=owner.merchant_id,
+                run_id=run.id,
+                stripe_subscription_id="sub_of_a",
+                customer_email="buyer-of-a@example.com",
+                outcome=Outcome.ELIGIBLE,
+            )
+        )
+        db.session.commit()
+        return run.id
+
+
 def export_link_of_a(t: Tenants) -> str:
     job_id = export_job_of_a(t)
     with t.app.app_context():
@@ -268,6 +302,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "note_id": credit_note_of_a,
     "quote_id": quote_of_a,
     "job_id": export_job_of_a,
+    "run_id": import_run_of_a,
     "token": export_link_of_a,
 }
 

@@ -280,6 +280,7 @@ def test_seeded_billing_shapes(sandbox: SandboxServer, account: Account) -> None
     assert counts == {
         "account": account.id,
         "customers": 1,
+        "payment_methods": 0,
         "products": 1,
         "prices": 1,
         "subscriptions": 1,
@@ -303,6 +304,159 @@ def test_seeded_billing_shapes(sandbox: SandboxServer, account: Account) -> None
     assert [item.id for item in client.subscriptions.list(params={"status": "canceled"}).data] == [
         "sub_seed1"
     ]
+
+
+BILLING_SEED: dict[str, Any] = {
+    "customers": [
+        {"id": "cus_card", "email": "card@example.com", "name": "Card Holder"},
+        {"id": "cus_sepa", "email": "sepa@example.com", "name": "Sepa Payer"},
+    ],
+    "payment_methods": [
+        {
+            "customer": "cus_card",
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2040},
+            "default": True,
+        },
+        {
+            "customer": "cus_sepa",
+            "type": "sepa_debit",
+            "sepa_debit": {"iban": "DE89370400440532013000"},
+            "default": True,
+        },
+    ],
+    "products": [{"id": "prod_box", "name": "Coffee box"}],
+    "prices": [
+        {
+            "id": "price_flat",
+            "product": "prod_box",
+            "unit_amount": 1500,
+            "currency": "eur",
+            "recurring": {"interval": "month"},
+        },
+        {
+            "id": "price_metered",
+            "product": "prod_box",
+            "unit_amount": 10,
+            "currency": "eur",
+            "recurring": {"interval": "month", "usage_type": "metered"},
+        },
+        {
+            "id": "price_tiered",
+            "product": "prod_box",
+            "currency": "eur",
+            "recurring": {"interval": "month"},
+            "tiers": [{"up_to": 10, "unit_amount": 100}, {"up_to": "inf", "unit_amount": 80}],
+        },
+    ],
+    "subscriptions": [
+        {"id": "sub_flat", "customer": "cus_card", "items": [{"price": "price_flat"}]},
+        {
+            "id": "sub_extras",
+            "customer": "cus_sepa",
+            "items": [
+                {
+                    "price": "price_flat",
+                    "tax_rates": [{"percentage": 19, "display_name": "MwSt"}],
+                    "discounts": [{"coupon": {"percent_off": 10, "duration": "forever"}}],
+                }
+            ],
+            "discounts": [
+                {"coupon": {"percent_off": 20, "duration": "repeating", "duration_in_months": 3}}
+            ],
+            "automatic_tax": True,
+        },
+        {"id": "sub_metered", "customer": "cus_card", "items": [{"price": "price_metered"}]},
+        {"id": "sub_tiered", "customer": "cus_card", "items": [{"price": "price_tiered"}]},
+        {
+            "id": "sub_trial",
+            "customer": "cus_card",
+            "status": "trialing",
+            "trial_start": 1760000000,
+            "trial_end": 1761000000,
+            "items": [{"price": "price_flat"}],
+        },
+    ],
+}
+
+
+def test_seeded_billing_import_objects(sandbox: SandboxServer, account: Account) -> None:
+    """What an import from Stripe Billing reads, shaped as Stripe's: saved default methods (a
+    SEPA one with its mandate), metered and tiered prices, taxes, discounts, a trial, each
+    subscription's latest invoice; and the one write it makes, ``cancel_at_period_end``."""
+    status, counts = sandbox.control(
+        "POST", "/_sandbox/seed", {"account": account.id, **BILLING_SEED}
+    )
+    assert status == 200, counts
+    assert counts["payment_methods"] == 2 and counts["subscriptions"] == 5
+    client = account.client.v1
+    card_customer = client.customers.retrieve("cus_card")
+    assert_stripe_shape(card_customer, "customer")
+    card_method = client.payment_methods.retrieve(
+        card_customer.invoice_settings.default_payment_method
+    )
+    assert card_method.customer == "cus_card" and card_method.card.last4 == "4242"
+    sepa_method_id = client.customers.retrieve("cus_sepa").invoice_settings.default_payment_method
+    setups = client.setup_intents.list(
+        params={"payment_method": sepa_method_id, "expand": ["data.mandate"]}
+    ).data
+    assert [setup.status for setup in setups] == ["succeeded"]
+    assert_stripe_shape(setups[0].mandate, "mandate")
+    assert setups[0].mandate.status == "active"
+
+    metered = client.prices.retrieve("price_metered")
+    assert metered.recurring.usage_type == "metered"
+    assert_stripe_shape(metered, "price")
+    tiered = client.prices.retrieve("price_tiered")
+    assert (tiered.billing_scheme, tiered.unit_amount) == ("tiered", None)
+
+    page = client.subscriptions.list(params={"limit": 2, "expand": ["data.discounts"]})
+    seen = [item.id for item in page.data]
+    while page.has_more:
+        page = client.subscriptions.list(
+            params={"limit": 2, "starting_after": seen[-1], "expand": ["data.discounts"]}
+        )
+        seen += [item.id for item in page.data]
+    assert sorted(seen) == sorted(given["id"] for given in BILLING_SEED["subscriptions"])
+
+    extras = client.subscriptions.retrieve(
+        "sub_extras", params={"expand": ["discounts", "items.data.discounts", "latest_invoice"]}
+    )
+    assert_stripe_shape(extras, "subscription")
+    assert extras.automatic_tax.enabled is True
+    assert_stripe_shape(extras.discounts[0], "discount")
+    assert extras.discounts[0].end is not None
+    item = extras["items"].data[0]
+    assert_stripe_shape(item.tax_rates[0], "tax_rate")
+    assert item.discounts[0].end is None
+    assert_stripe_shape(extras.latest_invoice, "invoice")
+    assert (extras.latest_invoice.status, extras.latest_invoice.amount_paid) == ("paid", 1500)
+    trial = client.subscriptions.retrieve("sub_trial")
+    assert trial.status == "trialing"
+    assert client.invoices.retrieve(trial.latest_invoice).amount_paid == 0
+
+    flat = client.subscriptions.retrieve("sub_flat")
+    period_end = flat["items"].data[0].current_period_end
+    ending = client.subscriptions.update(
+        "sub_flat",
+        params={"cancel_at_period_end": True},
+        options={"idempotency_key": "import:sub_flat"},
+    )
+    assert (ending.cancel_at_period_end, ending.cancel_at, ending.status) == (
+        True,
+        period_end,
+        "active",
+    )
+    assert_stripe_shape(ending, "subscription")
+    again = client.subscriptions.update(
+        "sub_flat",
+        params={"cancel_at_period_end": True},
+        options={"idempotency_key": "import:sub_flat"},
+    )
+    assert again.cancel_at == period_end
+    updates = client.events.list(params={"type": "customer.subscription.updated"}).data
+    assert [event.data.object.id for event in updates] == ["sub_flat"]
+    assert updates[0].data.previous_attributes["cancel_at_period_end"] is False
 
 
 # -- request parameters ------------------------------------------------------------------------
@@ -466,6 +620,8 @@ def test_every_endpoint_is_exercised_by_these_tests() -> None:
         "GET /v1/subscriptions": "subscriptions.list",
         "GET /v1/subscriptions/<subscription_exposed_id>": "subscriptions.retrieve",
         "DELETE /v1/subscriptions/<subscription_exposed_id>": "subscriptions.cancel",
+        "POST /v1/subscriptions/<subscription_exposed_id>": "subscriptions.update",
+        "GET /v1/invoices/<invoice>": "invoices.retrieve",
         "GET /v1/charges/<charge>": "charges.retrieve",
         "GET /v1/charges": "charges.list",
         "GET /v1/disputes/<dispute>": "disputes.retrieve",

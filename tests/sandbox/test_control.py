@@ -65,6 +65,23 @@ def test_injected_errors_are_safe_to_retry(sandbox: SandboxServer, account: Acco
     assert [item.id for item in account.client.v1.customers.list().data] == [customer.id]
 
 
+def test_failing_writes_fault(sandbox: SandboxServer, account: Account) -> None:
+    """Writes to the paths named fail before doing anything; reads and other writes work."""
+    customer = account.client.v1.customers.create(params={"email": "a@example.com"})
+    status, faults = sandbox.control(
+        "POST", "/_sandbox/faults", {"failing_writes": ["/v1/customers/"]}
+    )
+    assert status == 200 and faults["failing_writes"] == ["/v1/customers/"]
+    with pytest.raises(stripe.APIError) as caught:
+        account.client.v1.customers.update(customer.id, params={"name": "Changed"})
+    assert caught.value.http_status == 500
+    assert caught.value.headers["Stripe-Should-Retry"] == "true"
+    assert account.client.v1.customers.retrieve(customer.id).name is None
+    account.client.v1.customers.create(params={"email": "b@example.com"})  # not under the path
+    sandbox.control("POST", "/_sandbox/faults", {"failing_writes": []})
+    assert account.client.v1.customers.update(customer.id, params={"name": "Now"}).name == "Now"
+
+
 def test_latency_fault(sandbox: SandboxServer, account: Account) -> None:
     sandbox.faults(latency_ms=250)
     started = time.monotonic()
