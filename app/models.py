@@ -20,6 +20,7 @@ from app.data import models as data
 from app.documents import models as documents
 from app.invoices import models as invoices
 from app.links import models as links
+from app.mail_log import models as mail_log
 from app.merchants import models as merchants
 from app.payments import models as payments
 from app.processors import models as processors
@@ -36,6 +37,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     documents,
     invoices,
     links,
+    mail_log,
     merchants,
     payments,
     processors,
