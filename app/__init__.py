@@ -80,6 +80,7 @@ def _register_features(app: Flask) -> None:
     from app.settings import blueprint as settings
     from app.storefront import blueprint as storefront
     from app.storefront import shop_blueprint as shop
+    from app.subscriptions import blueprint as subscriptions
     from app.web import errors, health, i18n, logs, page_cache, security, uploads
     from app.web.rendering import wants_partial
 
@@ -107,6 +108,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(reports)
     app.register_blueprint(storefront)
     app.register_blueprint(shop)
+    app.register_blueprint(subscriptions)
     app.before_request(load_current_user)
     watch_public_content()
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -19,6 +20,7 @@ from app.config import PROJECT_ROOT
 from app.core.crypto import Rotation
 from app.core.files import write_private_text
 from app.core.money import Money
+from app.data.clock import advance_test_clock
 from app.extensions import db
 from app.invoices.service import rotate_invoice_tokens
 from app.links.service import ensure_demo_link
@@ -26,6 +28,7 @@ from app.merchants import service
 from app.merchants.models import Merchant
 from app.payments.totals import rebuild_daily_totals
 from app.processors.access import rotate_stored_secrets
+from app.quotes.schedule import run_schedules
 from app.storefront.service import (
     StorefrontDetails,
     list_product,
@@ -33,6 +36,8 @@ from app.storefront.service import (
     storefront_of,
     update_storefront,
 )
+from app.subscriptions.billing import run_billing
+from app.subscriptions.starting import start_quote_subscriptions
 
 DEMO_EMAIL = "demo@kassa.test"
 TRANSLATIONS = PROJECT_ROOT / "translations"
@@ -89,6 +94,32 @@ def rebuild_daily_totals_command(merchant_public_ids: tuple[str, ...]) -> None:
         counted = rebuild_daily_totals(db.session, merchant.id)
         db.session.commit()
         click.echo(f"{merchant.public_id}: daily totals rebuilt from {counted} payments")
+
+
+@kassa_group.command("advance-clock")
+@click.option("--days", type=int, default=0, help="Days to move the scheduler's clock ahead.")
+@click.option("--hours", type=int, default=0, help="Hours to move it ahead.")
+@click.option("--bill", is_flag=True, help="Then run the billing run and the quote schedules.")
+def advance_clock_command(days: int, hours: int, bill: bool) -> None:
+    """QA: move the scheduler's clock (only under KASSA_TEST_CLOCK), optionally then bill
+    what became due. Pair it with the sandbox's /_sandbox/advance for bank debits."""
+    if days < 0 or hours < 0:
+        raise click.UsageError("The clock only moves forward.")
+    try:
+        now = advance_test_clock(db.session, timedelta(days=days, hours=hours))
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"The scheduler's clock now reads {now.isoformat()}.")
+    if bill:
+        started = start_quote_subscriptions(db.session)
+        run = run_billing(db.session)
+        schedules = run_schedules(db.session)
+        click.echo(
+            f"Subscriptions started {started}, notified {len(run.notified)}, charged "
+            f"{len(run.charged)}, failed {len(run.failed)}, ended {len(run.ended)}; quote parts "
+            f"notified {len(schedules.notified)}, charged {len(schedules.charged)}."
+        )
 
 
 @kassa_group.command("rotate-secret-key")

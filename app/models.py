@@ -28,6 +28,7 @@ from app.quotes import models as quotes
 from app.reports import models as reports
 from app.settings import models as settings
 from app.storefront import models as storefront
+from app.subscriptions import models as subscriptions
 
 MODEL_MODULES: tuple[ModuleType, ...] = (
     catalog,
@@ -45,4 +46,5 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     reports,
     settings,
     storefront,
+    subscriptions,
 )

@@ -19,6 +19,7 @@ from app.invoices import tasks as _invoice_tasks  # noqa: F401  (invoice emails,
 from app.payments import tasks as _payment_tasks  # noqa: F401  (declares reconciliation)
 from app.quotes import tasks as _quote_tasks  # noqa: F401  (quote expiry and reminders)
 from app.reports import tasks as _report_tasks  # noqa: F401  (exports in the background)
+from app.subscriptions import tasks as _subscription_tasks  # noqa: F401  (the billing run)
 
 flask_app = create_app()
 _contexts: dict[str, AppContext] = {}

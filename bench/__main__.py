@@ -15,7 +15,8 @@ posts it (wrk with ``bench/post.lua``). Beside the best run, every page's spread
 rounds is reported: its lowest and highest share of the hello-world run just before it.
 First-party bytes are what a browser transfers for a page (HTML, CSS, JS), gzip-compressed as
 a front proxy would send them. Then the back office at a million payments on PostgreSQL
-(``bench/payments.py``). Figures go to ``bench/results.md``.
+(``bench/payments.py``), and a billing run of 10,000 due subscriptions
+(``bench/billing.py``). Figures go to ``bench/results.md``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.billing import billing_figures
 from bench.payments import payment_figures
 from tests.support.servers import free_port, wait_until_healthy
 
@@ -352,6 +354,7 @@ def main() -> None:
                 "installs it)."
             )
     lines += payment_figures()
+    lines += billing_figures()
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

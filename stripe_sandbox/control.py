@@ -3,6 +3,7 @@ Secure challenge, the micro-deposit verification page and receipts."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from html import escape
 from pathlib import Path
@@ -28,7 +29,7 @@ from .resources.setup_intents import finish_setup_authentication, succeed_setup
 from .rules import default_capabilities
 from .sandbox import DEFAULT_FAULTS, Sandbox
 from .state import new_id, public_view, random_token
-from .testdata import MICRODEPOSIT_TYPES
+from .testdata import DECLINE, MICRODEPOSIT_TYPES, SUCCEED, Outcome
 
 control_blueprint = Blueprint("sandbox_control", __name__)
 
@@ -152,6 +153,37 @@ def decide_dispute(dispute_id: str, outcome: str) -> Any:
             return jsonify(error.body()), error.status
         sandbox.store.save()
         return jsonify(ctx.render(dispute))
+
+
+@control_blueprint.post("/_sandbox/payment_methods/<method_id>/outcome")
+def set_payment_method_outcome(method_id: str) -> Any:
+    """What a saved method does when charged from now on, as a card whose holder's bank
+    starts (or stops) declining: ``outcome`` ``decline`` with ``code`` (default
+    ``card_declined`` for cards, ``insufficient_funds`` for bank debits), ``decline_code`` and
+    ``message``; or ``succeed``. Cards decline at confirm, bank debits fail when they settle.
+    Returns the payment method."""
+    sandbox = _sandbox()
+    found = _find(sandbox, method_id)
+    if found is None or found[1].get("object") != "payment_method":
+        return _control_error(f"No such PaymentMethod: '{method_id}'", 404)
+    account_id, method = found
+    details = _payload()
+    kind = str(details.get("outcome") or "decline")
+    if kind not in (SUCCEED, DECLINE):
+        return _control_error("outcome must be succeed or decline")
+    card = method.get("type") == "card"
+    outcome = Outcome(SUCCEED)
+    if kind == DECLINE:
+        outcome = Outcome(
+            DECLINE,
+            code=str(details.get("code") or ("card_declined" if card else "insufficient_funds")),
+            decline_code=details.get("decline_code") or None,
+            message=details.get("message") or None,
+        )
+    with sandbox.store.lock:
+        method["_outcome"] = dataclasses.asdict(outcome)
+        sandbox.store.save()
+        return jsonify(_page_ctx(sandbox, account_id, {}).render(method))
 
 
 @control_blueprint.route("/_sandbox/faults", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.checkout.documents import document_of
+from app.checkout.later import later_released, later_settled, later_taken
 from app.checkout.models import CheckoutSession, CheckoutStatus
 from app.checkout.service import reopen
 from app.extensions import DbSession
@@ -84,6 +85,7 @@ class CheckoutConfirmation:
         if bought:
             keep_purchase(payment, Purchase.from_json(bought))
         document_of(session, checkout).paid(session, payment)
+        later_taken(session, checkout, payment)
 
     def settled(self, session: DbSession, payment: Payment) -> bool:
         """The money is in (a debit that cleared: its checkout is paid now, not processing)."""
@@ -91,6 +93,7 @@ class CheckoutConfirmation:
         if checkout is None:
             return False
         checkout.status = CheckoutStatus.PAID
+        later_settled(session, checkout, payment)
         return document_of(session, checkout).settled(session, payment)
 
     def refunded(self, session: DbSession, payment: Payment, change: int) -> None:
@@ -108,6 +111,7 @@ class CheckoutConfirmation:
         if discount_id is not None:
             release_discount_use(session, checkout.merchant_id, discount_id)
         document_of(session, checkout).release(session, payment)
+        later_released(session, checkout, payment)
         reopen(session, checkout)
 
     def rejected(self, session: DbSession, payment: Payment) -> None:

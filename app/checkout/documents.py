@@ -117,6 +117,11 @@ class Document(Protocol):
     reader_locale: str | None = None
     # Why a payment is refused when ``claim`` says no, as the buyer and the merchant read it.
     claim_refusal: Rejection = Rejection.LIMIT_REACHED
+    # Whether its lines may charge after the checkout (a renewal, a first charge delayed by
+    # trial days or a start date): such a cart is sold only with a reusable method, saved for
+    # the buyer's customer, and the checkout's later-charges listeners (the subscriptions)
+    # start what follows once the payment is taken (``checkout.later``).
+    charges_later: bool = False
 
     def cart(self, quantities: dict[int, int], today: date, **extras: Any) -> pricing.Cart:
         """The lines at ``quantities`` (by line id) as the pricing engine's cart; ``extras``

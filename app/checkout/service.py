@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.catalog.service import pricing_discount, pricing_fees
 from app.checkout.documents import Closed, Document
+from app.checkout.later import later_charges_customer, later_charges_of
 from app.checkout.models import (
     ADDRESS_PARTS,
     CheckoutSession,
@@ -554,7 +555,7 @@ def branding_of(session: DbSession, document: Document) -> CheckoutSettings:
 def offered_methods(session: DbSession, document: Document) -> list[PaymentMethod]:
     """The document's methods (within what the merchant accepts) that its currency allows;
     only reusable ones when the payment saves the method for later charges."""
-    saving = document.saves_method_for(session) is not None
+    saving = document.charges_later or document.saves_method_for(session) is not None
     return [
         method
         for method in document.accepted(session)
@@ -658,7 +659,10 @@ def summarize(session: DbSession, document: Document, choices: Choices, today: d
         },
         methods=methods,
         method=method,
-        refusal=pricing.refusal(pricing.price(cart, None)) or pricing.refusal(breakdown),
+        refusal=(
+            pricing.refusal(pricing.price(cart, None), later_charges=document.charges_later)
+            or pricing.refusal(breakdown, later_charges=document.charges_later)
+        ),
         asks_country=any(
             rate.countries for line in cart.lines for rate in line.effective_tax_rates
         ),
@@ -719,6 +723,8 @@ def _payment_request(
     if not summary.methods:
         raise ServiceError(_l("This checkout cannot be paid. Please contact the seller."))
     saver = document.saves_method_for(session)
+    if saver is None and summary.breakdown.due_later:
+        saver = later_charges_customer(session, checkout)
     return IntentRequest(
         amount=summary.breakdown.due_now.total,
         payment_method_types=tuple(method.value for method in summary.methods),
@@ -746,6 +752,11 @@ def _priced(summary: Summary, title: str, discount_code: str) -> dict[str, Any]:
             for method, breakdown in summary.per_method.items()
         },
         "discount_id": summary.discount_id,
+        "later": {
+            method.value: later_charges_of(breakdown, names)
+            for method, breakdown in summary.per_method.items()
+            if breakdown.due_later
+        },
         "purchases": {
             method.value: purchase_from_breakdown(title, breakdown, names, discount_code).as_json()
             for method, breakdown in summary.per_method.items()

@@ -72,9 +72,11 @@ Due later
     per charge, its fee and total. ``Breakdown.total`` is every line's first charge plus the
     fees of those first charges: ``due_now.total`` plus the totals of the delayed lines' charges.
 
-Whether a checkout may be created: ``refusal`` returns a ``Refusal`` reason code or None. Until
-subscriptions are built nothing charges a saved method later, so a cart with anything due later
-is refused (``LATER_CHARGES_UNSUPPORTED``); ``due_later`` is still priced, for the day it is.
+Whether a checkout may be created: ``refusal`` returns a ``Refusal`` reason code or None. Only
+a document that saves the buyer's method for its later charges (a subscription follows: a
+payment link's or a shop's recurring or delayed lines) may sell anything due later, and only
+with something due now (the payment that saves the method); any other cart with anything due
+later is refused (``LATER_CHARGES_UNSUPPORTED``).
 A payment of nothing is refused too (``NOTHING_TO_PAY``): Stripe takes no payment of zero and
 Kassa has no free orders.
 
@@ -713,13 +715,15 @@ def price_per_method(
     return {method: price(cart, method) for method in methods}
 
 
-def refusal(breakdown: Breakdown) -> Refusal | None:
+def refusal(breakdown: Breakdown, *, later_charges: bool = False) -> Refusal | None:
     """Why this checkout cannot be created, or None when it can.
 
     A cart that charges anything after today (a renewal, or a first charge delayed by a start
-    date or trial days) is refused: nothing charges a saved payment method later yet, so such a
-    checkout would promise charges that never happen. A payment of zero (a free line, a code
-    worth everything) is refused: Stripe takes none, and there is no free order to record
+    date or trial days) is refused unless ``later_charges`` (the document saves the method and
+    a subscription makes those charges): else the checkout would promise charges that never
+    happen. With nothing due now it is refused too: the method is saved with the first
+    payment, and the checkout opens no SetupIntent for a cart yet. A payment of zero (a free
+    line, a code worth everything) is refused: Stripe takes none, and there is no free order to record
     instead. Stripe refuses a positive charge below its minimum for the currency, and one above
     its maximum; when only the chosen method's fee takes the total above the maximum, that is
     said apart (another method may do). Check the breakdown priced without a method first: fees
@@ -727,7 +731,7 @@ def refusal(breakdown: Breakdown) -> Refusal | None:
     """
     if not breakdown.lines:
         return Refusal.EMPTY_CART
-    if breakdown.due_later:
+    if breakdown.due_later and (not later_charges or not breakdown.due_now.total):
         return Refusal.LATER_CHARGES_UNSUPPORTED
     due_now = breakdown.due_now
     if not due_now.total:

@@ -22,6 +22,7 @@ from app.links.service import (
     claim_link_payment,
     initial_quantities,
     link_cart,
+    link_charges_later,
     link_state,
     release_link_payment,
     unpayable_because,
@@ -49,6 +50,7 @@ class LinkDocument(Document):
         self.shipping_address = link.shipping_address
         self.phone = link.phone
         self.redirect_url = link.redirect_url
+        self.charges_later = link_charges_later(link)
 
     def initial_quantities(self) -> dict[int, int]:
         return initial_quantities(self.link)

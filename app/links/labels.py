@@ -45,9 +45,9 @@ STATUS_EXPLANATIONS: dict[LinkStatus, LazyString] = {
 REFUSAL_MESSAGES: dict[Refusal, LazyString] = {
     Refusal.EMPTY_CART: _l("Add a line: there is nothing to pay for yet."),
     Refusal.LATER_CHARGES_UNSUPPORTED: _l(
-        "Buyers cannot pay this link: a line renews automatically or charges later (trial days "
-        "or a start date), and Kassa cannot take later charges until subscriptions arrive. Use "
-        "one-time products that are charged at checkout."
+        "Buyers cannot pay this link: nothing is charged at checkout (a trial or a start date), "
+        "and the payment method is saved for the later charges with a first payment. Add a line "
+        "charged at checkout, such as a setup fee."
     ),
     Refusal.BELOW_MINIMUM: _l(
         "The amount due is below the smallest charge Stripe accepts in this currency: "
@@ -73,8 +73,8 @@ REFUSAL_MESSAGES: dict[Refusal, LazyString] = {
 BUYER_REFUSALS: dict[Refusal, LazyString] = {
     Refusal.EMPTY_CART: _l("There is nothing to pay for here. Please contact the seller."),
     Refusal.LATER_CHARGES_UNSUPPORTED: _l(
-        "An item here renews automatically or is charged later, which cannot be paid here yet, "
-        "so nothing will be charged. Please contact the seller to buy it."
+        "Nothing is charged now for this subscription, and it cannot be started here without a "
+        "first payment, so nothing will be charged. Please contact the seller to buy it."
     ),
     Refusal.BELOW_MINIMUM: _l(
         "The amount due is below the smallest payment we can take in this currency, so it "

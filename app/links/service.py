@@ -421,24 +421,26 @@ def _refusal_at(
     quantity_of: Callable[[PaymentLinkLine], int],
 ) -> pricing.Refusal | None:
     try:
-        return pricing.refusal(pricing.price(_cart_of(lines, currency, today, quantity_of)))
+        cart = _cart_of(lines, currency, today, quantity_of)
+        return pricing.refusal(pricing.price(cart), later_charges=True)
     except pricing.PricingError as error:  # a product stored with values the engine refuses
         return error.refusal
 
 
+def link_charges_later(link: PaymentLink) -> bool:
+    """Whether a line's product renews or charges first later (trial days, a start date):
+    its buyers then start a subscription, paid with a method saved for it."""
+    return any(
+        line.product is not None
+        and (line.product.is_recurring or line.product.trial_days or line.product.first_charge_on)
+        for line in link.lines
+    )
+
+
 def pricing_problem(link: PaymentLink, today: date) -> pricing.Refusal | None:
-    """Why a buyer could not pay this link, or None: at its smallest quantities with no
-    optional line added, or once they add an optional line that charges later."""
-    problem = _refusal_at(link.lines, link.currency, today, _smallest)
-    if problem is not None:
-        return problem
-    try:
-        everything = _cart_of(link.lines, link.currency, today, lambda line: line.min_quantity)
-        if pricing.price(everything).due_later:
-            return pricing.Refusal.LATER_CHARGES_UNSUPPORTED
-    except pricing.PricingError as error:
-        return error.refusal
-    return None
+    """Why a buyer could not pay this link at its smallest quantities with no optional line
+    added, or None."""
+    return _refusal_at(link.lines, link.currency, today, _smallest)
 
 
 NEVER_PAYABLE_AT_MOST = (pricing.Refusal.NOTHING_TO_PAY, pricing.Refusal.BELOW_MINIMUM)
@@ -451,8 +453,7 @@ def never_payable(
     they choose, or None: even the largest purchase comes to nothing or stays below Stripe's
     minimum, or even the smallest is above Stripe's maximum (or a product on it cannot be
     priced at all). Editors refuse such a link; what only some purchases cannot pay is a
-    warning (``pricing_problem``). A line that charges later is a warning too: that is Kassa's
-    limit until subscriptions arrive, not the link's."""
+    warning (``pricing_problem``)."""
     smallest = _refusal_at(lines, currency, today, _smallest)
     if smallest in (pricing.Refusal.ABOVE_MAXIMUM, *SETTING_REFUSALS_OF_ITEMS):
         return smallest

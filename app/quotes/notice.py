@@ -1,54 +1,21 @@
 """The notice before a schedule's later charge: how long it is per method (the merchant's
-``QuoteSettings.notice_days``, else the schemes' rules) and the days it puts on the calendar.
-Pure: no database, no Flask."""
+``QuoteSettings.notice_days``, else the schemes' rules, ``core.notice``) and the first day a
+part may be charged. Pure: no database, no Flask."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from app.core.clock import aware
-from app.core.methods import PaymentMethod
+from app.core.notice import add_notice, chosen_notice_days, notice_from
 from app.quotes.models import QuotePaymentPart, QuoteSettings
 
-# The schemes' notice before a debit (and the cards' customary one), in days.
-DEFAULT_NOTICE_DAYS: dict[str, int] = {
-    PaymentMethod.CARD.value: 3,
-    PaymentMethod.ACH_DEBIT.value: 3,
-    PaymentMethod.SEPA_DEBIT.value: 14,
-    PaymentMethod.BACS_DEBIT.value: 10,
-}
-# Methods whose notice counts working days (Monday to Friday), as the Bacs scheme does.
-WORKING_DAY_METHODS = frozenset({PaymentMethod.BACS_DEBIT.value})
+__all__ = ["add_notice", "charge_from", "notice_days", "notice_from"]
 
 
 def notice_days(settings: QuoteSettings | None, method: str) -> int:
     """The merchant's notice for ``method``, else the scheme's."""
-    chosen = (settings.notice_days or {}).get(method) if settings is not None else None
-    return int(chosen) if chosen is not None else DEFAULT_NOTICE_DAYS.get(method, 3)
-
-
-def add_notice(day: date, days: int, method: str) -> date:
-    """``day`` plus the notice: calendar days, or working days for Bacs."""
-    if method not in WORKING_DAY_METHODS:
-        return day + timedelta(days=days)
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
-
-
-def notice_from(due_on: date, days: int, method: str) -> date:
-    """The first day the notice of a part due on ``due_on`` goes out: its notice period
-    before, so the charge can be on the day itself."""
-    if method not in WORKING_DAY_METHODS:
-        return due_on - timedelta(days=days)
-    day = due_on
-    while days > 0:
-        day -= timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
+    return chosen_notice_days(settings.notice_days if settings is not None else None, method)
 
 
 def charge_from(part: QuotePaymentPart, days: int, method: str) -> date | None:

@@ -40,34 +40,23 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from app.checkout.models import CheckoutSession, CheckoutStatus
-from app.checkout.service import open_checkout
 from app.core.clock import aware
 from app.core.money import Money
 from app.data.clock import scheduler_now
 from app.extensions import DbSession
-from app.invoices.document import InvoiceDocument
 from app.invoices.models import Invoice, PaymentTerms
+from app.invoices.off_session import SavedMethod, charge_invoice
 from app.invoices.paying import Movement, listen_to_payments
 from app.invoices.service import LineInput, create_invoice, finalize_invoice
 from app.mail import send_email
 from app.payments.models import Payment
 from app.payments.reasons import failure_reason
 from app.payments.service import (
-    METADATA_CHECKOUT,
-    METADATA_DOCUMENT_ID,
-    METADATA_DOCUMENT_TYPE,
-    METADATA_MERCHANT,
     BuyerDetails,
     GatewayLookup,
-    start_payment,
 )
 from app.processors.access import connected_gateway
 from app.processors.gateway import (
-    GatewayError,
-    GatewayFailure,
-    IntentState,
-    OffSessionCharge,
     PaymentGateway,
 )
 from app.processors.idempotency import idempotency_key
@@ -340,71 +329,32 @@ def charge(
     today: date,
     gateway: PaymentGateway,
 ) -> PartStatus:
-    """Charge a claimed part off-session: its invoice and that invoice's checkout first
-    (committed, so a repeat of the call finds them), then the PaymentIntent, recorded through
-    the one recording path. The part's status afterwards."""
+    """Charge a claimed part off-session: its invoice first (committed with its checkout, so
+    a repeat of the call finds them), then the PaymentIntent, recorded through the one
+    recording path as the invoice's payment by the quote's customer (``off_session``). No
+    buyer email: the customer hears from the quote's and the invoice's own emails (the
+    notice, the invoice's receipt, the failure with the link to update the method). The
+    part's status afterwards."""
     invoice = part_invoice(session, quote, part, today)
-    checkout = part_checkout(session, quote, invoice)
-    session.commit()
-    request = OffSessionCharge(
-        amount=Money(part.amount, quote.currency),
-        customer=quote.processor_customer_id,
-        payment_method=quote.saved_method_id,
-        method_type=quote.saved_method_type,
-        metadata={
-            METADATA_MERCHANT: quote.merchant.public_id,
-            METADATA_CHECKOUT: checkout.public_id,
-            METADATA_DOCUMENT_TYPE: checkout.document_type,
-            METADATA_DOCUMENT_ID: checkout.document_id,
-            METADATA_QUOTE: quote.shown_number,
-            METADATA_PART: str(part.position + 1),
-        },
-        description=invoice.lines[0].description if invoice.lines else None,
+    result = charge_invoice(
+        session,
+        invoice,
+        SavedMethod(quote.processor_customer_id, quote.saved_method_id, quote.saved_method_type),
+        key=charge_key(session, quote, part),
+        gateway=gateway,
+        payer=BuyerDetails(
+            email="", name=quote.customer.name, locale=quote.locale, customer_id=quote.customer_id
+        ),
+        metadata={METADATA_QUOTE: quote.shown_number, METADATA_PART: str(part.position + 1)},
     )
-    try:
-        intent = gateway.charge_off_session(request, charge_key(session, quote, part))
-    except GatewayError as error:
-        if error.failure in (GatewayFailure.UNAVAILABLE, GatewayFailure.AUTHENTICATION):
-            log.warning("quote part charge unanswered", extra={"fields": {"part_id": part.id}})
-            return PartStatus.PROCESSING  # repeated later under the same key
-        if error.intent_id:
-            failed = gateway.retrieve_payment_intent(error.intent_id)
-            _record(session, quote, part, invoice, checkout, failed)
-        fail_part(session, quote, part, error.decline_code or error.code)
+    if not result.answered:
+        return PartStatus.PROCESSING  # repeated later under the same key
+    part.intent_id = result.intent_id
+    if result.failed:
+        fail_part(session, quote, part, result.failure_code)
         return PartStatus.FAILED
-    _record(session, quote, part, invoice, checkout, intent)
     session.refresh(part)
     return part.status
-
-
-def _record(
-    session: DbSession,
-    quote: Quote,
-    part: QuotePaymentPart,
-    invoice: Invoice,
-    checkout: CheckoutSession,
-    intent: IntentState,
-) -> Payment:
-    """The charge through the one recording path, as the invoice's payment by its customer.
-    No buyer email: the customer hears from the quote's and the invoice's own emails (the
-    notice, the invoice's receipt, the failure with the link to update the method)."""
-    checkout.payment_intent_id = intent.id
-    part.intent_id = intent.id
-    return start_payment(
-        session,
-        quote.merchant,
-        intent=intent,
-        document_type=checkout.document_type,
-        document_id=checkout.document_id,
-        checkout_reference=checkout.public_id,
-        buyer=BuyerDetails(
-            email="",
-            name=quote.customer.name,
-            locale=quote.locale,
-            customer_id=quote.customer_id,
-        ),
-        document_number=invoice.number or "",
-    )
 
 
 def part_invoice(session: DbSession, quote: Quote, part: QuotePaymentPart, today: date) -> Invoice:
@@ -432,30 +382,6 @@ def part_invoice(session: DbSession, quote: Quote, part: QuotePaymentPart, today
     )
     session.flush()
     return invoice
-
-
-def part_checkout(session: DbSession, quote: Quote, invoice: Invoice) -> CheckoutSession:
-    """The checkout the part's charges go through (one per invoice, no browser): what the
-    confirmation checks the payment against is the part's amount by the saved method."""
-    checkout = session.scalar(
-        select(CheckoutSession).where(
-            CheckoutSession.merchant_id == invoice.merchant_id,
-            CheckoutSession.document_type == InvoiceDocument.type,
-            CheckoutSession.document_id == str(invoice.id),
-            CheckoutSession.browser_key.is_(None),
-        )
-    )
-    if checkout is None:
-        checkout = open_checkout(session, InvoiceDocument(invoice), quote.locale, None)
-    checkout.status = CheckoutStatus.OPEN
-    checkout.method = quote.saved_method_type
-    checkout.priced = {
-        "currency": invoice.currency,
-        "amounts": {quote.saved_method_type: invoice.payable},
-        "discount_id": None,
-    }
-    session.flush()
-    return checkout
 
 
 # ---------------------------------------------------------------------------------------------

@@ -77,6 +77,13 @@ class CartDocument(Document):
         self.on_sale = {
             listing.product_id: listing for listing in listed if is_on_sale(listing, currency)
         }
+        self.charges_later = any(
+            listing.product.is_recurring
+            or listing.product.trial_days
+            or listing.product.first_charge_on
+            for product_id, listing in self.on_sale.items()
+            if quantities.get(product_id, 0) > 0
+        )
         self.lines = [
             DocumentLine(product_id, self.on_sale[product_id].product.name, quantity)
             for product_id, quantity in quantities.items()

@@ -13,8 +13,8 @@ from app.settings.labels import BUYER_SETTING_REFUSALS
 BUYER_REFUSALS: dict[Refusal, LazyString] = {
     Refusal.EMPTY_CART: _l("Your cart is empty."),
     Refusal.LATER_CHARGES_UNSUPPORTED: _l(
-        "An item in your cart renews automatically or is charged later, which cannot be paid "
-        "here yet. Remove it to check out the rest, or contact the shop to buy it."
+        "Nothing in your cart is charged now, and a subscription cannot be started here without "
+        "a first payment. Add an item paid now, or contact the shop."
     ),
     Refusal.BELOW_MINIMUM: _l(
         "The amount due now is below the smallest payment we can take in this currency. "

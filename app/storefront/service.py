@@ -212,15 +212,9 @@ def is_on_sale(listing: StorefrontProduct, currency: str) -> bool:
 
 
 def sold_online(listing: StorefrontProduct, currency: str, today: date) -> bool:
-    """Whether buyers can buy this listed product in the shop today: on sale, and charged
-    only at checkout. A product that renews or charges later (trial days, a start date) is
-    shown but not sold until subscriptions can make those charges."""
-    if not is_on_sale(listing, currency):
-        return False
-    product = listing.product
-    price = product.price_in(currency)
-    assert price is not None  # is_on_sale
-    return not pricing_price(product, price, str(product.id)).charges_later(today)
+    """Whether buyers can buy this listed product in the shop today: while it is on sale. A
+    product that renews or charges later (trial days, a start date) starts a subscription."""
+    return is_on_sale(listing, currency)
 
 
 def listing_by_slug(
@@ -599,7 +593,7 @@ def summarize_cart(
         ],
         unavailable=unavailable,
         breakdown=breakdown,
-        refusal=pricing.refusal(breakdown),
+        refusal=pricing.refusal(breakdown, later_charges=True),
         discount_code=discount.code if discount else "",
         discount_dropped=bool(cart.discount_code) and discount is None,
         taxes_by_country=any(

@@ -217,9 +217,7 @@ CASES = {
         ),
         Refusal.FEE_ABOVE_MAXIMUM, Refusal.FEE_ABOVE_MAXIMUM,
     ),
-    "a product that renews": Case(
-        schedule_mug(), Refusal.LATER_CHARGES_UNSUPPORTED, Refusal.LATER_CHARGES_UNSUPPORTED
-    ),
+    "a product that renews (a subscription follows)": Case(schedule_mug(), None, None),
     "a link valid until the calendar's last day": Case(link_valid_forever, None, None),
 }  # fmt: skip
 

@@ -118,7 +118,7 @@ def test_the_report_adds_up_the_payments_made_per_currency(
     )
     assert body.count('data-testid="chart"') == 2 and "<desc id=" in body
     assert "Week of" in body and "Storefront" in body and "Payment link" in body
-    assert "once Kassa sells subscriptions" in body
+    assert "No subscriptions yet." in body
     assert "999.00" not in body and "777.00" not in body
 
 

@@ -160,9 +160,8 @@ def edit_product(owner: FlaskClient, product_id: int, name: str, **fields: str) 
 def test_taxes_and_later_charges_of_products_made_recurring_in_a_cart(
     client: FlaskClient, app: Flask
 ) -> None:
-    # The shop does not sell recurring products (nothing would make the later charges), but a
-    # product can become one while it is in a cart: the cart prices the later charges it would
-    # promise and refuses to check out.
+    # A product can become recurring while it is in a cart: the cart prices the later charges
+    # it promises (a subscription makes them) and may still be checked out.
     owner = open_shop(app)
     add_tax_rate(owner, "Moms", "25")
     add_product(owner, "Tea club", "SEK", "300", tax_rate="1")
@@ -179,10 +178,11 @@ def test_taxes_and_later_charges_of_products_made_recurring_in_a_cart(
     items = [" ".join(item.split()) for item in re.findall(r"<li>(.*?)</li>", later.group(1), re.S)]
     assert items[0].startswith("Coffee club: SEK198.00 every month from ")
     assert items[1].startswith("Tea club: SEK375.00 every month from ")  # 300 + 25 % tax
-    assert "renews automatically or is charged later, which cannot be paid here yet" in body
+    assert "Nothing in your cart is charged now" not in body
+    assert 'id="go-to-checkout" class="button button-primary" disabled' not in body
 
 
-def test_the_minimum_charge_is_refused_with_a_reason_and_a_trial_is_not_sold(
+def test_the_minimum_charge_is_refused_with_a_reason_and_a_trial_alone_cannot_check_out(
     client: FlaskClient, app: Flask
 ) -> None:
     owner = open_shop(app)
@@ -196,9 +196,8 @@ def test_the_minimum_charge_is_refused_with_a_reason_and_a_trial_is_not_sold(
     change(client, "quantity", {"line": "1", "quantity": "2"})
     assert "below the smallest payment" not in cart_page(client)  # SEK 4 is enough
     buyer = app.test_client()
-    refused = add(buyer, "trial-box")  # nothing due now, everything later: not sold online
-    assert refused.status_code == 422
-    assert "cannot be bought online" in refused.get_data(as_text=True)
+    add(buyer, "trial-box")  # nothing due now, everything later: no first payment to save
+    assert "Nothing in your cart is charged now" in cart_page(buyer)  # the method with
 
 
 def test_products_no_longer_sold_leave_the_totals_with_a_clear_message(

@@ -380,8 +380,8 @@ def test_below_stripes_minimum_is_refused() -> None:
     assert refusal(price(one_line_cart(Money(299, "SEK")))) == Refusal.BELOW_MINIMUM
 
 
-def test_anything_charged_after_today_is_refused_until_subscriptions_exist() -> None:
-    # Nothing would make the later charges, so no checkout may promise them: a renewal, a
+def test_anything_charged_after_today_needs_a_document_that_starts_a_subscription() -> None:
+    # Unless a subscription makes the later charges, no checkout may promise them: a renewal, a
     # trial, a start date, alone or beside a line due now, whatever their amounts.
     deposit = Line(Price("deposit", eur(1000)))
     monthly = Line(Price("plan", eur(999), recurrence=MONTHLY))
@@ -390,6 +390,13 @@ def test_anything_charged_after_today_is_refused_until_subscriptions_exist() -> 
     tiny = Line(Price("tiny", eur(30), recurrence=MONTHLY, trial_days=7))
     for lines in ((monthly,), (trial,), (later,), (deposit, trial), (deposit, tiny)):
         assert refusal(price(Cart("EUR", TODAY, lines))) == Refusal.LATER_CHARGES_UNSUPPORTED
+    # A document whose payment saves the method may sell them, with a first payment to save
+    # it with: nothing due now (a trial alone) is still refused.
+    for lines in ((monthly,), (deposit, trial), (deposit, tiny), (deposit, later)):
+        assert refusal(price(Cart("EUR", TODAY, lines)), later_charges=True) is None
+    for lines in ((trial,), (later,)):
+        refused = refusal(price(Cart("EUR", TODAY, lines)), later_charges=True)
+        assert refused == Refusal.LATER_CHARGES_UNSUPPORTED
     # A start date that has passed is a one-time charge today: nothing is charged later.
     passed = Line(Price("plan", eur(12000), starts_on=date(2026, 11, 1)))
     assert refusal(price(Cart("EUR", TODAY, (deposit, passed)))) is None

@@ -1,0 +1,650 @@
+"""The billing run: every subscription's due period notified, then charged once.
+
+The periodic task (``tasks.bill_subscriptions``) visits each billable subscription whose next
+charge is near (``LOOKAHEAD``), each in a transaction of its own, and takes its next period
+(``SubscriptionPeriod``, one row per number: unique):
+
+1. **Notice.** Once the period's charge date is within its notice (the debit scheme's advance
+   notice for SEPA, Bacs and ACH, and the merchant's reminder, 14 days ahead for yearly plans
+   by default) the customer is told the amount, the date and the method, once (``notify``:
+   one guarded UPDATE from scheduled to notified). With neither (a monthly card) the period
+   is marked notified on its day without an email.
+2. **Charge.** On its date, and never before the notice period has run since the notice went
+   out, the period is *claimed*: one guarded UPDATE (notified, or failed with a retry due or
+   another method saved since, to processing; its attempt counted). Two runs, or two
+   consumers at once on PostgreSQL, cannot both claim it. The claim is committed before
+   Stripe is called. The period becomes an invoice (numbered, its lines, taxes and fee),
+   paid by an off-session PaymentIntent on the saved method under the key
+   ``subscription:<id>:period:<n>`` (``:attempt:<k>`` for a retry), through the invoice's own
+   checkout, so the one recording path settles it and sends the invoice's receipt with its
+   PDF (``invoices.off_session``).
+3. **Outcome.** The invoice's payment moving (``invoices.paying.listen_to_payments``) moves
+   the period: settled (a card at once, a bank debit when the webhook or reconciliation sees
+   it clear) makes it paid and the next period current; a decline or a bounced debit follows
+   the dunning plan for its method and reason (``dunning.py``).
+
+Each step first locks its subscription row with ``SELECT ... FOR UPDATE SKIP LOCKED`` (on
+PostgreSQL; SQLite has one writer), so a second consumer passes over a subscription the first
+is working on instead of waiting for it; the guarded UPDATEs keep it right without the lock.
+A call to Stripe that got no answer leaves the period processing without an intent; a later
+run repeats it under the same key, so Stripe makes it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.core.clock import aware, utcnow
+from app.core.methods import PaymentMethod
+from app.core.notice import add_notice, chosen_notice_days, notice_from
+from app.data.clock import scheduler_now
+from app.extensions import DbSession
+from app.invoices.models import Invoice, PaymentTerms
+from app.invoices.off_session import SavedMethod, charge_invoice
+from app.invoices.paying import Movement, listen_to_payments
+from app.invoices.service import LineInput, create_invoice, finalize_invoice
+from app.payments.models import Payment
+from app.payments.service import BuyerDetails, GatewayLookup
+from app.processors.access import connected_gateway
+from app.processors.gateway import PaymentGateway
+from app.processors.idempotency import idempotency_key
+from app.subscriptions import delivery
+from app.subscriptions.dunning import Plan, plan_after_failure
+from app.subscriptions.models import (
+    BILLABLE_STATUSES,
+    AfterLastTry,
+    PeriodStatus,
+    Subscription,
+    SubscriptionPeriod,
+    SubscriptionSettings,
+    SubscriptionStatus,
+)
+from app.subscriptions.service import (
+    BY_KASSA,
+    billing_settings,
+    cover_period,
+    end,
+    new_period,
+    record_event,
+    resume,
+)
+
+log = logging.getLogger("kassa.subscriptions")
+
+# How far ahead of a charge the run looks (the longest notice: a reminder of up to 30 days).
+LOOKAHEAD = timedelta(days=31)
+# A charge that got no answer is repeated (same key) once it is this old.
+UNANSWERED_AFTER = timedelta(minutes=10)
+METADATA_SUBSCRIPTION = "kassa_subscription"
+METADATA_PERIOD = "kassa_subscription_period"
+DEBIT_METHODS = frozenset(
+    {
+        PaymentMethod.SEPA_DEBIT.value,
+        PaymentMethod.BACS_DEBIT.value,
+        PaymentMethod.ACH_DEBIT.value,
+    }
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Notices
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The notice a period gets: the scheme's days (a debit's; none for a card unless the
+    merchant set one) and the reminder's days (the merchant's for the interval, else none)."""
+
+    scheme_days: int
+    reminder_days: int
+    method: str
+
+    @property
+    def silent(self) -> bool:
+        return not self.scheme_days and not self.reminder_days
+
+    def first_day(self, due_on: date) -> date:
+        """The first day the notice may go out."""
+        return min(
+            notice_from(due_on, self.scheme_days, self.method),
+            due_on - timedelta(days=self.reminder_days),
+        )
+
+    def charge_from(self, period: SubscriptionPeriod) -> date | None:
+        """The first day the period may be charged: its date (a retry's date), and never
+        before the scheme's notice has run since the notice went out."""
+        if period.notified_at is None:
+            return None
+        due = period.retry_on or period.due_on
+        return max(due, add_notice(aware(period.notified_at).date(), self.scheme_days, self.method))
+
+
+def notice_of(subscription: Subscription, settings: SubscriptionSettings) -> Notice:
+    method = subscription.payment_method_type
+    if subscription.notice_days is not None:
+        scheme = subscription.notice_days
+    elif method in DEBIT_METHODS or method in (settings.notice_days or {}):
+        scheme = chosen_notice_days(settings.notice_days, method)
+    else:
+        scheme = 0
+    if subscription.reminder_days is not None:
+        reminder = subscription.reminder_days
+    else:
+        reminder = int((settings.reminder_days or {}).get(subscription.interval, 0))
+    return Notice(scheme, reminder, method)
+
+
+# ---------------------------------------------------------------------------------------------
+# The periodic run
+
+
+@dataclass
+class BillingRun:
+    """What one run did, for its log line, the bench and the tests."""
+
+    notified: list[int] = field(default_factory=list)  # period ids
+    charged: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    ended: list[int] = field(default_factory=list)  # subscription ids
+
+
+def due_subscription_ids(session: DbSession, today: date) -> list[int]:
+    """The subscriptions the run visits: billable with a charge within the lookahead, and
+    paused ones whose pause ends."""
+    horizon = today + LOOKAHEAD
+    return list(
+        session.scalars(
+            select(Subscription.id)
+            .where(
+                or_(
+                    Subscription.status.in_(BILLABLE_STATUSES)
+                    & (Subscription.next_charge_on <= horizon),
+                    (Subscription.status == SubscriptionStatus.PAUSED)
+                    & (Subscription.paused_until <= today),
+                )
+            )
+            .order_by(Subscription.next_charge_on, Subscription.id)
+        )
+    )
+
+
+def run_billing(
+    session: DbSession, *, gateway_for: GatewayLookup = connected_gateway
+) -> BillingRun:
+    """Notify and charge what is due on every subscription, each in a transaction of its own
+    (one that fails is logged and left for the next run)."""
+    run = BillingRun()
+    today = scheduler_now(session).date()
+    for subscription_id in due_subscription_ids(session, today):
+        bill_subscription(session, subscription_id, run, gateway_for=gateway_for)
+    return run
+
+
+def bill_subscription(
+    session: DbSession,
+    subscription_id: int,
+    run: BillingRun | None = None,
+    *,
+    gateway_for: GatewayLookup = connected_gateway,
+) -> BillingRun:
+    """One subscription's step now (the run's, or at once after the customer set a new
+    method: what is past due is charged then), committed."""
+    run = run if run is not None else BillingRun()
+    try:
+        _advance(session, subscription_id, run, gateway_for)
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception(
+            "subscription billing step failed",
+            extra={"fields": {"subscription_id": subscription_id}},
+        )
+    return run
+
+
+def _advance(
+    session: DbSession, subscription_id: int, run: BillingRun, gateway_for: GatewayLookup
+) -> None:
+    subscription = session.scalar(
+        select(Subscription)
+        .where(Subscription.id == subscription_id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    if subscription is None:
+        return  # another consumer is on it (PostgreSQL): its claim decides, this one moves on
+    now = scheduler_now(session)
+    today = now.date()
+    if subscription.status is SubscriptionStatus.PAUSED:
+        if subscription.paused_until is not None and subscription.paused_until <= today:
+            resume(session, subscription, today=today, by=BY_KASSA)
+        return
+    if subscription.status not in BILLABLE_STATUSES:
+        return
+    if _ends_now(session, subscription, today):
+        run.ended.append(subscription.id)
+        return
+    period = period_row(session, subscription, subscription.next_period)
+    settings = billing_settings(session, subscription.merchant_id)
+    notice = notice_of(subscription, settings)
+    if period.status is PeriodStatus.SCHEDULED:
+        if today < notice.first_day(period.due_on):
+            return
+        if notify(session, subscription, period, now, notice):
+            run.notified.append(period.id)
+    if not _claim_due(session, subscription, period, notice, now):
+        return
+    session.commit()  # the claim (and its attempt number) is durable before Stripe is called
+    status = charge(
+        session, subscription, period, today, gateway_for(session, subscription.merchant_id)
+    )
+    (run.failed if status is PeriodStatus.FAILED else run.charged).append(period.id)
+
+
+def _ends_now(session: DbSession, subscription: Subscription, today: date) -> bool:
+    """Canceled at the period's end, or its last period ran out: ended once the next period
+    would start (nothing more is charged)."""
+    next_start = subscription.period_start(subscription.next_period)
+    if today < next_start:
+        return False
+    if subscription.cancel_at_period_end:
+        by = subscription.canceled_by or BY_KASSA
+        return end(
+            session, subscription, SubscriptionStatus.CANCELED, by=by,
+            reason=subscription.cancel_reason, user_id=subscription.canceled_by_id,
+        )  # fmt: skip
+    limit = subscription.max_periods
+    if limit is not None and subscription.next_period >= limit:
+        return end(session, subscription, SubscriptionStatus.EXPIRED, by=BY_KASSA)
+    return False
+
+
+def period_row(session: DbSession, subscription: Subscription, number: int) -> SubscriptionPeriod:
+    """The period's row, made once (two runs at once: the loser of the insert reads it)."""
+    query = select(SubscriptionPeriod).where(
+        SubscriptionPeriod.subscription_id == subscription.id,
+        SubscriptionPeriod.number == number,
+    )
+    found = session.scalar(query)
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            session.add(new_period(subscription, number))
+    except IntegrityError:
+        pass
+    return session.scalars(query).one()
+
+
+def notify(
+    session: DbSession,
+    subscription: Subscription,
+    period: SubscriptionPeriod,
+    now: datetime,
+    notice: Notice,
+) -> bool:
+    """Send the period's notice (or reminder), once: the guarded UPDATE moves it from
+    scheduled to notified (a second run, or another consumer, finds it moved)."""
+    moved = session.execute(
+        update(SubscriptionPeriod)
+        .where(
+            SubscriptionPeriod.id == period.id,
+            SubscriptionPeriod.status == PeriodStatus.SCHEDULED,
+        )
+        .values(status=PeriodStatus.NOTIFIED, notified_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(period)
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    if notice.silent:
+        return False
+    charge_on = notice.charge_from(period) or period.due_on
+    delivery.send_notice(session, subscription, period, charge_on, debit=bool(notice.scheme_days))
+    record_event(
+        session, subscription, "notified",
+        {"period": period.number, "charge_on": charge_on.isoformat()},
+    )  # fmt: skip
+    return True
+
+
+def _claim_due(
+    session: DbSession,
+    subscription: Subscription,
+    period: SubscriptionPeriod,
+    notice: Notice,
+    now: datetime,
+) -> bool:
+    today = now.date()
+    if period.status is PeriodStatus.PROCESSING:
+        return _reclaim_unanswered(session, period, now)
+    if period.status is PeriodStatus.NOTIFIED:
+        allowed = notice.charge_from(period)
+        return allowed is not None and today >= allowed and claim(session, period, now)
+    if period.status is PeriodStatus.FAILED and subscription.payment_method_id:
+        another_method = period.failed_method_id != subscription.payment_method_id
+        retry_due = period.retry_on is not None and today >= (notice.charge_from(period) or today)
+        if another_method or retry_due:
+            return claim(session, period, now, method_id=subscription.payment_method_id)
+    return False
+
+
+def claim(
+    session: DbSession, period: SubscriptionPeriod, now: datetime, *, method_id: str = ""
+) -> bool:
+    """Take the period for one charge: notified, or failed (its retry due, or another method
+    saved since), to processing, its attempt counted. One UPDATE whose WHERE is the rule (the
+    status and attempt read), so it holds with two runs or two consumers at once."""
+    claimable = SubscriptionPeriod.status == PeriodStatus.NOTIFIED
+    if period.status is PeriodStatus.FAILED:
+        claimable = SubscriptionPeriod.status == PeriodStatus.FAILED
+    moved = session.execute(
+        update(SubscriptionPeriod)
+        .where(
+            SubscriptionPeriod.id == period.id,
+            SubscriptionPeriod.attempts == period.attempts,
+            claimable,
+        )
+        .values(
+            status=PeriodStatus.PROCESSING,
+            attempts=SubscriptionPeriod.attempts + 1,
+            charged_at=now,
+            intent_id="",
+            last_error="",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(period)
+    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _reclaim_unanswered(session: DbSession, period: SubscriptionPeriod, now: datetime) -> bool:
+    """Take a charge that got no answer again (same attempt, so the same key)."""
+    if period.intent_id or period.charged_at is None:
+        return False  # on its way: the webhook or reconciliation settles it
+    if aware(period.charged_at) > now - UNANSWERED_AFTER:
+        return False
+    moved = session.execute(
+        update(SubscriptionPeriod)
+        .where(
+            SubscriptionPeriod.id == period.id,
+            SubscriptionPeriod.status == PeriodStatus.PROCESSING,
+            SubscriptionPeriod.intent_id == "",
+            SubscriptionPeriod.charged_at == period.charged_at,
+        )
+        .values(charged_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(period)
+    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------------
+# Charging a claimed period
+
+
+def charge_key(session: DbSession, subscription: Subscription, period: SubscriptionPeriod) -> str:
+    """The period's idempotency key: one per attempt (a new one only after a failure)."""
+    key = idempotency_key(session, "subscription", subscription.id, "period", period.number)
+    return key if period.attempts <= 1 else f"{key}:attempt:{period.attempts}"
+
+
+def charge(
+    session: DbSession,
+    subscription: Subscription,
+    period: SubscriptionPeriod,
+    today: date,
+    gateway: PaymentGateway,
+) -> PeriodStatus:
+    """Charge a claimed period off-session: its invoice (issued on the first attempt), then
+    the PaymentIntent through the invoice's checkout. The period's status afterwards."""
+    invoice = period_invoice(session, subscription, period, today)
+    result = charge_invoice(
+        session,
+        invoice,
+        SavedMethod(
+            subscription.processor_customer_id,
+            subscription.payment_method_id,
+            subscription.payment_method_type,
+        ),
+        key=charge_key(session, subscription, period),
+        gateway=gateway,
+        payer=BuyerDetails(
+            email="",
+            name=subscription.customer.name,
+            locale=subscription.locale,
+            customer_id=subscription.customer_id,
+        ),
+        metadata={
+            METADATA_SUBSCRIPTION: str(subscription.id),
+            METADATA_PERIOD: str(period.number),
+        },
+    )
+    if not result.answered:
+        return PeriodStatus.PROCESSING  # repeated later under the same key
+    period.intent_id = result.intent_id
+    if result.failed:
+        fail_period(session, subscription, period, result.failure_code, today)
+        return PeriodStatus.FAILED
+    session.refresh(period)
+    return period.status
+
+
+def period_label(subscription: Subscription, period: SubscriptionPeriod) -> str:
+    """ "Subscription 12, 1 Jan 2027 to 31 Jan 2027", in the current locale."""
+    return _(
+        "Subscription %(number)d, %(start)s to %(end)s",
+        number=subscription.id,
+        start=format_date(period.starts_on),
+        end=format_date(period.ends_on),
+    )
+
+
+def period_invoice(
+    session: DbSession, subscription: Subscription, period: SubscriptionPeriod, today: date
+) -> Invoice:
+    """The period's invoice, issued (numbered) on its first charge, in the subscription's
+    language: its lines, one line per exclusive tax and the method's fee, so its total is
+    the period's amount exactly."""
+    if period.invoice_id is not None:
+        return session.get_one(Invoice, period.invoice_id)
+    with force_locale(subscription.locale):
+        lines = [
+            LineInput(
+                description=line.description[:200],
+                quantity=line.quantity,
+                unit_amount=line.unit_amount,
+                product_id=line.product_id,
+            )
+            for line in subscription.lines
+        ]
+        lines += [
+            LineInput(
+                description=f"{tax['name']} ({tax['percentage']} %)"[:200],
+                quantity=1,
+                unit_amount=int(tax["amount"]),
+            )
+            for tax in subscription.taxes
+            if tax.get("behavior") == "exclusive" and int(tax.get("amount") or 0) > 0
+        ]
+        if subscription.fee_amount:
+            fee_name = subscription.fee_name or _("Payment method fee")
+            lines.append(LineInput(fee_name[:200], 1, subscription.fee_amount))
+        memo = period_label(subscription, period)
+    invoice = create_invoice(
+        session,
+        subscription.merchant,
+        subscription.customer,
+        currency=subscription.currency,
+        lines=lines,
+        locale=subscription.locale,
+        terms=PaymentTerms.DUE_ON_RECEIPT,
+        memo=memo,
+        payment_methods=[subscription.payment_method_type],
+    )
+    finalize_invoice(session, invoice, today, current_app.extensions["kassa_settings"].secret_key)
+    period.invoice_id = invoice.id
+    record_event(
+        session, subscription, "invoiced", {"period": period.number, "invoice": invoice.number}
+    )
+    session.flush()
+    return invoice
+
+
+# ---------------------------------------------------------------------------------------------
+# Outcomes
+
+
+def period_paid(
+    session: DbSession, subscription: Subscription, period: SubscriptionPeriod, payment: Payment
+) -> bool:
+    """The period's invoice was paid: the period is paid and current, the subscription active
+    (a trial's first charge starts it; a past-due one recovers). Once."""
+    moved = session.execute(
+        update(SubscriptionPeriod)
+        .where(
+            SubscriptionPeriod.id == period.id,
+            SubscriptionPeriod.status.not_in((PeriodStatus.PAID, PeriodStatus.SKIPPED)),
+        )
+        .values(status=PeriodStatus.PAID, paid_at=utcnow(), payment_id=payment.id, retry_on=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(period)
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    if period.number >= subscription.next_period:
+        cover_period(subscription, period)
+    if subscription.status in (SubscriptionStatus.SCHEDULED, SubscriptionStatus.PAST_DUE):
+        subscription.status = SubscriptionStatus.ACTIVE
+    subscription.started_at = subscription.started_at or utcnow()
+    subscription.past_due_since = None
+    subscription.needs_new_method = False
+    record_event(
+        session, subscription, "paid",
+        {"period": period.number, "payment": payment.id, "attempt": period.attempts},
+    )  # fmt: skip
+    session.flush()
+    return True
+
+
+def fail_period(
+    session: DbSession,
+    subscription: Subscription,
+    period: SubscriptionPeriod,
+    code: str | None,
+    today: date,
+) -> Plan | None:
+    """A charge of the period failed (declined, or a debit that bounced): the dunning plan for
+    the method and reason decides a retry or a new method; the customer is told; after the
+    last try the subscription is canceled or left past due (the merchant's setting). Once per
+    attempt."""
+    settings = billing_settings(session, subscription.merchant_id)
+    method = subscription.payment_method_type
+    plan = plan_after_failure(
+        method_type=method,
+        code=code,
+        attempts=period.attempts,
+        due_on=period.due_on,
+        today=today,
+        card_retry_days=settings.card_retry_days,
+        retry_bank_debits=settings.retry_bank_debits,
+        notice_days=notice_of(subscription, settings).scheme_days,
+    )
+    moved = session.execute(
+        update(SubscriptionPeriod)
+        .where(
+            SubscriptionPeriod.id == period.id,
+            SubscriptionPeriod.status == PeriodStatus.PROCESSING,
+        )
+        .values(
+            status=PeriodStatus.UNCOLLECTIBLE if plan.last_try else PeriodStatus.FAILED,
+            failed_method_id=subscription.payment_method_id,
+            decline_code=(code or "")[:64],
+            last_error=code or "failed",
+            retry_on=plan.retry_on,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(period)
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    record_event(
+        session, subscription, "payment_failed",
+        {
+            "period": period.number, "attempt": period.attempts, "code": code,
+            "reason": plan.reason.value, "method": method,
+            "retry_on": plan.retry_on.isoformat() if plan.retry_on else None,
+            "new_method_needed": plan.needs_new_method, "last_try": plan.last_try,
+        },
+    )  # fmt: skip
+    _past_due(session, subscription)
+    if plan.retry_on is not None:
+        subscription.next_charge_on = plan.retry_on
+    if plan.needs_new_method:
+        subscription.needs_new_method = True
+        delivery.send_new_method(session, subscription, period)
+    elif plan.retry_on is not None:
+        delivery.send_payment_failed(session, subscription, period)
+    if plan.last_try:
+        _after_last_try(session, subscription, settings)
+    session.flush()
+    return plan
+
+
+def _past_due(session: DbSession, subscription: Subscription) -> None:
+    session.execute(
+        update(Subscription)
+        .where(
+            Subscription.id == subscription.id,
+            Subscription.status.in_((SubscriptionStatus.ACTIVE, SubscriptionStatus.SCHEDULED)),
+        )
+        .values(status=SubscriptionStatus.PAST_DUE, past_due_since=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(subscription)
+    if subscription.status is SubscriptionStatus.PAST_DUE:
+        record_event(session, subscription, "past_due", {})
+
+
+def _after_last_try(
+    session: DbSession, subscription: Subscription, settings: SubscriptionSettings
+) -> None:
+    if AfterLastTry(settings.after_last_try) is AfterLastTry.CANCEL:
+        if end(session, subscription, SubscriptionStatus.CANCELED, by=BY_KASSA, reason="unpaid"):
+            delivery.send_canceled(session, subscription)
+        return
+    # Left past due: the period stays unpaid, and the next one is billed on its day.
+    subscription.next_period += 1
+    subscription.next_charge_on = subscription.period_start(subscription.next_period)
+    record_event(session, subscription, "left_past_due", {})
+
+
+def _invoice_payment_moved(
+    session: DbSession, invoice: Invoice, payment: Payment, movement: Movement
+) -> None:
+    period = session.scalar(
+        select(SubscriptionPeriod).where(
+            SubscriptionPeriod.invoice_id == invoice.id,
+            SubscriptionPeriod.merchant_id == invoice.merchant_id,
+        )
+    )
+    if period is None:
+        return
+    subscription = period.subscription
+    if movement is Movement.SETTLED:
+        period_paid(session, subscription, period, payment)
+    else:
+        fail_period(
+            session, subscription, period, payment.failure_code, scheduler_now(session).date()
+        )
+
+
+listen_to_payments(_invoice_payment_moved)

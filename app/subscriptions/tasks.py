@@ -1,0 +1,35 @@
+"""The subscriptions' periodic work: paid quotes' recurring lines started as subscriptions,
+then every due period notified and charged (``billing``)."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+
+from app.extensions import db, huey
+from app.subscriptions.billing import BillingRun, run_billing
+from app.subscriptions.starting import start_quote_subscriptions
+
+log = logging.getLogger("kassa.subscriptions")
+
+
+@huey.periodic_task(crontab(minute="47"))
+def bill_subscriptions() -> BillingRun:
+    """Every hour: what paid quotes started, then each subscription's next period noticed, or
+    charged once its notice ran."""
+    started = start_quote_subscriptions(db.session)
+    run = run_billing(db.session)
+    log.info(
+        "subscriptions billed",
+        extra={
+            "fields": {
+                "started": started,
+                "notified": len(run.notified),
+                "charged": len(run.charged),
+                "failed": len(run.failed),
+                "ended": len(run.ended),
+            }
+        },
+    )
+    return run

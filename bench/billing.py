@@ -1,0 +1,218 @@
+"""A billing run of 10,000 due subscriptions on PostgreSQL against the Stripe sandbox as a real
+HTTP server: ``make bench`` seeds one connected merchant (EUR, cards) with 10,000 monthly
+subscriptions whose next period is due today, saved on 20 sandbox customers' cards, then runs
+the billing task's ``run_billing`` in ``KASSA_BENCH_CONSUMERS`` (2) processes at once and
+reports the time, the charges made (the off-session PaymentIntents the sandbox was asked for,
+by idempotency key: each must be one period's, none twice) and charges per second.
+
+Every charge is what production does: the claim (committed), the period's numbered invoice and
+its checkout (committed), the PaymentIntent at the sandbox, the payment recorded through the one
+recording path, the invoice settled and the next period set. The emails (each invoice's
+receipt with its PDF) are queued for the task consumers, not sent: they are not the run's work.
+
+``KASSA_BENCH_SCALE`` shrinks it for a quick try (0.01: 100 subscriptions).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import secrets
+import tempfile
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bench.payments import postgres
+
+SCALE = float(os.environ.get("KASSA_BENCH_SCALE", "1"))
+COUNT = max(int(10_000 * SCALE), 10)
+CONSUMERS = int(os.environ.get("KASSA_BENCH_CONSUMERS", "2"))
+STRIPE_CUSTOMERS = 20
+TARGET_SECONDS = 60
+UNUSABLE_PASSWORD = "!"  # noqa: S105  (no password hashes to it: nobody logs in as it)
+
+
+def _settings(url: str, instance: Path, api_base: str) -> dict[str, str]:
+    return {
+        "KASSA_ENV": "testing",
+        "KASSA_SECRET_KEY": "bench-" + "k" * 40,
+        "KASSA_DATABASE_URL": url,
+        "KASSA_INSTANCE_PATH": str(instance),
+        "KASSA_TASKS_IMMEDIATE": "0",
+        "KASSA_LOG_LEVEL": "ERROR",
+        "KASSA_PUBLIC_URL": "http://127.0.0.1:9",
+        "KASSA_STRIPE_API_BASE": api_base,
+        "KASSA_PASSWORD_HASHING": "cheapest",
+    }
+
+
+def _connect(app: Any, account: Any) -> int:
+    """The merchant, signed up and connected to the sandbox account as the panel does it."""
+    from app.extensions import db
+    from app.merchants.service import open_account
+    from app.processors import connection
+    from app.processors.stripe_gateway import StripeGateway
+    from app.settings.service import checkout_settings
+
+    settings = app.extensions["kassa_settings"]
+    with app.app_context():
+        owner = open_account(
+            db.session, business_name="Bench GmbH", country="DE", currency="EUR",
+            email="owner@bench.example", password_hash=UNUSABLE_PASSWORD, locale="en",
+        )  # fmt: skip
+        merchant = owner.merchant
+
+        def factory(key: str) -> StripeGateway:
+            return StripeGateway(key, settings.stripe_api_base)
+
+        attempt = secrets.token_hex(8)
+        verified = connection.verify_keys(
+            db.session, merchant, account.secret_key, account.publishable_key,
+            gateway_factory=factory, expected_mode="test", attempt_id=attempt,
+        )  # fmt: skip
+        connection.connect(
+            db.session, merchant, owner, verified, gateway_factory=factory,
+            webhook_url="http://127.0.0.1:9/webhooks", attempt_id=attempt,
+            encryption_key=settings.secret_key,
+        )  # fmt: skip
+        checkout_settings(db.session, merchant)
+        db.session.commit()
+        return int(merchant.id)
+
+
+def _saved_cards(sandbox: Any, account: Any) -> list[tuple[str, str]]:
+    import stripe
+
+    client = stripe.StripeClient(account.secret_key, base_addresses={"api": sandbox.api_base})
+    for endpoint in client.v1.webhook_endpoints.list().data:  # no deliveries to nowhere
+        client.v1.webhook_endpoints.delete(endpoint.id)
+    saved = []
+    for n in range(STRIPE_CUSTOMERS):
+        customer = client.v1.customers.create(params={"email": f"buyer{n}@bench.example"})
+        card = client.v1.payment_methods.attach("pm_card_visa", params={"customer": customer.id})
+        saved.append((customer.id, card.id))
+    return saved
+
+
+def _seed(app: Any, merchant_id: int, cards: list[tuple[str, str]]) -> None:
+    """COUNT monthly subscriptions of EUR 10.00 whose period 1 starts today."""
+    from sqlalchemy import insert
+
+    from app.core.pricing import add_months
+    from app.customers.models import Customer
+    from app.extensions import db
+    from app.subscriptions.models import Subscription, SubscriptionLine
+
+    today = date.today()
+    anchor = add_months(today, -1)
+    if add_months(anchor, 1) != today:  # the 31st: no month back has one
+        anchor = today
+    with app.app_context():
+        customers = [
+            Customer(merchant_id=merchant_id, name=f"Buyer {n}", email=f"buyer{n}@bench.example")
+            for n in range(STRIPE_CUSTOMERS)
+        ]
+        db.session.add_all(customers)
+        db.session.flush()
+        rows = [
+            {
+                "merchant_id": merchant_id, "customer_id": customers[n % STRIPE_CUSTOMERS].id,
+                "status": "active", "source": "checkout", "source_reference": f"bench:{n}",
+                "currency": "EUR", "locale": "en", "interval": "month", "interval_count": 1,
+                "anchor_on": anchor, "current_period": 0, "next_period": 1,
+                "next_charge_on": add_months(anchor, 1), "period_amount": 1000,
+                "payment_method_id": cards[n % STRIPE_CUSTOMERS][1],
+                "payment_method_type": "card",
+                "payment_method_details": {"type": "card", "brand": "visa", "last4": "4242"},
+                "processor_customer_id": cards[n % STRIPE_CUSTOMERS][0],
+            }
+            for n in range(COUNT)
+        ]  # fmt: skip
+        ids = db.session.scalars(insert(Subscription).returning(Subscription.id), rows).all()
+        db.session.execute(
+            insert(SubscriptionLine),
+            [
+                {
+                    "merchant_id": merchant_id,
+                    "subscription_id": sid,
+                    "position": 0,
+                    "description": "Coffee club",
+                    "quantity": 1,
+                    "unit_amount": 1000,
+                }
+                for sid in ids
+            ],
+        )
+        db.session.commit()
+
+
+def _consumer(settings: dict[str, str], results: Any) -> None:
+    from app import create_app
+    from app.extensions import db
+    from app.subscriptions.billing import run_billing
+
+    app = create_app(settings)
+    with app.app_context():
+        run = run_billing(db.session)
+        results.put((len(run.charged), len(run.failed)))
+        db.session.remove()
+
+
+def billing_figures() -> list[str]:
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from tests.support.servers import free_port
+    from tests.support.stripe_sandbox import start_stripe_sandbox
+
+    with postgres() as url, tempfile.TemporaryDirectory() as folder:
+        sandbox = start_stripe_sandbox(free_port())
+        account = sandbox.create_account("DE", "eur", name="Bench GmbH")
+        settings = _settings(url, Path(folder), sandbox.api_base)
+        app = create_app(settings)
+        with app.app_context():
+            upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        merchant_id = _connect(app, account)
+        _seed(app, merchant_id, _saved_cards(sandbox, account))
+        before = len(sandbox.requests(account))
+        context = multiprocessing.get_context("spawn")
+        results = context.Queue()
+        consumers = [
+            context.Process(target=_consumer, args=(settings, results)) for _ in range(CONSUMERS)
+        ]
+        started = time.perf_counter()
+        for process in consumers:
+            process.start()
+        outcomes = [results.get() for _ in consumers]
+        for process in consumers:
+            process.join()
+        elapsed = time.perf_counter() - started
+        keys = [
+            request["idempotency_key"] or ""
+            for request in sandbox.requests(account)[before:]
+            if request["method"] == "POST" and request["path"] == "/v1/payment_intents"
+        ]
+        sandbox.stop()
+    sent = Counter(keys)
+    resent = sum(1 for count in sent.values() if count > 1)  # a retry under one key: one charge
+    charged = sum(charged for charged, _failed in outcomes)
+    failed = sum(failed for _charged, failed in outcomes)
+    subscriptions = {key.split(":period:")[0] for key in sent}
+    right = len(sent) == COUNT == len(subscriptions)
+    return [
+        "",
+        f"## Billing run ({COUNT:,} due subscriptions, {CONSUMERS} consumers, PostgreSQL, the "
+        "sandbox over HTTP)",
+        "",
+        f"Time {elapsed:.1f} s (target under {TARGET_SECONDS} s for 10,000); charges made "
+        f"{len(sent):,} ({'as it must be' if right else 'WRONG'}: one per subscription, none "
+        f"twice; {resent} sent again under their key; the consumers counted {charged:,} "
+        f"charged, {failed} failed); {len(sent) / elapsed:.0f} charges per second.",
+    ]
+
+
+if __name__ == "__main__":
+    print("\n".join(billing_figures()))

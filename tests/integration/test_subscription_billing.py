@@ -1,0 +1,488 @@
+"""Subscriptions billed by Kassa (issue 16): against the Stripe sandbox as a real HTTP server,
+the database and a real SMTP server, the hourly billing task run as the consumer runs it while
+the scheduler's clock is moved forward.
+
+A buyer pays a monthly link by card: the subscription starts with period 0 paid and the card
+saved. A month later the period is charged once with a numbered invoice and its receipt (PDF).
+The task run twice, or by two consumers at once (on PostgreSQL: ``KASSA_TEST_DATABASE_URL``),
+charges nothing twice. A soft decline is retried on the dunning days and then succeeds; a hard
+decline is not retried and the customer is asked at once for a new method. A SEPA yearly
+subscription is noticed 14 days ahead and its debit settles. Pause and resume, cancel at the
+period's end, and a trial that starts as scheduled and is charged at its end.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from app.data.clock import scheduler_now
+from app.extensions import db
+from app.invoices.models import InvoiceStatus
+from app.links.models import PaymentLink, PaymentLinkLine
+from app.payments.models import Payment, PaymentStatus
+from app.subscriptions import billing, service
+from app.subscriptions.billing import run_billing
+from app.subscriptions.models import (
+    PeriodStatus,
+    Subscription,
+    SubscriptionPeriod,
+    SubscriptionStatus,
+)
+from tests.integration.test_invoice_core import in_threads
+from tests.integration.test_invoice_pdfs import pdf_text
+from tests.integration.test_payments import record
+from tests.integration.test_quote_payments import accepted_quote, press_pay
+from tests.support.invoice_buyers import invoicing_merchant, pay
+from tests.support.mailbox import Mailbox
+from tests.support.payments import merchant_id
+from tests.support.schedules import advance_clock, stripe_of
+from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
+from tests.support.subscriptions import (
+    BUYER,
+    add_link,
+    add_product,
+    events_of,
+    invoice_of,
+    method_outcome,
+    payments_of_invoice,
+    periods_of,
+    run_billing_task,
+    subscribe,
+    subscription_charges,
+    subscriptions_of,
+    the_subscription,
+)
+
+
+@pytest.fixture
+def merchant(client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox) -> SandboxAccount:
+    account, _merchant_id = invoicing_merchant(client, app, stripe_sandbox)
+    return account
+
+
+def monthly_subscriber(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, merchant: SandboxAccount,
+    **product: str,
+) -> Subscription:  # fmt: skip
+    slug = add_link(client, app, add_product(client, **product))
+    _buyer, _page, body = subscribe(app, stripe_sandbox, merchant, slug)
+    assert "Thank you, your payment went through" in body, body
+    return the_subscription(app)
+
+
+def to_day(app: Flask, day: date) -> None:
+    """Move the scheduler's clock to ``day`` (from the real today)."""
+    advance_clock(app, (day - date.today()).days)
+
+
+def test_a_recurring_link_paid_by_card_starts_a_subscription_billed_each_month(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    today = date.today()
+    assert subscription.status is SubscriptionStatus.ACTIVE
+    assert subscription.period_amount == 2000 and subscription.currency == "EUR"
+    assert subscription.payment_method_type == "card" and subscription.payment_method_id
+    assert subscription.processor_customer_id.startswith("cus_")
+    assert subscription.payment_method_details["last4"] == "4242"
+    [first] = subscription.periods
+    assert first.status is PeriodStatus.PAID and first.starts_on == today
+    second_start = subscription.period_start(1)
+    assert subscription.next_charge_on == second_start
+    assert subscription.current_period_end == second_start - timedelta(days=1)
+    assert [line.description for line in subscription.lines] == ["Coffee club"]
+    mailbox.clear()
+
+    assert run_billing_task(app).charged == []  # nothing due for a month
+    to_day(app, second_start - timedelta(days=1))
+    assert run_billing_task(app).charged == []
+    advance_clock(app, 1)
+    run = run_billing_task(app)
+    second = periods_of(app, subscription.id)[1]
+    assert run.charged == [second.id] and second.status is PeriodStatus.PAID
+    invoice = invoice_of(app, second.invoice_id)
+    assert invoice.number and invoice.total == 2000 and invoice.status is InvoiceStatus.PAID
+    [payment] = payments_of_invoice(app, second.invoice_id)
+    assert payment.status is PaymentStatus.SUCCEEDED and payment.amount == 2000
+    receipt = mailbox.wait_for(BUYER, subject=invoice.number or "")
+    [pdf] = [p for p in receipt.message.walk() if p.get_content_type() == "application/pdf"]
+    assert "Coffee club" in pdf_text(pdf.get_payload(decode=True))
+    renewed = the_subscription(app)
+    assert renewed.current_period == 1 and renewed.next_charge_on == renewed.period_start(2)
+
+    assert run_billing_task(app).charged == []  # a rerun charges nothing
+    assert len(subscription_charges(stripe_sandbox, merchant)) == 1
+    kinds = [event.kind for event in events_of(app, subscription.id)]
+    assert kinds == ["started", "invoiced", "paid"]
+
+
+def test_two_consumers_and_a_rerun_charge_a_period_once(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    to_day(app, subscription.period_start(1))
+
+    def consumer(_n: int) -> list[int]:
+        with app.app_context():
+            try:
+                return run_billing(db.session).charged
+            finally:
+                db.session.remove()
+
+    results = in_threads(2, consumer)
+    second = periods_of(app, subscription.id)[1]
+    assert sorted(results, key=len) == [[], [second.id]], results  # type: ignore[arg-type]
+    assert run_billing_task(app).charged == []
+    assert len(subscription_charges(stripe_sandbox, merchant)) == 1
+    assert second.status is PeriodStatus.PAID and second.attempts == 1
+    assert len(payments_of_invoice(app, second.invoice_id)) == 1
+
+
+def test_a_soft_decline_is_retried_on_the_dunning_days_and_then_succeeds(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    method_outcome(
+        stripe_sandbox, subscription.payment_method_id,
+        code="card_declined", decline_code="insufficient_funds",
+    )  # fmt: skip
+    due = subscription.period_start(1)
+    to_day(app, due)
+    mailbox.clear()
+
+    run = run_billing_task(app)
+    second = periods_of(app, subscription.id)[1]
+    assert run.failed == [second.id] and second.status is PeriodStatus.FAILED
+    assert (
+        second.retry_on == due + timedelta(days=1) and second.decline_code == "insufficient_funds"
+    )
+    assert the_subscription(app).status is SubscriptionStatus.PAST_DUE
+    failed = mailbox.wait_for(BUYER, subject="we will try again")
+    assert "€20.00" in failed.text and "Visa •••• 4242" in failed.text
+
+    assert run_billing_task(app).charged == []  # not before its day
+    advance_clock(app, 1)  # day 1: retried, declined again; next on day 3
+    assert run_billing_task(app).failed == [second.id]
+    assert periods_of(app, subscription.id)[1].retry_on == due + timedelta(days=3)
+    method_outcome(stripe_sandbox, subscription.payment_method_id, "succeed")
+    advance_clock(app, 2)  # day 3: it goes through
+    assert run_billing_task(app).charged == [second.id]
+    paid = periods_of(app, subscription.id)[1]
+    assert paid.status is PeriodStatus.PAID and paid.attempts == 3
+    assert the_subscription(app).status is SubscriptionStatus.ACTIVE
+    keys = subscription_charges(stripe_sandbox, merchant)
+    assert len(keys) == 3 and len(set(keys)) == 3 and keys[1].endswith(":attempt:2")
+    assert keys[0].split(":")[2:] == ["subscription", str(subscription.id), "period", "1"]
+    failures = [e.detail for e in events_of(app, subscription.id) if e.kind == "payment_failed"]
+    assert [(f["attempt"], f["reason"]) for f in failures] == [
+        (1, "soft_decline"),
+        (2, "soft_decline"),
+    ]
+    assert len(payments_of_invoice(app, paid.invoice_id)) == 3  # one invoice, three tries
+
+
+def test_a_hard_decline_asks_for_a_new_method_at_once_and_is_not_retried(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    method_outcome(
+        stripe_sandbox, subscription.payment_method_id,
+        code="card_declined", decline_code="stolen_card",
+    )  # fmt: skip
+    to_day(app, subscription.period_start(1))
+    mailbox.clear()
+
+    assert len(run_billing_task(app).failed) == 1
+    second = periods_of(app, subscription.id)[1]
+    assert second.status is PeriodStatus.FAILED and second.retry_on is None
+    asked = mailbox.wait_for(BUYER, subject="please set a new payment method")
+    assert "€20.00" in asked.text and "/i/" in asked.text  # the invoice, payable by hand
+    past_due = the_subscription(app)
+    assert past_due.status is SubscriptionStatus.PAST_DUE and past_due.needs_new_method
+    [failure] = [e.detail for e in events_of(app, subscription.id) if e.kind == "payment_failed"]
+    assert failure["reason"] == "hard_decline" and failure["code"] == "stolen_card"
+
+    for _day in range(8):  # never retried on that card
+        advance_clock(app, 1)
+        run = run_billing_task(app)
+        assert run.charged == [] and run.failed == []
+    assert len(subscription_charges(stripe_sandbox, merchant)) == 1
+
+
+def test_a_yearly_sepa_subscription_is_noticed_14_days_ahead_and_its_debit_settles(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    product = add_product(client, name="Annual membership", amount="120.00", interval="year")
+    slug = add_link(client, app, product)
+    subscribe(app, stripe_sandbox, merchant, slug, "sepa_debit")
+    subscription = the_subscription(app)
+    assert subscription.payment_method_type == "sepa_debit"
+    assert subscription.periods[0].status is PeriodStatus.PROCESSING  # the first debit clears
+    stripe_sandbox.control("POST", "/_sandbox/advance")
+    record(app, merchant_id(app), payments_of_checkout_intent(app, subscription))
+    assert periods_of(app, subscription.id)[0].status is PeriodStatus.PAID
+    due = subscription.period_start(1)
+    mailbox.clear()
+
+    to_day(app, due - timedelta(days=15))
+    assert run_billing_task(app).notified == []
+    advance_clock(app, 1)  # 14 days ahead: the scheme's notice (and the yearly reminder)
+    run = run_billing_task(app)
+    second = periods_of(app, subscription.id)[1]
+    assert run.notified == [second.id] and run.charged == []
+    notice = mailbox.wait_for(BUYER, subject="will charge €120.00")
+    assert "SEPA Direct Debit •••• 3000" in notice.text, notice.text
+    assert run_billing_task(app).notified == []  # once
+
+    advance_clock(app, 13)
+    assert run_billing_task(app).charged == []  # the notice has not run yet
+    advance_clock(app, 1)
+    assert run_billing_task(app).charged == [second.id]
+    charged = periods_of(app, subscription.id)[1]
+    assert charged.status is PeriodStatus.PROCESSING  # the debit is clearing
+    assert the_subscription(app).current_period == 0
+    [payment] = payments_of_invoice(app, charged.invoice_id)
+    assert payment.status is PaymentStatus.PROCESSING
+
+    stripe_sandbox.control("POST", "/_sandbox/advance")
+    record(app, merchant_id(app), payment.intent_id)
+    assert periods_of(app, subscription.id)[1].status is PeriodStatus.PAID
+    settled = the_subscription(app)
+    assert settled.current_period == 1 and settled.next_charge_on == settled.period_start(2)
+    assert invoice_of(app, charged.invoice_id).status is InvoiceStatus.PAID
+
+
+def payments_of_checkout_intent(app: Flask, subscription: Subscription) -> str:
+    """The intent of the checkout payment that paid period 0."""
+    with app.app_context():
+        payment = db.session.get_one(Payment, subscription.periods[0].payment_id)
+        return payment.intent_id
+
+
+def test_pause_skips_charges_and_resume_bills_again(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    today = date.today()
+    with app.app_context():
+        row = db.session.get_one(Subscription, subscription.id)
+        service.pause(db.session, row, until=None, today=today)
+        db.session.commit()
+    to_day(app, subscription.period_start(2) + timedelta(days=3))
+    assert run_billing_task(app).charged == []  # periods 1 and 2 passed while paused
+    assert the_subscription(app).status is SubscriptionStatus.PAUSED
+
+    with app.app_context():
+        row = db.session.get_one(Subscription, subscription.id)
+        service.resume(db.session, row, today=subscription.period_start(2) + timedelta(days=3))
+        db.session.commit()
+    resumed = the_subscription(app)
+    assert resumed.status is SubscriptionStatus.ACTIVE and resumed.next_period == 3
+    assert run_billing_task(app).charged == []
+    to_day(app, resumed.period_start(3))
+    run = run_billing_task(app)
+    assert len(run.charged) == 1
+    assert [
+        p.number for p in periods_of(app, subscription.id) if p.status is PeriodStatus.PAID
+    ] == [
+        0,
+        3,
+    ]
+    kinds = [event.kind for event in events_of(app, subscription.id)]
+    assert "paused" in kinds and "resumed" in kinds
+
+
+def test_a_pause_until_a_date_resumes_by_itself(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    until = subscription.period_start(1) + timedelta(days=10)
+    with app.app_context():
+        row = db.session.get_one(Subscription, subscription.id)
+        service.pause(db.session, row, until=until, today=date.today())
+        db.session.commit()
+    to_day(app, until)
+    assert run_billing_task(app).charged == []
+    resumed = the_subscription(app)
+    assert resumed.status is SubscriptionStatus.ACTIVE and resumed.next_period == 2
+
+
+def test_cancel_at_period_end_charges_nothing_more_and_ends_with_the_period(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    with app.app_context():
+        row = db.session.get_one(Subscription, subscription.id)
+        service.cancel_at_period_end(db.session, row, reason="Too much coffee", by="customer")
+        db.session.commit()
+    assert the_subscription(app).status is SubscriptionStatus.ACTIVE  # the paid month runs on
+    to_day(app, subscription.period_start(1) - timedelta(days=1))
+    assert run_billing_task(app).ended == []
+    advance_clock(app, 1)
+    run = run_billing_task(app)
+    assert run.ended == [subscription.id] and run.charged == []
+    ended = the_subscription(app)
+    assert ended.status is SubscriptionStatus.CANCELED and ended.canceled_by == "customer"
+    assert ended.cancel_reason == "Too much coffee" and ended.next_charge_on is None
+    advance_clock(app, 40)
+    assert run_billing_task(app).charged == []
+    assert subscription_charges(stripe_sandbox, merchant) == []
+
+
+def test_a_trial_starts_as_scheduled_and_is_charged_when_it_ends(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    trial = add_product(client, name="Coffee club", trial_days="14")
+    setup_fee = add_product(client, name="Welcome box", amount="5.00", interval="")
+    slug = add_link(client, app, setup_fee)
+    add_line(client, app, slug, trial)
+    _buyer, _page, body = subscribe(app, stripe_sandbox, merchant, slug)
+    assert "Thank you, your payment went through" in body, body
+    subscription = the_subscription(app)
+    assert subscription.status is SubscriptionStatus.SCHEDULED
+    assert subscription.anchor_on == date.today() + timedelta(days=14)
+    assert subscription.periods == [] and subscription.next_charge_on == subscription.anchor_on
+
+    to_day(app, subscription.anchor_on - timedelta(days=1))
+    assert run_billing_task(app).charged == []
+    advance_clock(app, 1)
+    run = run_billing_task(app)
+    [first] = periods_of(app, subscription.id)
+    assert run.charged == [first.id] and first.status is PeriodStatus.PAID
+    started = the_subscription(app)
+    assert started.status is SubscriptionStatus.ACTIVE and started.current_period == 0
+    assert started.next_charge_on == started.period_start(1)
+    assert invoice_of(app, first.invoice_id).total == 2000
+
+
+def add_line(client: FlaskClient, app: Flask, slug: str, product_id: int) -> None:
+    """A second line on the link (the trial product beside the setup fee)."""
+    with app.app_context():
+        link = db.session.scalars(db.select(PaymentLink).where(PaymentLink.slug == slug)).one()
+        db.session.add(
+            PaymentLinkLine(
+                merchant_id=link.merchant_id, link_id=link.id, product_id=product_id,
+                quantity=1, min_quantity=1, max_quantity=1,
+            )
+        )  # fmt: skip
+        db.session.commit()
+
+
+def test_the_first_subscription_is_recorded_once_whoever_records_the_payment(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    record(app, merchant_id(app), payments_of_checkout_intent(app, subscription))
+    assert len(subscriptions_of(app)) == 1
+
+
+def test_of_two_consumers_that_both_read_a_period_as_due_one_claims_it(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    """The race the threads above may or may not meet, made certain: both consumers read the
+    period notified (due), then each claims it; the guarded UPDATE lets one through."""
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    to_day(app, subscription.period_start(1))
+    with app.app_context():
+        row = db.session.get_one(Subscription, subscription.id)
+        period = billing.period_row(db.session, row, 1)
+        now = scheduler_now(db.session)
+        notice = billing.notice_of(row, service.billing_settings(db.session, row.merchant_id))
+        billing.notify(db.session, row, period, now, notice)
+        db.session.commit()
+        period_id = period.id
+    with app.app_context(), Session(db.engine) as first, Session(db.engine) as second:
+        read_first = first.get_one(SubscriptionPeriod, period_id)
+        read_second = second.get_one(SubscriptionPeriod, period_id)
+        assert read_first.status is read_second.status is PeriodStatus.NOTIFIED
+        assert billing.claim(first, read_first, now)
+        first.commit()
+        assert not billing.claim(second, read_second, now)
+        second.commit()
+    [claimed] = [p for p in periods_of(app, subscription.id) if p.number == 1]
+    assert claimed.status is PeriodStatus.PROCESSING and claimed.attempts == 1
+
+
+def test_a_paid_quotes_recurring_line_becomes_a_subscription_once_and_renews(
+    app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    buyer = app.test_client()
+    quote_id, token = accepted_quote(app, buyer)
+    pay(app, stripe_sandbox, merchant, buyer, press_pay(buyer, token))
+    assert subscriptions_of(app) == []  # the billing task starts it
+
+    run_billing_task(app)
+    subscription = the_subscription(app)
+    assert subscription.status is SubscriptionStatus.ACTIVE
+    assert subscription.source_reference.startswith("quote-line:")
+    assert subscription.period_amount == 10000 and subscription.payment_method_type == "card"
+    assert subscription.payment_method_id and subscription.processor_customer_id
+    run_billing_task(app)
+    assert len(subscriptions_of(app)) == 1  # once
+
+    to_day(app, subscription.anchor_on)
+    run = run_billing_task(app)
+    [first] = periods_of(app, subscription.id)
+    assert run.charged == [first.id] and first.status is PeriodStatus.PAID
+    assert invoice_of(app, first.invoice_id).total == 10000
+    assert [event.kind for event in events_of(app, subscription.id)][:2] == [
+        "scheduled",
+        "from_quote",
+    ]
+    assert quote_id
+
+
+def test_a_new_method_after_a_hard_decline_charges_the_past_due_period_at_once(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    method_outcome(
+        stripe_sandbox, subscription.payment_method_id,
+        code="expired_card", decline_code="expired_card",
+    )  # fmt: skip
+    to_day(app, subscription.period_start(1))
+    assert len(run_billing_task(app).failed) == 1
+    assert run_billing_task(app).charged == []  # not again on the same card
+
+    client_stripe = stripe_of(stripe_sandbox, merchant)
+    card = client_stripe.v1.payment_methods.attach(
+        "pm_card_mastercard", params={"customer": subscription.processor_customer_id}
+    )
+    with app.app_context():
+        row = db.session.get_one(Subscription, subscription.id)
+        new_method = service.MethodSpec(
+            card.id, "card", {"type": "card", "brand": "mastercard", "last4": "4444"},
+            subscription.processor_customer_id,
+        )  # fmt: skip
+        assert service.replace_payment_method(db.session, row, new_method)
+        assert not service.replace_payment_method(db.session, row, new_method)  # a replay
+        db.session.commit()
+        run = billing.bill_subscription(db.session, subscription.id)
+        db.session.remove()
+    second = periods_of(app, subscription.id)[1]
+    assert run.charged == [second.id] and second.status is PeriodStatus.PAID
+    assert second.attempts == 2 and second.failed_method_id == subscription.payment_method_id
+    recovered = the_subscription(app)
+    assert recovered.status is SubscriptionStatus.ACTIVE and not recovered.needs_new_method
+    assert recovered.payment_method_details["last4"] == "4444"
