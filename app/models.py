@@ -23,6 +23,7 @@ from app.links import models as links
 from app.mail_log import models as mail_log
 from app.merchants import models as merchants
 from app.payments import models as payments
+from app.portal import models as portal
 from app.processors import models as processors
 from app.quotes import models as quotes
 from app.reports import models as reports
@@ -41,6 +42,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     mail_log,
     merchants,
     payments,
+    portal,
     processors,
     quotes,
     reports,
