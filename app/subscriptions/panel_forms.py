@@ -17,6 +17,7 @@ from app.web.forms import (
     max_length,
     multiline_text,
     plain_text,
+    required,
     strip_whitespace,
 )
 
@@ -61,6 +62,7 @@ class CancelForm(KassaForm):
             ("now", _l("Now: nothing more is charged")),
         ],
         default="period_end",
+        validators=[required()],
     )
     reason = TextAreaField(
         _l("Reason (optional)"),

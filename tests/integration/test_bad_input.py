@@ -28,6 +28,7 @@ from app.checkout import forms as checkout_forms
 from app.checkout.service import open_checkout
 from app.core.clock import utcnow
 from app.customers import forms as customer_forms
+from app.customers.models import Customer
 from app.extensions import db
 from app.invoices import delivery_forms as invoice_delivery_forms
 from app.invoices import forms as invoice_forms
@@ -40,12 +41,15 @@ from app.merchants import forms as merchant_forms
 from app.merchants.models import Merchant
 from app.payments import forms as payment_forms
 from app.payments.models import Payment, WebhookEvent
+from app.portal import forms as portal_forms
 from app.processors import forms as processor_forms
 from app.quotes import forms as quote_forms
 from app.quotes.models import Quote
 from app.reports import forms as report_forms
 from app.settings import forms as settings_forms
 from app.storefront import forms as storefront_forms
+from app.subscriptions import forms as billing_forms
+from app.subscriptions import panel_forms as subscription_forms
 from app.web.forms import DateInputField, KassaForm
 from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
@@ -751,6 +755,41 @@ def paid_payment_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str
     return f"/panel/payments/{payment_id}"
 
 
+def subscription_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """The page of a monthly subscription of the signed-in owner's customer."""
+    from app.subscriptions.models import SubscriptionSource
+    from app.subscriptions.service import LineSpec, NewSubscription, start_subscription
+
+    sign_up(client, email="owner@example.com")
+    customer_id = add_invoice_customer(app, "owner@example.com")
+    with app.app_context():
+        customer = db.session.get_one(Customer, customer_id)
+        spec = NewSubscription(
+            customer=customer, source=SubscriptionSource.CHECKOUT, source_reference="chk_1",
+            currency="EUR", interval="month", interval_count=1, anchor_on=date.today(),
+            lines=(LineSpec("Coffee club", 1, 2000),), period_amount=2000,
+        )  # fmt: skip
+        merchant = db.session.get_one(Merchant, customer.merchant_id)
+        started = start_subscription(db.session, merchant, spec)
+        assert started is not None
+        db.session.commit()
+        return f"/panel/subscriptions/{started.id}"
+
+
+def portal_link_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
+    """The page of the portal link the owner emailed their subscriber."""
+    page = subscription_page(client, app, mailbox)
+    assert post_form(client, page, page + "/portal-link", {}).status_code == 302
+    return urlsplit(emailed_link("grace@example.com", path="/portal/open/")).path
+
+
+def portal_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
+    """The subscriber's portal, opened with the link (in the owner's browser)."""
+    link = portal_link_page(client, app, mailbox)
+    assert post_form(client, link, link, {}).status_code == 302
+    return "/portal/"
+
+
 def stored_event_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
     """The events page of a merchant whose card payment's event Kassa stored (a delivery that
     failed): replaying it is the form. The page lists events before the id in ``before``."""
@@ -816,6 +855,52 @@ FORMS += [
         # left out: payments, and a filter left out does not narrow
         optional={"kind", "status", "method", "currency", "document_type", "start", "end"},
     ),
+    FormCase(
+        subscription_forms.SubscriptionFilterForm,
+        owner_page("/panel/subscriptions/"),
+        {"status": "active", "q": "grace"},
+        optional={"status", "q"},
+        sent_with_get=True,
+    ),
+    FormCase(
+        subscription_forms.PauseForm,
+        subscription_page,
+        {"until": (date.today() + timedelta(days=30)).isoformat()},
+        optional={"until"},  # left out: until resumed
+    ),
+    FormCase(subscription_forms.ActionForm, subscription_page, {}),
+    FormCase(
+        subscription_forms.CancelForm,
+        subscription_page,
+        {"when": "period_end", "reason": "Moving abroad"},
+        optional={"reason"},
+    ),
+    FormCase(
+        billing_forms.BillingSettingsForm,
+        owner_page("/panel/subscriptions/settings"),
+        {
+            "card_retry_days": "1, 3",
+            "retry_bank_debits": "y",
+            "after_last_try": "cancel",
+            "reminder_week": "0",
+            "reminder_month": "3",
+            "reminder_quarter": "7",
+            "reminder_year": "14",
+            "customers_may_cancel": "y",
+            "customers_may_pause": "",
+        },
+        optional={
+            "card_retry_days",
+            "retry_bank_debits",
+            "customers_may_cancel",
+            "customers_may_pause",
+        },
+    ),
+    FormCase(portal_forms.OpenForm, portal_link_page, {}),
+    FormCase(
+        portal_forms.PortalCancelForm, portal_page, {"reason": "Too much"}, optional={"reason"}
+    ),
+    FormCase(portal_forms.PortalActionForm, portal_page, {}),
 ]
 
 
@@ -856,6 +941,8 @@ ACTIONS = {
     invoice_delivery_forms.SendInvoiceForm: "/panel/invoices/1/send",
     report_forms.ExportFormatForm: "/panel/reports/exports/format",
     report_forms.ExportForm: "/panel/reports/exports",
+    portal_forms.PortalCancelForm: "/portal/subscriptions/1/cancel",
+    portal_forms.PortalActionForm: "/portal/subscriptions/1/pause",
 }
 
 
@@ -877,6 +964,9 @@ ACTIONS_BELOW_PAGE = {
     quote_forms.PayQuoteForm: "/pay",
     payment_forms.RefundForm: "/refund",
     payment_forms.ResendReceiptForm: "/receipt",
+    subscription_forms.PauseForm: "/pause",
+    subscription_forms.ActionForm: "/portal-link",
+    subscription_forms.CancelForm: "/cancel",
 }
 
 
@@ -1046,6 +1136,10 @@ REFUSE_DUPLICATES = {settings_forms.FeeForm, settings_forms.DiscountForm,
                      settings_forms.CurrencyForm}  # fmt: skip
 
 
+# Forms that use up what their page offers (a portal link opens once).
+SINGLE_USE = {portal_forms.OpenForm}
+
+
 @pytest.mark.parametrize("case", FORMS, ids=[c.form.__name__ for c in FORMS])
 def test_the_same_post_twice_never_fails(
     case: FormCase,
@@ -1057,6 +1151,13 @@ def test_the_same_post_twice_never_fails(
     """A double submit, or a second tab saving what the first saved: a row that exists already."""
     url = case.page(client, app, mailbox)
     valid = _valid(case, stripe_sandbox)
+    if case.form in SINGLE_USE:  # the second post, from the page shown before the first: gone
+        from tests.conftest import csrf_token_from
+
+        token = csrf_token_from(client.get(url).get_data(as_text=True))
+        posts = [client.post(url, data={"csrf_token": token, **valid}) for _ in range(2)]
+        assert [post.status_code for post in posts] == [302, 410]
+        return
     first = _post(client, case, url, valid)
     second = _post(client, case, url, valid)
     assert first.status_code < 500 and second.status_code < 500
