@@ -37,6 +37,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "past_due": _l("Past due"),
     "left_past_due": _l("No longer past due"),
     "method_updated": _l("Payment method updated"),
+    "billing_address_updated": _l("Billing address changed"),
     "paused": _l("Paused"),
     "resumed": _l("Resumed"),
     "cancel_scheduled": _l("Set to cancel at the end of the period"),

@@ -18,11 +18,12 @@ from app.merchants.auth import current_merchant, login_required, signed_in_user
 from app.merchants.scoping import get_owned_or_404
 from app.portal import service as portal
 from app.reports.exports import csv_chunks, export_format
-from app.subscriptions import blueprint, listing, service
+from app.subscriptions import blueprint, listing, management, service
 from app.subscriptions.labels import PERIOD_LABELS, STATUS_LABELS, event_label
 from app.subscriptions.models import Subscription
 from app.subscriptions.panel_forms import (
     ActionForm,
+    BillingAddressForm,
     CancelForm,
     PauseForm,
     SubscriptionFilterForm,
@@ -164,4 +165,28 @@ def email_portal_link(subscription_id: int) -> Response:
         on_success=_back(found),
         template="subscriptions/detail.html",
         context=lambda: _page(found, link_form=form),
+    )
+
+
+@blueprint.route("/<int:subscription_id>/billing-address", methods=["GET", "POST"])
+@login_required
+def billing_address(subscription_id: int) -> Response:
+    found = get_owned_or_404(Subscription, subscription_id)
+    form = BillingAddressForm()
+    if not form.is_submitted():
+        form.fill(found.billing_address)
+    return submit_form(
+        form,
+        lambda: management.update_billing_address(
+            db.session,
+            found,
+            form.address(),
+            today=scheduler_today(db.session),
+            override=bool(form.override.data),
+            user_id=signed_in_user().id,
+        ),
+        message=_("The billing address is saved."),
+        on_success=_back(found),
+        template="subscriptions/billing_address.html",
+        context=lambda: {"subscription": found, "form": form},
     )

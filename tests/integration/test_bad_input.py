@@ -896,6 +896,28 @@ FORMS += [
             "customers_may_pause",
         },
     ),
+    FormCase(
+        subscription_forms.BillingAddressForm,
+        subscription_page,
+        {
+            "billing_line1": "Storgatan 1",
+            "billing_line2": "",
+            "billing_postal_code": "111 22",
+            "billing_city": "Stockholm",
+            "billing_state": "",
+            "billing_country": "SE",
+            "override": "y",  # its next charge is today
+        },
+        optional={
+            "billing_line1",
+            "billing_line2",
+            "billing_postal_code",
+            "billing_city",
+            "billing_state",
+            "billing_country",
+            "override",
+        },
+    ),
     FormCase(portal_forms.OpenForm, portal_link_page, {}),
     FormCase(
         portal_forms.PortalCancelForm, portal_page, {"reason": "Too much"}, optional={"reason"}
@@ -967,6 +989,7 @@ ACTIONS_BELOW_PAGE = {
     subscription_forms.PauseForm: "/pause",
     subscription_forms.ActionForm: "/portal-link",
     subscription_forms.CancelForm: "/cancel",
+    subscription_forms.BillingAddressForm: "/billing-address",
 }
 
 

@@ -12,7 +12,9 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
+from app.extensions import db
 from app.subscriptions.models import Subscription, SubscriptionStatus
 from tests.conftest import csrf_token_from
 from tests.support.accounts import post_form, sign_up
@@ -164,3 +166,54 @@ def test_another_merchant_sees_and_changes_nothing(app: Flask, subscription: Sub
         )
         assert posted.status_code == 404
     assert the_subscription(app).status is SubscriptionStatus.ACTIVE
+
+
+ADDRESS = {"billing_line1": "Storgatan 1", "billing_line2": "", "billing_postal_code": "111 22",
+           "billing_city": "Stockholm", "billing_state": "", "billing_country": "SE"}  # fmt: skip
+
+
+def charge_in(app: Flask, subscription: Subscription, days: int) -> None:
+    """The next charge ``days`` from today (as the billing run will have moved it)."""
+    with app.app_context():
+        db.session.execute(
+            update(Subscription)
+            .where(Subscription.id == subscription.id)
+            .values(next_charge_on=date.today() + timedelta(days=days))
+        )
+        db.session.commit()
+
+
+def test_the_billing_address_is_edited_but_not_within_2_days_of_a_charge_unless_told(
+    client: FlaskClient, app: Flask, subscription: Subscription
+) -> None:
+    page = f"/panel/subscriptions/{subscription.id}/billing-address"
+    charge_in(app, subscription, 20)
+    saved = post_form(client, page, page, ADDRESS)
+    assert saved.status_code == 302
+    assert the_subscription(app).billing_address["city"] == "Stockholm"
+    assert "The billing address is saved." in page_of(client, subscription)
+
+    charge_in(app, subscription, 1)
+    moved = {**ADDRESS, "billing_city": "Uppsala"}
+    refused = post_form(client, page, page, moved)
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert "The next charge is less than 2 days away." in body and 'value="Uppsala"' in body
+    assert the_subscription(app).billing_address["city"] == "Stockholm"
+
+    overridden = post_form(client, page, page, {**moved, "override": "y"})
+    assert overridden.status_code == 302
+    assert the_subscription(app).billing_address["city"] == "Uppsala"
+    history = page_of(client, subscription).split('id="history-heading"', 1)[1]
+    assert history.count("Billing address changed") == 2
+
+
+def test_an_ended_subscription_is_not_edited(
+    client: FlaskClient, app: Flask, subscription: Subscription
+) -> None:
+    assert act(client, subscription, "cancel", when="now").status_code == 302
+    page = f"/panel/subscriptions/{subscription.id}/billing-address"
+    refused = post_form(client, page, page, ADDRESS)
+    assert refused.status_code == 422
+    assert "This subscription has ended" in refused.get_data(as_text=True)
+    assert "Change the billing address" not in page_of(client, subscription)
