@@ -28,7 +28,6 @@ from app.checkout import forms as checkout_forms
 from app.checkout.service import open_checkout
 from app.core.clock import utcnow
 from app.customers import forms as customer_forms
-from app.customers.models import Customer
 from app.extensions import db
 from app.invoices import delivery_forms as invoice_delivery_forms
 from app.invoices import forms as invoice_forms
@@ -71,6 +70,7 @@ from tests.support.settings import (
     save_storefront,
 )
 from tests.support.stripe_sandbox import StripeSandbox, session_sandbox
+from tests.support.subscription_rows import started_subscription
 from tests.unit.test_images import png_declaring
 
 SCRIPT = "<script>alert('x')</script>"
@@ -757,23 +757,8 @@ def paid_payment_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str
 
 def subscription_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
     """The page of a monthly subscription of the signed-in owner's customer."""
-    from app.subscriptions.models import SubscriptionSource
-    from app.subscriptions.service import LineSpec, NewSubscription, start_subscription
-
     sign_up(client, email="owner@example.com")
-    customer_id = add_invoice_customer(app, "owner@example.com")
-    with app.app_context():
-        customer = db.session.get_one(Customer, customer_id)
-        spec = NewSubscription(
-            customer=customer, source=SubscriptionSource.CHECKOUT, source_reference="chk_1",
-            currency="EUR", interval="month", interval_count=1, anchor_on=date.today(),
-            lines=(LineSpec("Coffee club", 1, 2000),), period_amount=2000,
-        )  # fmt: skip
-        merchant = db.session.get_one(Merchant, customer.merchant_id)
-        started = start_subscription(db.session, merchant, spec)
-        assert started is not None
-        db.session.commit()
-        return f"/panel/subscriptions/{started.id}"
+    return f"/panel/subscriptions/{started_subscription(app)}"
 
 
 def portal_link_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:

@@ -34,8 +34,7 @@ from app.reports.jobs import download_token, exports_folder
 from app.reports.models import ExportJob, ExportKind, ExportStatus
 from app.settings.models import CustomField, Discount, Fee, TaxRate
 from app.storefront.models import StorefrontCategory, StorefrontProduct
-from app.subscriptions.models import Subscription, SubscriptionSource
-from app.subscriptions.service import LineSpec, NewSubscription, start_subscription
+from app.subscriptions.models import Subscription
 from tests.conftest import SECRET_KEY
 from tests.integration.test_invitations import invite, invite_and_join
 from tests.integration.test_payments import connected
@@ -59,6 +58,7 @@ from tests.support.settings import (
     list_in_shop,
 )
 from tests.support.stripe_sandbox import StripeSandbox
+from tests.support.subscription_rows import started_subscription
 
 
 @dataclass
@@ -253,22 +253,7 @@ def subscription_of_a(t: Tenants) -> int:
     """A monthly subscription of one of merchant A's customers."""
     with t.app.app_context():
         existing = db.session.scalars(select(Subscription.id)).first()
-    if existing is not None:
-        return existing
-    customer_id = add_invoice_customer(t.app, "a@example.com")
-    with t.app.app_context():
-        customer = db.session.get_one(Customer, customer_id)
-        spec = NewSubscription(
-            customer=customer, source=SubscriptionSource.CHECKOUT, source_reference="chk_a",
-            currency="EUR", interval="month", interval_count=1, anchor_on=date.today(),
-            lines=(LineSpec("Coffee club", 1, 2000),), period_amount=2000,
-        )  # fmt: skip
-        started = start_subscription(
-            db.session, db.session.get_one(Merchant, customer.merchant_id), spec
-        )
-        assert started is not None
-        db.session.commit()
-        return started.id
+    return existing if existing is not None else started_subscription(t.app, "a@example.com")
 
 
 # URL argument name -> makes merchant A's object and returns the value for the URL.
