@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, session, url_for
+from flask import abort, current_app, redirect, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -43,6 +43,10 @@ def open_link(token: str) -> Response:
     return redirect(url_for("portal.portal"))
 
 
+def _secret_key() -> str:
+    return str(current_app.extensions["kassa_settings"].secret_key)
+
+
 def _visit() -> service.Visit:
     visit = service.visit_of(db.session, session.get(VISIT_KEY), utcnow())
     if visit is None:
@@ -54,7 +58,7 @@ def _shell(visit: service.Visit) -> dict[str, Any]:
     return {
         "merchant": visit.merchant,
         "branding": service.branding(db.session, visit),
-        "test_mode": service.portal_page(db.session, visit).test_mode,
+        "test_mode": service.portal_page(db.session, visit, _secret_key()).test_mode,
     }
 
 
@@ -66,7 +70,7 @@ def _page(
     return {
         **_shell(visit),
         "customer": visit.customer,
-        "portal_page": service.portal_page(db.session, visit),
+        "portal_page": service.portal_page(db.session, visit, _secret_key()),
         "status_labels": STATUS_LABELS,
         "cancel_forms": {int(key): form for key, form in cancel_forms.items()},
         "new_cancel_form": lambda: PortalCancelForm(formdata=None),

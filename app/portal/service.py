@@ -13,6 +13,8 @@ from app.core.errors import ServiceError
 from app.core.tokens import new_secret_token, token_digest
 from app.customers.models import Customer
 from app.extensions import DbSession
+from app.invoices.models import Invoice
+from app.invoices.service import SHOWN_STATUS_LABELS, buyer_token, shown_status
 from app.mail import public_url_for, send_email
 from app.merchants.models import Merchant
 from app.portal.models import PortalLink
@@ -119,19 +121,57 @@ def visit_of(session: DbSession, visit_token: str | None, now: datetime) -> Visi
 
 
 @dataclass(frozen=True)
+class PortalInvoice:
+    """One of the customer's invoices (a paid one is their receipt), with its status in
+    their words and the token of its customer address (``/i/<token>``, its PDF)."""
+
+    invoice: Invoice
+    status: str
+    token: str
+
+
+@dataclass(frozen=True)
 class PortalPage:
     subscriptions: list[Subscription]
+    invoices: list[PortalInvoice]
     settings: SubscriptionSettings
     test_mode: bool
 
 
-def portal_page(session: DbSession, visit: Visit) -> PortalPage:
+INVOICES_SHOWN = 24
+
+
+def portal_page(session: DbSession, visit: Visit, secret_key: str) -> PortalPage:
     account = connected_account(session, visit.merchant)
     return PortalPage(
         subscriptions.subscriptions_of_customer(session, visit.customer),
+        customer_invoices(session, visit, secret_key),
         subscriptions.billing_settings(session, visit.merchant.id),
         account is None or not account.livemode,
     )
+
+
+def customer_invoices(session: DbSession, visit: Visit, secret_key: str) -> list[PortalInvoice]:
+    """The customer's issued invoices (drafts have no address), the newest first."""
+    invoices = session.scalars(
+        select(Invoice)
+        .where(
+            Invoice.merchant_id == visit.merchant.id,
+            Invoice.customer_id == visit.customer.id,
+            Invoice.token_encrypted.is_not(None),
+        )
+        .order_by(Invoice.id.desc())
+        .limit(INVOICES_SHOWN)
+    )
+    today = utcnow().date()
+    return [
+        PortalInvoice(
+            invoice,
+            str(SHOWN_STATUS_LABELS[shown_status(invoice, today)]),
+            buyer_token(invoice, secret_key),
+        )
+        for invoice in invoices
+    ]
 
 
 def branding(session: DbSession, visit: Visit) -> CheckoutSettings:

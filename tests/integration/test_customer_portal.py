@@ -6,15 +6,17 @@ without the visit, gets nothing; a visit reaches only its own customer's subscri
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.extensions import db
+from app.invoices.models import Invoice
 from app.portal.models import PortalLink
 from app.subscriptions.models import Subscription, SubscriptionStatus
 from tests.conftest import csrf_token_from
@@ -22,8 +24,16 @@ from tests.integration.test_subscription_pages import act
 from tests.support.accounts import emailed_link
 from tests.support.invoice_buyers import invoicing_merchant
 from tests.support.mailbox import Mailbox
+from tests.support.schedules import advance_clock
 from tests.support.stripe_sandbox import StripeSandbox
-from tests.support.subscriptions import BUYER, add_link, add_product, subscribe, the_subscription
+from tests.support.subscriptions import (
+    BUYER,
+    add_link,
+    add_product,
+    run_billing_task,
+    subscribe,
+    the_subscription,
+)
 
 
 @pytest.fixture
@@ -58,6 +68,7 @@ def test_the_link_opens_the_portal_once(
     portal = customer.get("/portal/").get_data(as_text=True)
     assert "Coffee club" in portal and "€20.00" in portal and "4242" in portal
     assert f'data-testid="portal-status-{subscription.id}">Active' in portal
+    assert "No invoices yet." in portal  # the first period was paid at the checkout
 
     assert customer.get(path).status_code == 410  # used
     another = app.test_client()
@@ -145,3 +156,25 @@ def test_a_customer_without_email_gets_no_link_and_the_merchant_is_told(
     assert "This customer has no email address to send the link to." in refused.get_data(
         as_text=True
     )
+
+
+def test_the_portal_lists_the_billed_periods_invoices_with_their_pdf(
+    client: FlaskClient, app: Flask, subscription: Subscription, mailbox: Mailbox
+) -> None:
+    advance_clock(app, (subscription.period_start(1) - date.today()).days)
+    assert run_billing_task(app).charged  # the second month, charged off-session
+    [invoice] = invoices_of(app)
+    customer = app.test_client()
+    open_portal(customer, emailed_portal_link(client, subscription))
+    section = customer.get("/portal/").get_data(as_text=True).split('id="invoices-heading"')[1]
+    assert invoice.number and invoice.number in section and "Paid" in section
+    pdf = re.search(r'href="(/i/[^"]+/pdf)"', section)
+    assert pdf is not None
+    assert app.test_client().get(pdf.group(1)).mimetype == "application/pdf"
+
+
+def invoices_of(app: Flask) -> list[Invoice]:
+    with app.app_context():
+        rows = list(db.session.scalars(select(Invoice).order_by(Invoice.id)))
+        db.session.expunge_all()
+        return rows
