@@ -58,21 +58,23 @@ def _shell(visit: service.Visit) -> dict[str, Any]:
     return {
         "merchant": visit.merchant,
         "branding": service.branding(db.session, visit),
-        "test_mode": service.portal_page(db.session, visit, _secret_key()).test_mode,
+        "test_mode": service.in_test_mode(db.session, visit.merchant),
     }
 
 
 def _page(
     visit: service.Visit,
     action_form: PortalActionForm | None = None,
-    **cancel_forms: PortalCancelForm,
+    cancel_form: tuple[int, PortalCancelForm] | None = None,
 ) -> dict[str, Any]:
+    """The portal's context; a refused change's form (``action_form``, or the cancellation's
+    ``cancel_form`` with its subscription's id) shown with its errors."""
     return {
         **_shell(visit),
         "customer": visit.customer,
         "portal_page": service.portal_page(db.session, visit, _secret_key()),
         "status_labels": STATUS_LABELS,
-        "cancel_forms": {int(key): form for key, form in cancel_forms.items()},
+        "cancel_forms": dict([cancel_form]) if cancel_form else {},
         "new_cancel_form": lambda: PortalCancelForm(formdata=None),
         "csrf_form": PortalActionForm(formdata=None),
         "action_form": action_form,  # a refused one-button change, with why
@@ -102,7 +104,7 @@ def cancel(subscription_id: int) -> Response:
         message=_("Your subscription ends with the period you paid for. Nothing more is charged."),
         on_success=lambda _done: redirect(url_for("portal.portal")),
         template="portal/portal.html",
-        context=lambda: _page(visit, **{str(subscription_id): form}),
+        context=lambda: _page(visit, cancel_form=(subscription_id, form)),
     )
 
 

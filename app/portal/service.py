@@ -135,20 +135,23 @@ class PortalPage:
     subscriptions: list[Subscription]
     invoices: list[PortalInvoice]
     settings: SubscriptionSettings
-    test_mode: bool
 
 
 INVOICES_SHOWN = 24
 
 
 def portal_page(session: DbSession, visit: Visit, secret_key: str) -> PortalPage:
-    account = connected_account(session, visit.merchant)
     return PortalPage(
         subscriptions.subscriptions_of_customer(session, visit.customer),
         customer_invoices(session, visit, secret_key),
         subscriptions.billing_settings(session, visit.merchant.id),
-        account is None or not account.livemode,
     )
+
+
+def in_test_mode(session: DbSession, merchant: Merchant) -> bool:
+    """True unless the merchant's Stripe connection is live: the portal then says so."""
+    account = connected_account(session, merchant)
+    return account is None or not account.livemode
 
 
 def customer_invoices(session: DbSession, visit: Visit, secret_key: str) -> list[PortalInvoice]:
