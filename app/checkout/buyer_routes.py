@@ -23,7 +23,7 @@ from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from werkzeug.wrappers import Response
 
-from app.checkout import blueprint, service
+from app.checkout import blueprint, later_setup, service
 from app.checkout.documents import (
     Closed,
     Document,
@@ -39,6 +39,7 @@ from app.checkout.forms import (
     QuantityForm,
 )
 from app.checkout.models import CheckoutSession, CheckoutStatus
+from app.checkout.setup import confirmable, setup_page
 from app.core import pricing
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
@@ -536,6 +537,8 @@ def pay(token: str) -> Response:
     closed = service.document_closed(db.session, document, utcnow().date())
     if closed is not None:
         return _closed_page(document, closed)
+    if later_setup.saves_only(db.session, checkout, document, utcnow().date()):
+        return _save_method_step(checkout, document)
     try:
         intent = service.open_pay_step(db.session, checkout, document, utcnow().date())
     except ServiceError as refusal:
@@ -562,6 +565,52 @@ def pay(token: str) -> Response:
     # the buyer to the receipt (checkout.js reloads a page a browser kept all the same).
     page.headers["Cache-Control"] = "private, no-store"
     return page
+
+
+def _save_method_step(checkout: CheckoutSession, document: Document) -> Response:
+    """Nothing is due now but later charges are (a trial): the Payment Element on a
+    SetupIntent saves the method for them."""
+    try:
+        setup = later_setup.open_later_setup(db.session, checkout, document, utcnow().date())
+    except ServiceError as refusal:
+        flash(str(refusal.message), "error")
+        return redirect(url_for("checkout.checkout_page", token=checkout.token))
+    except GatewayError as error:
+        flash(gateway_failure_message(error), "error")
+        return redirect(url_for("checkout.checkout_page", token=checkout.token))
+    db.session.commit()
+    if not confirmable(setup):
+        return redirect(url_for("checkout.setup_returned", token=checkout.token))
+    return_url = url_for("checkout.setup_returned", token=checkout.token)
+    context = setup_page(db.session, document, setup, return_url=return_url)
+    page = render("checkout/setup.html", heading=document.title, updating=False, **context)
+    page.headers["Cache-Control"] = "private, no-store"
+    return page
+
+
+@blueprint.get("/c/<token>/setup/return")
+@limiter.limit(rate_limits.RETURN_PAGE_PER_ADDRESS)
+@limiter.limit(rate_limits.RETURN_PAGE_PER_CHECKOUT, key_func=rate_limits.checkout_token)
+def setup_returned(token: str) -> Response:
+    """Where Stripe sends the buyer after confirming the SetupIntent: the method is saved and
+    the subscription starts on its first charge's day, or the pay step says why not."""
+    checkout, document = _checkout_or_404(token)
+    if not checkout.setup_intent_id:
+        return redirect(url_for("checkout.checkout_page", token=token))
+    try:
+        outcome = later_setup.settle_later_setup(db.session, checkout)
+    except GatewayError:
+        return render("checkout/pending.html", checkout=checkout, **_shell(document))
+    db.session.commit()
+    if outcome is later_setup.SetupOutcome.TRY_AGAIN:
+        return redirect(url_for("checkout.pay", token=token))
+    return render(
+        "checkout/saved.html",
+        checkout=checkout,
+        verifying=outcome is later_setup.SetupOutcome.VERIFYING,
+        first_charge_on=later_setup.first_charge_on(checkout),
+        **_shell(document),
+    )
 
 
 @blueprint.post("/c/<token>/pay/method")
@@ -629,6 +678,8 @@ def receipt_pdf(token: str) -> Response:
 def returned(token: str) -> Response:
     checkout, document = _checkout_or_404(token)
     returned_from = request.args.get("payment_intent")  # Stripe adds it to the return URL
+    if checkout.payment_intent_id is None and checkout.setup_intent_id and returned_from is None:
+        return redirect(url_for("checkout.setup_returned", token=token))
     if checkout.payment_intent_id is None and returned_from is None:
         return redirect(url_for("checkout.checkout_page", token=token))
     try:

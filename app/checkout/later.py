@@ -115,6 +115,18 @@ class LaterChargesListener(Protocol):
     def released(self, session: DbSession, checkout: CheckoutSession, payment: Payment) -> None:
         """The accepted payment's bank debit bounced."""
 
+    def saved(
+        self,
+        session: DbSession,
+        checkout: CheckoutSession,
+        customer: Customer,
+        method: dict[str, Any],
+        processor_customer: str,
+        later: list[dict[str, Any]],
+    ) -> None:
+        """Nothing was due now: a SetupIntent saved ``method`` (its details) for ``customer``
+        (``processor_customer`` at Stripe). Called once per checkout."""
+
 
 _listeners: list[LaterChargesListener] = []
 
@@ -142,3 +154,16 @@ def later_released(session: DbSession, checkout: CheckoutSession, payment: Payme
     if kept_later_charges(checkout, payment.method_type or ""):
         for listener in _listeners:
             listener.released(session, checkout, payment)
+
+
+def later_saved(
+    session: DbSession,
+    checkout: CheckoutSession,
+    customer: Customer,
+    method: dict[str, Any],
+    processor_customer: str,
+    later: list[dict[str, Any]],
+) -> None:
+    if later:
+        for listener in _listeners:
+            listener.saved(session, checkout, customer, method, processor_customer, later)

@@ -104,6 +104,8 @@ class CheckoutSession(MerchantOwned, db.Model):  # type: ignore[name-defined]
     locale: Mapped[str] = mapped_column(String(10), default="en")
     country: Mapped[str | None] = mapped_column(String(2))
     payment_intent_id: Mapped[str | None] = mapped_column(String(255))
+    # With nothing due now but later charges (a trial): the SetupIntent that saves the method.
+    setup_intent_id: Mapped[str] = mapped_column(String(255), default="")
     intent_version: Mapped[int] = mapped_column(Integer, default=0)
     # What the intent was priced at, set each time its amount is made current: the currency,
     # the amount due now for each offered method, and the discount the amounts include. The one

@@ -12,6 +12,7 @@ was saved; webhooks reach it through ``payments.service.register_setup_handler``
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from flask import current_app
@@ -19,6 +20,7 @@ from flask import current_app
 from app.checkout.documents import Document
 from app.checkout.service import branding_of, is_test_mode, merchant_of, offered_methods
 from app.core.errors import ServiceError
+from app.customers.models import Customer
 from app.extensions import DbSession
 from app.payments.reasons import last_error_message
 from app.payments.service import setup_metadata
@@ -28,6 +30,14 @@ from app.processors.gateway import MICRODEPOSITS, SetupRequest, SetupState
 from app.processors.idempotency import idempotency_key
 
 UNCONFIRMED = ("requires_payment_method", "requires_confirmation")
+
+
+class SetupOutcome(enum.StrEnum):
+    """Where the buyer stands after a SetupIntent's return page."""
+
+    SAVED = "saved"
+    VERIFYING = "verifying"  # a bank account waiting for micro-deposits, or processing
+    TRY_AGAIN = "try_again"  # declined or not confirmed: the page shows why
 
 
 def confirmable(setup: SetupState) -> bool:
@@ -48,12 +58,18 @@ def setup_failure(setup: SetupState) -> str | None:
 
 
 def open_setup(
-    session: DbSession, document: Document, *, current_id: str, key: tuple[object, ...]
+    session: DbSession,
+    document: Document,
+    *,
+    current_id: str,
+    key: tuple[object, ...],
+    saver: Customer | None = None,
 ) -> SetupState:
     """The document's SetupIntent the buyer confirms: ``current_id`` while it can still be
     confirmed, else a new one made with ``key`` (the document's, from values durable before the
-    call: two tabs opening it at once get the same SetupIntent from Stripe)."""
-    saver = document.saves_method_for(session)
+    call: two tabs opening it at once get the same SetupIntent from Stripe). The method is
+    saved for ``saver`` (default: the customer ``saves_method_for`` names)."""
+    saver = saver or document.saves_method_for(session)
     if saver is None:
         raise ServiceError("this document saves no method")  # a programming error: not shown
     gateway = connected_gateway(session, document.merchant.id)

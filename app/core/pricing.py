@@ -74,11 +74,11 @@ Due later
 
 Whether a checkout may be created: ``refusal`` returns a ``Refusal`` reason code or None. Only
 a document that saves the buyer's method for its later charges (a subscription follows: a
-payment link's or a shop's recurring or delayed lines) may sell anything due later, and only
-with something due now (the payment that saves the method); any other cart with anything due
-later is refused (``LATER_CHARGES_UNSUPPORTED``).
-A payment of nothing is refused too (``NOTHING_TO_PAY``): Stripe takes no payment of zero and
-Kassa has no free orders.
+payment link's or a shop's recurring or delayed lines) may sell anything due later; any other
+cart with anything due later is refused (``LATER_CHARGES_UNSUPPORTED``). A payment of nothing
+is refused too (``NOTHING_TO_PAY``): Stripe takes no payment of zero and Kassa has no free
+orders; but a subscription with nothing due now (a trial) is sold: the checkout saves the
+method with a SetupIntent instead.
 
 Inputs the engine cannot use (a percentage outside 0 to 100, a grossed-up fee above 50 %, two
 fees for one method, a negative amount, a quantity of 0...) raise ``PricingError``, whose
@@ -721,21 +721,21 @@ def refusal(breakdown: Breakdown, *, later_charges: bool = False) -> Refusal | N
     A cart that charges anything after today (a renewal, or a first charge delayed by a start
     date or trial days) is refused unless ``later_charges`` (the document saves the method and
     a subscription makes those charges): else the checkout would promise charges that never
-    happen. With nothing due now it is refused too: the method is saved with the first
-    payment, and the checkout opens no SetupIntent for a cart yet. A payment of zero (a free
-    line, a code worth everything) is refused: Stripe takes none, and there is no free order to record
-    instead. Stripe refuses a positive charge below its minimum for the currency, and one above
-    its maximum; when only the chosen method's fee takes the total above the maximum, that is
-    said apart (another method may do). Check the breakdown priced without a method first: fees
-    only add to it.
+    happen; with it and nothing due now (a trial) the checkout saves the method with a
+    SetupIntent instead of a payment. Otherwise a payment of zero (a free line, a code worth
+    everything) is refused: Stripe takes none, and there is no free order to record instead.
+    Stripe refuses a positive charge below its minimum for the currency, and
+    one above its maximum; when only the chosen method's fee takes the total above the maximum,
+    that is said apart (another method may do). Check the breakdown priced without a method
+    first: fees only add to it.
     """
     if not breakdown.lines:
         return Refusal.EMPTY_CART
-    if breakdown.due_later and (not later_charges or not breakdown.due_now.total):
+    if breakdown.due_later and not later_charges:
         return Refusal.LATER_CHARGES_UNSUPPORTED
     due_now = breakdown.due_now
     if not due_now.total:
-        return Refusal.NOTHING_TO_PAY
+        return None if breakdown.due_later else Refusal.NOTHING_TO_PAY
     if below_minimum(due_now.total):
         return Refusal.BELOW_MINIMUM
     if above_maximum(due_now.total):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.checkout.documents import Closed, Document, register_document_type
+from app.checkout.later_setup import later_setup_from_webhook
 from app.checkout.models import CheckoutSession
 from app.core import pricing
 from app.core.methods import PaymentMethod
@@ -28,6 +29,7 @@ from app.links.service import (
     unpayable_because,
 )
 from app.payments.models import Payment
+from app.payments.service import register_setup_handler
 from app.settings.service import accepted_methods
 
 
@@ -109,3 +111,4 @@ def load_link_document(session: DbSession, checkout: CheckoutSession) -> LinkDoc
 
 
 register_document_type(DOCUMENT_TYPE, load_link_document)
+register_setup_handler(DOCUMENT_TYPE, later_setup_from_webhook)

@@ -129,6 +129,24 @@ class MethodDetails:
         return {key: value for key, value in self.__dict__.items() if value is not None}
 
 
+# What a document keeps of a method saved for later charges, to show its customer.
+SHOWN_METHOD_DETAILS = (
+    "type",
+    "brand",
+    "last4",
+    "exp_month",
+    "exp_year",
+    "bank_name",
+    "mandate_reference",
+)
+
+
+def shown_method_details(details: dict[str, Any]) -> dict[str, Any]:
+    """What may be kept and shown of a saved method (``MethodDetails.as_dict``, or a payment's
+    ``method_details``): never a full number, no ids."""
+    return {key: details[key] for key in SHOWN_METHOD_DETAILS if details.get(key) is not None}
+
+
 @dataclass(frozen=True)
 class IntentState:
     """A PaymentIntent as Stripe reports it, with its latest charge and balance transaction."""

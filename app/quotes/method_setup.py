@@ -11,13 +11,12 @@ method on the quote (``saved_method.remember_method``: once).
 
 from __future__ import annotations
 
-import enum
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from app.checkout.setup import confirmable, open_setup
+from app.checkout.setup import SetupOutcome, confirmable, open_setup
 from app.core.errors import ServiceError
 from app.extensions import DbSession
 from app.merchants.models import Merchant
@@ -68,14 +67,6 @@ def record_setup(session: DbSession, quote: Quote, setup: SetupState) -> bool:
         processor_customer=setup.customer,
     )
     return quote.saved_method_id == setup.method.id
-
-
-class SetupOutcome(enum.StrEnum):
-    """Where the customer stands after the SetupIntent's return page."""
-
-    SAVED = "saved"
-    VERIFYING = "verifying"  # a bank account waiting for micro-deposits, or processing
-    TRY_AGAIN = "try_again"  # declined or not confirmed: the method page shows why
 
 
 def settle_setup(session: DbSession, quote: Quote) -> SetupOutcome:

@@ -19,20 +19,10 @@ from typing import Any
 from sqlalchemy import update
 
 from app.extensions import DbSession
+from app.processors.gateway import shown_method_details
 from app.quotes import paying
 from app.quotes.models import PartStatus, Quote
 from app.quotes.service import current_quantities, record_event
-
-# What is kept of the saved method for the quote's page (never a full number).
-SHOWN_DETAILS = (
-    "type",
-    "brand",
-    "last4",
-    "exp_month",
-    "exp_year",
-    "bank_name",
-    "mandate_reference",
-)
 
 
 class MethodAction(enum.StrEnum):
@@ -80,7 +70,7 @@ def remember_method(
     the saved one already (a replay)."""
     if not method_id or not processor_customer:
         return False
-    shown = {key: details[key] for key in SHOWN_DETAILS if details.get(key) is not None}
+    shown = shown_method_details(details)
     replaced = quote.saved_method_id
     result = session.execute(
         update(Quote)

@@ -24,12 +24,14 @@ from app.checkout.documents import (
     PageLink,
     register_document_type,
 )
+from app.checkout.later_setup import later_setup_from_webhook
 from app.checkout.models import CheckoutSession
 from app.core import pricing
 from app.core.methods import PaymentMethod
 from app.core.money import Money
 from app.extensions import DbSession
 from app.payments.models import Payment
+from app.payments.service import register_setup_handler
 from app.storefront.labels import BUYER_REFUSALS
 from app.storefront.models import Cart, Storefront, StorefrontProduct
 from app.storefront.service import empty_cart, is_on_sale, listings, shop_methods
@@ -198,3 +200,4 @@ def load_cart_document(session: DbSession, checkout: CheckoutSession) -> CartDoc
 
 
 register_document_type(DOCUMENT_TYPE, load_cart_document)
+register_setup_handler(DOCUMENT_TYPE, later_setup_from_webhook)

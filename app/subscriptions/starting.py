@@ -33,6 +33,7 @@ from app.customers.models import Customer
 from app.extensions import DbSession
 from app.payments.models import Payment, PaymentStatus
 from app.processors.customers import known_processor_customer_id
+from app.processors.gateway import shown_method_details
 from app.quotes.models import Quote, SubscriptionToBe
 from app.quotes.service import merchant_tax_rates
 from app.subscriptions.models import (
@@ -53,21 +54,6 @@ from app.subscriptions.service import (
 )
 
 log = logging.getLogger("kassa.subscriptions")
-
-SHOWN_METHOD_DETAILS = (
-    "type",
-    "brand",
-    "last4",
-    "exp_month",
-    "exp_year",
-    "bank_name",
-    "mandate_reference",
-)
-
-
-def shown_details(details: dict[str, Any]) -> dict[str, Any]:
-    """What may be kept and shown of a saved method (never a full number)."""
-    return {key: details[key] for key in SHOWN_METHOD_DETAILS if details.get(key) is not None}
 
 
 def _schedule_key(charge: dict[str, Any]) -> tuple[str, int, str]:
@@ -101,51 +87,39 @@ class CheckoutSubscriptions:
             )
             return
         details = payment.method_details or {}
-        processor_customer = known_processor_customer_id(session, customer) or ""
         method = MethodSpec(
             id=str(details.get("id") or ""),
             type=payment.method_type or str(details.get("type") or ""),
-            details=shown_details(details),
+            details=shown_method_details(details),
+            processor_customer_id=known_processor_customer_id(session, customer) or "",
+        )
+        _start_checkout_subscriptions(
+            session, checkout, customer, method, later,
+            payment=payment, billing_address=dict(payment.billing_address or {}),
+            locale=payment.buyer_locale or checkout.locale,
+        )  # fmt: skip
+
+    def saved(
+        self,
+        session: DbSession,
+        checkout: CheckoutSession,
+        customer: Customer,
+        method: dict[str, Any],
+        processor_customer: str,
+        later: list[dict[str, Any]],
+    ) -> None:
+        """Nothing was due now (a trial): the subscriptions start scheduled, with the method
+        the SetupIntent saved."""
+        saved = MethodSpec(
+            id=str(method.get("id") or ""),
+            type=str(method.get("type") or ""),
+            details=shown_method_details(method),
             processor_customer_id=processor_customer,
         )
-        for index, charges in enumerate(_schedules(later)):
-            first = charges[0]
-            delayed = bool(first["delayed"])
-            interval = first["interval"]
-            start_subscription(
-                session,
-                checkout.merchant,
-                NewSubscription(
-                    customer=customer,
-                    source=SubscriptionSource.CHECKOUT,
-                    source_reference=f"{checkout.public_id}:{index}",
-                    currency=payment.currency,
-                    interval=interval or pricing.Interval.MONTH.value,
-                    interval_count=int(first["interval_count"]),
-                    anchor_on=date.fromisoformat(first["anchor_on"]),
-                    max_periods=None if interval else 1,
-                    lines=tuple(
-                        LineSpec(
-                            description=str(charge["title"]),
-                            quantity=int(charge["quantity"]),
-                            unit_amount=int(charge["unit_amount"]),
-                        )
-                        for charge in charges
-                    ),
-                    period_amount=sum(int(charge["total"]) for charge in charges),
-                    tax_amount=sum(int(charge["tax_added"]) for charge in charges),
-                    taxes=tuple(tax for charge in charges for tax in charge["taxes"]),
-                    fee_amount=sum(int(charge["fee"]) for charge in charges),
-                    fee_name=str(first.get("fee_name") or ""),
-                    method=method,
-                    locale=payment.buyer_locale or checkout.locale,
-                    billing_address=dict(payment.billing_address or {}),
-                    first_period_paid=not delayed,
-                    first_payment_id=None if delayed else payment.id,
-                    first_payment_processing=payment.status is PaymentStatus.PROCESSING,
-                    checkout_id=checkout.id,
-                ),
-            )
+        _start_checkout_subscriptions(
+            session, checkout, customer, saved, later, payment=None,
+            billing_address=dict(checkout.billing_address or {}), locale=checkout.locale,
+        )  # fmt: skip
 
     def settled(self, session: DbSession, checkout: CheckoutSession, payment: Payment) -> None:
         """A first period's bank debit cleared: the period is paid."""
@@ -165,6 +139,65 @@ class CheckoutSubscriptions:
                 session, period.subscription, SubscriptionStatus.CANCELED, by=BY_KASSA,
                 reason="first_payment_failed",
             )  # fmt: skip
+
+
+def _start_checkout_subscriptions(
+    session: DbSession,
+    checkout: CheckoutSession,
+    customer: Customer,
+    method: MethodSpec,
+    later: list[dict[str, Any]],
+    *,
+    payment: Payment | None,
+    billing_address: dict[str, Any],
+    locale: str,
+) -> None:
+    """One subscription per schedule the checkout sold, each once (by the checkout and the
+    schedule's place): period 0 paid by ``payment`` when it was due now, else scheduled."""
+    for index, charges in enumerate(_schedules(later)):
+        first = charges[0]
+        paid_now = not first["delayed"] and payment is not None
+        interval = first["interval"]
+        start_subscription(
+            session,
+            checkout.merchant,
+            NewSubscription(
+                customer=customer,
+                source=SubscriptionSource.CHECKOUT,
+                source_reference=f"{checkout.public_id}:{index}",
+                currency=(
+                    payment.currency
+                    if payment is not None
+                    else str((checkout.priced or {})["currency"])
+                ),
+                interval=interval or pricing.Interval.MONTH.value,
+                interval_count=int(first["interval_count"]),
+                anchor_on=date.fromisoformat(first["anchor_on"]),
+                max_periods=None if interval else 1,
+                lines=tuple(
+                    LineSpec(
+                        description=str(charge["title"]),
+                        quantity=int(charge["quantity"]),
+                        unit_amount=int(charge["unit_amount"]),
+                    )
+                    for charge in charges
+                ),
+                period_amount=sum(int(charge["total"]) for charge in charges),
+                tax_amount=sum(int(charge["tax_added"]) for charge in charges),
+                taxes=tuple(tax for charge in charges for tax in charge["taxes"]),
+                fee_amount=sum(int(charge["fee"]) for charge in charges),
+                fee_name=str(first.get("fee_name") or ""),
+                method=method,
+                locale=locale,
+                billing_address=billing_address,
+                first_period_paid=paid_now,
+                first_payment_id=payment.id if paid_now and payment is not None else None,
+                first_payment_processing=(
+                    paid_now and payment is not None and payment.status is PaymentStatus.PROCESSING
+                ),
+                checkout_id=checkout.id,
+            ),
+        )
 
 
 def _first_periods(

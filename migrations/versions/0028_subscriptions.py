@@ -12,6 +12,8 @@ with who, when and why (unique per merchant by where it came from). ``subscripti
 what each period charges. ``subscription_periods``: one row per period (unique by number),
 the unit a billing run claims. ``subscription_settings``: dunning plans, reminders, notices.
 ``subscription_deliveries``: each email at most once. ``subscription_events``: append-only.
+``checkout_sessions.setup_intent_id``: the SetupIntent a checkout with nothing due now but
+later charges (a trial) saves the buyer's method with.
 """
 
 import sqlalchemy as sa
@@ -72,6 +74,10 @@ DELIVERY_KINDS = (
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("checkout_sessions") as batch_op:
+        batch_op.add_column(
+            sa.Column("setup_intent_id", sa.String(length=255), nullable=False, server_default="")
+        )
     op.create_table(
         "subscription_settings",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -254,3 +260,5 @@ def downgrade() -> None:
         "subscription_settings",
     ):
         op.drop_table(name)
+    with op.batch_alter_table("checkout_sessions") as batch_op:
+        batch_op.drop_column("setup_intent_id")

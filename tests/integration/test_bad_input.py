@@ -861,27 +861,6 @@ FORMS += [
         optional={"reason"},
     ),
     FormCase(
-        billing_forms.BillingSettingsForm,
-        owner_page("/panel/subscriptions/settings"),
-        {
-            "card_retry_days": "1, 3",
-            "retry_bank_debits": "y",
-            "after_last_try": "cancel",
-            "reminder_week": "0",
-            "reminder_month": "3",
-            "reminder_quarter": "7",
-            "reminder_year": "14",
-            "customers_may_cancel": "y",
-            "customers_may_pause": "",
-        },
-        optional={
-            "card_retry_days",
-            "retry_bank_debits",
-            "customers_may_cancel",
-            "customers_may_pause",
-        },
-    ),
-    FormCase(
         subscription_forms.BillingAddressForm,
         subscription_page,
         {
@@ -908,6 +887,25 @@ FORMS += [
         portal_forms.PortalCancelForm, portal_page, {"reason": "Too much"}, optional={"reason"}
     ),
     FormCase(portal_forms.PortalActionForm, portal_page, {}),
+]
+
+BILLING_SETTINGS = {
+    "card_retry_days": "1, 3, 5, 7", "retry_bank_debits": "y", "after_last_try": "cancel",
+    "reminder_week": "0", "reminder_month": "3", "reminder_quarter": "7", "reminder_year": "14",
+    "customers_may_cancel": "y", "customers_may_pause": "y",
+}  # fmt: skip
+FORMS += [
+    FormCase(
+        billing_forms.BillingSettingsForm,
+        owner_page("/panel/subscriptions/settings"),
+        BILLING_SETTINGS,
+        optional={
+            "card_retry_days",
+            "retry_bank_debits",
+            "customers_may_cancel",
+            "customers_may_pause",
+        },
+    ),
 ]
 
 

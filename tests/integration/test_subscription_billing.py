@@ -13,6 +13,7 @@ period's end, and a trial that starts as scheduled and is charged at its end.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -37,9 +38,12 @@ from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_invoice_pdfs import pdf_text
 from tests.integration.test_payments import record
 from tests.integration.test_quote_payments import accepted_quote, press_pay
+from tests.support.accounts import post_form
 from tests.support.invoice_buyers import invoicing_merchant, pay
+from tests.support.link_buyers import start_checkout
 from tests.support.mailbox import Mailbox
 from tests.support.payments import merchant_id
+from tests.support.quotes import save_method_as_browser, setup_secret_of
 from tests.support.schedules import advance_clock, stripe_of
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 from tests.support.subscriptions import (
@@ -486,3 +490,107 @@ def test_a_new_method_after_a_hard_decline_charges_the_past_due_period_at_once(
     recovered = the_subscription(app)
     assert recovered.status is SubscriptionStatus.ACTIVE and not recovered.needs_new_method
     assert recovered.payment_method_details["last4"] == "4444"
+
+
+def test_a_trial_with_nothing_due_now_saves_the_card_by_setup_intent_and_charges_at_its_end(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    slug = add_link(client, app, add_product(client, name="Coffee club", trial_days="30"))
+    buyer = app.test_client()
+    page = start_checkout(buyer, slug)
+    saved = post_form(buyer, page, page + "/details", {"email": BUYER, "name": "Grace Hopper"})
+    assert saved.status_code == 302
+    step = buyer.get(page + "/pay").get_data(as_text=True)
+    assert "Nothing is charged now" in step
+    secret = setup_secret_of(step)
+    again = setup_secret_of(buyer.get(page + "/pay").get_data(as_text=True))
+    assert again == secret  # one SetupIntent for the checkout
+    assert save_method_as_browser(
+        stripe_sandbox, merchant, secret, payment_method="pm_card_visa"
+    )["status"] == "succeeded"  # fmt: skip
+
+    back = buyer.get(f"{page}/setup/return?setup_intent={secret.split('_secret_')[0]}")
+    body = back.get_data(as_text=True)
+    assert back.status_code == 200 and "Your subscription has started" in body, body
+    assert "Nothing was charged today" in body
+    subscription = the_subscription(app)
+    assert subscription.status is SubscriptionStatus.SCHEDULED and subscription.periods == []
+    assert subscription.anchor_on == date.today() + timedelta(days=30)
+    assert subscription.payment_method_id and subscription.payment_method_type == "card"
+    assert subscription.processor_customer_id.startswith("cus_")
+    assert buyer.get(f"{page}/setup/return").status_code == 200  # a reload starts nothing more
+    assert len(subscriptions_of(app)) == 1
+    with app.app_context():
+        assert db.session.scalars(db.select(Payment)).all() == []  # nothing was charged
+
+    to_day(app, subscription.anchor_on)
+    run = run_billing_task(app)
+    [first] = periods_of(app, subscription.id)
+    assert run.charged == [first.id] and first.status is PeriodStatus.PAID
+    assert the_subscription(app).status is SubscriptionStatus.ACTIVE
+
+
+def test_the_merchants_plan_decides_the_retries_and_the_last_try_cancels(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    page = "/panel/subscriptions/settings"
+    assert "1, 3, 5, 7" in client.get(page).get_data(as_text=True)
+    saved = post_form(client, page, page, {
+        "card_retry_days": "2", "retry_bank_debits": "y", "after_last_try": "cancel",
+        "reminder_week": "0", "reminder_month": "0", "reminder_quarter": "0",
+        "reminder_year": "14", "customers_may_cancel": "y", "customers_may_pause": "",
+    })  # fmt: skip
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    method_outcome(
+        stripe_sandbox, subscription.payment_method_id,
+        code="card_declined", decline_code="insufficient_funds",
+    )  # fmt: skip
+    due = subscription.period_start(1)
+    to_day(app, due)
+    mailbox.clear()
+    assert len(run_billing_task(app).failed) == 1
+    assert periods_of(app, subscription.id)[1].retry_on == due + timedelta(days=2)
+    advance_clock(app, 2)
+    assert len(run_billing_task(app).failed) == 1  # the last try
+    ended = the_subscription(app)
+    assert ended.status is SubscriptionStatus.CANCELED and ended.canceled_by == "kassa"
+    assert periods_of(app, subscription.id)[1].status is PeriodStatus.UNCOLLECTIBLE
+    mailbox.wait_for(BUYER, subject="Your subscription was canceled")
+    advance_clock(app, 40)
+    assert run_billing_task(app).failed == []
+    assert len(subscription_charges(stripe_sandbox, merchant)) == 2
+
+
+def test_the_revenue_report_shows_the_monthly_recurring_revenue(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    monthly_subscriber(client, app, stripe_sandbox, merchant)
+    yearly = add_link(client, app, add_product(client, "Annual", "120.00", interval="year"))
+    subscribe(app, stripe_sandbox, merchant, yearly)
+    today = date.today()
+    body = client.get(f"/panel/reports/?period=week&start={today}&end={today}").get_data(
+        as_text=True
+    )
+    section = body.split('id="subscriptions"', 1)[1].split("</section>", 1)[0]
+    cells = re.findall(r'<td class="num">(.*?)</td>', section)
+    assert cells == ["€30.00", "2", "2", "0"], section  # 20 a month + 120 a year / 12
+
+
+def test_the_clock_command_moves_the_schedulers_clock_and_bills(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    days = (subscription.period_start(1) - date.today()).days
+    result = app.test_cli_runner().invoke(
+        args=["kassa", "advance-clock", "--days", str(days), "--bill"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "charged 1" in result.output
+    assert periods_of(app, subscription.id)[1].status is PeriodStatus.PAID
+    backwards = app.test_cli_runner().invoke(args=["kassa", "advance-clock", "--days", "-1"])
+    assert backwards.exit_code != 0

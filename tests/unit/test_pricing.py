@@ -390,13 +390,14 @@ def test_anything_charged_after_today_needs_a_document_that_starts_a_subscriptio
     tiny = Line(Price("tiny", eur(30), recurrence=MONTHLY, trial_days=7))
     for lines in ((monthly,), (trial,), (later,), (deposit, trial), (deposit, tiny)):
         assert refusal(price(Cart("EUR", TODAY, lines))) == Refusal.LATER_CHARGES_UNSUPPORTED
-    # A document whose payment saves the method may sell them, with a first payment to save
-    # it with: nothing due now (a trial alone) is still refused.
-    for lines in ((monthly,), (deposit, trial), (deposit, tiny), (deposit, later)):
+    # A document whose payment saves the method may sell them; with nothing due now (a trial
+    # alone) its checkout saves the method with a SetupIntent instead of a payment.
+    for lines in ((monthly,), (trial,), (later,), (deposit, trial), (deposit, tiny)):
         assert refusal(price(Cart("EUR", TODAY, lines)), later_charges=True) is None
-    for lines in ((trial,), (later,)):
-        refused = refusal(price(Cart("EUR", TODAY, lines)), later_charges=True)
-        assert refused == Refusal.LATER_CHARGES_UNSUPPORTED
+    free = Line(Price("free", eur(0)))
+    assert refusal(price(Cart("EUR", TODAY, (free,))), later_charges=True) == (
+        Refusal.NOTHING_TO_PAY
+    )
     # A start date that has passed is a one-time charge today: nothing is charged later.
     passed = Line(Price("plan", eur(12000), starts_on=date(2026, 11, 1)))
     assert refusal(price(Cart("EUR", TODAY, (deposit, passed)))) is None
