@@ -94,9 +94,10 @@ def send_email(
 ) -> None:
     """Render the email (``render_email``) and queue its delivery.
 
-    An email for the sent-email log (``logged_as``) is queued once the database session's
-    transaction commits: it is about rows that transaction writes, and a recording rolled back
-    (one that lost to a concurrent one) sends nothing."""
+    An email for the sent-email log (``logged_as``) is queued once the request's (or task's)
+    database session commits the transaction it is in: it is about rows that transaction
+    writes, and a recording rolled back (one that lost to a concurrent one) sends nothing.
+    Asked for outside a transaction, it is queued at once."""
     email = render_email(to, template, locale, context)
 
     def deliver() -> None:
@@ -105,10 +106,11 @@ def send_email(
             logged_as=logged_as,
         )  # fmt: skip
 
-    if logged_as is None:
-        deliver()
+    scoped = db.session()
+    if logged_as is not None and scoped.in_transaction():
+        after_commit(scoped, deliver)
     else:
-        after_commit(db.session(), deliver)
+        deliver()
     current_app.logger.debug("queued email %s to %s", template, to)
 
 
