@@ -74,6 +74,7 @@ def _register_features(app: Flask) -> None:
     from app.merchants.navigation import PANEL_NAVIGATION
     from app.merchants.public_version import watch_public_content
     from app.payments import blueprint as payments
+    from app.portal import blueprint as portal
     from app.processors import blueprint as processors
     from app.quotes import blueprint as quotes
     from app.quotes import buyer_blueprint as quote_buyers
@@ -112,6 +113,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(storefront)
     app.register_blueprint(shop)
     app.register_blueprint(subscriptions)
+    app.register_blueprint(portal)
     app.before_request(load_current_user)
     watch_public_content()
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -2,6 +2,9 @@
 
 Without ``KASSA_SMTP_HOST`` (the demo), messages are written to the log instead, so a person
 trying Kassa locally can still follow an invitation link.
+
+An email about a payment or a document carries a ``LogEntry``: once the SMTP server accepted
+it, ``transmit`` adds it to the sent-email log (``app/mail_log``) the merchant's pages list.
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context, render_template
 from flask_babel import force_locale
+from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.extensions import huey
+from app.data.after_commit import after_commit
+from app.extensions import db, huey
+from app.mail_log.models import SentEmail, SentStatus
 
 log = logging.getLogger("kassa.mail")
 
@@ -40,6 +46,18 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class LogEntry:
+    """What the sent-email log keeps of an email besides its address and subject: whose it is,
+    what kind (the template's name, or ``receipt_resent``) and what it is about."""
+
+    merchant_id: int
+    kind: str
+    payment_id: int | None = None
+    document_type: str = ""
+    document_id: str = ""
+
+
+@dataclass(frozen=True)
 class Email:
     """A rendered message, ready for ``transmit``."""
 
@@ -49,6 +67,7 @@ class Email:
     html: str
     locale: str
     attachments: tuple[Attachment, ...] = ()
+    logged_as: LogEntry | None = None
 
 
 def render_email(
@@ -70,10 +89,28 @@ def render_email(
     return Email(to, subject, body.lstrip("\n"), html, locale, attachments)
 
 
-def send_email(to: str, template: str, locale: str, **context: object) -> None:
-    """Render the email (``render_email``) and queue its delivery."""
+def send_email(
+    to: str, template: str, locale: str, *, logged_as: LogEntry | None = None, **context: Any
+) -> None:
+    """Render the email (``render_email``) and queue its delivery.
+
+    An email for the sent-email log (``logged_as``) is queued once the request's (or task's)
+    database session commits the transaction it is in: it is about rows that transaction
+    writes, and a recording rolled back (one that lost to a concurrent one) sends nothing.
+    Asked for outside a transaction, it is queued at once."""
     email = render_email(to, template, locale, context)
-    deliver_email(to=to, subject=email.subject, text=email.text, html=email.html, locale=locale)
+
+    def deliver() -> None:
+        deliver_email(
+            to=to, subject=email.subject, text=email.text, html=email.html, locale=locale,
+            logged_as=logged_as,
+        )  # fmt: skip
+
+    scoped = db.session()
+    if logged_as is not None and scoped.in_transaction():
+        after_commit(scoped, deliver)
+    else:
+        deliver()
     current_app.logger.debug("queued email %s to %s", template, to)
 
 
@@ -105,13 +142,16 @@ def build_message(settings: Settings, email: Email) -> EmailMessage:
 
 
 @huey.task(retries=3, retry_delay=30)
-def deliver_email(to: str, subject: str, text: str, html: str, locale: str) -> None:
-    transmit(Email(to, subject, text, html, locale))
+def deliver_email(
+    to: str, subject: str, text: str, html: str, locale: str, logged_as: LogEntry | None = None
+) -> None:
+    transmit(Email(to, subject, text, html, locale, logged_as=logged_as))
 
 
 def transmit(email: Email) -> None:
-    """Hand ``email`` to the SMTP server now. Returns once the server accepted it; raises
-    (``smtplib.SMTPException``, ``OSError``) when it did not. Every email goes through here:
+    """Hand ``email`` to the SMTP server now. Returns once the server accepted it (and the
+    sent-email log has it, when it is for the log); raises (``smtplib.SMTPException``,
+    ``OSError``) when it did not. Every email goes through here:
     ``deliver_email`` calls it in a task, and callers that must know the outcome (invoice
     deliveries) call it in theirs."""
     settings = _delivery_settings()
@@ -121,6 +161,7 @@ def transmit(email: Email) -> None:
             "email (no SMTP configured)",
             extra={"fields": {"to": email.to, "subject": email.subject, "text": email.text}},
         )
+        _add_to_log(email, SentStatus.LOGGED)
         return
     smtp_class = smtplib.SMTP_SSL if settings.smtp_ssl else smtplib.SMTP
     with smtp_class(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
@@ -129,3 +170,21 @@ def transmit(email: Email) -> None:
         if settings.smtp_username:
             smtp.login(settings.smtp_username, settings.smtp_password)
         smtp.send_message(message)
+    _add_to_log(email, SentStatus.SENT)
+
+
+def _add_to_log(email: Email, status: SentStatus) -> None:
+    """The sent-email log's row of an accepted email that carries a ``LogEntry``. In a session
+    of its own: the delivery runs in a task (or, in immediate mode, inside a commit)."""
+    entry = email.logged_as
+    if entry is None:
+        return
+    with Session(db.engine) as session:
+        session.add(
+            SentEmail(
+                merchant_id=entry.merchant_id, payment_id=entry.payment_id,
+                document_type=entry.document_type, document_id=entry.document_id,
+                kind=entry.kind, recipient=email.to, subject=email.subject[:500], status=status,
+            )
+        )  # fmt: skip
+        session.commit()

@@ -21,8 +21,10 @@ from app.data import models as data
 from app.documents import models as documents
 from app.invoices import models as invoices
 from app.links import models as links
+from app.mail_log import models as mail_log
 from app.merchants import models as merchants
 from app.payments import models as payments
+from app.portal import models as portal
 from app.processors import models as processors
 from app.quotes import models as quotes
 from app.reports import models as reports
@@ -39,8 +41,10 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     documents,
     invoices,
     links,
+    mail_log,
     merchants,
     payments,
+    portal,
     processors,
     quotes,
     reports,

@@ -9,6 +9,7 @@ from alembic import context
 from flask import current_app
 
 from app import models as _models  # noqa: F401  (every table in the metadata compared)
+from app.data.sql import in_schema_of
 
 config = context.config
 if config.config_file_name:
@@ -42,6 +43,7 @@ def run_online() -> None:
             connection=connection,
             target_metadata=database.metadata,
             process_revision_directives=skip_empty_autogenerate,
+            include_object=in_schema_of(connection.dialect.name),
             **migrate_options,
         )
         with context.begin_transaction():

@@ -123,7 +123,9 @@ class CustomerForm(KassaForm):
                 self[f"{prefix}_{part}"].data = (stored or {}).get(part, "")
 
 
-def _address_field(prefix: str, part: str) -> Any:
+def address_field(prefix: str, part: str) -> Any:
+    """One part of an address (``ADDRESS_PARTS``) as a form field named ``<prefix>_<part>``:
+    the customer's two addresses, and a subscription's billing address."""
     if part == "country":
         return ChoiceField(ADDRESS_LABELS[part], validate_choice=True, default="")
     autocomplete = f"{prefix} {AUTOCOMPLETE[part]}"
@@ -133,7 +135,7 @@ def _address_field(prefix: str, part: str) -> Any:
 # billing_line1 ... shipping_country: the same six parts twice, as the checkout's address.
 for _prefix in ("billing", "shipping"):
     for _part in ADDRESS_PARTS:
-        setattr(CustomerForm, f"{_prefix}_{_part}", _address_field(_prefix, _part))
+        setattr(CustomerForm, f"{_prefix}_{_part}", address_field(_prefix, _part))
 
 
 class SearchForm(KassaForm):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
 from app.data.bases import MerchantOwned
+from app.data.sql import trigram_index
 from app.extensions import db
 
 
@@ -37,7 +38,10 @@ class Customer(MerchantOwned, db.Model):  # type: ignore[name-defined]
     ``{"line1", "line2", "city", "postal_code", "state", "country"}``."""
 
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("merchant_id", "email_key"),)
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "email_key"),
+        trigram_index("ix_customers_search_trgm", "search_text"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from app.customers.models import email_key
 from app.extensions import DbSession
@@ -121,7 +122,7 @@ def payment_refunded(session: DbSession, invoice: Invoice, payment: Payment, cha
         _tell_listeners(session, invoice, payment, Movement.REFUNDED, change)
 
 
-def notify_owners(merchant: Merchant, template: str, invoice: Invoice, **context: object) -> None:
+def notify_owners(merchant: Merchant, template: str, invoice: Invoice, **context: Any) -> None:
     """An email to each owner of the merchant, in the merchant's language."""
     for user in merchant.users:
         if user.is_owner:

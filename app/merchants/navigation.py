@@ -31,7 +31,7 @@ PANEL_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Customers"), "customers.customers", also=("customers.",)),
     NavItem(_l("Quotes"), "quotes.quotes", also=("quotes.",)),
     NavItem(_l("Invoices"), "invoices.invoices", also=("invoices.",)),
-    NavItem(_l("Subscriptions"), None),
+    NavItem(_l("Subscriptions"), "subscriptions.subscriptions", also=("subscriptions.",)),
     NavItem(_l("Products"), "catalog.products", also=("catalog.",)),
     NavItem(_l("Reports"), "reports.revenue", also=("reports.",)),
     NavItem(_l("Team"), "merchants.team"),

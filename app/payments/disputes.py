@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import DbSession
 from app.mail import public_url_for, send_email
+from app.mail_log.service import about_payment
 from app.merchants.models import Merchant
 from app.payments.models import Dispute, Payment, PaymentEvent
 from app.payments.service import GatewayLookup, payment_for_intent
@@ -77,6 +78,7 @@ def _notify_owners(merchant: Merchant, payment: Payment, dispute: Dispute) -> No
             send_email(
                 user.email, "merchant_dispute", merchant.default_locale, merchant=merchant,
                 payment=payment, dispute=dispute, payment_url=payment_url,
+                logged_as=about_payment(payment, "merchant_dispute"),
             )  # fmt: skip
 
 

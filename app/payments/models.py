@@ -28,6 +28,7 @@ from app.core.clock import utcnow
 from app.core.money import Money
 from app.customers.models import search_fold
 from app.data.bases import MerchantOwned
+from app.data.sql import trigram_index
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class Payment(MerchantOwned, db.Model):  # type: ignore[name-defined]
             "created_at",
         ),
         UniqueConstraint("merchant_id", "receipt_number", name="uq_payments_receipt_number"),
+        trigram_index("ix_payments_search_trgm", "search_text"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

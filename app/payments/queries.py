@@ -20,8 +20,11 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tup
 from app.core.money import Money, is_currency
 from app.customers.models import Customer, search_fold
 from app.extensions import DbSession
+from app.mail_log.models import SentEmail
+from app.mail_log.service import sent_about_payment
 from app.payments.disputes import payment_disputes
 from app.payments.models import (
+    DailyTotal,
     Dispute,
     Payment,
     PaymentEvent,
@@ -300,7 +303,17 @@ class Totals:
 
 def totals_by_currency(session: DbSession, merchant_id: int, filters: PaymentFilters) -> Totals:
     """The totals of the payments that took money (succeeded, refunded or disputed) among the
-    filtered ones, one row per currency; amounts of two currencies are never added."""
+    filtered ones, one row per currency; amounts of two currencies are never added.
+
+    With no filter but dates they are the daily totals' (``totals.py``: a few rows a day
+    instead of every payment); otherwise the matching payments are summed."""
+    if not filters.query_args(sort=Sort.NEWEST, start=None, end=None):
+        return _daily_totals(session, merchant_id, filters.start, filters.end)
+    return summed_totals(session, merchant_id, filters)
+
+
+def summed_totals(session: DbSession, merchant_id: int, filters: PaymentFilters) -> Totals:
+    """``totals_by_currency`` summed from the matching payments themselves."""
     conditions = [*_conditions(merchant_id, filters), Payment.status.in_(PAID)]
     settled = func.coalesce(Payment.settlement_currency, Payment.currency)
     same = Payment.settlement_currency.is_(None)
@@ -341,6 +354,83 @@ def totals_by_currency(session: DbSession, merchant_id: int, filters: PaymentFil
     return Totals(rows, sum(int(row[5] or 0) for row in charged))
 
 
+def _daily_totals(
+    session: DbSession, merchant_id: int, start: date | None, end: date | None
+) -> Totals:
+    """``summed_totals`` of the payments created from ``start`` to ``end`` (UTC days, either
+    open), read from the daily totals: the same figures, as the payments' days are the
+    rows' days. Only how many converted payments were refunded is not kept there: it is
+    counted from the payments, and only when the totals show such a refund."""
+    in_range = [DailyTotal.merchant_id == merchant_id]
+    if start is not None:
+        in_range.append(DailyTotal.day >= start)
+    if end is not None:
+        in_range.append(DailyTotal.day <= end)
+    groups = session.execute(
+        select(
+            DailyTotal.currency,
+            DailyTotal.settled_in,
+            func.sum(DailyTotal.payments),
+            func.sum(DailyTotal.gross),
+            func.sum(DailyTotal.refunded),
+            func.sum(DailyTotal.fee),
+            func.sum(DailyTotal.net),
+        )
+        .where(*in_range)
+        .group_by(DailyTotal.currency, DailyTotal.settled_in)
+        .having(func.sum(DailyTotal.payments) > 0)
+    ).all()
+    charged: dict[str, list[int]] = {}  # count, gross, refunded, refunded where it settled
+    booked: dict[str, list[int]] = {}  # fee, net
+    converted_refunds = False
+    for currency, settled_in, count, gross, refunded, fee, net in groups:
+        sums = charged.setdefault(currency, [0, 0, 0, 0])
+        sums[0] += int(count)
+        sums[1] += int(gross or 0)
+        sums[2] += int(refunded or 0)
+        in_place = settled_in == currency
+        sums[3] += int(refunded or 0) if in_place else 0
+        converted_refunds = converted_refunds or (not in_place and bool(refunded))
+        settled = booked.setdefault(settled_in, [0, 0])
+        settled[0] += int(fee or 0)
+        settled[1] += int(net or 0)
+    rows = []
+    for currency in sorted(charged.keys() | booked.keys()):
+        count, gross, refunded, refunded_in_place = charged.get(currency, [0, 0, 0, 0])
+        fee, net = booked.get(currency, [0, 0])
+        rows.append(
+            CurrencyTotals(
+                currency,
+                count,
+                Money(gross, currency),
+                Money(refunded, currency),
+                Money(fee, currency),
+                Money(net - refunded_in_place, currency),
+            )
+        )
+    return Totals(
+        rows, _converted_refunds(session, merchant_id, start, end) if converted_refunds else 0
+    )
+
+
+def _converted_refunds(
+    session: DbSession, merchant_id: int, start: date | None, end: date | None
+) -> int:
+    """How many paid payments settled in another currency were refunded, in the range."""
+    filters = PaymentFilters(start=start, end=end)
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                *_conditions(merchant_id, filters),
+                Payment.status.in_(PAID),
+                Payment.settlement_currency.is_not(None),
+                Payment.amount_refunded > 0,
+            )
+        )
+        or 0
+    )
+
+
 # The index page
 
 
@@ -356,8 +446,8 @@ class PaymentIndex:
 def payment_index(session: DbSession, merchant_id: int, args: Mapping[str, str]) -> PaymentIndex:
     """The page of the index its query string asks for (``after`` or ``before`` a cursor).
 
-    Without its totals: they read every matching payment (seconds at a million), so the page
-    fetches them on their own (``totals_by_currency``) and shows its rows at once."""
+    Without its totals: filtered, they read every matching payment (seconds at a million), so
+    the page fetches them on their own (``totals_by_currency``) and shows its rows at once."""
     filters = PaymentFilters.from_query(args)
     page = page_of(
         session,
@@ -388,6 +478,7 @@ class PaymentDetail:
     webhooks: list[WebhookEvent]
     dashboard_url: str | None  # the payment in Stripe's dashboard, while Stripe is connected
     disputes: list[Dispute]
+    emails: list[SentEmail]  # the sent-email log's rows about it, oldest first
 
 
 def payment_detail(session: DbSession, payment: Payment) -> PaymentDetail:
@@ -420,4 +511,5 @@ def payment_detail(session: DbSession, payment: Payment) -> PaymentDetail:
         webhooks,
         dashboard,
         payment_disputes(session, payment),
+        sent_about_payment(session, payment.merchant_id, payment.id),
     )

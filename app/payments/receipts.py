@@ -11,7 +11,7 @@ page, the receipt email, the receipt PDF and the payment's page in the panel all
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ from app.documents.numbering import take_number
 from app.documents.pdf import download_name, pdf_response, render_for_merchant
 from app.extensions import DbSession, db, huey
 from app.mail import Email, public_url_for, render_email, transmit
+from app.mail_log.service import about_payment
 from app.merchants.business import seller_details
 from app.merchants.models import Merchant
 from app.payments.models import Payment
@@ -256,19 +257,21 @@ def receipt_email(session: Session, payment: Payment) -> Email:
     )
 
 
-def send_receipt(session: DbSession, payment: Payment) -> None:
+def send_receipt(session: DbSession, payment: Payment, kind: str = "receipt") -> None:
     """Email the buyer the payment's receipt once the recording's transaction has committed
-    (a rolled-back recording sends nothing); rendered in a task."""
+    (a rolled-back recording sends nothing); rendered in a task. ``kind`` is what the
+    sent-email log calls it (``receipt_resent`` when the merchant sends it again)."""
     payment_id = payment.id
-    after_commit(session, lambda: deliver_receipt(payment_id))  # type: ignore[arg-type]
+    after_commit(session, lambda: deliver_receipt(payment_id, kind))  # type: ignore[arg-type]
 
 
 @huey.task(retries=3, retry_delay=30)
-def deliver_receipt(payment_id: int) -> None:
+def deliver_receipt(payment_id: int, kind: str = "receipt") -> None:
     """Render the receipt email and hand it to the SMTP server. In a session of its own: in
     immediate mode it runs inside the commit of the request that recorded the payment."""
     with Session(db.engine) as session:
         payment = session.get(Payment, payment_id)
         if payment is None or not payment.buyer_email:
             return
-        transmit(receipt_email(session, payment))
+        email = receipt_email(session, payment)
+        transmit(replace(email, logged_as=about_payment(payment, kind)))

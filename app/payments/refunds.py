@@ -242,7 +242,7 @@ def resend_receipt(session: DbSession, merchant: Merchant, payment: Payment) -> 
         raise ServiceError(_l("Only a payment that went through has a receipt."))
     if not payment.buyer_email:
         raise ServiceError(_l("The buyer left no email address."))
-    send_receipt(session, payment)
+    send_receipt(session, payment, "receipt_resent")
     session.add(
         PaymentEvent(
             merchant_id=payment.merchant_id,

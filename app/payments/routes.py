@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from app.core.clock import utcnow
 from app.extensions import csrf, db
+from app.mail_log.labels import STATUS_LABELS, kind_label
 from app.merchants.auth import current_merchant, login_required, signed_in_user
 from app.merchants.scoping import get_owned_or_404
 from app.payments import blueprint, health, queries, receipts, refunds, webhooks
@@ -72,6 +73,8 @@ def _payment_page(
         "refund_reason_labels": REASON_LABELS,
         "receipt_form": receipt_form or ResendReceiptForm(formdata=None),
         "outcome_labels": OUTCOME_LABELS,
+        "email_kind_label": kind_label,
+        "email_status_labels": STATUS_LABELS,
     }
 
 

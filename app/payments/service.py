@@ -23,6 +23,7 @@ from app.core.clock import aware
 from app.customers.service import CustomerDetails, customer_for_buyer
 from app.extensions import DbSession
 from app.mail import public_url_for, send_email
+from app.mail_log.service import about_payment
 from app.merchants.models import Merchant
 from app.payments import health
 from app.payments.models import Payment, PaymentEvent, PaymentStatus
@@ -415,6 +416,7 @@ def _after_refund_change(session: DbSession, payment: Payment, change: int) -> N
         send_email(
             payment.buyer_email, "refund", payment.buyer_locale, merchant=merchant,
             payment=payment, refunded=payment.money(change),
+            logged_as=about_payment(payment, "refund"),
         )  # fmt: skip
 
 
@@ -474,7 +476,7 @@ def _after_status_change(
     elif payment.buyer_email and not receipted:
         send_email(
             payment.buyer_email, "payment_processing", payment.buyer_locale, merchant=merchant,
-            payment=payment,
+            payment=payment, logged_as=about_payment(payment, "payment_processing"),
         )  # fmt: skip
     _notify_merchant(merchant, payment)
 
@@ -545,6 +547,7 @@ def _reject(
             payment=payment,
             reason=rejection_reason(payment.rejection),
             pay_again_url=_pay_again_url(payment) if rejection is not Rejection.DUPLICATE else None,
+            logged_as=about_payment(payment, "payment_rejected"),
         )
     _notify_merchant(merchant, payment, "merchant_payment_rejected")
 
@@ -580,6 +583,7 @@ def _notify_bounced(merchant: Merchant, payment: Payment) -> None:
         payment=payment,
         reason=failure_reason(payment.failure_code),
         pay_again_url=_pay_again_url(payment),
+        logged_as=about_payment(payment, "payment_failed"),
     )
 
 
@@ -596,6 +600,7 @@ def _notify_merchant(
                 merchant=merchant,
                 payment=payment,
                 reason=failure_reason(payment.failure_code),
+                logged_as=about_payment(payment, template),
             )
 
 

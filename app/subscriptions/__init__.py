@@ -10,12 +10,14 @@ blueprint = Blueprint("subscriptions", __name__, url_prefix="/panel/subscription
 __all__ = ["blueprint"]
 
 # The checkout's later charges start subscriptions; the billing run and its emails; the
-# revenue report's figures; the merchant's billing settings.
+# revenue report's figures; the merchant's billing settings; the list, a subscription's page and
+# its actions (``panel_routes``).
 from app.subscriptions import (  # noqa: E402, F401
     billing,
     delivery,
     figures,
     merchant_routes,
+    panel_routes,
     starting,
     tasks,
 )

@@ -17,7 +17,7 @@ from app.quotes.models import PaymentMode
 from tests.conftest import csrf_token_from
 from tests.e2e.test_merchant_journey import OWNER_EMAIL, log_in, sign_up
 from tests.support.accessibility import axe_violations
-from tests.support.accounts import DEFAULT_PASSWORD
+from tests.support.accounts import DEFAULT_PASSWORD, emailed_link
 from tests.support.invoices import open_invoice
 from tests.support.payments import connect_through_live_server
 from tests.support.quotes import open_quote
@@ -25,6 +25,7 @@ from tests.support.schedules import dated_parts
 from tests.support.servers import browser_like_session
 from tests.support.storefront import open_shop
 from tests.support.stripe_sandbox import StripeSandbox
+from tests.support.subscription_rows import started_subscription
 
 PUBLIC_PAGES = ["/", "/signup", "/login", "/password/forgot", "/no-such-page"]
 PANEL_PAGES = [
@@ -409,3 +410,35 @@ def test_the_import_from_stripe_pages_with_results(
     axe_page.get_by_role("link", name="Back to Import from Stripe").click()
     expect(axe_page.get_by_role("table", name="Recent runs")).to_be_visible()
     assert axe_violations(axe_page) == [], "the recent runs"
+
+
+def test_subscription_pages_and_the_customer_portal(
+    axe_page: Page, base_url: str, app: Flask
+) -> None:
+    """The subscriptions list, a subscription's page (and its refused pause), its billing
+    address; the emailed portal link's page, the portal, and a link that no longer works."""
+    sign_up(axe_page, base_url)
+    expect(axe_page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    subscription = f"/panel/subscriptions/{started_subscription(app, OWNER_EMAIL)}"
+    for path in ("/panel/subscriptions/", "/panel/subscriptions/?status=paused", subscription,
+                 subscription + "/billing-address"):  # fmt: skip
+        axe_page.goto(base_url + path)
+        assert axe_violations(axe_page) == [], path
+    axe_page.goto(base_url + subscription)
+    axe_page.get_by_label("Pause until").fill("2001-01-01")
+    axe_page.get_by_role("button", name="Pause billing").click()
+    expect(axe_page.get_by_role("alert")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the pause refused"
+
+    axe_page.goto(base_url + subscription)
+    axe_page.get_by_role("button", name="Email the customer a link").click()
+    expect(axe_page.get_by_text("A link to their subscriptions was sent")).to_be_visible()
+    link = emailed_link("grace@example.com", path="/portal/open/")
+    axe_page.goto(link)
+    assert axe_violations(axe_page) == [], "the portal link's page"
+    axe_page.get_by_role("button", name="Open my subscriptions").click()
+    expect(axe_page.get_by_role("heading", name="Coffee club")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the portal"
+    axe_page.goto(link)
+    expect(axe_page.get_by_role("heading", name="This link no longer works")).to_be_visible()
+    assert axe_violations(axe_page) == [], "a used link"

@@ -41,13 +41,15 @@ from app.merchants import forms as merchant_forms
 from app.merchants.models import Merchant
 from app.payments import forms as payment_forms
 from app.payments.models import Payment, WebhookEvent
+from app.portal import forms as portal_forms
 from app.processors import forms as processor_forms
 from app.quotes import forms as quote_forms
 from app.quotes.models import Quote
 from app.reports import forms as report_forms
 from app.settings import forms as settings_forms
 from app.storefront import forms as storefront_forms
-from app.subscriptions import forms as subscription_forms
+from app.subscriptions import forms as billing_forms
+from app.subscriptions import panel_forms as subscription_forms
 from app.web.forms import DateInputField, KassaForm
 from tests.conftest import PROJECT_ROOT
 from tests.integration.test_invitations import invitation_link, invite
@@ -69,6 +71,7 @@ from tests.support.settings import (
     save_storefront,
 )
 from tests.support.stripe_sandbox import StripeSandbox, session_sandbox
+from tests.support.subscription_rows import started_subscription
 from tests.unit.test_images import png_declaring
 
 SCRIPT = "<script>alert('x')</script>"
@@ -761,6 +764,26 @@ def paid_payment_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str
     return f"/panel/payments/{payment_id}"
 
 
+def subscription_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str:
+    """The page of a monthly subscription of the signed-in owner's customer."""
+    sign_up(client, email="owner@example.com")
+    return f"/panel/subscriptions/{started_subscription(app)}"
+
+
+def portal_link_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
+    """The page of the portal link the owner emailed their subscriber."""
+    page = subscription_page(client, app, mailbox)
+    assert post_form(client, page, page + "/portal-link", {}).status_code == 302
+    return urlsplit(emailed_link("grace@example.com", path="/portal/open/")).path
+
+
+def portal_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
+    """The subscriber's portal, opened with the link (in the owner's browser)."""
+    link = portal_link_page(client, app, mailbox)
+    assert post_form(client, link, link, {}).status_code == 302
+    return "/portal/"
+
+
 def stored_event_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
     """The events page of a merchant whose card payment's event Kassa stored (a delivery that
     failed): replaying it is the form. The page lists events before the id in ``before``."""
@@ -826,6 +849,53 @@ FORMS += [
         # left out: payments, and a filter left out does not narrow
         optional={"kind", "status", "method", "currency", "document_type", "start", "end"},
     ),
+    FormCase(
+        subscription_forms.SubscriptionFilterForm,
+        owner_page("/panel/subscriptions/"),
+        {"status": "active", "q": "grace"},
+        optional={"status", "q"},
+        sent_with_get=True,
+    ),
+    FormCase(
+        subscription_forms.PauseForm,
+        subscription_page,
+        {"until": (date.today() + timedelta(days=30)).isoformat()},
+        optional={"until"},  # left out: until resumed
+    ),
+    FormCase(subscription_forms.ActionForm, subscription_page, {}),
+    FormCase(
+        subscription_forms.CancelForm,
+        subscription_page,
+        {"when": "period_end", "reason": "Moving abroad"},
+        optional={"reason"},
+    ),
+    FormCase(
+        subscription_forms.BillingAddressForm,
+        subscription_page,
+        {
+            "billing_line1": "Storgatan 1",
+            "billing_line2": "",
+            "billing_postal_code": "111 22",
+            "billing_city": "Stockholm",
+            "billing_state": "",
+            "billing_country": "SE",
+            "override": "y",  # its next charge is today
+        },
+        optional={
+            "billing_line1",
+            "billing_line2",
+            "billing_postal_code",
+            "billing_city",
+            "billing_state",
+            "billing_country",
+            "override",
+        },
+    ),
+    FormCase(portal_forms.OpenForm, portal_link_page, {}),
+    FormCase(
+        portal_forms.PortalCancelForm, portal_page, {"reason": "Too much"}, optional={"reason"}
+    ),
+    FormCase(portal_forms.PortalActionForm, portal_page, {}),
 ]
 
 FORMS += [
@@ -844,7 +914,7 @@ BILLING_SETTINGS = {
 }  # fmt: skip
 FORMS += [
     FormCase(
-        subscription_forms.BillingSettingsForm,
+        billing_forms.BillingSettingsForm,
         owner_page("/panel/subscriptions/settings"),
         BILLING_SETTINGS,
         optional={
@@ -894,6 +964,8 @@ ACTIONS = {
     invoice_delivery_forms.SendInvoiceForm: "/panel/invoices/1/send",
     report_forms.ExportFormatForm: "/panel/reports/exports/format",
     report_forms.ExportForm: "/panel/reports/exports",
+    portal_forms.PortalCancelForm: "/portal/subscriptions/1/cancel",
+    portal_forms.PortalActionForm: "/portal/subscriptions/1/pause",
 }
 
 
@@ -915,6 +987,10 @@ ACTIONS_BELOW_PAGE = {
     quote_forms.PayQuoteForm: "/pay",
     payment_forms.RefundForm: "/refund",
     payment_forms.ResendReceiptForm: "/receipt",
+    subscription_forms.PauseForm: "/pause",
+    subscription_forms.ActionForm: "/portal-link",
+    subscription_forms.CancelForm: "/cancel",
+    subscription_forms.BillingAddressForm: "/billing-address",
 }
 
 
@@ -1084,6 +1160,10 @@ REFUSE_DUPLICATES = {settings_forms.FeeForm, settings_forms.DiscountForm,
                      settings_forms.CurrencyForm}  # fmt: skip
 
 
+# Forms that use up what their page offers (a portal link opens once).
+SINGLE_USE = {portal_forms.OpenForm}
+
+
 @pytest.mark.parametrize("case", FORMS, ids=[c.form.__name__ for c in FORMS])
 def test_the_same_post_twice_never_fails(
     case: FormCase,
@@ -1095,6 +1175,13 @@ def test_the_same_post_twice_never_fails(
     """A double submit, or a second tab saving what the first saved: a row that exists already."""
     url = case.page(client, app, mailbox)
     valid = _valid(case, stripe_sandbox)
+    if case.form in SINGLE_USE:  # the second post, from the page shown before the first: gone
+        from tests.conftest import csrf_token_from
+
+        token = csrf_token_from(client.get(url).get_data(as_text=True))
+        posts = [client.post(url, data={"csrf_token": token, **valid}) for _ in range(2)]
+        assert [post.status_code for post in posts] == [302, 410]
+        return
     first = _post(client, case, url, valid)
     second = _post(client, case, url, valid)
     assert first.status_code < 500 and second.status_code < 500

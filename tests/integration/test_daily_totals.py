@@ -28,6 +28,7 @@ from app.core.money import Money
 from app.extensions import db
 from app.merchants.models import Merchant
 from app.payments.models import DailyAvailability, DailyTotal, Payment
+from app.payments.queries import PaymentFilters, summed_totals, totals_by_currency
 from app.payments.service import PAID, record_intent
 from app.payments.totals import rebuild_daily_totals
 from app.processors.gateway import IntentState, MethodDetails
@@ -315,6 +316,23 @@ class StripeMovingPayments(RuleBasedStateMachine):
         with self.app.app_context():
             payments = list(db.session.scalars(select(Payment)))
             assert _sums_in_tables() == _sums_from_payments(payments)
+            db.session.remove()
+
+    @invariant()
+    def index_totals_read_from_the_days_equal_the_payments_sums(self) -> None:
+        """The payments index's totals with no filter, or only dates, are the daily totals':
+        the same figures as summing the payments, per currency, on each side of a day's
+        bounds (the payments are made at 23:59 UTC)."""
+        ranges = [(None, None), (FIRST_DAY + timedelta(days=1), None),
+                  (None, FIRST_DAY + timedelta(days=1)),
+                  (FIRST_DAY + timedelta(days=1), FIRST_DAY + timedelta(days=2))]  # fmt: skip
+        with self.app.app_context():
+            for merchant_id in self.merchant_ids:
+                for start, end in ranges:
+                    filters = PaymentFilters(start=start, end=end)
+                    assert totals_by_currency(db.session, merchant_id, filters) == summed_totals(
+                        db.session, merchant_id, filters
+                    ), (merchant_id, start, end)
             db.session.remove()
 
 

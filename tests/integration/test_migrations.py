@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.checkout.models import CheckoutSession
 from app.checkout.service import checkout_by_token
+from app.data.sql import in_schema_of
 from app.extensions import db
 from app.payments.models import Payment
 from app.storefront.models import Cart, Storefront
@@ -25,7 +26,10 @@ from app.storefront.service import cart_by_token
 
 def test_models_and_migrations_agree(app: Flask) -> None:
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        include = in_schema_of(connection.dialect.name)
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include}
+        )
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 

@@ -30,6 +30,7 @@ from app.payments.queries import (
     page_of,
     totals_by_currency,
 )
+from app.payments.totals import move_totals, share
 from tests.conftest import empty_tables
 from tests.integration.test_payments import connected, record
 from tests.support.accounts import sign_up
@@ -63,6 +64,8 @@ def add_payment(app: Flask, merchant: int, **values: Any) -> int:
     with app.app_context():
         payment = Payment(merchant_id=merchant, status=status, amount=amount, **defaults)
         db.session.add(payment)
+        db.session.flush()
+        move_totals(db.session, [], share(payment))  # the daily totals, as recording keeps them
         db.session.commit()
         return payment.id
 

@@ -41,6 +41,7 @@ from app.reports.jobs import download_token, exports_folder
 from app.reports.models import ExportJob, ExportKind, ExportStatus
 from app.settings.models import CustomField, Discount, Fee, TaxRate
 from app.storefront.models import StorefrontCategory, StorefrontProduct
+from app.subscriptions.models import Subscription
 from tests.conftest import SECRET_KEY
 from tests.integration.test_invitations import invite, invite_and_join
 from tests.integration.test_payments import connected
@@ -64,6 +65,7 @@ from tests.support.settings import (
     list_in_shop,
 )
 from tests.support.stripe_sandbox import StripeSandbox
+from tests.support.subscription_rows import started_subscription
 
 
 @dataclass
@@ -281,6 +283,13 @@ def export_link_of_a(t: Tenants) -> str:
         return download_token(db.session.get_one(ExportJob, job_id))
 
 
+def subscription_of_a(t: Tenants) -> int:
+    """A monthly subscription of one of merchant A's customers."""
+    with t.app.app_context():
+        existing = db.session.scalars(select(Subscription.id)).first()
+    return existing if existing is not None else started_subscription(t.app, "a@example.com")
+
+
 # URL argument name -> makes merchant A's object and returns the value for the URL.
 OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "member_id": staff_member,
@@ -304,6 +313,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Tenants], object]] = {
     "job_id": export_job_of_a,
     "run_id": import_run_of_a,
     "token": export_link_of_a,
+    "subscription_id": subscription_of_a,
 }
 
 
