@@ -10,9 +10,11 @@ blueprint = Blueprint("subscriptions", __name__, url_prefix="/panel/subscription
 __all__ = ["blueprint"]
 
 # The checkout's later charges start subscriptions; the billing run and its emails; the
-# revenue report's figures; the merchant's billing settings.
+# revenue report's figures; the merchant's billing settings; what a customer's export and
+# erasure include of their subscriptions.
 from app.subscriptions import (  # noqa: E402, F401
     billing,
+    customer_data,
     delivery,
     figures,
     merchant_routes,

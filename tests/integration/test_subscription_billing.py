@@ -13,6 +13,7 @@ period's end, and a trial that starts as scheduled and is charged at its end.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 
@@ -40,6 +41,7 @@ from app.subscriptions.billing import run_billing
 from app.subscriptions.models import (
     PeriodStatus,
     Subscription,
+    SubscriptionDelivery,
     SubscriptionPeriod,
     SubscriptionStatus,
 )
@@ -664,3 +666,29 @@ def charge_invoice_intent(
         billing.charge_key(session, subscription, period),
     )
     return intent.id
+
+
+def test_a_subscribers_export_holds_the_subscription_and_erasure_leaves_no_email(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    method_outcome(stripe_sandbox, subscription.payment_method_id, decline_code="do_not_honor")
+    to_day(app, subscription.period_start(1))
+    run_billing_task(app)  # a failure email went to the buyer
+    mailbox.wait_for(BUYER, subject="we will try again")
+    page = f"/panel/customers/{subscription.customer_id}"
+    exported = post_form(client, page, f"{page}/export", {}).get_data(as_text=True)
+    [kept] = json.loads(exported)["subscriptions"]
+    assert kept["subscription_id"] == subscription.id and kept["amount_per_period"] == 2000
+    assert [email["recipient"] for email in kept["emails"]] == [BUYER]
+
+    erased = post_form(client, f"{page}/erase", f"{page}/erase", {"confirm": "y"})
+    assert erased.status_code == 302
+    with app.app_context():
+        recipients = db.session.scalars(db.select(SubscriptionDelivery.recipient)).all()
+        assert recipients == [""]
+    assert the_subscription(app).period_amount == 2000  # the accounts stay
