@@ -362,6 +362,7 @@ def charge(
     if not result.answered:
         return PartStatus.PROCESSING  # repeated later under the same key
     part.intent_id = result.intent_id
+    session.flush()  # kept before the refresh below reads the part's status back
     if result.failed:
         fail_part(session, quote, part, result.failure_code)
         return PartStatus.FAILED

@@ -431,6 +431,7 @@ def charge(
     if not result.answered:
         return PeriodStatus.PROCESSING  # repeated later under the same key
     period.intent_id = result.intent_id
+    session.flush()  # kept before the refresh below reads the period's status back
     if result.failed:
         fail_period(session, subscription, period, result.failure_code, today)
         return PeriodStatus.FAILED

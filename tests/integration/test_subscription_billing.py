@@ -13,6 +13,7 @@ period's end, and a trial that starts as scheduled and is charged at its end.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 
@@ -23,14 +24,24 @@ from sqlalchemy.orm import Session
 
 from app.data.clock import scheduler_now
 from app.extensions import db
-from app.invoices.models import InvoiceStatus
+from app.invoices.models import Invoice, InvoiceStatus
+from app.invoices.off_session import invoice_checkout
 from app.links.models import PaymentLink, PaymentLinkLine
 from app.payments.models import Payment, PaymentStatus
+from app.payments.service import (
+    METADATA_CHECKOUT,
+    METADATA_DOCUMENT_ID,
+    METADATA_DOCUMENT_TYPE,
+    METADATA_MERCHANT,
+)
+from app.processors.access import connected_gateway
+from app.processors.gateway import OffSessionCharge, PaymentGateway
 from app.subscriptions import billing, service
 from app.subscriptions.billing import run_billing
 from app.subscriptions.models import (
     PeriodStatus,
     Subscription,
+    SubscriptionDelivery,
     SubscriptionPeriod,
     SubscriptionStatus,
 )
@@ -594,3 +605,90 @@ def test_the_clock_command_moves_the_schedulers_clock_and_bills(
     assert periods_of(app, subscription.id)[1].status is PeriodStatus.PAID
     backwards = app.test_cli_runner().invoke(args=["kassa", "advance-clock", "--days", "-1"])
     assert backwards.exit_code != 0
+
+
+def test_a_run_that_crashed_after_asking_stripe_is_finished_under_the_same_key(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    """The claim was committed and Stripe charged, then the process died before recording:
+    the period stays processing without an intent; a later run asks again under the same key,
+    and Stripe answers with the charge it made: one charge, recorded once."""
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    to_day(app, subscription.period_start(1))
+    with app.app_context():
+        row = db.session.get_one(Subscription, subscription.id)
+        period = billing.period_row(db.session, row, 1)
+        now = scheduler_now(db.session)
+        notice = billing.notice_of(row, service.billing_settings(db.session, row.merchant_id))
+        billing.notify(db.session, row, period, now, notice)
+        assert billing.claim(db.session, period, now)
+        db.session.commit()
+        invoice = billing.period_invoice(db.session, row, period, now.date())
+        db.session.commit()
+        gateway = connected_gateway(db.session, row.merchant_id)
+        crashed = charge_invoice_intent(db.session, row, period, invoice, gateway)
+        db.session.rollback()  # the process died: nothing of the answer was kept
+    assert run_billing_task(app).charged == []  # too soon: it may still be on its way
+    advance_clock(app, 1)
+    run = run_billing_task(app)
+    second = periods_of(app, subscription.id)[1]
+    assert run.charged == [second.id] and second.status is PeriodStatus.PAID
+    assert second.intent_id == crashed and second.attempts == 1
+    keys = subscription_charges(stripe_sandbox, merchant)
+    assert len(keys) == 2 and len(set(keys)) == 1  # asked twice, under one key: one charge
+    [payment] = payments_of_invoice(app, second.invoice_id)
+    assert payment.intent_id == crashed and payment.status is PaymentStatus.SUCCEEDED
+
+
+def charge_invoice_intent(
+    session: Session, subscription: Subscription, period: SubscriptionPeriod, invoice: Invoice,
+    gateway: PaymentGateway,
+) -> str:  # fmt: skip
+    """What the run sends Stripe for the period (its checkout, amount, method and key)."""
+    checkout = invoice_checkout(session, invoice, subscription.locale, "card")
+    session.commit()
+    intent = gateway.charge_off_session(
+        OffSessionCharge(
+            amount=subscription.money(invoice.payable),
+            customer=subscription.processor_customer_id,
+            payment_method=subscription.payment_method_id,
+            method_type="card",
+            metadata={
+                METADATA_MERCHANT: subscription.merchant.public_id,
+                METADATA_CHECKOUT: checkout.public_id,
+                METADATA_DOCUMENT_TYPE: checkout.document_type,
+                METADATA_DOCUMENT_ID: checkout.document_id,
+                billing.METADATA_SUBSCRIPTION: str(subscription.id),
+                billing.METADATA_PERIOD: str(period.number),
+            },
+            description=invoice.lines[0].description,
+        ),
+        billing.charge_key(session, subscription, period),
+    )
+    return intent.id
+
+
+def test_a_subscribers_export_holds_the_subscription_and_erasure_leaves_no_email(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    method_outcome(stripe_sandbox, subscription.payment_method_id, decline_code="do_not_honor")
+    to_day(app, subscription.period_start(1))
+    run_billing_task(app)  # a failure email went to the buyer
+    mailbox.wait_for(BUYER, subject="we will try again")
+    page = f"/panel/customers/{subscription.customer_id}"
+    exported = post_form(client, page, f"{page}/export", {}).get_data(as_text=True)
+    [kept] = json.loads(exported)["subscriptions"]
+    assert kept["subscription_id"] == subscription.id and kept["amount_per_period"] == 2000
+    assert [email["recipient"] for email in kept["emails"]] == [BUYER]
+
+    erased = post_form(client, f"{page}/erase", f"{page}/erase", {"confirm": "y"})
+    assert erased.status_code == 302
+    with app.app_context():
+        recipients = db.session.scalars(db.select(SubscriptionDelivery.recipient)).all()
+        assert recipients == [""]
+    assert the_subscription(app).period_amount == 2000  # the accounts stay
