@@ -1,8 +1,8 @@
 """Where subscription figures (MRR, active, new and churned) join the revenue report.
 
-Subscriptions are not built yet. When they are, their package registers a provider here at
-import (as documents register with the checkout), and the report shows what it returns; until
-then the report says the figures come with subscriptions, and shows none.
+The subscriptions package registers its provider here at import (as documents register with
+the checkout), so reports do not point at subscriptions; the report shows what the providers
+return, and says so when there are no subscriptions yet.
 """
 
 from __future__ import annotations
