@@ -3,6 +3,8 @@
 Plain dataclasses (no Stripe type leaves ``app/processors``) and the functions that make them
 from Stripe's objects as the gateway fetched them. Only what the import decides with is kept:
 whether a subscription can move is decided outside, by ``app/billing_import/eligibility.py``.
+``id_of`` and ``method_details`` read any object the gateway fetched; its other readers use
+them too.
 """
 
 from __future__ import annotations
@@ -102,10 +104,32 @@ def moment(timestamp: Any) -> datetime:
     return datetime.fromtimestamp(int(timestamp), UTC)
 
 
-def _id_of(value: Any) -> str | None:
+def id_of(value: Any) -> str | None:
+    """An expandable field's id, whether Stripe sent the id or the expanded object."""
     if isinstance(value, dict):
         return value.get("id")
     return value or None
+
+
+def method_details(method: dict[str, Any], mandate: Any) -> MethodDetails:
+    """A PaymentMethod's safe details, with its mandate (id or expanded object) and the
+    mandate's reference when it was expanded."""
+    kind = str(method.get("type") or "")
+    details: dict[str, Any] = method.get(kind) or {}
+    reference = None
+    if isinstance(mandate, dict):
+        reference = ((mandate.get("payment_method_details") or {}).get(kind) or {}).get("reference")
+    return MethodDetails(
+        type=kind,
+        id=method.get("id"),
+        brand=details.get("brand"),
+        last4=details.get("last4"),
+        exp_month=details.get("exp_month"),
+        exp_year=details.get("exp_year"),
+        bank_name=details.get("bank_name"),
+        mandate_id=id_of(mandate),
+        mandate_reference=reference,
+    )
 
 
 def _discounts(values: Any) -> tuple[BillingDiscount, ...]:
@@ -125,7 +149,7 @@ def _item(data: dict[str, Any]) -> BillingItem:
     return BillingItem(
         id=data["id"],
         price_id=price["id"],
-        product_id=str(_id_of(price.get("product")) or ""),
+        product_id=str(id_of(price.get("product")) or ""),
         quantity=int(data.get("quantity") or 1),
         currency=currency,
         unit_amount=None if amount is None else from_stripe_amount(int(amount), currency),
@@ -147,12 +171,12 @@ def billing_subscription(data: dict[str, Any]) -> BillingSubscription:
     invoice = invoice if isinstance(invoice, dict) else {}
     return BillingSubscription(
         id=data["id"],
-        customer_id=str(_id_of(data.get("customer")) or ""),
+        customer_id=str(id_of(data.get("customer")) or ""),
         status=str(data.get("status") or ""),
         currency=str(data.get("currency") or "").upper(),
         items=items,
         collection_method=str(data.get("collection_method") or "charge_automatically"),
-        default_payment_method=_id_of(data.get("default_payment_method")),
+        default_payment_method=id_of(data.get("default_payment_method")),
         automatic_tax=bool((data.get("automatic_tax") or {}).get("enabled")),
         discounts=_discounts(data.get("discounts")),
         trial_end=moment(data["trial_end"]) if data.get("trial_end") else None,
@@ -172,7 +196,7 @@ def billing_customer(data: dict[str, Any]) -> BillingCustomer:
         id=data["id"],
         email=str(data.get("email") or ""),
         name=str(data.get("name") or ""),
-        default_payment_method=_id_of(settings.get("default_payment_method")),
+        default_payment_method=id_of(settings.get("default_payment_method")),
     )
 
 
@@ -187,27 +211,12 @@ def billing_product(data: dict[str, Any]) -> BillingProduct:
 def saved_method(method: dict[str, Any], setups: list[dict[str, Any]]) -> MethodDetails:
     """A saved method's safe details, with the mandate of the SetupIntent that saved it (a bank
     debit's: Stripe Billing keeps it there), the newest succeeded one first."""
-    kind = str(method.get("type") or "")
-    details: dict[str, Any] = method.get(kind) or {}
     mandate: Any = None
     for setup in sorted(setups, key=lambda setup: setup.get("created") or 0, reverse=True):
         if setup.get("status") == "succeeded" and setup.get("mandate"):
             mandate = setup["mandate"]
             break
-    reference = None
-    if isinstance(mandate, dict):
-        reference = ((mandate.get("payment_method_details") or {}).get(kind) or {}).get("reference")
-    return MethodDetails(
-        type=kind,
-        id=method.get("id"),
-        brand=details.get("brand"),
-        last4=details.get("last4"),
-        exp_month=details.get("exp_month"),
-        exp_year=details.get("exp_year"),
-        bank_name=details.get("bank_name"),
-        mandate_id=_id_of(mandate),
-        mandate_reference=reference,
-    )
+    return method_details(method, mandate)
 
 
 def all_subscriptions(

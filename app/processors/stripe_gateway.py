@@ -26,6 +26,8 @@ from app.processors.billing_import import (
     billing_customer,
     billing_product,
     billing_subscription,
+    id_of,
+    method_details,
     saved_method,
 )
 from app.processors.gateway import (
@@ -450,8 +452,8 @@ class StripeGateway:
             amount=from_stripe_amount(int(data["amount"]), data["currency"]),
             reason=str(data.get("reason") or "general"),
             status=str(data.get("status") or ""),
-            payment_intent_id=_id_of(data.get("payment_intent")),
-            charge_id=_id_of(data.get("charge")),
+            payment_intent_id=id_of(data.get("payment_intent")),
+            charge_id=id_of(data.get("charge")),
             evidence_due_by=_moment(due) if due else None,
             created=_moment(data.get("created")),
         )
@@ -515,8 +517,8 @@ def _refund_result(data: dict[str, Any]) -> RefundResult:
         id=data["id"],
         status=str(data.get("status") or ""),
         amount=from_stripe_amount(int(data["amount"]), data["currency"]),
-        charge_id=_id_of(data.get("charge")),
-        payment_intent_id=_id_of(data.get("payment_intent")),
+        charge_id=id_of(data.get("charge")),
+        payment_intent_id=id_of(data.get("payment_intent")),
         failure_reason=data.get("failure_reason") or None,
     )
 
@@ -623,13 +625,6 @@ def _day(timestamp: Any) -> date | None:
     return None if timestamp is None else _moment(timestamp).date()
 
 
-def _id_of(value: Any) -> str | None:
-    """An expandable field's id, whether Stripe sent the id or the expanded object."""
-    if isinstance(value, dict):
-        return value.get("id")
-    return value or None
-
-
 def intent_state(data: dict[str, Any]) -> IntentState:
     """Our ``IntentState`` from a PaymentIntent expanded with ``INTENT_EXPAND``."""
     currency = str(data["currency"])
@@ -649,7 +644,7 @@ def intent_state(data: dict[str, Any]) -> IntentState:
         metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
         payment_method_types=tuple(data.get("payment_method_types") or ()),
         method=_method_details(data, charge),
-        latest_charge_id=_id_of(data.get("latest_charge")),
+        latest_charge_id=id_of(data.get("latest_charge")),
         charge_status=charge.get("status") if charge else None,
         amount_refunded=from_stripe_amount(int(charge.get("amount_refunded") or 0), currency)
         if charge
@@ -668,7 +663,7 @@ def intent_state(data: dict[str, Any]) -> IntentState:
         next_action=next_action.get("type"),
         verification_url=(next_action.get(MICRODEPOSITS) or {}).get("hosted_verification_url"),
         microdeposit_type=(next_action.get(MICRODEPOSITS) or {}).get("microdeposit_type"),
-        customer=_id_of(data.get("customer")),
+        customer=id_of(data.get("customer")),
         setup_future_usage=data.get("setup_future_usage") or None,
     )
 
@@ -682,7 +677,7 @@ def setup_state(data: dict[str, Any]) -> SetupState:
         client_secret=str(data.get("client_secret") or ""),
         status=str(data["status"]),
         created=_moment(data.get("created")),
-        customer=_id_of(data.get("customer")),
+        customer=id_of(data.get("customer")),
         metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
         payment_method_types=tuple(data.get("payment_method_types") or ()),
         method=_setup_method(data),
@@ -700,23 +695,7 @@ def _setup_method(data: dict[str, Any]) -> MethodDetails | None:
     method = data.get("payment_method")
     if not isinstance(method, dict) or not method.get("type"):
         return None
-    kind = str(method["type"])
-    details: dict[str, Any] = method.get(kind) or {}
-    mandate = data.get("mandate")
-    reference = None
-    if isinstance(mandate, dict):
-        reference = ((mandate.get("payment_method_details") or {}).get(kind) or {}).get("reference")
-    return MethodDetails(
-        type=kind,
-        id=method.get("id"),
-        brand=details.get("brand"),
-        last4=details.get("last4"),
-        exp_month=details.get("exp_month"),
-        exp_year=details.get("exp_year"),
-        bank_name=details.get("bank_name"),
-        mandate_id=_id_of(mandate),
-        mandate_reference=reference,
-    )
+    return method_details(method, data.get("mandate"))
 
 
 def _exchange_rate(balance: dict[str, Any] | None) -> Decimal | None:
@@ -736,12 +715,12 @@ def _method_details(intent: dict[str, Any], charge: dict[str, Any] | None) -> Me
     mandate = details.get("mandate")
     return MethodDetails(
         type=kind,
-        id=_id_of(intent.get("payment_method")),
+        id=id_of(intent.get("payment_method")),
         brand=details.get("brand"),
         last4=details.get("last4"),
         exp_month=details.get("exp_month"),
         exp_year=details.get("exp_year"),
         bank_name=details.get("bank_name"),
-        mandate_id=_id_of(mandate),
+        mandate_id=id_of(mandate),
         mandate_reference=mandate.get("reference") if isinstance(mandate, dict) else None,
     )
