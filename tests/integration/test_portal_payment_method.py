@@ -12,13 +12,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from app.checkout.setup import SetupOutcome
 from app.extensions import db
 from app.merchants.models import Merchant
 from app.payments.service import record_setup_intent, setup_metadata
 from app.portal.models import PortalLink
 from app.processors.access import connected_gateway
+from app.subscriptions import method_setup
 from app.subscriptions.models import PeriodStatus, Subscription, SubscriptionStatus
 from tests.integration.test_customer_portal import emailed_portal_link, open_portal
+from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_subscription_billing import to_day
 from tests.support.invoice_buyers import invoicing_merchant
 from tests.support.mailbox import Mailbox
@@ -217,3 +220,34 @@ def test_an_expired_visit_or_someone_elses_subscription_reaches_no_method_page(
     assert (
         app.test_client().get(f"/portal/subscriptions/{subscription.id}/method").status_code == 410
     )
+
+
+def test_two_return_pages_at_once_charge_the_past_due_period_once(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    """The webhook was lost; two tabs come back from Stripe together (run on PostgreSQL too)."""
+    subscription = hard_declined(client, app, stripe_sandbox, merchant)
+    customer = app.test_client()
+    open_portal(customer, emailed_portal_link(client, subscription))
+    secret = setup_secret_of(method_page(customer, subscription))
+    saved = save_method_as_browser(stripe_sandbox, merchant, secret, payment_method="pm_card_amex")
+    assert saved["status"] == "succeeded"
+
+    def return_page(_n: int) -> SetupOutcome:
+        with app.app_context():
+            try:
+                row = db.session.get_one(Subscription, subscription.id)
+                return method_setup.finish_method_setup(db.session, row)
+            finally:
+                db.session.remove()
+
+    assert in_threads(2, return_page) == [SetupOutcome.SAVED, SetupOutcome.SAVED]
+    second = periods_of(app, subscription.id)[1]
+    assert second.status is PeriodStatus.PAID and second.attempts == 2
+    assert len(subscription_charges(stripe_sandbox, merchant)) == 2
+    assert [e.kind for e in events_of(app, subscription.id)].count("method_updated") == 1
+    assert the_subscription(app).payment_method_details["brand"] == "amex"
