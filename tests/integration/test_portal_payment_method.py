@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from app.checkout.setup import SetupOutcome
+from app.core.clock import utcnow
 from app.extensions import db
 from app.merchants.models import Merchant
 from app.payments.service import record_setup_intent, setup_metadata
@@ -22,6 +23,7 @@ from app.subscriptions import method_setup
 from app.subscriptions.models import PeriodStatus, Subscription, SubscriptionStatus
 from tests.integration.test_customer_portal import emailed_portal_link, open_portal
 from tests.integration.test_invoice_core import in_threads
+from tests.integration.test_quote_saved_methods import reconcile_setups_at
 from tests.integration.test_subscription_billing import to_day
 from tests.support.invoice_buyers import invoicing_merchant
 from tests.support.mailbox import Mailbox
@@ -251,3 +253,29 @@ def test_two_return_pages_at_once_charge_the_past_due_period_once(
     assert len(subscription_charges(stripe_sandbox, merchant)) == 2
     assert [e.kind for e in events_of(app, subscription.id)].count("method_updated") == 1
     assert the_subscription(app).payment_method_details["brand"] == "amex"
+
+
+def test_reconciliation_saves_the_method_when_the_webhook_is_lost_and_the_customer_never_returns(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    """The customer confirms and closes the tab; no webhook reaches this app. Reconciliation
+    hands the SetupIntent over and the hourly run charges what is past due to the new card."""
+    subscription = hard_declined(client, app, stripe_sandbox, merchant)
+    customer = app.test_client()
+    open_portal(customer, emailed_portal_link(client, subscription))
+    secret = setup_secret_of(method_page(customer, subscription))
+    saved = save_method_as_browser(stripe_sandbox, merchant, secret, payment_method="pm_card_amex")
+    assert saved["status"] == "succeeded"
+
+    assert reconcile_setups_at(app, utcnow()) == 0  # left to the webhook for 10 minutes
+    assert reconcile_setups_at(app, utcnow() + timedelta(minutes=11)) == 1
+    assert the_subscription(app).payment_method_details["brand"] == "amex"
+    assert periods_of(app, subscription.id)[1].status is PeriodStatus.FAILED
+    assert len(run_billing_task(app).charged) == 1
+    assert periods_of(app, subscription.id)[1].status is PeriodStatus.PAID
+    assert the_subscription(app).status is SubscriptionStatus.ACTIVE
+    assert reconcile_setups_at(app, utcnow() + timedelta(minutes=30)) == 0  # nothing waits now
