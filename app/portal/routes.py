@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, redirect, session, url_for
+from flask import abort, current_app, flash, redirect, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from app.checkout.documents import PageLink
+from app.checkout.setup import SetupOutcome, confirmable, setup_page
 from app.core.clock import utcnow
+from app.core.errors import ServiceError
 from app.data.clock import scheduler_today
 from app.extensions import db
+from app.payments.reasons import gateway_failure_message
 from app.portal import blueprint, service
 from app.portal.forms import OpenForm, PortalActionForm, PortalCancelForm
+from app.processors.gateway import GatewayError, SetupState
+from app.subscriptions import method_setup
 from app.subscriptions.labels import STATUS_LABELS
+from app.subscriptions.models import Subscription
 from app.web.form_views import submit_form
 from app.web.rendering import render
 
@@ -121,3 +129,74 @@ def pause(subscription_id: int) -> Response:
         template="portal/portal.html",
         context=lambda: _page(visit, form),
     )
+
+
+# Update the payment method: the checkout's setup mode on the subscription's SetupIntent.
+
+BACK_TO_PORTAL = _l("Back to your subscriptions")
+METHOD_SAVED = _l("Your new payment method is saved. Later charges use it.")
+METHOD_SAVED_STILL_DUE = _l(
+    "Your new payment method is saved, but the amount past due could not be charged to it. "
+    "Try another method or contact the seller."
+)
+METHOD_VERIFYING = _l(
+    "Your bank account is being verified. The new method is used once that is done."
+)
+
+
+def _back_link() -> PageLink:
+    return PageLink(url_for("portal.portal"), BACK_TO_PORTAL)
+
+
+def _open_method_setup(found: Subscription) -> SetupState | Response:
+    """The subscription's SetupIntent to confirm, or back to the portal with the reason."""
+    try:
+        setup = method_setup.open_method_setup(db.session, found, _back_link())
+    except ServiceError as refused:
+        flash(str(refused.message), "error")
+        return redirect(url_for("portal.portal"))
+    except GatewayError as error:
+        flash(gateway_failure_message(error), "error")
+        return redirect(url_for("portal.portal"))
+    db.session.commit()
+    return setup
+
+
+@blueprint.get("/subscriptions/<int:subscription_id>/method")
+def method_page(subscription_id: int) -> Response:
+    """The Payment Element on the subscription's SetupIntent."""
+    visit = _visit()
+    found = _subscription(visit, subscription_id)
+    setup = _open_method_setup(found)
+    if isinstance(setup, Response):
+        return setup
+    return_url = url_for("portal.method_returned", subscription_id=subscription_id)
+    if not confirmable(setup):
+        return redirect(return_url)
+    document = method_setup.SubscriptionMethodDocument(found, _back_link())
+    context = setup_page(db.session, document, setup, return_url=return_url)
+    note = method_setup.charge_note(found)
+    return render("checkout/setup.html", heading=document.title, updating=True, note=note,
+                  **context)  # fmt: skip
+
+
+@blueprint.get("/subscriptions/<int:subscription_id>/method/return")
+def method_returned(subscription_id: int) -> Response:
+    """Where Stripe sends the customer after confirming (the address's ``setup_intent`` is not
+    trusted: the subscription's own SetupIntent is read)."""
+    found = _subscription(_visit(), subscription_id)
+    try:
+        outcome = method_setup.finish_method_setup(db.session, found)
+    except GatewayError as error:
+        db.session.rollback()
+        flash(gateway_failure_message(error), "error")
+        return redirect(url_for("portal.portal"))
+    if outcome is SetupOutcome.TRY_AGAIN:
+        return redirect(url_for("portal.method_page", subscription_id=subscription_id))
+    if outcome is SetupOutcome.VERIFYING:
+        flash(str(METHOD_VERIFYING), "info")
+    elif method_setup.still_due(found):
+        flash(str(METHOD_SAVED_STILL_DUE), "error")
+    else:
+        flash(str(METHOD_SAVED), "success")
+    return redirect(url_for("portal.portal"))

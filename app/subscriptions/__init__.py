@@ -11,14 +11,15 @@ __all__ = ["blueprint"]
 
 # The checkout's later charges start subscriptions; the billing run and its emails; the
 # revenue report's figures; the merchant's billing settings; the list, a subscription's page and
-# its actions (``panel_routes``); what a customer's export and erasure include of their
-# subscriptions.
+# its actions (``panel_routes``); a new method saved by SetupIntent (``method_setup``); what a
+# customer's export and erasure include of their subscriptions.
 from app.subscriptions import (  # noqa: E402, F401
     billing,
     customer_data,
     delivery,
     figures,
     merchant_routes,
+    method_setup,
     panel_routes,
     starting,
     tasks,

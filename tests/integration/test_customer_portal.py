@@ -141,6 +141,9 @@ def test_a_visit_reaches_only_its_customers_subscriptions(
         posted = customer.post(f"/portal/subscriptions/{other_id}/cancel",
                                data={"csrf_token": token})  # fmt: skip
         assert posted.status_code == 404
+        for method_path in ("method", "method/return"):
+            page = customer.get(f"/portal/subscriptions/{other_id}/{method_path}")
+            assert page.status_code == 404
 
 
 def test_a_customer_without_email_gets_no_link_and_the_merchant_is_told(
