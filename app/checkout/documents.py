@@ -122,6 +122,10 @@ class Document(Protocol):
     # the buyer's customer, and the checkout's later-charges listeners (the subscriptions)
     # start what follows once the payment is taken (``checkout.later``).
     charges_later: bool = False
+    # Whether everything its prices read (its lines, their products, prices and tax rates, the
+    # merchant's fees and methods) is a ``ShownToBuyers`` row: then what depends only on those
+    # (``settings_refusal``) is kept per process under the merchant's ``public_version``.
+    priced_from_public_rows: bool = False
 
     def cart(self, quantities: dict[int, int], today: date, **extras: Any) -> pricing.Cart:
         """The lines at ``quantities`` (by line id) as the pricing engine's cart; ``extras``

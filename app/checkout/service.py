@@ -109,7 +109,21 @@ def settings_refusal(session: DbSession, document: Document, today: date) -> pri
     whatever they choose: a fee, a tax rate or a line the pricing engine refuses (its
     ``PricingError``). Found by pricing every line, optional ones added, with each offered
     method. The forms keep such settings out, but an old database or two panel tabs saving at
-    once can let them in; a buyer then reads why instead of getting a server error."""
+    once can let them in; a buyer then reads why instead of getting a server error. Asked on
+    every buyer request: kept per ``public_version`` and day when the document is priced from
+    ``ShownToBuyers`` rows only."""
+    if not document.priced_from_public_rows:
+        return _settings_refusal(session, document, today)
+    return as_of_version(
+        merchant_of(session, document),
+        ("settings-refusal", document.type, document.id, today),
+        lambda: _settings_refusal(session, document, today),
+    )
+
+
+def _settings_refusal(
+    session: DbSession, document: Document, today: date
+) -> pricing.Refusal | None:
     merchant = merchant_of(session, document)
     every_line = {line.id: line.quantity for line in document.lines}
     methods = [pricing.PaymentMethod(m.value) for m in offered_methods(session, document)]
@@ -641,7 +655,15 @@ def summarize(session: DbSession, document: Document, choices: Choices, today: d
     cart, discount_id = checkout_cart(session, document, choices, today)
     methods = offered_methods(session, document)
     method = PaymentMethod(choices.method) if choices.method in set(methods) else None
-    breakdown = pricing.price(cart, pricing.PaymentMethod(method.value) if method else None)
+    # Each price is computed once: the chosen method's breakdown is its entry per method.
+    per_method = {
+        PaymentMethod(m.value): b
+        for m, b in pricing.price_per_method(
+            cart, [pricing.PaymentMethod(m.value) for m in methods]
+        ).items()
+    }
+    without_method = pricing.price(cart, None)
+    breakdown = per_method[method] if method is not None else without_method
     by_reference = {line.reference: line for line in breakdown.lines}
     return Summary(
         lines=[
@@ -651,16 +673,11 @@ def summarize(session: DbSession, document: Document, choices: Choices, today: d
         ],
         addable=document.addable(set(by_reference)),
         breakdown=breakdown,
-        per_method={
-            PaymentMethod(m.value): b
-            for m, b in pricing.price_per_method(
-                cart, [pricing.PaymentMethod(m.value) for m in methods]
-            ).items()
-        },
+        per_method=per_method,
         methods=methods,
         method=method,
         refusal=(
-            pricing.refusal(pricing.price(cart, None), later_charges=document.charges_later)
+            pricing.refusal(without_method, later_charges=document.charges_later)
             or pricing.refusal(breakdown, later_charges=document.charges_later)
         ),
         asks_country=any(

@@ -11,6 +11,7 @@ from app.checkout.documents import Closed, Document, register_document_type
 from app.checkout.later_setup import later_setup_from_webhook
 from app.checkout.models import CheckoutSession
 from app.core import pricing
+from app.core.clock import utcnow
 from app.core.methods import PaymentMethod
 from app.core.money import Money
 from app.extensions import DbSession
@@ -24,9 +25,9 @@ from app.links.service import (
     initial_quantities,
     link_cart,
     link_charges_later,
-    link_state,
+    link_status,
     release_link_payment,
-    unpayable_because,
+    unpayable_for_buyers,
 )
 from app.payments.models import Payment
 from app.payments.service import register_setup_handler
@@ -39,6 +40,7 @@ class LinkDocument(Document):
 
     type = DOCUMENT_TYPE
     refusal_messages = BUYER_REFUSALS
+    priced_from_public_rows = True  # a link, its lines, products, prices: all ShownToBuyers
 
     def __init__(self, link: PaymentLink) -> None:
         self.link = link
@@ -81,11 +83,14 @@ class LinkDocument(Document):
         """Closed by the link's own state, or because no order of it could be paid. A product
         setting the engine refuses is left to the checkout's ``settings_refusal``, whose
         closed page needs no price (a preview cannot render a summary of such a line)."""
-        status = link_state(session, self.link)
-        problem = unpayable_because(self.link) if status is LinkStatus.UNPAYABLE else None
-        if problem in SETTING_REFUSALS_OF_ITEMS:
-            return None
-        return unpayable_closed(problem) if problem is not None else CLOSED.get(status)
+        status = link_status(self.link, self.link.paid_count)
+        if status is LinkStatus.ACTIVE:
+            problem = unpayable_for_buyers(self.link, utcnow().date())
+            if problem in SETTING_REFUSALS_OF_ITEMS:
+                return None
+            if problem is not None:
+                return unpayable_closed(problem)
+        return CLOSED.get(status)
 
     def claim(self, session: DbSession, payment: Payment) -> bool:
         return claim_link_payment(session, self.link)

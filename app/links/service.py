@@ -28,6 +28,7 @@ from app.extensions import DbSession
 from app.links.labels import REFUSAL_MESSAGES
 from app.links.models import LinkStatus, PaymentLink, PaymentLinkLine
 from app.merchants.models import Merchant
+from app.merchants.public_version import as_of_version
 from app.payments.models import Payment
 from app.payments.service import PAID
 from app.settings.models import Collect
@@ -516,6 +517,18 @@ def unpayable_because(link: PaymentLink, today: date | None = None) -> pricing.R
     """Why no buyer could pay the link whatever they choose (editors refuse such a link, but a
     product's price lowered in the library later can make one), or None."""
     return never_payable(link.lines, link.currency, today or utcnow().date())
+
+
+def unpayable_for_buyers(link: PaymentLink, today: date) -> pricing.Refusal | None:
+    """``unpayable_because`` as buyer pages ask it on every request, computed once per process
+    for the merchant's ``public_version`` and the day: the answer depends only on the link, its
+    lines, their products, prices and tax rates (all ``ShownToBuyers``: a change renews the
+    version) and on ``today``. Not for editors, who ask it of lines not saved yet."""
+    return as_of_version(
+        link.merchant,
+        ("link-unpayable", link.id, today),
+        lambda: unpayable_because(link, today),
+    )
 
 
 def claim_link_payment(session: DbSession, link: PaymentLink) -> bool:

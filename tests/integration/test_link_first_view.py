@@ -12,15 +12,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
+from app.catalog.models import Price
 from app.checkout.models import CheckoutSession
 from app.extensions import db
 from app.links.models import PaymentLink
 from app.web.page_cache import PageCache
 from tests.conftest import csrf_token_from
-from tests.integration.test_checkout import shop, the_link
+from tests.integration.test_checkout import open_as_buyer, shop, the_link
+from tests.integration.test_payments import connected
 from tests.support.accounts import post_form
 from tests.support.link_buyers import start_checkout
 from tests.support.queries import counted_queries, writes
+from tests.support.settings import add_payment_link, add_product
 from tests.support.stripe_sandbox import StripeSandbox
 
 HTMX = {"HX-Request": "true"}
@@ -305,3 +308,33 @@ def test_a_paid_checkout_is_not_resumed_the_link_page_shows_again(
     again = buyer.get(page)
     assert again.status_code == 200 and "Your details" in again.get_data(as_text=True)
     assert start_checkout(buyer, the_link(app).slug) != address
+
+
+def _set_product_price(app: Flask, amount: int) -> None:
+    """The product's SEK price (in öre) changed as the product editor saves it (an ORM flush)."""
+    with app.app_context():
+        db.session.scalars(select(Price)).one().unit_amount = amount
+        db.session.commit()
+
+
+def test_a_link_made_unpayable_by_a_lowered_price_closes_on_the_next_view_and_reopens(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
+) -> None:
+    # What the buyer pages keep per public version (whether the link can ever be paid, whether
+    # the settings price it) is read again once the product's price changes.
+    connected(client, app, stripe_sandbox, "SE", "sek")
+    add_product(client, "Mug", "SEK", "500")
+    add_payment_link(client, product="1", description="", amount="")
+    buyer = app.test_client()
+    page = open_as_buyer(app, buyer)
+    link_page = f"/l/{the_link(app).slug}"
+    unpayable = "The amount due is below the smallest payment we can take in this currency"
+    assert "SEK500.00" in buyer.get(page).get_data(as_text=True)
+    assert "SEK500.00" in app.test_client().get(link_page).get_data(as_text=True)
+    _set_product_price(app, 100)  # SEK 1.00: below Stripe's minimum at any quantity
+    closed = buyer.get(page).get_data(as_text=True)
+    assert unpayable in closed and "SEK1.00" not in closed
+    assert unpayable in app.test_client().get(link_page).get_data(as_text=True)
+    _set_product_price(app, 70000)
+    reopened = buyer.get(page).get_data(as_text=True)
+    assert unpayable not in reopened and "SEK700.00" in reopened
