@@ -17,6 +17,7 @@ from app.customers.models import Customer
 from app.customers.privacy import register_personal_data
 from app.customers.sections import register_customer_section
 from app.extensions import DbSession
+from app.mail_log.models import SentEmail
 from app.payments.models import Payment
 from app.payments.service import PAID
 
@@ -111,5 +112,44 @@ def erase_payments(session: DbSession, customer: Customer, placeholder: str) -> 
         payment.shipping_address = None
 
 
+def _emails_to_them(session: DbSession, customer: Customer) -> list[SentEmail]:
+    """The logged emails that went to them: to their address, or about one of their payments
+    to its buyer (the owners' notices go to the owners and name no buyer)."""
+    theirs = [payment.id for payment in _theirs(session, customer)]
+    conditions: list[ColumnElement[bool]] = [
+        SentEmail.payment_id.in_(theirs) & ~SentEmail.kind.startswith("merchant_")
+    ]
+    if customer.email_key:
+        conditions.append(func.lower(func.trim(SentEmail.recipient)) == customer.email_key)
+    return list(
+        session.scalars(
+            select(SentEmail)
+            .where(SentEmail.merchant_id == customer.merchant_id, or_(*conditions))
+            .order_by(SentEmail.id)
+        )
+    )
+
+
+def export_emails(session: DbSession, customer: Customer) -> list[dict[str, Any]]:
+    return [
+        {
+            "sent_at": email.sent_at.isoformat(),
+            "kind": email.kind,
+            "to": email.recipient,
+            "subject": email.subject,
+            "payment_id": email.payment_id,
+        }
+        for email in _emails_to_them(session, customer)
+    ]
+
+
+def erase_emails(session: DbSession, customer: Customer, _placeholder: str) -> None:
+    """The address goes; that an email of its kind was sent about the payment, and when, stays
+    on the payment's page."""
+    for email in _emails_to_them(session, customer):
+        email.recipient = ""
+
+
 register_customer_section(_l("Payments"), render_payments)
 register_personal_data("payments", export_payments, erase_payments)
+register_personal_data("payment_emails", export_emails, erase_emails)
