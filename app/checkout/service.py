@@ -723,13 +723,16 @@ def _next_intent_key(session: DbSession, checkout: CheckoutSession) -> str:
     other parameters, which Stripe refuses for 24 hours. The one service function that commits,
     for that reason; what the request changed so far is committed with it.
     """
-    session.execute(
+    version = session.execute(
         update(CheckoutSession)
         .where(CheckoutSession.id == checkout.id)
         .values(intent_version=CheckoutSession.intent_version + 1)
-    )
+        .returning(CheckoutSession.intent_version)
+    ).scalar_one()
     session.commit()
-    return idempotency_key(session, "checkout", checkout.id, "intent", checkout.intent_version)
+    # This call's own version, as the UPDATE returned it: read back after the commit, two tabs
+    # raising it at once could both see the later one and send other parameters under one key.
+    return idempotency_key(session, "checkout", checkout.id, "intent", version)
 
 
 def _payment_request(
