@@ -16,6 +16,7 @@ import enum
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import update
 
 from app.checkout.documents import Document
 from app.checkout.service import branding_of, is_test_mode, merchant_of, offered_methods
@@ -89,6 +90,29 @@ def open_setup(
         ),
         idempotency_key(session, *key),
     )
+
+
+def open_kept_setup(session: DbSession, document: Document, owner: Any, name: str) -> SetupState:
+    """``open_setup`` for a row that keeps its SetupIntent's id (a quote, a subscription):
+    keyed on the id it kept, and the new id written with a guarded UPDATE, so two tabs opening
+    the page at once keep one SetupIntent."""
+    before = owner.setup_intent_id
+    setup = open_setup(
+        session,
+        document,
+        current_id=before,
+        key=(name, owner.id, "setup", "after", before or "none"),
+    )
+    if setup.id != before:
+        model = type(owner)
+        session.execute(
+            update(model)
+            .where(model.id == owner.id, model.setup_intent_id == before)
+            .values(setup_intent_id=setup.id)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(owner)
+    return setup
 
 
 def setup_page(

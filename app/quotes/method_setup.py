@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from app.checkout.setup import SetupOutcome, confirmable, open_setup
+from app.checkout.setup import SetupOutcome, confirmable, open_kept_setup
 from app.core.errors import ServiceError
 from app.extensions import DbSession
 from app.merchants.models import Merchant
@@ -38,22 +38,7 @@ def open_method_setup(session: DbSession, quote: Quote, today: date) -> SetupSta
         raise ServiceError(CLOSED["erased"].message)
     if method_action(quote, today) is None:
         raise ServiceError(NOTHING_TO_SAVE)
-    before = quote.setup_intent_id
-    setup = open_setup(
-        session,
-        QuoteDocument(quote, today),
-        current_id=before,
-        key=("quote", quote.id, "setup", "after", before or "none"),
-    )
-    if setup.id != before:
-        session.execute(
-            update(Quote)
-            .where(Quote.id == quote.id, Quote.setup_intent_id == before)
-            .values(setup_intent_id=setup.id)
-            .execution_options(synchronize_session=False)
-        )
-        session.refresh(quote)
-    return setup
+    return open_kept_setup(session, QuoteDocument(quote, today), quote, "quote")
 
 
 def record_setup(session: DbSession, quote: Quote, setup: SetupState) -> bool:

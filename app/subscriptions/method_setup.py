@@ -19,10 +19,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.checkout.documents import Document, KnownBuyer, PageLink
-from app.checkout.setup import SetupOutcome, open_setup
+from app.checkout.setup import SetupOutcome, open_kept_setup
 from app.core import pricing
 from app.core.errors import ServiceError
 from app.customers.models import Customer
@@ -87,22 +87,9 @@ def open_method_setup(
     """The SetupIntent the customer confirms on the subscription's method page."""
     if subscription.is_ended or subscription.customer.erased_at is not None:
         raise ServiceError(ENDED)
-    before = subscription.setup_intent_id
-    setup = open_setup(
-        session,
-        SubscriptionMethodDocument(subscription, back_link),
-        current_id=before,
-        key=("subscription", subscription.id, "setup", "after", before or "none"),
+    return open_kept_setup(
+        session, SubscriptionMethodDocument(subscription, back_link), subscription, "subscription"
     )
-    if setup.id != before:
-        session.execute(
-            update(Subscription)
-            .where(Subscription.id == subscription.id, Subscription.setup_intent_id == before)
-            .values(setup_intent_id=setup.id)
-            .execution_options(synchronize_session=False)
-        )
-        session.refresh(subscription)
-    return setup
 
 
 def record_setup(session: DbSession, subscription: Subscription, setup: SetupState) -> bool:
