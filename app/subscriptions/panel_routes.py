@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.core.clock import utcnow
+from app.core.numbers import page_number
 from app.data.clock import scheduler_today
 from app.extensions import db
 from app.merchants.auth import current_merchant, login_required, signed_in_user
@@ -38,7 +39,7 @@ def subscriptions() -> Response:
     form = SubscriptionFilterForm(request.args)
     valid = form.validate()
     filters = listing.SubscriptionFilters.from_query(request.args)
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number(request.args.get("page"))
     found = (
         listing.subscription_page(db.session, current_merchant().id, filters, page)
         if valid

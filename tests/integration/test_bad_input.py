@@ -1329,3 +1329,30 @@ def test_a_quotes_method_pages_refuse_what_cannot_be_saved_and_ignore_a_forged_s
     with app.app_context():
         quote = db.session.scalars(select(Quote)).one()
         assert quote.saved_method_id == "" and quote.setup_intent_id == ""
+
+
+# Numbers in a query string as a careless or hostile visitor types them: "¹" passes
+# str.isdigit() and fails int(); a negative page makes a negative OFFSET; the last two are
+# beyond PostgreSQL's bigint.
+HOSTILE_NUMBERS = ["-1", "0", "¹", "١٢", "1e3", "9223372036854775808", "9" * 30]
+NUMBERED_PAGES = [
+    "/panel/customers/",
+    "/panel/invoices/",
+    "/panel/invoices/new",
+    "/panel/quotes/",
+    "/panel/quotes/new",
+    "/panel/subscriptions/",
+    "/panel/payments",
+    "/panel/payments/totals",
+    "/panel/settings/payments/events",
+]
+
+
+@pytest.mark.parametrize("path", NUMBERED_PAGES)
+def test_numbers_in_the_address_never_make_a_server_error(path: str, client: FlaskClient) -> None:
+    sign_up(client, email="owner@example.com")
+    for value in HOSTILE_NUMBERS:
+        query = {"page": value, "customer": value, "before": value}
+        response = client.get(path, query_string=query)
+        assert response.status_code in (200, 422), (path, value, response.status_code)
+
