@@ -1355,4 +1355,3 @@ def test_numbers_in_the_address_never_make_a_server_error(path: str, client: Fla
         query = {"page": value, "customer": value, "before": value}
         response = client.get(path, query_string=query)
         assert response.status_code in (200, 422), (path, value, response.status_code)
-
