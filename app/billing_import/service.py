@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.billing_import.eligibility import refusals
+from app.billing_import.eligibility import Refusal, canceled_in_stripe, refusals
 from app.billing_import.models import (
     BillingImportMove,
     BillingImportPrice,
@@ -215,6 +215,9 @@ def _decide(session: Session, visit: Visit, result: BillingImportResult) -> None
             _end_in_stripe(session, visit, move)
         result.outcome = Outcome.ALREADY_MOVED
         return
+    if canceled_in_stripe(visit.subscription):  # listed, never moved: its customer is not read
+        result.outcome, result.reasons = Outcome.REFUSED, [Refusal.CANCELED.value]
+        return
     customer = visit.gateway.retrieve_billing_customer(visit.subscription.customer_id)
     result.customer_email = customer.email
     method_id = visit.subscription.default_payment_method or customer.default_payment_method
@@ -303,6 +306,7 @@ def _save_move(
             method.type,
             shown_method_details(method.as_dict()),
             subscription.customer_id,
+            method.mandate_id or "",
         ),
         locale=customer.locale,
     )

@@ -460,9 +460,10 @@ class StripeGateway:
 
     # -- reading Stripe Billing, to move its subscriptions to Kassa (billing_import.py) --------
     def list_billing_subscriptions(self, starting_after: str | None) -> BillingSubscriptionPage:
-        """One page of the account's subscriptions (all but canceled ones), oldest id order
-        as Stripe lists them, after ``starting_after``."""
+        """One page of the account's subscriptions (canceled ones too: a dry run lists them as
+        not moving), in the order Stripe lists them, after ``starting_after``."""
         params: Any = {
+            "status": "all",
             "limit": PAGE_SIZE,
             "expand": [f"data.{path}" for path in SUBSCRIPTION_EXPAND],
         }

@@ -76,6 +76,7 @@ SEED: dict[str, Any] = {
         _customer("cus_known", "Known@Example.com"),
         _customer("cus_none", "nomethod@example.com"),
         _customer("cus_other", "other@example.com"),
+        _customer("cus_gone", "gone@example.com"),
     ],
     "payment_methods": [
         _method("cus_card"),
@@ -150,6 +151,15 @@ SEED: dict[str, Any] = {
         _subscription(
             "sub_paused", "cus_other", "price_sek", pause_collection={"behavior": "void"}
         ),
+        # Ended in Stripe before the move: listed, its customer never read.
+        _subscription(
+            "sub_canceled",
+            "cus_gone",
+            "price_sek",
+            status="canceled",
+            canceled_at=PERIOD_START,
+            ended_at=PERIOD_START,
+        ),
     ],
 }
 ELIGIBLE = {"sub_card", "sub_sepa", "sub_known"}
@@ -165,6 +175,7 @@ REFUSED = {
     "sub_nomethod": {"no_method"},
     "sub_past_due": {"not_active"},
     "sub_paused": {"not_active"},
+    "sub_canceled": {"canceled"},
 }
 
 
@@ -203,11 +214,14 @@ def writes(sandbox: StripeSandbox, account: SandboxAccount) -> list[str]:
     return [f"{r['method']} {r['path']}" for r in sandbox.requests(account) if r["method"] != "GET"]
 
 
-def stripe_subscription(sandbox: StripeSandbox, account: SandboxAccount, sub_id: str) -> Any:
+def stripe_client(sandbox: StripeSandbox, account: SandboxAccount) -> Any:
     import stripe
 
-    client = stripe.StripeClient(account.secret_key, base_addresses={"api": sandbox.api_base})
-    return client.v1.subscriptions.retrieve(sub_id)
+    return stripe.StripeClient(account.secret_key, base_addresses={"api": sandbox.api_base})
+
+
+def stripe_subscription(sandbox: StripeSandbox, account: SandboxAccount, sub_id: str) -> Any:
+    return stripe_client(sandbox, account).v1.subscriptions.retrieve(sub_id)
 
 
 def test_the_dry_run_lists_every_subscription_with_its_reasons_and_changes_nothing(
@@ -228,7 +242,8 @@ def test_the_dry_run_lists_every_subscription_with_its_reasons_and_changes_nothi
         assert db.session.scalar(select(func.count()).select_from(Subscription)) == 0
 
     page = client.get(f"{PAGE}runs/{run_id}").get_data(as_text=True)
-    assert "Can move: 3" in page and "Cannot move: 11" in page
+    assert "Can move: 3" in page and "Cannot move: 12" in page
+    assert "Canceled in Stripe." in page
     assert "It has a metered (usage-based) price." in page
     assert "A trial is in progress." in page
     assert "Its customer has no saved payment method." in page
@@ -272,6 +287,10 @@ def test_the_import_moves_the_eligible_ones_once_and_a_rerun_moves_nothing(
         assert sepa.payment_method_type == "sepa_debit"
         assert sepa.payment_method_details["mandate_reference"]
         assert sepa.payment_method_id.startswith("pm_")
+        # The mandate Stripe Billing saved the debit under, kept to be named on every charge.
+        assert sepa.payment_mandate_id.startswith("mandate_")
+        assert card.payment_mandate_id == ""
+        sepa_mandate, sepa_method = sepa.payment_mandate_id, sepa.payment_method_id
         # The customer Kassa knew is matched by email, not made again.
         known = db.session.scalars(
             select(Customer).where(
@@ -293,6 +312,12 @@ def test_the_import_moves_the_eligible_ones_once_and_a_rerun_moves_nothing(
             select(func.count()).select_from(Product).where(Product.merchant_id == merchant)
         )
         assert products == 2
+    [saved_by] = (
+        stripe_client(stripe_sandbox, account)
+        .v1.setup_intents.list(params={"payment_method": sepa_method})
+        .data
+    )
+    assert saved_by.mandate == sepa_mandate
     for sub_id in ELIGIBLE:
         ending = stripe_subscription(stripe_sandbox, account, sub_id)
         assert (ending.cancel_at_period_end, ending.cancel_at) == (True, PERIOD_END)
@@ -360,7 +385,7 @@ def test_a_queued_run_shows_its_progress_and_polls_until_it_is_done(
     partial = client.get(f"{PAGE}runs/{run_id}", headers={"HX-Request": "true"})
     done = partial.get_data(as_text=True)
     assert "<html" not in done  # the partial the poll swaps in
-    assert "Checked 14 of 14 subscriptions" in done
+    assert "Checked 15 of 15 subscriptions" in done
     assert 'hx-trigger="every 2s"' not in done
     with app.app_context():
         assert db.session.get_one(BillingImportRun, run_id).finished_at is not None
