@@ -31,11 +31,13 @@ from app.core.clock import utcnow
 from app.customers.models import Customer
 from app.extensions import db
 from app.merchants.models import Merchant
+from app.payments.models import IMPORTED_DOCUMENT, DailyTotal, Payment, PaymentStatus
 from app.processors.models import ProcessorCustomer
 from app.subscriptions.models import Subscription, SubscriptionSource, SubscriptionStatus
 from tests.integration.test_payments import connected
 from tests.support.accounts import post_form, sign_up
 from tests.support.customers import add_customer
+from tests.support.mailbox import Mailbox
 from tests.support.settings import add_currency
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
@@ -116,7 +118,8 @@ SEED: dict[str, Any] = {
         },
     ],
     "subscriptions": [
-        _subscription("sub_card", "cus_card", "price_sek"),
+        # Stripe billed it three times (a part of the second refunded): its past charges.
+        _subscription("sub_card", "cus_card", "price_sek", past_charges=[{}, {"refund": 500}, {}]),
         _subscription("sub_sepa", "cus_sepa", "price_eur"),
         _subscription("sub_known", "cus_known", "price_sek"),
         _subscription("sub_metered", "cus_other", "price_metered"),
@@ -192,9 +195,9 @@ def seeded(
     return account, merchant
 
 
-def start(client: FlaskClient, kind: str) -> int:
+def start(client: FlaskClient, kind: str, **ticked: str) -> int:
     """Start a run from the page as the merchant does; the run's id from where it leads."""
-    answer = post_form(client, PAGE, PAGE, {"kind": kind})
+    answer = post_form(client, PAGE, PAGE, {"kind": kind, **ticked})
     assert answer.status_code == 302, answer.get_data(as_text=True)
     found = re.search(r"/runs/(\d+)$", answer.headers["Location"])
     assert found
@@ -509,3 +512,78 @@ def test_a_run_abandoned_by_its_worker_does_not_block_the_next(
     run_id = start(client, "import")
     found = results(app, run_id)
     assert {sub for sub, row in found.items() if row.outcome is Outcome.MOVED} == ELIGIBLE
+
+
+def imported_payments(app: Flask) -> list[Payment]:
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Payment).where(Payment.document_type == IMPORTED_DOCUMENT).order_by(Payment.id)
+        ).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def test_past_charges_are_kept_as_payments_for_reports_once_and_only_when_asked(
+    client: FlaskClient,
+    app: Flask,
+    stripe_sandbox: StripeSandbox,
+    seeded: tuple[Any, int],
+    mailbox: Mailbox,
+) -> None:
+    account, merchant = seeded
+    start(client, "dry_run", import_charges="y")
+    first = start(client, "import")  # the box left unticked: subscriptions only
+    assert imported_payments(app) == []
+    assert "Past charges imported" not in client.get(f"{PAGE}runs/{first}").get_data(as_text=True)
+
+    asked = start(client, "import", import_charges="y")  # they moved already: charges only
+    found = results(app, asked)
+    assert found["sub_card"].outcome is Outcome.ALREADY_MOVED
+    assert found["sub_card"].charges_imported == 3
+    assert sum(row.charges_imported for row in found.values()) == 3
+    payments = imported_payments(app)
+    assert len(payments) == 3
+    paid_by = stripe_client(stripe_sandbox, account).v1.invoices.list(
+        params={"subscription": "sub_card", "expand": ["data.payments"]}
+    )
+    assert sorted(p.intent_id for p in payments) == sorted(
+        invoice.payments.data[0].payment.payment_intent for invoice in paid_by.data
+    )
+    assert {p.document_id for p in payments} == {invoice.id for invoice in paid_by.data}
+    with app.app_context():
+        card = db.session.scalars(
+            select(Subscription).where(Subscription.source_reference == "sub_card")
+        ).one()
+        card_customer = card.customer_id
+    for payment in payments:
+        assert (payment.currency, payment.amount, payment.customer_id) == (
+            "SEK",
+            19800,
+            card_customer,
+        )
+        assert payment.fee and payment.net == payment.amount - payment.fee
+        assert payment.receipt_number is None and payment.buyer_email == ""
+    by_status = sorted((p.status, p.amount_refunded) for p in payments)
+    assert by_status == sorted(
+        [(PaymentStatus.SUCCEEDED, 0), (PaymentStatus.SUCCEEDED, 0),
+         (PaymentStatus.PARTIALLY_REFUNDED, 500)]
+    )  # fmt: skip
+    # Dated when Stripe charged them (a period apart, the newest at the current period's start).
+    days = sorted(p.created_at.date() for p in payments)
+    assert days[-1] == datetime.fromtimestamp(PERIOD_START, UTC).date() and days[0] < days[1]
+    assert not mailbox.messages("card@example.com")  # no receipt, no refund email
+    with app.app_context():
+        totals = db.session.execute(
+            select(func.sum(DailyTotal.payments), func.sum(DailyTotal.gross),
+                   func.sum(DailyTotal.refunded), func.sum(DailyTotal.net))
+            .where(DailyTotal.merchant_id == merchant,
+                   DailyTotal.document_type == IMPORTED_DOCUMENT)
+        ).one()  # fmt: skip
+    assert tuple(totals) == (3, 3 * 19800, 500, sum(p.net or 0 for p in payments))
+    page = client.get(f"{PAGE}runs/{asked}").get_data(as_text=True)
+    assert "Past charges imported: 3" in page
+
+    rerun = start(client, "import", import_charges="y")
+    assert sum(row.charges_imported for row in results(app, rerun).values()) == 0
+    assert len(imported_payments(app)) == 3
+    assert "Past charges imported: 0" in client.get(f"{PAGE}runs/{rerun}").get_data(as_text=True)
