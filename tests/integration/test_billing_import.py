@@ -42,6 +42,7 @@ from tests.support.settings import add_currency
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 
 PAGE = "/panel/settings/import-from-stripe/"
+EXPORTS = "/panel/reports/exports"
 DAY = 86_400
 # Stripe's current periods began ten days ago; the sandbox's month is 30 days.
 PERIOD_START = int(time.time()) - 10 * DAY
@@ -582,6 +583,14 @@ def test_past_charges_are_kept_as_payments_for_reports_once_and_only_when_asked(
     assert tuple(totals) == (3, 3 * 19800, 500, sum(p.net or 0 for p in payments))
     page = client.get(f"{PAGE}runs/{asked}").get_data(as_text=True)
     assert "Past charges imported: 3" in page
+    # The payments export lists them, filtered by their document type as any other.
+    wanted = {"kind": "payments", "document_type": IMPORTED_DOCUMENT}
+    exported = post_form(client, EXPORTS, EXPORTS, wanted)
+    assert exported.status_code == 200, exported.get_data(as_text=True)
+    lines = exported.get_data(as_text=True).lstrip("\ufeff").splitlines()[1:]
+    assert len(lines) == 4  # three charges and the refund
+    assert all("Imported from Stripe" in line for line in lines)
+    assert {p.intent_id for p in payments} <= {cell for line in lines for cell in line.split(";")}
 
     rerun = start(client, "import", import_charges="y")
     assert sum(row.charges_imported for row in results(app, rerun).values()) == 0
