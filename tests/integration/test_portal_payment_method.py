@@ -371,3 +371,68 @@ def test_the_failure_email_leads_to_a_fresh_portal_link_however_late_it_is_read(
     assert saved["status"] == "succeeded"
     customer.get(f"/portal/subscriptions/{subscription.id}/method/return")
     assert periods_of(app, subscription.id)[1].status is PeriodStatus.PAID
+
+
+def test_the_webhook_and_the_return_page_at_once_charge_the_past_due_period_once(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    """The webhook's task and the customer's return page save and charge together (run on
+    PostgreSQL too): one method update, one charge."""
+    subscription = hard_declined(client, app, stripe_sandbox, merchant)
+    customer = app.test_client()
+    open_portal(customer, emailed_portal_link(client, subscription))
+    secret = setup_secret_of(method_page(customer, subscription))
+    saved = save_method_as_browser(stripe_sandbox, merchant, secret, payment_method="pm_card_amex")
+    assert saved["status"] == "succeeded"
+
+    def arrive(n: int) -> object:
+        if n == 0:
+            return as_webhook(app, merchant, saved["id"])
+        with app.app_context():
+            try:
+                row = db.session.get_one(Subscription, subscription.id)
+                return method_setup.finish_method_setup(db.session, row)
+            finally:
+                db.session.remove()
+
+    assert in_threads(2, arrive) == [True, SetupOutcome.SAVED]
+    second = periods_of(app, subscription.id)[1]
+    assert second.status is PeriodStatus.PAID and second.attempts == 2
+    assert len(subscription_charges(stripe_sandbox, merchant)) == 2
+    assert [e.kind for e in events_of(app, subscription.id)].count("method_updated") == 1
+
+
+def test_a_swedish_customer_is_asked_for_a_new_method_in_swedish(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    subscription = subscribed(client, app, stripe_sandbox, merchant)
+    with app.app_context():
+        db.session.execute(
+            update(Subscription).where(Subscription.id == subscription.id).values(locale="sv")
+        )
+        db.session.commit()
+    method_outcome(
+        stripe_sandbox, subscription.payment_method_id,
+        code="card_declined", decline_code="lost_card",
+    )  # fmt: skip
+    to_day(app, subscription.period_start(1))
+    mailbox.clear()
+    assert len(run_billing_task(app).failed) == 1
+    asked = mailbox.wait_for(BUYER, subject="ange ett nytt betalningssätt")
+    assert "följ länken nedan" in asked.text and "/portal/ask/" in asked.text
+    assert "Ange ett nytt betalningssätt" in asked.html  # the button
+    ask = urlsplit(emailed_link(BUYER, "betalningssätt", "/portal/ask/"))
+    page = (
+        app.test_client()
+        .get(f"{ask.path}?{ask.query}", headers={"Accept-Language": "sv"})
+        .get_data(as_text=True)
+    )
+    assert "Mejla mig en länk" in page
