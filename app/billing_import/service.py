@@ -433,6 +433,9 @@ def _end_in_stripe(session: Session, visit: Visit, move: BillingImportMove) -> N
 
 
 # -- optionally: the past charges, as payments for reports -----------------------------------
+PAST_CHARGES_FAILED = _l("Its past charges could not all be read:")
+
+
 def _import_past_charges(
     session: Session, visit: Visit, move: BillingImportMove, result: BillingImportResult
 ) -> None:
@@ -458,9 +461,6 @@ def _import_past_charges(
     except GatewayError as error:
         result.error = f"{PAST_CHARGES_FAILED} {_error_text(error)}"
     session.commit()
-
-
-PAST_CHARGES_FAILED = _l("Its past charges could not all be read:")
 
 
 def _keep_charge(
