@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -38,8 +38,11 @@ from tests.integration.test_payments import connected
 from tests.support.accounts import post_form, sign_up
 from tests.support.customers import add_customer
 from tests.support.mailbox import Mailbox
+from tests.support.payments import MANDATE_DATA
+from tests.support.schedules import advance_clock
 from tests.support.settings import add_currency
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
+from tests.support.subscriptions import run_billing_task
 
 PAGE = "/panel/settings/import-from-stripe/"
 EXPORTS = "/panel/reports/exports"
@@ -596,3 +599,45 @@ def test_past_charges_are_kept_as_payments_for_reports_once_and_only_when_asked(
     assert sum(row.charges_imported for row in results(app, rerun).values()) == 0
     assert len(imported_payments(app)) == 3
     assert "Past charges imported: 0" in client.get(f"{PAGE}runs/{rerun}").get_data(as_text=True)
+
+
+def test_an_imported_debit_is_charged_by_kassa_under_the_mandate_stripe_billing_saved(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, seeded: tuple[Any, int]
+) -> None:
+    """The SEPA subscription's first Kassa period (after the scheme's notice) is debited
+    naming the mandate Stripe Billing saved the method under, even though the customer
+    signed another mandate for the same method since."""
+    account, _merchant = seeded
+    start(client, "import")
+    with app.app_context():
+        sepa = db.session.scalars(
+            select(Subscription).where(Subscription.source_reference == "sub_sepa")
+        ).one()
+        db.session.expunge(sepa)
+    newer = stripe_client(stripe_sandbox, account).v1.setup_intents.create(
+        params={
+            "customer": sepa.processor_customer_id,
+            "payment_method": sepa.payment_method_id,
+            "payment_method_types": ["sepa_debit"],
+            "usage": "off_session",
+            "confirm": True,
+            "mandate_data": MANDATE_DATA,
+        }
+    )
+    assert newer.mandate and newer.mandate != sepa.payment_mandate_id
+
+    first_charge = sepa.next_charge_on
+    assert first_charge is not None
+    advance_clock(app, (first_charge - timedelta(days=14) - date.today()).days)
+    assert run_billing_task(app).charged == []  # the notice goes out first
+    advance_clock(app, 14)
+    assert len(run_billing_task(app).charged) == 3  # the three moved ones share the day
+    with app.app_context():
+        [debit] = db.session.scalars(
+            select(Payment).where(Payment.method_type == "sepa_debit")
+        ).all()
+        assert debit.mandate_id == sepa.payment_mandate_id
+    intent = stripe_client(stripe_sandbox, account).v1.payment_intents.retrieve(
+        debit.intent_id, params={"expand": ["latest_charge"]}
+    )
+    assert intent.latest_charge.payment_method_details.sepa_debit.mandate == sepa.payment_mandate_id
