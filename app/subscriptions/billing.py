@@ -414,6 +414,7 @@ def charge(
             subscription.processor_customer_id,
             subscription.payment_method_id,
             subscription.payment_method_type,
+            subscription.payment_mandate_id or None,
         ),
         key=charge_key(session, subscription, period),
         gateway=gateway,

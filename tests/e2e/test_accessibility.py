@@ -10,7 +10,10 @@ import requests
 import stripe
 from flask import Flask
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from app.extensions import db
+from app.merchants.models import Merchant
 from app.quotes.models import PaymentMode
 from tests.conftest import csrf_token_from
 from tests.e2e.test_merchant_journey import OWNER_EMAIL, log_in, sign_up
@@ -320,7 +323,8 @@ def test_subscription_pages_and_the_customer_portal(
     axe_page: Page, base_url: str, app: Flask
 ) -> None:
     """The subscriptions list, a subscription's page (and its refused pause), its billing
-    address; the emailed portal link's page, the portal, and a link that no longer works."""
+    address; the emailed portal link's page, the portal, a link that no longer works, and the
+    "email me a link" page (refusing a bad address, then its answer)."""
     sign_up(axe_page, base_url)
     expect(axe_page.get_by_role("heading", name="Dashboard")).to_be_visible()
     subscription = f"/panel/subscriptions/{started_subscription(app, OWNER_EMAIL)}"
@@ -346,3 +350,16 @@ def test_subscription_pages_and_the_customer_portal(
     axe_page.goto(link)
     expect(axe_page.get_by_role("heading", name="This link no longer works")).to_be_visible()
     assert axe_violations(axe_page) == [], "a used link"
+
+    with app.app_context():
+        seller = db.session.scalars(select(Merchant.public_id)).one()
+    axe_page.goto(f"{base_url}/portal/ask/{seller}?email=grace@example.com")
+    assert axe_violations(axe_page) == [], "the 'email me a link' page"
+    axe_page.get_by_label("Email").fill("grace@")
+    axe_page.get_by_role("button", name="Email me a link").click()
+    expect(axe_page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
+    assert axe_violations(axe_page) == [], "a bad address refused"
+    axe_page.get_by_label("Email").fill("grace@example.com")
+    axe_page.get_by_role("button", name="Email me a link").click()
+    expect(axe_page.get_by_role("heading", name="Check your email")).to_be_visible()
+    assert axe_violations(axe_page) == [], "the link sent"

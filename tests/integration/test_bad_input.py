@@ -777,6 +777,15 @@ def portal_link_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
     return urlsplit(emailed_link("grace@example.com", path="/portal/open/")).path
 
 
+def ask_portal_link_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
+    """A seller's "email me a link" page (in the owner's browser; a failed charge's email
+    leads a customer there)."""
+    sign_up(client, email="owner@example.com")
+    with app.app_context():
+        public_id = db.session.scalars(select(Merchant.public_id)).one()
+    return f"/portal/ask/{public_id}"
+
+
 def portal_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
     """The subscriber's portal, opened with the link (in the owner's browser)."""
     link = portal_link_page(client, app, mailbox)
@@ -896,14 +905,15 @@ FORMS += [
         portal_forms.PortalCancelForm, portal_page, {"reason": "Too much"}, optional={"reason"}
     ),
     FormCase(portal_forms.PortalActionForm, portal_page, {}),
+    FormCase(portal_forms.AskLinkForm, ask_portal_link_page, {"email": "grace@example.com"}),
 ]
 
 FORMS += [
     FormCase(
         billing_import_forms.StartRunForm,
         import_from_stripe_page,
-        {"kind": "import"},
-        optional={"kind"},  # left out: a dry run, which changes nothing
+        {"kind": "import", "import_charges": "y"},
+        optional={"kind", "import_charges"},  # left out: a dry run; subscriptions only
     ),
 ]
 
