@@ -30,6 +30,7 @@ from app.checkout.documents import (
     DocumentNotFoundError,
     PageLink,
     document_of,
+    document_stamp,
 )
 from app.checkout.forms import (
     BuyerForm,
@@ -39,6 +40,7 @@ from app.checkout.forms import (
     QuantityForm,
 )
 from app.checkout.models import CheckoutSession, CheckoutStatus
+from app.checkout.page_keys import page_key, summary_key
 from app.checkout.setup import confirmable, setup_page
 from app.core import pricing
 from app.core.clock import utcnow
@@ -154,16 +156,25 @@ def first_action(
 
 
 def _checkout_or_404(token: str) -> tuple[CheckoutSession, Document]:
+    checkout = _only_checkout_or_404(token)
+    return checkout, _document_or_404(checkout)
+
+
+def _only_checkout_or_404(token: str) -> CheckoutSession:
     checkout = service.checkout_by_token(db.session, token)
     if checkout is None:
         abort(404)
+    return checkout
+
+
+def _document_or_404(checkout: CheckoutSession) -> Document:
     try:
         document = document_of(db.session, checkout)
     except DocumentNotFoundError:
         abort(404)
     if document.reader_locale:
         address_reader_in(document.reader_locale)
-    return checkout, document
+    return document
 
 
 def _closed_page(document: Document, closed: Closed | pricing.Refusal, **extra: Any) -> Response:
@@ -263,7 +274,19 @@ def _page_context(
 
 @blueprint.get("/c/<token>")
 def checkout_page(token: str) -> Response:
-    checkout, document = _checkout_or_404(token)
+    """Kept in the page cache under everything it shows (``page_keys``): a buyer reloading,
+    or coming back to, a checkout nothing changed in reads two small rows."""
+    checkout = _only_checkout_or_404(token)
+    now = utcnow()
+    key = page_key(checkout, document_stamp(db.session, checkout, now), now)
+    return public_page(
+        None if key is None else (key, request.full_path),
+        lambda: _rendered_checkout_page(checkout),
+    )
+
+
+def _rendered_checkout_page(checkout: CheckoutSession) -> Response:
+    document = _document_or_404(checkout)
     closed = service.document_closed(db.session, document, utcnow().date())
     if closed is not None:
         return _closed_page(document, closed)
@@ -360,12 +383,7 @@ def _change(
             form.add_error(None, gateway_failure_message(error))
         else:
             _commit_keeping_what_was_read()
-            response = render_after_change(
-                "checkout/_summary.html",
-                url_for("checkout.checkout_page", token=changed.token),
-                **_summary_context(changed, document),
-                **extra,
-            )
+            response = _summary_after_change(changed, document, **extra)
             return _carry_on(changed, response, first=checkout is None)
     return render(
         "checkout/checkout.html",
@@ -374,6 +392,24 @@ def _change(
         **_page_context(checkout, document, first_view=first_view, **{form_name: form}),
         **extra,
     )
+
+
+def _summary_after_change(checkout: CheckoutSession, document: Document, **extra: Any) -> Response:
+    """The summary partial HTMX swaps in after a change, kept in the page cache under what it
+    shows (``page_keys.summary_key``); a plain post's redirect to the page."""
+
+    def rendered() -> Response:
+        return render_after_change(
+            "checkout/_summary.html",
+            url_for("checkout.checkout_page", token=checkout.token),
+            **_summary_context(checkout, document),
+            **extra,
+        )
+
+    key = summary_key(checkout, document, utcnow(), paying=bool(extra.get("paying")))
+    if key is None or not wants_partial():
+        return rendered()
+    return public_page(key, rendered)
 
 
 def _adjustable_lines(document: Document) -> list[int]:

@@ -20,9 +20,9 @@ again through that registry, by ``CheckoutSession.document_type``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from flask_babel.speaklater import LazyString
@@ -156,6 +156,14 @@ class Document(Protocol):
         Stripe connection, settings the pricing engine refuses)."""
         return None
 
+    def stamp(self, now: datetime) -> Hashable | None:
+        """What its pages show beyond the merchant's ``ShownToBuyers`` rows and the checkout's
+        own row, as one value (a link: its status and paid count, claimed by an UPDATE that
+        renews no version): a page rendered for a checkout of it is kept under it (with the
+        merchant's ``public_version``). None, the default: its pages are rendered every time.
+        The same value as the stamp registered for its type (``register_document_stamp``)."""
+        return None
+
     def notices(self, quoted: dict[str, Any] | None) -> list[str]:
         """What changed since the checkout opened, in the buyer's words."""
         return []
@@ -221,3 +229,24 @@ def document_of(session: DbSession, checkout: CheckoutSession) -> Document:
     if document is None:
         raise DocumentNotFoundError(f"{checkout.document_type} {checkout.document_id}")
     return document
+
+
+DocumentStamp = Callable[[DbSession, CheckoutSession, datetime], Hashable | None]
+"""``Document.stamp`` of a checkout's document, read without loading the document (one small
+query): what a buyer's page is kept under when it can be served from the page cache."""
+
+_stamps: dict[str, DocumentStamp] = {}
+
+
+def register_document_stamp(document_type: str, stamp: DocumentStamp) -> None:
+    """Let pages of checkouts of ``document_type`` be kept in the page cache (a type that
+    registers none has its pages rendered on every request)."""
+    registered = _stamps.setdefault(document_type, stamp)
+    if registered is not stamp:
+        raise ValueError(f"Document type {document_type!r} has a stamp already.")
+
+
+def document_stamp(session: DbSession, checkout: CheckoutSession, now: datetime) -> Hashable | None:
+    """The registered stamp of the checkout's document; None without one, or no document."""
+    stamp = _stamps.get(checkout.document_type)
+    return stamp(session, checkout, now) if stamp is not None else None

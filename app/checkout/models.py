@@ -9,7 +9,18 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, and_, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship, remote
 
 from app.core.clock import utcnow
@@ -107,6 +118,11 @@ class CheckoutSession(MerchantOwned, db.Model):  # type: ignore[name-defined]
     # With nothing due now but later charges (a trial): the SetupIntent that saves the method.
     setup_intent_id: Mapped[str] = mapped_column(String(255), default="")
     intent_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Raised by every UPDATE of the row, by the ORM or a guarded UPDATE alike (unless it sets
+    # the column itself): a page rendered for the checkout is kept under the version it showed.
+    state_version: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", onupdate=literal_column("state_version + 1")
+    )
     # What the intent was priced at, set each time its amount is made current: the currency,
     # the amount due now for each offered method, and the discount the amounts include. The one
     # recording path confirms a payment against it (``checkout.confirmation``).

@@ -9,11 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -331,16 +332,22 @@ def rotate_checkout_tokens(session: DbSession, rotation: Rotation) -> None:
 def checkout_by_token(session: DbSession, token: str) -> CheckoutSession | None:
     """The checkout of this token, with its merchant, settings, Stripe connection and the
     discount of its code (one query: every buyer page reads them all)."""
-    digest = token_digest(token)
+    return session.scalar(_by_token_query(), {"digest": token_digest(token)})
+
+
+@cache
+def _by_token_query() -> Select[CheckoutSession]:
+    # Built once: constructing the statement with its loader options costs about as much as
+    # running it, on the path of every buyer page.
     merchant = joinedload(CheckoutSession.merchant)
-    return session.scalar(
+    return (
         select(CheckoutSession)
         .options(
             merchant.joinedload(Merchant.checkout_settings),
             merchant.joinedload(Merchant.processor_connection),
             joinedload(CheckoutSession.discount),
         )
-        .where(CheckoutSession.token_digest == digest)
+        .where(CheckoutSession.token_digest == bindparam("digest"))
     )
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Hashable
+from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 
-from app.checkout.documents import Closed, Document, register_document_type
+from app.checkout.documents import (
+    Closed,
+    Document,
+    register_document_stamp,
+    register_document_type,
+)
 from app.checkout.later_setup import later_setup_from_webhook
 from app.checkout.models import CheckoutSession
 from app.core import pricing
@@ -27,6 +34,7 @@ from app.links.service import (
     link_charges_later,
     link_status,
     release_link_payment,
+    status_of,
     unpayable_for_buyers,
 )
 from app.payments.models import Payment
@@ -79,6 +87,11 @@ class LinkDocument(Document):
             if chosen is None or m.value in chosen
         ]
 
+    def stamp(self, now: datetime) -> Hashable | None:
+        link = self.link
+        status = status_of(link.active, link.last_day, link.payment_limit, link.paid_count, now)
+        return _stamp_of(link.id, status, link.paid_count)
+
     def closed(self, session: DbSession) -> Closed | None:
         """Closed by the link's own state, or because no order of it could be paid. A product
         setting the engine refuses is left to the checkout's ``settings_refusal``, whose
@@ -102,12 +115,8 @@ class LinkDocument(Document):
 def load_link_document(session: DbSession, checkout: CheckoutSession) -> LinkDocument | None:
     link = (
         session.scalars(
-            select(PaymentLink)
-            .options(*buyer_page_loads())
-            .where(
-                PaymentLink.id == int(checkout.document_id),
-                PaymentLink.merchant_id == checkout.merchant_id,
-            )
+            _link_query(),
+            {"link_id": int(checkout.document_id), "merchant_id": checkout.merchant_id},
         )
         .unique()
         .one_or_none()
@@ -115,5 +124,46 @@ def load_link_document(session: DbSession, checkout: CheckoutSession) -> LinkDoc
     return LinkDocument(link) if link is not None else None
 
 
+def _of_checkout() -> ColumnElement[bool]:
+    """The link of a checkout (bound as ``link_id`` and ``merchant_id``)."""
+    return and_(
+        PaymentLink.id == bindparam("link_id"), PaymentLink.merchant_id == bindparam("merchant_id")
+    )
+
+
+@cache
+def _link_query() -> Select[PaymentLink]:
+    # Built once: constructing it with its loader options costs more than running it.
+    return select(PaymentLink).options(*buyer_page_loads()).where(_of_checkout())
+
+
+def _stamp_of(link_id: int, status: LinkStatus, paid_count: int) -> Hashable:
+    """What a link's checkout page shows beyond its merchant's public rows (the lines,
+    products, prices): whether it is open now and the payments it counted."""
+    return (DOCUMENT_TYPE, link_id, status.value, paid_count)
+
+
+@cache
+def _stamp_query() -> Select[bool, date | None, int | None, int]:
+    # Built once, like the first view's (``links.service.link_stamp``).
+    return select(
+        PaymentLink.active, PaymentLink.last_day, PaymentLink.payment_limit, PaymentLink.paid_count
+    ).where(_of_checkout())
+
+
+def link_document_stamp(
+    session: DbSession, checkout: CheckoutSession, now: datetime
+) -> Hashable | None:
+    """``LinkDocument.stamp`` of the checkout's link, read in one small query."""
+    row = session.execute(
+        _stamp_query(), {"link_id": int(checkout.document_id), "merchant_id": checkout.merchant_id}
+    ).one_or_none()
+    if row is None:
+        return None
+    active, last_day, limit, paid = row
+    return _stamp_of(int(checkout.document_id), status_of(active, last_day, limit, paid, now), paid)
+
+
 register_document_type(DOCUMENT_TYPE, load_link_document)
+register_document_stamp(DOCUMENT_TYPE, link_document_stamp)
 register_setup_handler(DOCUMENT_TYPE, later_setup_from_webhook)

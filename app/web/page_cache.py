@@ -96,7 +96,8 @@ def cached_page(key: Hashable, render: Callable[[], BaseResponse]) -> BaseRespon
 
 def public_page(key: Hashable | None, render: Callable[[], BaseResponse]) -> BaseResponse:
     """A public document page (a link's first view, an invoice, a quote) as every visitor
-    without state of their own sees it: from the cache under ``key`` (what the caller's stamp
+    without state of their own sees it, or a buyer's own checkout page (its address holds
+    their token; ``checkout.page_keys``): from the cache under ``key`` (what the caller's stamp
     says the page shows), the path and the language; rendered for this request when ``key``
     is None (the caller saw something that must not be shared) or the visitor has a message
     to read."""

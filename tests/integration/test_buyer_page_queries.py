@@ -1,7 +1,8 @@
 """The buyer's checkout page and its HTMX partials run at most three queries: the checkout
 with its merchant, settings and connection; the document with its lines, products, prices and
-tax rates; and the change itself. The merchant's currencies, fees, questions and policies are
-read once per public version. A request that read more would fail here."""
+tax rates (or, for a page kept in the page cache, the link's stamp); and the change itself. The
+merchant's currencies, fees, questions and policies are read once per public version. A request
+that read more would fail here."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.web.page_cache import PageCache
 from tests.conftest import csrf_token_from
 from tests.integration.test_checkout import shop, the_link
 from tests.support.accounts import post_form
@@ -45,16 +47,26 @@ def buyer_with_choices(
     return buyer, checkout, line
 
 
-def test_the_checkout_page_of_a_buyer_with_choices_runs_two_queries(
+def test_the_checkout_page_of_a_buyer_with_choices_runs_two_queries_or_three_rendered(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox
 ) -> None:
     buyer, checkout, _line = buyer_with_choices(client, app, stripe_sandbox)
-    buyer.get(checkout)  # this worker reads the merchant's settings once
+    buyer.get(checkout)  # this worker reads the merchant's settings once, and keeps the page
     with counted_queries(app) as statements:
         response = buyer.get(checkout)
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "Discount (SPRING25)" in body and "Company" in body
     assert len(statements) <= MOST - 1, statements
+    assert writes(statements) == []
+    kept = app.extensions["kassa_page_cache"]
+    app.extensions["kassa_page_cache"] = PageCache(kept.entries)  # nothing kept: rendered
+    try:
+        with counted_queries(app) as statements:
+            rendered = buyer.get(checkout)
+    finally:
+        app.extensions["kassa_page_cache"] = kept
+    assert rendered.status_code == 200 and "Discount (SPRING25)" in rendered.get_data(as_text=True)
+    assert len(statements) <= MOST, statements
     assert writes(statements) == []
 
 
