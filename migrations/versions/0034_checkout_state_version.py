@@ -1,7 +1,7 @@
 """checkout state version
 
 Revision ID: 0034
-Revises: 0030
+Revises: 0033
 Created: 2026-12-07 20:00:00
 
 ``checkout_sessions.state_version``: raised by every UPDATE of the row (the column's
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0034'
-down_revision = '0030'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 
