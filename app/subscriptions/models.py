@@ -119,6 +119,8 @@ class Subscription(MerchantOwned, db.Model):  # type: ignore[name-defined]
     interval_count: Mapped[int] = mapped_column(Integer, default=1)
     # Period n starts on recurrence.charge_date(anchor_on, n); None: no end.
     anchor_on: Mapped[date] = mapped_column(Date)
+    # The period that starts on ``anchor_on`` (0 until the next charge date is moved).
+    anchor_period: Mapped[int] = mapped_column(Integer, default=0)
     max_periods: Mapped[int | None] = mapped_column(Integer)
     # The period covered now (None before the first one starts) and the next one to charge.
     current_period: Mapped[int | None] = mapped_column(Integer)
@@ -132,6 +134,12 @@ class Subscription(MerchantOwned, db.Model):  # type: ignore[name-defined]
     taxes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     fee_amount: Mapped[int] = mapped_column(Integer, default=0)
     fee_name: Mapped[str] = mapped_column(String(120), default="")
+    # Raised by each change of lines (one guarded UPDATE: two tabs make one change); the
+    # proration charge of change n is keyed ``subscription:<id>:change:<n>``.
+    change_count: Mapped[int] = mapped_column(Integer, default=0)
+    # What the next period's invoice takes, once: negative a credit (a prorated decrease),
+    # positive a prorated increase below the currency's minimum charge.
+    carried_amount: Mapped[int] = mapped_column(Integer, default=0)
     # The saved method (safe details only) and the Stripe customer it belongs to.
     payment_method_id: Mapped[str] = mapped_column(String(255), default="")
     payment_method_type: Mapped[str] = mapped_column(String(32), default="")
@@ -184,7 +192,7 @@ class Subscription(MerchantOwned, db.Model):  # type: ignore[name-defined]
         return pricing.Recurrence(pricing.Interval(self.interval), self.interval_count)
 
     def period_start(self, number: int) -> date:
-        return self.recurrence.charge_date(self.anchor_on, number)
+        return self.recurrence.charge_date(self.anchor_on, number - self.anchor_period)
 
     @property
     def is_ended(self) -> bool:
