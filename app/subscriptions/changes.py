@@ -1,0 +1,479 @@
+"""The merchant's change of a subscription's lines: a line's quantity, a line removed (never
+the last), a line added from the merchant's recurring products in the subscription's currency
+and schedule; from the next period, or prorated over the days left of the current one.
+
+A change is priced as the billing run bills a period (``period_price``: every line's tax
+rates, the merchant's fee for the saved method, ``pricing.price``), so the period amount, its
+taxes and fee the run charges next follow the new lines. With proration (``pricing.prorate``)
+the old lines' share of the days left is credited and the new lines' share charged: a
+positive difference is charged at once, off-session, as an invoice of its own under the key
+``subscription:<id>:change:<n>`` (``n`` the subscription's change counter); a negative one, or
+one below the currency's minimum charge, is carried to the next period's invoice
+(``Subscription.carried_amount``, taken once by ``take_carried``).
+
+Each change first raises the change counter with one guarded UPDATE from the value the
+merchant's page showed: two tabs posting the same change make it once (the second is told the
+subscription changed meanwhile), and the claim is committed before Stripe is called.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from app.catalog.models import Product
+from app.catalog.service import pricing_fees, pricing_tax_rate
+from app.core import pricing
+from app.core.errors import ServiceError
+from app.core.money import Money, below_minimum, format_money
+from app.extensions import DbSession
+from app.invoices.models import PaymentTerms
+from app.invoices.off_session import SavedMethod, charge_invoice
+from app.invoices.service import LineInput, create_invoice, finalize_invoice
+from app.payments.service import BuyerDetails, GatewayLookup
+from app.processors.access import connected_gateway
+from app.processors.idempotency import idempotency_key
+from app.quotes.service import merchant_tax_rates
+from app.settings.service import list_fees
+from app.subscriptions.billing import METADATA_SUBSCRIPTION
+from app.subscriptions.management import refuse_late_edit
+from app.subscriptions.models import (
+    ENDED_STATUSES,
+    PeriodStatus,
+    Subscription,
+    SubscriptionLine,
+    SubscriptionPeriod,
+)
+from app.subscriptions.service import record_event
+
+log = logging.getLogger("kassa.subscriptions")
+
+MAX_QUANTITY = 10_000
+MAX_LINES = 20
+METADATA_CHANGE = "kassa_subscription_change"
+
+QUANTITY_RANGE = _l("A quantity is a whole number from 1 to 10,000.")
+UNKNOWN_LINE = _l("Choose one of this subscription's lines.")
+LAST_LINE = _l("A subscription keeps at least one line: cancel it instead.")
+TOO_MANY_LINES = _l("A subscription has at most 20 lines.")
+UNFIT_PRODUCT = _l(
+    "Choose one of your products billed on this subscription's schedule, with a price in its "
+    "currency."
+)
+NOTHING_CHANGED = _l("That is what the subscription has already: nothing was changed.")
+CHANGED_MEANWHILE = _l(
+    "This subscription was changed meanwhile (in another tab?). Look at it again and make your "
+    "change there."
+)
+UNPRICEABLE = _l(
+    "These lines cannot be priced with your current fee or tax settings: fix them first."
+)
+
+
+@dataclass(frozen=True)
+class NewLine:
+    """A line as the change leaves it (the same shape a subscription's line has)."""
+
+    description: str
+    quantity: int
+    unit_amount: int
+    product_id: int | None = None
+    tax_rate_ids: tuple[int, ...] = ()
+
+    def shown(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "quantity": self.quantity,
+            "unit_amount": self.unit_amount,
+        }
+
+
+@dataclass(frozen=True)
+class PeriodPrice:
+    """What one period of some lines charges: ``total`` with exclusive taxes and the fee."""
+
+    lines_total: int  # with exclusive taxes, without the fee (what proration shares out)
+    tax_amount: int
+    taxes: list[dict[str, Any]]
+    fee_amount: int
+    fee_name: str
+
+    @property
+    def total(self) -> int:
+        return self.lines_total + self.fee_amount
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    """What a change did: the proration (None: from the next period), the invoice charged
+    now (its number) and whether that charge failed."""
+
+    number: int
+    proration: pricing.Proration | None
+    carried: int = 0
+    invoice_number: str | None = None
+    charge_failed: bool = False
+
+
+# ---------------------------------------------------------------------------------------------
+# Pricing a period
+
+
+def current_lines(subscription: Subscription) -> list[NewLine]:
+    return [
+        NewLine(
+            line.description,
+            line.quantity,
+            line.unit_amount,
+            line.product_id,
+            tuple(line.tax_rate_ids or ()),
+        )
+        for line in subscription.lines
+    ]
+
+
+def _sold_with_rates(subscription: Subscription) -> tuple[pricing.TaxRate, ...]:
+    """The rates the subscription was sold with (its stored taxes, which the checkout applied
+    for the buyer's country), for its lines that keep no rate ids of their own."""
+    seen: dict[tuple[str, str, str], pricing.TaxRate] = {}
+    for tax in subscription.taxes or []:
+        key = (str(tax["name"]), str(tax["percentage"]), str(tax["behavior"]))
+        seen.setdefault(
+            key,
+            pricing.TaxRate(
+                name=key[0],
+                percentage=Decimal(key[1]),
+                behavior=pricing.TaxBehavior(key[2]),
+            ),
+        )
+    return tuple(seen.values())
+
+
+def period_price(
+    session: DbSession, subscription: Subscription, lines: Sequence[NewLine], today: date
+) -> PeriodPrice:
+    """One period of ``lines`` as the billing run charges it: each line's tax rates (a line of
+    a product or a quote its own rate ids; a checkout's line the rates it was sold with), for
+    the billing address's country, and the merchant's fee for the saved method."""
+    rates = merchant_tax_rates(session, subscription.merchant_id)
+    sold_with = _sold_with_rates(subscription)
+    currency = subscription.currency
+    cart_lines = []
+    for index, line in enumerate(lines):
+        own = line.product_id is not None or bool(line.tax_rate_ids)
+        taxes = (
+            tuple(pricing_tax_rate(rates[i]) for i in line.tax_rate_ids if i in rates)
+            if own
+            else sold_with
+        )
+        price = pricing.Price(str(index), Money(line.unit_amount, currency), tax_rates=taxes)
+        cart_lines.append(pricing.Line(price, line.quantity))
+    method_type = subscription.payment_method_type
+    method = (
+        pricing.PaymentMethod(method_type)
+        if method_type in {m.value for m in pricing.PaymentMethod}
+        else None
+    )
+    country = str((subscription.billing_address or {}).get("country") or "") or None
+    try:
+        fees = pricing_fees(list_fees(session, subscription.merchant), currency)
+        breakdown = pricing.price(
+            pricing.Cart(currency, today, tuple(cart_lines), fees=fees, buyer_country=country),
+            method,
+        )
+    except pricing.PricingError as error:
+        raise ServiceError(UNPRICEABLE) from error
+    due = breakdown.due_now
+    return PeriodPrice(
+        lines_total=(due.total - due.fee).amount,
+        tax_amount=due.tax_added.amount,
+        taxes=[
+            {
+                "name": tax.rate.name,
+                "percentage": str(tax.rate.percentage),
+                "behavior": tax.rate.behavior.value,
+                "amount": tax.amount.amount,
+            }
+            for tax in due.taxes
+        ],
+        fee_amount=due.fee.amount,
+        fee_name=due.fee_name or "",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The lines a change leaves
+
+
+def fitting_products(session: DbSession, subscription: Subscription) -> list[Product]:
+    """The merchant's products a line may be added from: recurring on the subscription's
+    schedule, with a price in its currency, not archived."""
+    products = session.scalars(
+        select(Product)
+        .where(
+            Product.merchant_id == subscription.merchant_id,
+            Product.archived_at.is_(None),
+            Product.interval == subscription.interval,
+            Product.interval_count == subscription.interval_count,
+        )
+        .order_by(Product.name, Product.id)
+    )
+    return [product for product in products if product.price_in(subscription.currency)]
+
+
+def _checked_quantity(quantity: int) -> int:
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise ServiceError(QUANTITY_RANGE, field="quantity")
+    return quantity
+
+
+def _line_index(subscription: Subscription, line_id: int) -> int:
+    for index, line in enumerate(subscription.lines):
+        if line.id == line_id:
+            return index
+    raise ServiceError(UNKNOWN_LINE, field="line")
+
+
+def with_quantity(subscription: Subscription, line_id: int, quantity: int) -> list[NewLine]:
+    lines = current_lines(subscription)
+    index = _line_index(subscription, line_id)
+    lines[index] = NewLine(**{**lines[index].__dict__, "quantity": _checked_quantity(quantity)})
+    return lines
+
+
+def without_line(subscription: Subscription, line_id: int) -> list[NewLine]:
+    lines = current_lines(subscription)
+    index = _line_index(subscription, line_id)
+    if len(lines) == 1:
+        raise ServiceError(LAST_LINE, field="line")
+    del lines[index]
+    return lines
+
+
+def with_product(
+    session: DbSession, subscription: Subscription, product_id: int, quantity: int
+) -> list[NewLine]:
+    """The lines with ``product_id`` added (one of the merchant's fitting products)."""
+    _checked_quantity(quantity)
+    product = next((p for p in fitting_products(session, subscription) if p.id == product_id), None)
+    unit = product.price_in(subscription.currency) if product is not None else None
+    if product is None or unit is None:
+        raise ServiceError(UNFIT_PRODUCT, field="product")
+    lines = current_lines(subscription)
+    if len(lines) >= MAX_LINES:
+        raise ServiceError(TOO_MANY_LINES, field="product")
+    rate_ids = (product.tax_rate_id,) if product.tax_rate_id else ()
+    return [*lines, NewLine(product.name[:200], quantity, unit.amount, product.id, rate_ids)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Making the change
+
+
+def change_lines(
+    session: DbSession,
+    subscription: Subscription,
+    lines: Sequence[NewLine],
+    *,
+    seen_change: int,
+    prorate: bool,
+    today: date,
+    override: bool = False,
+    user_id: int | None = None,
+    gateway_for: GatewayLookup = connected_gateway,
+) -> ChangeOutcome:
+    """Give the subscription ``lines`` from now (``prorate``) or from its next period. The
+    change counter moves from ``seen_change`` (what the merchant's page showed) once; the
+    claim, the lines and the carried amount are committed before any charge is made."""
+    refuse_late_edit(subscription, today, override=override)
+    before = current_lines(subscription)
+    if list(lines) == before:
+        raise ServiceError(NOTHING_CHANGED)
+    old = period_price(session, subscription, before, today)
+    new = period_price(session, subscription, lines, today)
+    proration = _proration(subscription, old, new, today) if prorate else None
+    number = seen_change + 1
+    if not _claim_change(session, subscription, seen_change):
+        raise ServiceError(CHANGED_MEANWHILE)
+    _replace_lines(session, subscription, lines, new)
+    difference = proration.difference if proration else Money(0, subscription.currency)
+    charge_now = difference.amount > 0 and not below_minimum(difference)
+    carried = 0 if charge_now else difference.amount
+    if carried:
+        _carry(session, subscription, carried)
+    record_event(
+        session, subscription, "lines_changed",
+        {
+            "change": number, "override": override, "prorated": prorate,
+            "before": [line.shown() for line in before],
+            "after": [line.shown() for line in lines],
+            "amount_before": old.total, "amount_after": new.total,
+            "credit": proration.credit.amount if proration else 0,
+            "charge": proration.charge.amount if proration else 0,
+            "days_left": proration.days_left if proration else 0,
+            "carried": carried,
+        },
+        user_id,
+    )  # fmt: skip
+    session.commit()  # the claim is durable before Stripe is called
+    outcome = ChangeOutcome(number, proration, carried)
+    if charge_now and proration is not None:
+        outcome = _charge_change(session, subscription, outcome, proration, today, gateway_for)
+    return outcome
+
+
+def _proration(
+    subscription: Subscription, old: PeriodPrice, new: PeriodPrice, today: date
+) -> pricing.Proration | None:
+    start, end = subscription.current_period_start, subscription.current_period_end
+    if start is None or end is None:
+        return None  # nothing paid for yet: the first charge has the new lines
+    currency = subscription.currency
+    return pricing.prorate(
+        Money(old.lines_total, currency), Money(new.lines_total, currency), start, end, today
+    )
+
+
+def _claim_change(session: DbSession, subscription: Subscription, seen_change: int) -> bool:
+    moved = session.execute(
+        update(Subscription)
+        .where(
+            Subscription.id == subscription.id,
+            Subscription.merchant_id == subscription.merchant_id,
+            Subscription.change_count == seen_change,
+            Subscription.status.not_in(ENDED_STATUSES),
+        )
+        .values(change_count=seen_change + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(subscription)
+    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _replace_lines(
+    session: DbSession, subscription: Subscription, lines: Sequence[NewLine], price: PeriodPrice
+) -> None:
+    subscription.lines = [
+        SubscriptionLine(
+            merchant_id=subscription.merchant_id,
+            position=position,
+            product_id=line.product_id,
+            description=line.description[:200],
+            quantity=line.quantity,
+            unit_amount=line.unit_amount,
+            tax_rate_ids=list(line.tax_rate_ids),
+        )
+        for position, line in enumerate(lines)
+    ]
+    subscription.period_amount = price.total
+    subscription.tax_amount = price.tax_amount
+    subscription.taxes = price.taxes
+    subscription.fee_amount = price.fee_amount
+    subscription.fee_name = price.fee_name
+    session.flush()
+    # A next period not charged yet shows the new amount (its invoice is made from the lines).
+    session.execute(
+        update(SubscriptionPeriod)
+        .where(
+            SubscriptionPeriod.subscription_id == subscription.id,
+            SubscriptionPeriod.number >= subscription.next_period,
+            SubscriptionPeriod.status.in_((PeriodStatus.SCHEDULED, PeriodStatus.NOTIFIED)),
+        )
+        .values(amount=price.total)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _carry(session: DbSession, subscription: Subscription, amount: int) -> None:
+    session.execute(
+        update(Subscription)
+        .where(Subscription.id == subscription.id)
+        .values(carried_amount=Subscription.carried_amount + amount)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(subscription)
+
+
+def _charge_change(
+    session: DbSession,
+    subscription: Subscription,
+    outcome: ChangeOutcome,
+    proration: pricing.Proration,
+    today: date,
+    gateway_for: GatewayLookup,
+) -> ChangeOutcome:
+    """Charge the prorated difference now: an invoice of its own, paid off-session with the
+    saved method under ``subscription:<id>:change:<n>``."""
+    with force_locale(subscription.locale):
+        description = _(
+            "Change of subscription %(number)d for %(days)d of %(period)d days to %(end)s: "
+            "new lines %(charge)s less the lines replaced %(credit)s",
+            number=subscription.id,
+            days=proration.days_left,
+            period=proration.days_in_period,
+            end=format_date(subscription.current_period_end),
+            charge=format_money(proration.charge, subscription.locale),
+            credit=format_money(proration.credit, subscription.locale),
+        )
+    invoice = create_invoice(
+        session,
+        subscription.merchant,
+        subscription.customer,
+        currency=subscription.currency,
+        lines=[LineInput(description[:200], 1, proration.difference.amount)],
+        locale=subscription.locale,
+        terms=PaymentTerms.DUE_ON_RECEIPT,
+        memo=description,
+        payment_methods=[subscription.payment_method_type] if subscription.payment_method_type
+        else None,
+    )  # fmt: skip
+    finalize_invoice(session, invoice, today, current_app.extensions["kassa_settings"].secret_key)
+    record_event(
+        session, subscription, "change_invoiced",
+        {"change": outcome.number, "invoice": invoice.number, "amount": invoice.total},
+    )  # fmt: skip
+    if not subscription.payment_method_id:
+        session.commit()
+        return _with(outcome, invoice.number, failed=True)
+    result = charge_invoice(
+        session,
+        invoice,
+        SavedMethod(
+            subscription.processor_customer_id,
+            subscription.payment_method_id,
+            subscription.payment_method_type,
+        ),
+        key=idempotency_key(session, "subscription", subscription.id, "change", outcome.number),
+        gateway=gateway_for(session, subscription.merchant_id),
+        payer=BuyerDetails(
+            email="",
+            name=subscription.customer.name,
+            locale=subscription.locale,
+            customer_id=subscription.customer_id,
+        ),
+        metadata={
+            METADATA_SUBSCRIPTION: str(subscription.id),
+            METADATA_CHANGE: str(outcome.number),
+        },
+    )
+    failed = not result.answered or result.failed
+    record_event(
+        session, subscription, "change_charge_failed" if failed else "change_charged",
+        {"change": outcome.number, "invoice": invoice.number, "code": result.failure_code},
+    )  # fmt: skip
+    session.commit()
+    return _with(outcome, invoice.number, failed=failed)
+
+
+def _with(outcome: ChangeOutcome, invoice_number: str | None, *, failed: bool) -> ChangeOutcome:
+    return ChangeOutcome(outcome.number, outcome.proration, outcome.carried, invoice_number, failed)
