@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -215,9 +215,9 @@ def period_price(
 # The lines a change leaves
 
 
-def fitting_products(session: DbSession, subscription: Subscription) -> list[Product]:
-    """The merchant's products a line may be added from: recurring on the subscription's
-    schedule, with a price in its currency, not archived."""
+def fitting_products(session: DbSession, subscription: Subscription) -> list[tuple[Product, Money]]:
+    """The merchant's products a line may be added from, with their price: recurring on the
+    subscription's schedule, with a price in its currency, not archived."""
     products = session.scalars(
         select(Product)
         .where(
@@ -228,7 +228,8 @@ def fitting_products(session: DbSession, subscription: Subscription) -> list[Pro
         )
         .order_by(Product.name, Product.id)
     )
-    return [product for product in products if product.price_in(subscription.currency)]
+    priced = ((product, product.price_in(subscription.currency)) for product in products)
+    return [(product, price) for product, price in priced if price is not None]
 
 
 def _checked_quantity(quantity: int) -> int:
@@ -237,23 +238,24 @@ def _checked_quantity(quantity: int) -> int:
     return quantity
 
 
-def _line_index(subscription: Subscription, line_id: int) -> int:
-    for index, line in enumerate(subscription.lines):
-        if line.id == line_id:
-            return index
-    raise ServiceError(UNKNOWN_LINE, field="line")
+def _checked_position(subscription: Subscription, position: int) -> int:
+    """A line by its place on the subscription's page (0 the first): the change counter the
+    page carries makes sure the lines are still the ones it showed."""
+    if not 0 <= position < len(subscription.lines):
+        raise ServiceError(UNKNOWN_LINE, field="line")
+    return position
 
 
-def with_quantity(subscription: Subscription, line_id: int, quantity: int) -> list[NewLine]:
+def with_quantity(subscription: Subscription, position: int, quantity: int) -> list[NewLine]:
     lines = current_lines(subscription)
-    index = _line_index(subscription, line_id)
-    lines[index] = NewLine(**{**lines[index].__dict__, "quantity": _checked_quantity(quantity)})
+    index = _checked_position(subscription, position)
+    lines[index] = replace(lines[index], quantity=_checked_quantity(quantity))
     return lines
 
 
-def without_line(subscription: Subscription, line_id: int) -> list[NewLine]:
+def without_line(subscription: Subscription, position: int) -> list[NewLine]:
     lines = current_lines(subscription)
-    index = _line_index(subscription, line_id)
+    index = _checked_position(subscription, position)
     if len(lines) == 1:
         raise ServiceError(LAST_LINE, field="line")
     del lines[index]
@@ -265,10 +267,11 @@ def with_product(
 ) -> list[NewLine]:
     """The lines with ``product_id`` added (one of the merchant's fitting products)."""
     _checked_quantity(quantity)
-    product = next((p for p in fitting_products(session, subscription) if p.id == product_id), None)
-    unit = product.price_in(subscription.currency) if product is not None else None
-    if product is None or unit is None:
+    fitting = dict((product.id, (product, price))
+                   for product, price in fitting_products(session, subscription))  # fmt: skip
+    if product_id not in fitting:
         raise ServiceError(UNFIT_PRODUCT, field="product")
+    product, unit = fitting[product_id]
     lines = current_lines(subscription)
     if len(lines) >= MAX_LINES:
         raise ServiceError(TOO_MANY_LINES, field="product")

@@ -17,6 +17,8 @@ from app.core.errors import ServiceError
 from app.core.notice import add_notice
 from app.customers.service import CustomerDetails, update_customer
 from app.extensions import DbSession
+from app.merchants.models import Merchant
+from app.portal import service as portal
 from app.subscriptions.billing import notice_of
 from app.subscriptions.models import (
     ENDED_STATUSES,
@@ -224,3 +226,15 @@ def update_contact(
     record_event(
         session, subscription, "contact_updated", {"override": override, "fields": changed}, user_id
     )
+
+
+def ask_for_method(
+    session: DbSession, merchant: Merchant, subscription: Subscription, *, user_id: int | None
+) -> str:
+    """Email the customer the portal link, where this subscription's page sets a new payment
+    method; the address it went to. Not an edit: the 2-day rule does not hold it back."""
+    if subscription.is_ended:
+        raise ServiceError(_l("This subscription has ended: it cannot be changed."))
+    sent_to = portal.email_portal_link(session, merchant, subscription.customer)
+    record_event(session, subscription, "method_requested", {}, user_id)
+    return sent_to
