@@ -299,6 +299,8 @@ def change_lines(
     change counter moves from ``seen_change`` (what the merchant's page showed) once; the
     claim, the lines and the carried amount are committed before any charge is made."""
     refuse_late_edit(subscription, today, override=override)
+    if seen_change != subscription.change_count:
+        raise ServiceError(CHANGED_MEANWHILE)  # the claim below decides a race; this says it early
     before = current_lines(subscription)
     if list(lines) == before:
         raise ServiceError(NOTHING_CHANGED)
