@@ -15,13 +15,13 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.core import pricing
 from app.core.money import Money
 from app.data.clock import scheduler_now
 from app.extensions import db
-from app.invoices.models import InvoiceStatus
+from app.invoices.models import Invoice, InvoiceStatus
 from app.subscriptions import billing, changes, service
 from app.subscriptions.models import PeriodStatus, Subscription
 from tests.integration.test_invoice_core import in_threads
@@ -142,10 +142,9 @@ def test_a_prorated_raise_is_charged_once_and_the_next_invoice_has_the_new_quant
     assert lines_event.detail["after"][0]["quantity"] == 3
     [charged] = [e for e in events_of(app, subscription.id) if e.kind == "change_charged"]
     with app.app_context():
-        from app.invoices.models import Invoice
-
-        invoice = db.session.query(Invoice).filter_by(number=charged.detail["invoice"]).one()
-        invoice_id = invoice.id
+        invoice_id = db.session.scalars(
+            select(Invoice.id).where(Invoice.number == charged.detail["invoice"])
+        ).one()
     invoice = invoice_of(app, invoice_id)
     assert invoice.status is InvoiceStatus.PAID and invoice.total == expected.difference.amount
     [payment] = payments_of_invoice(app, invoice_id)
@@ -341,13 +340,11 @@ def test_every_edit_within_2_days_is_refused_unless_overridden(
     attempts = [
         lambda override: change(
             client, subscription, "quantity", line="0", quantity="2", **override
-        ),  # fmt: skip
-        lambda override: post_form(
-            client, next_charge, next_charge, {"on": next_day, **override}
-        ),  # fmt: skip
+        ),
+        lambda override: post_form(client, next_charge, next_charge, {"on": next_day, **override}),
         lambda override: post_form(
             client, contact, contact, {"name": "Grace B. Hopper", "email": BUYER, **override}
-        ),  # fmt: skip
+        ),
     ]
     for attempt in attempts:
         refused = attempt({})
