@@ -137,7 +137,9 @@ class RemoveLineForm(EditRules, KassaForm):
 class AddLineForm(EditRules, KassaForm):
     """A line added from the merchant's products on the subscription's schedule and currency."""
 
-    product = ChoiceField(_l("Product"), validate_choice=True, default="")
+    product = ChoiceField(
+        _l("Product"), [required(_l("Choose a product."))], validate_choice=True, default=""
+    )
     quantity = _quantity_field()
 
 
