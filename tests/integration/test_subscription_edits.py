@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from app.core import pricing
+from app.core.errors import ServiceError
 from app.core.money import Money
 from app.data.clock import scheduler_now
 from app.extensions import db
@@ -25,10 +26,11 @@ from app.invoices.models import Invoice, InvoiceStatus
 from app.subscriptions import billing, changes, service
 from app.subscriptions.models import PeriodStatus, Subscription
 from tests.integration.test_invoice_core import in_threads
-from tests.support.accounts import post_form
+from tests.support.accounts import post_form, sign_up
 from tests.support.invoice_buyers import invoicing_merchant
 from tests.support.mailbox import Mailbox
 from tests.support.schedules import advance_clock
+from tests.support.settings import add_currency, add_tax_rate
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 from tests.support.subscriptions import (
     BUYER,
@@ -251,6 +253,47 @@ def test_two_consumers_making_one_change_at_once_charge_it_once(
     assert the_subscription(app).change_count == 1
 
 
+def test_an_added_taxed_product_is_billed_with_its_tax_as_the_run_bills_it(
+    client: FlaskClient, app: Flask, subscription: Subscription
+) -> None:
+    assert add_tax_rate(client, "Moms", "25").status_code == 302
+    tea = add_product(client, name="Tea club", amount="5.00", tax_rate="1")
+    added = change(client, subscription, "add", product=str(tea), quantity="1")
+    assert added.status_code == 302, added.get_data(as_text=True)
+    changed = the_subscription(app)
+    assert (changed.period_amount, changed.tax_amount) == (2625, 125)
+    assert changed.lines[1].tax_rate_ids == [1]
+
+    to_day(app, subscription.period_start(1))
+    run_billing_task(app)
+    renewal = periods_of(app, subscription.id)[1]
+    assert renewal.status is PeriodStatus.PAID
+    invoice = invoice_of(app, renewal.invoice_id)
+    assert invoice.total == 2625
+    assert [(line.description, line.unit_amount) for line in invoice.lines] == [
+        ("Coffee club", 2000),
+        ("Tea club", 500),
+        ("Moms (25 %)", 125),
+    ]
+
+
+def test_another_merchants_product_is_refused(
+    client: FlaskClient, app: Flask, subscription: Subscription
+) -> None:
+    other = app.test_client()
+    sign_up(other, email="b@example.com", business_name="Merchant B")
+    add_currency(other, "EUR")
+    theirs = add_product(other, name="Their club")
+    refused = change(client, subscription, "add", product=str(theirs), quantity="1")
+    assert refused.status_code == 422
+    assert "Choose one of the options." in refused.get_data(as_text=True)
+    with app.app_context():
+        row = db.session.get_one(Subscription, subscription.id)
+        with pytest.raises(ServiceError):
+            changes.with_product(db.session, row, theirs, 1)
+    assert len(the_subscription(app).lines) == 1
+
+
 # ---------------------------------------------------------------------------------------------
 # The next charge date
 
@@ -399,7 +442,7 @@ def test_a_product_of_another_currency_schedule_or_merchant_is_refused(
         assert "Choose one of the options." in refused.get_data(as_text=True)
     with app.app_context():
         row = db.session.get_one(Subscription, subscription.id)
-        with pytest.raises(changes.ServiceError):
+        with pytest.raises(ServiceError):
             changes.with_product(db.session, row, yearly, 1)
     assert len(the_subscription(app).lines) == 1
 
