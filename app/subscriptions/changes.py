@@ -42,6 +42,7 @@ from app.invoices.off_session import SavedMethod, charge_invoice
 from app.invoices.service import LineInput, create_invoice, finalize_invoice
 from app.payments.service import BuyerDetails, GatewayLookup
 from app.processors.access import connected_gateway
+from app.processors.gateway import GatewayError, PaymentGateway
 from app.processors.idempotency import idempotency_key
 from app.quotes.service import merchant_tax_rates
 from app.settings.service import list_fees
@@ -74,6 +75,14 @@ NOTHING_CHANGED = _l("That is what the subscription has already: nothing was cha
 CHANGED_MEANWHILE = _l(
     "This subscription was changed meanwhile (in another tab?). Look at it again and make your "
     "change there."
+)
+NO_METHOD = _l(
+    "This subscription has no saved payment method to charge the difference with: make the "
+    "change from the next period."
+)
+NOT_CONNECTED = _l(
+    "No Stripe account is connected to charge the difference with: make the change from the "
+    "next period."
 )
 UNPRICEABLE = _l(
     "These lines cannot be priced with your current fee or tax settings: fix them first."
@@ -307,12 +316,13 @@ def change_lines(
     old = period_price(session, subscription, before, today)
     new = period_price(session, subscription, lines, today)
     proration = _proration(subscription, old, new, today) if prorate else None
+    difference = proration.difference if proration else Money(0, subscription.currency)
+    charge_now = difference.amount > 0 and not below_minimum(difference)
+    gateway = _charging_gateway(session, subscription, gateway_for) if charge_now else None
     number = seen_change + 1
     if not _claim_change(session, subscription, seen_change):
         raise ServiceError(CHANGED_MEANWHILE)
     _replace_lines(session, subscription, lines, new)
-    difference = proration.difference if proration else Money(0, subscription.currency)
-    charge_now = difference.amount > 0 and not below_minimum(difference)
     carried = 0 if charge_now else difference.amount
     if carried:
         _carry(session, subscription, carried)
@@ -332,9 +342,22 @@ def change_lines(
     )  # fmt: skip
     session.commit()  # the claim is durable before Stripe is called
     outcome = ChangeOutcome(number, proration, carried)
-    if charge_now and proration is not None:
-        outcome = _charge_change(session, subscription, outcome, proration, today, gateway_for)
+    if gateway is not None and proration is not None:
+        outcome = _charge_change(session, subscription, outcome, proration, today, gateway)
     return outcome
+
+
+def _charging_gateway(
+    session: DbSession, subscription: Subscription, gateway_for: GatewayLookup
+) -> PaymentGateway:
+    """What charges the difference now: refused before anything changes when there is no
+    saved method or no connected Stripe account to charge it with."""
+    if not subscription.payment_method_id:
+        raise ServiceError(NO_METHOD, field="timing")
+    try:
+        return gateway_for(session, subscription.merchant_id)
+    except GatewayError as error:
+        raise ServiceError(NOT_CONNECTED, field="timing") from error
 
 
 def _proration(
@@ -415,7 +438,7 @@ def _charge_change(
     outcome: ChangeOutcome,
     proration: pricing.Proration,
     today: date,
-    gateway_for: GatewayLookup,
+    gateway: PaymentGateway,
 ) -> ChangeOutcome:
     """Charge the prorated difference now: an invoice of its own, paid off-session with the
     saved method under ``subscription:<id>:change:<n>``."""
@@ -447,9 +470,6 @@ def _charge_change(
         session, subscription, "change_invoiced",
         {"change": outcome.number, "invoice": invoice.number, "amount": invoice.total},
     )  # fmt: skip
-    if not subscription.payment_method_id:
-        session.commit()
-        return _with(outcome, invoice.number, failed=True)
     result = charge_invoice(
         session,
         invoice,
@@ -459,7 +479,7 @@ def _charge_change(
             subscription.payment_method_type,
         ),
         key=idempotency_key(session, "subscription", subscription.id, "change", outcome.number),
-        gateway=gateway_for(session, subscription.merchant_id),
+        gateway=gateway,
         payer=BuyerDetails(
             email="",
             name=subscription.customer.name,

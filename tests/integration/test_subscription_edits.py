@@ -229,6 +229,24 @@ def test_a_prorated_decrease_leaves_a_credit_taken_once_off_the_next_invoice(
     assert invoice_of(app, following.invoice_id).total == 4000
 
 
+def test_a_prorated_charge_without_a_saved_method_is_refused_before_anything_changes(
+    client: FlaskClient, app: Flask, subscription: Subscription
+) -> None:
+    with app.app_context():
+        db.session.execute(
+            update(Subscription)
+            .where(Subscription.id == subscription.id)
+            .values(payment_method_id="")
+        )
+        db.session.commit()
+    advance_clock(app, 10)
+    refused = change(client, subscription, "quantity", line="0", quantity="3", timing="prorate")
+    assert refused.status_code == 422
+    assert "no saved payment method to charge the difference" in refused.get_data(as_text=True)
+    unchanged = the_subscription(app)
+    assert (unchanged.change_count, unchanged.lines[0].quantity) == (0, 1)
+
+
 def test_two_consumers_making_one_change_at_once_charge_it_once(
     client: FlaskClient,
     app: Flask,
