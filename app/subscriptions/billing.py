@@ -155,6 +155,7 @@ class BillingRun:
     charged: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     ended: list[int] = field(default_factory=list)  # subscription ids
+    changes_asked: list[int] = field(default_factory=list)  # unanswered change charges
 
 
 def due_subscription_ids(session: DbSession, today: date) -> list[int]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -36,8 +36,9 @@ from app.catalog.service import pricing_fees, pricing_tax_rate
 from app.core import pricing
 from app.core.errors import ServiceError
 from app.core.money import Money, below_minimum, format_money
+from app.data.clock import scheduler_now
 from app.extensions import DbSession
-from app.invoices.models import PaymentTerms
+from app.invoices.models import Invoice, PaymentTerms
 from app.invoices.off_session import SavedMethod, charge_invoice
 from app.invoices.service import LineInput, create_invoice, finalize_invoice
 from app.payments.service import BuyerDetails, GatewayLookup
@@ -46,12 +47,14 @@ from app.processors.gateway import GatewayError, PaymentGateway
 from app.processors.idempotency import idempotency_key
 from app.quotes.service import merchant_tax_rates
 from app.settings.service import list_fees
-from app.subscriptions.billing import METADATA_SUBSCRIPTION
+from app.subscriptions.billing import METADATA_SUBSCRIPTION, UNANSWERED_AFTER
 from app.subscriptions.management import refuse_late_edit
 from app.subscriptions.models import (
     ENDED_STATUSES,
+    ChangeChargeStatus,
     PeriodStatus,
     Subscription,
+    SubscriptionChange,
     SubscriptionLine,
     SubscriptionPeriod,
 )
@@ -124,14 +127,15 @@ class PeriodPrice:
 
 @dataclass(frozen=True)
 class ChangeOutcome:
-    """What a change did: the proration (None: from the next period), the invoice charged
-    now (its number) and whether that charge failed."""
+    """What a change did: the proration (None: from the next period), the amount carried to
+    the next invoice, and the invoice charged now (its number) with its charge's status
+    (still charging: Stripe gave no answer yet; the billing task asks again)."""
 
     number: int
     proration: pricing.Proration | None
     carried: int = 0
     invoice_number: str | None = None
-    charge_failed: bool = False
+    charge_status: ChangeChargeStatus | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,11 +344,19 @@ def change_lines(
         },
         user_id,
     )  # fmt: skip
-    session.commit()  # the claim is durable before Stripe is called
-    outcome = ChangeOutcome(number, proration, carried)
+    charge = None
     if gateway is not None and proration is not None:
-        outcome = _charge_change(session, subscription, outcome, proration, today, gateway)
-    return outcome
+        charge = _change_charge(session, subscription, number, proration, today)
+    session.commit()  # the claim, and the charge's invoice, are durable before Stripe is asked
+    if charge is None or gateway is None:
+        return ChangeOutcome(number, proration, carried)
+    charge_change(session, charge, gateway)
+    invoice = session.get(Invoice, charge.invoice_id) if charge.invoice_id else None
+    return ChangeOutcome(
+        number, proration, carried,
+        invoice_number=invoice.number if invoice is not None else None,
+        charge_status=charge.status,
+    )  # fmt: skip
 
 
 def _charging_gateway(
@@ -432,16 +444,15 @@ def _carry(session: DbSession, subscription: Subscription, amount: int) -> None:
     session.refresh(subscription)
 
 
-def _charge_change(
+def _change_charge(
     session: DbSession,
     subscription: Subscription,
-    outcome: ChangeOutcome,
+    number: int,
     proration: pricing.Proration,
     today: date,
-    gateway: PaymentGateway,
-) -> ChangeOutcome:
-    """Charge the prorated difference now: an invoice of its own, paid off-session with the
-    saved method under ``subscription:<id>:change:<n>``."""
+) -> SubscriptionChange:
+    """The difference's invoice (numbered, one line naming the days and both shares) and the
+    row that charges it, made with the change."""
     with force_locale(subscription.locale):
         description = _(
             "Change of subscription %(number)d for %(days)d of %(period)d days to %(end)s: "
@@ -462,14 +473,32 @@ def _charge_change(
         locale=subscription.locale,
         terms=PaymentTerms.DUE_ON_RECEIPT,
         memo=description,
-        payment_methods=[subscription.payment_method_type] if subscription.payment_method_type
-        else None,
-    )  # fmt: skip
+        payment_methods=[subscription.payment_method_type],
+    )
     finalize_invoice(session, invoice, today, current_app.extensions["kassa_settings"].secret_key)
+    charge = SubscriptionChange(
+        merchant_id=subscription.merchant_id,
+        subscription_id=subscription.id,
+        number=number,
+        amount=invoice.payable,
+        status=ChangeChargeStatus.CHARGING,
+        invoice_id=invoice.id,
+        asked_at=scheduler_now(session),
+    )
+    session.add(charge)
     record_event(
         session, subscription, "change_invoiced",
-        {"change": outcome.number, "invoice": invoice.number, "amount": invoice.total},
+        {"change": number, "invoice": invoice.number, "amount": invoice.total},
     )  # fmt: skip
+    return charge
+
+
+def charge_change(session: DbSession, charge: SubscriptionChange, gateway: PaymentGateway) -> None:
+    """Ask Stripe for a change's charge, off-session with the saved method, under
+    ``subscription:<id>:change:<n>`` (a repeat of the key returns the charge made); the row
+    records the answer (no answer: it stays charging, and is asked again later). Commits."""
+    subscription = charge.subscription
+    invoice = session.get_one(Invoice, charge.invoice_id)
     result = charge_invoice(
         session,
         invoice,
@@ -478,7 +507,7 @@ def _charge_change(
             subscription.payment_method_id,
             subscription.payment_method_type,
         ),
-        key=idempotency_key(session, "subscription", subscription.id, "change", outcome.number),
+        key=idempotency_key(session, "subscription", subscription.id, "change", charge.number),
         gateway=gateway,
         payer=BuyerDetails(
             email="",
@@ -488,17 +517,74 @@ def _charge_change(
         ),
         metadata={
             METADATA_SUBSCRIPTION: str(subscription.id),
-            METADATA_CHANGE: str(outcome.number),
+            METADATA_CHANGE: str(charge.number),
         },
     )
-    failed = not result.answered or result.failed
-    record_event(
-        session, subscription, "change_charge_failed" if failed else "change_charged",
-        {"change": outcome.number, "invoice": invoice.number, "code": result.failure_code},
-    )  # fmt: skip
+    if result.answered:
+        moved = session.execute(
+            update(SubscriptionChange)
+            .where(
+                SubscriptionChange.id == charge.id,
+                SubscriptionChange.status == ChangeChargeStatus.CHARGING,
+            )
+            .values(
+                status=ChangeChargeStatus.FAILED if result.failed else ChangeChargeStatus.CHARGED,
+                intent_id=result.intent_id,
+                failure_code=(result.failure_code or "")[:64],
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(charge)
+        if moved.rowcount == 1:  # type: ignore[attr-defined]
+            record_event(
+                session, subscription,
+                "change_charge_failed" if result.failed else "change_charged",
+                {"change": charge.number, "invoice": invoice.number, "code": result.failure_code},
+            )  # fmt: skip
     session.commit()
-    return _with(outcome, invoice.number, failed=failed)
 
 
-def _with(outcome: ChangeOutcome, invoice_number: str | None, *, failed: bool) -> ChangeOutcome:
-    return ChangeOutcome(outcome.number, outcome.proration, outcome.carried, invoice_number, failed)
+def unanswered_changes(session: DbSession, now: datetime) -> list[int]:
+    """Change charges Stripe has not answered for ``UNANSWERED_AFTER``."""
+    return list(
+        session.scalars(
+            select(SubscriptionChange.id)
+            .where(
+                SubscriptionChange.status == ChangeChargeStatus.CHARGING,
+                SubscriptionChange.asked_at <= now - UNANSWERED_AFTER,
+            )
+            .order_by(SubscriptionChange.id)
+        )
+    )
+
+
+def charge_unanswered_changes(
+    session: DbSession, *, gateway_for: GatewayLookup = connected_gateway
+) -> list[int]:
+    """Ask again, under the same key, for each change charge Stripe did not answer, each taken
+    first by a guarded UPDATE of ``asked_at`` (two runs: one asks). The ids asked."""
+    now = scheduler_now(session)
+    asked = []
+    for charge_id in unanswered_changes(session, now):
+        charge = session.get_one(SubscriptionChange, charge_id)
+        taken = session.execute(
+            update(SubscriptionChange)
+            .where(
+                SubscriptionChange.id == charge.id,
+                SubscriptionChange.status == ChangeChargeStatus.CHARGING,
+                SubscriptionChange.asked_at == charge.asked_at,
+            )
+            .values(asked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        try:
+            charge_change(session, charge, gateway_for(session, charge.merchant_id))
+        except Exception:
+            session.rollback()
+            log.exception("change charge failed", extra={"fields": {"change_id": charge_id}})
+            continue
+        asked.append(charge_id)
+    return asked

@@ -271,6 +271,41 @@ class SubscriptionPeriod(MerchantOwned, db.Model):  # type: ignore[name-defined]
     subscription: Mapped[Subscription] = relationship(back_populates="periods")
 
 
+class ChangeChargeStatus(enum.StrEnum):
+    CHARGING = "charging"  # claimed and asked of Stripe (again, under its key, if unanswered)
+    CHARGED = "charged"
+    FAILED = "failed"  # declined: its invoice stays open for the customer to pay
+
+
+class SubscriptionChange(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """The charge of a prorated change of lines (number ``n`` of the subscription's change
+    counter, unique): its invoice, made and committed with the change before Stripe is asked
+    under ``subscription:<id>:change:<n>``; asked again under that key by the billing task when
+    Stripe gave no answer (``asked_at`` older than the run's ``UNANSWERED_AFTER``)."""
+
+    __tablename__ = "subscription_changes"
+    __table_args__ = (UniqueConstraint("subscription_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)
+    status: Mapped[ChangeChargeStatus] = mapped_column(
+        str_enum(ChangeChargeStatus), default=ChangeChargeStatus.CHARGING, index=True
+    )
+    invoice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invoices.id", ondelete="SET NULL"), index=True
+    )
+    intent_id: Mapped[str] = mapped_column(String(255), default="")
+    failure_code: Mapped[str] = mapped_column(String(64), default="")
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    subscription: Mapped[Subscription] = relationship()
+
+
 class SubscriptionDeliveryKind(enum.StrEnum):
     STARTED = "started"
     REMINDER = "reminder"  # N days before a charge (the merchant's setting)

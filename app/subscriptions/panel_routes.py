@@ -24,7 +24,7 @@ from app.portal import service as portal
 from app.reports.exports import csv_chunks, export_format
 from app.subscriptions import blueprint, changes, listing, management, service
 from app.subscriptions.labels import PERIOD_LABELS, STATUS_LABELS, event_label, event_summary
-from app.subscriptions.models import Subscription
+from app.subscriptions.models import ChangeChargeStatus, Subscription
 from app.subscriptions.panel_forms import (
     ActionForm,
     AddLineForm,
@@ -340,13 +340,20 @@ def _change_lines(
 
 def _changed_message(found: Subscription, outcome: changes.ChangeOutcome) -> str:
     locale = str(get_locale())
-    if outcome.invoice_number and outcome.charge_failed:
+    status = outcome.charge_status
+    if status is ChangeChargeStatus.FAILED:
         return _(
             "The lines are changed, but the difference could not be charged: invoice "
             "%(number)s is open for the customer to pay.",
             number=outcome.invoice_number,
         )
-    if outcome.invoice_number:
+    if status is ChangeChargeStatus.CHARGING:
+        return _(
+            "The lines are changed; Stripe has not answered yet about the difference (invoice "
+            "%(number)s): it is asked again within the hour, never charged twice.",
+            number=outcome.invoice_number,
+        )
+    if status is ChangeChargeStatus.CHARGED:
         return _(
             "The lines are changed and the difference was charged: invoice %(number)s.",
             number=outcome.invoice_number,

@@ -23,8 +23,15 @@ from app.core.money import Money
 from app.data.clock import scheduler_now
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceStatus
+from app.processors.access import connected_gateway
+from app.processors.gateway import GatewayError, GatewayFailure, OffSessionCharge, PaymentGateway
 from app.subscriptions import billing, changes, service
-from app.subscriptions.models import PeriodStatus, Subscription
+from app.subscriptions.models import (
+    ChangeChargeStatus,
+    PeriodStatus,
+    Subscription,
+    SubscriptionChange,
+)
 from tests.integration.test_invoice_core import in_threads
 from tests.support.accounts import post_form, sign_up
 from tests.support.invoice_buyers import invoicing_merchant
@@ -310,6 +317,52 @@ def test_another_merchants_product_is_refused(
         with pytest.raises(ServiceError):
             changes.with_product(db.session, row, theirs, 1)
     assert len(the_subscription(app).lines) == 1
+
+
+class AnswerLost:
+    """The connected gateway, but the answer to an off-session charge is lost on its way back
+    (Stripe charged; Kassa heard nothing)."""
+
+    def __init__(self, real: PaymentGateway) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    def charge_off_session(self, request: OffSessionCharge, key: str) -> object:
+        self.real.charge_off_session(request, key)
+        raise GatewayError(GatewayFailure.UNAVAILABLE, "the answer was lost")
+
+
+def test_a_change_charge_stripe_did_not_answer_is_asked_again_under_its_key_once(
+    client: FlaskClient,
+    app: Flask,
+    subscription: Subscription,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+) -> None:
+    today = advance_clock(app, 10)
+    with app.app_context():
+        row = db.session.get_one(Subscription, subscription.id)
+        outcome = changes.change_lines(
+            db.session, row, changes.with_quantity(row, 0, 2), seen_change=0, prorate=True,
+            today=today, gateway_for=lambda s, m: AnswerLost(connected_gateway(s, m)),
+        )  # fmt: skip
+    assert outcome.charge_status is ChangeChargeStatus.CHARGING
+    assert len(change_keys(stripe_sandbox, merchant)) == 1
+    assert run_billing_task(app).changes_asked == []  # too soon: it may still be on its way
+    advance_clock(app, 1)
+    assert len(run_billing_task(app).changes_asked) == 1
+    assert run_billing_task(app).changes_asked == []
+    keys = change_keys(stripe_sandbox, merchant)
+    assert len(keys) == 2 and len(set(keys)) == 1  # asked twice under one key: one charge
+    with app.app_context():
+        [charge] = db.session.scalars(select(SubscriptionChange)).all()
+        assert charge.status is ChangeChargeStatus.CHARGED and charge.intent_id
+        invoice_id = charge.invoice_id
+    assert invoice_of(app, invoice_id).status is InvoiceStatus.PAID
+    [payment] = payments_of_invoice(app, invoice_id)
+    assert payment.amount == outcome.proration.difference.amount  # type: ignore[union-attr]
 
 
 # ---------------------------------------------------------------------------------------------
