@@ -24,6 +24,7 @@ OFF_SESSION_METHODS = frozenset({"card", "sepa_debit", "bacs_debit", "us_bank_ac
 
 
 class Refusal(enum.StrEnum):
+    CANCELED = "canceled"
     NOT_ACTIVE = "not_active"
     TRIAL = "trial"
     NOT_BILLED = "not_billed"
@@ -44,6 +45,7 @@ class Refusal(enum.StrEnum):
 
 
 REFUSAL_TEXTS: dict[Refusal, LazyString] = {
+    Refusal.CANCELED: _l("Canceled in Stripe."),
     Refusal.NOT_ACTIVE: _l("It is not active in Stripe."),
     Refusal.TRIAL: _l("A trial is in progress."),
     Refusal.NOT_BILLED: _l("Stripe has not billed it yet."),
@@ -72,6 +74,12 @@ def refusal_text(code: str) -> str:
         return code
 
 
+def canceled_in_stripe(subscription: BillingSubscription) -> bool:
+    """Ended in Stripe: listed so the merchant sees every subscription, moved never (nothing
+    else about it matters, and its customer may be gone)."""
+    return subscription.status == "canceled"
+
+
 def refusals(
     subscription: BillingSubscription,
     *,
@@ -82,13 +90,17 @@ def refusals(
 ) -> tuple[Refusal, ...]:
     """Every reason Kassa cannot take ``subscription`` over (none: it can). ``method_type``
     is the type of the method its charges would use (its own default, else its customer's);
-    the customer's email is how Kassa finds or makes its customer."""
+    the customer's email is how Kassa finds or makes its customer. A subscription canceled in
+    Stripe has that one reason."""
+    if canceled_in_stripe(subscription):
+        return (Refusal.CANCELED,)
     items = subscription.items
     discounts = (*subscription.discounts, *(d for item in items for d in item.discounts))
     trialing = subscription.status == "trialing" or bool(
         subscription.trial_end and subscription.trial_end > now
     )
     checks = {
+        Refusal.CANCELED: False,
         Refusal.NO_ITEMS: not items,
         Refusal.NOT_ACTIVE: subscription.status not in ("active", "trialing")
         or subscription.collection_paused,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
@@ -53,6 +53,8 @@ class BillingImportRun(MerchantOwned, db.Model):  # type: ignore[name-defined]
     total: Mapped[int] = mapped_column(Integer, default=0)  # known once the list is read
     done: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(String(200), default="")
+    # An import asked to keep each moved subscription's past Stripe charges as payments.
+    import_charges: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -85,6 +87,7 @@ class BillingImportResult(MerchantOwned, db.Model):  # type: ignore[name-defined
     outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     error: Mapped[str] = mapped_column(Text, default="")
+    charges_imported: Mapped[int] = mapped_column(Integer, default=0)  # past charges kept now
     subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("subscriptions.id", ondelete="SET NULL")
     )

@@ -43,8 +43,10 @@ def start() -> Response:
     form = StartRunForm()
 
     def queue() -> BillingImportRun:
-        kind = RunKind(form.kind.data)
-        return service.start_run(db.session, current_merchant(), kind, signed_in_user().id)
+        kind, charges = RunKind(form.kind.data), bool(form.import_charges.data)
+        return service.start_run(
+            db.session, current_merchant(), kind, signed_in_user().id, import_charges=charges
+        )
 
     def answer(run: BillingImportRun) -> Response:
         tasks.run_billing_import(run.id)  # queued now the run is committed (inline in tests)

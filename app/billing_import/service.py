@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.billing_import.eligibility import refusals
+from app.billing_import.eligibility import Refusal, canceled_in_stripe, refusals
 from app.billing_import.models import (
     BillingImportMove,
     BillingImportPrice,
@@ -47,6 +47,7 @@ from app.core.errors import ServiceError
 from app.customers.service import CustomerDetails, customer_for_buyer
 from app.extensions import DbSession, db
 from app.merchants.models import Merchant
+from app.payments.service import payment_for_intent, record_imported_charge
 from app.processors.access import connected_gateway
 from app.processors.billing_import import (
     BillingCustomer,
@@ -56,6 +57,7 @@ from app.processors.billing_import import (
 from app.processors.connection import current_connection
 from app.processors.gateway import (
     GatewayError,
+    IntentState,
     MethodDetails,
     PaymentGateway,
     shown_method_details,
@@ -92,11 +94,17 @@ def recent_runs(session: DbSession, merchant_id: int) -> list[BillingImportRun]:
 
 
 def start_run(
-    session: DbSession, merchant: Merchant, kind: RunKind, user_id: int | None
+    session: DbSession,
+    merchant: Merchant,
+    kind: RunKind,
+    user_id: int | None,
+    *,
+    import_charges: bool = False,
 ) -> BillingImportRun:
     """A queued run for the task (``tasks.run_billing_import``, once the caller committed).
     Refused without a Stripe connection, and while another run of the merchant is going
-    (unless that one was abandoned)."""
+    (unless that one was abandoned). ``import_charges``: an import also keeps each moved
+    subscription's past charges (a dry run never does)."""
     connection = current_connection(session, merchant.id)
     if connection is None:
         raise ServiceError(_l("Connect your Stripe account first."))
@@ -110,7 +118,11 @@ def start_run(
     if going is not None:
         raise ServiceError(_l("An import is already running. Wait for it to finish."))
     run = BillingImportRun(
-        merchant_id=merchant.id, kind=kind, account_id=connection.account_id, user_id=user_id
+        merchant_id=merchant.id,
+        kind=kind,
+        account_id=connection.account_id,
+        user_id=user_id,
+        import_charges=import_charges and kind is RunKind.IMPORT,
     )
     session.add(run)
     session.flush()
@@ -214,6 +226,10 @@ def _decide(session: Session, visit: Visit, result: BillingImportResult) -> None
         if visit.run.kind is RunKind.IMPORT and move.stripe_ended_at is None:
             _end_in_stripe(session, visit, move)
         result.outcome = Outcome.ALREADY_MOVED
+        _import_past_charges(session, visit, move, result)
+        return
+    if canceled_in_stripe(visit.subscription):  # listed, never moved: its customer is not read
+        result.outcome, result.reasons = Outcome.REFUSED, [Refusal.CANCELED.value]
         return
     customer = visit.gateway.retrieve_billing_customer(visit.subscription.customer_id)
     result.customer_email = customer.email
@@ -240,6 +256,7 @@ def _decide(session: Session, visit: Visit, result: BillingImportResult) -> None
     result.subscription_id = move.subscription_id
     _end_in_stripe(session, visit, move)
     result.outcome = Outcome.MOVED
+    _import_past_charges(session, visit, move, result)
 
 
 def _move_of(session: Session, account_id: str, stripe_id: str) -> BillingImportMove | None:
@@ -303,6 +320,7 @@ def _save_move(
             method.type,
             shown_method_details(method.as_dict()),
             subscription.customer_id,
+            method.mandate_id or "",
         ),
         locale=customer.locale,
     )
@@ -412,6 +430,50 @@ def _end_in_stripe(session: Session, visit: Visit, move: BillingImportMove) -> N
         record_event(session, kassa, "import_completed", {"first_charge_on": first_charge})
     move.stripe_ended_at = utcnow()
     session.commit()
+
+
+# -- optionally: the past charges, as payments for reports -----------------------------------
+PAST_CHARGES_FAILED = _l("Its past charges could not all be read:")
+
+
+def _import_past_charges(
+    session: Session, visit: Visit, move: BillingImportMove, result: BillingImportResult
+) -> None:
+    """When the run asks for it, each paid invoice's PaymentIntent of a moved subscription
+    becomes the Kassa customer's payment (``payments.service.record_imported_charge``: the
+    one recording path, gross, fee, net and refunds as Stripe booked them), once: one Kassa
+    has (a rerun's, another import's at the same moment) is left alone. Stripe failing here
+    leaves the move done; the row says so and the next import with the box ticked goes on."""
+    if not visit.run.import_charges or move.stripe_ended_at is None:
+        return
+    customer_id = session.get_one(Subscription, move.subscription_id).customer_id
+    result.charges_imported = 0
+    try:
+        for invoice in visit.gateway.list_paid_invoices(move.stripe_subscription_id):
+            for intent_id in invoice.intent_ids:
+                if payment_for_intent(session, visit.merchant.id, intent_id) is not None:
+                    continue
+                intent = visit.gateway.retrieve_payment_intent(intent_id)
+                if intent.status == "succeeded" and _keep_charge(
+                    session, visit.merchant, intent, customer_id, invoice.id
+                ):
+                    result.charges_imported += 1
+    except GatewayError as error:
+        result.error = f"{PAST_CHARGES_FAILED} {_error_text(error)}"
+    session.commit()
+
+
+def _keep_charge(
+    session: Session, merchant: Merchant, intent: IntentState, customer_id: int, reference: str
+) -> bool:
+    try:
+        with session.begin_nested():
+            kept = record_imported_charge(
+                session, merchant, intent, customer_id=customer_id, reference=reference
+            )
+    except IntegrityError:
+        return False  # another import kept it at the same moment
+    return kept is not None
 
 
 def summary(run: BillingImportRun) -> dict[Outcome, int]:

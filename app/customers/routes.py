@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.core.clock import utcnow
+from app.core.numbers import page_number
 from app.customers import blueprint, service
 from app.customers.forms import CustomerForm, EraseForm, SearchForm
 from app.customers.models import Customer
@@ -37,17 +38,16 @@ def _customer_form(customer: Customer | None = None) -> CustomerForm:
     return form
 
 
-def _page_number() -> int:
-    return request.args.get("page", 1, type=int) or 1
-
-
 @blueprint.get("/")
 @login_required
 def customers() -> Response:
     form = SearchForm(request.args)
     valid = form.validate()
     found = service.search_customers(
-        db.session, current_merchant(), (form.q.data or "") if valid else "", _page_number()
+        db.session,
+        current_merchant(),
+        (form.q.data or "") if valid else "",
+        page_number(request.args.get("page")),
     )
     status = 200 if valid else 422
     return render(

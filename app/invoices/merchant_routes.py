@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from app.catalog.service import list_products
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
+from app.core.numbers import page_number, whole_number
 from app.customers.models import Customer
 from app.documents.models import SeriesKind
 from app.documents.numbering import peek_number, series_of
@@ -59,11 +60,6 @@ def _shown_filter() -> ShownStatus | None:
     return ShownStatus(chosen) if chosen in ShownStatus.__members__.values() else None
 
 
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-
-
 @blueprint.get("/")
 @login_required
 def invoices() -> Response:
@@ -74,7 +70,7 @@ def invoices() -> Response:
         _today(),
         shown=_shown_filter(),
         search=search,
-        page=_page_number(),
+        page=page_number(request.args.get("page")),
     )
     return render(
         "invoices/invoices.html",
@@ -128,7 +124,7 @@ def _fill_unposted(form: InvoiceForm, invoice: Invoice | None) -> None:
     if invoice is None:
         settings = service.invoice_settings(db.session, merchant)
         chosen = db.session.scalar(
-            scoped_select(Customer).where(Customer.id == request.args.get("customer", type=int))
+            scoped_select(Customer).where(Customer.id == whole_number(request.args.get("customer")))
         )
         locale = chosen.locale if chosen else shipped_locales()[0]
         form.customer.data = str(chosen.id) if chosen else ""
@@ -176,14 +172,15 @@ def _line_edit(form: InvoiceForm) -> bool:
         form.add_line()
         return True
     removed = request.form.get("remove_line", "")
-    if removed.isdigit():
-        form.remove_line(int(removed))
+    position = whole_number(removed)
+    if position is not None:
+        form.remove_line(position)
         return True
     return False
 
 
 def _chosen_customer(form: InvoiceForm) -> Customer:
-    customer_id = int(form.customer.data) if (form.customer.data or "").isdigit() else 0
+    customer_id = whole_number(form.customer.data) or 0
     customer = db.session.scalar(scoped_select(Customer).where(Customer.id == customer_id))
     if customer is None:
         raise ServiceError(_("Choose one of your customers."), "customer")

@@ -35,6 +35,11 @@ if TYPE_CHECKING:
     from app.checkout.models import Answer, CheckoutSession
 
 
+# The document type of a charge taken before Kassa (Stripe Billing's, kept by an import from
+# Stripe): reports and exports count it; nothing confirms, receipts or emails it.
+IMPORTED_DOCUMENT = "stripe_import"
+
+
 class PaymentStatus(enum.StrEnum):
     PENDING = "pending"  # an intent was created; the buyer has not confirmed it yet
     PROCESSING = "processing"  # bank debits, until they settle

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tuple_
 
 from app.core.money import Money, is_currency
+from app.core.numbers import whole_number
 from app.customers.models import Customer, search_fold
 from app.extensions import DbSession
 from app.mail_log.models import SentEmail
@@ -89,7 +90,7 @@ class PaymentFilters:
             start=_day(args.get("start")),
             end=_day(args.get("end")),
             document=_word(args.get("document")),
-            customer=_whole_number(args.get("customer")),
+            customer=whole_number(args.get("customer")),
             q=(args.get("q") or "").strip()[:SEARCH_MAX],
             sort=_member(Sort, args.get("sort")) or Sort.NEWEST,
         )
@@ -131,10 +132,6 @@ def _day(value: str | None) -> date | None:
     except ValueError:
         return None
     return day if day is not None and day >= EARLIEST_DATE else None
-
-
-def _whole_number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) <= 18 else None
 
 
 def day_begins(day: date) -> datetime:

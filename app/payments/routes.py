@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.core.clock import utcnow
+from app.core.numbers import whole_number
 from app.extensions import csrf, db
 from app.mail_log.labels import STATUS_LABELS, kind_label
 from app.merchants.auth import current_merchant, login_required, signed_in_user
@@ -135,7 +136,7 @@ def resend_receipt(payment_id: int) -> Response:
 def _events_page(form: ReplayEventForm | None = None) -> dict[str, Any]:
     merchant_id = current_merchant().id
     failures_only = request.args.get("show") == "failures"
-    before = request.args.get("before", type=int)
+    before = whole_number(request.args.get("before"))
     events = health.recent_events(
         db.session, merchant_id, failures_only=failures_only, before_id=before
     )

@@ -26,7 +26,7 @@ from app.mail import public_url_for, send_email
 from app.mail_log.service import about_payment
 from app.merchants.models import Merchant
 from app.payments import health
-from app.payments.models import Payment, PaymentEvent, PaymentStatus
+from app.payments.models import IMPORTED_DOCUMENT, Payment, PaymentEvent, PaymentStatus
 from app.payments.reasons import failure_reason, rejection_reason
 from app.payments.receipts import issue_receipt, send_receipt
 from app.payments.totals import COUNTED, move_totals, share
@@ -230,6 +230,31 @@ def start_payment(
         session.flush()
         _append(session, payment, "created", {"amount": intent.amount.amount})
     _set_buyer(payment, buyer)
+    return record_intent(session, merchant, intent)
+
+
+def record_imported_charge(
+    session: DbSession,
+    merchant: Merchant,
+    intent: IntentState,
+    *,
+    customer_id: int,
+    reference: str,
+) -> Payment | None:
+    """Keep a PaymentIntent Stripe charged before Kassa (``reference``: what paid it there,
+    a Stripe invoice) as the customer's payment, dated when Stripe charged it, through
+    ``record_intent`` like every payment: amount, fee and net from its balance transaction,
+    refunds, the report's totals. None when Kassa has the intent already (a rerun, or one
+    Kassa charged itself): a PaymentIntent is one payment (``intent_id`` is unique)."""
+    if payment_for_intent(session, merchant.id, intent.id) is not None:
+        return None
+    payment = _new_payment(merchant, intent)
+    payment.document_type, payment.document_id = IMPORTED_DOCUMENT, reference
+    payment.checkout_reference = ""
+    payment.customer_id, payment.created_at = customer_id, intent.created
+    session.add(payment)
+    session.flush()
+    _append(session, payment, "created", {"amount": intent.amount.amount, "imported": True})
     return record_intent(session, merchant, intent)
 
 
@@ -448,7 +473,10 @@ def _after_status_change(
     gateway_for: GatewayLookup,
 ) -> None:
     """Confirmation, claims, emails and refunds, once per transition (the caller saw a real
-    change). A payment is confirmed the first time money moves (paid, or a debit started)."""
+    change). A payment is confirmed the first time money moves (paid, or a debit started).
+    An imported charge is none of these: Stripe confirmed and receipted it before Kassa."""
+    if payment.document_type == IMPORTED_DOCUMENT:
+        return
     if previous is PaymentStatus.PROCESSING and payment.status is PaymentStatus.FAILED:
         _debit_bounced(session, merchant, payment)
         return

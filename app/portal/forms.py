@@ -5,7 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 
-from app.web.forms import KassaForm, max_length, multiline_text, strip_whitespace
+from app.web.forms import (
+    KassaForm,
+    email_field,
+    max_length,
+    multiline_text,
+    strip_whitespace,
+)
 
 REASON_MAX = 2000
 
@@ -24,3 +30,9 @@ class PortalCancelForm(KassaForm):
 
 class PortalActionForm(KassaForm):
     """A one-button change: only its CSRF token."""
+
+
+class AskLinkForm(KassaForm):
+    """ "Email me a link": the address a customer of the seller gets a new one-time link at."""
+
+    email = email_field(_l("Email"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, session, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -14,14 +14,16 @@ from app.checkout.setup import SetupOutcome, confirmable, setup_page
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
 from app.data.clock import scheduler_today
-from app.extensions import db
+from app.extensions import db, limiter
+from app.merchants.models import Merchant
 from app.payments.reasons import gateway_failure_message
 from app.portal import blueprint, service
-from app.portal.forms import OpenForm, PortalActionForm, PortalCancelForm
+from app.portal.forms import AskLinkForm, OpenForm, PortalActionForm, PortalCancelForm
 from app.processors.gateway import GatewayError, SetupState
 from app.subscriptions import method_setup
 from app.subscriptions.labels import STATUS_LABELS
 from app.subscriptions.models import Subscription
+from app.web import rate_limits
 from app.web.form_views import submit_form
 from app.web.rendering import render
 
@@ -30,6 +32,28 @@ VISIT_KEY = "kassa_portal"
 
 def _gone() -> Response:
     return render("portal/gone.html", status=410)
+
+
+@blueprint.route("/ask/<merchant_id>", methods=["GET", "POST"])
+@limiter.limit(rate_limits.PORTAL_LINK_REQUESTS_PER_ADDRESS, methods=["POST"])
+@limiter.limit(rate_limits.EMAILS_PER_RECIPIENT, key_func=rate_limits.typed_email, methods=["POST"])
+def ask_link(merchant_id: str) -> Response:
+    """ "Email me a link": the same answer whether or not the address is a customer's."""
+    merchant = service.portal_merchant(db.session, merchant_id)
+    if merchant is None:
+        abort(404)
+    form = AskLinkForm(email=request.args.get("email", "")[:254])
+    return submit_form(
+        form,
+        lambda: service.request_link(db.session, merchant, form.email.data or ""),
+        on_success=lambda _done: _link_sent(merchant, form.email.data or ""),
+        template="portal/ask_link.html",
+        context=lambda: {"form": form, **_seller_shell(merchant)},
+    )
+
+
+def _link_sent(merchant: Merchant, email: str) -> Response:
+    return render("portal/link_sent.html", email=email, **_seller_shell(merchant))
 
 
 @blueprint.route("/open/<token>", methods=["GET", "POST"])
@@ -63,10 +87,14 @@ def _visit() -> service.Visit:
 
 
 def _shell(visit: service.Visit) -> dict[str, Any]:
+    return _seller_shell(visit.merchant)
+
+
+def _seller_shell(merchant: Merchant) -> dict[str, Any]:
     return {
-        "merchant": visit.merchant,
-        "branding": service.branding(db.session, visit),
-        "test_mode": service.in_test_mode(db.session, visit.merchant),
+        "merchant": merchant,
+        "branding": service.branding(db.session, merchant),
+        "test_mode": service.in_test_mode(db.session, merchant),
     }
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
 from app.core.tokens import new_secret_token, token_digest
-from app.customers.models import Customer
+from app.customers.models import Customer, email_key
 from app.extensions import DbSession
 from app.invoices.models import Invoice
 from app.invoices.service import SHOWN_STATUS_LABELS, buyer_token, shown_status
@@ -48,6 +48,26 @@ def email_portal_link(session: DbSession, merchant: Merchant, customer: Customer
         minutes=int(LINK_LIFETIME.total_seconds() // 60),
     )  # fmt: skip
     return customer.email
+
+
+def portal_merchant(session: DbSession, public_id: str) -> Merchant | None:
+    """The seller whose "email me a link" page this is (by its public id)."""
+    return session.scalar(select(Merchant).where(Merchant.public_id == public_id))
+
+
+def request_link(session: DbSession, merchant: Merchant, email: str) -> None:
+    """A customer asked for a link: the seller's customer with that address (not erased) is
+    emailed a new one. Nobody else is, and the caller answers the same either way, so the page
+    tells no one whether an address is a customer's."""
+    customer = session.scalar(
+        select(Customer).where(
+            Customer.merchant_id == merchant.id,
+            Customer.email_key == email_key(email),
+            Customer.erased_at.is_(None),
+        )
+    )
+    if customer is not None and customer.email:
+        email_portal_link(session, merchant, customer)
 
 
 def usable_link(session: DbSession, token: str, now: datetime) -> PortalLink | None:
@@ -177,8 +197,8 @@ def customer_invoices(session: DbSession, visit: Visit, secret_key: str) -> list
     ]
 
 
-def branding(session: DbSession, visit: Visit) -> CheckoutSettings:
-    return checkout_settings(session, visit.merchant)
+def branding(session: DbSession, merchant: Merchant) -> CheckoutSettings:
+    return checkout_settings(session, merchant)
 
 
 def customers_subscription(session: DbSession, visit: Visit, subscription_id: int) -> Subscription:

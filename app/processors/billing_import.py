@@ -86,6 +86,15 @@ class BillingSubscriptionPage:
 
 
 @dataclass(frozen=True)
+class BillingPaidInvoice:
+    """A paid invoice of a subscription and the PaymentIntents that paid it (its past charges,
+    which an import may keep as payments for reports)."""
+
+    id: str
+    intent_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class BillingCustomer:
     id: str
     email: str
@@ -188,6 +197,18 @@ def billing_subscription(data: dict[str, Any]) -> BillingSubscription:
         collection_paused=bool(data.get("pause_collection")),
         first_billed=invoice.get("status") == "paid" and int(invoice.get("amount_paid") or 0) > 0,
     )
+
+
+def billing_paid_invoice(data: dict[str, Any]) -> BillingPaidInvoice:
+    """From an invoice listed with ``payments`` included: its paid PaymentIntents."""
+    payments = (data.get("payments") or {}).get("data") or ()
+    intents = []
+    for payment in payments:
+        paid_by = payment.get("payment") or {}
+        intent = id_of(paid_by.get("payment_intent"))
+        if payment.get("status") == "paid" and paid_by.get("type") == "payment_intent" and intent:
+            intents.append(intent)
+    return BillingPaidInvoice(id=data["id"], intent_ids=tuple(intents))
 
 
 def billing_customer(data: dict[str, Any]) -> BillingCustomer:

@@ -17,6 +17,7 @@ from app.core.money import Money
 if TYPE_CHECKING:
     from app.processors.billing_import import (
         BillingCustomer,
+        BillingPaidInvoice,
         BillingProduct,
         BillingSubscription,
         BillingSubscriptionPage,
@@ -354,6 +355,8 @@ class PaymentGateway(Protocol):
     def retrieve_billing_product(self, product_id: str) -> BillingProduct: ...
 
     def retrieve_saved_method(self, payment_method_id: str) -> MethodDetails: ...
+
+    def list_paid_invoices(self, subscription_id: str) -> list[BillingPaidInvoice]: ...
 
     def end_billing_subscription_at_period_end(
         self, subscription_id: str, idempotency_key: str

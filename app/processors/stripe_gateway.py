@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 import stripe
@@ -20,10 +21,12 @@ from app.processors.billing_import import (
     PAGE_SIZE,
     SUBSCRIPTION_EXPAND,
     BillingCustomer,
+    BillingPaidInvoice,
     BillingProduct,
     BillingSubscription,
     BillingSubscriptionPage,
     billing_customer,
+    billing_paid_invoice,
     billing_product,
     billing_subscription,
     id_of,
@@ -460,9 +463,10 @@ class StripeGateway:
 
     # -- reading Stripe Billing, to move its subscriptions to Kassa (billing_import.py) --------
     def list_billing_subscriptions(self, starting_after: str | None) -> BillingSubscriptionPage:
-        """One page of the account's subscriptions (all but canceled ones), oldest id order
-        as Stripe lists them, after ``starting_after``."""
+        """One page of the account's subscriptions (canceled ones too: a dry run lists them as
+        not moving), in the order Stripe lists them, after ``starting_after``."""
         params: Any = {
+            "status": "all",
             "limit": PAGE_SIZE,
             "expand": [f"data.{path}" for path in SUBSCRIPTION_EXPAND],
         }
@@ -473,6 +477,29 @@ class StripeGateway:
             subscriptions=tuple(billing_subscription(item.to_dict()) for item in listing.data),
             has_more=bool(listing.has_more),
         )
+
+    def list_paid_invoices(self, subscription_id: str) -> list[BillingPaidInvoice]:
+        """Every paid invoice of a Stripe subscription, newest first, with the PaymentIntents
+        that paid it (``payments`` is included only when asked for)."""
+        found: list[BillingPaidInvoice] = []
+        after: str | None = None
+        while True:
+            listing = self._call(partial(self._paid_invoices, subscription_id, after))
+            found += [billing_paid_invoice(item.to_dict()) for item in listing.data]
+            if not listing.has_more or not listing.data:
+                return found
+            after = listing.data[-1].id
+
+    def _paid_invoices(self, subscription_id: str, starting_after: str | None) -> Any:
+        params: Any = {
+            "subscription": subscription_id,
+            "status": "paid",
+            "limit": PAGE_SIZE,
+            "expand": ["data.payments"],
+        }
+        if starting_after:
+            params["starting_after"] = starting_after
+        return self._client.v1.invoices.list(params=params)
 
     def retrieve_billing_subscription(self, subscription_id: str) -> BillingSubscription:
         params: Any = {"expand": list(SUBSCRIPTION_EXPAND)}

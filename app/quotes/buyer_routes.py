@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from app.checkout.setup import confirmable, setup_page
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
+from app.core.numbers import whole_number
 from app.documents.pdf import pdf_response
 from app.extensions import db, limiter
 from app.merchants.auth import current_user
@@ -132,7 +133,7 @@ def _accept(quote: Quote, form: AcceptQuoteForm) -> Quote:
         db.session,
         quote,
         utcnow().date(),
-        revision_id=int(form.revision.data) if (form.revision.data or "").isdigit() else 0,
+        revision_id=whole_number(form.revision.data) or 0,
         posted_quantities=buyer_service.posted_quantities(quote, request.form),
         agreed_to_terms=bool(form.agree.data),
         evidence=service.Evidence(
@@ -174,7 +175,7 @@ def decline(token: str) -> Response:
             db.session,
             quote,
             utcnow().date(),
-            revision_id=int(form.revision.data) if (form.revision.data or "").isdigit() else 0,
+            revision_id=whole_number(form.revision.data) or 0,
             reason=form.reason.data or "",
         ),
         on_success=lambda _none: go_to(url_for("quote_buyers.quote_page", token=token)),

@@ -20,6 +20,7 @@ from app.checkout.service import document_closed, resume_or_open
 from app.core import pricing
 from app.core.errors import ServiceError
 from app.core.money import Money
+from app.core.numbers import whole_number
 from app.customers.models import Customer
 from app.data.token_rows import row_by_token
 from app.extensions import DbSession
@@ -45,7 +46,7 @@ from app.quotes.service import (
 from app.settings.labels import METHOD_LABELS
 from app.settings.service import checkout_settings
 
-MAX_TYPED = 7  # digits of a typed quantity
+MAX_TYPED = 9_999_999  # the largest quantity a buyer may type
 
 
 @dataclass(frozen=True)
@@ -133,10 +134,12 @@ def posted_quantities(quote: Quote, form: Mapping[str, str]) -> dict[str, int]:
         reference = str(line.position)
         quantity = line.quantity
         if line.adjustable:
-            typed = (form.get(f"quantity-{reference}") or "").strip()
-            if not typed.isdigit() or len(typed) > MAX_TYPED:
+            typed = whole_number(
+                (form.get(f"quantity-{reference}") or "").strip(), largest=MAX_TYPED
+            )
+            if typed is None:
                 raise ServiceError(_l("Enter each quantity as a whole number."), "lines")
-            quantity = int(typed)
+            quantity = typed
         if line.optional and not form.get(f"add-{reference}"):
             quantity = 0
         if line.adjustable or line.optional:

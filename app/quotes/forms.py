@@ -14,6 +14,7 @@ from app.catalog.models import Product
 from app.core import pricing
 from app.core.errors import ServiceError
 from app.core.methods import PaymentMethod
+from app.core.numbers import whole_number
 from app.customers.models import Customer
 from app.merchants.models import User
 from app.quotes.labels import ACCEPTANCE_LABELS, INTERVAL_LABELS, PAYMENT_MODE_LABELS
@@ -267,7 +268,7 @@ class QuoteForm(KassaForm):
                 self.discount_amount.money.amount if self.discount_amount.money else None
             ),
             "acceptance_mode": AcceptanceMode(self.acceptance_mode.data),
-            "countersigner_id": int(countersigner) if countersigner.isdigit() else None,
+            "countersigner_id": whole_number(countersigner),
             "payment_mode": PaymentMode(self.payment_mode.data),
             "deposit_percent": _percent(self.deposit_percent),
             "deposit_amount": (

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from app.catalog.service import list_products
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
+from app.core.numbers import page_number, whole_number
 from app.customers.models import Customer
 from app.documents.pdf import pdf_response
 from app.extensions import db
@@ -48,11 +49,6 @@ def _secret_key() -> str:
     return str(current_app.extensions["kassa_settings"].secret_key)
 
 
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-
-
 def _status_filter() -> QuoteStatus | None:
     chosen = request.args.get("status", "")
     return QuoteStatus(chosen) if chosen in QuoteStatus.__members__.values() else None
@@ -64,7 +60,7 @@ def quotes() -> Response:
     search = request.args.get("q", "")[:100]
     found = service.list_quotes(
         db.session, current_merchant(), status=_status_filter(), search=search,
-        page=_page_number(),
+        page=page_number(request.args.get("page")),
     )  # fmt: skip
     return render(
         "quotes/quotes.html",
@@ -111,7 +107,7 @@ def _fill_unposted(form: QuoteForm, quote: Quote | None) -> None:
     if quote is None:
         settings = service.quote_settings(db.session, merchant)
         chosen = db.session.scalar(
-            scoped_select(Customer).where(Customer.id == request.args.get("customer", type=int))
+            scoped_select(Customer).where(Customer.id == whole_number(request.args.get("customer")))
         )
         form.customer.data = str(chosen.id) if chosen else ""
         form.currency.data = (chosen.currency if chosen else None) or merchant.default_currency
@@ -168,14 +164,15 @@ def _line_edit(form: QuoteForm) -> bool:
         form.add_line()
         return True
     removed = request.form.get("remove_line", "")
-    if removed.isdigit():
-        form.remove_line(int(removed))
+    position = whole_number(removed)
+    if position is not None:
+        form.remove_line(position)
         return True
     return False
 
 
 def _chosen_customer(form: QuoteForm) -> Customer:
-    customer_id = int(form.customer.data) if (form.customer.data or "").isdigit() else 0
+    customer_id = whole_number(form.customer.data) or 0
     customer = db.session.scalar(scoped_select(Customer).where(Customer.id == customer_id))
     if customer is None:
         raise ServiceError(_("Choose one of your customers."), "customer")

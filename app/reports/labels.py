@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from app.payments.models import PaymentStatus
+from app.payments.models import IMPORTED_DOCUMENT, PaymentStatus
 from app.reports.models import ExportKind, ExportStatus
 from app.reports.periods import Granularity
 
@@ -14,6 +14,7 @@ DOCUMENT_NAMES: dict[str, LazyString] = {
     "payment_link": _l("Payment link"),
     "cart": _l("Storefront"),
     "invoice": _l("Invoice"),
+    IMPORTED_DOCUMENT: _l("Imported from Stripe"),
 }
 
 # The statuses whose money Stripe took: the only payments exports and reports count.

@@ -22,6 +22,7 @@ from app.catalog.models import Product
 from app.checkout import service as checkout_service
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
+from app.core.numbers import whole_number
 from app.extensions import db, limiter
 from app.merchants.auth import current_user
 from app.merchants.models import Merchant
@@ -178,7 +179,7 @@ def _home(slug: str) -> Response:
         if listing.category is not None and listing.category_id in category_ids
     ]
     categories = sorted({c.id: c for c in categories}.values(), key=lambda c: c.id)
-    chosen = request.args.get("category", type=int)
+    chosen = whole_number(request.args.get("category"))
     if chosen not in category_ids:
         chosen = None
     shown = [listing for listing in on_sale if chosen is None or listing.category_id == chosen]

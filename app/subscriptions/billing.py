@@ -393,6 +393,17 @@ def _reclaim_unanswered(session: DbSession, period: SubscriptionPeriod, now: dat
 # Charging a claimed period
 
 
+def saved_method(subscription: Subscription) -> SavedMethod:
+    """What the subscription's off-session charges are made with: its saved method, its
+    Stripe customer and a bank debit's mandate."""
+    return SavedMethod(
+        subscription.processor_customer_id,
+        subscription.payment_method_id,
+        subscription.payment_method_type,
+        subscription.payment_mandate_id or None,
+    )
+
+
 def charge_key(session: DbSession, subscription: Subscription, period: SubscriptionPeriod) -> str:
     """The period's idempotency key: one per attempt (a new one only after a failure)."""
     key = idempotency_key(session, "subscription", subscription.id, "period", period.number)
@@ -412,11 +423,7 @@ def charge(
     result = charge_invoice(
         session,
         invoice,
-        SavedMethod(
-            subscription.processor_customer_id,
-            subscription.payment_method_id,
-            subscription.payment_method_type,
-        ),
+        saved_method(subscription),
         key=charge_key(session, subscription, period),
         gateway=gateway,
         payer=BuyerDetails(

@@ -39,7 +39,7 @@ from app.core.money import Money, below_minimum, format_money
 from app.data.clock import scheduler_now
 from app.extensions import DbSession
 from app.invoices.models import Invoice, PaymentTerms
-from app.invoices.off_session import SavedMethod, charge_invoice
+from app.invoices.off_session import charge_invoice
 from app.invoices.service import LineInput, create_invoice, finalize_invoice
 from app.payments.service import BuyerDetails, GatewayLookup
 from app.processors.access import connected_gateway
@@ -47,7 +47,7 @@ from app.processors.gateway import GatewayError, PaymentGateway
 from app.processors.idempotency import idempotency_key
 from app.quotes.service import merchant_tax_rates
 from app.settings.service import list_fees
-from app.subscriptions.billing import METADATA_SUBSCRIPTION, UNANSWERED_AFTER
+from app.subscriptions.billing import METADATA_SUBSCRIPTION, UNANSWERED_AFTER, saved_method
 from app.subscriptions.management import refuse_late_edit
 from app.subscriptions.models import (
     ENDED_STATUSES,
@@ -502,11 +502,7 @@ def charge_change(session: DbSession, charge: SubscriptionChange, gateway: Payme
     result = charge_invoice(
         session,
         invoice,
-        SavedMethod(
-            subscription.processor_customer_id,
-            subscription.payment_method_id,
-            subscription.payment_method_type,
-        ),
+        saved_method(subscription),
         key=idempotency_key(session, "subscription", subscription.id, "change", charge.number),
         gateway=gateway,
         payer=BuyerDetails(

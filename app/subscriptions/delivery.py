@@ -26,6 +26,7 @@ from app.invoices.models import Invoice
 from app.invoices.service import buyer_token
 from app.mail import Email, public_url_for, render_email, transmit
 from app.merchants.business import seller_details
+from app.merchants.models import Merchant
 from app.settings.labels import METHOD_LABELS
 from app.settings.service import checkout_settings
 from app.subscriptions.models import (
@@ -124,6 +125,23 @@ def _invoice_link(session: Session, period: SubscriptionPeriod | None) -> str | 
     return buyer_address(buyer_token(invoice, current_app.extensions["kassa_settings"].secret_key))
 
 
+def _link(
+    session: Session,
+    delivery: SubscriptionDelivery,
+    merchant: Merchant,
+    period: SubscriptionPeriod | None,
+) -> str | None:
+    """Where the email leads: asked for a new method, to the portal's "email me a link" page
+    with the recipient's address filled in (a one-time link lasts 15 minutes: spent or expired
+    by the time many read their mail; this page holds no credential and sends a fresh one);
+    otherwise to the period's invoice."""
+    if delivery.kind is SubscriptionDeliveryKind.NEW_METHOD:
+        return public_url_for(
+            "portal.ask_link", merchant_id=merchant.public_id, email=delivery.recipient
+        )
+    return _invoice_link(session, period)
+
+
 def method_shown(subscription: Subscription) -> str:
     """The saved method as it may be shown: the card's brand or the method's name, and the
     last four."""
@@ -152,7 +170,7 @@ def compose(session: Session, delivery: SubscriptionDelivery) -> Email:
         "seller": seller_details(merchant),
         "accent": branding.accent_color,
         "logo_url": public_url_for("uploads.media", name=logo) if logo else None,
-        "link": _invoice_link(session, period),
+        "link": _link(session, delivery, merchant, period),
         "period": period,
         "amount": subscription.money(period.amount if period else subscription.period_amount),
         "charge_on": charge_on,

@@ -8,7 +8,9 @@ the guarded UPDATE keeps one id. Only that SetupIntent saves a method: one named
 page's address is never read, and one of another subscription (or made outside Kassa) is
 ignored by the webhook. A saved method goes through ``service.replace_payment_method`` (once);
 the return page then runs ``billing.bill_subscription``, whose claim charges a failed period
-once, whoever asks (a second tab, the webhook's save before it, the hourly run).
+once, whoever asks (a second tab, the webhook's save before it, the hourly run). A webhook (or
+reconciliation) that saves it for a subscription still past due queues the same step as a task
+once its transaction commits, so the customer who never came back is charged at once too.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from app.checkout.setup import SetupOutcome, open_kept_setup
 from app.core import pricing
 from app.core.errors import ServiceError
 from app.customers.models import Customer
+from app.data.after_commit import after_commit
 from app.extensions import DbSession
 from app.merchants.models import Merchant
 from app.payments.service import METADATA_DOCUMENT_ID, register_setup_handler
@@ -34,6 +37,7 @@ from app.processors.gateway import MICRODEPOSITS, SetupState, shown_method_detai
 from app.subscriptions.billing import bill_subscription
 from app.subscriptions.models import ENDED_STATUSES, Subscription, SubscriptionStatus
 from app.subscriptions.service import MethodSpec, record_event, replace_payment_method
+from app.subscriptions.tasks import charge_past_due
 
 DOCUMENT_TYPE = "subscription"  # the kassa_document_type of a subscription's SetupIntents
 ENDED = _l("This subscription has ended: there is no payment method to update.")
@@ -111,6 +115,7 @@ def record_setup(session: DbSession, subscription: Subscription, setup: SetupSta
             str(details.get("type") or ""),
             shown_method_details(details),
             setup.customer or "",
+            str(details.get("mandate_id") or ""),
         ),
     )
     return subscription.payment_method_id == setup.method.id
@@ -144,7 +149,7 @@ def finish_method_setup(session: DbSession, subscription: Subscription) -> Setup
 
 def _from_webhook(session: DbSession, merchant: Merchant, setup: SetupState) -> bool:
     """``setup_intent.succeeded`` saves the method (the customer may never reach the return
-    page; the billing run then charges a past-due period to it within the hour);
+    page) and, when a charge waits on it, queues ``charge_past_due`` for after the commit;
     ``setup_intent.setup_failed`` is logged on the subscription."""
     subscription_id = setup.metadata.get(METADATA_DOCUMENT_ID, "")
     subscription = (
@@ -160,7 +165,12 @@ def _from_webhook(session: DbSession, merchant: Merchant, setup: SetupState) -> 
     if subscription is None or setup.id != subscription.setup_intent_id:
         return False
     if setup.status == "succeeded":
-        return record_setup(session, subscription, setup)
+        waiting = still_due(subscription)
+        saved = record_setup(session, subscription, setup)
+        if saved and waiting:
+            subscription_id_now = subscription.id
+            after_commit(session, lambda: charge_past_due(subscription_id_now))  # type: ignore[arg-type]
+        return saved
     if setup.error_code:
         record_event(
             session, subscription, "method_setup_failed",

@@ -145,6 +145,8 @@ class Subscription(MerchantOwned, db.Model):  # type: ignore[name-defined]
     payment_method_type: Mapped[str] = mapped_column(String(32), default="")
     payment_method_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     processor_customer_id: Mapped[str] = mapped_column(String(255), default="")
+    # A bank debit's mandate (from the intent that saved the method), named on each charge.
+    payment_mandate_id: Mapped[str] = mapped_column(String(255), default="")
     setup_intent_id: Mapped[str] = mapped_column(String(255), default="")
     needs_new_method: Mapped[bool] = mapped_column(Boolean, default=False)
     billing_address: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

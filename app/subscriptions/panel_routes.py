@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from app.core.clock import utcnow
 from app.core.money import format_money
+from app.core.numbers import page_number
 from app.data.clock import scheduler_today
 from app.extensions import db
 from app.merchants.auth import current_merchant, login_required, signed_in_user
@@ -48,7 +49,7 @@ def subscriptions() -> Response:
     form = SubscriptionFilterForm(request.args)
     valid = form.validate()
     filters = listing.SubscriptionFilters.from_query(request.args)
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number(request.args.get("page"))
     found = (
         listing.subscription_page(db.session, current_merchant().id, filters, page)
         if valid

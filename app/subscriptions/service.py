@@ -149,12 +149,14 @@ class LineSpec:
 
 @dataclass(frozen=True)
 class MethodSpec:
-    """The saved method (what may be shown of it) and its Stripe customer."""
+    """The saved method (what may be shown of it), its Stripe customer and, for a bank debit,
+    the mandate it was saved under (each charge names it)."""
 
     id: str
     type: str
     details: dict[str, Any]
     processor_customer_id: str
+    mandate_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,7 @@ def _new_subscription(merchant: Merchant, spec: NewSubscription) -> Subscription
         payment_method_type=method.type if method else "",
         payment_method_details=method.details if method else {},
         processor_customer_id=method.processor_customer_id if method else "",
+        payment_mandate_id=method.mandate_id if method else "",
         billing_address=spec.billing_address,
         started_at=utcnow() if spec.first_period_paid else None,
         lines=[
@@ -326,6 +329,7 @@ def replace_payment_method(
         payment_method_type=method.type,
         payment_method_details=method.details,
         processor_customer_id=method.processor_customer_id,
+        payment_mandate_id=method.mandate_id,
         needs_new_method=False,
     ):
         return False

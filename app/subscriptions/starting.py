@@ -92,6 +92,7 @@ class CheckoutSubscriptions:
             type=payment.method_type or str(details.get("type") or ""),
             details=shown_method_details(details),
             processor_customer_id=known_processor_customer_id(session, customer) or "",
+            mandate_id=str(details.get("mandate_id") or ""),
         )
         _start_checkout_subscriptions(
             session, checkout, customer, method, later,
@@ -115,6 +116,7 @@ class CheckoutSubscriptions:
             type=str(method.get("type") or ""),
             details=shown_method_details(method),
             processor_customer_id=processor_customer,
+            mandate_id=str(method.get("mandate_id") or ""),
         )
         _start_checkout_subscriptions(
             session, checkout, customer, saved, later, payment=None,
@@ -292,6 +294,7 @@ def _start_from_quote(session: DbSession, row: SubscriptionToBe) -> bool:
                 type=quote.saved_method_type,
                 details=dict(quote.saved_method_details or {}),
                 processor_customer_id=quote.processor_customer_id,
+                mandate_id=quote.saved_mandate_id,
             )
             if quote.saved_method_id
             else None,

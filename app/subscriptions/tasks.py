@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
+from sqlalchemy.orm import Session
 
 from app.extensions import db, huey
-from app.subscriptions.billing import BillingRun, run_billing
+from app.subscriptions.billing import BillingRun, bill_subscription, run_billing
 from app.subscriptions.changes import charge_unanswered_changes
 from app.subscriptions.starting import start_quote_subscriptions
 
@@ -36,3 +37,14 @@ def bill_subscriptions() -> BillingRun:
         },
     )
     return run
+
+
+@huey.task()
+def charge_past_due(subscription_id: int) -> int:
+    """A new method was saved without the return page (its webhook, or reconciliation's
+    catch-up of a lost one): what is past due is charged to it now, by the step the return
+    page runs, whose claim charges a period once however many ask. Queued after the saving
+    transaction commits; runs in a session of its own (in immediate mode it runs inside that
+    commit). How many periods it charged."""
+    with Session(db.engine) as session:
+        return len(bill_subscription(session, subscription_id).charged)

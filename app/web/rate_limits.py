@@ -30,6 +30,8 @@ SIGN_UP_PER_ADDRESS = "10 per hour"
 # Each sign-up or reset request sends an email to the address typed: few per address typed.
 EMAILS_PER_RECIPIENT = "3 per hour"
 RESET_REQUESTS_PER_ADDRESS = "10 per hour"
+# A customer asking for a link to their portal: an email to the address typed each time.
+PORTAL_LINK_REQUESTS_PER_ADDRESS = "10 per hour"
 # Guessing a merchant's discount codes, from one client or within one checkout (or cart).
 DISCOUNT_CODES_PER_ADDRESS = "20 per 10 minutes"
 DISCOUNT_CODES_PER_CHECKOUT = "10 per 10 minutes"

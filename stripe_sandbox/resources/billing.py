@@ -13,6 +13,8 @@ from ..params import BOOL, MAP, STR, Enum
 from ..rules import BANK_DEBIT_TYPES
 from ..state import new_id, now, public_view
 from .customers import new_customer
+from .payment_intents import create_payment_intent
+from .refunds import create_refund
 from .setup_intents import create_setup_intent
 
 DAY = 86_400
@@ -488,9 +490,79 @@ def _subscription(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
         "trial_start": data.get("trial_start"),
     }
     billed = bool(data.get("first_billed", status != "trialing"))
-    invoice = ctx.add(_invoice(ctx, subscription, billed))
+    charges = list(data.get("past_charges") or [])
+    if charges and not billed:
+        raise invalid_request("past_charges need a billed subscription.", param="past_charges")
+    invoice = _paid_invoices(ctx, subscription, charges) if charges else None
+    invoice = invoice or ctx.add(_invoice(ctx, subscription, billed))
     subscription["latest_invoice"] = invoice["id"]
     return subscription
+
+
+def _paid_invoices(
+    ctx: Ctx, subscription: dict[str, Any], charges: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One paid invoice per entry of ``past_charges`` (oldest first; the last is the current
+    period's, the latest invoice), each paid by a PaymentIntent charged to the customer's
+    default card, with ``refund`` (minor units) refunded of it. The newest invoice."""
+    customer = ctx.get("customer", subscription["customer"], "customer")
+    method_id = customer["invoice_settings"]["default_payment_method"]
+    method = ctx.get("payment_method", method_id or "", "past_charges") if method_id else None
+    if method is None or method["type"] != "card":
+        raise invalid_request(
+            "past_charges need a customer whose default payment method is a card.",
+            param="past_charges",
+        )
+    item = subscription["items"]["data"][0]
+    length = item["current_period_end"] - item["current_period_start"]
+    newest: dict[str, Any] = {}
+    for back, given in zip(range(len(charges) - 1, -1, -1), charges, strict=True):
+        invoice = _invoice(ctx, subscription, True)
+        start = item["current_period_start"] - back * length
+        invoice.update(created=start, effective_at=start, period_start=start, period_end=start)
+        invoice["status_transitions"].update(finalized_at=start, paid_at=start)
+        intent = _charge_invoice(ctx, invoice, method_id, int(given.get("refund") or 0))
+        invoice["_payments"] = [_invoice_payment(invoice, intent)]
+        newest = ctx.add(invoice)
+    return newest
+
+
+def _charge_invoice(ctx: Ctx, invoice: dict[str, Any], method_id: str, refund: int) -> str:
+    """The PaymentIntent that paid ``invoice`` (dated with it), with ``refund`` refunded."""
+    ctx.params = {
+        "amount": invoice["amount_paid"],
+        "currency": invoice["currency"],
+        "customer": invoice["customer"],
+        "payment_method": method_id,
+        "payment_method_types": ["card"],
+        "confirm": True,
+        "off_session": True,
+    }
+    intent_id = create_payment_intent(ctx)["id"]
+    ctx.get("payment_intent", intent_id)["created"] = invoice["created"]
+    if refund:
+        ctx.params = {"payment_intent": intent_id, "amount": refund}
+        create_refund(ctx)
+    ctx.params = {}
+    return intent_id
+
+
+def _invoice_payment(invoice: dict[str, Any], intent_id: str) -> dict[str, Any]:
+    """Stripe's ``invoice_payment``: the PaymentIntent that paid an invoice."""
+    return {
+        "id": new_id("inpay"),
+        "object": "invoice_payment",
+        "amount_paid": invoice["amount_paid"],
+        "amount_requested": invoice["amount_paid"],
+        "created": invoice["created"],
+        "currency": invoice["currency"],
+        "invoice": invoice["id"],
+        "is_default": True,
+        "livemode": False,
+        "payment": {"type": "payment_intent", "payment_intent": intent_id},
+        "status": "paid",
+        "status_transitions": {"canceled_at": None, "paid_at": invoice["created"]},
+    }
 
 
 def _save_method(ctx: Ctx, given: dict[str, Any]) -> None:
@@ -701,6 +773,57 @@ def update_subscription(ctx: Ctx, subscription_exposed_id: str) -> dict[str, Any
     return ctx.render(record)
 
 
+# ``payments`` is includable: an invoice shows its payments only when asked for them.
+PAYMENTS = "payments"
+
+
+def _render_invoice(ctx: Ctx, invoice: dict[str, Any], expand: list[str]) -> dict[str, Any]:
+    """An invoice, with its ``payments`` list when ``expand`` names it."""
+    rendered = ctx.render(invoice, [path for path in expand if path != PAYMENTS])
+    if PAYMENTS in expand:
+        payments = [public_view(payment) for payment in invoice.get("_payments") or []]
+        rendered[PAYMENTS] = {
+            "object": "list",
+            "data": payments,
+            "has_more": False,
+            "url": f"/v1/invoices/{invoice['id']}/payments",
+        }
+    return rendered
+
+
 @endpoint("GET", "/v1/invoices/<invoice>")
 def retrieve_invoice(ctx: Ctx, invoice: str) -> dict[str, Any]:
-    return ctx.render(ctx.get("invoice", invoice))
+    return _render_invoice(ctx, ctx.get("invoice", invoice), ctx.params.get("expand") or [])
+
+
+@endpoint(
+    "GET",
+    "/v1/invoices",
+    {
+        "customer": STR,
+        "subscription": STR,
+        "status": Enum("draft", "open", "paid", "uncollectible", "void"),
+        "collection_method": Enum("charge_automatically", "send_invoice"),
+    },
+    paginated=True,
+    created_filter=True,
+)
+def list_invoices(ctx: Ctx) -> dict[str, Any]:
+    """Invoices newest first, filtered as Stripe filters them; ``expand[]=data.payments``
+    includes each one's payments (``data.``-prefixed like every list's expansions)."""
+    params = ctx.params
+
+    def matches(invoice: dict[str, Any]) -> bool:
+        return all(
+            params.get(key) in (None, invoice[key])
+            for key in ("customer", "subscription", "status", "collection_method")
+        )
+
+    expand = list(params.get("expand") or [])
+    params["expand"] = [path for path in expand if path != f"data.{PAYMENTS}"]
+    listed = ctx.list_response(ctx.store.select(ctx.account_id, "invoice", matches), "/v1/invoices")
+    if f"data.{PAYMENTS}" in expand:
+        for rendered in listed["data"]:
+            with_payments = _render_invoice(ctx, ctx.get("invoice", rendered["id"]), [PAYMENTS])
+            rendered[PAYMENTS] = with_payments[PAYMENTS]
+    return listed

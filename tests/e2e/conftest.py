@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.support.accessibility import VIEWPORTS
 from tests.support.checkout import MerchantPanel, Shop, merchant_panel, open_shop
 from tests.support.servers import LiveServer
 from tests.support.stripe_sandbox import StripeSandbox
@@ -15,6 +16,13 @@ from tests.support.stripe_sandbox import StripeSandbox
 # cores run a browser, gunicorn, the sandbox and the tests at once): an assertion still fails,
 # only later. Passing tests are not slowed.
 expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def axe_page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(bypass_csp=True, viewport=VIEWPORTS[request.param])
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture(scope="session")

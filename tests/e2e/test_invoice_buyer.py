@@ -21,8 +21,7 @@ from app.extensions import db
 from app.invoices.models import Invoice, InvoiceStatus
 from app.invoices.service import void_invoice
 from app.invoices.tasks import send_reminders
-from tests.e2e.test_accessibility import VIEWPORTS
-from tests.support.accessibility import axe_violations
+from tests.support.accessibility import VIEWPORTS, axe_violations
 from tests.support.checkout import (
     PAY,
     PAYMENT_FRAME,

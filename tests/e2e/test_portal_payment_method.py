@@ -19,9 +19,8 @@ from app.processors.customers import processor_customer_id
 from app.subscriptions.models import PeriodStatus, SubscriptionSource
 from app.subscriptions.service import LineSpec, MethodSpec, NewSubscription, start_subscription
 from tests.conftest import csrf_token_from
-from tests.e2e.test_accessibility import VIEWPORTS
 from tests.e2e.test_invoice_buyer import OWNER, werkstatt  # noqa: F401
-from tests.support.accessibility import axe_violations
+from tests.support.accessibility import VIEWPORTS, axe_violations
 from tests.support.accounts import emailed_link
 from tests.support.checkout import PAYMENT_FRAME, SLOW, Shop, fill_card
 from tests.support.invoices import add_customer

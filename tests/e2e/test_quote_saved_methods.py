@@ -16,9 +16,8 @@ from playwright.sync_api import Browser, Page, expect
 from app.quotes.models import PaymentMode
 from app.quotes.pricing import PartSpec
 from app.quotes.service import LineInput
-from tests.e2e.test_accessibility import VIEWPORTS
 from tests.e2e.test_invoice_buyer import OWNER, continue_to_payment, werkstatt  # noqa: F401
-from tests.support.accessibility import axe_violations
+from tests.support.accessibility import VIEWPORTS, axe_violations
 from tests.support.accounts import post_form
 from tests.support.checkout import PAYMENT_FRAME, SLOW, Shop, fill_card, paid, pay_button
 from tests.support.invoice_buyers import SEPA_SUCCEEDS

@@ -795,6 +795,15 @@ def portal_link_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
     return urlsplit(emailed_link("grace@example.com", path="/portal/open/")).path
 
 
+def ask_portal_link_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
+    """A seller's "email me a link" page (in the owner's browser; a failed charge's email
+    leads a customer there)."""
+    sign_up(client, email="owner@example.com")
+    with app.app_context():
+        public_id = db.session.scalars(select(Merchant.public_id)).one()
+    return f"/portal/ask/{public_id}"
+
+
 def portal_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
     """The subscriber's portal, opened with the link (in the owner's browser)."""
     link = portal_link_page(client, app, mailbox)
@@ -940,14 +949,15 @@ FORMS += [
         portal_forms.PortalCancelForm, portal_page, {"reason": "Too much"}, optional={"reason"}
     ),
     FormCase(portal_forms.PortalActionForm, portal_page, {}),
+    FormCase(portal_forms.AskLinkForm, ask_portal_link_page, {"email": "grace@example.com"}),
 ]
 
 FORMS += [
     FormCase(
         billing_import_forms.StartRunForm,
         import_from_stripe_page,
-        {"kind": "import"},
-        optional={"kind"},  # left out: a dry run, which changes nothing
+        {"kind": "import", "import_charges": "y"},
+        optional={"kind", "import_charges"},  # left out: a dry run; subscriptions only
     ),
 ]
 
@@ -1376,3 +1386,29 @@ def test_a_quotes_method_pages_refuse_what_cannot_be_saved_and_ignore_a_forged_s
     with app.app_context():
         quote = db.session.scalars(select(Quote)).one()
         assert quote.saved_method_id == "" and quote.setup_intent_id == ""
+
+
+# Numbers in a query string as a careless or hostile visitor types them: "¹" passes
+# str.isdigit() and fails int(); a negative page makes a negative OFFSET; the last two are
+# beyond PostgreSQL's bigint.
+HOSTILE_NUMBERS = ["-1", "0", "¹", "١٢", "1e3", "9223372036854775808", "9" * 30]
+NUMBERED_PAGES = [
+    "/panel/customers/",
+    "/panel/invoices/",
+    "/panel/invoices/new",
+    "/panel/quotes/",
+    "/panel/quotes/new",
+    "/panel/subscriptions/",
+    "/panel/payments",
+    "/panel/payments/totals",
+    "/panel/settings/payments/events",
+]
+
+
+@pytest.mark.parametrize("path", NUMBERED_PAGES)
+def test_numbers_in_the_address_never_make_a_server_error(path: str, client: FlaskClient) -> None:
+    sign_up(client, email="owner@example.com")
+    for value in HOSTILE_NUMBERS:
+        query = {"page": value, "customer": value, "before": value}
+        response = client.get(path, query_string=query)
+        assert response.status_code in (200, 422), (path, value, response.status_code)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -31,15 +31,21 @@ from app.core.clock import utcnow
 from app.customers.models import Customer
 from app.extensions import db
 from app.merchants.models import Merchant
+from app.payments.models import IMPORTED_DOCUMENT, DailyTotal, Payment, PaymentStatus
 from app.processors.models import ProcessorCustomer
 from app.subscriptions.models import Subscription, SubscriptionSource, SubscriptionStatus
 from tests.integration.test_payments import connected
 from tests.support.accounts import post_form, sign_up
 from tests.support.customers import add_customer
+from tests.support.mailbox import Mailbox
+from tests.support.payments import MANDATE_DATA
+from tests.support.schedules import advance_clock
 from tests.support.settings import add_currency
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
+from tests.support.subscriptions import run_billing_task
 
 PAGE = "/panel/settings/import-from-stripe/"
+EXPORTS = "/panel/reports/exports"
 DAY = 86_400
 # Stripe's current periods began ten days ago; the sandbox's month is 30 days.
 PERIOD_START = int(time.time()) - 10 * DAY
@@ -76,6 +82,7 @@ SEED: dict[str, Any] = {
         _customer("cus_known", "Known@Example.com"),
         _customer("cus_none", "nomethod@example.com"),
         _customer("cus_other", "other@example.com"),
+        _customer("cus_gone", "gone@example.com"),
     ],
     "payment_methods": [
         _method("cus_card"),
@@ -115,7 +122,8 @@ SEED: dict[str, Any] = {
         },
     ],
     "subscriptions": [
-        _subscription("sub_card", "cus_card", "price_sek"),
+        # Stripe billed it three times (a part of the second refunded): its past charges.
+        _subscription("sub_card", "cus_card", "price_sek", past_charges=[{}, {"refund": 500}, {}]),
         _subscription("sub_sepa", "cus_sepa", "price_eur"),
         _subscription("sub_known", "cus_known", "price_sek"),
         _subscription("sub_metered", "cus_other", "price_metered"),
@@ -150,6 +158,15 @@ SEED: dict[str, Any] = {
         _subscription(
             "sub_paused", "cus_other", "price_sek", pause_collection={"behavior": "void"}
         ),
+        # Ended in Stripe before the move: listed, its customer never read.
+        _subscription(
+            "sub_canceled",
+            "cus_gone",
+            "price_sek",
+            status="canceled",
+            canceled_at=PERIOD_START,
+            ended_at=PERIOD_START,
+        ),
     ],
 }
 ELIGIBLE = {"sub_card", "sub_sepa", "sub_known"}
@@ -165,6 +182,7 @@ REFUSED = {
     "sub_nomethod": {"no_method"},
     "sub_past_due": {"not_active"},
     "sub_paused": {"not_active"},
+    "sub_canceled": {"canceled"},
 }
 
 
@@ -181,9 +199,9 @@ def seeded(
     return account, merchant
 
 
-def start(client: FlaskClient, kind: str) -> int:
+def start(client: FlaskClient, kind: str, **ticked: str) -> int:
     """Start a run from the page as the merchant does; the run's id from where it leads."""
-    answer = post_form(client, PAGE, PAGE, {"kind": kind})
+    answer = post_form(client, PAGE, PAGE, {"kind": kind, **ticked})
     assert answer.status_code == 302, answer.get_data(as_text=True)
     found = re.search(r"/runs/(\d+)$", answer.headers["Location"])
     assert found
@@ -203,11 +221,14 @@ def writes(sandbox: StripeSandbox, account: SandboxAccount) -> list[str]:
     return [f"{r['method']} {r['path']}" for r in sandbox.requests(account) if r["method"] != "GET"]
 
 
-def stripe_subscription(sandbox: StripeSandbox, account: SandboxAccount, sub_id: str) -> Any:
+def stripe_client(sandbox: StripeSandbox, account: SandboxAccount) -> Any:
     import stripe
 
-    client = stripe.StripeClient(account.secret_key, base_addresses={"api": sandbox.api_base})
-    return client.v1.subscriptions.retrieve(sub_id)
+    return stripe.StripeClient(account.secret_key, base_addresses={"api": sandbox.api_base})
+
+
+def stripe_subscription(sandbox: StripeSandbox, account: SandboxAccount, sub_id: str) -> Any:
+    return stripe_client(sandbox, account).v1.subscriptions.retrieve(sub_id)
 
 
 def test_the_dry_run_lists_every_subscription_with_its_reasons_and_changes_nothing(
@@ -228,7 +249,8 @@ def test_the_dry_run_lists_every_subscription_with_its_reasons_and_changes_nothi
         assert db.session.scalar(select(func.count()).select_from(Subscription)) == 0
 
     page = client.get(f"{PAGE}runs/{run_id}").get_data(as_text=True)
-    assert "Can move: 3" in page and "Cannot move: 11" in page
+    assert "Can move: 3" in page and "Cannot move: 12" in page
+    assert "Canceled in Stripe." in page
     assert "It has a metered (usage-based) price." in page
     assert "A trial is in progress." in page
     assert "Its customer has no saved payment method." in page
@@ -272,6 +294,10 @@ def test_the_import_moves_the_eligible_ones_once_and_a_rerun_moves_nothing(
         assert sepa.payment_method_type == "sepa_debit"
         assert sepa.payment_method_details["mandate_reference"]
         assert sepa.payment_method_id.startswith("pm_")
+        # The mandate Stripe Billing saved the debit under, kept to be named on every charge.
+        assert sepa.payment_mandate_id.startswith("mandate_")
+        assert card.payment_mandate_id == ""
+        sepa_mandate, sepa_method = sepa.payment_mandate_id, sepa.payment_method_id
         # The customer Kassa knew is matched by email, not made again.
         known = db.session.scalars(
             select(Customer).where(
@@ -293,6 +319,12 @@ def test_the_import_moves_the_eligible_ones_once_and_a_rerun_moves_nothing(
             select(func.count()).select_from(Product).where(Product.merchant_id == merchant)
         )
         assert products == 2
+    [saved_by] = (
+        stripe_client(stripe_sandbox, account)
+        .v1.setup_intents.list(params={"payment_method": sepa_method})
+        .data
+    )
+    assert saved_by.mandate == sepa_mandate
     for sub_id in ELIGIBLE:
         ending = stripe_subscription(stripe_sandbox, account, sub_id)
         assert (ending.cancel_at_period_end, ending.cancel_at) == (True, PERIOD_END)
@@ -360,7 +392,7 @@ def test_a_queued_run_shows_its_progress_and_polls_until_it_is_done(
     partial = client.get(f"{PAGE}runs/{run_id}", headers={"HX-Request": "true"})
     done = partial.get_data(as_text=True)
     assert "<html" not in done  # the partial the poll swaps in
-    assert "Checked 14 of 14 subscriptions" in done
+    assert "Checked 15 of 15 subscriptions" in done
     assert 'hx-trigger="every 2s"' not in done
     with app.app_context():
         assert db.session.get_one(BillingImportRun, run_id).finished_at is not None
@@ -484,3 +516,128 @@ def test_a_run_abandoned_by_its_worker_does_not_block_the_next(
     run_id = start(client, "import")
     found = results(app, run_id)
     assert {sub for sub, row in found.items() if row.outcome is Outcome.MOVED} == ELIGIBLE
+
+
+def imported_payments(app: Flask) -> list[Payment]:
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Payment).where(Payment.document_type == IMPORTED_DOCUMENT).order_by(Payment.id)
+        ).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def test_past_charges_are_kept_as_payments_for_reports_once_and_only_when_asked(
+    client: FlaskClient,
+    app: Flask,
+    stripe_sandbox: StripeSandbox,
+    seeded: tuple[Any, int],
+    mailbox: Mailbox,
+) -> None:
+    account, merchant = seeded
+    start(client, "dry_run", import_charges="y")
+    first = start(client, "import")  # the box left unticked: subscriptions only
+    assert imported_payments(app) == []
+    assert "Past charges imported" not in client.get(f"{PAGE}runs/{first}").get_data(as_text=True)
+
+    asked = start(client, "import", import_charges="y")  # they moved already: charges only
+    found = results(app, asked)
+    assert found["sub_card"].outcome is Outcome.ALREADY_MOVED
+    assert found["sub_card"].charges_imported == 3
+    assert sum(row.charges_imported for row in found.values()) == 3
+    payments = imported_payments(app)
+    assert len(payments) == 3
+    paid_by = stripe_client(stripe_sandbox, account).v1.invoices.list(
+        params={"subscription": "sub_card", "expand": ["data.payments"]}
+    )
+    assert sorted(p.intent_id for p in payments) == sorted(
+        invoice.payments.data[0].payment.payment_intent for invoice in paid_by.data
+    )
+    assert {p.document_id for p in payments} == {invoice.id for invoice in paid_by.data}
+    with app.app_context():
+        card = db.session.scalars(
+            select(Subscription).where(Subscription.source_reference == "sub_card")
+        ).one()
+        card_customer = card.customer_id
+    for payment in payments:
+        assert (payment.currency, payment.amount, payment.customer_id) == (
+            "SEK",
+            19800,
+            card_customer,
+        )
+        assert payment.fee and payment.net == payment.amount - payment.fee
+        assert payment.receipt_number is None and payment.buyer_email == ""
+    by_status = sorted((p.status, p.amount_refunded) for p in payments)
+    assert by_status == sorted(
+        [(PaymentStatus.SUCCEEDED, 0), (PaymentStatus.SUCCEEDED, 0),
+         (PaymentStatus.PARTIALLY_REFUNDED, 500)]
+    )  # fmt: skip
+    # Dated when Stripe charged them (a period apart, the newest at the current period's start).
+    days = sorted(p.created_at.date() for p in payments)
+    assert days[-1] == datetime.fromtimestamp(PERIOD_START, UTC).date() and days[0] < days[1]
+    assert not mailbox.messages("card@example.com")  # no receipt, no refund email
+    with app.app_context():
+        totals = db.session.execute(
+            select(func.sum(DailyTotal.payments), func.sum(DailyTotal.gross),
+                   func.sum(DailyTotal.refunded), func.sum(DailyTotal.net))
+            .where(DailyTotal.merchant_id == merchant,
+                   DailyTotal.document_type == IMPORTED_DOCUMENT)
+        ).one()  # fmt: skip
+    assert tuple(totals) == (3, 3 * 19800, 500, sum(p.net or 0 for p in payments))
+    page = client.get(f"{PAGE}runs/{asked}").get_data(as_text=True)
+    assert "Past charges imported: 3" in page
+    # The payments export lists them, filtered by their document type as any other.
+    wanted = {"kind": "payments", "document_type": IMPORTED_DOCUMENT}
+    exported = post_form(client, EXPORTS, EXPORTS, wanted)
+    assert exported.status_code == 200, exported.get_data(as_text=True)
+    lines = exported.get_data(as_text=True).lstrip("\ufeff").splitlines()[1:]
+    assert len(lines) == 4  # three charges and the refund
+    assert all("Imported from Stripe" in line for line in lines)
+    assert {p.intent_id for p in payments} <= {cell for line in lines for cell in line.split(";")}
+
+    rerun = start(client, "import", import_charges="y")
+    assert sum(row.charges_imported for row in results(app, rerun).values()) == 0
+    assert len(imported_payments(app)) == 3
+    assert "Past charges imported: 0" in client.get(f"{PAGE}runs/{rerun}").get_data(as_text=True)
+
+
+def test_an_imported_debit_is_charged_by_kassa_under_the_mandate_stripe_billing_saved(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, seeded: tuple[Any, int]
+) -> None:
+    """The SEPA subscription's first Kassa period (after the scheme's notice) is debited
+    naming the mandate Stripe Billing saved the method under, even though the customer
+    signed another mandate for the same method since."""
+    account, _merchant = seeded
+    start(client, "import")
+    with app.app_context():
+        sepa = db.session.scalars(
+            select(Subscription).where(Subscription.source_reference == "sub_sepa")
+        ).one()
+        db.session.expunge(sepa)
+    newer = stripe_client(stripe_sandbox, account).v1.setup_intents.create(
+        params={
+            "customer": sepa.processor_customer_id,
+            "payment_method": sepa.payment_method_id,
+            "payment_method_types": ["sepa_debit"],
+            "usage": "off_session",
+            "confirm": True,
+            "mandate_data": MANDATE_DATA,
+        }
+    )
+    assert newer.mandate and newer.mandate != sepa.payment_mandate_id
+
+    first_charge = sepa.next_charge_on
+    assert first_charge is not None
+    advance_clock(app, (first_charge - timedelta(days=14) - date.today()).days)
+    assert run_billing_task(app).charged == []  # the notice goes out first
+    advance_clock(app, 14)
+    assert len(run_billing_task(app).charged) == 3  # the three moved ones share the day
+    with app.app_context():
+        [debit] = db.session.scalars(
+            select(Payment).where(Payment.method_type == "sepa_debit")
+        ).all()
+        assert debit.mandate_id == sepa.payment_mandate_id
+    intent = stripe_client(stripe_sandbox, account).v1.payment_intents.retrieve(
+        debit.intent_id, params={"expand": ["latest_charge"]}
+    )
+    assert intent.latest_charge.payment_method_details.sepa_debit.mandate == sepa.payment_mandate_id

@@ -31,6 +31,7 @@ from tests.support.customers import (
     event_kinds,
     pay_link,
 )
+from tests.support.engines import examples
 from tests.support.payments import merchant_id, open_checkout, pay_as_buyer, payments_of
 from tests.support.stripe_sandbox import StripeSandbox
 
@@ -167,7 +168,9 @@ TEXT = st.text(alphabet=st.sampled_from("aAbBåÅßẞ\u0131\u0130%_ éE\u0301-"
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(30),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     people=st.lists(st.tuples(TEXT, TEXT, TEXT), min_size=1, max_size=6),

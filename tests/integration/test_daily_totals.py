@@ -33,6 +33,7 @@ from app.payments.service import PAID, record_intent
 from app.payments.totals import rebuild_daily_totals
 from app.processors.gateway import IntentState, MethodDetails
 from tests.conftest import empty_tables
+from tests.support.engines import examples
 
 FIRST_DAY = date(2026, 3, 30)
 METHODS = ("card", "sepa_debit", "us_bank_account")
@@ -341,7 +342,7 @@ def test_daily_totals_follow_every_change_stripe_reports(app: Flask) -> None:
     StripeMovingPayments.app = app
     machine = StripeMovingPayments.TestCase
     machine.settings = settings(
-        max_examples=30,
+        max_examples=examples(30),
         stateful_step_count=30,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

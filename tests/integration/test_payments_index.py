@@ -34,6 +34,7 @@ from app.payments.totals import move_totals, share
 from tests.conftest import empty_tables
 from tests.integration.test_payments import connected, record
 from tests.support.accounts import sign_up
+from tests.support.engines import examples
 from tests.support.mailbox import Mailbox
 from tests.support.payments import merchant_id, open_checkout, pay_as_buyer
 from tests.support.stripe_sandbox import StripeSandbox
@@ -314,7 +315,9 @@ SORTS = {
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     rows=st.lists(

@@ -6,6 +6,7 @@ subscription, or one made outside Kassa, saves nothing; an expired visit reaches
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
@@ -25,13 +26,15 @@ from tests.integration.test_customer_portal import emailed_portal_link, open_por
 from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_quote_saved_methods import reconcile_setups_at
 from tests.integration.test_subscription_billing import to_day
+from tests.support.accounts import emailed_link, post_form
 from tests.support.invoice_buyers import invoicing_merchant
 from tests.support.mailbox import Mailbox
 from tests.support.payments import merchant_id
 from tests.support.quotes import save_method_as_browser, setup_secret_of
-from tests.support.schedules import stripe_of
+from tests.support.schedules import advance_clock, stripe_of
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 from tests.support.subscriptions import (
+    BUYER,
     add_link,
     add_product,
     events_of,
@@ -272,10 +275,164 @@ def test_reconciliation_saves_the_method_when_the_webhook_is_lost_and_the_custom
     assert saved["status"] == "succeeded"
 
     assert reconcile_setups_at(app, utcnow()) == 0  # left to the webhook for 10 minutes
+    assert periods_of(app, subscription.id)[1].status is PeriodStatus.FAILED
     assert reconcile_setups_at(app, utcnow() + timedelta(minutes=11)) == 1
     assert the_subscription(app).payment_method_details["brand"] == "amex"
-    assert periods_of(app, subscription.id)[1].status is PeriodStatus.FAILED
-    assert len(run_billing_task(app).charged) == 1
-    assert periods_of(app, subscription.id)[1].status is PeriodStatus.PAID
+    second = periods_of(app, subscription.id)[1]  # charged at once, not by the next hourly run
+    assert second.status is PeriodStatus.PAID and second.attempts == 2
     assert the_subscription(app).status is SubscriptionStatus.ACTIVE
     assert reconcile_setups_at(app, utcnow() + timedelta(minutes=30)) == 0  # nothing waits now
+    assert run_billing_task(app).charged == []
+    assert len(subscription_charges(stripe_sandbox, merchant)) == 2
+
+
+def test_the_webhook_alone_charges_the_past_due_period_at_once_and_once(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    """The customer saves a card and closes the tab: the webhook saves it and the past-due
+    period is charged after its commit (a rolled-back handling charges nothing); the return
+    page reached late, a replay and the hourly run charge nothing more."""
+    subscription = hard_declined(client, app, stripe_sandbox, merchant)
+    customer = app.test_client()
+    open_portal(customer, emailed_portal_link(client, subscription))
+    secret = setup_secret_of(method_page(customer, subscription))
+    saved = save_method_as_browser(
+        stripe_sandbox, merchant, secret, payment_method="pm_card_mastercard"
+    )
+    assert saved["status"] == "succeeded"
+
+    with app.app_context():  # a handling whose transaction rolls back queues nothing
+        owner = db.session.get_one(Merchant, merchant_id(app))
+        setup = connected_gateway(db.session, owner.id).retrieve_setup_intent(saved["id"])
+        assert record_setup_intent(db.session, owner, setup)
+        db.session.rollback()
+        db.session.remove()
+    assert periods_of(app, subscription.id)[1].status is PeriodStatus.FAILED
+    assert len(subscription_charges(stripe_sandbox, merchant)) == 1
+
+    assert as_webhook(app, merchant, saved["id"])
+    second = periods_of(app, subscription.id)[1]
+    assert second.status is PeriodStatus.PAID and second.attempts == 2
+    assert the_subscription(app).status is SubscriptionStatus.ACTIVE
+    assert as_webhook(app, merchant, saved["id"])  # a replay
+    returned = customer.get(
+        f"/portal/subscriptions/{subscription.id}/method/return", follow_redirects=True
+    )
+    assert "Your new payment method is saved." in returned.get_data(as_text=True)
+    assert run_billing_task(app).charged == []
+    assert len(subscription_charges(stripe_sandbox, merchant)) == 2
+    assert [e.kind for e in events_of(app, subscription.id)].count("method_updated") == 1
+
+
+def test_the_failure_email_leads_to_a_fresh_portal_link_however_late_it_is_read(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    """The hard decline's email holds no one-time link (it would have expired by the time
+    many read it) but the seller's "email me a link" page with the customer's address filled
+    in; asked a day later, it sends a fresh link that opens the portal, where the new card
+    pays what is past due. An address that is no customer's gets the same answer, no email."""
+    mailbox.clear()
+    subscription = hard_declined(client, app, stripe_sandbox, merchant)
+    customer_email = BUYER
+    ask = urlsplit(emailed_link(customer_email, "set a new payment method", "/portal/ask/"))
+    assert parse_qs(ask.query)["email"] == [customer_email]
+    advance_clock(app, 1)  # read the next day
+
+    customer = app.test_client()
+    page = customer.get(f"{ask.path}?{ask.query}")
+    assert page.status_code == 200
+    shown = page.get_data(as_text=True)
+    assert f'value="{customer_email}"' in shown and "Email me a link" in shown
+    assert customer.get("/portal/ask/mer_nobody").status_code == 404
+
+    stranger = post_form(customer, ask.path, ask.path, {"email": "nobody@example.com"})
+    answer = stranger.get_data(as_text=True)
+    assert stranger.status_code == 200 and "Check your email" in answer
+    bad = post_form(customer, ask.path, ask.path, {"email": "not an address"})
+    assert bad.status_code == 422 and 'value="not an address"' in bad.get_data(as_text=True)
+
+    sent = post_form(customer, ask.path, ask.path, {"email": customer_email.upper()})
+    assert sent.status_code == 200 and "Check your email" in sent.get_data(as_text=True)
+    link = urlsplit(emailed_link(customer_email, path="/portal/open/"))
+    opened = open_portal(customer, link.path)
+    assert opened.headers["Location"].endswith("/portal/")
+    assert not mailbox.messages("nobody@example.com")
+
+    secret = setup_secret_of(method_page(customer, subscription))
+    saved = save_method_as_browser(stripe_sandbox, merchant, secret, payment_method="pm_card_amex")
+    assert saved["status"] == "succeeded"
+    customer.get(f"/portal/subscriptions/{subscription.id}/method/return")
+    assert periods_of(app, subscription.id)[1].status is PeriodStatus.PAID
+
+
+def test_the_webhook_and_the_return_page_at_once_charge_the_past_due_period_once(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    """The webhook's task and the customer's return page save and charge together (run on
+    PostgreSQL too): one method update, one charge."""
+    subscription = hard_declined(client, app, stripe_sandbox, merchant)
+    customer = app.test_client()
+    open_portal(customer, emailed_portal_link(client, subscription))
+    secret = setup_secret_of(method_page(customer, subscription))
+    saved = save_method_as_browser(stripe_sandbox, merchant, secret, payment_method="pm_card_amex")
+    assert saved["status"] == "succeeded"
+
+    def arrive(n: int) -> object:
+        if n == 0:
+            return as_webhook(app, merchant, saved["id"])
+        with app.app_context():
+            try:
+                row = db.session.get_one(Subscription, subscription.id)
+                return method_setup.finish_method_setup(db.session, row)
+            finally:
+                db.session.remove()
+
+    assert in_threads(2, arrive) == [True, SetupOutcome.SAVED]
+    second = periods_of(app, subscription.id)[1]
+    assert second.status is PeriodStatus.PAID and second.attempts == 2
+    assert len(subscription_charges(stripe_sandbox, merchant)) == 2
+    assert [e.kind for e in events_of(app, subscription.id)].count("method_updated") == 1
+
+
+def test_a_swedish_customer_is_asked_for_a_new_method_in_swedish(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    subscription = subscribed(client, app, stripe_sandbox, merchant)
+    with app.app_context():
+        db.session.execute(
+            update(Subscription).where(Subscription.id == subscription.id).values(locale="sv")
+        )
+        db.session.commit()
+    method_outcome(
+        stripe_sandbox, subscription.payment_method_id,
+        code="card_declined", decline_code="lost_card",
+    )  # fmt: skip
+    to_day(app, subscription.period_start(1))
+    mailbox.clear()
+    assert len(run_billing_task(app).failed) == 1
+    asked = mailbox.wait_for(BUYER, subject="ange ett nytt betalningssätt")
+    assert "följ länken nedan" in asked.text and "/portal/ask/" in asked.text
+    assert "Ange ett nytt betalningssätt" in asked.html  # the button
+    ask = urlsplit(emailed_link(BUYER, "betalningssätt", "/portal/ask/"))
+    page = (
+        app.test_client()
+        .get(f"{ask.path}?{ask.query}", headers={"Accept-Language": "sv"})
+        .get_data(as_text=True)
+    )
+    assert "Mejla mig en länk" in page

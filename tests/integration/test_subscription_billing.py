@@ -53,7 +53,7 @@ from tests.support.accounts import post_form
 from tests.support.invoice_buyers import invoicing_merchant, pay
 from tests.support.link_buyers import start_checkout
 from tests.support.mailbox import Mailbox
-from tests.support.payments import merchant_id
+from tests.support.payments import MANDATE_DATA, merchant_id
 from tests.support.quotes import save_method_as_browser, setup_secret_of
 from tests.support.schedules import advance_clock, stripe_of
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
@@ -228,7 +228,7 @@ def test_a_hard_decline_asks_for_a_new_method_at_once_and_is_not_retried(
     second = periods_of(app, subscription.id)[1]
     assert second.status is PeriodStatus.FAILED and second.retry_on is None
     asked = mailbox.wait_for(BUYER, subject="please set a new payment method")
-    assert "€20.00" in asked.text and "/i/" in asked.text  # the invoice, payable by hand
+    assert "€20.00" in asked.text and "/portal/ask/" in asked.text  # to set a new method
     past_due = the_subscription(app)
     assert past_due.status is SubscriptionStatus.PAST_DUE and past_due.needs_new_method
     [failure] = [e.detail for e in events_of(app, subscription.id) if e.kind == "payment_failed"]
@@ -253,7 +253,20 @@ def test_a_yearly_sepa_subscription_is_noticed_14_days_ahead_and_its_debit_settl
     subscribe(app, stripe_sandbox, merchant, slug, "sepa_debit")
     subscription = the_subscription(app)
     assert subscription.payment_method_type == "sepa_debit"
+    assert subscription.payment_mandate_id.startswith("mandate_")  # the checkout's mandate
     assert subscription.periods[0].status is PeriodStatus.PROCESSING  # the first debit clears
+    # The account signs another mandate later: the charges must still name the one given here.
+    newer = stripe_of(stripe_sandbox, merchant).v1.setup_intents.create(
+        params={
+            "customer": subscription.processor_customer_id,
+            "payment_method": subscription.payment_method_id,
+            "payment_method_types": ["sepa_debit"],
+            "usage": "off_session",
+            "confirm": True,
+            "mandate_data": MANDATE_DATA,
+        }
+    )
+    assert newer.mandate and newer.mandate != subscription.payment_mandate_id
     stripe_sandbox.control("POST", "/_sandbox/advance")
     record(app, merchant_id(app), payments_of_checkout_intent(app, subscription))
     assert periods_of(app, subscription.id)[0].status is PeriodStatus.PAID
@@ -279,6 +292,7 @@ def test_a_yearly_sepa_subscription_is_noticed_14_days_ahead_and_its_debit_settl
     assert the_subscription(app).current_period == 0
     [payment] = payments_of_invoice(app, charged.invoice_id)
     assert payment.status is PaymentStatus.PROCESSING
+    assert payment.mandate_id == subscription.payment_mandate_id
 
     stripe_sandbox.control("POST", "/_sandbox/advance")
     record(app, merchant_id(app), payment.intent_id)

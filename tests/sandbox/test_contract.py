@@ -459,6 +459,81 @@ def test_seeded_billing_import_objects(sandbox: SandboxServer, account: Account)
     assert updates[0].data.previous_attributes["cancel_at_period_end"] is False
 
 
+def test_seeded_past_charges_are_listed_as_paid_invoices_with_their_payments(
+    sandbox: SandboxServer, account: Account
+) -> None:
+    """A subscription seeded with ``past_charges``: one paid invoice per period (the newest the
+    latest invoice), listed by ``GET /v1/invoices?subscription=``, newest first, each with its
+    PaymentIntent when ``payments`` is included; the charge has its balance transaction (fee
+    and net) and the refund the seed asked for."""
+    seed = {
+        **BILLING_SEED,
+        "subscriptions": [
+            {
+                "id": "sub_paid",
+                "customer": "cus_card",
+                "items": [{"price": "price_flat"}],
+                "past_charges": [{}, {"refund": 500}, {}],
+            },
+            {"id": "sub_other", "customer": "cus_card", "items": [{"price": "price_flat"}]},
+        ],
+    }
+    status, counts = sandbox.control("POST", "/_sandbox/seed", {"account": account.id, **seed})
+    assert status == 200, counts
+    client = account.client.v1
+    listed = client.invoices.list(
+        params={"subscription": "sub_paid", "status": "paid", "expand": ["data.payments"]}
+    )
+    assert len(listed.data) == 3 and not listed.has_more
+    newest, refunded, oldest = listed.data
+    assert client.subscriptions.retrieve("sub_paid").latest_invoice == newest.id
+    assert newest.created > refunded.created > oldest.created
+    for invoice in listed.data:
+        assert_stripe_shape(invoice, "invoice")
+        assert (invoice.status, invoice.amount_paid, invoice.subscription) == (
+            "paid",
+            1500,
+            "sub_paid",
+        )
+        [payment] = invoice.payments.data
+        assert_stripe_shape(payment, "invoice_payment")
+        assert (payment.invoice, payment.payment.type) == (invoice.id, "payment_intent")
+    intent = client.payment_intents.retrieve(
+        refunded.payments.data[0].payment.payment_intent,
+        params={"expand": ["latest_charge.balance_transaction"]},
+    )
+    assert (intent.status, intent.amount_received, intent.customer) == (
+        "succeeded",
+        1500,
+        "cus_card",
+    )
+    assert intent.created == refunded.created
+    charge = intent.latest_charge
+    assert charge.amount_refunded == 500
+    transaction = charge.balance_transaction
+    assert transaction.fee > 0 and transaction.net == transaction.amount - transaction.fee
+    assert "payments" not in client.invoices.retrieve(newest.id).to_dict()  # only when asked
+    included = client.invoices.retrieve(newest.id, params={"expand": ["payments"]})
+    assert included.payments.data[0].payment.payment_intent
+    assert [item.id for item in client.invoices.list(params={"customer": "cus_card"}).data] == [
+        item.id for item in client.invoices.list(params={"customer": "cus_card", "limit": 10}).data
+    ]
+    other = client.invoices.list(params={"subscription": "sub_other"}).data
+    assert len(other) == 1 and other[0].amount_paid == 1500
+    assert "payments" not in other[0].to_dict()
+    refused, answer = sandbox.control(
+        "POST",
+        "/_sandbox/seed",
+        {
+            "account": account.id,
+            "subscriptions": [
+                {"customer": "cus_sepa", "items": [{"price": "price_flat"}], "past_charges": [{}]}
+            ],
+        },
+    )
+    assert refused == 400 and answer["error"]["param"] == "past_charges"
+
+
 # -- request parameters ------------------------------------------------------------------------
 def _spec_properties(schema: dict[str, Any]) -> dict[str, Any] | None:
     """Named sub-parameters of a spec schema (None when it is free-form or a scalar)."""
@@ -622,6 +697,7 @@ def test_every_endpoint_is_exercised_by_these_tests() -> None:
         "DELETE /v1/subscriptions/<subscription_exposed_id>": "subscriptions.cancel",
         "POST /v1/subscriptions/<subscription_exposed_id>": "subscriptions.update",
         "GET /v1/invoices/<invoice>": "invoices.retrieve",
+        "GET /v1/invoices": "invoices.list",
         "GET /v1/charges/<charge>": "charges.retrieve",
         "GET /v1/charges": "charges.list",
         "GET /v1/disputes/<dispute>": "disputes.retrieve",

@@ -139,3 +139,24 @@ def test_defects_together_give_every_one_of_their_reasons_and_no_other(
     expected = on_item | on_subscription
     expected |= {None: {Refusal.NO_METHOD}, "klarna": {Refusal.METHOD}}.get(method, set())
     assert reasons(found, method) == expected
+
+
+@given(
+    st.sets(st.sampled_from(sorted(ITEM_DEFECTS))),
+    st.sets(st.sampled_from(sorted(set(SUBSCRIPTION_DEFECTS) - {Refusal.NOT_ACTIVE}))),
+    st.sampled_from([None, "card", "klarna"]),
+)
+def test_a_subscription_canceled_in_stripe_is_refused_for_that_alone(
+    on_item: set[Refusal], on_subscription: set[Refusal], method: str | None
+) -> None:
+    """Whatever else is true of it (or missing: its customer's email and method are not read
+    for it), a subscription that ended in Stripe gives the one reason the merchant can act on."""
+    item_changes: dict[str, object] = {}
+    for refusal in on_item:
+        item_changes.update(ITEM_DEFECTS[refusal])
+    changes: dict[str, object] = {}
+    for refusal in on_subscription:
+        changes.update(SUBSCRIPTION_DEFECTS[refusal])
+    found = subscription(items=(item(**item_changes),), **{**changes, "status": "canceled"})
+    assert reasons(found, method, email="") == {Refusal.CANCELED}
+    assert str(REFUSAL_TEXTS[Refusal.CANCELED]) == "Canceled in Stripe."
