@@ -271,8 +271,7 @@ def next_charge(subscription_id: int) -> Response:
 
 
 def _with_choices(found: Subscription, form: Any) -> Any:
-    """``form`` with the subscription's lines (by place) or products to choose from, and on
-    a page not posted the change counter it shows."""
+    """``form`` with the subscription's lines (by place) or products to choose from."""
     if hasattr(form, "line"):
         form.line.choices = [
             (str(position), _("%(line)s, quantity %(n)d", line=line.description, n=line.quantity))
@@ -284,9 +283,13 @@ def _with_choices(found: Subscription, form: Any) -> Any:
             (str(product.id), f"{product.name}, {format_money(price, locale)}")
             for product, price in changes.fitting_products(db.session, found)
         ]
-    if not form.is_submitted():
-        form.version.data = str(found.change_count)
     return _own_ids(form)
+
+
+def _shown(found: Subscription, form: Any) -> Any:
+    """A lines form as the page shows it (not posted): with the change counter of now."""
+    form.version.data = str(found.change_count)
+    return _with_choices(found, form)
 
 
 LINE_FORM_IDS = {LineQuantityForm: "change", RemoveLineForm: "remove", AddLineForm: "add"}
@@ -306,10 +309,9 @@ def _lines_page(found: Subscription, **forms: Any) -> dict[str, Any]:
     return {
         "subscription": found,
         "quantity_form": forms.get("quantity_form")
-        or _with_choices(found, LineQuantityForm(formdata=None)),
-        "remove_form": forms.get("remove_form")
-        or _with_choices(found, RemoveLineForm(formdata=None)),
-        "add_form": forms.get("add_form") or _with_choices(found, AddLineForm(formdata=None)),
+        or _shown(found, LineQuantityForm(formdata=None)),
+        "remove_form": forms.get("remove_form") or _shown(found, RemoveLineForm(formdata=None)),
+        "add_form": forms.get("add_form") or _shown(found, AddLineForm(formdata=None)),
     }
 
 

@@ -500,6 +500,8 @@ def test_bad_quantities_are_refused_in_words(
     assert message in body, body
     assert f'value="{posted["quantity"]}"' in body
     assert the_subscription(app).lines[0].quantity == 1
+    if "version" not in data:  # the page's other forms still carry the change counter shown
+        assert '<input id="add-version" name="version" type="hidden" value="0">' in body
 
 
 def test_a_product_of_another_currency_schedule_or_merchant_is_refused(
