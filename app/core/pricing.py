@@ -743,3 +743,58 @@ def refusal(breakdown: Breakdown, *, later_charges: bool = False) -> Refusal | N
             return Refusal.FEE_ABOVE_MAXIMUM
         return Refusal.ABOVE_MAXIMUM
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Proration: a subscription's lines changed during a period
+
+
+@dataclass(frozen=True, slots=True)
+class Proration:
+    """What a change of a period's lines is worth for the days left of it.
+
+    ``credit`` is the old lines' share of the days left (what the customer paid for and no
+    longer gets), ``charge`` the new lines' share; ``difference`` is charged now when positive
+    and credited to the next period when negative."""
+
+    days_left: int
+    days_in_period: int
+    credit: Money
+    charge: Money
+
+    @property
+    def difference(self) -> Money:
+        return self.charge - self.credit
+
+
+def prorate(
+    old_total: Money, new_total: Money, period_start: date, period_end: date, today: date
+) -> Proration:
+    """The proration of a change made on ``today`` to a period from ``period_start`` to
+    ``period_end`` (both days covered) that charges ``old_total`` per period before the change
+    and ``new_total`` after (each with its exclusive taxes; the fee is the payment's, never
+    prorated).
+
+    By whole days: ``today`` itself counts as left (the change applies from today), so a change
+    on the period's first day credits and charges the whole period and one on its last day one
+    day of it. A day outside the period leaves nothing to prorate. Each of the credit and the
+    charge is its total times days left over days in the period, rounded half-even once to the
+    currency's step (``charge_step``); so neither exceeds its total, and equal totals give a
+    difference of zero.
+    """
+    if old_total.currency != new_total.currency:
+        raise CurrencyMismatchError(f"{old_total.currency} and {new_total.currency}")
+    for total in (old_total, new_total):
+        _require_chargeable(total, "a period's total", Refusal.UNUSABLE_ITEM)
+    if period_end < period_start:
+        raise ValueError("a period ends on or after the day it starts")
+    days = (period_end - period_start).days + 1
+    left = (period_end - today).days + 1 if period_start <= today <= period_end else 0
+    step = charge_step(old_total.currency)
+    share = Fraction(left, days)
+    return Proration(
+        days_left=left,
+        days_in_period=days,
+        credit=Money(_round_to_step(old_total.amount * share, step), old_total.currency),
+        charge=Money(_round_to_step(new_total.amount * share, step), new_total.currency),
+    )

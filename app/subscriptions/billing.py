@@ -44,6 +44,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.clock import aware, utcnow
 from app.core.methods import PaymentMethod
+from app.core.money import minimum_charge
 from app.core.notice import add_notice, chosen_notice_days, notice_from
 from app.data.clock import scheduler_now
 from app.extensions import DbSession
@@ -154,6 +155,7 @@ class BillingRun:
     charged: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     ended: list[int] = field(default_factory=list)  # subscription ids
+    changes_asked: list[int] = field(default_factory=list)  # unanswered change charges
 
 
 def due_subscription_ids(session: DbSession, today: date) -> list[int]:
@@ -391,6 +393,17 @@ def _reclaim_unanswered(session: DbSession, period: SubscriptionPeriod, now: dat
 # Charging a claimed period
 
 
+def saved_method(subscription: Subscription) -> SavedMethod:
+    """What the subscription's off-session charges are made with: its saved method, its
+    Stripe customer and a bank debit's mandate."""
+    return SavedMethod(
+        subscription.processor_customer_id,
+        subscription.payment_method_id,
+        subscription.payment_method_type,
+        subscription.payment_mandate_id or None,
+    )
+
+
 def charge_key(session: DbSession, subscription: Subscription, period: SubscriptionPeriod) -> str:
     """The period's idempotency key: one per attempt (a new one only after a failure)."""
     key = idempotency_key(session, "subscription", subscription.id, "period", period.number)
@@ -410,12 +423,7 @@ def charge(
     result = charge_invoice(
         session,
         invoice,
-        SavedMethod(
-            subscription.processor_customer_id,
-            subscription.payment_method_id,
-            subscription.payment_method_type,
-            subscription.payment_mandate_id or None,
-        ),
+        saved_method(subscription),
         key=charge_key(session, subscription, period),
         gateway=gateway,
         payer=BuyerDetails(
@@ -455,7 +463,8 @@ def period_invoice(
 ) -> Invoice:
     """The period's invoice, issued (numbered) on its first charge, in the subscription's
     language: its lines, one line per exclusive tax and the method's fee, so its total is
-    the period's amount exactly."""
+    the period's amount exactly; less a credit a change of lines left, or with a prorated
+    charge too small to have been charged alone (``take_carried``, once)."""
     if period.invoice_id is not None:
         return session.get_one(Invoice, period.invoice_id)
     with force_locale(subscription.locale):
@@ -480,6 +489,11 @@ def period_invoice(
         if subscription.fee_amount:
             fee_name = subscription.fee_name or _("Payment method fee")
             lines.append(LineInput(fee_name[:200], 1, subscription.fee_amount))
+        carried = take_carried(
+            session, subscription, sum(line.quantity * line.unit_amount for line in lines)
+        )
+        if carried > 0:
+            lines.append(LineInput(_("Change of the lines during the last period"), 1, carried))
         memo = period_label(subscription, period)
     invoice = create_invoice(
         session,
@@ -491,6 +505,7 @@ def period_invoice(
         terms=PaymentTerms.DUE_ON_RECEIPT,
         memo=memo,
         payment_methods=[subscription.payment_method_type],
+        discount_amount=-carried if carried < 0 else None,
     )
     finalize_invoice(session, invoice, today, current_app.extensions["kassa_settings"].secret_key)
     period.invoice_id = invoice.id
@@ -499,6 +514,28 @@ def period_invoice(
     )
     session.flush()
     return invoice
+
+
+def take_carried(session: DbSession, subscription: Subscription, period_total: int) -> int:
+    """Take what is carried to the period's invoice, once: a credit at most down to the
+    currency's minimum charge (the rest stays for the next period), or a small charge. A
+    guarded UPDATE from the amount read, so two invoices cannot both take it."""
+    carried = subscription.carried_amount
+    if not carried:
+        return 0
+    lowest = minimum_charge(subscription.currency)
+    minimum = lowest.amount if lowest is not None else 0
+    taken = carried if carried > 0 else -min(-carried, max(period_total - minimum, 0))
+    if not taken:
+        return 0
+    moved = session.execute(
+        update(Subscription)
+        .where(Subscription.id == subscription.id, Subscription.carried_amount == carried)
+        .values(carried_amount=carried - taken)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(subscription)
+    return taken if moved.rowcount == 1 else 0  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -119,6 +119,8 @@ class Subscription(MerchantOwned, db.Model):  # type: ignore[name-defined]
     interval_count: Mapped[int] = mapped_column(Integer, default=1)
     # Period n starts on recurrence.charge_date(anchor_on, n); None: no end.
     anchor_on: Mapped[date] = mapped_column(Date)
+    # The period that starts on ``anchor_on`` (0 until the next charge date is moved).
+    anchor_period: Mapped[int] = mapped_column(Integer, default=0)
     max_periods: Mapped[int | None] = mapped_column(Integer)
     # The period covered now (None before the first one starts) and the next one to charge.
     current_period: Mapped[int | None] = mapped_column(Integer)
@@ -132,6 +134,12 @@ class Subscription(MerchantOwned, db.Model):  # type: ignore[name-defined]
     taxes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     fee_amount: Mapped[int] = mapped_column(Integer, default=0)
     fee_name: Mapped[str] = mapped_column(String(120), default="")
+    # Raised by each change of lines (one guarded UPDATE: two tabs make one change); the
+    # proration charge of change n is keyed ``subscription:<id>:change:<n>``.
+    change_count: Mapped[int] = mapped_column(Integer, default=0)
+    # What the next period's invoice takes, once: negative a credit (a prorated decrease),
+    # positive a prorated increase below the currency's minimum charge.
+    carried_amount: Mapped[int] = mapped_column(Integer, default=0)
     # The saved method (safe details only) and the Stripe customer it belongs to.
     payment_method_id: Mapped[str] = mapped_column(String(255), default="")
     payment_method_type: Mapped[str] = mapped_column(String(32), default="")
@@ -186,7 +194,7 @@ class Subscription(MerchantOwned, db.Model):  # type: ignore[name-defined]
         return pricing.Recurrence(pricing.Interval(self.interval), self.interval_count)
 
     def period_start(self, number: int) -> date:
-        return self.recurrence.charge_date(self.anchor_on, number)
+        return self.recurrence.charge_date(self.anchor_on, number - self.anchor_period)
 
     @property
     def is_ended(self) -> bool:
@@ -263,6 +271,41 @@ class SubscriptionPeriod(MerchantOwned, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     subscription: Mapped[Subscription] = relationship(back_populates="periods")
+
+
+class ChangeChargeStatus(enum.StrEnum):
+    CHARGING = "charging"  # claimed and asked of Stripe (again, under its key, if unanswered)
+    CHARGED = "charged"
+    FAILED = "failed"  # declined: its invoice stays open for the customer to pay
+
+
+class SubscriptionChange(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """The charge of a prorated change of lines (number ``n`` of the subscription's change
+    counter, unique): its invoice, made and committed with the change before Stripe is asked
+    under ``subscription:<id>:change:<n>``; asked again under that key by the billing task when
+    Stripe gave no answer (``asked_at`` older than the run's ``UNANSWERED_AFTER``)."""
+
+    __tablename__ = "subscription_changes"
+    __table_args__ = (UniqueConstraint("subscription_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)
+    status: Mapped[ChangeChargeStatus] = mapped_column(
+        str_enum(ChangeChargeStatus), default=ChangeChargeStatus.CHARGING, index=True
+    )
+    invoice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invoices.id", ondelete="SET NULL"), index=True
+    )
+    intent_id: Mapped[str] = mapped_column(String(255), default="")
+    failure_code: Mapped[str] = mapped_column(String(64), default="")
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    subscription: Mapped[Subscription] = relationship()
 
 
 class SubscriptionDeliveryKind(enum.StrEnum):

@@ -228,6 +228,7 @@ def _new_subscription(merchant: Merchant, spec: NewSubscription) -> Subscription
         interval=spec.interval,
         interval_count=spec.interval_count,
         anchor_on=spec.anchor_on,
+        anchor_period=0,
         max_periods=spec.max_periods,
         next_period=1 if spec.first_period_paid else 0,
         period_amount=spec.period_amount,

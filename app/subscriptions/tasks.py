@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db, huey
 from app.subscriptions.billing import BillingRun, bill_subscription, run_billing
+from app.subscriptions.changes import charge_unanswered_changes
 from app.subscriptions.starting import start_quote_subscriptions
 
 log = logging.getLogger("kassa.subscriptions")
@@ -18,9 +19,11 @@ log = logging.getLogger("kassa.subscriptions")
 @huey.periodic_task(crontab(minute="47"))
 def bill_subscriptions() -> BillingRun:
     """Every hour: what paid quotes started, then each subscription's next period noticed, or
-    charged once its notice ran."""
+    charged once its notice ran; then the charges of changed lines Stripe did not answer are
+    asked again under their keys."""
     started = start_quote_subscriptions(db.session)
     run = run_billing(db.session)
+    run.changes_asked = charge_unanswered_changes(db.session)
     log.info(
         "subscriptions billed",
         extra={

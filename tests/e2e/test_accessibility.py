@@ -323,13 +323,15 @@ def test_subscription_pages_and_the_customer_portal(
     axe_page: Page, base_url: str, app: Flask
 ) -> None:
     """The subscriptions list, a subscription's page (and its refused pause), its billing
-    address; the emailed portal link's page, the portal, a link that no longer works, and the
-    "email me a link" page (refusing a bad address, then its answer)."""
+    address, lines (and a refused quantity), next charge and contact; the emailed portal
+    link's page, the portal, a link that no longer works, and the "email me a link" page
+    (refusing a bad address, then its answer)."""
     sign_up(axe_page, base_url)
     expect(axe_page.get_by_role("heading", name="Dashboard")).to_be_visible()
     subscription = f"/panel/subscriptions/{started_subscription(app, OWNER_EMAIL)}"
     for path in ("/panel/subscriptions/", "/panel/subscriptions/?status=paused", subscription,
-                 subscription + "/billing-address"):  # fmt: skip
+                 subscription + "/billing-address", subscription + "/lines",
+                 subscription + "/next-charge", subscription + "/contact"):  # fmt: skip
         axe_page.goto(base_url + path)
         assert axe_violations(axe_page) == [], path
     axe_page.goto(base_url + subscription)
@@ -337,6 +339,15 @@ def test_subscription_pages_and_the_customer_portal(
     axe_page.get_by_role("button", name="Pause billing").click()
     expect(axe_page.get_by_role("alert")).to_be_visible()
     assert axe_violations(axe_page) == [], "the pause refused"
+    axe_page.goto(base_url + subscription + "/lines")
+    quantity = axe_page.get_by_role("region", name="Change a quantity")
+    quantity.get_by_label("Quantity").fill("0")
+    quantity.get_by_role("button", name="Change the quantity").click()
+    expect(axe_page.get_by_text("Enter a whole number from 1 to 10000.")).to_be_visible()
+    expect(
+        axe_page.get_by_role("region", name="Change a quantity").get_by_label("Quantity")
+    ).to_have_value("0")
+    assert axe_violations(axe_page) == [], "a quantity refused"
 
     axe_page.goto(base_url + subscription)
     axe_page.get_by_role("button", name="Email the customer a link").click()

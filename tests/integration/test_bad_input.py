@@ -770,6 +770,24 @@ def subscription_page(client: FlaskClient, app: Flask, _mailbox: Mailbox) -> str
     return f"/panel/subscriptions/{started_subscription(app)}"
 
 
+def subscription_lines_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
+    """The lines page of that subscription, with a monthly EUR product (id 1) to add."""
+    subscription = subscription_page(client, app, mailbox)
+    add_currency(client, "EUR")
+    made = add_product(client, "Tea club", "EUR", "5.00", interval="month")
+    assert made.status_code == 302, made.get_data(as_text=True)
+    return subscription + "/lines"
+
+
+def subscription_edit_page(path: str) -> Callable[[FlaskClient, Flask, Mailbox], str]:
+    return lambda client, app, mailbox: subscription_page(client, app, mailbox) + path
+
+
+# The lines forms' shared fields: the change from the next period, past the 2-day rule (its
+# next charge is today), from the page that showed no change yet.
+LINE_RULES = {"timing": "next_period", "override": "y", "version": "0"}
+
+
 def portal_link_page(client: FlaskClient, app: Flask, mailbox: Mailbox) -> str:
     """The page of the portal link the owner emailed their subscriber."""
     page = subscription_page(client, app, mailbox)
@@ -900,6 +918,32 @@ FORMS += [
             "override",
         },
     ),
+    FormCase(
+        subscription_forms.LineQuantityForm,
+        subscription_lines_page,
+        {"line": "0", "quantity": "2", **LINE_RULES},
+    ),
+    FormCase(
+        subscription_forms.RemoveLineForm,
+        subscription_lines_page,
+        {"line": "0", **LINE_RULES},  # its only line: refused in words, as is every bad value
+    ),
+    FormCase(
+        subscription_forms.AddLineForm,
+        subscription_lines_page,
+        {"product": "1", "quantity": "2", **LINE_RULES},
+    ),
+    FormCase(
+        subscription_forms.NextChargeForm,
+        subscription_edit_page("/next-charge"),
+        {"on": (date.today() + timedelta(days=20)).isoformat(), "override": "y"},
+    ),
+    FormCase(
+        subscription_forms.ContactForm,
+        subscription_edit_page("/contact"),
+        {"name": "Grace Hopper", "email": "grace@example.com", "override": "y"},
+        optional={"name"},
+    ),
     FormCase(portal_forms.OpenForm, portal_link_page, {}),
     FormCase(
         portal_forms.PortalCancelForm, portal_page, {"reason": "Too much"}, optional={"reason"}
@@ -1001,6 +1045,9 @@ ACTIONS_BELOW_PAGE = {
     subscription_forms.ActionForm: "/portal-link",
     subscription_forms.CancelForm: "/cancel",
     subscription_forms.BillingAddressForm: "/billing-address",
+    subscription_forms.LineQuantityForm: "/quantity",
+    subscription_forms.RemoveLineForm: "/remove",
+    subscription_forms.AddLineForm: "/add",
 }
 
 
