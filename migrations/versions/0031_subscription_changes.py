@@ -2,7 +2,7 @@
 period's invoice, and the period its schedule is counted from
 
 Revision ID: 0031
-Revises: 0033
+Revises: 0034
 Created: 2026-12-07 20:00:00
 
 ``subscriptions.change_count``: raised by one guarded UPDATE per change of lines, so two tabs
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0031'
-down_revision = '0033'
+down_revision = '0034'
 branch_labels = None
 depends_on = None
 
