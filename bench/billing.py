@@ -10,7 +10,9 @@ its checkout (committed), the PaymentIntent at the sandbox, the payment recorded
 recording path, the invoice settled and the next period set. The emails (each invoice's
 receipt with its PDF) are queued for the task consumers, not sent: they are not the run's work.
 
-``KASSA_BENCH_SCALE`` shrinks it for a quick try (0.01: 100 subscriptions).
+``KASSA_BENCH_SCALE`` shrinks it for a quick try (0.01: 100 subscriptions);
+``KASSA_BILLING_THREADS`` (read by each consumer's app, as in production) charges on that many
+threads in each consumer.
 ``KASSA_BENCH_PROFILE=1`` runs one consumer in this process instead and says where a charge's
 time goes: the SQL statements per charge (the most frequent kinds), the CPU time per charge,
 the sandbox's time per request, and cProfile's heaviest functions (``python -m bench billing``).
@@ -37,6 +39,7 @@ SCALE = float(os.environ.get("KASSA_BENCH_SCALE", "1"))
 COUNT = max(int(10_000 * SCALE), 10)
 CONSUMERS = int(os.environ.get("KASSA_BENCH_CONSUMERS", "2"))
 PROFILE = os.environ.get("KASSA_BENCH_PROFILE") == "1"
+THREADS = os.environ.get("KASSA_BILLING_THREADS", "1")
 STRIPE_CUSTOMERS = 20
 TARGET_SECONDS = 60
 UNUSABLE_PASSWORD = "!"  # noqa: S105  (no password hashes to it: nobody logs in as it)
@@ -286,7 +289,7 @@ def billing_figures() -> list[str]:
     return [
         "",
         f"## Billing run ({COUNT:,} due subscriptions, {1 if PROFILE else CONSUMERS} "
-        "consumers, PostgreSQL, the sandbox over HTTP)",
+        f"consumers of {THREADS} threads, PostgreSQL, the sandbox over HTTP)",
         "",
         f"Time {elapsed:.1f} s (target under {TARGET_SECONDS} s for 10,000); charges made "
         f"{len(sent):,} ({'as it must be' if right else 'WRONG'}: one per subscription, none "
