@@ -308,8 +308,18 @@ def _ends_now(session: DbSession, subscription: Subscription, today: date) -> bo
 
 
 def period_row(session: DbSession, subscription: Subscription, number: int) -> SubscriptionPeriod:
-    """The period's row, made once: inserted unless it exists (two runs at once: the loser's
-    insert does nothing and it reads the winner's), in two round trips at most."""
+    """The period's row, made once: read, else inserted unless it exists (two runs at once:
+    the loser's insert does nothing and it reads the winner's). Read first: an insert that
+    meets the row while another transaction updates it (its charge being recorded) waits for
+    that transaction, and with the subscription's lock held that deadlocks (seen with two
+    consumers on PostgreSQL)."""
+    query = select(SubscriptionPeriod).where(
+        SubscriptionPeriod.subscription_id == subscription.id,
+        SubscriptionPeriod.number == number,
+    )
+    found = session.scalar(query)
+    if found is not None:
+        return found
     made = new_period(subscription, number)
     columns = {column.key: getattr(made, column.key) for column in _PERIOD_VALUES}
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -321,12 +331,7 @@ def period_row(session: DbSession, subscription: Subscription, number: int) -> S
     )
     if inserted is not None:
         return inserted
-    return session.scalars(
-        select(SubscriptionPeriod).where(
-            SubscriptionPeriod.subscription_id == subscription.id,
-            SubscriptionPeriod.number == number,
-        )
-    ).one()
+    return session.scalars(query).one()
 
 
 # What ``new_period`` sets: the columns a period is inserted with (the rest take defaults).
