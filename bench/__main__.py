@@ -17,6 +17,9 @@ First-party bytes are what a browser transfers for a page (HTML, CSS, JS), gzip-
 a front proxy would send them. Then the back office at a million payments on PostgreSQL
 (``bench/payments.py``), and a billing run of 10,000 due subscriptions
 (``bench/billing.py``). Figures go to ``bench/results.md``.
+
+``python -m bench billing`` (or ``payments``) runs only that part and prints its figures
+without writing ``bench/results.md``.
 """
 
 from __future__ import annotations
@@ -359,5 +362,12 @@ def main() -> None:
     print("\n".join(lines))
 
 
+PARTS = {"billing": billing_figures, "payments": payment_figures}
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1:
+        if sys.argv[1] not in PARTS:
+            sys.exit(f"usage: python -m bench [{' | '.join(PARTS)}]")
+        print("\n".join(PARTS[sys.argv[1]]()))
+    else:
+        main()

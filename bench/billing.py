@@ -10,13 +10,21 @@ its checkout (committed), the PaymentIntent at the sandbox, the payment recorded
 recording path, the invoice settled and the next period set. The emails (each invoice's
 receipt with its PDF) are queued for the task consumers, not sent: they are not the run's work.
 
-``KASSA_BENCH_SCALE`` shrinks it for a quick try (0.01: 100 subscriptions).
+``KASSA_BENCH_SCALE`` shrinks it for a quick try (0.01: 100 subscriptions);
+``KASSA_BILLING_THREADS`` (read by each consumer's app, as in production) charges on that many
+threads in each consumer.
+``KASSA_BENCH_PROFILE=1`` runs one consumer in this process instead and says where a charge's
+time goes: the SQL statements per charge (the most frequent kinds), the CPU time per charge,
+the sandbox's time per request, and cProfile's heaviest functions (``python -m bench billing``).
 """
 
 from __future__ import annotations
 
+import cProfile
+import io
 import multiprocessing
 import os
+import pstats
 import secrets
 import tempfile
 import time
@@ -30,6 +38,8 @@ from bench.payments import postgres
 SCALE = float(os.environ.get("KASSA_BENCH_SCALE", "1"))
 COUNT = max(int(10_000 * SCALE), 10)
 CONSUMERS = int(os.environ.get("KASSA_BENCH_CONSUMERS", "2"))
+PROFILE = os.environ.get("KASSA_BENCH_PROFILE") == "1"
+THREADS = os.environ.get("KASSA_BILLING_THREADS", "1")
 STRIPE_CUSTOMERS = 20
 TARGET_SECONDS = 60
 UNUSABLE_PASSWORD = "!"  # noqa: S105  (no password hashes to it: nobody logs in as it)
@@ -161,6 +171,87 @@ def _consumer(settings: dict[str, str], results: Any) -> None:
         db.session.remove()
 
 
+def _consumers(settings: dict[str, str]) -> tuple[float, list[tuple[int, int]]]:
+    """CONSUMERS processes billing at once: the time they took and what each charged and
+    failed."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    consumers = [
+        context.Process(target=_consumer, args=(settings, results)) for _ in range(CONSUMERS)
+    ]
+    started = time.perf_counter()
+    for process in consumers:
+        process.start()
+    outcomes = [results.get() for _ in consumers]
+    for process in consumers:
+        process.join()
+    return time.perf_counter() - started, outcomes
+
+
+class _TimedSandbox:
+    """The sandbox's WSGI app, timing each request it serves (wall clock)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.seconds = 0.0
+        self.requests = 0
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return list(self.app(environ, start_response))
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.requests += 1
+
+
+def _profiled(
+    settings: dict[str, str], sandbox: Any
+) -> tuple[float, list[tuple[int, int]], list[str]]:
+    """One consumer in this process under cProfile, counting SQL statements by kind: the time
+    it took, what it charged and failed, and what the profile found."""
+    from sqlalchemy import event
+
+    from app import create_app
+    from app.extensions import db
+    from app.subscriptions.billing import run_billing
+
+    statements: Counter[str] = Counter()
+    timed = _TimedSandbox(sandbox.server.app)
+    sandbox.server.app = timed
+    app = create_app(settings)
+    with app.app_context():
+
+        def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements[" ".join(statement.split())[:90]] += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        profile = cProfile.Profile()
+        started, cpu = time.perf_counter(), time.process_time()
+        profile.enable()
+        run = run_billing(db.session)
+        profile.disable()
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        db.session.remove()
+    sandbox.server.app = timed.app
+    charges = max(len(run.charged) + len(run.failed), 1)
+    report = io.StringIO()
+    pstats.Stats(profile, stream=report).sort_stats("cumulative").print_stats(30)
+    found = [
+        "",
+        f"Profile of one consumer in-process (cProfile slows it): "
+        f"{sum(statements.values()) / charges:.1f} SQL statements per charge; CPU "
+        f"{cpu / charges * 1000:.0f} ms per charge in this process (the app and the sandbox's "
+        f"threads); the sandbox {timed.seconds / max(timed.requests, 1) * 1000:.1f} ms per "
+        f"request ({timed.requests} requests). Statements per charge, most frequent first:",
+        "",
+        *(f"    {n / charges:5.2f} {text}" for text, n in statements.most_common(30)),
+        "",
+        *("    " + line for line in report.getvalue().splitlines() if line.strip()),
+    ]
+    return elapsed, [(len(run.charged), len(run.failed))], found
+
+
 def billing_figures() -> list[str]:
     from flask_migrate import upgrade
 
@@ -178,18 +269,11 @@ def billing_figures() -> list[str]:
         merchant_id = _connect(app, account)
         _seed(app, merchant_id, _saved_cards(sandbox, account))
         before = len(sandbox.requests(account))
-        context = multiprocessing.get_context("spawn")
-        results = context.Queue()
-        consumers = [
-            context.Process(target=_consumer, args=(settings, results)) for _ in range(CONSUMERS)
-        ]
-        started = time.perf_counter()
-        for process in consumers:
-            process.start()
-        outcomes = [results.get() for _ in consumers]
-        for process in consumers:
-            process.join()
-        elapsed = time.perf_counter() - started
+        found: list[str] = []
+        if PROFILE:
+            elapsed, outcomes, found = _profiled(settings, sandbox)
+        else:
+            elapsed, outcomes = _consumers(settings)
         keys = [
             request["idempotency_key"] or ""
             for request in sandbox.requests(account)[before:]
@@ -204,13 +288,15 @@ def billing_figures() -> list[str]:
     right = len(sent) == COUNT == len(subscriptions)
     return [
         "",
-        f"## Billing run ({COUNT:,} due subscriptions, {CONSUMERS} consumers, PostgreSQL, the "
-        "sandbox over HTTP)",
+        f"## Billing run ({COUNT:,} due subscriptions, {1 if PROFILE else CONSUMERS} "
+        f"consumers of {THREADS} threads, PostgreSQL, the sandbox over HTTP)",
         "",
         f"Time {elapsed:.1f} s (target under {TARGET_SECONDS} s for 10,000); charges made "
         f"{len(sent):,} ({'as it must be' if right else 'WRONG'}: one per subscription, none "
         f"twice; {resent} sent again under their key; the consumers counted {charged:,} "
-        f"charged, {failed} failed); {len(sent) / elapsed:.0f} charges per second.",
+        f"charged, {failed} failed); {len(sent) / elapsed:.0f} charges per second; load "
+        f"average {', '.join(f'{figure:.1f}' for figure in os.getloadavg())} after the run.",
+        *found,
     ]
 
 

@@ -80,13 +80,16 @@ def take_number(session: DbSession, merchant_id: int, kind: SeriesKind, today: d
     increment is one UPDATE guarded by the pattern read under the row lock, so a merchant
     changing the pattern meanwhile makes it read again rather than number with a stale one.
     """
-    series_of(session, merchant_id, kind)
     while True:
-        pattern, padding = session.execute(
+        locked = session.execute(
             select(NumberSeries.pattern, NumberSeries.padding)
             .where(NumberSeries.merchant_id == merchant_id, NumberSeries.kind == kind)
             .with_for_update()
-        ).one()
+        ).one_or_none()
+        if locked is None:  # its first number: the series is made, then locked
+            series_of(session, merchant_id, kind)
+            continue
+        pattern, padding = locked
         period = period_of(pattern, today)
         following = NumberSeries.next_number + 1
         if period:  # a new year starts a yearly series at 1; a plain series only counts on

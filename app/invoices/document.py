@@ -21,7 +21,6 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import select
 
 from app.checkout.documents import (
     Closed,
@@ -35,6 +34,7 @@ from app.checkout.models import CheckoutSession
 from app.core import pricing
 from app.core.methods import PaymentMethod
 from app.core.money import Money
+from app.data.sessions import merchant_row
 from app.extensions import DbSession
 from app.invoices import balance
 from app.invoices.models import Invoice, InvoiceStatus
@@ -203,12 +203,7 @@ class InvoiceDocument(Document):
 def load_invoice_document(session: DbSession, checkout: CheckoutSession) -> InvoiceDocument | None:
     """The invoice a checkout pays, within the checkout's merchant, at the part the customer
     chose when they opened it (None: the balance)."""
-    invoice = session.scalar(
-        select(Invoice).where(
-            Invoice.id == int(checkout.document_id),
-            Invoice.merchant_id == checkout.merchant_id,
-        )
-    )
+    invoice = merchant_row(session, Invoice, int(checkout.document_id), checkout.merchant_id)
     if invoice is None:
         return None
     part = (checkout.quoted or {}).get("part")

@@ -230,7 +230,7 @@ def start_payment(
         session.flush()
         _append(session, payment, "created", {"amount": intent.amount.amount})
     _set_buyer(payment, buyer)
-    return record_intent(session, merchant, intent)
+    return _record_payment(session, merchant, intent, payment, connected_gateway)
 
 
 def record_imported_charge(
@@ -340,6 +340,18 @@ def record_intent(
         session.add(payment)
         session.flush()
         _append(session, payment, "created", {"amount": intent.amount.amount})
+    return _record_payment(session, merchant, intent, payment, gateway_for)
+
+
+def _record_payment(
+    session: DbSession,
+    merchant: Merchant,
+    intent: IntentState,
+    payment: Payment,
+    gateway_for: GatewayLookup,
+) -> Payment:
+    """``record_intent`` once the intent's payment is found (or made): what ``start_payment``
+    calls with the payment it holds, so it is not looked up again."""
     previous, refunded_before = payment.status, payment.amount_refunded
     counted_before = share(payment)
     _record_details(payment, intent)

@@ -33,21 +33,26 @@ run repeats it under the same key, so Stripe makes it once.
 from __future__ import annotations
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Result, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core.clock import aware, utcnow
 from app.core.methods import PaymentMethod
 from app.core.money import minimum_charge
 from app.core.notice import add_notice, chosen_notice_days, notice_from
 from app.data.clock import scheduler_now
-from app.extensions import DbSession
+from app.data.sessions import keeping_what_was_read
+from app.extensions import DbSession, db
 from app.invoices.models import Invoice, PaymentTerms
 from app.invoices.off_session import SavedMethod, charge_invoice
 from app.invoices.paying import Movement, listen_to_payments
@@ -149,7 +154,8 @@ def notice_of(subscription: Subscription, settings: SubscriptionSettings) -> Not
 
 @dataclass
 class BillingRun:
-    """What one run did, for its log line, the bench and the tests."""
+    """What one run did, for its log line, the bench and the tests (its threads append to
+    the lists: one append is atomic)."""
 
     notified: list[int] = field(default_factory=list)  # period ids
     charged: list[int] = field(default_factory=list)
@@ -179,14 +185,43 @@ def due_subscription_ids(session: DbSession, today: date) -> list[int]:
 
 
 def run_billing(
-    session: DbSession, *, gateway_for: GatewayLookup = connected_gateway
+    session: DbSession,
+    *,
+    gateway_for: GatewayLookup = connected_gateway,
+    threads: int | None = None,
 ) -> BillingRun:
     """Notify and charge what is due on every subscription, each in a transaction of its own
-    (one that fails is logged and left for the next run)."""
+    (one that fails is logged and left for the next run). On ``threads`` threads
+    (``KASSA_BILLING_THREADS``), each with its own session: a charge mostly waits (for the
+    database, for Stripe), so several overlap. The subscription's row lock and the period's
+    guarded claim keep each period charged once, as between two consumers."""
     run = BillingRun()
     today = scheduler_now(session).date()
-    for subscription_id in due_subscription_ids(session, today):
-        bill_subscription(session, subscription_id, run, gateway_for=gateway_for)
+    due = due_subscription_ids(session, today)
+    threads = threads or current_app.extensions["kassa_settings"].billing_threads
+    if threads <= 1 or len(due) <= 1:
+        for subscription_id in due:
+            bill_subscription(session, subscription_id, run, gateway_for=gateway_for)
+        return run
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    queue = iter(due)
+    taking = threading.Lock()
+
+    def bill_on_this_thread() -> None:
+        with app.app_context():
+            try:
+                while True:
+                    with taking:
+                        subscription_id = next(queue, None)
+                    if subscription_id is None:
+                        return
+                    bill_subscription(db.session, subscription_id, run, gateway_for=gateway_for)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=min(threads, len(due))) as pool:
+        for done in [pool.submit(bill_on_this_thread) for _ in range(min(threads, len(due)))]:
+            done.result()
     return run
 
 
@@ -201,8 +236,13 @@ def bill_subscription(
     method: what is past due is charged then), committed."""
     run = run if run is not None else BillingRun()
     try:
-        _advance(session, subscription_id, run, gateway_for)
-        session.commit()
+        # The step commits the claim and the invoice's checkout before Stripe is called and
+        # carries on with the rows it holds (the subscription locked and the period claimed
+        # by its own guarded UPDATEs): reading them all again after each commit was a third
+        # of a charge's queries.
+        with keeping_what_was_read(session):
+            _advance(session, subscription_id, run, gateway_for)
+            session.commit()
     except Exception:
         session.rollback()
         log.exception(
@@ -270,7 +310,11 @@ def _ends_now(session: DbSession, subscription: Subscription, today: date) -> bo
 
 
 def period_row(session: DbSession, subscription: Subscription, number: int) -> SubscriptionPeriod:
-    """The period's row, made once (two runs at once: the loser of the insert reads it)."""
+    """The period's row, made once: read, else inserted unless it exists (two runs at once:
+    the loser's insert does nothing and it reads the winner's). Read first: an insert that
+    meets the row while another transaction updates it (its charge being recorded) waits for
+    that transaction, and with the subscription's lock held that deadlocks (seen with two
+    consumers on PostgreSQL)."""
     query = select(SubscriptionPeriod).where(
         SubscriptionPeriod.subscription_id == subscription.id,
         SubscriptionPeriod.number == number,
@@ -278,12 +322,30 @@ def period_row(session: DbSession, subscription: Subscription, number: int) -> S
     found = session.scalar(query)
     if found is not None:
         return found
-    try:
-        with session.begin_nested():
-            session.add(new_period(subscription, number))
-    except IntegrityError:
-        pass
+    made = new_period(subscription, number)
+    columns = {column.key: getattr(made, column.key) for column in _PERIOD_VALUES}
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted = session.scalar(
+        dialect.insert(SubscriptionPeriod)
+        .values(**columns)
+        .on_conflict_do_nothing(index_elements=["subscription_id", "number"])
+        .returning(SubscriptionPeriod)
+    )
+    if inserted is not None:
+        return inserted
     return session.scalars(query).one()
+
+
+# What ``new_period`` sets: the columns a period is inserted with (the rest take defaults).
+_PERIOD_VALUES = (
+    SubscriptionPeriod.merchant_id,
+    SubscriptionPeriod.subscription_id,
+    SubscriptionPeriod.number,
+    SubscriptionPeriod.starts_on,
+    SubscriptionPeriod.ends_on,
+    SubscriptionPeriod.due_on,
+    SubscriptionPeriod.amount,
+)
 
 
 def notify(
@@ -295,17 +357,17 @@ def notify(
 ) -> bool:
     """Send the period's notice (or reminder), once: the guarded UPDATE moves it from
     scheduled to notified (a second run, or another consumer, finds it moved)."""
+    values = {"status": PeriodStatus.NOTIFIED, "notified_at": now}
     moved = session.execute(
         update(SubscriptionPeriod)
         .where(
             SubscriptionPeriod.id == period.id,
             SubscriptionPeriod.status == PeriodStatus.SCHEDULED,
         )
-        .values(status=PeriodStatus.NOTIFIED, notified_at=now)
+        .values(values)
         .execution_options(synchronize_session=False)
     )
-    session.refresh(period)
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if not _moved(session, period, moved, values):
         return False
     if notice.silent:
         return False
@@ -348,6 +410,13 @@ def claim(
     claimable = SubscriptionPeriod.status == PeriodStatus.NOTIFIED
     if period.status is PeriodStatus.FAILED:
         claimable = SubscriptionPeriod.status == PeriodStatus.FAILED
+    values = {
+        "status": PeriodStatus.PROCESSING,
+        "attempts": period.attempts + 1,  # the WHERE read the attempts: the UPDATE counts one
+        "charged_at": now,
+        "intent_id": "",
+        "last_error": "",
+    }
     moved = session.execute(
         update(SubscriptionPeriod)
         .where(
@@ -355,17 +424,10 @@ def claim(
             SubscriptionPeriod.attempts == period.attempts,
             claimable,
         )
-        .values(
-            status=PeriodStatus.PROCESSING,
-            attempts=SubscriptionPeriod.attempts + 1,
-            charged_at=now,
-            intent_id="",
-            last_error="",
-        )
+        .values(values)
         .execution_options(synchronize_session=False)
     )
-    session.refresh(period)
-    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
+    return _moved(session, period, moved, values)
 
 
 def _reclaim_unanswered(session: DbSession, period: SubscriptionPeriod, now: datetime) -> bool:
@@ -385,8 +447,21 @@ def _reclaim_unanswered(session: DbSession, period: SubscriptionPeriod, now: dat
         .values(charged_at=now)
         .execution_options(synchronize_session=False)
     )
-    session.refresh(period)
-    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
+    return _moved(session, period, moved, {"charged_at": now})
+
+
+def _moved(
+    session: DbSession, period: SubscriptionPeriod, moved: Result[Any], values: dict[str, Any]
+) -> bool:
+    """Whether a guarded UPDATE of ``period`` moved it. If it did, the row holds ``values``
+    now, so they are set on the object without reading it back; if not (another run moved
+    it), the row is read back."""
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(period)
+        return False
+    for name, value in values.items():
+        set_committed_value(period, name, value)
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,17 +622,22 @@ def period_paid(
 ) -> bool:
     """The period's invoice was paid: the period is paid and current, the subscription active
     (a trial's first charge starts it; a past-due one recovers). Once."""
+    values = {
+        "status": PeriodStatus.PAID,
+        "paid_at": utcnow(),
+        "payment_id": payment.id,
+        "retry_on": None,
+    }
     moved = session.execute(
         update(SubscriptionPeriod)
         .where(
             SubscriptionPeriod.id == period.id,
             SubscriptionPeriod.status.not_in((PeriodStatus.PAID, PeriodStatus.SKIPPED)),
         )
-        .values(status=PeriodStatus.PAID, paid_at=utcnow(), payment_id=payment.id, retry_on=None)
+        .values(values)
         .execution_options(synchronize_session=False)
     )
-    session.refresh(period)
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if not _moved(session, period, moved, values):
         return False
     if period.number >= subscription.next_period:
         cover_period(subscription, period)
@@ -597,23 +677,23 @@ def fail_period(
         retry_bank_debits=settings.retry_bank_debits,
         notice_days=notice_of(subscription, settings).scheme_days,
     )
+    values = {
+        "status": PeriodStatus.UNCOLLECTIBLE if plan.last_try else PeriodStatus.FAILED,
+        "failed_method_id": subscription.payment_method_id,
+        "decline_code": (code or "")[:64],
+        "last_error": code or "failed",
+        "retry_on": plan.retry_on,
+    }
     moved = session.execute(
         update(SubscriptionPeriod)
         .where(
             SubscriptionPeriod.id == period.id,
             SubscriptionPeriod.status == PeriodStatus.PROCESSING,
         )
-        .values(
-            status=PeriodStatus.UNCOLLECTIBLE if plan.last_try else PeriodStatus.FAILED,
-            failed_method_id=subscription.payment_method_id,
-            decline_code=(code or "")[:64],
-            last_error=code or "failed",
-            retry_on=plan.retry_on,
-        )
+        .values(values)
         .execution_options(synchronize_session=False)
     )
-    session.refresh(period)
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if not _moved(session, period, moved, values):
         return None
     record_event(
         session, subscription, "payment_failed",

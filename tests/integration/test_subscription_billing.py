@@ -706,3 +706,64 @@ def test_a_subscribers_export_holds_the_subscription_and_erasure_leaves_no_email
         recipients = db.session.scalars(db.select(SubscriptionDelivery.recipient)).all()
         assert recipients == [""]
     assert the_subscription(app).period_amount == 2000  # the accounts stay
+
+
+def test_two_consumers_each_on_three_threads_charge_every_period_once(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    """``KASSA_BILLING_THREADS``: two consumers at once, each charging on three threads
+    (six sessions), over three due subscriptions: each period is charged once, by one of
+    them, under its own key, with its own invoice number."""
+    slug = add_link(client, app, add_product(client))
+    for _ in range(3):
+        _buyer, _page, body = subscribe(app, stripe_sandbox, merchant, slug)
+        assert "Thank you, your payment went through" in body, body
+    subscribed = subscriptions_of(app)
+    to_day(app, subscribed[0].period_start(1))
+
+    def consumer(_n: int) -> list[int]:
+        with app.app_context():
+            try:
+                return run_billing(db.session, threads=3).charged
+            finally:
+                db.session.remove()
+
+    first, second = in_threads(2, consumer)
+    assert isinstance(first, list) and isinstance(second, list), (first, second)
+    due = [periods_of(app, s.id)[1] for s in subscribed]
+    assert sorted(first + second) == sorted(period.id for period in due)
+    assert all(p.status is PeriodStatus.PAID and p.attempts == 1 for p in due)
+    keys = subscription_charges(stripe_sandbox, merchant)
+    assert len(keys) == len(set(keys)) == 3
+    numbers = {invoice_of(app, period.invoice_id).number for period in due}
+    assert len(numbers) == 3
+    assert all(len(payments_of_invoice(app, period.invoice_id)) == 1 for period in due)
+    assert run_billing_task(app).charged == []
+
+
+def test_a_run_that_crashed_between_its_claim_and_stripe_charges_once_on_the_rerun(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    """The claim was committed, then the process died before Stripe was asked: the period
+    stays processing without an intent; a run soon after leaves it (it may be on its way), a
+    later one charges it under the period's key: one charge."""
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    to_day(app, subscription.period_start(1))
+    with app.app_context():
+        row = db.session.get_one(Subscription, subscription.id)
+        period = billing.period_row(db.session, row, 1)
+        now = scheduler_now(db.session)
+        notice = billing.notice_of(row, service.billing_settings(db.session, row.merchant_id))
+        billing.notify(db.session, row, period, now, notice)
+        assert billing.claim(db.session, period, now)
+        db.session.commit()
+    assert subscription_charges(stripe_sandbox, merchant) == []
+    assert run_billing_task(app).charged == []
+    assert subscription_charges(stripe_sandbox, merchant) == []
+    advance_clock(app, 1)
+    run = run_billing_task(app)
+    second = periods_of(app, subscription.id)[1]
+    assert run.charged == [second.id] and second.status is PeriodStatus.PAID
+    assert second.attempts == 1
+    assert len(subscription_charges(stripe_sandbox, merchant)) == 1
+    assert len(payments_of_invoice(app, second.invoice_id)) == 1
