@@ -1,7 +1,7 @@
 """subscriptions.payment_mandate_id: the mandate of a bank debit a subscription charges,
 named on each of its off-session charges; an import's past charges
 
-Revision ID: 0033
+Revision ID: 0031
 Revises: 0030
 Created: 2026-12-07 20:10:00
 
@@ -19,7 +19,7 @@ past Stripe charges as payments; ``billing_import_results.charges_imported``: ho
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0033'
+revision = '0031'
 down_revision = '0030'
 branch_labels = None
 depends_on = None

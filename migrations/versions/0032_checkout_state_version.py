@@ -1,7 +1,7 @@
 """checkout state version
 
-Revision ID: 0034
-Revises: 0033
+Revision ID: 0032
+Revises: 0031
 Created: 2026-12-07 20:00:00
 
 ``checkout_sessions.state_version``: raised by every UPDATE of the row (the column's
@@ -12,8 +12,8 @@ never served for a newer one (``app.checkout.page_keys``).
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0034'
-down_revision = '0033'
+revision = '0032'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """a merchant's edits of a subscription: its change counter, an amount carried to the next
 period's invoice, and the period its schedule is counted from
 
-Revision ID: 0031
-Revises: 0034
+Revision ID: 0033
+Revises: 0032
 Created: 2026-12-07 20:00:00
 
 ``subscriptions.change_count``: raised by one guarded UPDATE per change of lines, so two tabs
@@ -22,8 +22,8 @@ again under its key when Stripe gave no answer.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0031'
-down_revision = '0034'
+revision = '0033'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 
