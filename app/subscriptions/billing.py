@@ -479,6 +479,17 @@ def saved_method(subscription: Subscription) -> SavedMethod:
     )
 
 
+def payer(subscription: Subscription) -> BuyerDetails:
+    """Who pays a subscription's off-session charges: its customer (no buyer email: the
+    customer hears from the invoice's receipt, see ``charge_invoice``)."""
+    return BuyerDetails(
+        email="",
+        name=subscription.customer.name,
+        locale=subscription.locale,
+        customer_id=subscription.customer_id,
+    )
+
+
 def charge_key(session: DbSession, subscription: Subscription, period: SubscriptionPeriod) -> str:
     """The period's idempotency key: one per attempt (a new one only after a failure)."""
     key = idempotency_key(session, "subscription", subscription.id, "period", period.number)
@@ -501,12 +512,7 @@ def charge(
         saved_method(subscription),
         key=charge_key(session, subscription, period),
         gateway=gateway,
-        payer=BuyerDetails(
-            email="",
-            name=subscription.customer.name,
-            locale=subscription.locale,
-            customer_id=subscription.customer_id,
-        ),
+        payer=payer(subscription),
         metadata={
             METADATA_SUBSCRIPTION: str(subscription.id),
             METADATA_PERIOD: str(period.number),

@@ -41,13 +41,18 @@ from app.extensions import DbSession
 from app.invoices.models import Invoice, PaymentTerms
 from app.invoices.off_session import charge_invoice
 from app.invoices.service import LineInput, create_invoice, finalize_invoice
-from app.payments.service import BuyerDetails, GatewayLookup
+from app.payments.service import GatewayLookup
 from app.processors.access import connected_gateway
 from app.processors.gateway import GatewayError, PaymentGateway
 from app.processors.idempotency import idempotency_key
 from app.quotes.service import merchant_tax_rates
 from app.settings.service import list_fees
-from app.subscriptions.billing import METADATA_SUBSCRIPTION, UNANSWERED_AFTER, saved_method
+from app.subscriptions.billing import (
+    METADATA_SUBSCRIPTION,
+    UNANSWERED_AFTER,
+    payer,
+    saved_method,
+)
 from app.subscriptions.management import refuse_late_edit
 from app.subscriptions.models import (
     ENDED_STATUSES,
@@ -58,7 +63,7 @@ from app.subscriptions.models import (
     SubscriptionLine,
     SubscriptionPeriod,
 )
-from app.subscriptions.service import record_event
+from app.subscriptions.service import LineSpec, record_event
 
 log = logging.getLogger("kassa.subscriptions")
 
@@ -93,24 +98,6 @@ UNPRICEABLE = _l(
 
 
 @dataclass(frozen=True)
-class NewLine:
-    """A line as the change leaves it (the same shape a subscription's line has)."""
-
-    description: str
-    quantity: int
-    unit_amount: int
-    product_id: int | None = None
-    tax_rate_ids: tuple[int, ...] = ()
-
-    def shown(self) -> dict[str, Any]:
-        return {
-            "description": self.description,
-            "quantity": self.quantity,
-            "unit_amount": self.unit_amount,
-        }
-
-
-@dataclass(frozen=True)
 class PeriodPrice:
     """What one period of some lines charges: ``total`` with exclusive taxes and the fee."""
 
@@ -142,9 +129,9 @@ class ChangeOutcome:
 # Pricing a period
 
 
-def current_lines(subscription: Subscription) -> list[NewLine]:
+def current_lines(subscription: Subscription) -> list[LineSpec]:
     return [
-        NewLine(
+        LineSpec(
             line.description,
             line.quantity,
             line.unit_amount,
@@ -173,7 +160,7 @@ def _sold_with_rates(subscription: Subscription) -> tuple[pricing.TaxRate, ...]:
 
 
 def period_price(
-    session: DbSession, subscription: Subscription, lines: Sequence[NewLine], today: date
+    session: DbSession, subscription: Subscription, lines: Sequence[LineSpec], today: date
 ) -> PeriodPrice:
     """One period of ``lines`` as the billing run charges it: each line's tax rates (a line of
     a product or a quote its own rate ids; a checkout's line the rates it was sold with), for
@@ -259,14 +246,14 @@ def _checked_position(subscription: Subscription, position: int) -> int:
     return position
 
 
-def with_quantity(subscription: Subscription, position: int, quantity: int) -> list[NewLine]:
+def with_quantity(subscription: Subscription, position: int, quantity: int) -> list[LineSpec]:
     lines = current_lines(subscription)
     index = _checked_position(subscription, position)
     lines[index] = replace(lines[index], quantity=_checked_quantity(quantity))
     return lines
 
 
-def without_line(subscription: Subscription, position: int) -> list[NewLine]:
+def without_line(subscription: Subscription, position: int) -> list[LineSpec]:
     lines = current_lines(subscription)
     index = _checked_position(subscription, position)
     if len(lines) == 1:
@@ -277,7 +264,7 @@ def without_line(subscription: Subscription, position: int) -> list[NewLine]:
 
 def with_product(
     session: DbSession, subscription: Subscription, product_id: int, quantity: int
-) -> list[NewLine]:
+) -> list[LineSpec]:
     """The lines with ``product_id`` added (one of the merchant's fitting products)."""
     _checked_quantity(quantity)
     fitting = dict((product.id, (product, price))
@@ -289,7 +276,7 @@ def with_product(
     if len(lines) >= MAX_LINES:
         raise ServiceError(TOO_MANY_LINES, field="product")
     rate_ids = (product.tax_rate_id,) if product.tax_rate_id else ()
-    return [*lines, NewLine(product.name[:200], quantity, unit.amount, product.id, rate_ids)]
+    return [*lines, LineSpec(product.name[:200], quantity, unit.amount, product.id, rate_ids)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,7 +286,7 @@ def with_product(
 def change_lines(
     session: DbSession,
     subscription: Subscription,
-    lines: Sequence[NewLine],
+    lines: Sequence[LineSpec],
     *,
     seen_change: int,
     prorate: bool,
@@ -401,7 +388,7 @@ def _claim_change(session: DbSession, subscription: Subscription, seen_change: i
 
 
 def _replace_lines(
-    session: DbSession, subscription: Subscription, lines: Sequence[NewLine], price: PeriodPrice
+    session: DbSession, subscription: Subscription, lines: Sequence[LineSpec], price: PeriodPrice
 ) -> None:
     subscription.lines = [
         SubscriptionLine(
@@ -505,12 +492,7 @@ def charge_change(session: DbSession, charge: SubscriptionChange, gateway: Payme
         saved_method(subscription),
         key=idempotency_key(session, "subscription", subscription.id, "change", charge.number),
         gateway=gateway,
-        payer=BuyerDetails(
-            email="",
-            name=subscription.customer.name,
-            locale=subscription.locale,
-            customer_id=subscription.customer_id,
-        ),
+        payer=payer(subscription),
         metadata={
             METADATA_SUBSCRIPTION: str(subscription.id),
             METADATA_CHANGE: str(charge.number),

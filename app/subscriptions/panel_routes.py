@@ -324,7 +324,7 @@ def lines(subscription_id: int) -> Response:
 
 
 def _change_lines(
-    found: Subscription, form: Any, name: str, new_lines: Callable[[], list[changes.NewLine]]
+    found: Subscription, form: Any, name: str, new_lines: Callable[[], list[service.LineSpec]]
 ) -> Response:
     rules: EditRules = form
     return submit_form(

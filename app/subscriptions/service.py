@@ -140,11 +140,20 @@ def subscriptions_of_customer(session: DbSession, customer: Customer) -> list[Su
 
 @dataclass(frozen=True)
 class LineSpec:
+    """A subscription's line: as it starts, or as a merchant's change leaves it."""
+
     description: str
     quantity: int
     unit_amount: int
     product_id: int | None = None
     tax_rate_ids: tuple[int, ...] = ()
+
+    def shown(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "quantity": self.quantity,
+            "unit_amount": self.unit_amount,
+        }
 
 
 @dataclass(frozen=True)
