@@ -21,6 +21,7 @@ from app.portal import blueprint, service
 from app.portal.forms import AskLinkForm, OpenForm, PortalActionForm, PortalCancelForm
 from app.processors.gateway import GatewayError, SetupState
 from app.subscriptions import method_setup
+from app.subscriptions import service as subscriptions_service
 from app.subscriptions.labels import STATUS_LABELS
 from app.subscriptions.models import Subscription
 from app.web import rate_limits
@@ -167,6 +168,9 @@ METHOD_SAVED_STILL_DUE = _l(
     "Your new payment method is saved, but the amount past due could not be charged to it. "
     "Try another method or contact the seller."
 )
+METHOD_SAVED_CHARGING = _l(
+    "Your new payment method is saved. The amount past due is being charged to it."
+)
 METHOD_VERIFYING = _l(
     "Your bank account is being verified. The new method is used once that is done."
 )
@@ -223,6 +227,8 @@ def method_returned(subscription_id: int) -> Response:
         return redirect(url_for("portal.method_page", subscription_id=subscription_id))
     if outcome is SetupOutcome.VERIFYING:
         flash(str(METHOD_VERIFYING), "info")
+    elif found.id in subscriptions_service.charging_now(db.session, [found.id]):
+        flash(str(METHOD_SAVED_CHARGING), "info")  # the webhook's task got there first
     elif method_setup.still_due(found):
         flash(str(METHOD_SAVED_STILL_DUE), "error")
     else:

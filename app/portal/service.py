@@ -155,16 +155,19 @@ class PortalPage:
     subscriptions: list[Subscription]
     invoices: list[PortalInvoice]
     settings: SubscriptionSettings
+    charging: frozenset[int]  # subscriptions whose past-due charge is under way this moment
 
 
 INVOICES_SHOWN = 24
 
 
 def portal_page(session: DbSession, visit: Visit, secret_key: str) -> PortalPage:
+    shown = subscriptions.subscriptions_of_customer(session, visit.customer)
     return PortalPage(
-        subscriptions.subscriptions_of_customer(session, visit.customer),
+        shown,
         customer_invoices(session, visit, secret_key),
         subscriptions.billing_settings(session, visit.merchant.id),
+        subscriptions.charging_now(session, [subscription.id for subscription in shown]),
     )
 
 

@@ -121,6 +121,23 @@ def subscription_of(session: DbSession, merchant_id: int, subscription_id: int) 
     return found
 
 
+def charging_now(session: DbSession, subscription_ids: list[int]) -> frozenset[int]:
+    """The subscriptions (of ``subscription_ids``) with a period claimed and not yet answered
+    by Stripe: a billing step (the run, a return page or the webhook's task) is charging it
+    this moment, and its outcome is known in a second or two."""
+    if not subscription_ids:
+        return frozenset()
+    return frozenset(
+        session.scalars(
+            select(SubscriptionPeriod.subscription_id).where(
+                SubscriptionPeriod.subscription_id.in_(subscription_ids),
+                SubscriptionPeriod.status == PeriodStatus.PROCESSING,
+                SubscriptionPeriod.intent_id == "",
+            )
+        )
+    )
+
+
 def subscriptions_of_customer(session: DbSession, customer: Customer) -> list[Subscription]:
     return list(
         session.scalars(
