@@ -570,9 +570,7 @@ def period_invoice(
         if subscription.fee_amount:
             fee_name = subscription.fee_name or _("Payment method fee")
             lines.append(LineInput(fee_name[:200], 1, subscription.fee_amount))
-        carried = take_carried(
-            session, subscription, sum(line.quantity * line.unit_amount for line in lines)
-        )
+        carried = take_carried(session, subscription, subscription.period_amount)
         if carried > 0:
             lines.append(LineInput(_("Change of the lines during the last period"), 1, carried))
         memo = period_label(subscription, period)

@@ -60,10 +60,9 @@ from app.subscriptions.models import (
     PeriodStatus,
     Subscription,
     SubscriptionChange,
-    SubscriptionLine,
     SubscriptionPeriod,
 )
-from app.subscriptions.service import LineSpec, record_event
+from app.subscriptions.service import LineSpec, record_event, subscription_lines
 
 log = logging.getLogger("kassa.subscriptions")
 
@@ -390,18 +389,7 @@ def _claim_change(session: DbSession, subscription: Subscription, seen_change: i
 def _replace_lines(
     session: DbSession, subscription: Subscription, lines: Sequence[LineSpec], price: PeriodPrice
 ) -> None:
-    subscription.lines = [
-        SubscriptionLine(
-            merchant_id=subscription.merchant_id,
-            position=position,
-            product_id=line.product_id,
-            description=line.description[:200],
-            quantity=line.quantity,
-            unit_amount=line.unit_amount,
-            tax_rate_ids=list(line.tax_rate_ids),
-        )
-        for position, line in enumerate(lines)
-    ]
+    subscription.lines = subscription_lines(subscription.merchant_id, lines)
     subscription.period_amount = price.total
     subscription.tax_amount = price.tax_amount
     subscription.taxes = price.taxes

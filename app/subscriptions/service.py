@@ -8,6 +8,7 @@ The billing run (``billing.py``) charges the periods.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -119,6 +120,22 @@ def subscription_of(session: DbSession, merchant_id: int, subscription_id: int) 
     if found is None:
         raise LookupError(subscription_id)
     return found
+
+
+def subscription_lines(merchant_id: int, lines: Sequence[LineSpec]) -> list[SubscriptionLine]:
+    """The rows of ``lines``, in their order (a subscription's start, or a change of them)."""
+    return [
+        SubscriptionLine(
+            merchant_id=merchant_id,
+            position=position,
+            product_id=line.product_id,
+            description=line.description[:200],
+            quantity=line.quantity,
+            unit_amount=line.unit_amount,
+            tax_rate_ids=list(line.tax_rate_ids),
+        )
+        for position, line in enumerate(lines)
+    ]
 
 
 def charging_now(session: DbSession, subscription_ids: list[int]) -> frozenset[int]:
@@ -269,18 +286,7 @@ def _new_subscription(merchant: Merchant, spec: NewSubscription) -> Subscription
         payment_mandate_id=method.mandate_id if method else "",
         billing_address=spec.billing_address,
         started_at=utcnow() if spec.first_period_paid else None,
-        lines=[
-            SubscriptionLine(
-                merchant_id=merchant.id,
-                position=position,
-                product_id=line.product_id,
-                description=line.description[:200],
-                quantity=line.quantity,
-                unit_amount=line.unit_amount,
-                tax_rate_ids=list(line.tax_rate_ids),
-            )
-            for position, line in enumerate(spec.lines)
-        ],
+        lines=subscription_lines(merchant.id, spec.lines),
     )
     first_due = subscription.period_start(subscription.next_period)
     subscription.next_charge_on = first_due
