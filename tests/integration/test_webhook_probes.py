@@ -117,7 +117,9 @@ def test_another_merchants_event_id_posted_first_does_not_drop_the_real_event(
     assert post_signed(client, url_a, real_event, secret_a) == (200, "already received")
 
 
-@pytest.mark.parametrize("offset", [HOUR, -HOUR, 301, -301], ids=str)
+# A future time is signed half a minute past the tolerance: the clock moves on while the
+# request is handled, and a second or two would bring 301 s back inside it (failed once on CI).
+@pytest.mark.parametrize("offset", [HOUR, -HOUR, 330, -301], ids=str)
 def test_a_signature_dated_outside_the_tolerance_either_way_is_refused(
     client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, offset: int
 ) -> None:
