@@ -9,7 +9,7 @@ PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 # Tests run in one process per core (each with its own database, sandbox and servers); the
 # slowest are named at the end so a creeping suite is seen.
-PYTEST_ARGS ?= -n auto --dist loadfile --durations=20
+PYTEST_ARGS ?= -n auto --dist worksteal --durations=20
 
 .PHONY: help setup setup-dev run test test-database lint bench wrk postgresql pdf-libraries translations-extract translations-update translations chromium clean
 

@@ -343,7 +343,7 @@ def test_daily_totals_follow_every_change_stripe_reports(app: Flask) -> None:
     machine = StripeMovingPayments.TestCase
     machine.settings = settings(
         max_examples=examples(30),
-        stateful_step_count=30,
+        stateful_step_count=20,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
