@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from app.checkout.documents import document_of
 from app.checkout.later import later_released, later_settled, later_taken
 from app.checkout.models import CheckoutSession, CheckoutStatus
@@ -37,15 +35,13 @@ def paid_as_priced(priced: dict[str, Any] | None, intent: IntentState) -> bool:
     return intent.amount.currency == priced.get("currency") and intent.amount.amount == expected
 
 
-def _checkout_of(session: DbSession, payment: Payment) -> CheckoutSession | None:
+def _checkout_of(payment: Payment) -> CheckoutSession | None:
+    """The payment's checkout, read once for all the hooks of one recording (and its emails):
+    the payment's relationship keeps it (each hook reading it again was three queries a
+    payment)."""
     if not payment.checkout_reference:
         return None
-    return session.scalar(
-        select(CheckoutSession).where(
-            CheckoutSession.merchant_id == payment.merchant_id,
-            CheckoutSession.public_id == payment.checkout_reference,
-        )
-    )
+    return payment.checkout
 
 
 def _discount_of(checkout: CheckoutSession) -> int | None:
@@ -58,7 +54,7 @@ class CheckoutConfirmation:
     def confirm(
         self, session: DbSession, payment: Payment, intent: IntentState
     ) -> Rejection | None:
-        checkout = _checkout_of(session, payment)
+        checkout = _checkout_of(payment)
         if checkout is None:
             return None
         if not paid_as_priced(checkout.priced, intent):
@@ -76,7 +72,7 @@ class CheckoutConfirmation:
         return None
 
     def taken(self, session: DbSession, payment: Payment) -> None:
-        checkout = _checkout_of(session, payment)
+        checkout = _checkout_of(payment)
         if checkout is None:
             return
         paid = payment.status in PAID
@@ -89,7 +85,7 @@ class CheckoutConfirmation:
 
     def settled(self, session: DbSession, payment: Payment) -> bool:
         """The money is in (a debit that cleared: its checkout is paid now, not processing)."""
-        checkout = _checkout_of(session, payment)
+        checkout = _checkout_of(payment)
         if checkout is None:
             return False
         checkout.status = CheckoutStatus.PAID
@@ -97,14 +93,14 @@ class CheckoutConfirmation:
         return document_of(session, checkout).settled(session, payment)
 
     def refunded(self, session: DbSession, payment: Payment, change: int) -> None:
-        checkout = _checkout_of(session, payment)
+        checkout = _checkout_of(payment)
         if checkout is not None:
             document_of(session, checkout).refunded(session, payment, change)
 
     def released(self, session: DbSession, payment: Payment) -> None:
         """A bounced debit: the sale and the code's use are given back and the buyer may pay
         again (the bounce email links to the pay step)."""
-        checkout = _checkout_of(session, payment)
+        checkout = _checkout_of(payment)
         if checkout is None:
             return
         discount_id = _discount_of(checkout)
@@ -117,7 +113,7 @@ class CheckoutConfirmation:
     def rejected(self, session: DbSession, payment: Payment) -> None:
         """A refused payment (not a duplicate: its checkout was paid by the first one) leaves
         the checkout open with a new intent to come, priced as things are now."""
-        checkout = _checkout_of(session, payment)
+        checkout = _checkout_of(payment)
         if checkout is None or payment.rejection == Rejection.DUPLICATE:
             return
         reopen(session, checkout)

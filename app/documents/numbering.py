@@ -2,9 +2,9 @@
 taken only when a document is finalized (a receipt: when its payment's money is in), in that
 transaction, so numbers have no gaps and never repeat.
 
-The counter moves in one guarded UPDATE on a row that is locked first (``SELECT ... FOR UPDATE``
-on PostgreSQL; SQLite lets one writer at a time), so two finalizations at once wait for each
-other instead of taking the same number. A rolled-back finalization gives its number back with
+The counter moves in one guarded UPDATE, which locks its row (PostgreSQL; SQLite lets one
+writer at a time), so two finalizations at once wait for each other instead of taking the same
+number. A rolled-back finalization gives its number back with
 the rest of its transaction.
 """
 
@@ -72,46 +72,67 @@ def _find_series(session: DbSession, merchant_id: int, kind: SeriesKind) -> Numb
     )
 
 
+# The pattern each series was last seen with, by merchant and kind. The counter's UPDATE is
+# guarded by it, so a pattern changed since (or a series not made yet) finds no row and is
+# read again: a read less on each number taken (two on each subscription charge).
+_seen_patterns: dict[tuple[int, SeriesKind], str] = {}
+
+
 def take_number(session: DbSession, merchant_id: int, kind: SeriesKind, today: date) -> str:
     """The next number of the merchant's ``kind`` series, taken in the caller's transaction.
 
     The counter restarts at 1 when the pattern shows the year and the year changed; a pattern
     without the year counts on whatever it was changed from, so no number comes twice. The
-    increment is one UPDATE guarded by the pattern read under the row lock, so a merchant
-    changing the pattern meanwhile makes it read again rather than number with a stale one.
+    increment is one UPDATE guarded by the pattern the number is formatted with, so a
+    merchant changing the pattern meanwhile makes it read again (under the row lock) rather
+    than number with a stale one.
     """
+    pattern = _seen_patterns.get((merchant_id, kind))
     while True:
-        locked = session.execute(
-            select(NumberSeries.pattern, NumberSeries.padding)
+        if pattern is not None:
+            taken = _count_on(session, merchant_id, kind, pattern, today)
+            if taken is not None:
+                number, padding = taken
+                _expire_series(session, merchant_id, kind)
+                return format_number(pattern, padding, number, today)
+        pattern = _locked_pattern(session, merchant_id, kind)
+        _seen_patterns[(merchant_id, kind)] = pattern
+
+
+def _locked_pattern(session: DbSession, merchant_id: int, kind: SeriesKind) -> str:
+    """The series' pattern as it is now, its row locked; the series is made on first use."""
+    while True:
+        locked = session.scalar(
+            select(NumberSeries.pattern)
             .where(NumberSeries.merchant_id == merchant_id, NumberSeries.kind == kind)
             .with_for_update()
-        ).one_or_none()
-        if locked is None:  # its first number: the series is made, then locked
-            series_of(session, merchant_id, kind)
-            continue
-        pattern, padding = locked
-        period = period_of(pattern, today)
-        following = NumberSeries.next_number + 1
-        if period:  # a new year starts a yearly series at 1; a plain series only counts on
-            following = case((NumberSeries.period == period, following), else_=2)
-        taken = session.execute(
-            update(NumberSeries)
-            .where(
-                NumberSeries.merchant_id == merchant_id,
-                NumberSeries.kind == kind,
-                NumberSeries.pattern == pattern,
-            )
-            .values(
-                next_number=following,
-                period=period,
-            )
-            .returning(NumberSeries.next_number - 1, NumberSeries.padding)
-            .execution_options(synchronize_session=False)
-        ).first()
-        if taken is not None:
-            number, padding = taken
-            _expire_series(session, merchant_id, kind)
-            return format_number(pattern, padding, number, today)
+        )
+        if locked is not None:
+            return locked
+        series_of(session, merchant_id, kind)
+
+
+def _count_on(
+    session: DbSession, merchant_id: int, kind: SeriesKind, pattern: str, today: date
+) -> tuple[int, int] | None:
+    """Move the counter if the series still has ``pattern``: the number taken and the
+    padding, or None."""
+    period = period_of(pattern, today)
+    following = NumberSeries.next_number + 1
+    if period:  # a new year starts a yearly series at 1; a plain series only counts on
+        following = case((NumberSeries.period == period, following), else_=2)
+    taken = session.execute(
+        update(NumberSeries)
+        .where(
+            NumberSeries.merchant_id == merchant_id,
+            NumberSeries.kind == kind,
+            NumberSeries.pattern == pattern,
+        )
+        .values(next_number=following, period=period)
+        .returning(NumberSeries.next_number - 1, NumberSeries.padding)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return None if taken is None else (taken[0], taken[1])
 
 
 def _expire_series(session: DbSession, merchant_id: int, kind: SeriesKind) -> None:

@@ -4,8 +4,8 @@
 Every change is one UPDATE whose WHERE clause is the rule, so two payments at once can never
 take more than the balance between them: the database applies them one after the other and the
 second finds the guard false. Nothing here reads an amount into Python and writes it back.
-Each function keeps loaded copies of the invoice current (``session.refresh``) and returns
-whether the guard held.
+Each function keeps the session's copy of the invoice current (the UPDATE returns the row) and
+returns whether the guard held.
 """
 
 from __future__ import annotations
@@ -22,17 +22,22 @@ PAYABLE = Invoice.total - Invoice.amount_paid - Invoice.amount_pending
 
 
 def _guarded(session: DbSession, invoice_id: int, *where: Any, **values: Any) -> bool:
-    result = session.execute(
+    """One guarded UPDATE; either way the session's copy of the invoice, if it holds one, is
+    the row as it is now: read back in the same statement when the guard held (RETURNING),
+    else read again."""
+    written = session.execute(
         update(Invoice)
         .where(Invoice.id == invoice_id, *where)
         .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+        .returning(Invoice)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).first()
+    if written is None:
+        _refresh_loaded(session, invoice_id)
+    return written is not None
 
 
 def _refresh_loaded(session: DbSession, invoice_id: int) -> None:
-    """The session's copy of the invoice, if it holds one, reads the amounts just written."""
     loaded = session.identity_map.get(session.identity_key(Invoice, invoice_id))
     if loaded is not None:
         session.refresh(loaded)
@@ -63,7 +68,6 @@ def claim(session: DbSession, invoice_id: int, merchant_id: int, amount: int) ->
         amount <= PAYABLE,
         amount_pending=Invoice.amount_pending + amount,
     )
-    _refresh_loaded(session, invoice_id)
     return claimed
 
 
@@ -81,7 +85,6 @@ def settle(session: DbSession, invoice: Invoice, amount: int) -> bool:
     )
     if settled:
         _mark_paid_when_settled(session, invoice.id)
-    _refresh_loaded(session, invoice.id)
     return settled
 
 
@@ -95,7 +98,6 @@ def release(session: DbSession, invoice: Invoice, amount: int) -> bool:
         Invoice.amount_pending >= amount,
         amount_pending=Invoice.amount_pending - amount,
     )
-    _refresh_loaded(session, invoice.id)
     return released
 
 
@@ -113,7 +115,6 @@ def add_paid(session: DbSession, invoice: Invoice, amount: int) -> bool:
     )
     if added:
         _mark_paid_when_settled(session, invoice.id)
-    _refresh_loaded(session, invoice.id)
     return added
 
 
@@ -137,7 +138,6 @@ def refund(session: DbSession, invoice: Invoice, amount: int) -> bool:
             status=InvoiceStatus.OPEN,
             paid_at=None,
         )
-    _refresh_loaded(session, invoice.id)
     return refunded
 
 
@@ -152,5 +152,4 @@ def refund_failed(session: DbSession, invoice: Invoice, amount: int) -> bool:
             Invoice.amount_refunded >= amount,
             amount_refunded=Invoice.amount_refunded - amount,
         )
-        _refresh_loaded(session, invoice.id)
     return counted

@@ -436,7 +436,7 @@ def _apply(session: DbSession, merchant: Merchant, invoice: Invoice, given: Invo
     _check_text(given.memo, "memo")
     _check_text(given.footer, "footer")
     methods = _checked_methods(given.payment_methods)
-    rates = _merchant_tax_rates(session, merchant)
+    rates = _merchant_tax_rates(session, merchant, given.lines)
     lines = _checked_lines(session, merchant, given.lines, rates)
     discount_percent, discount_amount = _checked_discount(given)
 
@@ -493,7 +493,13 @@ def _checked_methods(methods: Sequence[str] | None) -> list[str] | None:
     return chosen
 
 
-def _merchant_tax_rates(session: DbSession, merchant: Merchant) -> dict[int, TaxRate]:
+def _merchant_tax_rates(
+    session: DbSession, merchant: Merchant, lines: Iterable[LineInput | InvoiceLine]
+) -> dict[int, TaxRate]:
+    """The merchant's tax rates, read only when a line names one (a subscription's invoice,
+    taxes as lines, names none: a query less on each charge)."""
+    if not any(line.tax_rate_ids for line in lines):
+        return {}
     rows = session.scalars(select(TaxRate).where(TaxRate.merchant_id == merchant.id))
     return {rate.id: rate for rate in rows}
 
@@ -578,7 +584,7 @@ def finalize_invoice(
         raise ServiceError(_l("This invoice was finalized already."))
     if invoice.customer.erased_at is not None:
         raise ServiceError(_l("This customer's data was erased: bill another."), "customer")
-    price_invoice(invoice, _merchant_tax_rates(session, invoice.merchant))
+    price_invoice(invoice, _merchant_tax_rates(session, invoice.merchant, invoice.lines))
     _refuse_unpayable_total(invoice)
     if invoice.terms is PaymentTerms.CUSTOM and (
         invoice.due_date is None or invoice.due_date < today

@@ -657,18 +657,24 @@ def _paid_twin(session: DbSession, payment: Payment) -> Payment | None:
         Payment.merchant_id == payment.merchant_id,
         Payment.checkout_reference == payment.checkout_reference,
     )
-    session.scalars(select(Payment.id).where(*same_checkout).with_for_update()).all()
-    return session.scalar(
+    # One query: the lock reads the others as they are now (a checkout has a payment or two;
+    # this one's row is this transaction's already), and the rule is applied here.
+    others = session.scalars(
         select(Payment)
-        .where(
-            *same_checkout,
-            Payment.id != payment.id,
-            Payment.duplicate_of_id.is_(None),
-            Payment.rejection.is_(None),
-            Payment.status.in_((*PAID, PaymentStatus.PROCESSING)),
-        )
+        .where(*same_checkout, Payment.id != payment.id)
         .order_by(Payment.id)
-        .limit(1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return next(
+        (
+            other
+            for other in others
+            if other.duplicate_of_id is None
+            and other.rejection is None
+            and other.status in (*PAID, PaymentStatus.PROCESSING)
+        ),
+        None,
     )
 
 
