@@ -110,6 +110,10 @@ class CheckoutConfirmation:
         later_released(session, checkout, payment)
         reopen(session, checkout)
 
+    def tells_owners(self, session: DbSession, payment: Payment) -> bool:
+        checkout = _checkout_of(payment)
+        return checkout is not None and document_of(session, checkout).tells_owners
+
     def rejected(self, session: DbSession, payment: Payment) -> None:
         """A refused payment (not a duplicate: its checkout was paid by the first one) leaves
         the checkout open with a new intent to come, priced as things are now."""

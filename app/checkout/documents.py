@@ -94,6 +94,9 @@ class Document(Protocol):
     currency: str
     title: str  # the heading of every checkout page, and the intent's description
     number: str = ""  # its own number, if it has one (an invoice's): its payments keep it
+    # Its own emails tell the owners of each payment (an invoice's "paid" and "part paid"):
+    # the payment's "New payment" email is then not sent too.
+    tells_owners: bool = False
     # What the summary lists: ``DocumentLine``s, or rows with the same attributes.
     lines: Sequence[Any]
     # What its buyers read when the pricing engine refuses the order (``pricing.Refusal``).

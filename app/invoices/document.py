@@ -116,6 +116,7 @@ class InvoiceDocument(Document):
     takes_discount_codes = False
     takes_fees = False
     claim_refusal = Rejection.BALANCE_PAID
+    tells_owners = True  # "Invoice … is paid" or a part of it (invoices.paying)
 
     def __init__(self, invoice: Invoice, part: int | None = None) -> None:
         self.invoice = invoice

@@ -105,6 +105,10 @@ class CheckoutHooks(Protocol):
     def rejected(self, session: DbSession, payment: Payment) -> None:
         """A payment was refused: the buyer may pay again (unless it was a duplicate)."""
 
+    def tells_owners(self, session: DbSession, payment: Payment) -> bool:
+        """Whether the payment's document emails the owners of it itself (an invoice: paid, or
+        a part and what is left): then they get no "New payment" email as well."""
+
 
 _checkout_hooks: list[CheckoutHooks] = []
 
@@ -518,7 +522,8 @@ def _after_status_change(
             payment.buyer_email, "payment_processing", payment.buyer_locale, merchant=merchant,
             payment=payment, logged_as=about_payment(payment, "payment_processing"),
         )  # fmt: skip
-    _notify_merchant(merchant, payment)
+    if not any([hooks.tells_owners(session, payment) for hooks in _checkout_hooks]):
+        _notify_merchant(merchant, payment)  # one email a payment, not two of an invoice's
 
 
 def _settle(session: DbSession, payment: Payment) -> bool:

@@ -125,6 +125,8 @@ def test_an_invoice_is_paid_in_full_by_card_without_fees_or_codes(
     assert "Receipts" in paid_page and payment.intent_id in paid_page
     assert "/pay" not in paid_page and "Pay €" not in paid_page
     assert mailbox.take("owner@example.com", f"Invoice {number} is paid")
+    # One email to the owners about the payment: the invoice's, not a "New payment" too.
+    assert not [m for m in mailbox.messages("owner@example.com") if "payment" in m.subject]
     # One receipt: the paid invoice's with its PDF (sent by a task), not the payment's too.
     paid_receipt = mailbox.wait_for("grace@example.com", subject=f"Receipt: invoice {number}")
     assert any(part.get_filename() == f"{number}.pdf" for part in paid_receipt.message.walk())
