@@ -58,6 +58,7 @@ class Store:
             self.accounts: dict[str, dict[str, Any]] = {}
             self.keys: dict[str, dict[str, str]] = {}
             self.objects: dict[str, dict[str, dict[str, Any]]] = {}
+            self.by_kind: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
             self.idempotency: dict[str, dict[str, dict[str, Any]]] = {}
             self.jobs: list[dict[str, Any]] = []
             self.deliveries: list[dict[str, Any]] = []
@@ -84,6 +85,10 @@ class Store:
         self.accounts = data.get("accounts", {})
         self.keys = data.get("keys", {})
         self.objects = data.get("objects", {})
+        self.by_kind = {}
+        for account_id, objects in self.objects.items():
+            for obj in objects.values():
+                self.by_kind.setdefault((account_id, obj.get("object", "")), {})[obj["id"]] = obj
         self.idempotency = {
             account: {key: record for key, record in records.items() if not record.get("in_flight")}
             for account, records in data.get("idempotency", {}).items()
@@ -122,7 +127,12 @@ class Store:
         self.sequence += 1
         obj["_seq"] = self.sequence
         self.objects[account_id][obj["id"]] = obj
+        self.by_kind.setdefault((account_id, obj.get("object", "")), {})[obj["id"]] = obj
         return obj
+
+    def remove(self, account_id: str, obj: dict[str, Any]) -> None:
+        del self.objects[account_id][obj["id"]]
+        self.by_kind.get((account_id, obj.get("object", "")), {}).pop(obj["id"], None)
 
     def get(
         self, account_id: str, object_id: str, kind: str | None = None
@@ -136,10 +146,12 @@ class Store:
         self, account_id: str, kind: str, where: Callable[[dict[str, Any]], bool] | None = None
     ) -> list[dict[str, Any]]:
         """Objects of one kind, newest first (Stripe's list order)."""
+        # By kind: a scan of every object was most of the sandbox's time once an account
+        # held tens of thousands (each webhook looks up the endpoints).
         found = [
             obj
-            for obj in self.objects.get(account_id, {}).values()
-            if obj.get("object") == kind and (where is None or where(obj))
+            for obj in self.by_kind.get((account_id, kind), {}).values()
+            if where is None or where(obj)
         ]
         found.sort(key=lambda obj: (obj.get("created", 0), obj["_seq"]), reverse=True)
         return found

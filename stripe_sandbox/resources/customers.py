@@ -132,7 +132,7 @@ def update_customer(ctx: Ctx, customer: str) -> dict[str, Any]:
 def delete_customer(ctx: Ctx, customer: str) -> dict[str, Any]:
     record = ctx.get("customer", customer)
     ctx.emit("customer.deleted", record)
-    del ctx.store.objects[ctx.account_id][record["id"]]
+    ctx.store.remove(ctx.account_id, record)
     return {"id": record["id"], "object": "customer", "deleted": True}
 
 

@@ -140,7 +140,7 @@ def update_webhook_endpoint(ctx: Ctx, webhook_endpoint: str) -> dict[str, Any]:
 @endpoint("DELETE", "/v1/webhook_endpoints/<webhook_endpoint>")
 def delete_webhook_endpoint(ctx: Ctx, webhook_endpoint: str) -> dict[str, Any]:
     record = ctx.get("webhook_endpoint", webhook_endpoint)
-    del ctx.store.objects[ctx.account_id][record["id"]]
+    ctx.store.remove(ctx.account_id, record)
     return {"id": record["id"], "object": "webhook_endpoint", "deleted": True}
 
 
