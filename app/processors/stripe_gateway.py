@@ -169,6 +169,12 @@ def _with_retries(operation: Callable[[], T]) -> T:
     return operation()
 
 
+# One HTTP client for every gateway, as the library's own default client is: it keeps a
+# connection per thread open to Stripe, so a request does not open (and handshake) a new one.
+# The key travels in each request's header, never in the client.
+_HTTP = stripe.RequestsClient(timeout=TIMEOUT_SECONDS)
+
+
 def _client(api_key: str, api_base: str) -> stripe.StripeClient:
     """A client speaking Kassa's pinned API version. The library's own retries are off: every
     retry goes through ``_with_retries``."""
@@ -177,7 +183,7 @@ def _client(api_key: str, api_base: str) -> stripe.StripeClient:
         stripe_version=STRIPE_API_VERSION,
         base_addresses={"api": api_base},
         max_network_retries=0,
-        http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
+        http_client=_HTTP,
     )
 
 

@@ -18,6 +18,9 @@ from stripe_sandbox import create_app, sandbox_of
 
 
 class _QuietHandler(WSGIRequestHandler):
+    # Connections kept open between requests, as Stripe's are (Kassa's client reuses them).
+    protocol_version = "HTTP/1.1"
+
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         """No access log in test output."""
 
