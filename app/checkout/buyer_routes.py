@@ -45,6 +45,7 @@ from app.checkout.setup import confirmable, setup_page
 from app.core import pricing
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
+from app.data.sessions import commit_not_waiting_for_the_disk
 from app.extensions import db, limiter
 from app.merchants.business import seller_details
 from app.payments.models import Payment, PaymentStatus
@@ -336,15 +337,20 @@ def _changed(
     return checkout
 
 
-def _commit_keeping_what_was_read() -> None:
+def _commit_keeping_what_was_read(checkout: CheckoutSession) -> None:
     """Commit a change without expiring the rows the request loaded: the summary that answers
     it shows what this request just wrote, and reading it all again would double the
-    request's queries."""
+    request's queries. Before Stripe has an intent for the checkout, the change is only the
+    buyer's choice, and its commit does not wait for the disk; once paying, the intent's new
+    amount and what the checkout priced are committed as every write of money is."""
     session = db.session()
     expiring = session.expire_on_commit
     session.expire_on_commit = False
     try:
-        session.commit()
+        if checkout.payment_intent_id is None:
+            commit_not_waiting_for_the_disk(session)
+        else:
+            session.commit()
     finally:
         session.expire_on_commit = expiring
 
@@ -382,7 +388,7 @@ def _change(
         except GatewayError as error:
             form.add_error(None, gateway_failure_message(error))
         else:
-            _commit_keeping_what_was_read()
+            _commit_keeping_what_was_read(changed)
             response = _summary_after_change(changed, document, **extra)
             return _carry_on(changed, response, first=checkout is None)
     return render(
