@@ -37,7 +37,9 @@ class Movement(enum.StrEnum):
 # What another feature does when a payment of an invoice it issued moves (a quote's schedule
 # part is paid by its invoice's payment); invoices import none of them.
 # The amount is the payment's for SETTLED and RELEASED, the refund's change for REFUNDED.
-PaymentListener = Callable[[DbSession, Invoice, Payment, Movement, int], None]
+# True when the feature answers for the owners' email about it (a subscription's period is
+# not emailed about one by one); None or False, the invoice emails them as usual.
+PaymentListener = Callable[[DbSession, Invoice, Payment, Movement, int], bool | None]
 _listeners: list[PaymentListener] = []
 
 
@@ -50,9 +52,10 @@ def listen_to_payments(listener: PaymentListener) -> None:
 
 def _tell_listeners(
     session: DbSession, invoice: Invoice, payment: Payment, movement: Movement, amount: int
-) -> None:
-    for listener in _listeners:
-        listener(session, invoice, payment, movement, amount)
+) -> bool:
+    """Every listener hears of it; True when one answers for the owners' email."""
+    answered = [listener(session, invoice, payment, movement, amount) for listener in _listeners]
+    return any(answered)
 
 
 def payment_taken(session: DbSession, invoice: Invoice, payment: Payment) -> None:
@@ -82,8 +85,8 @@ def payment_settled(session: DbSession, invoice: Invoice, payment: Payment) -> b
         "paid" if in_full else "paid_in_part",
         {"payment": payment.id, "amount": payment.amount, "balance": invoice.balance},
     )
-    notify_owners(invoice.merchant, "merchant_invoice_paid", invoice, payment=payment)
-    _tell_listeners(session, invoice, payment, Movement.SETTLED, payment.amount)
+    if not _tell_listeners(session, invoice, payment, Movement.SETTLED, payment.amount):
+        notify_owners(invoice.merchant, "merchant_invoice_paid", invoice, payment=payment)
     if not in_full or send_receipt(session, invoice) is None:
         return False
     return email_key(invoice.customer.email) == email_key(payment.buyer_email)

@@ -131,6 +131,8 @@ def test_a_recurring_link_paid_by_card_starts_a_subscription_billed_each_month(
     receipt = mailbox.wait_for(BUYER, subject=invoice.number or "")
     [pdf] = [p for p in receipt.message.walk() if p.get_content_type() == "application/pdf"]
     assert "Coffee club" in pdf_text(pdf.get_payload(decode=True))
+    # The customer's receipt is the renewal's only email: the owners get none for each one.
+    assert [m.subject for m in mailbox.messages() if BUYER not in m.to] == []
     renewed = the_subscription(app)
     assert renewed.current_period == 1 and renewed.next_charge_on == renewed.period_start(2)
 
