@@ -63,9 +63,11 @@ def commit_not_waiting_for_the_disk(session: Session | scoped_session[Session]) 
     connection = plain.connection()
     if connection.dialect.name == "sqlite":
         pooled = connection.connection
-        if _SYNCHRONOUS_BEFORE not in pooled.info:
-            raw = pooled.dbapi_connection
-            assert raw is not None  # a connection in use is never detached from its driver
+        raw = pooled.dbapi_connection
+        assert raw is not None  # a connection in use is never detached from its driver
+        # SQLite refuses a new level inside a write transaction: a change that wrote before
+        # its commit (a first action's new checkout, flushed to be read) waits for the disk.
+        if not raw.in_transaction and _SYNCHRONOUS_BEFORE not in pooled.info:
             pooled.info[_SYNCHRONOUS_BEFORE] = raw.execute("PRAGMA synchronous").fetchone()[0]
             raw.execute("PRAGMA synchronous=NORMAL")
     plain.commit()

@@ -93,5 +93,11 @@ def test_a_connection_back_in_the_pool_waits_for_the_disk_again(app: Flask) -> N
         assert seen == [relaxed_on_this_engine(app), FULL]
         with engine.connect() as connection:
             assert _waits_for_the_disk(connection) == FULL
+        # A transaction that wrote already (a first action's new checkout, flushed) cannot
+        # change its level on SQLite: it commits waiting for the disk, without an error.
+        with commits_seen(engine) as seen, Session(bind=engine) as session:
+            session.execute(text("UPDATE merchants SET name = name WHERE id = -1"))
+            commit_not_waiting_for_the_disk(session)
+        assert seen == [FULL]
     finally:
         engine.dispose()
