@@ -132,7 +132,7 @@ def _count_on(
         .returning(NumberSeries.next_number - 1, NumberSeries.padding)
         .execution_options(synchronize_session=False)
     ).first()
-    return None if taken is None else (taken[0], taken[1])
+    return None if taken is None else (int(taken[0]), int(taken[1]))
 
 
 def _expire_series(session: DbSession, merchant_id: int, kind: SeriesKind) -> None:

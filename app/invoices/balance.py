@@ -38,6 +38,7 @@ def _guarded(session: DbSession, invoice_id: int, *where: Any, **values: Any) ->
 
 
 def _refresh_loaded(session: DbSession, invoice_id: int) -> None:
+    """The session's copy of the invoice, if it holds one, reads the row as it is now."""
     loaded = session.identity_map.get(session.identity_key(Invoice, invoice_id))
     if loaded is not None:
         session.refresh(loaded)
