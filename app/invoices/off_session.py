@@ -94,22 +94,43 @@ def invoice_checkout(
     return checkout
 
 
-def charge_invoice(
+@dataclass(frozen=True)
+class PreparedCharge:
+    """An off-session charge ready to be asked of Stripe: the invoice, its checkout (written
+    and to be committed before the call) and the request under its key."""
+
+    invoice: Invoice
+    checkout: CheckoutSession
+    request: OffSessionCharge
+    key: str
+    payer: BuyerDetails
+
+
+@dataclass(frozen=True)
+class ChargeAnswer:
+    """What Stripe answered: the intent it made (a declined one too, read back), the error,
+    or neither (no answer: ask again later under the same key)."""
+
+    intent: IntentState | None = None
+    error: GatewayError | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.intent is not None or self.error is not None
+
+
+def prepare_charge(
     session: DbSession,
     invoice: Invoice,
     saved: SavedMethod,
     *,
     key: str,
-    gateway: PaymentGateway,
     payer: BuyerDetails,
     metadata: dict[str, str],
-) -> OffSessionResult:
-    """Charge ``invoice``'s payable amount to ``saved`` under ``key``, recorded through the
-    one recording path as the invoice's payment by ``payer`` (no buyer email: the customer
-    hears from the invoice's receipt and the caller's own emails). Commits the invoice's
-    checkout before the call."""
+) -> PreparedCharge:
+    """The invoice's checkout and the request for its payable amount by ``saved``: the
+    caller commits before ``ask_stripe``, so a repeat of the call finds the checkout."""
     checkout = invoice_checkout(session, invoice, payer.locale, saved.method_type)
-    session.commit()
     request = OffSessionCharge(
         amount=Money(invoice.payable, invoice.currency),
         customer=saved.customer,
@@ -125,37 +146,67 @@ def charge_invoice(
         mandate=saved.mandate,
         description=invoice.lines[0].description if invoice.lines else None,
     )
+    return PreparedCharge(invoice, checkout, request, key, payer)
+
+
+def ask_stripe(gateway: PaymentGateway, prepared: PreparedCharge) -> ChargeAnswer:
+    """Ask Stripe for the charge (no database: a batch's calls may run side by side). A
+    declined charge's intent is read back, so it is recorded like any other."""
     try:
-        intent = gateway.charge_off_session(request, key)
+        return ChargeAnswer(intent=gateway.charge_off_session(prepared.request, prepared.key))
     except GatewayError as error:
         if error.failure in (GatewayFailure.UNAVAILABLE, GatewayFailure.AUTHENTICATION):
-            log.warning("off-session charge unanswered", extra={"fields": {"key": key}})
-            return OffSessionResult(answered=False)
-        payment = None
-        if error.intent_id:
-            failed = gateway.retrieve_payment_intent(error.intent_id)
-            payment = _record(session, invoice, checkout, failed, payer)
-        code = error.decline_code or error.code or "failed"
-        return OffSessionResult(True, error.intent_id or "", code, payment)
-    payment = _record(session, invoice, checkout, intent, payer)
-    return OffSessionResult(True, intent.id, None, payment)
+            log.warning("off-session charge unanswered", extra={"fields": {"key": prepared.key}})
+            return ChargeAnswer()
+        if not error.intent_id:
+            return ChargeAnswer(error=error)
+        try:
+            return ChargeAnswer(gateway.retrieve_payment_intent(error.intent_id), error)
+        except GatewayError:
+            log.warning("declined intent unread", extra={"fields": {"key": prepared.key}})
+            return ChargeAnswer()
 
 
-def _record(
+def record_answer(
+    session: DbSession, prepared: PreparedCharge, answer: ChargeAnswer
+) -> OffSessionResult:
+    """Record Stripe's answer through the one recording path, as the invoice's payment by
+    the payer (no buyer email: the customer hears from the invoice's receipt and the
+    caller's own emails)."""
+    if not answer.answered:
+        return OffSessionResult(answered=False)
+    payment = None
+    if answer.intent is not None:
+        prepared.checkout.payment_intent_id = answer.intent.id
+        payment = start_payment(
+            session,
+            prepared.invoice.merchant,
+            intent=answer.intent,
+            document_type=prepared.checkout.document_type,
+            document_id=prepared.checkout.document_id,
+            checkout_reference=prepared.checkout.public_id,
+            buyer=prepared.payer,
+            document_number=prepared.invoice.number or "",
+        )
+    intent_id = answer.intent.id if answer.intent is not None else ""
+    if answer.error is None:
+        return OffSessionResult(True, intent_id, None, payment)
+    code = answer.error.decline_code or answer.error.code or "failed"
+    return OffSessionResult(True, intent_id, code, payment)
+
+
+def charge_invoice(
     session: DbSession,
     invoice: Invoice,
-    checkout: CheckoutSession,
-    intent: IntentState,
+    saved: SavedMethod,
+    *,
+    key: str,
+    gateway: PaymentGateway,
     payer: BuyerDetails,
-) -> Payment:
-    checkout.payment_intent_id = intent.id
-    return start_payment(
-        session,
-        invoice.merchant,
-        intent=intent,
-        document_type=checkout.document_type,
-        document_id=checkout.document_id,
-        checkout_reference=checkout.public_id,
-        buyer=payer,
-        document_number=invoice.number or "",
-    )
+    metadata: dict[str, str],
+) -> OffSessionResult:
+    """Charge ``invoice``'s payable amount to ``saved`` under ``key`` and record it (the
+    three steps above, one charge). Commits the invoice's checkout before the call."""
+    prepared = prepare_charge(session, invoice, saved, key=key, payer=payer, metadata=metadata)
+    session.commit()
+    return record_answer(session, prepared, ask_stripe(gateway, prepared))

@@ -1,8 +1,8 @@
 """The billing run: every subscription's due period notified, then charged once.
 
 The periodic task (``tasks.bill_subscriptions``) visits each billable subscription whose next
-charge is near (``LOOKAHEAD``), each in a transaction of its own, and takes its next period
-(``SubscriptionPeriod``, one row per number: unique):
+charge is near (``LOOKAHEAD``), a batch of them at a time (``bill_batch``), and takes its next
+period (``SubscriptionPeriod``, one row per number: unique):
 
 1. **Notice.** Once the period's charge date is within its notice (the debit scheme's advance
    notice for SEPA, Bacs and ACH, and the merchant's reminder, 14 days ahead for yearly plans
@@ -12,20 +12,23 @@ charge is near (``LOOKAHEAD``), each in a transaction of its own, and takes its 
 2. **Charge.** On its date, and never before the notice period has run since the notice went
    out, the period is *claimed*: one guarded UPDATE (notified, or failed with a retry due or
    another method saved since, to processing; its attempt counted). Two runs, or two
-   consumers at once on PostgreSQL, cannot both claim it. The claim is committed before
-   Stripe is called. The period becomes an invoice (numbered, its lines, taxes and fee),
-   paid by an off-session PaymentIntent on the saved method under the key
-   ``subscription:<id>:period:<n>`` (``:attempt:<k>`` for a retry), through the invoice's own
-   checkout, so the one recording path settles it and sends the invoice's receipt with its
-   PDF (``invoices.off_session``).
+   consumers at once on PostgreSQL, cannot both claim it. The period becomes an invoice
+   (numbered, its lines, taxes and fee) with its checkout, committed with the claim (the
+   batch's together) before Stripe is called, and is paid by an off-session PaymentIntent
+   on the saved method under the key ``subscription:<id>:period:<n>`` (``:attempt:<k>`` for
+   a retry), through the invoice's own checkout, so the one recording path settles it and
+   sends the invoice's receipt with its PDF (``invoices.off_session``); the batch's answers
+   are recorded in one transaction.
 3. **Outcome.** The invoice's payment moving (``invoices.paying.listen_to_payments``) moves
    the period: settled (a card at once, a bank debit when the webhook or reconciliation sees
    it clear) makes it paid and the next period current; a decline or a bounced debit follows
    the dunning plan for its method and reason (``dunning.py``).
 
-Each step first locks its subscription row with ``SELECT ... FOR UPDATE SKIP LOCKED`` (on
+Each batch first locks its subscriptions' rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` (on
 PostgreSQL; SQLite has one writer), so a second consumer passes over a subscription the first
 is working on instead of waiting for it; the guarded UPDATEs keep it right without the lock.
+A batch that fails is billed again one subscription at a time, so one subscription's fault
+holds up no other.
 A call to Stripe that got no answer leaves the period processing without an intent; a later
 run repeats it under the same key, so Stripe makes it once.
 """
@@ -44,6 +47,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import Result, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core.clock import aware, utcnow
@@ -54,7 +58,14 @@ from app.data.clock import scheduler_now
 from app.data.sessions import keeping_what_was_read
 from app.extensions import DbSession, db
 from app.invoices.models import Invoice, PaymentTerms
-from app.invoices.off_session import SavedMethod, charge_invoice
+from app.invoices.off_session import (
+    ChargeAnswer,
+    PreparedCharge,
+    SavedMethod,
+    ask_stripe,
+    prepare_charge,
+    record_answer,
+)
 from app.invoices.paying import Movement, listen_to_payments
 from app.invoices.service import LineInput, create_invoice, finalize_invoice
 from app.payments.models import Payment
@@ -184,27 +195,34 @@ def due_subscription_ids(session: DbSession, today: date) -> list[int]:
     )
 
 
+# How many subscriptions a step takes together: their claims and invoices in one transaction,
+# their payments recorded in another. Small enough that the invoice numbers' and receipts'
+# counters, held from a batch's first number to its commit, keep two consumers moving.
+BATCH_SIZE = 20
+
+
 def run_billing(
     session: DbSession,
     *,
     gateway_for: GatewayLookup = connected_gateway,
     threads: int | None = None,
 ) -> BillingRun:
-    """Notify and charge what is due on every subscription, each in a transaction of its own
-    (one that fails is logged and left for the next run). On ``threads`` threads
-    (``KASSA_BILLING_THREADS``), each with its own session: a charge mostly waits (for the
-    database, for Stripe), so several overlap. The subscription's row lock and the period's
-    guarded claim keep each period charged once, as between two consumers."""
+    """Notify and charge what is due on every subscription, a batch at a time
+    (``bill_batch``; one that fails is billed again one subscription at a time, and one that
+    fails alone is logged and left for the next run). On ``threads`` threads
+    (``KASSA_BILLING_THREADS``), each with its own session: with Stripe far away a charge
+    mostly waits, so several overlap. The subscriptions' row locks and the periods' guarded
+    claims keep each period charged once, as between two consumers."""
     run = BillingRun()
     today = scheduler_now(session).date()
     due = due_subscription_ids(session, today)
-    threads = threads or current_app.extensions["kassa_settings"].billing_threads
-    if threads <= 1 or len(due) <= 1:
-        for subscription_id in due:
-            bill_subscription(session, subscription_id, run, gateway_for=gateway_for)
+    batches = iter([due[at : at + BATCH_SIZE] for at in range(0, len(due), BATCH_SIZE)])
+    threads = min(threads or current_app.extensions["kassa_settings"].billing_threads, len(due))
+    if threads <= 1:
+        for batch in batches:
+            bill_batch(session, batch, run, gateway_for=gateway_for)
         return run
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    queue = iter(due)
     taking = threading.Lock()
 
     def bill_on_this_thread() -> None:
@@ -212,15 +230,15 @@ def run_billing(
             try:
                 while True:
                     with taking:
-                        subscription_id = next(queue, None)
-                    if subscription_id is None:
+                        batch = next(batches, None)
+                    if batch is None:
                         return
-                    bill_subscription(db.session, subscription_id, run, gateway_for=gateway_for)
+                    bill_batch(db.session, batch, run, gateway_for=gateway_for)
             finally:
                 db.session.remove()
 
-    with ThreadPoolExecutor(max_workers=min(threads, len(due))) as pool:
-        for done in [pool.submit(bill_on_this_thread) for _ in range(min(threads, len(due)))]:
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for done in [pool.submit(bill_on_this_thread) for _ in range(threads)]:
             done.result()
     return run
 
@@ -232,63 +250,121 @@ def bill_subscription(
     *,
     gateway_for: GatewayLookup = connected_gateway,
 ) -> BillingRun:
-    """One subscription's step now (the run's, or at once after the customer set a new
-    method: what is past due is charged then), committed."""
+    """One subscription's step now (at once after the customer set a new method: what is
+    past due is charged then), committed."""
+    return bill_batch(session, [subscription_id], run, gateway_for=gateway_for)
+
+
+def bill_batch(
+    session: DbSession,
+    subscription_ids: list[int],
+    run: BillingRun | None = None,
+    *,
+    gateway_for: GatewayLookup = connected_gateway,
+) -> BillingRun:
+    """The steps of several subscriptions together, committed: their notices and claims with
+    the claimed periods' invoices and checkouts in one transaction (committed before Stripe
+    is called), Stripe asked for each charge, the answers recorded in a second transaction.
+    A batch that fails is billed again one subscription at a time, so no subscription holds
+    up another."""
     run = run if run is not None else BillingRun()
     try:
-        # The step commits the claim and the invoice's checkout before Stripe is called and
-        # carries on with the rows it holds (the subscription locked and the period claimed
-        # by its own guarded UPDATEs): reading them all again after each commit was a third
-        # of a charge's queries.
+        # The step carries on after its first commit with the rows it holds (the
+        # subscriptions locked, the periods claimed by its own guarded UPDATEs): reading
+        # them again after the commit was a third of a charge's queries.
         with keeping_what_was_read(session):
-            _advance(session, subscription_id, run, gateway_for)
-            session.commit()
+            _bill_together(session, subscription_ids, run, gateway_for)
     except Exception:
         session.rollback()
+        if len(subscription_ids) > 1:
+            for subscription_id in subscription_ids:
+                bill_batch(session, [subscription_id], run, gateway_for=gateway_for)
+            return run
         log.exception(
             "subscription billing step failed",
-            extra={"fields": {"subscription_id": subscription_id}},
+            extra={"fields": {"subscription_id": subscription_ids[0]}},
         )
     return run
 
 
-def _advance(
-    session: DbSession, subscription_id: int, run: BillingRun, gateway_for: GatewayLookup
+@dataclass
+class _Charge:
+    """A claimed period on its way: its charge prepared, then Stripe's answer."""
+
+    subscription: Subscription
+    period: SubscriptionPeriod
+    prepared: PreparedCharge
+    gateway: PaymentGateway
+    answer: ChargeAnswer = field(default_factory=ChargeAnswer)
+
+
+def _bill_together(
+    session: DbSession, subscription_ids: list[int], run: BillingRun, gateway_for: GatewayLookup
 ) -> None:
-    subscription = session.scalar(
-        select(Subscription)
-        .where(Subscription.id == subscription_id)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
-    if subscription is None:
-        return  # another consumer is on it (PostgreSQL): its claim decides, this one moves on
     now = scheduler_now(session)
+    done = BillingRun()
+    claimed = _claim_steps(session, _locked(session, subscription_ids), now, done)
+    gateways: dict[int, PaymentGateway] = {}
+    charges = []
+    for subscription, period in claimed:
+        merchant_id = subscription.merchant_id
+        if merchant_id not in gateways:
+            gateways[merchant_id] = gateway_for(session, merchant_id)
+        prepared = _prepare_charge(session, subscription, period, now.date())
+        charges.append(_Charge(subscription, period, prepared, gateways[merchant_id]))
+    session.commit()  # the claims (their attempt numbers) and checkouts, before Stripe is asked
+    run.notified.extend(done.notified)
+    run.ended.extend(done.ended)
+    for charge in charges:
+        charge.answer = ask_stripe(charge.gateway, charge.prepared)
+    _record_answers(session, charges, now.date(), run)
+
+
+def _locked(session: DbSession, subscription_ids: list[int]) -> list[Subscription]:
+    """The subscriptions no other consumer is on, locked (``SKIP LOCKED``, on PostgreSQL:
+    the other consumer's claims decide those), with their lines, in the order asked."""
+    found = session.scalars(
+        select(Subscription)
+        .where(Subscription.id.in_(subscription_ids))
+        .with_for_update(skip_locked=True, of=Subscription)
+        .options(selectinload(Subscription.lines), selectinload(Subscription.customer))
+        .execution_options(populate_existing=True)
+    ).all()
+    by_id = {subscription.id: subscription for subscription in found}
+    return [by_id[i] for i in subscription_ids if i in by_id]
+
+
+def _claim_steps(
+    session: DbSession, subscriptions: list[Subscription], now: datetime, done: BillingRun
+) -> list[tuple[Subscription, SubscriptionPeriod]]:
+    """Each subscription's step up to its charge: a pause that ends, an end, the next
+    period's notice; the periods claimed for a charge now."""
     today = now.date()
-    if subscription.status is SubscriptionStatus.PAUSED:
-        if subscription.paused_until is not None and subscription.paused_until <= today:
-            resume(session, subscription, today=today, by=BY_KASSA)
-        return
-    if subscription.status not in BILLABLE_STATUSES:
-        return
-    if _ends_now(session, subscription, today):
-        run.ended.append(subscription.id)
-        return
-    period = period_row(session, subscription, subscription.next_period)
-    settings = billing_settings(session, subscription.merchant_id)
-    notice = notice_of(subscription, settings)
-    if period.status is PeriodStatus.SCHEDULED:
-        if today < notice.first_day(period.due_on):
-            return
-        if notify(session, subscription, period, now, notice):
-            run.notified.append(period.id)
-    if not _claim_due(session, subscription, period, notice, now):
-        return
-    session.commit()  # the claim (and its attempt number) is durable before Stripe is called
-    status = charge(
-        session, subscription, period, today, gateway_for(session, subscription.merchant_id)
-    )
-    (run.failed if status is PeriodStatus.FAILED else run.charged).append(period.id)
+    billable = []
+    for subscription in subscriptions:
+        if subscription.status is SubscriptionStatus.PAUSED:
+            if subscription.paused_until is not None and subscription.paused_until <= today:
+                resume(session, subscription, today=today, by=BY_KASSA)
+        elif subscription.status in BILLABLE_STATUSES:
+            if _ends_now(session, subscription, today):
+                done.ended.append(subscription.id)
+            else:
+                billable.append(subscription)
+    periods = period_rows(session, [(s, s.next_period) for s in billable])
+    settings: dict[int, SubscriptionSettings] = {}
+    claimed = []
+    for subscription, period in zip(billable, periods, strict=True):
+        if subscription.merchant_id not in settings:
+            settings[subscription.merchant_id] = billing_settings(session, subscription.merchant_id)
+        notice = notice_of(subscription, settings[subscription.merchant_id])
+        if period.status is PeriodStatus.SCHEDULED:
+            if today < notice.first_day(period.due_on):
+                continue
+            if notify(session, subscription, period, now, notice):
+                done.notified.append(period.id)
+        if _claim_due(session, subscription, period, notice, now):
+            claimed.append((subscription, period))
+    return claimed
 
 
 def _ends_now(session: DbSession, subscription: Subscription, today: date) -> bool:
@@ -310,30 +386,53 @@ def _ends_now(session: DbSession, subscription: Subscription, today: date) -> bo
 
 
 def period_row(session: DbSession, subscription: Subscription, number: int) -> SubscriptionPeriod:
-    """The period's row, made once: read, else inserted unless it exists (two runs at once:
-    the loser's insert does nothing and it reads the winner's). Read first: an insert that
-    meets the row while another transaction updates it (its charge being recorded) waits for
-    that transaction, and with the subscription's lock held that deadlocks (seen with two
+    """The period's row, made once (``period_rows`` of one)."""
+    [period] = period_rows(session, [(subscription, number)])
+    return period
+
+
+def period_rows(
+    session: DbSession, wanted: list[tuple[Subscription, int]]
+) -> list[SubscriptionPeriod]:
+    """The periods' rows (each a subscription and a number), in the order asked, each made
+    once: read, and those missing inserted unless they exist (two runs at once: the loser's
+    insert does nothing and it reads the winner's). Read first: an insert that meets the row
+    while another transaction updates it (its charge being recorded) waits for that
+    transaction, and with the subscription's lock held that deadlocks (seen with two
     consumers on PostgreSQL)."""
+    if not wanted:
+        return []
+    keys = {(subscription.id, number) for subscription, number in wanted}
     query = select(SubscriptionPeriod).where(
-        SubscriptionPeriod.subscription_id == subscription.id,
-        SubscriptionPeriod.number == number,
+        SubscriptionPeriod.subscription_id.in_({key[0] for key in keys}),
+        SubscriptionPeriod.number.in_({key[1] for key in keys}),
     )
-    found = session.scalar(query)
-    if found is not None:
-        return found
-    made = new_period(subscription, number)
-    columns = {column.key: getattr(made, column.key) for column in _PERIOD_VALUES}
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = session.scalar(
-        dialect.insert(SubscriptionPeriod)
-        .values(**columns)
-        .on_conflict_do_nothing(index_elements=["subscription_id", "number"])
-        .returning(SubscriptionPeriod)
-    )
-    if inserted is not None:
-        return inserted
-    return session.scalars(query).one()
+
+    def read() -> dict[tuple[int, int], SubscriptionPeriod]:
+        return {
+            (row.subscription_id, row.number): row
+            for row in session.scalars(query)
+            if (row.subscription_id, row.number) in keys
+        }
+
+    found = read()
+    missing = [(s, number) for s, number in wanted if (s.id, number) not in found]
+    if missing:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        rows = [
+            {column.key: getattr(made, column.key) for column in _PERIOD_VALUES}
+            for made in (new_period(s, number) for s, number in missing)
+        ]
+        inserted = session.scalars(
+            dialect.insert(SubscriptionPeriod)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["subscription_id", "number"])
+            .returning(SubscriptionPeriod)
+        ).all()
+        found.update({(row.subscription_id, row.number): row for row in inserted})
+        if len(found) < len(keys):
+            found = read()
+    return [found[(subscription.id, number)] for subscription, number in wanted]
 
 
 # What ``new_period`` sets: the columns a period is inserted with (the rest take defaults).
@@ -496,37 +595,65 @@ def charge_key(session: DbSession, subscription: Subscription, period: Subscript
     return key if period.attempts <= 1 else f"{key}:attempt:{period.attempts}"
 
 
-def charge(
-    session: DbSession,
-    subscription: Subscription,
-    period: SubscriptionPeriod,
-    today: date,
-    gateway: PaymentGateway,
-) -> PeriodStatus:
-    """Charge a claimed period off-session: its invoice (issued on the first attempt), then
-    the PaymentIntent through the invoice's checkout. The period's status afterwards."""
-    invoice = period_invoice(session, subscription, period, today)
-    result = charge_invoice(
+def _prepare_charge(
+    session: DbSession, subscription: Subscription, period: SubscriptionPeriod, today: date
+) -> PreparedCharge:
+    """A claimed period's charge, ready for Stripe: its invoice (issued on the first
+    attempt) and the invoice's checkout, under the period's key."""
+    return prepare_charge(
         session,
-        invoice,
+        period_invoice(session, subscription, period, today),
         saved_method(subscription),
         key=charge_key(session, subscription, period),
-        gateway=gateway,
         payer=payer(subscription),
         metadata={
             METADATA_SUBSCRIPTION: str(subscription.id),
             METADATA_PERIOD: str(period.number),
         },
     )
+
+
+def _record_answers(
+    session: DbSession, charges: list[_Charge], today: date, run: BillingRun
+) -> None:
+    """Record Stripe's answers in one transaction; if that fails, each in its own (one that
+    fails alone is logged: its period stays processing, and Stripe's answer is asked for
+    again under the same key later)."""
+    failed: list[bool | None]
+    try:
+        failed = [_record(session, charge, today) for charge in charges]
+        session.commit()
+    except Exception:
+        session.rollback()
+        failed = []
+        for charge in charges:
+            try:
+                failed.append(_record(session, charge, today))
+                session.commit()
+            except Exception:
+                session.rollback()
+                failed.append(None)
+                log.exception(
+                    "subscription charge unrecorded",
+                    extra={"fields": {"subscription_id": charge.subscription.id}},
+                )
+    for charge, outcome in zip(charges, failed, strict=True):
+        if outcome is not None:
+            (run.failed if outcome else run.charged).append(charge.period.id)
+
+
+def _record(session: DbSession, charge: _Charge, today: date) -> bool:
+    """Record one answer through the invoice's one recording path (a settled payment pays
+    the period, see ``_invoice_payment_moved``); a decline follows the dunning plan. Whether
+    the charge failed."""
+    result = record_answer(session, charge.prepared, charge.answer)
     if not result.answered:
-        return PeriodStatus.PROCESSING  # repeated later under the same key
-    period.intent_id = result.intent_id
-    session.flush()  # kept before the refresh below reads the period's status back
+        return False  # repeated later under the same key
+    charge.period.intent_id = result.intent_id
+    session.flush()
     if result.failed:
-        fail_period(session, subscription, period, result.failure_code, today)
-        return PeriodStatus.FAILED
-    session.refresh(period)
-    return period.status
+        fail_period(session, charge.subscription, charge.period, result.failure_code, today)
+    return result.failed
 
 
 def period_label(subscription: Subscription, period: SubscriptionPeriod) -> str:
