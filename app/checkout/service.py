@@ -194,6 +194,9 @@ def open_checkout(
     _take_document(checkout, document, discount_code)
     if first_change is not None:
         first_change(checkout, document)
+    if browser_key is None:  # no browser's checkout to meet: nothing unique to race for
+        session.add(checkout)
+        return checkout
     try:
         with session.begin_nested():
             session.add(checkout)
@@ -879,6 +882,7 @@ def prepare_intent(
         checkout_reference=checkout.public_id,
         buyer=_buyer_details(checkout),
         document_number=document.number,
+        checkout=checkout,
     )
     return intent
 

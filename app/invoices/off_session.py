@@ -81,15 +81,21 @@ def invoice_checkout(
             CheckoutSession.browser_key.is_(None),
         )
     )
+
+    def to_charge(checkout: CheckoutSession, _document: object = None) -> None:
+        checkout.status = CheckoutStatus.OPEN
+        checkout.method = method_type
+        checkout.priced = {
+            "currency": invoice.currency,
+            "amounts": {method_type: invoice.payable},
+            "discount_id": None,
+        }
+
     if checkout is None:
-        checkout = open_checkout(session, InvoiceDocument(invoice), locale, None)
-    checkout.status = CheckoutStatus.OPEN
-    checkout.method = method_type
-    checkout.priced = {
-        "currency": invoice.currency,
-        "amounts": {method_type: invoice.payable},
-        "discount_id": None,
-    }
+        document = InvoiceDocument(invoice)
+        checkout = open_checkout(session, document, locale, None, first_change=to_charge)
+    else:
+        to_charge(checkout)
     session.flush()
     return checkout
 
@@ -187,6 +193,7 @@ def record_answer(
             checkout_reference=prepared.checkout.public_id,
             buyer=prepared.payer,
             document_number=prepared.invoice.number or "",
+            checkout=prepared.checkout,
         )
     intent_id = answer.intent.id if answer.intent is not None else ""
     if answer.error is None:

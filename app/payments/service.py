@@ -13,10 +13,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.clock import aware
@@ -40,6 +41,9 @@ from app.processors.gateway import (
     SetupState,
 )
 from app.processors.idempotency import idempotency_key
+
+if TYPE_CHECKING:
+    from app.checkout.models import CheckoutSession
 
 log = logging.getLogger("kassa.payments")
 GatewayLookup = Callable[[DbSession, int], PaymentGateway]
@@ -217,11 +221,14 @@ def start_payment(
     checkout_reference: str,
     buyer: BuyerDetails,
     document_number: str = "",
+    checkout: CheckoutSession | None = None,
 ) -> Payment:
     """The ``pending`` payment for an intent the checkout just created (or updated).
 
     Calling it again for the same intent updates the buyer details and records the intent.
     ``document_number`` is the document's own number, when it has one (an invoice's).
+    ``checkout``, when the caller holds it, is kept as the payment's (the recording's hooks
+    read it there instead of asking the database again).
     """
     payment = payment_for_intent(session, merchant.id, intent.id)
     if payment is None:
@@ -233,6 +240,8 @@ def start_payment(
         session.add(payment)
         session.flush()
         _append(session, payment, "created", {"amount": intent.amount.amount})
+    if checkout is not None and checkout.public_id == payment.checkout_reference:
+        set_committed_value(payment, "checkout", checkout)
     _set_buyer(payment, buyer)
     return _record_payment(session, merchant, intent, payment, connected_gateway)
 

@@ -757,6 +757,7 @@ def period_paid(
         "status": PeriodStatus.PAID,
         "paid_at": utcnow(),
         "payment_id": payment.id,
+        "intent_id": payment.intent_id,
         "retry_on": None,
     }
     moved = session.execute(
