@@ -7,22 +7,12 @@ as it would reach Stripe; the tests use the sandbox's control endpoints the way 
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-
 from stripe_sandbox import create_app, sandbox_of
-
-
-class _QuietHandler(WSGIRequestHandler):
-    # Connections kept open between requests, as Stripe's are (Kassa's client reuses them).
-    protocol_version = "HTTP/1.1"
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        """No access log in test output."""
+from stripe_sandbox.serving import KeepAliveServer, serve_in_thread
 
 
 @dataclass(frozen=True)
@@ -35,7 +25,7 @@ class SandboxAccount:
 @dataclass
 class StripeSandbox:
     url: str
-    server: BaseWSGIServer
+    server: KeepAliveServer
 
     @property
     def api_base(self) -> str:
@@ -116,6 +106,4 @@ def start_stripe_sandbox(port: int, *, allow_private_webhook_urls: bool = True) 
         webhook_retry_delays=(0.1, 0.2, 0.4),
         allow_private_webhook_urls=allow_private_webhook_urls,
     )
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return StripeSandbox(url, server)
+    return StripeSandbox(url, serve_in_thread("127.0.0.1", port, app))
