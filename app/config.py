@@ -154,8 +154,8 @@ class Settings:
     reconcile_after_minutes: int = 10
     # Open checkouts nothing changed for this many days are deleted (checkout.cleanup).
     abandoned_checkout_days: int = 30
-    # Threads the billing run charges subscriptions on (each its own database session).
-    billing_threads: int = 1
+    # Threads a billing batch asks Stripe for its charges on at once (no database on them).
+    billing_threads: int = 4
     page_cache_entries: int = 200
     log_level: str = "INFO"
     log_format: str = "json"
@@ -215,7 +215,7 @@ class Settings:
             ),
             reconcile_after_minutes=int(get("RECONCILE_AFTER_MINUTES", "10") or 10),
             abandoned_checkout_days=int(get("ABANDONED_CHECKOUT_DAYS", "30") or 30),
-            billing_threads=max(int(get("BILLING_THREADS", "1") or 1), 1),
+            billing_threads=max(int(get("BILLING_THREADS", "4") or 4), 1),
             page_cache_entries=int(get("PAGE_CACHE_ENTRIES", "200") or 0),
             log_level=get("LOG_LEVEL", "INFO").upper(),
             log_format=get("LOG_FORMAT", "json"),

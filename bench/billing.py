@@ -11,8 +11,10 @@ recording path, the invoice settled and the next period set. The emails (each in
 receipt with its PDF) are queued for the task consumers, not sent: they are not the run's work.
 
 ``KASSA_BENCH_SCALE`` shrinks it for a quick try (0.01: 100 subscriptions);
-``KASSA_BILLING_THREADS`` (read by each consumer's app, as in production) charges on that many
-threads in each consumer.
+``KASSA_BILLING_THREADS`` (read by each consumer's app, as in production) asks Stripe for a
+batch's charges on that many threads in each consumer; ``KASSA_BENCH_STRIPE_LATENCY_MS`` makes
+the sandbox answer each request that much later, as Stripe's API does from afar (a few hundred
+milliseconds), to show what those threads are for.
 ``KASSA_BENCH_PROFILE=1`` runs one consumer in this process instead and says where a charge's
 time goes: the SQL statements per charge (the most frequent kinds), the CPU time per charge,
 the sandbox's time per request, and cProfile's heaviest functions (``python -m bench billing``).
@@ -42,7 +44,10 @@ SCALE = float(os.environ.get("KASSA_BENCH_SCALE", "1"))
 COUNT = max(int(10_000 * SCALE), 10)
 CONSUMERS = int(os.environ.get("KASSA_BENCH_CONSUMERS", "2"))
 PROFILE = os.environ.get("KASSA_BENCH_PROFILE") == "1"
-THREADS = os.environ.get("KASSA_BILLING_THREADS", "1")
+LATENCY_MS = int(os.environ.get("KASSA_BENCH_STRIPE_LATENCY_MS", "0"))
+# The second run: Stripe's API as far away as it is from a server (a PaymentIntent confirmed
+# off-session takes a few hundred milliseconds), on a tenth of the subscriptions.
+FAR_LATENCY_MS = 300
 STRIPE_CUSTOMERS = 20
 TARGET_SECONDS = 60
 UNUSABLE_PASSWORD = "!"  # noqa: S105  (no password hashes to it: nobody logs in as it)
@@ -110,8 +115,8 @@ def _saved_cards(sandbox: Any, account: Any) -> list[tuple[str, str]]:
     return saved
 
 
-def _seed(app: Any, merchant_id: int, cards: list[tuple[str, str]]) -> None:
-    """COUNT monthly subscriptions of EUR 10.00 whose period 1 starts today."""
+def _seed(app: Any, merchant_id: int, cards: list[tuple[str, str]], count: int) -> None:
+    """``count`` monthly subscriptions of EUR 10.00 whose period 1 starts today."""
     from sqlalchemy import insert
 
     from app.core.pricing import add_months
@@ -142,7 +147,7 @@ def _seed(app: Any, merchant_id: int, cards: list[tuple[str, str]]) -> None:
                 "payment_method_details": {"type": "card", "brand": "visa", "last4": "4242"},
                 "processor_customer_id": cards[n % STRIPE_CUSTOMERS][0],
             }
-            for n in range(COUNT)
+            for n in range(count)
         ]  # fmt: skip
         ids = db.session.scalars(insert(Subscription).returning(Subscription.id), rows).all()
         db.session.execute(
@@ -284,6 +289,15 @@ def _charged_periods(api_base: str, secret_key: str) -> Counter[tuple[str, str]]
 
 
 def billing_figures() -> list[str]:
+    """The run of COUNT due subscriptions with the sandbox next door, then (unless a latency
+    or the profile was asked for) a tenth of them with the sandbox as far away as Stripe."""
+    figures = _billing_run(COUNT, LATENCY_MS)
+    if not (PROFILE or LATENCY_MS):
+        figures += _billing_run(max(COUNT // 10, 10), FAR_LATENCY_MS)
+    return figures
+
+
+def _billing_run(count: int, latency_ms: int) -> list[str]:
     from flask_migrate import upgrade
 
     from app import create_app
@@ -298,29 +312,33 @@ def billing_figures() -> list[str]:
         with app.app_context():
             upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
         merchant_id = _connect(app, account)
-        _seed(app, merchant_id, _saved_cards(sandbox, account))
+        _seed(app, merchant_id, _saved_cards(sandbox, account), count)
+        threads = app.extensions["kassa_settings"].billing_threads
+        sandbox.faults(latency_ms=latency_ms)
         found: list[str] = []
         if PROFILE:
             elapsed, outcomes, found = _profiled(settings, sandbox)
         else:
             elapsed, outcomes = _consumers(settings)
+        sandbox.faults(latency_ms=0)
         periods = _charged_periods(sandbox.api_base, account.secret_key)
         sandbox.stop()
     made = sum(periods.values())
-    twice = sum(1 for count in periods.values() if count > 1)
+    twice = sum(1 for n in periods.values() if n > 1)
     charged = sum(charged for charged, _failed in outcomes)
     failed = sum(failed for _charged, failed in outcomes)
     subscriptions = {subscription for subscription, _period in periods}
-    right = made == COUNT == len(subscriptions) and not twice
+    right = made == count == len(subscriptions) and not twice
+    far = f", answering after {latency_ms} ms" if latency_ms else ""
     return [
         "",
-        f"## Billing run ({COUNT:,} due subscriptions, {1 if PROFILE else CONSUMERS} "
-        f"consumers of {THREADS} threads, PostgreSQL, the sandbox over HTTP)",
+        f"## Billing run ({count:,} due subscriptions, {1 if PROFILE else CONSUMERS} "
+        f"consumers asking Stripe on {threads} threads, PostgreSQL, the sandbox over HTTP{far})",
         "",
-        f"Time {elapsed:.1f} s (target under {TARGET_SECONDS} s for 10,000); charges made "
-        f"{made:,} ({'as it must be' if right else 'WRONG'}: one per subscription, none "
-        f"twice; {twice} periods charged twice; the consumers counted {charged:,} "
-        f"charged, {failed} failed); {made / elapsed:.0f} charges per second; load "
+        f"Time {elapsed:.1f} s{f' (target under {TARGET_SECONDS} s for 10,000)' if not far else ''}"
+        f"; charges made {made:,} ({'as it must be' if right else 'WRONG'}: one per "
+        f"subscription, none twice; {twice} periods charged twice; the consumers counted "
+        f"{charged:,} charged, {failed} failed); {made / elapsed:.0f} charges per second; load "
         f"average {', '.join(f'{figure:.1f}' for figure in os.getloadavg())} after the run.",
         *found,
     ]

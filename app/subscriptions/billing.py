@@ -36,8 +36,8 @@ run repeats it under the same key, so Stripe makes it once.
 from __future__ import annotations
 
 import logging
-import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -56,7 +56,7 @@ from app.core.money import minimum_charge
 from app.core.notice import add_notice, chosen_notice_days, notice_from
 from app.data.clock import scheduler_now
 from app.data.sessions import keeping_what_was_read
-from app.extensions import DbSession, db
+from app.extensions import DbSession
 from app.invoices.models import Invoice, PaymentTerms
 from app.invoices.off_session import (
     ChargeAnswer,
@@ -209,37 +209,17 @@ def run_billing(
 ) -> BillingRun:
     """Notify and charge what is due on every subscription, a batch at a time
     (``bill_batch``; one that fails is billed again one subscription at a time, and one that
-    fails alone is logged and left for the next run). On ``threads`` threads
-    (``KASSA_BILLING_THREADS``), each with its own session: with Stripe far away a charge
-    mostly waits, so several overlap. The subscriptions' row locks and the periods' guarded
-    claims keep each period charged once, as between two consumers."""
+    fails alone is logged and left for the next run). A batch asks Stripe for its charges on
+    ``threads`` threads at once (``KASSA_BILLING_THREADS``): with Stripe a few hundred
+    milliseconds away a charge is mostly waiting, and the threads touch no database."""
     run = BillingRun()
     today = scheduler_now(session).date()
     due = due_subscription_ids(session, today)
-    batches = iter([due[at : at + BATCH_SIZE] for at in range(0, len(due), BATCH_SIZE)])
-    threads = min(threads or current_app.extensions["kassa_settings"].billing_threads, len(due))
-    if threads <= 1:
-        for batch in batches:
-            bill_batch(session, batch, run, gateway_for=gateway_for)
-        return run
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    taking = threading.Lock()
-
-    def bill_on_this_thread() -> None:
-        with app.app_context():
-            try:
-                while True:
-                    with taking:
-                        batch = next(batches, None)
-                    if batch is None:
-                        return
-                    bill_batch(db.session, batch, run, gateway_for=gateway_for)
-            finally:
-                db.session.remove()
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        for done in [pool.submit(bill_on_this_thread) for _ in range(threads)]:
-            done.result()
+    threads = threads or current_app.extensions["kassa_settings"].billing_threads
+    with ThreadPoolExecutor(max_workers=threads) if threads > 1 else nullcontext() as pool:
+        for at in range(0, len(due), BATCH_SIZE):
+            batch = due[at : at + BATCH_SIZE]
+            bill_batch(session, batch, run, gateway_for=gateway_for, pool=pool)
     return run
 
 
@@ -261,10 +241,12 @@ def bill_batch(
     run: BillingRun | None = None,
     *,
     gateway_for: GatewayLookup = connected_gateway,
+    pool: Executor | None = None,
 ) -> BillingRun:
     """The steps of several subscriptions together, committed: their notices and claims with
     the claimed periods' invoices and checkouts in one transaction (committed before Stripe
-    is called), Stripe asked for each charge, the answers recorded in a second transaction.
+    is called), Stripe asked for each charge (on ``pool``'s threads when given), the answers
+    recorded in a second transaction.
     A batch that fails is billed again one subscription at a time, so no subscription holds
     up another."""
     run = run if run is not None else BillingRun()
@@ -273,12 +255,12 @@ def bill_batch(
         # subscriptions locked, the periods claimed by its own guarded UPDATEs): reading
         # them again after the commit was a third of a charge's queries.
         with keeping_what_was_read(session):
-            _bill_together(session, subscription_ids, run, gateway_for)
+            _bill_together(session, subscription_ids, run, gateway_for, pool)
     except Exception:
         session.rollback()
         if len(subscription_ids) > 1:
             for subscription_id in subscription_ids:
-                bill_batch(session, [subscription_id], run, gateway_for=gateway_for)
+                bill_batch(session, [subscription_id], run, gateway_for=gateway_for, pool=pool)
             return run
         log.exception(
             "subscription billing step failed",
@@ -299,7 +281,11 @@ class _Charge:
 
 
 def _bill_together(
-    session: DbSession, subscription_ids: list[int], run: BillingRun, gateway_for: GatewayLookup
+    session: DbSession,
+    subscription_ids: list[int],
+    run: BillingRun,
+    gateway_for: GatewayLookup,
+    pool: Executor | None,
 ) -> None:
     now = scheduler_now(session)
     done = BillingRun()
@@ -315,9 +301,14 @@ def _bill_together(
     session.commit()  # the claims (their attempt numbers) and checkouts, before Stripe is asked
     run.notified.extend(done.notified)
     run.ended.extend(done.ended)
-    for charge in charges:
-        charge.answer = ask_stripe(charge.gateway, charge.prepared)
+    asking = pool.map if pool is not None else map
+    for charge, answer in zip(charges, asking(_ask, charges), strict=True):
+        charge.answer = answer
     _record_answers(session, charges, now.date(), run)
+
+
+def _ask(charge: _Charge) -> ChargeAnswer:
+    return ask_stripe(charge.gateway, charge.prepared)
 
 
 def _locked(session: DbSession, subscription_ids: list[int]) -> list[Subscription]:

@@ -713,9 +713,9 @@ def test_a_subscribers_export_holds_the_subscription_and_erasure_leaves_no_email
 def test_two_consumers_each_on_three_threads_charge_every_period_once(
     client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
 ) -> None:
-    """``KASSA_BILLING_THREADS``: two consumers at once, each charging on three threads
-    (six sessions), over three due subscriptions: each period is charged once, by one of
-    them, under its own key, with its own invoice number."""
+    """``KASSA_BILLING_THREADS``: two consumers at once, each asking Stripe on three
+    threads, over three due subscriptions: each period is charged once, by one of them,
+    under its own key, with its own invoice number."""
     slug = add_link(client, app, add_product(client))
     for _ in range(3):
         _buyer, _page, body = subscribe(app, stripe_sandbox, merchant, slug)
