@@ -75,6 +75,7 @@ from app.processors.gateway import PaymentGateway
 from app.processors.idempotency import idempotency_key
 from app.subscriptions import delivery
 from app.subscriptions.dunning import Plan, plan_after_failure
+from app.subscriptions.labels import UNPAID
 from app.subscriptions.models import (
     BILLABLE_STATUSES,
     AfterLastTry,
@@ -860,7 +861,7 @@ def _after_last_try(
     session: DbSession, subscription: Subscription, settings: SubscriptionSettings
 ) -> None:
     if AfterLastTry(settings.after_last_try) is AfterLastTry.CANCEL:
-        if end(session, subscription, SubscriptionStatus.CANCELED, by=BY_KASSA, reason="unpaid"):
+        if end(session, subscription, SubscriptionStatus.CANCELED, by=BY_KASSA, reason=UNPAID):
             delivery.send_canceled(session, subscription)
         return
     # Left past due: the period stays unpaid, and the next one is billed on its day.

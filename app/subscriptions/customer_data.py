@@ -1,6 +1,10 @@
 """What subscriptions keep of a customer beyond the customer row: the billing address given at
 checkout, a reason they gave for canceling, and the addresses emails went to. Registered with
-the customers' export and erasure (customers import no subscriptions code)."""
+the customers' export and erasure (customers import no subscriptions code).
+
+Erasure also ends the customer's running subscriptions: an invoice is never issued to an
+erased customer (``invoices.service`` refuses it), so a subscription left running would fail
+at every billing run; a merchant who erases a customer's data has stopped billing them."""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ from sqlalchemy import select
 from app.customers.models import Customer
 from app.customers.privacy import register_personal_data
 from app.extensions import DbSession
-from app.subscriptions.models import Subscription, SubscriptionDelivery
-from app.subscriptions.service import subscriptions_of_customer
+from app.subscriptions.labels import CUSTOMER_ERASED
+from app.subscriptions.models import Subscription, SubscriptionDelivery, SubscriptionStatus
+from app.subscriptions.service import BY_MERCHANT, end, subscriptions_of_customer
 
 
 def _deliveries(
@@ -55,10 +60,14 @@ def export_subscriptions(session: DbSession, customer: Customer) -> list[dict[st
 
 
 def erase_subscriptions(session: DbSession, customer: Customer, placeholder: str) -> None:
-    """The billing address, a cancellation's reason and the email addresses go; the periods,
-    amounts and statuses stay (they are the merchant's accounts)."""
+    """The running subscriptions are canceled today (nothing more is charged); the billing
+    address, a cancellation's reason and the email addresses go; the periods, amounts and
+    statuses stay (they are the merchant's accounts)."""
     subscriptions = subscriptions_of_customer(session, customer)
     for subscription in subscriptions:
+        if not subscription.is_ended:
+            end(session, subscription, SubscriptionStatus.CANCELED, by=BY_MERCHANT,
+                reason=CUSTOMER_ERASED)  # fmt: skip
         subscription.billing_address = {}
         if subscription.cancel_reason and subscription.canceled_by == "customer":
             subscription.cancel_reason = placeholder

@@ -59,6 +59,21 @@ EVENT_LABELS: dict[str, LazyString] = {
 }
 
 
+# Why Kassa itself canceled a subscription (a merchant's or customer's reason is their own text).
+UNPAID = "unpaid"
+CUSTOMER_ERASED = "customer_erased"
+CANCEL_REASON_LABELS: dict[str, LazyString] = {
+    UNPAID: _l("unpaid after the last try"),
+    CUSTOMER_ERASED: _l("the customer's personal data was erased"),
+}
+
+
+def cancel_reason_label(reason: str) -> str:
+    """A cancellation's reason as the merchant reads it: Kassa's own in words, else as given."""
+    label = CANCEL_REASON_LABELS.get(reason)
+    return str(label) if label is not None else reason
+
+
 def event_label(kind: str) -> str:
     """An event's label; the kind itself for one this version does not know."""
     label = EVENT_LABELS.get(kind)

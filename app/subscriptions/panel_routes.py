@@ -24,7 +24,13 @@ from app.merchants.scoping import get_owned_or_404
 from app.portal import service as portal
 from app.reports.exports import csv_chunks, export_format
 from app.subscriptions import blueprint, changes, listing, management, service
-from app.subscriptions.labels import PERIOD_LABELS, STATUS_LABELS, event_label, event_summary
+from app.subscriptions.labels import (
+    PERIOD_LABELS,
+    STATUS_LABELS,
+    cancel_reason_label,
+    event_label,
+    event_summary,
+)
 from app.subscriptions.models import ChangeChargeStatus, Subscription
 from app.subscriptions.panel_forms import (
     ActionForm,
@@ -84,6 +90,7 @@ def _page(subscription: Subscription, **forms: Any) -> dict[str, Any]:
         "period_labels": PERIOD_LABELS,
         "event_label": event_label,
         "event_summary": event_summary,
+        "cancel_reason_label": cancel_reason_label,
         "pause_form": forms.get("pause_form") or PauseForm(formdata=None),
         "resume_form": forms.get("resume_form") or ActionForm(formdata=None),
         "cancel_form": forms.get("cancel_form") or CancelForm(formdata=None),

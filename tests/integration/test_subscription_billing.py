@@ -710,6 +710,27 @@ def test_a_subscribers_export_holds_the_subscription_and_erasure_leaves_no_email
     assert the_subscription(app).period_amount == 2000  # the accounts stay
 
 
+def test_erasing_a_subscribers_data_cancels_the_subscription_and_charges_nothing_more(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    """An erased customer is never invoiced again, so their running subscription ends with
+    the erasure (left running, it failed at every billing run); the merchant reads why."""
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    page = f"/panel/customers/{subscription.customer_id}"
+    warned = client.get(f"{page}/erase").get_data(as_text=True)
+    assert "still running are canceled today" in warned
+    erased = post_form(client, f"{page}/erase", f"{page}/erase", {"confirm": "y"})
+    assert erased.status_code == 302
+    ended = the_subscription(app)
+    assert ended.status is SubscriptionStatus.CANCELED and ended.next_charge_on is None
+    to_day(app, subscription.period_start(1))
+    run = run_billing_task(app)
+    assert run.charged == run.failed == [] and subscription_charges(stripe_sandbox, merchant) == []
+    assert [p.number for p in periods_of(app, subscription.id)] == [0]
+    detail = client.get(f"/panel/subscriptions/{subscription.id}").get_data(as_text=True)
+    assert "the customer&#39;s personal data was erased" in detail
+
+
 def test_two_consumers_each_on_three_threads_charge_every_period_once(
     client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
 ) -> None:
