@@ -120,6 +120,10 @@ class InvoiceInput:
     minimum_part: int | None = None
     discount_percent: Decimal | None = None
     discount_amount: int | None = None
+    # The currency an earlier sale agreed with the customer (a subscription's period or change,
+    # a quote's part or conversion): kept when the merchant no longer sells in it, which only
+    # governs new sales.
+    currency_agreed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -311,7 +315,7 @@ def create_invoice(
     """A draft for ``customer`` with its totals computed (no number: that comes at
     finalization). ``fields`` are ``InvoiceInput``'s: locale (default the customer's), terms
     (default the merchant's), due_date, memo, footer, payment_methods, allow_partial,
-    minimum_part, discount_percent, discount_amount."""
+    minimum_part, discount_percent, discount_amount, currency_agreed."""
     invoice = Invoice(merchant_id=merchant.id, merchant=merchant, status=InvoiceStatus.DRAFT)
     _apply(session, merchant, invoice, InvoiceInput(customer, currency, lines, **fields))
     session.add(invoice)
@@ -422,8 +426,8 @@ def _apply(session: DbSession, merchant: Merchant, invoice: Invoice, given: Invo
         raise ServiceError(_l("Choose one of your customers."), "customer")
     if customer.erased_at is not None:
         raise ServiceError(_l("This customer's data was erased: bill another."), "customer")
-    if not is_currency(given.currency) or given.currency not in account_currencies(
-        session, merchant
+    if not is_currency(given.currency) or (
+        not given.currency_agreed and given.currency not in account_currencies(session, merchant)
     ):
         raise ServiceError(_l("Choose one of your account's currencies."), "currency")
     locale = _checked_locale(given.locale, customer)

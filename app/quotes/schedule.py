@@ -388,6 +388,7 @@ def part_invoice(session: DbSession, quote: Quote, part: QuotePaymentPart, today
         locale=quote.locale,
         terms=PaymentTerms.NET_14,
         payment_methods=[quote.saved_method_type],
+        currency_agreed=True,
     )
     finalize_invoice(session, invoice, today, current_app.extensions["kassa_settings"].secret_key)
     shares = part_taxes(

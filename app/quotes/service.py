@@ -1163,6 +1163,7 @@ def convert_to_invoice(
         payment_methods=quote.payment_methods,
         discount_percent=quote.discount_percent,
         discount_amount=quote.discount_amount,
+        currency_agreed=True,
     )
     finalize_invoice(session, invoice, today, secret_key, user_id=user_id)
     claimed = session.execute(

@@ -704,6 +704,7 @@ def period_invoice(
         memo=memo,
         payment_methods=[subscription.payment_method_type],
         discount_amount=-carried if carried < 0 else None,
+        currency_agreed=True,
     )
     finalize_invoice(session, invoice, today, current_app.extensions["kassa_settings"].secret_key)
     period.invoice_id = invoice.id

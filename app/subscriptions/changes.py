@@ -449,6 +449,7 @@ def _change_charge(
         terms=PaymentTerms.DUE_ON_RECEIPT,
         memo=description,
         payment_methods=[subscription.payment_method_type],
+        currency_agreed=True,
     )
     finalize_invoice(session, invoice, today, current_app.extensions["kassa_settings"].secret_key)
     charge = SubscriptionChange(

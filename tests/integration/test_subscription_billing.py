@@ -20,13 +20,16 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.catalog.models import Price
 from app.data.clock import scheduler_now
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceStatus
 from app.invoices.off_session import invoice_checkout
 from app.links.models import PaymentLink, PaymentLinkLine
+from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentStatus
 from app.payments.service import (
     METADATA_CHECKOUT,
@@ -36,6 +39,7 @@ from app.payments.service import (
 )
 from app.processors.access import connected_gateway
 from app.processors.gateway import OffSessionCharge, PaymentGateway
+from app.settings.service import account_currencies
 from app.subscriptions import billing, service
 from app.subscriptions.billing import run_billing
 from app.subscriptions.models import (
@@ -56,6 +60,7 @@ from tests.support.mailbox import Mailbox
 from tests.support.payments import MANDATE_DATA, merchant_id
 from tests.support.quotes import save_method_as_browser, setup_secret_of
 from tests.support.schedules import advance_clock, stripe_of
+from tests.support.settings import add_currency
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 from tests.support.subscriptions import (
     BUYER,
@@ -708,6 +713,62 @@ def test_a_subscribers_export_holds_the_subscription_and_erasure_leaves_no_email
         recipients = db.session.scalars(db.select(SubscriptionDelivery.recipient)).all()
         assert recipients == [""]
     assert the_subscription(app).period_amount == 2000  # the accounts stay
+
+
+def test_a_currency_the_merchant_stops_selling_in_still_bills_the_subscriptions_sold_in_it(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    """A buyer subscribed in USD; the merchant then prices the product in EUR only and removes
+    USD from the account's currencies (new sales). The subscription was agreed in USD: its
+    next period is still invoiced and charged in USD."""
+    assert add_currency(client, "USD").status_code == 302
+    product = add_product(client, currency="USD", amount="15.00")
+    slug = add_link(client, app, product, currency="USD")
+    _buyer, _page, body = subscribe(app, stripe_sandbox, merchant, slug)
+    assert "Thank you, your payment went through" in body, body
+    subscription = the_subscription(app)
+    assert subscription.currency == "USD"
+    page = f"/panel/products/{product}"
+    priced = post_form(client, page, f"{page}/prices", {"currency": "EUR", "amount": "14.00"})
+    assert priced.status_code in (200, 302), priced.get_data(as_text=True)
+    with app.app_context():
+        [usd] = db.session.scalars(
+            select(Price).where(Price.product_id == product, Price.currency == "USD")
+        ).all()
+        usd_id = usd.id
+    removed = post_form(client, page, f"{page}/prices/{usd_id}/remove", {})
+    assert removed.status_code in (200, 302), removed.get_data(as_text=True)
+    currencies = "/panel/settings/currencies"
+    post_form(client, currencies, f"{currencies}/remove", {"currency": "USD"})
+    with app.app_context():
+        merchant_row = db.session.get_one(Merchant, merchant_id(app))
+        assert account_currencies(db.session, merchant_row) == ["EUR"]
+
+    to_day(app, subscription.period_start(1))
+    run = run_billing_task(app)
+    second = periods_of(app, subscription.id)[1]
+    assert run.charged == [second.id] and second.status is PeriodStatus.PAID
+    invoice = invoice_of(app, second.invoice_id)
+    assert invoice.currency == "USD" and invoice.total == 1500
+
+
+def test_a_method_the_merchant_stops_accepting_still_bills_the_subscriptions_saved_with_it(
+    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
+) -> None:
+    """Checkout settings govern new sales: a card saved for a subscription is still charged
+    after the merchant takes only SEPA debits at checkout."""
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    page = "/panel/settings/checkout"
+    sepa_only = {"payment_methods": ["sepa_debit"], "billing_address": "off",
+                 "shipping_address": "off", "phone": "off"}  # fmt: skip
+    taken = post_form(client, page, page, sepa_only)
+    assert taken.status_code == 302, taken.get_data(as_text=True)
+    to_day(app, subscription.period_start(1))
+    run = run_billing_task(app)
+    second = periods_of(app, subscription.id)[1]
+    assert run.charged == [second.id] and second.status is PeriodStatus.PAID
+    [payment] = payments_of_invoice(app, second.invoice_id)
+    assert payment.status is PaymentStatus.SUCCEEDED and payment.rejection is None
 
 
 def test_erasing_a_subscribers_data_cancels_the_subscription_and_charges_nothing_more(
