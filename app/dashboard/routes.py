@@ -14,6 +14,7 @@ from app.merchants.scoping import scoped_select
 from app.payments.health import events_silent
 from app.processors.connection import current_connection
 from app.settings.labels import SETTING_REFUSALS
+from app.subscriptions.listing import attention
 from app.web.rendering import render
 
 
@@ -31,4 +32,5 @@ def dashboard() -> Response:
         refused=refused_settings(db.session, merchant),
         refusal_messages=SETTING_REFUSALS,
         silent=events_silent(db.session, merchant.id, utcnow()),
+        subscriptions=attention(db.session, merchant.id),
     )

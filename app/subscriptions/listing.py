@@ -49,6 +49,31 @@ class SubscriptionFilters:
         return {name: str(value) for name, value in values.items() if value}
 
 
+@dataclass(frozen=True)
+class Attention:
+    """What the dashboard tells the merchant of their subscriptions: how many are active, how
+    many past due, and how many of those wait for the customer's new payment method."""
+
+    active: int
+    past_due: int
+    new_method_needed: int
+
+
+def attention(session: DbSession, merchant_id: int) -> Attention:
+    """The merchant's subscription counts for the dashboard, in one query."""
+    status = Subscription.status
+    active, past_due, new_method = session.execute(
+        select(
+            func.count().filter(status == SubscriptionStatus.ACTIVE),
+            func.count().filter(status == SubscriptionStatus.PAST_DUE),
+            func.count().filter(
+                (status == SubscriptionStatus.PAST_DUE) & Subscription.needs_new_method
+            ),
+        ).where(Subscription.merchant_id == merchant_id)
+    ).one()
+    return Attention(int(active), int(past_due), int(new_method))
+
+
 def filtered_subscriptions(merchant_id: int, filters: SubscriptionFilters) -> Select[Any]:
     """The merchant's subscriptions that match ``filters``, newest first (ties by id)."""
     query = (

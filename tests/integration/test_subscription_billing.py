@@ -240,6 +240,9 @@ def test_a_hard_decline_asks_for_a_new_method_at_once_and_is_not_retried(
     assert past_due.status is SubscriptionStatus.PAST_DUE and past_due.needs_new_method
     [failure] = [e.detail for e in events_of(app, subscription.id) if e.kind == "payment_failed"]
     assert failure["reason"] == "hard_decline" and failure["code"] == "stolen_card"
+    dashboard = client.get("/panel/").get_data(as_text=True)  # the merchant sees it there
+    assert "1 past-due customer was asked for a new payment method." in dashboard
+    assert "/panel/subscriptions/?status=past_due" in dashboard
 
     for _day in range(8):  # never retried on that card
         advance_clock(app, 1)
