@@ -29,9 +29,11 @@ from app.subscriptions.models import PeriodStatus, Subscription
 from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_subscription_billing import to_day
 from tests.support.invoice_buyers import invoicing_merchant
+from tests.support.mailbox import Mailbox
 from tests.support.schedules import advance_clock
 from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
 from tests.support.subscriptions import (
+    BUYER,
     add_link,
     add_product,
     invoice_of,
@@ -137,6 +139,7 @@ def test_answers_that_fail_to_be_recorded_together_are_recorded_one_by_one(
     merchant: SandboxAccount,
     stripe_sandbox: StripeSandbox,
     monkeypatch: pytest.MonkeyPatch,
+    mailbox: Mailbox,
 ) -> None:
     monkeypatch.setattr(billing, "BATCH_SIZE", 3)
     coffee, tea, cake = subscribers(
@@ -150,6 +153,10 @@ def test_answers_that_fail_to_be_recorded_together_are_recorded_one_by_one(
     assert due[tea.id].status is PeriodStatus.PROCESSING and due[tea.id].intent_id == ""
     assert payments_of_invoice(app, due[tea.id].invoice_id) == []
     assert len(subscription_charges(stripe_sandbox, merchant)) == 3  # Stripe charged tea
+    for recorded in (due[coffee.id], due[cake.id]):  # one receipt each, none from the rollback
+        number = invoice_of(app, recorded.invoice_id).number or ""
+        mailbox.wait_for(BUYER, subject=number)
+        assert len([m for m in mailbox.messages(BUYER) if number in m.subject]) == 1
 
     assert run_billing_task(app).charged == []  # too soon: it may still be on its way
     advance_clock(app, 1)
