@@ -8,7 +8,8 @@ injected below Kassa (a trigger that makes the database refuse one row):
   claim: it is not stuck processing; not its invoice number) and the next run bills it;
 - answers that fail to be recorded together are recorded one by one: the one that fails alone
   stays processing, and a later run asks Stripe again under its key (one charge);
-- two consumers at once over several batches charge every period once.
+- two consumers at once, each asking Stripe on three threads, over several batches charge
+  every period once.
 """
 
 from __future__ import annotations
@@ -169,13 +170,16 @@ def test_answers_that_fail_to_be_recorded_together_are_recorded_one_by_one(
     assert payment.status is PaymentStatus.SUCCEEDED and payment.intent_id == period.intent_id
 
 
-def test_two_consumers_over_several_batches_charge_every_period_once(
+def test_two_consumers_on_three_threads_over_several_batches_charge_every_period_once(
     client: FlaskClient,
     app: Flask,
     merchant: SandboxAccount,
     stripe_sandbox: StripeSandbox,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Two consumers at once, each asking Stripe on three threads (``KASSA_BILLING_THREADS``),
+    over three batches: each period is charged once, by one of them, under its own key, with
+    its own invoice number."""
     monkeypatch.setattr(billing, "BATCH_SIZE", 2)  # five subscriptions: three batches each
     subscribed = subscribers(
         client, app, stripe_sandbox, merchant, ["20.00", "21.00", "22.00", "23.00", "24.00"]
@@ -184,7 +188,7 @@ def test_two_consumers_over_several_batches_charge_every_period_once(
     def consumer(_n: int) -> list[int]:
         with app.app_context():
             try:
-                return run_billing(db.session).charged
+                return run_billing(db.session, threads=3).charged
             finally:
                 db.session.remove()
 

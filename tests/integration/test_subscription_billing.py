@@ -795,39 +795,6 @@ def test_erasing_a_subscribers_data_cancels_the_subscription_and_charges_nothing
     assert "the customer&#39;s personal data was erased" in detail
 
 
-def test_two_consumers_each_on_three_threads_charge_every_period_once(
-    client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
-) -> None:
-    """``KASSA_BILLING_THREADS``: two consumers at once, each asking Stripe on three
-    threads, over three due subscriptions: each period is charged once, by one of them,
-    under its own key, with its own invoice number."""
-    slug = add_link(client, app, add_product(client))
-    for _ in range(3):
-        _buyer, _page, body = subscribe(app, stripe_sandbox, merchant, slug)
-        assert "Thank you, your payment went through" in body, body
-    subscribed = subscriptions_of(app)
-    to_day(app, subscribed[0].period_start(1))
-
-    def consumer(_n: int) -> list[int]:
-        with app.app_context():
-            try:
-                return run_billing(db.session, threads=3).charged
-            finally:
-                db.session.remove()
-
-    first, second = in_threads(2, consumer)
-    assert isinstance(first, list) and isinstance(second, list), (first, second)
-    due = [periods_of(app, s.id)[1] for s in subscribed]
-    assert sorted(first + second) == sorted(period.id for period in due)
-    assert all(p.status is PeriodStatus.PAID and p.attempts == 1 for p in due)
-    keys = subscription_charges(stripe_sandbox, merchant)
-    assert len(keys) == len(set(keys)) == 3
-    numbers = {invoice_of(app, period.invoice_id).number for period in due}
-    assert len(numbers) == 3
-    assert all(len(payments_of_invoice(app, period.invoice_id)) == 1 for period in due)
-    assert run_billing_task(app).charged == []
-
-
 def test_a_run_that_crashed_between_its_claim_and_stripe_charges_once_on_the_rerun(
     client: FlaskClient, app: Flask, merchant: SandboxAccount, stripe_sandbox: StripeSandbox
 ) -> None:
