@@ -21,6 +21,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -354,3 +355,19 @@ class SubscriptionEvent(MerchantOwned, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     subscription: Mapped[Subscription] = relationship(back_populates="events")
+
+    # The owners' daily digest reads one day's failed charges of every merchant.
+    __table_args__ = (Index("ix_subscription_events_kind_created_at", "kind", "created_at"),)
+
+
+class OwnersDigest(MerchantOwned, db.Model):  # type: ignore[name-defined]
+    """The owners' email of one day's failed renewals, inserted before it is sent: unique
+    per merchant and day, so it goes at most once however often the task runs."""
+
+    __tablename__ = "subscription_owner_digests"
+    __table_args__ = (UniqueConstraint("merchant_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    failures: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

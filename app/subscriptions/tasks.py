@@ -1,5 +1,6 @@
 """The subscriptions' periodic work: paid quotes' recurring lines started as subscriptions,
-then every due period notified and charged (``billing``)."""
+then every due period notified and charged (``billing``); each morning the owners' email of
+the charges that failed the day before (``owner_digest``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import logging
 from huey import crontab
 from sqlalchemy.orm import Session
 
+from app.core.clock import utcnow
 from app.extensions import db, huey
 from app.subscriptions.billing import BillingRun, bill_subscription, run_billing
 from app.subscriptions.changes import charge_unanswered_changes
+from app.subscriptions.owner_digest import send_digests
 from app.subscriptions.starting import start_quote_subscriptions
 
 log = logging.getLogger("kassa.subscriptions")
@@ -37,6 +40,13 @@ def bill_subscriptions() -> BillingRun:
         },
     )
     return run
+
+
+@huey.periodic_task(crontab(hour="6", minute="17"))
+def tell_owners_of_failed_renewals() -> int:
+    """Every morning (UTC): each merchant's owners get the charges that failed yesterday, in
+    one email (``owner_digest``). How many merchants were emailed."""
+    return send_digests(db.session, utcnow())
 
 
 @huey.task()

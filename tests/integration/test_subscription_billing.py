@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Price
+from app.core.clock import aware
 from app.data.clock import scheduler_now
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceStatus
@@ -49,6 +50,7 @@ from app.subscriptions.models import (
     SubscriptionPeriod,
     SubscriptionStatus,
 )
+from app.subscriptions.owner_digest import send_digests
 from tests.integration.test_invoice_core import in_threads
 from tests.integration.test_invoice_pdfs import pdf_text
 from tests.integration.test_payments import record
@@ -93,6 +95,9 @@ def monthly_subscriber(
     _buyer, _page, body = subscribe(app, stripe_sandbox, merchant, slug)
     assert "Thank you, your payment went through" in body, body
     return the_subscription(app)
+
+
+OWNER = "owner@example.com"
 
 
 def to_day(app: Flask, day: date) -> None:
@@ -249,6 +254,35 @@ def test_a_hard_decline_asks_for_a_new_method_at_once_and_is_not_retried(
         run = run_billing_task(app)
         assert run.charged == [] and run.failed == []
     assert len(subscription_charges(stripe_sandbox, merchant)) == 1
+
+
+def test_the_owners_get_one_email_a_day_of_the_charges_that_failed_the_day_before(
+    client: FlaskClient,
+    app: Flask,
+    merchant: SandboxAccount,
+    stripe_sandbox: StripeSandbox,
+    mailbox: Mailbox,
+) -> None:
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    method_outcome(
+        stripe_sandbox, subscription.payment_method_id,
+        code="card_declined", decline_code="insufficient_funds",
+    )  # fmt: skip
+    to_day(app, subscription.period_start(1))
+    assert len(run_billing_task(app).failed) == 1
+    mailbox.clear()
+    [failed] = [e for e in events_of(app, subscription.id) if e.kind == "payment_failed"]
+    failed_at = aware(failed.created_at)
+    tomorrow = failed_at + timedelta(days=1)
+    with app.app_context():
+        assert send_digests(db.session, failed_at) == 0  # the day it failed is not over
+        assert send_digests(db.session, tomorrow) == 1
+        assert send_digests(db.session, tomorrow) == 0  # once a day, however often it runs
+        assert send_digests(db.session, tomorrow + timedelta(days=1)) == 0  # nothing failed
+    digest = mailbox.wait_for(OWNER, subject="1 subscription charge failed on")
+    assert "Grace Hopper, €20.00: will be tried again on" in digest.text, digest.text
+    assert "/panel/subscriptions/?status=past_due" in digest.text
+    assert len(mailbox.messages(OWNER)) == 1
 
 
 def test_a_yearly_sepa_subscription_is_noticed_14_days_ahead_and_its_debit_settles(
