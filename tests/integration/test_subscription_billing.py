@@ -100,6 +100,21 @@ def monthly_subscriber(
 OWNER = "owner@example.com"
 
 
+def declining_subscriber(
+    client: FlaskClient, app: Flask, stripe_sandbox: StripeSandbox, merchant: SandboxAccount,
+    decline_code: str,
+) -> Subscription:  # fmt: skip
+    """A monthly subscriber whose card declines from now on (``decline_code``), on the day
+    their period 1 is due."""
+    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
+    method_outcome(
+        stripe_sandbox, subscription.payment_method_id,
+        code="card_declined", decline_code=decline_code,
+    )  # fmt: skip
+    to_day(app, subscription.period_start(1))
+    return subscription
+
+
 def to_day(app: Flask, day: date) -> None:
     """Move the scheduler's clock to ``day`` (from the real today)."""
     advance_clock(app, (day - date.today()).days)
@@ -181,13 +196,8 @@ def test_a_soft_decline_is_retried_on_the_dunning_days_and_then_succeeds(
     stripe_sandbox: StripeSandbox,
     mailbox: Mailbox,
 ) -> None:
-    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
-    method_outcome(
-        stripe_sandbox, subscription.payment_method_id,
-        code="card_declined", decline_code="insufficient_funds",
-    )  # fmt: skip
+    subscription = declining_subscriber(client, app, stripe_sandbox, merchant, "insufficient_funds")
     due = subscription.period_start(1)
-    to_day(app, due)
     mailbox.clear()
 
     run = run_billing_task(app)
@@ -228,12 +238,7 @@ def test_a_hard_decline_asks_for_a_new_method_at_once_and_is_not_retried(
     stripe_sandbox: StripeSandbox,
     mailbox: Mailbox,
 ) -> None:
-    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
-    method_outcome(
-        stripe_sandbox, subscription.payment_method_id,
-        code="card_declined", decline_code="stolen_card",
-    )  # fmt: skip
-    to_day(app, subscription.period_start(1))
+    subscription = declining_subscriber(client, app, stripe_sandbox, merchant, "stolen_card")
     mailbox.clear()
 
     assert len(run_billing_task(app).failed) == 1
@@ -263,12 +268,7 @@ def test_the_owners_get_one_email_a_day_of_the_charges_that_failed_the_day_befor
     stripe_sandbox: StripeSandbox,
     mailbox: Mailbox,
 ) -> None:
-    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
-    method_outcome(
-        stripe_sandbox, subscription.payment_method_id,
-        code="card_declined", decline_code="insufficient_funds",
-    )  # fmt: skip
-    to_day(app, subscription.period_start(1))
+    subscription = declining_subscriber(client, app, stripe_sandbox, merchant, "insufficient_funds")
     assert len(run_billing_task(app).failed) == 1
     mailbox.clear()
     [failed] = [e for e in events_of(app, subscription.id) if e.kind == "payment_failed"]
@@ -614,13 +614,8 @@ def test_the_merchants_plan_decides_the_retries_and_the_last_try_cancels(
         "reminder_year": "14", "customers_may_cancel": "y", "customers_may_pause": "",
     })  # fmt: skip
     assert saved.status_code == 302, saved.get_data(as_text=True)
-    subscription = monthly_subscriber(client, app, stripe_sandbox, merchant)
-    method_outcome(
-        stripe_sandbox, subscription.payment_method_id,
-        code="card_declined", decline_code="insufficient_funds",
-    )  # fmt: skip
+    subscription = declining_subscriber(client, app, stripe_sandbox, merchant, "insufficient_funds")
     due = subscription.period_start(1)
-    to_day(app, due)
     mailbox.clear()
     assert len(run_billing_task(app).failed) == 1
     assert periods_of(app, subscription.id)[1].retry_on == due + timedelta(days=2)
