@@ -24,15 +24,12 @@ from __future__ import annotations
 
 import cProfile
 import io
-import json
 import multiprocessing
 import os
 import pstats
 import secrets
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -262,32 +259,6 @@ def _profiled(
     return elapsed, [(len(run.charged), len(run.failed))], found
 
 
-def _charged_periods(api_base: str, secret_key: str) -> Counter[tuple[str, str]]:
-    """The account's PaymentIntents as Stripe lists them, counted by the subscription and
-    period their metadata names (the sandbox's request log keeps only the latest 2,000)."""
-    periods: Counter[tuple[str, str]] = Counter()
-    after = ""
-    while True:
-        query = urllib.parse.urlencode(
-            {"limit": 100, **({"starting_after": after} if after else {})}
-        )
-        request = urllib.request.Request(
-            f"{api_base}/v1/payment_intents?{query}",
-            headers={"Authorization": f"Bearer {secret_key}"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            page = json.loads(response.read())
-        for intent in page["data"]:
-            metadata = intent.get("metadata") or {}
-            if "kassa_subscription" in metadata:
-                periods[
-                    (metadata["kassa_subscription"], metadata["kassa_subscription_period"])
-                ] += 1
-        if not page["has_more"]:
-            return periods
-        after = page["data"][-1]["id"]
-
-
 def billing_figures() -> list[str]:
     """The run of COUNT due subscriptions with the sandbox next door, then (unless a latency
     or the profile was asked for) a tenth of them with the sandbox as far away as Stripe."""
@@ -303,6 +274,7 @@ def _billing_run(count: int, latency_ms: int) -> list[str]:
     from app import create_app
     from tests.support.servers import free_port
     from tests.support.stripe_sandbox import start_stripe_sandbox
+    from tests.support.subscriptions import charges_at_stripe
 
     with postgres() as url, tempfile.TemporaryDirectory() as folder:
         sandbox = start_stripe_sandbox(free_port())
@@ -321,7 +293,7 @@ def _billing_run(count: int, latency_ms: int) -> list[str]:
         else:
             elapsed, outcomes = _consumers(settings)
         sandbox.faults(latency_ms=0)
-        periods = _charged_periods(sandbox.api_base, account.secret_key)
+        periods = charges_at_stripe(sandbox, account)
         sandbox.stop()
     made = sum(periods.values())
     twice = sum(1 for n in periods.values() if n > 1)

@@ -11,9 +11,6 @@ period's invoice is paid by one payment; a skipped period has no invoice.
 
 from __future__ import annotations
 
-import json
-import urllib.parse
-import urllib.request
 from collections import Counter
 from datetime import date
 
@@ -29,7 +26,7 @@ from app.data.clock import scheduler_now
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceStatus
 from app.payments.models import Payment, PaymentStatus
-from app.subscriptions import billing, service
+from app.subscriptions import service
 from app.subscriptions.billing import run_billing
 from app.subscriptions.models import (
     PeriodStatus,
@@ -41,43 +38,16 @@ from tests.conftest import empty_tables
 from tests.integration.test_invoice_core import in_threads
 from tests.support.invoice_buyers import invoicing_merchant
 from tests.support.schedules import advance_clock
-from tests.support.stripe_sandbox import SandboxAccount, StripeSandbox
+from tests.support.stripe_sandbox import StripeSandbox
 from tests.support.subscriptions import (
     add_link,
     add_product,
+    charges_at_stripe,
     method_outcome,
     run_billing_task,
     subscribe,
     subscriptions_of,
 )
-
-
-def charges_at_stripe(
-    sandbox: StripeSandbox, account: SandboxAccount, *, succeeded: bool
-) -> Counter[tuple[int, int]]:
-    """The account's PaymentIntents as Stripe lists them (only the succeeded ones, or all),
-    counted by the subscription and period their metadata names."""
-    found: Counter[tuple[int, int]] = Counter()
-    after = ""
-    while True:
-        query = urllib.parse.urlencode(
-            {"limit": 100, **({"starting_after": after} if after else {})}
-        )
-        request = urllib.request.Request(
-            f"{sandbox.api_base}/v1/payment_intents?{query}",
-            headers={"Authorization": f"Bearer {account.secret_key}"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            page = json.loads(response.read())
-        for intent in page["data"]:
-            metadata = intent.get("metadata") or {}
-            wanted = intent["status"] == "succeeded" or not succeeded
-            if wanted and billing.METADATA_PERIOD in metadata:
-                subscription = int(metadata[billing.METADATA_SUBSCRIPTION])
-                found[(subscription, int(metadata[billing.METADATA_PERIOD]))] += 1
-        if not page["has_more"]:
-            return found
-        after = page["data"][-1]["id"]
 
 
 class BillingLife(RuleBasedStateMachine):

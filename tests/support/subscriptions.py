@@ -5,6 +5,10 @@ the hourly billing task run as the consumer runs it."""
 
 from __future__ import annotations
 
+import json
+import urllib.parse
+import urllib.request
+from collections import Counter
 from typing import Any
 
 from flask import Flask
@@ -15,7 +19,7 @@ from app.extensions import db
 from app.invoices.models import Invoice
 from app.links.models import PaymentLink
 from app.payments.models import Payment
-from app.subscriptions.billing import BillingRun
+from app.subscriptions.billing import METADATA_PERIOD, METADATA_SUBSCRIPTION, BillingRun
 from app.subscriptions.models import (
     Subscription,
     SubscriptionEvent,
@@ -184,3 +188,31 @@ def subscription_charges(sandbox: StripeSandbox, account: SandboxAccount) -> lis
         and request["path"] == "/v1/payment_intents"
         and ":subscription:" in (request["idempotency_key"] or "")
     ]
+
+
+def charges_at_stripe(
+    sandbox: StripeSandbox, account: SandboxAccount, *, succeeded: bool = False
+) -> Counter[tuple[int, int]]:
+    """The account's PaymentIntents as Stripe lists them (all, or only the succeeded ones),
+    counted by the subscription and period their metadata names (the sandbox's request log
+    keeps only the latest 2,000 requests; its list keeps every intent)."""
+    found: Counter[tuple[int, int]] = Counter()
+    after = ""
+    while True:
+        paging = {"starting_after": after} if after else {}
+        query = urllib.parse.urlencode({"limit": 100, **paging})
+        request = urllib.request.Request(
+            f"{sandbox.api_base}/v1/payment_intents?{query}",
+            headers={"Authorization": f"Bearer {account.secret_key}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            page = json.loads(response.read())
+        for intent in page["data"]:
+            metadata = intent.get("metadata") or {}
+            wanted = intent["status"] == "succeeded" or not succeeded
+            if wanted and METADATA_PERIOD in metadata:
+                subscription = int(metadata[METADATA_SUBSCRIPTION])
+                found[(subscription, int(metadata[METADATA_PERIOD]))] += 1
+        if not page["has_more"]:
+            return found
+        after = page["data"][-1]["id"]
