@@ -16,7 +16,6 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sqlalchemy import select
@@ -38,6 +37,7 @@ from tests.conftest import empty_tables
 from tests.integration.test_invoice_core import in_threads
 from tests.support.invoice_buyers import invoicing_merchant
 from tests.support.schedules import advance_clock
+from tests.support.sequences import run_sequences
 from tests.support.stripe_sandbox import StripeSandbox
 from tests.support.subscriptions import (
     add_link,
@@ -199,13 +199,4 @@ class BillingLife(RuleBasedStateMachine):
 def test_random_billing_lives_charge_each_period_once_and_only_when_due(
     app: Flask, stripe_sandbox: StripeSandbox
 ) -> None:
-    BillingLife.app = app
-    BillingLife.sandbox = stripe_sandbox
-    run = BillingLife.TestCase
-    run.settings = settings(
-        max_examples=8,
-        stateful_step_count=20,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
-    run().runTest()
+    run_sequences(BillingLife, examples=8, steps=20, app=app, sandbox=stripe_sandbox)

@@ -17,7 +17,6 @@ import pytest
 import stripe
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sqlalchemy import select
@@ -34,6 +33,7 @@ from tests.conftest import empty_tables
 from tests.integration.test_payments import connected, record
 from tests.support.accounts import post_form
 from tests.support.payments import confirm_as_browser
+from tests.support.sequences import run_sequences
 from tests.support.settings import add_discount, add_fee, add_payment_link
 from tests.support.stripe_sandbox import StripeSandbox
 
@@ -269,13 +269,4 @@ class BuyersPaying(RuleBasedStateMachine):
 def test_random_buyer_sequences_charge_what_they_show(
     app: Flask, stripe_sandbox: StripeSandbox
 ) -> None:
-    BuyersPaying.app = app
-    BuyersPaying.sandbox = stripe_sandbox
-    run = BuyersPaying.TestCase
-    run.settings = settings(
-        max_examples=6,
-        stateful_step_count=12,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
-    run().runTest()
+    run_sequences(BuyersPaying, examples=6, steps=12, app=app, sandbox=stripe_sandbox)

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from click.testing import Result
 from flask import Flask
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy import select, update
@@ -34,6 +33,7 @@ from app.payments.totals import rebuild_daily_totals
 from app.processors.gateway import IntentState, MethodDetails
 from tests.conftest import empty_tables
 from tests.support.engines import examples
+from tests.support.sequences import run_sequences
 
 FIRST_DAY = date(2026, 3, 30)
 METHODS = ("card", "sepa_debit", "us_bank_account")
@@ -339,15 +339,7 @@ class StripeMovingPayments(RuleBasedStateMachine):
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_daily_totals_follow_every_change_stripe_reports(app: Flask) -> None:
-    StripeMovingPayments.app = app
-    machine = StripeMovingPayments.TestCase
-    machine.settings = settings(
-        max_examples=examples(30),
-        stateful_step_count=20,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
-    machine().runTest()
+    run_sequences(StripeMovingPayments, examples=examples(30), steps=20, app=app)
 
 
 def test_the_rebuild_command_recomputes_a_merchants_totals_and_is_idempotent(app: Flask) -> None:

@@ -14,7 +14,6 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sqlalchemy import select
@@ -34,6 +33,7 @@ from tests.support.invoice_buyers import (
     invoicing_merchant,
 )
 from tests.support.invoices import open_invoice
+from tests.support.sequences import run_sequences
 from tests.support.stripe_sandbox import StripeSandbox
 
 TOTAL = 112500
@@ -136,13 +136,4 @@ class CustomersPayingParts(RuleBasedStateMachine):
 def test_random_part_payments_never_collect_more_than_the_invoice(
     app: Flask, stripe_sandbox: StripeSandbox
 ) -> None:
-    CustomersPayingParts.app = app
-    CustomersPayingParts.sandbox = stripe_sandbox
-    run = CustomersPayingParts.TestCase
-    run.settings = settings(
-        max_examples=8,
-        stateful_step_count=8,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
-    run().runTest()
+    run_sequences(CustomersPayingParts, examples=8, steps=8, app=app, sandbox=stripe_sandbox)
