@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context, render_template
@@ -27,6 +27,9 @@ from app.config import Settings
 from app.data.after_commit import after_commit
 from app.extensions import db, huey
 from app.mail_log.models import SentEmail, SentStatus
+
+if TYPE_CHECKING:
+    from app.merchants.models import Merchant
 
 log = logging.getLogger("kassa.mail")
 
@@ -112,6 +115,19 @@ def send_email(
     else:
         deliver()
     current_app.logger.debug("queued email %s to %s", template, to)
+
+
+def email_owners(
+    merchant: Merchant, template: str, *, logged_as: LogEntry | None = None, **context: Any
+) -> None:
+    """``send_email`` to each owner of ``merchant``, in the merchant's language (the merchant
+    is in the context)."""
+    for user in merchant.users:
+        if user.is_owner:
+            send_email(
+                user.email, template, merchant.default_locale, logged_as=logged_as,
+                merchant=merchant, **context,
+            )  # fmt: skip
 
 
 def public_url_for(endpoint: str, **values: Any) -> str:

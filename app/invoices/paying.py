@@ -21,7 +21,7 @@ from app.invoices import balance
 from app.invoices.delivery import send_receipt
 from app.invoices.models import Invoice, InvoiceStatus
 from app.invoices.service import record_event
-from app.mail import send_email
+from app.mail import email_owners
 from app.merchants.models import Merchant
 from app.payments.models import Payment, PaymentStatus
 
@@ -126,14 +126,5 @@ def payment_refunded(session: DbSession, invoice: Invoice, payment: Payment, cha
 
 
 def notify_owners(merchant: Merchant, template: str, invoice: Invoice, **context: Any) -> None:
-    """An email to each owner of the merchant, in the merchant's language."""
-    for user in merchant.users:
-        if user.is_owner:
-            send_email(
-                user.email,
-                template,
-                merchant.default_locale,
-                merchant=merchant,
-                invoice=invoice,
-                **context,
-            )
+    """An email about ``invoice`` to each owner of the merchant."""
+    email_owners(merchant, template, invoice=invoice, **context)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import DbSession
-from app.mail import public_url_for, send_email
+from app.mail import email_owners, public_url_for
 from app.mail_log.service import about_payment
 from app.merchants.models import Merchant
 from app.payments.models import Dispute, Payment, PaymentEvent
@@ -72,14 +72,11 @@ def _event(session: DbSession, payment: Payment, dispute: Dispute, previous: str
 
 
 def _notify_owners(merchant: Merchant, payment: Payment, dispute: Dispute) -> None:
-    payment_url = public_url_for("payments.payment", payment_id=payment.id)
-    for user in merchant.users:
-        if user.is_owner:
-            send_email(
-                user.email, "merchant_dispute", merchant.default_locale, merchant=merchant,
-                payment=payment, dispute=dispute, payment_url=payment_url,
-                logged_as=about_payment(payment, "merchant_dispute"),
-            )  # fmt: skip
+    email_owners(
+        merchant, "merchant_dispute", payment=payment, dispute=dispute,
+        payment_url=public_url_for("payments.payment", payment_id=payment.id),
+        logged_as=about_payment(payment, "merchant_dispute"),
+    )  # fmt: skip
 
 
 def follow_dispute(

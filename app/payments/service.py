@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.core.clock import aware
 from app.customers.service import CustomerDetails, customer_for_buyer
 from app.extensions import DbSession
-from app.mail import public_url_for, send_email
+from app.mail import email_owners, public_url_for, send_email
 from app.mail_log.service import about_payment
 from app.merchants.models import Merchant
 from app.payments import health
@@ -645,17 +645,10 @@ def _notify_merchant(
     merchant: Merchant, payment: Payment, template: str = "merchant_payment"
 ) -> None:
     """The owners hear of each new payment, and of a bank debit that did not clear."""
-    for user in merchant.users:
-        if user.is_owner:
-            send_email(
-                user.email,
-                template,
-                merchant.default_locale,
-                merchant=merchant,
-                payment=payment,
-                reason=failure_reason(payment.failure_code),
-                logged_as=about_payment(payment, template),
-            )
+    email_owners(
+        merchant, template, payment=payment, reason=failure_reason(payment.failure_code),
+        logged_as=about_payment(payment, template),
+    )  # fmt: skip
 
 
 def _paid_twin(session: DbSession, payment: Payment) -> Payment | None:

@@ -54,7 +54,7 @@ from app.invoices.service import (
     finalize_invoice,
     show_included_taxes,
 )
-from app.mail import send_email
+from app.mail import email_owners
 from app.payments.models import Payment
 from app.payments.reasons import failure_reason
 from app.payments.service import (
@@ -429,19 +429,10 @@ def fail_part(session: DbSession, quote: Quote, part: QuotePaymentPart, code: st
     paying.release(session, quote, part.amount)
     record_event(session, quote, "part_failed", {"part": part.position + 1, "code": code})
     send_part_failed(session, quote, part)
-    reason = failure_reason(code)
-    for user in quote.merchant.users:
-        if user.is_owner:
-            send_email(
-                user.email,
-                "merchant_quote_part_failed",
-                quote.merchant.default_locale,
-                merchant=quote.merchant,
-                quote=quote,
-                part=part,
-                amount=quote.money(part.amount),
-                reason=reason,
-            )
+    email_owners(
+        quote.merchant, "merchant_quote_part_failed", quote=quote, part=part,
+        amount=quote.money(part.amount), reason=failure_reason(code),
+    )  # fmt: skip
     return True
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.money import Money
 from app.extensions import DbSession
-from app.mail import public_url_for, send_email
+from app.mail import email_owners, public_url_for
 from app.merchants.models import Merchant
 from app.subscriptions.models import (
     OwnersDigest,
@@ -131,10 +131,7 @@ def _send_digest(
     past_due = public_url_for(
         "subscriptions.subscriptions", status=SubscriptionStatus.PAST_DUE.value
     )
-    for user in merchant.users:
-        if user.is_owner:
-            send_email(
-                user.email, "merchant_renewals_failed", merchant.default_locale,
-                merchant=merchant, day=day, failures=failures, past_due_url=past_due,
-            )  # fmt: skip
+    email_owners(
+        merchant, "merchant_renewals_failed", day=day, failures=failures, past_due_url=past_due
+    )
     return True
