@@ -166,8 +166,7 @@ def notice_of(subscription: Subscription, settings: SubscriptionSettings) -> Not
 
 @dataclass
 class BillingRun:
-    """What one run did, for its log line, the bench and the tests (its threads append to
-    the lists: one append is atomic)."""
+    """What one run did, for its log line, the bench and the tests."""
 
     notified: list[int] = field(default_factory=list)  # period ids
     charged: list[int] = field(default_factory=list)
